@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+//
+// segq: a segment query language for e-mail and SMS campaign events.
+//
+// The targets follow the pipeline (see README.md and docs/architecture.md):
+//   SegQL    — source text → tokens → syntax tree → bound query → plan → SQL text.
+//              Pure Swift: imports no C module and is tested without a database.
+//   SegStore — the SQLite event store: schema, migrations, import, the demo store,
+//              and running compiled SQL (wraps libsqlite3 through CSQLite).
+//   segq     — the thin command-line executable (swift-argument-parser).
+import PackageDescription
+
+let package = Package(
+    name: "segq",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "segq", targets: ["segq"]),
+        .library(name: "SegQL", targets: ["SegQL"]),
+        .library(name: "SegStore", targets: ["SegStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "SegQL",
+            path: "Sources/SegQL"
+        ),
+        .target(
+            name: "SegStore",
+            dependencies: ["SegQL", "CSQLite"],
+            path: "Sources/SegStore"
+        ),
+        .executableTarget(
+            name: "segq",
+            dependencies: [
+                "SegQL", "SegStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/segq"
+        ),
+        .testTarget(
+            name: "SegQLTests",
+            dependencies: ["SegQL"],
+            path: "Tests/SegQLTests",
+            resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "SegStoreTests",
+            dependencies: ["SegStore", "SegQL"],
+            path: "Tests/SegStoreTests"
+        ),
+    ]
+)

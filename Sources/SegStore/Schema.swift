@@ -1,0 +1,176 @@
+// The store's schema, as an ordered list of migrations.
+//
+// `PRAGMA user_version` holds the number of migrations applied. Opening a store runs
+// the missing ones in one transaction, so a store made by an older segq opens in a
+// newer one; a store from a newer segq (a higher version than we know) is refused
+// rather than misread. Migrations are append-only: never edit one that has shipped.
+//
+// The tables are a public interface (other tools read the file directly): every
+// table and column is documented in docs/schema.md, which must change with this file.
+//
+// Conventions: times are INTEGER Unix seconds (UTC); booleans are INTEGER 0/1;
+// e-mail addresses are stored lower-cased; event kinds are the integer codes of
+// `EventKind` (named in the `event_kinds` table).
+
+/// The schema migrations, in order; migration `i` takes `user_version` from `i` to `i + 1`.
+public enum Schema {
+    /// The `user_version` of a store with every migration applied.
+    public static var version: Int { migrations.count }
+
+    /// The SQL of each migration.
+    public static let migrations: [String] = [v1]
+
+    static let v1 = """
+    CREATE TABLE event_kinds (
+        code INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO event_kinds(code, name) VALUES
+        (1, 'sent'), (2, 'dropped'), (3, 'delivered'), (4, 'bounced'), (5, 'opened'),
+        (6, 'clicked'), (7, 'replied'), (8, 'forwarded'), (9, 'unsubscribed'), (10, 'complained');
+
+    CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        email TEXT UNIQUE,
+        phone TEXT UNIQUE,
+        first_name TEXT,
+        last_name TEXT,
+        created_at INTEGER,
+        CHECK (email IS NOT NULL OR phone IS NOT NULL)
+    );
+
+    -- One row per contact and attribute. `value` keeps its SQLite type (TEXT, INTEGER
+    -- or REAL); `type` says what the import saw, so that a boolean true is not the
+    -- number 1 and comparisons stay type-strict.
+    CREATE TABLE contact_attributes (
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('string', 'number', 'boolean')),
+        value ANY NOT NULL,
+        PRIMARY KEY (contact_id, name)
+    ) WITHOUT ROWID;
+    CREATE INDEX contact_attributes_by_value ON contact_attributes(name, value, contact_id);
+
+    CREATE TABLE lists (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL,
+        saved_at INTEGER NOT NULL,
+        including_suppressed INTEGER NOT NULL DEFAULT 0,
+        suppressed_left_out INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE list_members (
+        list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        PRIMARY KEY (list_id, contact_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email', 'sms')),
+        subject TEXT,
+        sent_at INTEGER,
+        sent_at_declared INTEGER NOT NULL DEFAULT 0,
+        messages INTEGER NOT NULL DEFAULT 1 CHECK (messages >= 1),
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sent')),
+        source_campaign_id INTEGER REFERENCES campaigns(id),
+        audience TEXT,
+        audience_list_id INTEGER REFERENCES lists(id),
+        created_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        path TEXT NOT NULL,
+        footer INTEGER NOT NULL DEFAULT 0 CHECK (footer IN (0, 1)),
+        UNIQUE (campaign_id, url)
+    );
+    CREATE INDEX links_by_path ON links(path);
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        kind INTEGER NOT NULL REFERENCES event_kinds(code),
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        message INTEGER NOT NULL DEFAULT 1,
+        ts INTEGER NOT NULL,
+        link_id INTEGER REFERENCES links(id),
+        bounce TEXT CHECK (bounce IN ('hard', 'soft')),
+        reason TEXT,
+        machine INTEGER NOT NULL DEFAULT 0 CHECK (machine IN (0, 1)),
+        external_id TEXT
+    );
+    -- Access paths of the planner (docs/planner.md): all events of a kind in a campaign;
+    -- one contact's events of a kind, by time (probes); a kind in a time window; the
+    -- clicks on a link.
+    CREATE INDEX events_by_campaign ON events(campaign_id, kind, contact_id);
+    CREATE INDEX events_by_contact ON events(contact_id, kind, campaign_id, ts, link_id, machine);
+    CREATE INDEX events_by_kind_ts ON events(kind, ts, contact_id);
+    CREATE INDEX events_by_link ON events(link_id, contact_id) WHERE link_id IS NOT NULL;
+    CREATE UNIQUE INDEX events_by_external_id ON events(external_id) WHERE external_id IS NOT NULL;
+
+    -- The rollup: one row per campaign and contact that has any event in it, with
+    -- counts per kind and the latest times the planner uses for recency. Maintained
+    -- by every import, in the same transaction as the events.
+    CREATE TABLE activity (
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        sends INTEGER NOT NULL DEFAULT 0,
+        drops INTEGER NOT NULL DEFAULT 0,
+        deliveries INTEGER NOT NULL DEFAULT 0,
+        bounces INTEGER NOT NULL DEFAULT 0,
+        opens INTEGER NOT NULL DEFAULT 0,
+        machine_opens INTEGER NOT NULL DEFAULT 0,
+        clicks INTEGER NOT NULL DEFAULT 0,
+        footer_clicks INTEGER NOT NULL DEFAULT 0,
+        replies INTEGER NOT NULL DEFAULT 0,
+        forwards INTEGER NOT NULL DEFAULT 0,
+        unsubscribes INTEGER NOT NULL DEFAULT 0,
+        complaints INTEGER NOT NULL DEFAULT 0,
+        last_delivered INTEGER,
+        last_opened INTEGER,
+        last_clicked INTEGER,
+        PRIMARY KEY (campaign_id, contact_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX activity_by_contact ON activity(contact_id, campaign_id);
+
+    -- Statistics for the planner: per campaign and kind, the events and the distinct
+    -- contacts with at least one; maintained by every import.
+    CREATE TABLE event_stats (
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        kind INTEGER NOT NULL REFERENCES event_kinds(code),
+        events INTEGER NOT NULL,
+        contacts INTEGER NOT NULL,
+        min_ts INTEGER,
+        max_ts INTEGER,
+        PRIMARY KEY (campaign_id, kind)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE segments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL,
+        view_name TEXT NOT NULL UNIQUE,
+        saved_at INTEGER NOT NULL
+    );
+
+    -- What each saved segment refers to, so that dropping or renaming it is refused or
+    -- detected rather than silently changing a segment's meaning.
+    CREATE TABLE segment_dependencies (
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('segment', 'list', 'campaign')),
+        name TEXT NOT NULL,
+        PRIMARY KEY (segment_id, kind, name)
+    ) WITHOUT ROWID;
+
+    -- Store-wide facts: key/value pairs (e.g. 'created_by').
+    CREATE TABLE store_info (
+        key TEXT PRIMARY KEY,
+        value ANY
+    ) WITHOUT ROWID;
+    """
+}
