@@ -44,6 +44,14 @@ let package = Package(
             ],
             path: "Sources/segq"
         ),
+        .executableTarget(
+            name: "segq-bench",
+            dependencies: [
+                "SegQL", "SegStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/segq-bench"
+        ),
         .testTarget(
             name: "SegQLTests",
             dependencies: ["SegQL"],
