@@ -6,12 +6,21 @@ public enum SQLValue: Hashable, Sendable, CustomStringConvertible {
     case real(Double)
     case text(String)
 
+    /// `s` as a SQL string literal, quotes doubled (SQLite's and PostgreSQL's own quoting).
+    public static func quote(_ s: String) -> String {
+        var out = "'"
+        for ch in s.unicodeScalars {
+            if ch == "'" { out += "''" } else { out.unicodeScalars.append(ch) }
+        }
+        return out + "'"
+    }
+
     public var description: String {
         switch self {
         case .null: "NULL"
         case .integer(let v): String(v)
         case .real(let v): String(v)
-        case .text(let s): "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        case .text(let s): SQLValue.quote(s)
         }
     }
 }
