@@ -39,14 +39,15 @@ public enum Schema {
         CHECK (email IS NOT NULL OR phone IS NOT NULL)
     );
 
-    -- One row per contact and attribute. `value` keeps its SQLite type (TEXT, INTEGER
-    -- or REAL); `type` says what the import saw, so that a boolean true is not the
-    -- number 1 and comparisons stay type-strict.
+    -- One row per contact and attribute. `value` has no declared type, so no affinity:
+    -- it keeps the SQLite type it was stored with (TEXT, INTEGER or REAL; the string
+    -- "01234" stays text). `type` says what the import saw, so that a boolean true is
+    -- not the number 1 and comparisons stay type-strict.
     CREATE TABLE contact_attributes (
         contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
         name TEXT NOT NULL,
         type TEXT NOT NULL CHECK (type IN ('string', 'number', 'boolean')),
-        value ANY NOT NULL,
+        value NOT NULL,
         PRIMARY KEY (contact_id, name)
     ) WITHOUT ROWID;
     CREATE INDEX contact_attributes_by_value ON contact_attributes(name, value, contact_id);
@@ -138,6 +139,27 @@ public enum Schema {
     ) WITHOUT ROWID;
     CREATE INDEX activity_by_contact ON activity(contact_id, campaign_id);
 
+    -- The same rollup over all campaigns: one row per contact that has any event.
+    -- Maintained by every import from `activity`.
+    CREATE TABLE contact_activity (
+        contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
+        sends INTEGER NOT NULL DEFAULT 0,
+        drops INTEGER NOT NULL DEFAULT 0,
+        deliveries INTEGER NOT NULL DEFAULT 0,
+        bounces INTEGER NOT NULL DEFAULT 0,
+        opens INTEGER NOT NULL DEFAULT 0,
+        machine_opens INTEGER NOT NULL DEFAULT 0,
+        clicks INTEGER NOT NULL DEFAULT 0,
+        footer_clicks INTEGER NOT NULL DEFAULT 0,
+        replies INTEGER NOT NULL DEFAULT 0,
+        forwards INTEGER NOT NULL DEFAULT 0,
+        unsubscribes INTEGER NOT NULL DEFAULT 0,
+        complaints INTEGER NOT NULL DEFAULT 0,
+        last_delivered INTEGER,
+        last_opened INTEGER,
+        last_clicked INTEGER
+    );
+
     -- Statistics for the planner: per campaign and kind, the events and the distinct
     -- contacts with at least one; maintained by every import.
     CREATE TABLE event_stats (
@@ -170,7 +192,7 @@ public enum Schema {
     -- Store-wide facts: key/value pairs (e.g. 'created_by').
     CREATE TABLE store_info (
         key TEXT PRIMARY KEY,
-        value ANY
+        value
     ) WITHOUT ROWID;
     """
 }
