@@ -27,10 +27,13 @@ struct DemoBench: ParsableCommand {
     var keep = false
 
     func run() throws {
+        let cpu0 = cpuSeconds()
         let summary = try DemoStore.build(at: db, options: DemoOptions(contacts: contacts, seed: seed))
+        let cpu = cpuSeconds() - cpu0
         defer { if !keep { for s in ["", "-wal", "-shm"] { unlink(db + s) } } }
         print("demo store: \(summary.contacts) contacts, \(summary.campaigns) campaigns, \(summary.links) links, \(summary.events) events, \(summary.activityRows) activity rows")
         for p in summary.phases { print("  \(p.name): \(fmt(p.seconds)) s") }
         print("total: \(fmt(summary.elapsed)) s (\(Int(Double(summary.events) / summary.elapsed)) events/s), file \(summary.fileSize / 1_000_000) MB")
+        print("CPU time: \(fmt(cpu)) s; load average now \(loadAverage())")
     }
 }

@@ -44,14 +44,34 @@ struct ImportBench: ParsableCommand {
         print("generated \(file): \(shape.lines) lines, \(shape.events) events, \(shape.bytes / 1_000_000) MB in \(fmt(monotonicNow() - t0)) s")
 
         let store = try Store(path: db)
+        let cpu0 = cpuSeconds()
         let first = try Importer(store: store).run([.file(file)])
+        let cpu1 = cpuSeconds()
         guard first.committed, first.bad == 0 else { throw ValidationError("the generated file had \(first.bad) bad lines") }
         print("import:    \(first.stored) events stored in \(fmt(first.elapsed)) s = \(Int(Double(first.stored) / first.elapsed)) events/s (\(Int(Double(first.records) / first.elapsed)) records/s, \(fmt(Double(shape.bytes) / 1_000_000 / first.elapsed)) MB/s)")
+        for p in first.phases { print("  \(p.name): \(fmt(p.seconds)) s") }
+        print("  CPU time: \(fmt(cpu1 - cpu0)) s (both threads); load average now \(loadAverage())")
         let again = try Importer(store: store).run([.file(file)])
         print("re-import: \(again.duplicates) duplicates skipped in \(fmt(again.elapsed)) s = \(Int(Double(again.duplicates) / again.elapsed)) events/s")
         var st = stat()
         if stat(db, &st) == 0 { print("store: \(Int64(st.st_size) / 1_000_000) MB") }
     }
+}
+
+/// Seconds of CPU this process has used (user + system), to tell the work from the
+/// waiting on a machine that other jobs share.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+/// The load average over the last minute.
+func loadAverage() -> String {
+    var loads = [Double](repeating: 0, count: 3)
+    guard getloadavg(&loads, 3) == 3 else { return "?" }
+    return fmt(loads[0])
 }
 
 func fmt(_ v: Double) -> String {

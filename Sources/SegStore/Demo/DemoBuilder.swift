@@ -50,6 +50,7 @@ struct Builder {
             PRAGMA cache_size = -1048576;
             PRAGMA temp_store = MEMORY;
             PRAGMA threads = 2;
+            PRAGMA secure_delete = OFF;
             PRAGMA foreign_keys = OFF;
             """)
     }
@@ -101,8 +102,9 @@ struct Builder {
         for (i, sql) in indexes.enumerated() {
             try report("indexes", Double(i) / Double(max(indexes.count, 1)))
             try db.execute(sql)
+            let name = sql.split(separator: " ").dropFirst(2).first.map(String.init) ?? "index"
+            phase("index \(name)")
         }
-        phase("indexes")
         try report("finishing", 0)
         let mode = try db.text("PRAGMA journal_mode = WAL") ?? ""
         guard mode == "wal" else {
@@ -123,11 +125,10 @@ struct Builder {
         clickP = Array(repeating: 0, count: n)
         suppressed = Array(repeating: 0, count: n)
         perContact = Array(repeating: ActivityDelta(), count: n)
-        let insert = try db.prepare(
-            "INSERT INTO contacts(id, email, phone, first_name, last_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            persistent: true)
-        let attribute = try db.prepare(
-            "INSERT INTO contact_attributes(contact_id, name, type, value) VALUES (?1, ?2, ?3, ?4)", persistent: true)
+        let contactRows = try BatchInsert(
+            db, "INSERT INTO contacts(id, email, phone, first_name, last_name, created_at) VALUES", columns: 6)
+        let attributeRows = try BatchInsert(
+            db, "INSERT INTO contact_attributes(contact_id, name, type, value) VALUES", columns: 4)
         let domainWeights = DemoModel.cumulative(DemoModel.domains.map(\.1))
         let countryWeights = DemoModel.cumulative(DemoModel.countries.map(\.1))
         let planWeights = DemoModel.cumulative(DemoModel.plans.map(\.1))
@@ -158,35 +159,39 @@ struct Builder {
             let v = r.unit()
             clickP[i] = Float(0.03 + 0.55 * v * v * v)
 
-            try insert.bind(id, at: 1)
+            var email: String?
             if t & Trait.hasEmail != 0 {
-                var email = lowerFirst[firstIndex]
-                email += "."
-                email += lowerLast[lastIndex]
-                email += String(i + 1)
-                email += "@"
-                email += domain
-                try insert.bind(email, at: 2)
-            } else {
-                try insert.bindNull(at: 2)
+                var e = lowerFirst[firstIndex]
+                e += "."
+                e += lowerLast[lastIndex]
+                e += String(i + 1)
+                e += "@"
+                e += domain
+                email = e
             }
+            var phone: String?
             if t & Trait.hasPhone != 0 {
-                let prefix = DemoModel.phonePrefix[country ?? "SE"] ?? "+4670"
-                try insert.bind(prefix + padded(i + 1, 7), at: 3)
-            } else {
-                try insert.bindNull(at: 3)
+                phone = (DemoModel.phonePrefix[country ?? "SE"] ?? "+4670") + padded(i + 1, 7)
             }
-            try insert.bind(r.chance(0.03) ? nil : first, at: 4)
-            try insert.bind(r.chance(0.03) ? nil : last, at: 5)
-            try insert.bind(now - Int64(730 * 86_400 * (1 - r.unit() * r.unit())), at: 6)
-            try insert.run()
+            let firstName: String? = r.chance(0.03) ? nil : first
+            let lastName: String? = r.chance(0.03) ? nil : last
+            let createdAt = now - Int64(730 * 86_400 * (1 - r.unit() * r.unit()))
+            try contactRows.add { st, b in
+                try st.bind(id, at: b + 1)
+                try st.bind(email, at: b + 2)
+                try st.bind(phone, at: b + 3)
+                try st.bind(firstName, at: b + 4)
+                try st.bind(lastName, at: b + 5)
+                try st.bind(createdAt, at: b + 6)
+            }
 
             func attr(_ name: String, _ type: String, _ value: SQLValue) throws {
-                try attribute.bind(id, at: 1)
-                try attribute.bind(name, at: 2)
-                try attribute.bind(type, at: 3)
-                try attribute.bind(value, at: 4)
-                try attribute.run()
+                try attributeRows.add { st, b in
+                    try st.bind(id, at: b + 1)
+                    try st.bind(name, at: b + 2)
+                    try st.bind(type, at: b + 3)
+                    try st.bind(value, at: b + 4)
+                }
             }
             if let country { try attr("country", "string", .text(country)) }
             if !r.chance(0.04) { try attr("plan", "string", .text(DemoModel.plans[r.pick(planWeights)].0)) }
@@ -197,6 +202,8 @@ struct Builder {
             }
             if r.chance(0.3) { try attr("vip", "boolean", .integer(r.chance(0.15) ? 1 : 0)) }
         }
+        try contactRows.finish()
+        try attributeRows.finish()
         summary.contacts = n
     }
 
@@ -242,10 +249,13 @@ struct Builder {
         let n = options.contacts
         let totalPairs = Double(n * DemoModel.campaigns.count)
         var statsRows: [(campaign: Int64, kind: Int, stats: StatsDelta, contacts: Int64)] = []
-        let activity = try db.prepare(ActivityDelta.upsertSQL, persistent: true)
+        let activityRows = try BatchInsert(
+            db, "INSERT INTO activity(campaign_id, contact_id, \(ActivityDelta.columns.joined(separator: ", "))) VALUES",
+            columns: 17)
         for (ci, c) in DemoModel.campaigns.enumerated() {
             let campaignID = Int64(ci + 1)
             let t0 = sendTime(c)
+            writer.campaignStart = t0
             let messageTimes = [t0] + c.followUps.map { t0 + Int64($0 * 86_400) }
             let content = links[ci].filter { !$0.link.footer }
             let contentWeights = DemoModel.cumulative(content.map(\.link.weight))
@@ -264,7 +274,8 @@ struct Builder {
                 guard r.chance(c.audience) else { continue }
                 writer.begin(contact: Int64(i + 1), campaign: campaignID)
                 for (m, tm) in messageTimes.enumerated() {
-                    let sendAt = tm + Int64(r.below(5400))
+                    // Sending takes 90 minutes, in contact order.
+                    let sendAt = tm + Int64(i) * 5400 / Int64(n)
                     if c.channel == .email {
                         try emailMessage(i, message: Int64(m + 1), at: sendAt, &r, writer,
                                          content: content, weights: contentWeights,
@@ -276,10 +287,12 @@ struct Builder {
                 }
                 let d = writer.delta
                 guard writer.count > 0 else { continue }
-                try activity.bind(campaignID, at: 1)
-                try activity.bind(Int64(i + 1), at: 2)
-                try d.bind(to: activity, from: 3)
-                try activity.run()
+                let contactID = Int64(i + 1)
+                try activityRows.add { st, b in
+                    try st.bind(campaignID, at: b + 1)
+                    try st.bind(contactID, at: b + 2)
+                    try d.bind(to: st, from: b + 3)
+                }
                 summary.activityRows += 1
                 perContact[i].merge(d)
                 for (k, s) in writer.kindStats.enumerated() where s.events > 0 {
@@ -289,18 +302,25 @@ struct Builder {
                     statContacts[k] += 1
                 }
             }
+            try writer.flushCampaign(start: t0)
             summary.events = writer.total
             for k in 1...10 where stats[k].events > 0 {
                 statsRows.append((campaignID, k, stats[k], statContacts[k]))
             }
         }
+        try activityRows.finish()
         summary.events = writer.total
-        let contactActivity = try db.prepare(ActivityDelta.upsertContactSQL, persistent: true)
+        let contactRows = try BatchInsert(
+            db, "INSERT INTO contact_activity(contact_id, \(ActivityDelta.columns.joined(separator: ", "))) VALUES",
+            columns: 16)
         for i in 0..<n where perContact[i].hasAny {
-            try contactActivity.bind(Int64(i + 1), at: 1)
-            try perContact[i].bind(to: contactActivity, from: 2)
-            try contactActivity.run()
+            let d = perContact[i]
+            try contactRows.add { st, b in
+                try st.bind(Int64(i + 1), at: b + 1)
+                try d.bind(to: st, from: b + 2)
+            }
         }
+        try contactRows.finish()
         let stat = try db.prepare(
             "INSERT INTO event_stats(campaign_id, kind, events, contacts, min_ts, max_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         for row in statsRows {
@@ -408,9 +428,31 @@ struct Builder {
     }
 }
 
-/// Writes one contact's events in one campaign and keeps their rollup.
+/// An event waiting in its campaign's buffer (24 bytes).
+private struct DemoEvent {
+    /// kind << 59 | (ts - campaign start) << 24 | contact: the order rows are written in.
+    var key: UInt64
+    var link: Int32
+    var message: UInt8
+    var machine: Bool
+    /// Index into `EventWriter.texts` of the bounce type and the reason (0: none).
+    var bounce: UInt8
+    var reason: UInt8
+}
+
+/// Collects one campaign's events, keeps each (campaign, contact) pair's rollup, and
+/// writes the campaign's rows sorted by (kind, ts, contact).
+///
+/// Why sorted: SQLite's CREATE INDEX sorts its keys, and its comparator is slow when the
+/// first column has few values (`kind`, `campaign_id`) unless the input is nearly in
+/// order already. Rows in (campaign, kind, ts) order, with contacts sent in id order so
+/// that ts follows contact for sends and deliveries, make both `events_by_campaign` and
+/// `events_by_kind_ts` nearly presorted (campaigns are chronological): on 300,000
+/// contacts this cut the `events_by_kind_ts` build from 24 s to a fraction.
 private final class EventWriter {
-    let insert: PreparedStatement
+    static let batch = 64
+    let insertOne: PreparedStatement
+    let insertMany: PreparedStatement
     var contact: Int64 = 0
     var campaign: Int64 = 0
     var now: Int64 = .max
@@ -421,14 +463,24 @@ private final class EventWriter {
     var total = 0
     /// Footer links by id.
     var footerLinks: Set<Int64> = []
+    private var buffer: [DemoEvent] = []
+    /// Bounce types and reasons by index (0 unused).
+    private var texts: [String] = [""]
+    private var textIndex: [String: UInt8] = [:]
 
     init(_ db: Database) throws {
-        insert = try db.prepare("""
-            INSERT INTO events(kind, contact_id, campaign_id, message, ts, link_id, bounce, reason, machine)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-            """, persistent: true)
+        let insert = "INSERT INTO events(kind, contact_id, campaign_id, message, ts, link_id, bounce, reason, machine) VALUES "
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        insertOne = try db.prepare(insert + row, persistent: true)
+        insertMany = try db.prepare(insert + Array(repeating: row, count: EventWriter.batch).joined(separator: ", "),
+                                    persistent: true)
         try db.query("SELECT id FROM links WHERE footer = 1") { footerLinks.insert($0.int64(0)) }
         now = try db.int64("SELECT value FROM store_info WHERE key = 'demo_now'") ?? .max
+        for text in ["hard", "soft", "Bounced Address", "Unsubscribed Address", "Spam Reporting Address"]
+            + DemoModel.hardBounceReasons + DemoModel.softBounceReasons + DemoModel.smsFailureReasons {
+            textIndex[text] = UInt8(texts.count)
+            texts.append(text)
+        }
     }
 
     func begin(contact: Int64, campaign: Int64) {
@@ -444,21 +496,44 @@ private final class EventWriter {
               bounce: String? = nil, reason: String? = nil, machine: Bool = false) throws {
         // Everything happened before the reference date.
         guard ts < now else { return }
-        try insert.bind(Int64(kind.rawValue), at: 1)
-        try insert.bind(contact, at: 2)
-        try insert.bind(campaign, at: 3)
-        try insert.bind(message, at: 4)
-        try insert.bind(ts, at: 5)
-        try insert.bind(link, at: 6)
-        try insert.bind(bounce, at: 7)
-        try insert.bind(reason, at: 8)
-        try insert.bind(Int64(machine ? 1 : 0), at: 9)
-        try insert.run()
+        buffer.append(DemoEvent(
+            key: UInt64(kind.rawValue) << 59 | UInt64(ts - campaignStart) << 24 | UInt64(contact),
+            link: Int32(link ?? 0), message: UInt8(message), machine: machine,
+            bounce: bounce.flatMap { textIndex[$0] } ?? 0, reason: reason.flatMap { textIndex[$0] } ?? 0))
         let footer = link.map { footerLinks.contains($0) } ?? false
         delta.add(kind, ts: ts, machine: machine, footer: footer)
         kindStats[kind.rawValue].add(ts)
         count += 1
         total += 1
+    }
+
+    /// The send time of message 1 of the campaign being generated (keys are relative to it).
+    var campaignStart: Int64 = 0
+
+    /// Writes the campaign's buffered events in (kind, ts, contact) order.
+    func flushCampaign(start: Int64) throws {
+        buffer.sort { $0.key < $1.key }
+        var i = 0
+        while i < buffer.count {
+            let n = buffer.count - i >= EventWriter.batch ? EventWriter.batch : 1
+            let st = n == EventWriter.batch ? insertMany : insertOne
+            for k in 0..<n {
+                let e = buffer[i + k]
+                let base = Int32(k * 9)
+                try st.bind(Int64(e.key >> 59), at: base + 1)
+                try st.bind(Int64(e.key & 0xFF_FFFF), at: base + 2)
+                try st.bind(campaign, at: base + 3)
+                try st.bind(Int64(e.message), at: base + 4)
+                try st.bind(start + Int64((e.key >> 24) & 0x7_FFFF_FFFF), at: base + 5)
+                try st.bind(e.link == 0 ? nil : Int64(e.link), at: base + 6)
+                try st.bind(e.bounce == 0 ? nil : texts[Int(e.bounce)], at: base + 7)
+                try st.bind(e.reason == 0 ? nil : texts[Int(e.reason)], at: base + 8)
+                try st.bind(Int64(e.machine ? 1 : 0), at: base + 9)
+            }
+            try st.run()
+            i += n
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 }
 
