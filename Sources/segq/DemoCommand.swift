@@ -23,13 +23,13 @@ struct DemoCommand: ParsableCommand {
         the end, so an interrupted build leaves nothing behind.
 
         Examples:
-          segq demo --db demo.db                      # 100,000 contacts, a few seconds
-          segq demo --db big.db --contacts 1000000    # ~25M events, about two minutes
+          segq demo --db demo.db                      # 100,000 contacts, 2.2M events
+          segq demo --db big.db --contacts 1000000    # 22M events, 2.6 GB
         """)
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "The number of contacts (default 100,000).")
+    @Option(help: "The number of contacts.")
     var contacts: Int = 100_000
 
     @Option(help: "The random seed; the same seed gives the same store.")

@@ -7,15 +7,15 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Load contacts, campaigns, links and events into the store.",
         discussion: """
-        Reads the canonical JSON Lines format (docs/import.md): one JSON object per line,
-        its "record" member saying what it is (contact, campaign, link or event).
-        Contacts, campaigns and links that events name are created on the spot; events
-        whose "id" is already stored are skipped, so importing a file twice changes
+        Reads the canonical JSON Lines format (docs/import.md): one JSON object per line, \
+        its "record" member saying what it is (contact, campaign, link or event). \
+        Contacts, campaigns and links that events name are created on the spot; events \
+        whose "id" is already stored are skipped, so importing a file twice changes \
         nothing. E-mail addresses are matched case-insensitively.
 
-        The whole run is one transaction. A bad line is reported as FILE:LINE: error: …
-        and, by default, nothing from the run is stored (exit status 1). With --skip-bad
-        the good lines are stored, each bad one is reported, and a count ends the run.
+        The whole run is one transaction. A bad line is reported as FILE:LINE: error: … \
+        and, by default, nothing from the run is stored (exit status 1). With --skip-bad \
+        the good lines are stored, each bad one is reported, and a count ends the run. \
         Ctrl-C, kill or a crash leave the store exactly as it was before.
 
         Examples:
@@ -23,8 +23,8 @@ struct ImportCommand: ParsableCommand {
           zcat export.jsonl.gz | segq import --db shop.db -
           segq import --skip-bad day1.jsonl day2.jsonl
 
-        Exit status: 0 imported; 1 bad lines (nothing stored unless --skip-bad, which
-        exits 0); 2 usage (e.g. a missing file); 3 store or read error; 130/143
+        Exit status: 0 imported; 1 bad lines (nothing stored unless --skip-bad, which \
+        exits 0); 2 usage (e.g. a missing file); 3 store or read error; 130/143 \
         interrupted by SIGINT/SIGTERM (nothing stored).
         """)
 
@@ -71,9 +71,12 @@ struct ImportCommand: ParsableCommand {
         }
         Interrupts.install()
         let importer = Importer(store: opened, options: ImportOptions(format: format.importFormat, skipBad: skipBad))
-        importer.onBadLine = { printError($0.description) }
-        importer.isCancelled = { Interrupts.received != 0 }
         let progress = ProgressLine(enabled: stderrIsTerminal)
+        importer.onBadLine = {
+            progress.clear()
+            printError($0.description)
+        }
+        importer.isCancelled = { Interrupts.received != 0 }
         importer.onProgress = { p in
             progress.update {
                 var text = "importing \(p.source): \(megabytes(p.bytesRead))"

@@ -216,6 +216,17 @@ let importExample = """
         #expect(try t.count("contacts") == 1 && t.count("campaigns") == 1)
     }
 
+    @Test func connectionSettingsAreRestoredAfterAnImport() throws {
+        let t = try TestStore()
+        let secureDelete = try t.int("PRAGMA secure_delete")
+        let cache = try t.int("PRAGMA cache_size")
+        try t.importText(importExample, options: ImportOptions(bulkThreshold: 0))
+        #expect(try t.int("PRAGMA foreign_keys") == 1)
+        #expect(try t.int("PRAGMA secure_delete") == secureDelete)
+        #expect(try t.int("PRAGMA cache_size") == cache)
+        #expect(!t.db.isInTransaction)
+    }
+
     @Test func contactWithEmailAndPhoneMergesTwoContacts() throws {
         let t = try TestStore()
         try t.importText("""

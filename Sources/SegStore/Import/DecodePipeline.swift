@@ -137,8 +137,9 @@ enum DecodePipeline {
             var consumed: Int64 = 0
             var stopped = false
             do {
-                try LineReader.forEachLine(in: source, progress: { consumed = $0 }) { bytes, number in
+                try LineReader.forEachLine(in: source, progress: { consumed = max(consumed, $0) }) { bytes, number in
                     if stopped { return }
+                    consumed += Int64(bytes.count) + 1
                     if isBlank(bytes) { return }
                     lines.append(DecodedLine(line: number, result: decoder.decode(bytes)))
                     if lines.count == batchSize {

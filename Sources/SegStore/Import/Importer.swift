@@ -206,9 +206,11 @@ public final class Importer {
         droppedIndexes = []
         let oldCache: Int64
         let oldForeignKeys: Int64
+        let oldSecureDelete: Int64
         do {
             oldCache = try db.int64("PRAGMA cache_size") ?? -2000
             oldForeignKeys = try db.int64("PRAGMA foreign_keys") ?? 1
+            oldSecureDelete = try db.int64("PRAGMA secure_delete") ?? 0
             // A large page cache keeps the event indexes in memory during a big import;
             // index rebuilds (bulk mode) sort in memory, with a helper thread.
             try db.execute("PRAGMA cache_size = -524288")
@@ -230,6 +232,7 @@ public final class Importer {
             try? db.execute("PRAGMA foreign_keys = \(oldForeignKeys)")
             try? db.execute("PRAGMA cache_size = \(oldCache)")
             try? db.execute("PRAGMA temp_store = DEFAULT")
+            try? db.execute("PRAGMA secure_delete = \(oldSecureDelete)")
         }
         do {
             // Past this many new events, rebuilding the indexes beats updating them.
