@@ -22,9 +22,13 @@ import Darwin
 
 /// An attribute value as imported: its type decides how queries compare it.
 public enum AttributeValue: Hashable, Sendable {
+    /// A JSON string (type `string`).
     case string(String)
+    /// An integral JSON number (type `number`, stored as INTEGER).
     case integer(Int64)
+    /// Any other JSON number (type `number`, stored as REAL).
     case real(Double)
+    /// `true` or `false` (type `boolean`, stored as 1 or 0).
     case boolean(Bool)
 
     /// The `contact_attributes.type` text.
@@ -49,7 +53,10 @@ public enum AttributeValue: Hashable, Sendable {
 
 /// A campaign's channel.
 public enum Channel: String, Sendable, CaseIterable {
-    case email, sms
+    /// E-mail, with opens and clicks tracked.
+    case email
+    /// SMS: no open tracking, only clicks.
+    case sms
 }
 
 /// A contact declaration.

@@ -705,12 +705,12 @@ public final class Importer {
         var t = monotonicSeconds()
         try flushActivity(s)
         summary.phases.append(("write rollups", monotonicSeconds() - t))
-        t = monotonicSeconds()
-        for (_, sql) in droppedIndexes {
+        for (name, sql) in droppedIndexes {
             try checkCancelled()
+            t = monotonicSeconds()
             try db.execute(sql)
+            summary.phases.append(("rebuild index \(name)", monotonicSeconds() - t))
         }
-        summary.phases.append(("rebuild indexes", monotonicSeconds() - t))
         t = monotonicSeconds()
         defer { summary.phases.append(("stats and campaigns", monotonicSeconds() - t)) }
         for campaign in clickRecount.sorted() {
