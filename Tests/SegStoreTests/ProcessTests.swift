@@ -3,8 +3,10 @@ import SegQL
 import Testing
 @testable import SegStore
 
-/// The `segq` executable built next to this test bundle (swift build / swift test put
-/// products and test bundles in the same directory, e.g. .build/debug).
+/// The `segq` executable built next to this test bundle (swift build puts products and
+/// test bundles in the same directory, e.g. .build/debug). `swift test` builds the test
+/// bundle but not the executable product, so run `swift build` first (after changing
+/// segq or SegStore, or these tests run the old binary); without one they are skipped.
 let segqBinary: String? = {
     var candidates: [URL] = []
     if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
@@ -16,7 +18,9 @@ let segqBinary: String? = {
         // The bundle may be a directory (macOS .xctest) one level below the products.
         for base in [dir, dir.deletingLastPathComponent()] {
             let path = base.appendingPathComponent("segq").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
+            if FileManager.default.isExecutableFile(atPath: path) {
+                return path
+            }
         }
     }
     return nil
@@ -58,7 +62,8 @@ func writeBigFile(_ path: String, events: Int) throws {
     try text.write(toFile: path, atomically: false, encoding: .utf8)
 }
 
-@Suite(.serialized, .enabled(if: segqBinary != nil, "the segq executable is not built next to the tests (run swift build first)"))
+@Suite(.serialized, .enabled(if: segqBinary != nil,
+                             "no segq executable next to the tests: run `swift build` before `swift test`"))
 struct ProcessTests {
     /// A store with some data, its counts and rollups, and a big file to import into it.
     func prepared(_ dir: TempDir, events: Int) throws -> (path: String, file: String, counts: [String: Int64], rollups: [[[SQLValue]]]) {
