@@ -7,6 +7,16 @@
 // parser asks for the role it needs where it needs it. Every role is spelled in ASCII
 // and matched case-insensitively, so the lexer and parser look words up in bytes
 // without building strings.
+//
+// The word classes of the grammar (see grammar/segql.ebnf), all case-insensitive:
+// RESERVED = "and" | "or" | "not" | "in" | "matches" | "exists" | "true" | "false" ;
+// VERB = "sent" | "dropped" | "delivered" | "received" | "bounced" | "opened" | "clicked"
+//      | "replied" | "forwarded" | "unsubscribed" | "complained" ;
+// NOUN = "sends" | "drops" | "deliveries" | "bounces" | "opens" | "clicks" | "replies"
+//      | "forwards" | "unsubscribes" | "complaints" ;
+// ARGUMENT_NAME = "campaign" | "channel" | "message" | "within" | "since" | "before"
+//               | "link" | "footer" | "type" | "machine" | "reason" ;
+// WORD = IDENTIFIER ;
 
 /// A keyword of SegQL.
 ///

@@ -155,8 +155,10 @@ public struct Lexer: Sendable {
 
     // MARK: Identifiers
 
-    // identifier = letter { letter | digit } ;
-    // letter = "A" … "Z" | "a" … "z" | "_" | ? a Unicode letter or combining mark ? ;
+    // identifier = letter { letter | digit | mark } ;
+    // letter = "A" … "Z" | "a" … "z" | "_" | ? a Unicode letter ? ;
+    // digit = "0" … "9" ;
+    // mark = ? a Unicode combining mark or decimal digit ? ;
     /// An identifier, or a reserved keyword spelled in any case.
     private mutating func identifier() -> Token {
         let start = offset
@@ -289,7 +291,9 @@ public struct Lexer: Sendable {
     // MARK: Strings
 
     // string = '"' { character | escape | "'" } '"' | "'" { character | escape | '"' } "'" ;
+    // character = ? any UTF-8 character but a quote, "\" or a line break ? ;
     // escape = "\" ( '"' | "'" | "\" | "n" | "t" | "u{" hex { hex } "}" ) ;
+    // hex = digit | "a" … "f" | "A" … "F" ;
     /// A string literal. An unterminated one is an `.error` token reaching to the end of
     /// its line; a bad escape or invalid UTF-8 inside is reported but keeps the token.
     private mutating func string() -> Token {
@@ -408,7 +412,10 @@ public struct Lexer: Sendable {
         let start = offset
         let what = Lexer.describeCharacter(bytes, at: start)
         offset += Lexer.validUTF8Length(bytes, start) ?? 1
-        if hint == nil {
+        if hint != nil {
+            // `&&`, `||`, `!!`: one error for the run.
+            while offset < bytes.count && bytes[offset] == bytes[start] { offset += 1 }
+        } else {
             while offset < bytes.count && Lexer.startsNoToken(bytes, at: offset) {
                 offset += Lexer.validUTF8Length(bytes, offset) ?? 1
             }
@@ -448,7 +455,7 @@ public struct Lexer: Sendable {
              .privateUse, .surrogate:
             return code
         default:
-            return "'\(Character(s))' (\(code))"
+            return s.isASCII ? "'\(Character(s))'" : "'\(Character(s))' (\(code))"
         }
     }
 

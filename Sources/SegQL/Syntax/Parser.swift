@@ -669,7 +669,8 @@ struct ParserState {
     private mutating func argument(after context: String) -> Argument? {
         guard token.kind == .identifier else {
             if token.kind == .string {
-                let literal = ParseMessages.snippet(bytes, token.range)
+                let value = Lexer.stringValue(of: token, in: bytes)
+                let literal = Printer.quoted(ParseMessages.snippet(Array(value.utf8), SourceRange(0, value.utf8.count)))
                 return fail(ParseMessages.positionalArgument(literal), at: token.range, suggestion: "campaign: \(literal)")
             }
             if token.kind == .rightParen { return fail(ParseMessages.expectedArgumentName(after: context), at: here) }

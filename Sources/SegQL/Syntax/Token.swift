@@ -48,6 +48,7 @@ public enum TokenKind: Hashable, Sendable, CustomStringConvertible {
     /// Text the lexer could not make a token of; the lexer has already reported why.
     case error
 
+    // comparison = "=" | "!=" | "<" | "<=" | ">" | ">=" ;
     /// The comparison operator this token is, if it is one.
     public var comparison: ComparisonOperator? {
         switch self {
@@ -88,6 +89,13 @@ public enum TokenKind: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+// The grammar's token classes (see grammar/segql.ebnf):
+// IDENTIFIER = identifier - RESERVED ;
+// STRING = string ;
+// INTEGER = integer ;
+// DECIMAL = decimal ;
+// DURATION = duration ;
 
 /// A token: its kind and the UTF-8 byte range it spans.
 public struct Token: Hashable, Sendable {
