@@ -7,6 +7,6 @@ struct Segq: ParsableCommand {
         commandName: "segq",
         abstract: "Ask who did what in your e-mail and SMS campaigns, and act on it.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [ImportCommand.self, DemoCommand.self]
     )
 }

@@ -1,0 +1,994 @@
+// `segq import`: loading canonical JSON Lines into the store.
+//
+// How it stays fast: lines are decoded by a byte-level scanner (JSONScanner), the ids of
+// contacts, campaigns and links are cached in dictionaries for the run, every statement
+// is prepared once, and the `activity` rollup and `event_stats` are not touched per
+// event: their deltas are accumulated in memory, keyed by (campaign, contact) and
+// (campaign, kind), and written with UPSERTs at the end (or when the map grows large).
+//
+// How it stays safe: the whole run is one transaction. In the default all-or-nothing
+// mode the first bad line stops all writing (later lines are still checked, so that
+// every bad line is reported), and the transaction is rolled back. A cancellation
+// (the CLI's SIGINT/SIGTERM flag) or any store error rolls back too; a process killed
+// outright leaves an uncommitted WAL transaction that SQLite discards. Either way the
+// store holds exactly what it held before.
+
+import CSQLite
+import SegQL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The input formats `segq import` reads.
+public enum ImportFormat: String, CaseIterable, Sendable {
+    /// The canonical JSON Lines format (docs/import.md).
+    case jsonl
+}
+
+/// How an import runs.
+public struct ImportOptions: Sendable {
+    /// The input format.
+    public var format: ImportFormat
+    /// Store the good lines and report the bad ones, instead of storing nothing.
+    public var skipBad: Bool
+    /// The time recorded as `campaigns.created_at` for campaigns the import creates
+    /// (Unix seconds; default: the wall clock).
+    public var now: Int64?
+    /// How many bad lines `ImportSummary.badLines` keeps (all are counted).
+    public var keptBadLines: Int
+    /// Write the rollup deltas once this many (campaign, contact) pairs are pending.
+    public var flushThreshold: Int
+    /// Drop and rebuild the secondary indexes after this many new events (nil: a
+    /// quarter of the events already stored, plus 20,000).
+    public var bulkThreshold: Int?
+
+    /// Creates options; the defaults are `segq import`'s.
+    public init(format: ImportFormat = .jsonl, skipBad: Bool = false, now: Int64? = nil,
+                keptBadLines: Int = 1_000, flushThreshold: Int = 2_000_000, bulkThreshold: Int? = nil) {
+        self.bulkThreshold = bulkThreshold
+        self.format = format
+        self.skipBad = skipBad
+        self.now = now
+        self.keptBadLines = keptBadLines
+        self.flushThreshold = flushThreshold
+    }
+}
+
+/// A line that was refused, with where it is: printed as `FILE:LINE: error: MESSAGE`.
+public struct BadLine: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The source's name (a path, or `<stdin>`).
+    public var file: String
+    /// The 1-based line number.
+    public var line: Int
+    /// What is wrong with it.
+    public var message: String
+
+    /// `FILE:LINE: error: MESSAGE`.
+    public var description: String { "\(file):\(line): error: \(message)" }
+}
+
+/// How far an import has got (for a progress line).
+public struct ImportProgress: Sendable {
+    /// The source being read.
+    public var source: String
+    /// Bytes of that source consumed.
+    public var bytesRead: Int64
+    /// Its size, when known.
+    public var totalBytes: Int64?
+    /// Records (non-blank lines) read so far in the whole run.
+    public var records: Int
+    /// Seconds since the run started.
+    public var elapsed: Double
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    /// Non-blank lines read.
+    public var records = 0
+    /// Event lines read (good ones).
+    public var events = 0
+    /// Events stored.
+    public var stored = 0
+    /// Events skipped because their `id` was already stored (or seen earlier in the run).
+    public var duplicates = 0
+    /// Contact, campaign and link lines read (good ones).
+    public var declarations = 0
+    /// Lines refused.
+    public var bad = 0
+    /// The first `ImportOptions.keptBadLines` refused lines.
+    public var badLines: [BadLine] = []
+    /// Contacts created (declared or named by an event for the first time).
+    public var contactsCreated = 0
+    /// Pairs of contacts merged into one because a declaration joined them.
+    public var contactsMerged = 0
+    /// Campaigns created.
+    public var campaignsCreated = 0
+    /// Links created.
+    public var linksCreated = 0
+    /// Whether the transaction was committed (false after bad lines without `skipBad`).
+    public var committed = false
+    /// Seconds the run took.
+    public var elapsed = 0.0
+}
+
+/// Why an import stopped without committing (bad lines are not errors: see `ImportSummary`).
+public enum ImportError: Error, CustomStringConvertible {
+    /// The caller's `isCancelled` said stop (Ctrl-C, SIGTERM).
+    case cancelled
+    /// A source could not be read.
+    case io(ImportIOError)
+    /// The store failed.
+    case database(DatabaseError)
+
+    public var description: String {
+        switch self {
+        case .cancelled: "import interrupted; nothing was stored"
+        case .io(let e): "\(e.description); nothing was stored"
+        case .database(let e): "\(e.description); nothing was stored"
+        }
+    }
+}
+
+/// Imports sources into a store in one transaction.
+///
+/// ```swift
+/// let importer = Importer(store: store, options: ImportOptions(skipBad: true))
+/// importer.onBadLine = { print($0) }
+/// let summary = try importer.run([.file("events.jsonl")])
+/// ```
+public final class Importer {
+    /// The store written to.
+    public let store: Store
+    /// The options in force.
+    public let options: ImportOptions
+    /// Called for each refused line, as it is found.
+    public var onBadLine: ((BadLine) -> Void)?
+    /// Called after each chunk of input (every few MB).
+    public var onProgress: ((ImportProgress) -> Void)?
+    /// Polled every few thousand lines and between finishing steps; `true` stops the run.
+    public var isCancelled: (() -> Bool)?
+
+    private let db: Database
+    private var statements: Statements?
+    private var summary = ImportSummary()
+    private var decoder = CanonicalDecoder()
+    /// False once a bad line was seen in all-or-nothing mode: lines are then only checked.
+    private var writing = true
+    private var createdAt: Int64 = 0
+    /// Events waiting to be written in one multi-row INSERT.
+    private var pending: [PendingEvent] = []
+    /// Every event id of this run (to find duplicates within the run).
+    private var runIDs: Set<String> = []
+    /// Whether the store had events with ids before the run (then ids are also looked up).
+    private var storeHadIDs = false
+    private var lastTouched: Int64 = -1
+    /// Whether the secondary indexes are dropped for the rest of the run (see `enterBulkMode`).
+    private var bulk = false
+    private var bulkThreshold = 0
+    private var droppedIndexes: [(name: String, sql: String)] = []
+
+    // Caches for the run: ids by natural key.
+    private var contactsByEmail: [String: Int64] = [:]
+    private var contactsByPhone: [String: Int64] = [:]
+    private var campaignIDs: [String: Int64] = [:]
+    private var links: [LinkKey: LinkInfo] = [:]
+
+    // Rollup deltas.
+    private var activity: [PairKey: ActivityDelta] = [:]
+    private var stats: [StatsKey: StatsDelta] = [:]
+    private var touchedCampaigns: Set<Int64> = []
+    private var clickRecount: Set<Int64> = []
+    private var maxMessage: [Int64: Int64] = [:]
+
+    /// Creates an importer for `store`.
+    public init(store: Store, options: ImportOptions = ImportOptions()) {
+        self.store = store
+        self.options = options
+        self.db = store.database
+    }
+
+    /// Imports `sources` in order, in one transaction; returns what happened.
+    ///
+    /// Bad lines are reported through `onBadLine` and the summary; with them and without
+    /// `skipBad`, nothing is stored (`summary.committed` is false). Throws `ImportError`
+    /// when the run stops for another reason; the store is then unchanged.
+    public func run(_ sources: [ImportSource]) throws -> ImportSummary {
+        let started = monotonicSeconds()
+        summary = ImportSummary()
+        writing = true
+        createdAt = options.now ?? Int64(time(nil))
+        resetCaches()
+        bulk = false
+        droppedIndexes = []
+        let oldCache: Int64
+        let oldForeignKeys: Int64
+        do {
+            oldCache = try db.int64("PRAGMA cache_size") ?? -2000
+            oldForeignKeys = try db.int64("PRAGMA foreign_keys") ?? 1
+            // A large page cache keeps the event indexes in memory during a big import;
+            // index rebuilds (bulk mode) sort in memory, with a helper thread.
+            try db.execute("PRAGMA cache_size = -524288")
+            try db.execute("PRAGMA temp_store = MEMORY")
+            try db.execute("PRAGMA threads = 2")
+            // Every id the importer writes into a reference column was just read from or
+            // inserted into the parent table, so SQLite's per-row parent lookups would
+            // only repeat what the importer knows (they cost a third of the insert time).
+            // The pragma cannot change inside a transaction, hence here.
+            try db.execute("PRAGMA foreign_keys = OFF")
+            try db.execute("BEGIN IMMEDIATE")
+        } catch let e as DatabaseError {
+            throw ImportError.database(e)
+        }
+        defer {
+            try? db.execute("PRAGMA foreign_keys = \(oldForeignKeys)")
+            try? db.execute("PRAGMA cache_size = \(oldCache)")
+            try? db.execute("PRAGMA temp_store = DEFAULT")
+        }
+        do {
+            // Past this many new events, rebuilding the indexes beats updating them.
+            bulkThreshold = try options.bulkThreshold
+                ?? Int(try db.int64("SELECT coalesce(max(id), 0) FROM events") ?? 0) / 4 + 20_000
+            storeHadIDs = try db.int64("SELECT 1 FROM events WHERE external_id IS NOT NULL LIMIT 1") != nil
+            statements = try Statements(db)
+            for source in sources {
+                try read(source, started: started)
+            }
+            if writing {
+                try finish()
+            }
+            statements = nil
+            if writing {
+                try db.execute("COMMIT")
+                summary.committed = true
+            } else {
+                db.rollbackQuietly()
+            }
+        } catch {
+            statements = nil
+            db.rollbackQuietly()
+            resetCaches()
+            switch error {
+            case let e as ImportError: throw e
+            case let e as DatabaseError: throw e.isInterrupt ? ImportError.cancelled : ImportError.database(e)
+            case let e as ImportIOError: throw ImportError.io(e)
+            default: throw error
+            }
+        }
+        resetCaches()
+        summary.elapsed = monotonicSeconds() - started
+        return summary
+    }
+
+    private func resetCaches() {
+        contactsByEmail = [:]
+        contactsByPhone = [:]
+        campaignIDs = [:]
+        links = [:]
+        activity = [:]
+        stats = [:]
+        touchedCampaigns = []
+        pending = []
+        runIDs = []
+        lastTouched = -1
+        clickRecount = []
+        maxMessage = [:]
+    }
+
+    private func checkCancelled() throws {
+        if let isCancelled, isCancelled() { throw ImportError.cancelled }
+    }
+
+    private func read(_ source: ImportSource, started: Double) throws {
+        let total = LineReader.size(of: source)
+        var sinceCheck = 0
+        try LineReader.forEachLine(in: source, progress: { [self] consumed in
+            onProgress?(ImportProgress(source: source.name, bytesRead: consumed, totalBytes: total,
+                                       records: summary.records, elapsed: monotonicSeconds() - started))
+        }) { bytes, lineNumber in
+            sinceCheck += 1
+            if sinceCheck >= 4096 {
+                sinceCheck = 0
+                try checkCancelled()
+            }
+            if isBlank(bytes) { return }
+            summary.records += 1
+            switch decoder.decode(bytes) {
+            case .failure(let error):
+                bad(BadLine(file: source.name, line: lineNumber, message: error.message))
+            case .success(let record):
+                guard writing else {
+                    // All-or-nothing after a bad line: keep checking, stop writing.
+                    if case .event = record { summary.events += 1 } else { summary.declarations += 1 }
+                    return
+                }
+                try apply(record)
+            }
+        }
+    }
+
+    private func bad(_ line: BadLine) {
+        summary.bad += 1
+        if summary.badLines.count < options.keptBadLines { summary.badLines.append(line) }
+        onBadLine?(line)
+        if !options.skipBad { writing = false }
+    }
+
+    @inline(__always)
+    private func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in b where c != 0x20 && c != 0x09 && c != 0x0D { return false }
+        return true
+    }
+
+    // MARK: - Applying records
+
+    private func apply(_ record: ImportRecord) throws {
+        guard let s = statements else { return }
+        switch record {
+        case .event(let e):
+            summary.events += 1
+            try applyEvent(e, s)
+        case .contact(let c):
+            summary.declarations += 1
+            try applyContact(c, s)
+        case .campaign(let c):
+            summary.declarations += 1
+            try applyCampaign(c, s)
+        case .link(let l):
+            summary.declarations += 1
+            try applyLink(l, s)
+        }
+    }
+
+    private func applyEvent(_ e: EventRecord, _ s: Statements) throws {
+        // Duplicates first, before anything is created: an id seen earlier in this run,
+        // or (only when the store had ids before the run) one already stored.
+        if let id = e.id {
+            if !runIDs.insert(id).inserted {
+                summary.duplicates += 1
+                return
+            }
+            if storeHadIDs {
+                try s.findExternalID.bind(id, at: 1)
+                let exists = try s.findExternalID.step()
+                s.findExternalID.reset()
+                if exists {
+                    summary.duplicates += 1
+                    return
+                }
+            }
+        }
+        let contact = try e.contactIsEmail ? contactID(email: e.contact, s) : contactID(phone: e.contact, s)
+        let campaign = try campaignID(e.campaign, s)
+        var link: LinkInfo?
+        if let url = e.url { link = try linkInfo(campaign: campaign, url: url, s) }
+
+        pending.append(PendingEvent(kind: e.kind, contact: contact, campaign: campaign, message: e.message, ts: e.ts,
+                                    link: link?.id, bounce: e.bounce, reason: e.reason, machine: e.machine, id: e.id))
+        if pending.count == Statements.batch { try flushEvents(s) }
+        summary.stored += 1
+
+        activity[PairKey(campaign: campaign, contact: contact), default: ActivityDelta()]
+            .add(e.kind, ts: e.ts, machine: e.machine, footer: link?.footer ?? false)
+        stats[StatsKey(campaign: campaign, kind: Int64(e.kind.rawValue)), default: StatsDelta()].add(e.ts)
+        if campaign != lastTouched {
+            touchedCampaigns.insert(campaign)
+            lastTouched = campaign
+        }
+        if e.message > 1 {
+            maxMessage[campaign] = max(maxMessage[campaign] ?? 1, e.message)
+        }
+        if activity.count >= options.flushThreshold {
+            try flushActivity(s)
+        }
+        if !bulk && summary.stored >= bulkThreshold {
+            try enterBulkMode()
+        }
+    }
+
+    /// Writes the buffered events, many rows per statement.
+    private func flushEvents(_ s: Statements) throws {
+        guard !pending.isEmpty else { return }
+        var start = 0
+        while start < pending.count {
+            let n = pending.count - start >= Statements.batch ? Statements.batch : 1
+            let st = n == Statements.batch ? s.insertEvents : s.insertEvent
+            for k in 0..<n {
+                try pending[start + k].bind(to: st, at: Int32(k * PendingEvent.columns))
+            }
+            try st.run()
+            start += n
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Drops the secondary indexes of `events` and `activity` for the rest of the run;
+    /// `finish` recreates them. Sorting once is far cheaper than millions of random
+    /// B-tree inserts. The unique index on `events.external_id` stays when the store
+    /// already had ids (it answers "is this id stored?"); otherwise the run's own set of
+    /// ids finds duplicates and the index is rebuilt too. All of this is inside the
+    /// run's transaction, so a failed or killed import leaves the indexes as they were.
+    private func enterBulkMode() throws {
+        bulk = true
+        try db.query("""
+            SELECT name, sql FROM sqlite_master
+            WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'activity')
+            ORDER BY name
+            """) { row in
+            let name = row.text(0)
+            if name == "events_by_external_id" && storeHadIDs { return }
+            droppedIndexes.append((name, row.text(1)))
+        }
+        for (name, _) in droppedIndexes {
+            try db.execute("DROP INDEX \(quoteIdentifier(name))")
+        }
+    }
+
+    /// The contact with this (lower-cased) e-mail, created if missing.
+    private func contactID(email: String, _ s: Statements) throws -> Int64 {
+        if let id = try findContact(email: email, s) { return id }
+        return try createContact(email: email, phone: nil, s)
+    }
+
+    /// The contact with this phone number, created if missing.
+    private func contactID(phone: String, _ s: Statements) throws -> Int64 {
+        if let id = try findContact(phone: phone, s) { return id }
+        return try createContact(email: nil, phone: phone, s)
+    }
+
+    private func findContact(email: String, _ s: Statements) throws -> Int64? {
+        if let id = contactsByEmail[email] { return id }
+        try s.contactByEmail.bind(email, at: 1)
+        defer { s.contactByEmail.reset() }
+        guard try s.contactByEmail.step() else { return nil }
+        let id = s.contactByEmail.int64(0)
+        contactsByEmail[email] = id
+        return id
+    }
+
+    private func findContact(phone: String, _ s: Statements) throws -> Int64? {
+        if let id = contactsByPhone[phone] { return id }
+        try s.contactByPhone.bind(phone, at: 1)
+        defer { s.contactByPhone.reset() }
+        guard try s.contactByPhone.step() else { return nil }
+        let id = s.contactByPhone.int64(0)
+        contactsByPhone[phone] = id
+        return id
+    }
+
+    private func createContact(email: String?, phone: String?, _ s: Statements) throws -> Int64 {
+        try s.insertContact.bind(email, at: 1)
+        try s.insertContact.bind(phone, at: 2)
+        try s.insertContact.run()
+        let id = db.lastInsertRowID
+        if let email { contactsByEmail[email] = id }
+        if let phone { contactsByPhone[phone] = id }
+        summary.contactsCreated += 1
+        return id
+    }
+
+    /// The campaign with this name, if it exists.
+    private func findCampaign(_ name: String, _ s: Statements) throws -> Int64? {
+        if let id = campaignIDs[name] { return id }
+        try s.campaignByName.bind(name, at: 1)
+        defer { s.campaignByName.reset() }
+        guard try s.campaignByName.step() else { return nil }
+        let id = s.campaignByName.int64(0)
+        campaignIDs[name] = id
+        return id
+    }
+
+    /// Creates a campaign as channel e-mail, unsent.
+    private func createCampaign(_ name: String, _ s: Statements) throws -> Int64 {
+        try s.insertCampaign.bind(name, at: 1)
+        try s.insertCampaign.bind(createdAt, at: 2)
+        try s.insertCampaign.run()
+        let id = db.lastInsertRowID
+        campaignIDs[name] = id
+        summary.campaignsCreated += 1
+        return id
+    }
+
+    private func campaignID(_ name: String, _ s: Statements) throws -> Int64 {
+        if let id = try findCampaign(name, s) { return id }
+        return try createCampaign(name, s)
+    }
+
+    /// The link with this URL in this campaign, if it exists.
+    private func findLink(campaign: Int64, url: String, _ s: Statements) throws -> LinkInfo? {
+        let key = LinkKey(campaign: campaign, url: url)
+        if let info = links[key] { return info }
+        try s.linkByURL.bind(campaign, at: 1)
+        try s.linkByURL.bind(url, at: 2)
+        defer { s.linkByURL.reset() }
+        guard try s.linkByURL.step() else { return nil }
+        let info = LinkInfo(id: s.linkByURL.int64(0), footer: s.linkByURL.int64(1) != 0)
+        links[key] = info
+        return info
+    }
+
+    /// The link with this URL in this campaign, created (not a footer link) if missing.
+    private func linkInfo(campaign: Int64, url: String, _ s: Statements) throws -> LinkInfo {
+        if let info = try findLink(campaign: campaign, url: url, s) { return info }
+        return try createLink(campaign: campaign, url: url, footer: false, s)
+    }
+
+    private func createLink(campaign: Int64, url: String, footer: Bool, _ s: Statements) throws -> LinkInfo {
+        try s.insertLink.bind(campaign, at: 1)
+        try s.insertLink.bind(url, at: 2)
+        try s.insertLink.bind(linkPath(ofURL: url), at: 3)
+        try s.insertLink.bind(Int64(footer ? 1 : 0), at: 4)
+        try s.insertLink.run()
+        let info = LinkInfo(id: db.lastInsertRowID, footer: footer)
+        links[LinkKey(campaign: campaign, url: url)] = info
+        summary.linksCreated += 1
+        return info
+    }
+
+    private func applyCampaign(_ c: CampaignRecord, _ s: Statements) throws {
+        let id = try campaignID(c.name, s)
+        let u = s.updateCampaign
+        try u.bind(id, at: 1)
+        try u.bind(c.channel?.rawValue, at: 2)
+        try u.bind(c.subject, at: 3)
+        try u.bind(c.messages, at: 4)
+        try u.bind(c.sentAt, at: 5)
+        try u.run()
+        touchedCampaigns.insert(id)
+    }
+
+    private func applyLink(_ l: LinkRecord, _ s: Statements) throws {
+        let campaign = try campaignID(l.campaign, s)
+        guard let info = try findLink(campaign: campaign, url: l.url, s) else {
+            _ = try createLink(campaign: campaign, url: l.url, footer: l.footer, s)
+            return
+        }
+        guard info.footer != l.footer else { return }
+        try s.updateLinkFooter.bind(Int64(l.footer ? 1 : 0), at: 1)
+        try s.updateLinkFooter.bind(info.id, at: 2)
+        try s.updateLinkFooter.run()
+        links[LinkKey(campaign: campaign, url: l.url)] = LinkInfo(id: info.id, footer: l.footer)
+        // Clicks already counted on this link were counted with the old flag.
+        clickRecount.insert(campaign)
+        touchedCampaigns.insert(campaign)
+    }
+
+    private func applyContact(_ c: ContactRecord, _ s: Statements) throws {
+        let byEmail = try c.email.flatMap { try findContact(email: $0, s) }
+        let byPhone = try c.phone.flatMap { try findContact(phone: $0, s) }
+        let id: Int64
+        switch (byEmail, byPhone) {
+        case (nil, nil):
+            id = try createContact(email: c.email, phone: c.phone, s)
+        case let (a?, b?) where a != b:
+            // One contact per person: the e-mail and the phone named two contacts.
+            id = min(a, b)
+            try merge(keep: id, drop: max(a, b), s)
+        case let (a, b):
+            id = a ?? b ?? 0
+        }
+        // Setting an address or number that the contact did not have replaces its old one.
+        if (c.email != nil && byEmail != id) || (c.phone != nil && byPhone != id) {
+            try s.contactIdentity.bind(id, at: 1)
+            if try s.contactIdentity.step() {
+                if c.email != nil, !s.contactIdentity.isNull(0) { contactsByEmail[s.contactIdentity.text(0)] = nil }
+                if c.phone != nil, !s.contactIdentity.isNull(1) { contactsByPhone[s.contactIdentity.text(1)] = nil }
+            }
+            s.contactIdentity.reset()
+        }
+        let u = s.updateContact
+        try u.bind(id, at: 1)
+        try u.bind(c.email, at: 2)
+        try u.bind(c.phone, at: 3)
+        try u.bind(c.firstName, at: 4)
+        try u.bind(c.lastName, at: 5)
+        try u.bind(c.createdAt, at: 6)
+        try u.run()
+        if let email = c.email { contactsByEmail[email] = id }
+        if let phone = c.phone { contactsByPhone[phone] = id }
+        for (name, value) in c.attributes {
+            if let value {
+                let a = s.upsertAttribute
+                try a.bind(id, at: 1)
+                try a.bind(name, at: 2)
+                try a.bind(value.typeName, at: 3)
+                try a.bind(value.sqlValue, at: 4)
+                try a.run()
+            } else {
+                try s.deleteAttribute.bind(id, at: 1)
+                try s.deleteAttribute.bind(name, at: 2)
+                try s.deleteAttribute.run()
+            }
+        }
+    }
+
+    /// Moves everything of contact `drop` to contact `keep` and deletes `drop`.
+    private func merge(keep: Int64, drop: Int64, _ s: Statements) throws {
+        // The events and rollup rows of `drop` must be written before they are moved.
+        try flushEvents(s)
+        try flushActivity(s)
+        try db.query("SELECT campaign_id FROM activity WHERE contact_id = ?", [.integer(drop)]) {
+            touchedCampaigns.insert($0.int64(0))
+        }
+        let k = SQLValue.integer(keep), d = SQLValue.integer(drop)
+        try db.execute("UPDATE events SET contact_id = ?1 WHERE contact_id = ?2", [k, d])
+        try db.execute("""
+            INSERT INTO contact_attributes(contact_id, name, type, value)
+            SELECT ?1, name, type, value FROM contact_attributes WHERE contact_id = ?2
+            ON CONFLICT(contact_id, name) DO NOTHING
+            """, [k, d])
+        try db.execute("""
+            INSERT INTO list_members(list_id, contact_id)
+            SELECT list_id, ?1 FROM list_members WHERE contact_id = ?2
+            ON CONFLICT(list_id, contact_id) DO NOTHING
+            """, [k, d])
+        try db.execute("""
+            INSERT INTO activity(campaign_id, contact_id, \(ActivityDelta.columns.joined(separator: ", ")))
+            SELECT campaign_id, ?1, \(ActivityDelta.columns.joined(separator: ", "))
+            FROM activity WHERE contact_id = ?2
+            \(ActivityDelta.upsertClause(conflict: "campaign_id, contact_id"))
+            """, [k, d])
+        try db.execute("DELETE FROM activity WHERE contact_id = ?1", [d])
+        try db.execute("""
+            INSERT INTO contact_activity(contact_id, \(ActivityDelta.columns.joined(separator: ", ")))
+            SELECT ?1, \(ActivityDelta.columns.joined(separator: ", "))
+            FROM contact_activity WHERE contact_id = ?2
+            \(ActivityDelta.upsertClause(conflict: "contact_id"))
+            """, [k, d])
+        try db.execute("DELETE FROM contact_activity WHERE contact_id = ?1", [d])
+        try db.execute("""
+            UPDATE contacts SET
+                first_name = coalesce(first_name, (SELECT first_name FROM contacts WHERE id = ?2)),
+                last_name = coalesce(last_name, (SELECT last_name FROM contacts WHERE id = ?2)),
+                created_at = coalesce(min(created_at, (SELECT created_at FROM contacts WHERE id = ?2)),
+                                      created_at, (SELECT created_at FROM contacts WHERE id = ?2))
+            WHERE id = ?1
+            """, [k, d])
+        // Forget the dropped contact's identifiers; the caller records the kept ones.
+        try db.query("SELECT email, phone FROM contacts WHERE id = ?", [d]) { row in
+            if let e = row.optionalText(0) { contactsByEmail[e] = nil }
+            if let p = row.optionalText(1) { contactsByPhone[p] = nil }
+        }
+        // Foreign keys are off during an import, so nothing cascades: delete explicitly.
+        try db.execute("DELETE FROM contact_attributes WHERE contact_id = ?1", [d])
+        try db.execute("DELETE FROM list_members WHERE contact_id = ?1", [d])
+        try db.execute("DELETE FROM contacts WHERE id = ?1", [d])
+        summary.contactsMerged += 1
+    }
+
+    // MARK: - Rollups
+
+    private func flushActivity(_ s: Statements) throws {
+        guard !activity.isEmpty else { return }
+        // In key order, so the B-tree is written front to back.
+        let keys = activity.keys.sorted()
+        let u = s.upsertActivity
+        var perContact: [Int64: ActivityDelta] = [:]
+        perContact.reserveCapacity(activity.count)
+        for key in keys {
+            guard let d = activity[key] else { continue }
+            try u.bind(key.campaign, at: 1)
+            try u.bind(key.contact, at: 2)
+            try d.bind(to: u, from: 3)
+            try u.run()
+            perContact[key.contact, default: ActivityDelta()].merge(d)
+        }
+        activity.removeAll(keepingCapacity: true)
+        let c = s.upsertContactActivity
+        for contact in perContact.keys.sorted() {
+            guard let d = perContact[contact] else { continue }
+            try c.bind(contact, at: 1)
+            try d.bind(to: c, from: 2)
+            try c.run()
+        }
+        try checkCancelled()
+    }
+
+    /// Writes the pending deltas and brings every derived value up to date.
+    private func finish() throws {
+        guard let s = statements else { return }
+        try flushEvents(s)
+        try flushActivity(s)
+        for (_, sql) in droppedIndexes {
+            try checkCancelled()
+            try db.execute(sql)
+        }
+        for campaign in clickRecount.sorted() {
+            for sql in ActivityDelta.recountClicksSQL + [ActivityDelta.recountContactClicksSQL] {
+                try db.execute(sql, [.integer(campaign)])
+            }
+        }
+        for (key, delta) in stats.sorted(by: { $0.key < $1.key }) {
+            try db.execute("""
+                INSERT INTO event_stats(campaign_id, kind, events, contacts, min_ts, max_ts)
+                VALUES (?1, ?2, ?3, 0, ?4, ?5)
+                ON CONFLICT(campaign_id, kind) DO UPDATE SET
+                    events = events + excluded.events,
+                    min_ts = min(min_ts, excluded.min_ts),
+                    max_ts = max(max_ts, excluded.max_ts)
+                """, [.integer(key.campaign), .integer(key.kind), .integer(delta.events), .integer(delta.minTS), .integer(delta.maxTS)])
+        }
+        try checkCancelled()
+        for campaign in touchedCampaigns.sorted() {
+            try recountContacts(campaign: campaign)
+            let c = SQLValue.integer(campaign)
+            if let m = maxMessage[campaign] {
+                try db.execute("UPDATE campaigns SET messages = max(messages, ?2) WHERE id = ?1", [c, .integer(m)])
+            }
+            // An undeclared send time is the earliest `sent` event; a send time means sent.
+            try db.execute("""
+                UPDATE campaigns SET sent_at = (SELECT min_ts FROM event_stats WHERE campaign_id = ?1 AND kind = 1)
+                WHERE id = ?1 AND sent_at_declared = 0
+                """, [c])
+            try db.execute("UPDATE campaigns SET status = 'sent' WHERE id = ?1 AND sent_at IS NOT NULL AND status = 'draft'", [c])
+        }
+        try checkCancelled()
+    }
+
+    /// Sets `event_stats.contacts` of a campaign from its `activity` rows.
+    private func recountContacts(campaign: Int64) throws {
+        var counts: [Int64] = []
+        try db.query("""
+            SELECT sum(sends > 0), sum(drops > 0), sum(deliveries > 0), sum(bounces > 0), sum(opens > 0),
+                   sum(clicks > 0 OR footer_clicks > 0), sum(replies > 0), sum(forwards > 0),
+                   sum(unsubscribes > 0), sum(complaints > 0)
+            FROM activity WHERE campaign_id = ?
+            """, [.integer(campaign)]) { row in
+            counts = (0..<10).map { row.int64(Int32($0)) }
+        }
+        for (i, n) in counts.enumerated() {
+            try db.execute("UPDATE event_stats SET contacts = ?3 WHERE campaign_id = ?1 AND kind = ?2",
+                           [.integer(campaign), .integer(Int64(i + 1)), .integer(n)])
+        }
+    }
+}
+
+// MARK: - Keys and deltas
+
+/// An event checked and resolved, waiting for the next multi-row INSERT.
+struct PendingEvent {
+    static let columns = 10
+    var kind: EventKind
+    var contact: Int64
+    var campaign: Int64
+    var message: Int64
+    var ts: Int64
+    var link: Int64?
+    var bounce: String?
+    var reason: String?
+    var machine: Bool
+    var id: String?
+
+    /// Binds the 10 columns to parameters `base + 1` … `base + 10`.
+    @inline(__always)
+    func bind(to st: PreparedStatement, at base: Int32) throws {
+        try st.bind(Int64(kind.rawValue), at: base + 1)
+        try st.bind(contact, at: base + 2)
+        try st.bind(campaign, at: base + 3)
+        try st.bind(message, at: base + 4)
+        try st.bind(ts, at: base + 5)
+        try st.bind(link, at: base + 6)
+        try st.bind(bounce, at: base + 7)
+        try st.bind(reason, at: base + 8)
+        try st.bind(Int64(machine ? 1 : 0), at: base + 9)
+        try st.bind(id, at: base + 10)
+    }
+}
+
+struct PairKey: Hashable, Comparable {
+    var campaign: Int64
+    var contact: Int64
+    static func < (a: PairKey, b: PairKey) -> Bool {
+        a.campaign != b.campaign ? a.campaign < b.campaign : a.contact < b.contact
+    }
+}
+
+struct StatsKey: Hashable, Comparable {
+    var campaign: Int64
+    var kind: Int64
+    static func < (a: StatsKey, b: StatsKey) -> Bool {
+        a.campaign != b.campaign ? a.campaign < b.campaign : a.kind < b.kind
+    }
+}
+
+struct LinkKey: Hashable {
+    var campaign: Int64
+    var url: String
+}
+
+struct LinkInfo {
+    var id: Int64
+    var footer: Bool
+}
+
+struct StatsDelta {
+    var events: Int64 = 0
+    var minTS = Int64.max
+    var maxTS = Int64.min
+
+    @inline(__always)
+    mutating func add(_ ts: Int64) {
+        events += 1
+        if ts < minTS { minTS = ts }
+        if ts > maxTS { maxTS = ts }
+    }
+}
+
+/// Counts and latest times of one contact in one campaign, as in the `activity` table.
+struct ActivityDelta {
+    var sends: Int32 = 0, drops: Int32 = 0, deliveries: Int32 = 0, bounces: Int32 = 0
+    var opens: Int32 = 0, machineOpens: Int32 = 0, clicks: Int32 = 0, footerClicks: Int32 = 0
+    var replies: Int32 = 0, forwards: Int32 = 0, unsubscribes: Int32 = 0, complaints: Int32 = 0
+    /// Int64.min means none.
+    var lastDelivered = Int64.min, lastOpened = Int64.min, lastClicked = Int64.min
+
+    static let columns = [
+        "sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
+        "replies", "forwards", "unsubscribes", "complaints", "last_delivered", "last_opened", "last_clicked",
+    ]
+
+    /// `ON CONFLICT(target) DO UPDATE` that adds the counts and keeps the latest times
+    /// (SQLite's two-argument max is NULL when either is, hence the coalesce).
+    static func upsertClause(conflict target: String) -> String {
+        """
+        ON CONFLICT(\(target)) DO UPDATE SET
+        \(columns.prefix(12).map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ",\n"))
+        ,
+        \(columns.suffix(3).map { "\($0) = coalesce(max(\($0), excluded.\($0)), \($0), excluded.\($0))" }.joined(separator: ",\n"))
+        """
+    }
+
+    static let upsertSQL = """
+        INSERT INTO activity(campaign_id, contact_id, \(columns.joined(separator: ", ")))
+        VALUES (?1, ?2, \((3...17).map { "?\($0)" }.joined(separator: ", ")))
+        \(upsertClause(conflict: "campaign_id, contact_id"))
+        """
+
+    static let upsertContactSQL = """
+        INSERT INTO contact_activity(contact_id, \(columns.joined(separator: ", ")))
+        VALUES (?1, \((2...16).map { "?\($0)" }.joined(separator: ", ")))
+        \(upsertClause(conflict: "contact_id"))
+        """
+
+    /// Recomputes the `contact_activity` rows of the contacts that clicked in campaign ?1
+    /// from their `activity` rows.
+    static let recountContactClicksSQL = """
+        INSERT INTO contact_activity(contact_id, \(columns.joined(separator: ", ")))
+        SELECT contact_id, \(columns.prefix(12).map { "sum(\($0))" }.joined(separator: ", ")),
+               \(columns.suffix(3).map { "max(\($0))" }.joined(separator: ", "))
+        FROM activity
+        WHERE contact_id IN (SELECT contact_id FROM events WHERE campaign_id = ?1 AND kind = 6)
+        GROUP BY contact_id
+        ON CONFLICT(contact_id) DO UPDATE SET
+        \(columns.map { "\($0) = excluded.\($0)" }.joined(separator: ",\n"))
+        """
+
+    /// Adds another delta (for another campaign of the same contact).
+    mutating func merge(_ o: ActivityDelta) {
+        sends += o.sends; drops += o.drops; deliveries += o.deliveries; bounces += o.bounces
+        opens += o.opens; machineOpens += o.machineOpens; clicks += o.clicks; footerClicks += o.footerClicks
+        replies += o.replies; forwards += o.forwards; unsubscribes += o.unsubscribes; complaints += o.complaints
+        lastDelivered = max(lastDelivered, o.lastDelivered)
+        lastOpened = max(lastOpened, o.lastOpened)
+        lastClicked = max(lastClicked, o.lastClicked)
+    }
+
+    /// Recomputes a campaign's click columns from its events (after a footer flag changed).
+    static let recountClicksSQL = ["""
+        UPDATE activity SET clicks = 0, footer_clicks = 0, last_clicked = NULL
+        WHERE campaign_id = ?1 AND (clicks > 0 OR footer_clicks > 0)
+        """, """
+        INSERT INTO activity(campaign_id, contact_id, clicks, footer_clicks, last_clicked)
+        SELECT e.campaign_id, e.contact_id, sum(coalesce(l.footer, 0) = 0), sum(coalesce(l.footer, 0) = 1),
+               max(CASE WHEN coalesce(l.footer, 0) = 0 THEN e.ts END)
+        FROM events e LEFT JOIN links l ON l.id = e.link_id
+        WHERE e.campaign_id = ?1 AND e.kind = 6
+        GROUP BY e.contact_id
+        ON CONFLICT(campaign_id, contact_id) DO UPDATE SET
+            clicks = excluded.clicks, footer_clicks = excluded.footer_clicks, last_clicked = excluded.last_clicked
+        """]
+
+    @inline(__always)
+    mutating func add(_ kind: EventKind, ts: Int64, machine: Bool, footer: Bool) {
+        switch kind {
+        case .sent: sends += 1
+        case .dropped: drops += 1
+        case .delivered:
+            deliveries += 1
+            if ts > lastDelivered { lastDelivered = ts }
+        case .bounced: bounces += 1
+        case .opened:
+            opens += 1
+            if machine { machineOpens += 1 }
+            if ts > lastOpened { lastOpened = ts }
+        case .clicked:
+            if footer {
+                footerClicks += 1
+            } else {
+                clicks += 1
+                if ts > lastClicked { lastClicked = ts }
+            }
+        case .replied: replies += 1
+        case .forwarded: forwards += 1
+        case .unsubscribed: unsubscribes += 1
+        case .complained: complaints += 1
+        }
+    }
+
+    /// Binds the 15 columns to parameters `from`, `from + 1`, ….
+    func bind(to st: PreparedStatement, from i: Int32) throws {
+        let counts = [sends, drops, deliveries, bounces, opens, machineOpens, clicks, footerClicks,
+                      replies, forwards, unsubscribes, complaints]
+        for (k, n) in counts.enumerated() { try st.bind(Int64(n), at: i + Int32(k)) }
+        try st.bind(lastDelivered == .min ? nil : lastDelivered, at: i + 12)
+        try st.bind(lastOpened == .min ? nil : lastOpened, at: i + 13)
+        try st.bind(lastClicked == .min ? nil : lastClicked, at: i + 14)
+    }
+}
+
+/// The statements an import runs per record, prepared once.
+final class Statements {
+    let findExternalID, contactByEmail, contactByPhone, insertContact, contactIdentity, updateContact: PreparedStatement
+    let upsertAttribute, deleteAttribute: PreparedStatement
+    let campaignByName, insertCampaign, updateCampaign: PreparedStatement
+    let linkByURL, insertLink, updateLinkFooter: PreparedStatement
+    let insertEvent, insertEvents, upsertActivity, upsertContactActivity: PreparedStatement
+    /// Rows per multi-row event INSERT.
+    static let batch = 64
+
+    init(_ db: Database) throws {
+        func p(_ sql: String) throws -> PreparedStatement { try db.prepare(sql, persistent: true) }
+        findExternalID = try p("SELECT 1 FROM events WHERE external_id = ?1")
+        contactByEmail = try p("SELECT id FROM contacts WHERE email = ?1")
+        contactByPhone = try p("SELECT id FROM contacts WHERE phone = ?1")
+        insertContact = try p("INSERT INTO contacts(email, phone) VALUES (?1, ?2)")
+        contactIdentity = try p("SELECT email, phone FROM contacts WHERE id = ?1")
+        updateContact = try p("""
+            UPDATE contacts SET email = coalesce(?2, email), phone = coalesce(?3, phone),
+                first_name = coalesce(?4, first_name), last_name = coalesce(?5, last_name),
+                created_at = coalesce(?6, created_at)
+            WHERE id = ?1
+            """)
+        upsertAttribute = try p("""
+            INSERT INTO contact_attributes(contact_id, name, type, value) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT(contact_id, name) DO UPDATE SET type = excluded.type, value = excluded.value
+            """)
+        deleteAttribute = try p("DELETE FROM contact_attributes WHERE contact_id = ?1 AND name = ?2")
+        campaignByName = try p("SELECT id FROM campaigns WHERE name = ?1")
+        insertCampaign = try p("INSERT INTO campaigns(name, created_at) VALUES (?1, ?2)")
+        updateCampaign = try p("""
+            UPDATE campaigns SET channel = coalesce(?2, channel), subject = coalesce(?3, subject),
+                messages = coalesce(?4, messages), sent_at = coalesce(?5, sent_at),
+                sent_at_declared = CASE WHEN ?5 IS NULL THEN sent_at_declared ELSE 1 END,
+                status = CASE WHEN ?5 IS NULL THEN status ELSE 'sent' END
+            WHERE id = ?1
+            """)
+        linkByURL = try p("SELECT id, footer FROM links WHERE campaign_id = ?1 AND url = ?2")
+        insertLink = try p("INSERT INTO links(campaign_id, url, path, footer) VALUES (?1, ?2, ?3, ?4)")
+        updateLinkFooter = try p("UPDATE links SET footer = ?1 WHERE id = ?2")
+        let insert = "INSERT INTO events(kind, contact_id, campaign_id, message, ts, link_id, bounce, reason, machine, external_id) VALUES "
+        let row = "(" + Array(repeating: "?", count: PendingEvent.columns).joined(separator: ", ") + ")"
+        insertEvent = try p(insert + row)
+        insertEvents = try p(insert + Array(repeating: row, count: Statements.batch).joined(separator: ", "))
+        upsertActivity = try p(ActivityDelta.upsertSQL)
+        upsertContactActivity = try p(ActivityDelta.upsertContactSQL)
+    }
+}
+
+/// `name` as a double-quoted SQL identifier.
+func quoteIdentifier(_ name: String) -> String {
+    var out = "\""
+    for ch in name.unicodeScalars {
+        if ch == "\"" { out += "\"\"" } else { out.unicodeScalars.append(ch) }
+    }
+    return out + "\""
+}
+
+/// Seconds on a monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

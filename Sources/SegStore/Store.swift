@@ -1,0 +1,173 @@
+// The event store: one SQLite file in WAL mode with the schema of `Schema`.
+//
+// Opening a store brings it to the current schema: `PRAGMA user_version` counts the
+// migrations applied, and the missing ones run in one transaction (so a crash during
+// an upgrade leaves the old version intact). A store with a higher version than this
+// build knows was written by a newer segq and is refused rather than misread. A file
+// at version 0 that already has tables is some other application's database and is
+// refused too, so segq never writes its tables into it.
+
+import CSQLite
+import SegQL
+
+/// Why a store could not be opened or used (beyond SQLite's own errors).
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    /// The file's schema is newer than this build of segq knows.
+    case newerSchema(path: String, found: Int, known: Int)
+    /// The file is an SQLite database, but not one segq made.
+    case notAStore(path: String)
+    /// A read-only open found a store that needs migrations (which would write).
+    case needsUpgrade(path: String, found: Int, known: Int)
+    /// A read-only open of a file that does not exist.
+    case missing(path: String)
+
+    public var description: String {
+        switch self {
+        case let .newerSchema(path, found, known):
+            "\(path): the store has schema version \(found), but this segq knows only up to \(known); use a newer segq"
+        case let .notAStore(path):
+            "\(path): not a segq store (it has tables but no segq schema version)"
+        case let .needsUpgrade(path, found, known):
+            "\(path): the store has schema version \(found) and needs upgrading to \(known); open it once without read-only"
+        case let .missing(path):
+            "\(path): no such store"
+        }
+    }
+}
+
+/// An opened event store.
+public final class Store {
+    /// The connection (the lead's query runner uses it directly).
+    public let database: Database
+    /// The file path.
+    public let path: String
+    /// Whether the store was opened read-only.
+    public let readOnly: Bool
+
+    /// Opens the store at `path`, creating it if missing (unless `readOnly`) and running
+    /// any missing migrations.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        self.readOnly = readOnly
+        if readOnly && path != ":memory:" && !fileExists(path) {
+            throw StoreError.missing(path: path)
+        }
+        database = try Database(path: path, readOnly: readOnly)
+        if readOnly {
+            try database.execute("PRAGMA query_only = ON")
+        } else {
+            // journal_mode answers with the mode in force; an in-memory database stays "memory".
+            let mode = try database.text("PRAGMA journal_mode = WAL") ?? ""
+            if mode != "wal" && path != ":memory:" && !path.isEmpty {
+                throw DatabaseError(code: SQLITE_ERROR, message: "could not switch to WAL mode (got '\(mode)')", sql: "PRAGMA journal_mode = WAL")
+            }
+            try database.execute("PRAGMA synchronous = NORMAL")
+        }
+        try database.execute("PRAGMA foreign_keys = ON")
+        try migrate()
+    }
+
+    /// The schema version of the file (`PRAGMA user_version`).
+    public func schemaVersion() throws -> Int {
+        Int(try database.int64("PRAGMA user_version") ?? 0)
+    }
+
+    private func migrate() throws {
+        let found = try schemaVersion()
+        let known = Schema.version
+        if found > known { throw StoreError.newerSchema(path: path, found: found, known: known) }
+        if found == known { return }
+        if found == 0 {
+            let tables = try database.int64("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+            if tables > 0 { throw StoreError.notAStore(path: path) }
+        }
+        if readOnly { throw StoreError.needsUpgrade(path: path, found: found, known: known) }
+        try database.transaction {
+            // Another process may have migrated between our check and our lock.
+            let now = try schemaVersion()
+            if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
+            for version in now..<known {
+                try database.execute(Schema.migrations[version])
+                try database.execute("PRAGMA user_version = \(version + 1)")
+            }
+            if now == 0 {
+                try database.execute(
+                    "INSERT INTO store_info(key, value) VALUES ('created_by', 'segq'), ('created_at', CAST(strftime('%s', 'now') AS INTEGER))")
+            }
+        }
+    }
+
+    /// A value from `store_info`, or nil.
+    public func info(_ key: String) throws -> SQLValue? {
+        try database.scalar("SELECT value FROM store_info WHERE key = ?", [.text(key)])
+    }
+
+    /// Sets a value in `store_info`.
+    public func setInfo(_ key: String, _ value: SQLValue) throws {
+        try database.execute(
+            "INSERT INTO store_info(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [.text(key), value])
+    }
+
+    /// Recomputes the `activity` rollup and `event_stats` from `events` (in one transaction).
+    ///
+    /// Imports maintain both incrementally; this is the reference they must agree with,
+    /// and the repair for a store that another tool wrote events into.
+    public func rebuildRollups() throws {
+        try database.transaction {
+            try database.execute(Store.rebuildActivitySQL)
+            try database.execute(Store.rebuildContactActivitySQL)
+            try database.execute(Store.rebuildStatsSQL)
+        }
+    }
+
+    /// SQL that recomputes `activity` from `events` (used by `rebuildRollups` and tests).
+    static let rebuildActivitySQL = """
+    DELETE FROM activity;
+    INSERT INTO activity(campaign_id, contact_id, sends, drops, deliveries, bounces, opens, machine_opens,
+                         clicks, footer_clicks, replies, forwards, unsubscribes, complaints,
+                         last_delivered, last_opened, last_clicked)
+    SELECT e.campaign_id, e.contact_id,
+           sum(e.kind = 1), sum(e.kind = 2), sum(e.kind = 3), sum(e.kind = 4),
+           sum(e.kind = 5), sum(e.kind = 5 AND e.machine = 1),
+           sum(e.kind = 6 AND coalesce(l.footer, 0) = 0), sum(e.kind = 6 AND coalesce(l.footer, 0) = 1),
+           sum(e.kind = 7), sum(e.kind = 8), sum(e.kind = 9), sum(e.kind = 10),
+           max(CASE WHEN e.kind = 3 THEN e.ts END),
+           max(CASE WHEN e.kind = 5 THEN e.ts END),
+           max(CASE WHEN e.kind = 6 AND coalesce(l.footer, 0) = 0 THEN e.ts END)
+    FROM events e LEFT JOIN links l ON l.id = e.link_id
+    GROUP BY e.campaign_id, e.contact_id;
+    """
+
+    /// SQL that recomputes `contact_activity` from `activity` (run after `rebuildActivitySQL`).
+    static let rebuildContactActivitySQL = """
+    DELETE FROM contact_activity;
+    INSERT INTO contact_activity(contact_id, sends, drops, deliveries, bounces, opens, machine_opens,
+                                 clicks, footer_clicks, replies, forwards, unsubscribes, complaints,
+                                 last_delivered, last_opened, last_clicked)
+    SELECT contact_id, sum(sends), sum(drops), sum(deliveries), sum(bounces), sum(opens), sum(machine_opens),
+           sum(clicks), sum(footer_clicks), sum(replies), sum(forwards), sum(unsubscribes), sum(complaints),
+           max(last_delivered), max(last_opened), max(last_clicked)
+    FROM activity GROUP BY contact_id;
+    """
+
+    /// SQL that recomputes `event_stats` from `events`.
+    static let rebuildStatsSQL = """
+    DELETE FROM event_stats;
+    INSERT INTO event_stats(campaign_id, kind, events, contacts, min_ts, max_ts)
+    SELECT campaign_id, kind, count(*), count(DISTINCT contact_id), min(ts), max(ts)
+    FROM events GROUP BY campaign_id, kind;
+    """
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whether a file exists at `path`.
+func fileExists(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import SegStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `segq-bench import`: import throughput of the canonical JSON Lines format.
+struct ImportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Measure `segq import` throughput on a generated canonical JSONL file.",
+        discussion: """
+        Writes a realistic canonical file (contact declarations with attributes, \
+        campaigns, links, then events with ids: sends, deliveries, opens with repeats and \
+        machine opens, clicks on content and footer links, bounces, drops, unsubscribes), \
+        imports it into a fresh store with the same Importer as `segq import`, and reports \
+        events per second. Then imports the same file again (every event a duplicate) and \
+        reports that rate too. Build with `swift build -c release` first.
+        """)
+
+    @Option(help: "Events in the generated file.")
+    var events: Int = 2_000_000
+
+    @Option(help: "Directory for the generated file and the store.")
+    var dir: String = "/tmp"
+
+    @Flag(help: "Keep the generated file and store.")
+    var keep = false
+
+    func run() throws {
+        let file = "\(dir)/segq-bench-import-\(getpid()).jsonl"
+        let db = "\(dir)/segq-bench-import-\(getpid()).db"
+        defer {
+            if !keep {
+                unlink(file)
+                for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+            }
+        }
+        let t0 = monotonicNow()
+        let shape = try BenchFile.write(events: events, to: file)
+        print("generated \(file): \(shape.lines) lines, \(shape.events) events, \(shape.bytes / 1_000_000) MB in \(fmt(monotonicNow() - t0)) s")
+
+        let store = try Store(path: db)
+        let first = try Importer(store: store).run([.file(file)])
+        guard first.committed, first.bad == 0 else { throw ValidationError("the generated file had \(first.bad) bad lines") }
+        print("import:    \(first.stored) events stored in \(fmt(first.elapsed)) s = \(Int(Double(first.stored) / first.elapsed)) events/s (\(Int(Double(first.records) / first.elapsed)) records/s, \(fmt(Double(shape.bytes) / 1_000_000 / first.elapsed)) MB/s)")
+        let again = try Importer(store: store).run([.file(file)])
+        print("re-import: \(again.duplicates) duplicates skipped in \(fmt(again.elapsed)) s = \(Int(Double(again.duplicates) / again.elapsed)) events/s")
+        var st = stat()
+        if stat(db, &st) == 0 { print("store: \(Int64(st.st_size) / 1_000_000) MB") }
+    }
+}
+
+func fmt(_ v: Double) -> String {
+    let r = (v * 100).rounded() / 100
+    return String(r)
+}
+
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// A generated canonical JSONL file shaped like a real export.
+enum BenchFile {
+    struct Shape {
+        var lines = 0, events = 0, bytes = 0
+    }
+
+    static func write(events target: Int, to path: String) throws -> Shape {
+        guard let f = fopen(path, "w") else { throw ValidationError("cannot write \(path)") }
+        defer { fclose(f) }
+        var shape = Shape()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        func line(_ s: String) {
+            buffer.append(contentsOf: s.utf8)
+            buffer.append(0x0A)
+            shape.lines += 1
+            if buffer.count > (1 << 20) - 4096 {
+                shape.bytes += buffer.count
+                _ = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        var rng: UInt64 = 0x1234_5678
+        func next() -> UInt64 {
+            rng &+= 0x9E37_79B9_7F4A_7C15
+            var z = rng
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        func chance(_ p: Double) -> Bool { Double(next() >> 11) * 0x1.0p-53 < p }
+
+        // About 8 events per contact per campaign-message on average over 10 campaigns.
+        let contacts = max(100, target / 25)
+        let campaigns = ["Spring Sale", "Summer Newsletter", "Black Friday", "Welcome Series", "Flash Sale SMS",
+                         "Autumn Collection", "Winter Newsletter", "Product Update", "Gift Guide", "Survey"]
+        let countries = ["SE", "NO", "DK", "FI", "DE", "US", "GB"]
+        let plans = ["free", "pro", "team"]
+        for i in 0..<contacts {
+            let c = countries[Int(next() % UInt64(countries.count))]
+            let p = plans[Int(next() % 3)]
+            line(#"{"record":"contact","email":"User.\#(i)@Example.com","first_name":"User","last_name":"N\#(i)","created_at":"2025-0\#(1 + i % 9)-1\#(i % 10)T08:00:00Z","attributes":{"country":"\#(c)","plan":"\#(p)","age":\#(18 + i % 60),"vip":\#(i % 17 == 0)}}"#)
+        }
+        let base: Int64 = 1_767_225_600  // 2026-01-01
+        for (k, name) in campaigns.enumerated() {
+            let channel = name.hasSuffix("SMS") ? "sms" : "email"
+            line(#"{"record":"campaign","name":"\#(name)","channel":"\#(channel)","subject":"\#(name) subject","sent_at":\#(base + Int64(k) * 1_209_600)}"#)
+            for path in ["/pricing", "/blog/post-\(k)", "/sale"] {
+                line(#"{"record":"link","campaign":"\#(name)","url":"https://shop.example.com\#(path)?utm_campaign=c\#(k)"}"#)
+            }
+            line(#"{"record":"link","campaign":"\#(name)","url":"https://shop.example.com/unsubscribe","footer":true}"#)
+        }
+        var id = 0
+        var k = 0
+        outer: while true {
+            let name = campaigns[k % campaigns.count]
+            let sentAt = base + Int64(k % campaigns.count) * 1_209_600
+            for i in 0..<contacts {
+                if shape.events >= target { break outer }
+                guard chance(0.9) else { continue }
+                let who = "user.\(i)@example.com"
+                let t = sentAt + Int64(i % 3600)
+                func event(_ kind: String, _ ts: Int64, _ extra: String = "") {
+                    id += 1
+                    shape.events += 1
+                    line(#"{"record":"event","id":"ev-\#(id)","kind":"\#(kind)","contact":"\#(who)","campaign":"\#(name)","ts":\#(ts)\#(extra)}"#)
+                }
+                event("sent", t)
+                if chance(0.01) { event("bounced", t + 5, #","bounce":"\#(chance(0.5) ? "hard" : "soft")","reason":"550 5.1.1 user unknown""#); continue }
+                event("delivered", t + 3)
+                if chance(0.15) { event("opened", t + 60, #","machine":true"#) }
+                if chance(0.3) {
+                    let n = 1 + Int(next() % 3)
+                    for r in 0..<n { event("opened", t + 3600 * Int64(r + 1)) }
+                    if chance(0.25) {
+                        event("clicked", t + 3700, #","url":"https://shop.example.com/pricing?utm_campaign=c\#(k % campaigns.count)""#)
+                    }
+                    if chance(0.01) { event("clicked", t + 3800, #","url":"https://shop.example.com/unsubscribe""#); event("unsubscribed", t + 3810) }
+                }
+            }
+            k += 1
+        }
+        shape.bytes += buffer.count
+        _ = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+        return shape
+    }
+}

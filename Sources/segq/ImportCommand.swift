@@ -1,0 +1,155 @@
+import ArgumentParser
+import SegStore
+
+/// `segq import`: loads event files into the store.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load contacts, campaigns, links and events into the store.",
+        discussion: """
+        Reads the canonical JSON Lines format (docs/import.md): one JSON object per line,
+        its "record" member saying what it is (contact, campaign, link or event).
+        Contacts, campaigns and links that events name are created on the spot; events
+        whose "id" is already stored are skipped, so importing a file twice changes
+        nothing. E-mail addresses are matched case-insensitively.
+
+        The whole run is one transaction. A bad line is reported as FILE:LINE: error: …
+        and, by default, nothing from the run is stored (exit status 1). With --skip-bad
+        the good lines are stored, each bad one is reported, and a count ends the run.
+        Ctrl-C, kill or a crash leave the store exactly as it was before.
+
+        Examples:
+          segq import --db shop.db events.jsonl
+          zcat export.jsonl.gz | segq import --db shop.db -
+          segq import --skip-bad day1.jsonl day2.jsonl
+
+        Exit status: 0 imported; 1 bad lines (nothing stored unless --skip-bad, which
+        exits 0); 2 usage (e.g. a missing file); 3 store or read error; 130/143
+        interrupted by SIGINT/SIGTERM (nothing stored).
+        """)
+
+    /// The input formats (more are added as they are supported).
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case jsonl
+
+        var importFormat: ImportFormat {
+            switch self {
+            case .jsonl: .jsonl
+            }
+        }
+    }
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The input format.")
+    var format: Format = .jsonl
+
+    @Flag(help: "Store the good lines and report the bad ones, instead of storing nothing.")
+    var skipBad = false
+
+    @Argument(help: ArgumentHelp("Files to import, in order; - reads standard input.", valueName: "file"))
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Name at least one file to import (- for standard input).") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input (-) can be read only once.") }
+    }
+
+    func run() throws {
+        for file in files where file != "-" {
+            if !isReadableFile(file) {
+                printError("segq import: error: \(file): no such file or not readable")
+                throw ExitCode(2)
+            }
+        }
+        let opened: Store
+        do {
+            opened = try Store(path: store.path)
+        } catch {
+            printError("segq import: error: \(error)")
+            throw ExitCode(3)
+        }
+        Interrupts.install()
+        let importer = Importer(store: opened, options: ImportOptions(format: format.importFormat, skipBad: skipBad))
+        importer.onBadLine = { printError($0.description) }
+        importer.isCancelled = { Interrupts.received != 0 }
+        let progress = ProgressLine(enabled: stderrIsTerminal)
+        importer.onProgress = { p in
+            progress.update {
+                var text = "importing \(p.source): \(megabytes(p.bytesRead))"
+                if let total = p.totalBytes, total > 0 {
+                    text += " of \(megabytes(total)) (\(Int(Double(p.bytesRead) * 100 / Double(total)))%)"
+                }
+                text += ", \(grouped(p.records)) records"
+                if p.elapsed > 0.5 { text += ", \(grouped(Int(Double(p.records) / p.elapsed))) records/s" }
+                return text
+            }
+        }
+        let summary: ImportSummary
+        do {
+            summary = try importer.run(files.map { ImportSource.file($0) })
+        } catch ImportError.cancelled {
+            progress.clear()
+            printError("segq import: interrupted; nothing was stored")
+            throw ExitCode(Interrupts.exitStatus)
+        } catch {
+            progress.clear()
+            printError("segq import: error: \(error)")
+            throw ExitCode(3)
+        }
+        progress.clear()
+        let rate = summary.elapsed > 0 ? " (\(grouped(Int(Double(summary.records) / summary.elapsed))) records/s)" : ""
+        var line = "read \(grouped(summary.records)) records in \(String(format1: summary.elapsed, 1)) s\(rate): "
+        if summary.committed {
+            line += "\(grouped(summary.stored)) events stored, \(grouped(summary.duplicates)) duplicates skipped"
+            line += ", \(grouped(summary.declarations)) declarations"
+            if summary.bad > 0 { line += ", \(grouped(summary.bad)) bad lines skipped" }
+            if summary.contactsMerged > 0 { line += ", \(grouped(summary.contactsMerged)) contacts merged" }
+        } else {
+            line += "\(grouped(summary.bad)) bad \(summary.bad == 1 ? "line" : "lines"); nothing was stored (use --skip-bad to store the good lines)"
+        }
+        printError(line)
+        if !summary.committed { throw ExitCode(1) }
+    }
+}
+
+/// A one-line progress display on standard error, redrawn with `\r` at most ~8 times a
+/// second; does nothing when standard error is not a terminal.
+final class ProgressLine {
+    let enabled: Bool
+    private var last = 0.0
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ text: () -> String) {
+        guard enabled else { return }
+        let now = monotonicNow()
+        guard now - last >= 0.125 else { return }
+        last = now
+        writeStderr("\r\u{1B}[K" + text())
+        drawn = true
+    }
+
+    func clear() {
+        guard enabled, drawn else { return }
+        writeStderr("\r\u{1B}[K")
+        drawn = false
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func isReadableFile(_ path: String) -> Bool {
+    access(path, R_OK) == 0
+}

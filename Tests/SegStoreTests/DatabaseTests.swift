@@ -1,0 +1,204 @@
+import Foundation
+import SegQL
+import Testing
+@testable import SegStore
+
+@Suite struct DatabaseTests {
+    @Test func prepareErrorQuotesSQLitesMessageAndTheSQL() throws {
+        let db = try Database(path: ":memory:")
+        do {
+            _ = try db.prepare("SELECT nope FROM nowhere")
+            Issue.record("expected an error")
+        } catch let error as DatabaseError {
+            #expect(error.message == "no such table: nowhere")
+            #expect(error.sql == "SELECT nope FROM nowhere")
+            #expect(error.primaryCode == 1)
+            #expect(error.description == "SQLite error 1: no such table: nowhere - while executing `SELECT nope FROM nowhere`")
+        }
+    }
+
+    @Test func stepErrorCarriesTheExtendedCode() throws {
+        let db = try Database(path: ":memory:")
+        try db.execute("CREATE TABLE t(x INTEGER UNIQUE)")
+        try db.execute("INSERT INTO t VALUES (?)", [.integer(1)])
+        do {
+            try db.execute("INSERT INTO t VALUES (?)", [.integer(1)])
+            Issue.record("expected an error")
+        } catch let error as DatabaseError {
+            #expect(error.code == 2067)  // SQLITE_CONSTRAINT_UNIQUE
+            #expect(error.message == "UNIQUE constraint failed: t.x")
+            #expect(error.sql == "INSERT INTO t VALUES (?)")
+        }
+    }
+
+    @Test func executeErrorQuotesTheScript() throws {
+        let db = try Database(path: ":memory:")
+        #expect(throws: DatabaseError(code: 1, message: "near \"SELEC\": syntax error", sql: "SELEC 1")) {
+            try db.execute("SELEC 1")
+        }
+    }
+
+    @Test func prepareRefusesTrailingStatements() throws {
+        let db = try Database(path: ":memory:")
+        #expect(throws: DatabaseError.self) { try db.prepare("SELECT 1; SELECT 2") }
+        _ = try db.prepare("SELECT 1;  \n")
+    }
+
+    @Test func bindCountMustMatch() throws {
+        let db = try Database(path: ":memory:")
+        let st = try db.prepare("SELECT ?, ?")
+        #expect(throws: DatabaseError.self) { try st.bind([.integer(1)]) }
+    }
+
+    @Test func valuesRoundTripWithTheirTypes() throws {
+        let db = try Database(path: ":memory:")
+        let values: [SQLValue] = [.null, .integer(-7), .real(2.5), .text(""), .text("Zoë 😀")]
+        var got: [SQLValue] = []
+        var names: [String] = []
+        try db.query("SELECT ? AS a, ? AS b, ? AS c, ? AS d, ? AS e", values) { row in
+            got = (0..<row.count).map { row.value($0) }
+            names = (0..<row.count).map { row.name($0) }
+        }
+        #expect(got == values)
+        #expect(names == ["a", "b", "c", "d", "e"])
+        #expect(try db.text("SELECT typeof(?)", [.text("")]) == "text")
+    }
+
+    @Test func queryStreamsRows() throws {
+        let db = try Database(path: ":memory:")
+        var n = 0
+        var sum: Int64 = 0
+        try db.query("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000) SELECT i FROM c") {
+            n += 1
+            sum += $0.int64(0)
+        }
+        #expect(n == 100_000 && sum == 5_000_050_000)
+    }
+
+    @Test func transactionCommitsOrRollsBack() throws {
+        let db = try Database(path: ":memory:")
+        try db.execute("CREATE TABLE t(x)")
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (1)")
+                throw Boom()
+            }
+        }
+        #expect(try db.int64("SELECT count(*) FROM t") == 0)
+        #expect(!db.isInTransaction)
+        try db.transaction { try db.execute("INSERT INTO t VALUES (1)") }
+        #expect(try db.int64("SELECT count(*) FROM t") == 1)
+        #expect(db.changes == 1 && db.lastInsertRowID == 1)
+    }
+
+    @Test func interruptStopsARunningStatement() throws {
+        let db = try Database(path: ":memory:")
+        let thread = Thread { usleep(100_000); db.interrupt() }
+        thread.start()
+        do {
+            _ = try db.int64("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c")
+            Issue.record("expected an interrupt")
+        } catch let error as DatabaseError {
+            #expect(error.isInterrupt)
+            #expect(error.message == "interrupted")
+        }
+    }
+
+    @Test func openingADirectoryFails() throws {
+        let dir = TempDir()
+        #expect(throws: DatabaseError.self) { try Database(path: dir.url.path) }
+    }
+}
+
+@Suite struct StoreTests {
+    @Test func newStoreHasCurrentSchemaWALAndForeignKeys() throws {
+        let t = try TestStore()
+        #expect(try t.store.schemaVersion() == Schema.version)
+        #expect(try t.text("PRAGMA journal_mode") == "wal")
+        #expect(try t.int("PRAGMA foreign_keys") == 1)
+        #expect(try t.store.info("created_by") == .text("segq"))
+        #expect(try t.rows("SELECT code, name FROM event_kinds ORDER BY code").map { $0[1] }
+                == EventKind.allCases.map { .text($0.verb) })
+    }
+
+    @Test func anOlderStoreOpensAndUpgrades() throws {
+        let dir = TempDir()
+        let path = dir.path("old.db")
+        // Version 0: an empty file, as an older segq (or `touch`) would leave it.
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
+        do {
+            let raw = try Database(path: path)
+            #expect(try raw.int64("PRAGMA user_version") == 0)
+        }
+        let store = try Store(path: path)
+        #expect(try store.schemaVersion() == Schema.version)
+        #expect(try store.database.int64("SELECT count(*) FROM sqlite_master WHERE name = 'events'") == 1)
+        // Reopening runs nothing more.
+        let again = try Store(path: path)
+        #expect(try again.schemaVersion() == Schema.version)
+    }
+
+    @Test func migrationsRunInOrderFromAnyVersion() throws {
+        // Stop after the first k migrations by hand, then let Store finish the job.
+        let dir = TempDir()
+        let path = dir.path("partial.db")
+        do {
+            let raw = try Database(path: path)
+            try raw.execute(Schema.migrations[0])
+            try raw.execute("PRAGMA user_version = 1")
+        }
+        let store = try Store(path: path)
+        #expect(try store.schemaVersion() == Schema.version)
+    }
+
+    @Test func aNewerStoreIsRefused() throws {
+        let dir = TempDir()
+        let path = dir.path("new.db")
+        do {
+            let raw = try Database(path: path)
+            try raw.execute("PRAGMA user_version = \(Schema.version + 1)")
+        }
+        #expect(throws: StoreError.newerSchema(path: path, found: Schema.version + 1, known: Schema.version)) {
+            try Store(path: path)
+        }
+        let message = StoreError.newerSchema(path: "x.db", found: 9, known: 1).description
+        #expect(message == "x.db: the store has schema version 9, but this segq knows only up to 1; use a newer segq")
+    }
+
+    @Test func anotherApplicationsDatabaseIsRefused() throws {
+        let dir = TempDir()
+        let path = dir.path("other.db")
+        do {
+            let raw = try Database(path: path)
+            try raw.execute("CREATE TABLE notes(x)")
+        }
+        #expect(throws: StoreError.notAStore(path: path)) { try Store(path: path) }
+        // Untouched.
+        let raw = try Database(path: path)
+        #expect(try raw.int64("SELECT count(*) FROM sqlite_master") == 1)
+    }
+
+    @Test func readOnlyStoresCannotBeWritten() throws {
+        let t = try TestStore()
+        try t.importText(importExample)
+        let ro = try Store(path: t.path, readOnly: true)
+        #expect(try ro.database.int64("SELECT count(*) FROM events") == 3)
+        #expect(throws: DatabaseError.self) { try ro.database.execute("DELETE FROM events") }
+        #expect(throws: StoreError.missing(path: t.dir.path("none.db"))) {
+            try Store(path: t.dir.path("none.db"), readOnly: true)
+        }
+    }
+
+    @Test func notADatabaseIsAClearError() throws {
+        let dir = TempDir()
+        let path = dir.path("text.db")
+        _ = FileManager.default.createFile(atPath: path, contents: Data(String(repeating: "hello world\n", count: 200).utf8))
+        do {
+            _ = try Store(path: path)
+            Issue.record("expected an error")
+        } catch let error as DatabaseError {
+            #expect(error.message.contains("not a database"))
+        }
+    }
+}

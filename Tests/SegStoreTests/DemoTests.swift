@@ -1,0 +1,107 @@
+import Foundation
+import SegQL
+import Testing
+@testable import SegStore
+
+@Suite struct DemoStoreTests {
+    func build(_ contacts: Int, seed: UInt64, in dir: TempDir, name: String = "demo.db") throws -> (Store, DemoSummary) {
+        let path = dir.path(name)
+        let summary = try DemoStore.build(at: path, options: DemoOptions(contacts: contacts, seed: seed))
+        return (try Store(path: path), summary)
+    }
+
+    @Test func demoStoreIsRealisticAndConsistent() throws {
+        let dir = TempDir()
+        let (store, summary) = try build(3_000, seed: 7, in: dir)
+        let t = try TestStore.wrapping(store)
+        #expect(try summary.contacts == 3_000 && summary.events == Int(t.count("events")))
+        #expect(try t.store.info("demo_now") == .integer(DemoStore.referenceNow))
+        #expect(try t.text("PRAGMA journal_mode") == "wal")
+        #expect(try t.text("PRAGMA integrity_check") == "ok")
+        #expect(try t.rows("PRAGMA foreign_key_check").isEmpty)
+        // Campaigns: a dozen or more over the year before the reference date, some SMS, multi-message.
+        #expect(try t.count("campaigns") >= 12)
+        #expect(try t.count("campaigns", "channel = 'sms'") >= 2)
+        #expect(try t.int("SELECT messages FROM campaigns WHERE name = 'Welcome Series'") == 3)
+        #expect(try t.count("campaigns", "sent_at < \(DemoStore.referenceNow - 300 * 86_400)") >= 1)
+        #expect(try t.count("events", "ts >= \(DemoStore.referenceNow)") == 0)
+        // Links: footer links, and paths shared across campaigns.
+        #expect(try t.count("links", "footer = 1") >= 20)
+        #expect(try t.int("SELECT count(DISTINCT campaign_id) FROM links WHERE path = '/pricing'") ?? 0 >= 5)
+        // Every kind occurs; hard and soft bounces; drops with reasons; machine opens.
+        for kind in EventKind.allCases {
+            #expect(try t.count("events", "kind = \(kind.rawValue)") > 0, "kind \(kind.verb)")
+        }
+        #expect(try t.count("events", "kind = 4 AND bounce = 'hard'") > 0)
+        #expect(try t.count("events", "kind = 4 AND bounce = 'soft'") > 0)
+        #expect(try t.count("events", "kind = 2 AND reason = 'Bounced Address'") > 0)
+        let opens = Double(try t.count("events", "kind = 5"))
+        let machine = Double(try t.count("events", "kind = 5 AND machine = 1"))
+        #expect(machine / opens > 0.1 && machine / opens < 0.4)
+        // About 20-30 events per contact; ~1% of contacts have none; skewed engagement.
+        let perContact = Double(summary.events) / 3_000
+        #expect(perContact > 18 && perContact < 32)
+        let silent = try t.int("SELECT count(*) FROM contacts WHERE id NOT IN (SELECT contact_id FROM contact_activity)") ?? 0
+        #expect(silent >= 15 && silent <= 90)
+        let neverOpened = try t.count("contact_activity", "opens - machine_opens = 0")
+        let heavy = try t.count("contact_activity", "opens - machine_opens >= 20")
+        #expect(neverOpened > 300 && heavy > 10 && heavy < neverOpened)
+        #expect(try t.count("contacts", "phone IS NOT NULL") > 900)
+        #expect(try t.count("contacts", "email IS NULL") > 10)
+        // Attributes: country (skewed), plan, a number, some missing.
+        let top = try t.text("SELECT value FROM contact_attributes WHERE name = 'country' GROUP BY value ORDER BY count(*) DESC LIMIT 1")
+        #expect(top == "SE")
+        #expect(try t.count("contact_attributes", "name = 'plan' AND value IN ('free', 'pro', 'team')") > 2_000)
+        #expect(try t.count("contact_attributes", "name = 'age' AND type = 'number' AND typeof(value) = 'integer'") > 2_000)
+        #expect(try t.count("contact_attributes", "name = 'age'") < 3_000)
+        // The rollups computed while generating equal the ones rebuilt from events.
+        let maintained = try rollups(t)
+        try store.rebuildRollups()
+        #expect(try rollups(t) == maintained)
+        // Every index of the schema is there.
+        #expect(try t.count("sqlite_master", "type = 'index' AND name LIKE 'events_by_%'") == 5)
+        #expect(try t.count("sqlite_master", "name IN ('activity_by_contact', 'contact_attributes_by_value')") == 2)
+    }
+
+    @Test func sameSeedSameStoreOtherSeedOtherStore() throws {
+        let dir = TempDir()
+        func digest(_ s: Store) throws -> [[SQLValue]] {
+            let t = try TestStore.wrapping(s)
+            return try t.rows("""
+                SELECT count(*), sum(kind * 7 + contact_id * 13 + campaign_id * 17 + ts % 1000003 + coalesce(link_id, 0)
+                                    + machine + length(coalesce(reason, ''))) FROM events
+                UNION ALL SELECT count(*), sum(length(coalesce(email, '')) + id) FROM contacts
+                UNION ALL SELECT count(*), sum(length(value) + contact_id) FROM contact_attributes
+                """)
+        }
+        let a = try digest(build(500, seed: 1, in: dir, name: "a.db").0)
+        let b = try digest(build(500, seed: 1, in: dir, name: "b.db").0)
+        let c = try digest(build(500, seed: 2, in: dir, name: "c.db").0)
+        #expect(a == b)
+        #expect(a != c)
+    }
+
+    @Test func aFailedBuildLeavesTheOldStore() throws {
+        let dir = TempDir()
+        let (old, _) = try build(200, seed: 1, in: dir)
+        let before = try TestStore.wrapping(old).count("events")
+        var calls = 0
+        #expect(throws: DemoError.self) {
+            try DemoStore.build(at: dir.path("demo.db"), options: DemoOptions(contacts: 200_000, seed: 3),
+                                isCancelled: { calls += 1; return calls > 2 })
+        }
+        let reopened = try TestStore.wrapping(Store(path: dir.path("demo.db")))
+        #expect(try reopened.count("events") == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains("building") }
+        #expect(leftovers.isEmpty)
+    }
+}
+
+extension TestStore {
+    /// Wraps an opened store (no temporary directory of its own).
+    static func wrapping(_ store: Store) throws -> TestStore { TestStore(store: store) }
+
+    init(store: Store) {
+        self.store = store
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import SegQL
+import Testing
+@testable import SegStore
+
+/// The `segq` executable built next to this test bundle (swift build / swift test put
+/// products and test bundles in the same directory, e.g. .build/debug).
+let segqBinary: String? = {
+    var candidates: [URL] = []
+    if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
+    }
+    if let url = Bundle.main.executableURL { candidates.append(url.deletingLastPathComponent()) }
+    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    for dir in candidates {
+        // The bundle may be a directory (macOS .xctest) one level below the products.
+        for base in [dir, dir.deletingLastPathComponent()] {
+            let path = base.appendingPathComponent("segq").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+    }
+    return nil
+}()
+
+struct RunResult {
+    var status: Int32
+    var reason: Process.TerminationReason
+    var stderr: String
+}
+
+/// Runs segq to completion.
+func runSegq(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+    let binary = try #require(segqBinary)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { $1 }
+    process.environment = env
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let data = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return RunResult(status: process.terminationStatus, reason: process.terminationReason,
+                     stderr: String(decoding: data, as: UTF8.self))
+}
+
+/// A large canonical file: `events` events over 20,000 contacts.
+func writeBigFile(_ path: String, events: Int) throws {
+    var text = ""
+    text.reserveCapacity(events * 130)
+    for i in 0..<events {
+        text += #"{"record":"event","id":"big-\#(i)","kind":"\#(i % 3 == 0 ? "sent" : "opened")","contact":"c\#(i % 20_000)@big.example","campaign":"Big \#(i % 7)","ts":\#(1_700_000_000 + i)}"#
+        text += "\n"
+    }
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+}
+
+@Suite(.serialized, .enabled(if: segqBinary != nil, "the segq executable is not built next to the tests (run swift build first)"))
+struct ProcessTests {
+    /// A store with some data, its counts and rollups, and a big file to import into it.
+    func prepared(_ dir: TempDir, events: Int) throws -> (path: String, file: String, counts: [String: Int64], rollups: [[[SQLValue]]]) {
+        let path = dir.path("kill.db")
+        let file = dir.path("big.jsonl")
+        let t = try TestStore.wrapping(Store(path: path))
+        try t.importText(importExample)
+        try writeBigFile(file, events: events)
+        return (path, file, try t.snapshot(), try rollups(t))
+    }
+
+    func expectUnchanged(_ path: String, _ counts: [String: Int64], _ before: [[[SQLValue]]]) throws {
+        let t = try TestStore.wrapping(Store(path: path))
+        #expect(try t.text("PRAGMA integrity_check") == "ok")
+        #expect(try t.snapshot() == counts)
+        #expect(try rollups(t) == before)
+        #expect(try t.count("sqlite_master", "type = 'index' AND name LIKE 'events_by_%'") == 5)
+    }
+
+    @Test(arguments: [0.8, 2.0])
+    func killedMidImportLeavesTheStoreAsItWas(after seconds: Double) throws {
+        let dir = TempDir()
+        let p = try prepared(dir, events: 400_000)
+        let binary = try #require(segqBinary)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["import", "--db", p.path, p.file]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        #expect(process.isRunning, "the import finished before it could be killed; use a bigger file")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        try expectUnchanged(p.path, p.counts, p.rollups)
+        // And the store still takes an import.
+        let t = try TestStore.wrapping(Store(path: p.path))
+        #expect(try t.importText(#"{"record":"event","kind":"sent","contact":"after@kill.example","campaign":"K","ts":1}"#).committed)
+    }
+
+    @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
+    func signalledImportRollsBackAndExitsWith128PlusSignal(signal: Int32, status: Int32) throws {
+        let dir = TempDir()
+        let p = try prepared(dir, events: 400_000)
+        let binary = try #require(segqBinary)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["import", "--db", p.path, p.file]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(process.isRunning)
+        kill(process.processIdentifier, signal)
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == status)
+        #expect(String(decoding: data, as: UTF8.self).contains("segq import: interrupted; nothing was stored"))
+        try expectUnchanged(p.path, p.counts, p.rollups)
+    }
+
+    @Test func badLinesExitOneAndAreReportedWithTheirLineNumbers() throws {
+        let dir = TempDir()
+        let file = dir.path("bad.jsonl")
+        try """
+            {"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":1}
+            {"record":"event","kind":"opend","contact":"a@b.c","campaign":"C","ts":1}
+
+            {"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":"noon"}
+            """.write(toFile: file, atomically: false, encoding: .utf8)
+        let db = dir.path("cli.db")
+        let r = try runSegq(["import", "--db", db, file])
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.first == "\(file):2: error: unknown kind 'opend'; did you mean 'opened'?")
+        #expect(lines.dropFirst().first == "\(file):4: error: 'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \"noon\"")
+        #expect(lines.last?.contains("2 bad lines; nothing was stored") == true)
+        #expect(try TestStore.wrapping(Store(path: db)).count("events") == 0)
+
+        let skip = try runSegq(["import", "--skip-bad", "--db", db, file])
+        #expect(skip.status == 0)
+        #expect(skip.stderr.contains("1 events stored") && skip.stderr.contains("2 bad lines skipped"))
+        #expect(try TestStore.wrapping(Store(path: db)).count("events") == 1)
+
+        let missing = try runSegq(["import", "--db", db, dir.path("nope.jsonl")])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nope.jsonl: no such file or not readable"))
+        // Progress is drawn only on a terminal: none of these runs printed a carriage return.
+        #expect(!r.stderr.contains("\r") && !skip.stderr.contains("\r"))
+    }
+
+    @Test func standardInputAndTheDBEnvironmentVariable() throws {
+        let dir = TempDir()
+        let db = dir.path("env.db")
+        let binary = try #require(segqBinary)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["import", "-"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["SEGQ_DB": db]) { $1 }
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data(importExample.utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try TestStore.wrapping(Store(path: db)).count("events") == 3)
+    }
+
+    @Test func demoRefusesToOverwriteAnotherStore() throws {
+        let dir = TempDir()
+        let db = dir.path("mine.db")
+        _ = try TestStore.wrapping(Store(path: db)).importText(importExample)
+        let r = try runSegq(["demo", "--db", db, "--contacts", "100"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("exists and is not a demo store; use --force"))
+        #expect(try TestStore.wrapping(Store(path: db)).count("events") == 3)
+        let forced = try runSegq(["demo", "--db", db, "--contacts", "100", "--force"])
+        #expect(forced.status == 0)
+        #expect(try TestStore.wrapping(Store(path: db)).store.info("demo_now") == .integer(DemoStore.referenceNow))
+        // A demo store is replaced without --force.
+        let again = try runSegq(["demo", "--db", db, "--contacts", "50", "--seed", "2"])
+        #expect(again.status == 0)
+        #expect(try TestStore.wrapping(Store(path: db)).count("contacts") == 50)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import SegQL
+@testable import SegStore
+
+/// A temporary directory removed when the value is released.
+final class TempDir {
+    let url: URL
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("segq-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// A fresh store in a temporary directory.
+struct TestStore {
+    let dir = TempDir()
+    let store: Store
+    var path: String { store.path }
+
+    init() throws {
+        store = try Store(path: dir.path("test.db"))
+    }
+
+    var db: Database { store.database }
+
+    /// Imports `text` (lines of canonical JSONL) as a source named `name`.
+    @discardableResult
+    func importText(_ text: String, name: String = "in.jsonl", options: ImportOptions = ImportOptions(now: 1_000)) throws -> ImportSummary {
+        try Importer(store: store, options: options).run([.text(text, name: name)])
+    }
+
+    func count(_ table: String, _ condition: String = "1") throws -> Int64 {
+        try db.int64("SELECT count(*) FROM \(table) WHERE \(condition)") ?? -1
+    }
+
+    func int(_ sql: String, _ params: [SQLValue] = []) throws -> Int64? {
+        try db.int64(sql, params)
+    }
+
+    func text(_ sql: String, _ params: [SQLValue] = []) throws -> String? {
+        try db.text(sql, params)
+    }
+
+    /// All rows of a query as arrays of values (for comparing tables).
+    func rows(_ sql: String, _ params: [SQLValue] = []) throws -> [[SQLValue]] {
+        var out: [[SQLValue]] = []
+        try db.query(sql, params) { row in
+            out.append((0..<row.count).map { row.value($0) })
+        }
+        return out
+    }
+
+    /// Counts of every table whose content an import may change.
+    func snapshot() throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for t in ["contacts", "contact_attributes", "campaigns", "links", "events", "activity", "contact_activity",
+                  "event_stats", "lists", "list_members"] {
+            out[t] = try count(t)
+        }
+        return out
+    }
+}
+
+/// The rollup tables' rows, sorted, for comparing maintained and rebuilt rollups.
+func rollups(_ t: TestStore) throws -> [[[SQLValue]]] {
+    [
+        try t.rows("SELECT * FROM activity ORDER BY campaign_id, contact_id"),
+        try t.rows("SELECT * FROM contact_activity ORDER BY contact_id"),
+        try t.rows("SELECT * FROM event_stats ORDER BY campaign_id, kind"),
+    ]
+}
+
+/// One JSON line from members (values already JSON-encoded).
+func line(_ members: [(String, String)]) -> String {
+    "{" + members.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        default: out.unicodeScalars.append(ch)
+        }
+    }
+    return out + "\""
+}
