@@ -7,6 +7,8 @@
 //              Pure Swift: imports no C module and is tested without a database.
 //   SegStore — the SQLite event store: schema, migrations, import, the demo store,
 //              and running compiled SQL (wraps libsqlite3 through CSQLite).
+//   SegSession — runs statements: the session state (aliases, campaign context, now),
+//              the pipeline assembled end to end, and the result formats.
 //   segq     — the thin command-line executable (swift-argument-parser).
 import PackageDescription
 
@@ -17,6 +19,7 @@ let package = Package(
         .executable(name: "segq", targets: ["segq"]),
         .library(name: "SegQL", targets: ["SegQL"]),
         .library(name: "SegStore", targets: ["SegStore"]),
+        .library(name: "SegSession", targets: ["SegSession"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,10 +39,15 @@ let package = Package(
             dependencies: ["SegQL", "CSQLite"],
             path: "Sources/SegStore"
         ),
+        .target(
+            name: "SegSession",
+            dependencies: ["SegQL", "SegStore"],
+            path: "Sources/SegSession"
+        ),
         .executableTarget(
             name: "segq",
             dependencies: [
-                "SegQL", "SegStore",
+                "SegQL", "SegStore", "SegSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/segq"
@@ -47,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "segq-bench",
             dependencies: [
-                "SegQL", "SegStore",
+                "SegQL", "SegStore", "SegSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/segq-bench"
@@ -57,6 +65,11 @@ let package = Package(
             dependencies: ["SegQL"],
             path: "Tests/SegQLTests",
             resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "SegSessionTests",
+            dependencies: ["SegSession", "SegStore", "SegQL"],
+            path: "Tests/SegSessionTests"
         ),
         .testTarget(
             name: "SegStoreTests",

@@ -51,6 +51,14 @@ public struct BindingEnvironment: Sendable {
 
 /// Binds queries: resolves names, checks arguments and runs the store checks.
 public struct Binder {
+    /// `suppressed`: unsubscribed, complained or hard-bounced in any campaign — never
+    /// scoped by a campaign context.
+    public static let suppressedAudience: BoundQuery = .or([
+        .events(EventFilter(kind: .unsubscribed), .atLeastOne),
+        .events(EventFilter(kind: .complained), .atLeastOne),
+        .events(EventFilter(kind: .bounced, bounce: .hard), .atLeastOne),
+    ])
+
     /// Built-in audiences, in the order help lists them.
     public static let builtinAudiences = ["everyone", "openers", "clickers", "active", "inactive", "suppressed"]
 
@@ -214,12 +222,7 @@ public struct Binder {
                 ? .and([event(.delivered), .not(event(.clicked))])
                 : .and([event(.delivered), .not(event(.opened)), .not(event(.clicked))])
         case "suppressed":
-            let every = EventFilter(kind: .unsubscribed)
-            return .or([
-                .events(every, .atLeastOne),
-                .events(EventFilter(kind: .complained), .atLeastOne),
-                .events(EventFilter(kind: .bounced, bounce: .hard), .atLeastOne),
-            ])
+            return Self.suppressedAudience
         default:
             return nil
         }
