@@ -60,6 +60,12 @@ let package = Package(
             ],
             path: "Sources/segq-bench"
         ),
+        .executableTarget(
+            // libFuzzer target; build and run it with scripts/fuzz.sh (docs/fuzzing.md).
+            name: "SegQLFuzz",
+            dependencies: ["SegQL"],
+            path: "Fuzz/SegQLFuzz"
+        ),
         .testTarget(
             name: "SegQLTests",
             dependencies: ["SegQL"],

@@ -9,7 +9,8 @@ public enum InputCompleteness {
     /// further line can close it, and running the input shows the "unterminated string"
     /// error at once. Likewise a stray `)` or `]` makes the input complete (and wrong).
     public static func isComplete(_ text: String) -> Bool {
-        var lexer = Lexer(bytes: Array(text.utf8))
+        let bytes = Array(text.utf8)
+        var lexer = Lexer(bytes: bytes)
         var open = 0
         var last: TokenKind?
         while true {
@@ -26,6 +27,8 @@ public enum InputCompleteness {
             case .rightParen, .rightBracket:
                 open -= 1
                 if open < 0 { return true }
+            case .error where bytes[t.range.start] == UInt8(ascii: "\"") || bytes[t.range.start] == UInt8(ascii: "'"):
+                return true  // an unterminated string
             default:
                 break
             }

@@ -25,10 +25,11 @@
 /// that the parser recognises only where the grammar expects them, so an attribute may
 /// be called `message` or `limit`.
 public enum Keyword: String, CaseIterable, Hashable, Sendable {
-    // Reserved.
+    /// A reserved keyword: never a name.
     case and, or, not, `in`, matches, exists, `true`, `false`
-    // Contextual.
+    /// A contextual keyword: a keyword only where the grammar expects it.
     case count, show, explain, `let`, save, replace, segment, list, including, suppressed
+    /// A contextual keyword: a keyword only where the grammar expects it.
     case duplicate, campaign, `for`, `as`, export, to, stats, message, drop, use, none, limit
 
     /// The reserved keywords, which the lexer turns into `.keyword` tokens.
