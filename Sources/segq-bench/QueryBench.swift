@@ -244,7 +244,3 @@ func median(_ xs: [Double]) -> Double {
     guard !s.isEmpty else { return 0 }
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
-
-func fmt(_ v: Double) -> String {
-    v >= 100 ? String(Int(v.rounded())) : String(format: "%.1f", v)
-}

@@ -29,8 +29,8 @@ struct Segq: ParsableCommand {
                 Self.exit(withError: error)  // --help, --version
             }
             // swift-argument-parser uses 64 (EX_USAGE) for usage errors; segq documents 2.
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            FileHandle.standardError.write(Data("Run 'segq help' for usage.\n".utf8))
+            printError(fullMessage(for: error))
+            printError("Run 'segq help' for usage.")
             Foundation.exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.runtime)
         }
     }
@@ -42,9 +42,4 @@ enum ExitStatus {
     static let compile: Int32 = 1
     static let usage: Int32 = 2
     static let runtime: Int32 = 3
-}
-
-/// Writes a line to standard error.
-func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
 }
