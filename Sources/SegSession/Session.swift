@@ -83,6 +83,9 @@ public final class Session {
     public var warn: (String) -> Void
     /// Render diagnostics with colour.
     public var color = false
+    /// The time zone of the opens heatmap (`--tz`, `.tz`), an IANA name such as
+    /// `Europe/Stockholm`.
+    public var timeZone = "UTC"
     /// Planner knobs (benchmarks force strategies).
     public var strategy: Strategy?
     public var useRollups = true
