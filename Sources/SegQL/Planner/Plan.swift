@@ -125,7 +125,8 @@ public indirect enum DriverSet: Hashable, Sendable {
 /// A complete logical plan.
 public struct Plan: Hashable, Sendable {
     public var strategy: Strategy
-    /// What every returned contact satisfies.
+    /// What every returned contact satisfies, besides being a candidate of the driver
+    /// (a conjunct that drives is not repeated here).
     public var filter: PlanExpr
     /// Candidates, for `.driver`.
     public var driver: DriverSet?

@@ -88,17 +88,26 @@ public struct Planner {
         }
         var driverSet: DriverSet?
         var candidates: Int64?
+        var residual = filter
         if strategy == .driver {
             if let (set, est) = candidate {
                 driverSet = set
                 candidates = Int64(est)
+                // Every candidate satisfies a driving conjunct: do not probe it again.
+                if case .atom(let a) = set {
+                    switch filter {
+                    case .atom(a): residual = .everyone
+                    case .and(let xs) where xs.contains(.atom(a)): residual = simplify(.and(xs.filter { $0 != .atom(a) }))
+                    default: break
+                    }
+                }
             } else {
                 strategy = .scan
                 reasons.append("scan: nothing to drive from (the driver strategy needs a positive part)")
             }
         }
         return Plan(
-            strategy: strategy, filter: filter, driver: driverSet, now: options.now,
+            strategy: strategy, filter: residual, driver: driverSet, now: options.now,
             estimatedRows: rows, estimatedCandidates: candidates, reasons: reasons)
     }
 

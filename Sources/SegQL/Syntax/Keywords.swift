@@ -49,8 +49,8 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
 
 /// Every role one spelling plays.
 struct Word: Sendable {
-    /// The lower-case ASCII spelling.
-    let spelling: [UInt8]
+    /// The lower-case spelling.
+    let text: String
     /// The keyword it is, if any.
     var keyword: Keyword?
     /// The event kind it names as a verb (`opened`, `received`).
@@ -62,11 +62,15 @@ struct Word: Sendable {
 }
 
 /// Case-insensitive lookup of words in UTF-8 bytes.
+///
+/// Every word is ASCII letters only and at most 16 long, so its lower-case spelling packs
+/// into two `UInt64`s; a lookup packs the candidate the same way and compares integers —
+/// no strings, no allocation, no reference counting on the lexer's hot path.
 enum Vocabulary {
     /// All words, merged by spelling.
     static let words: [Word] = {
         var table: [String: Word] = [:]
-        func entry(_ s: String) -> Word { table[s] ?? Word(spelling: Array(s.utf8)) }
+        func entry(_ s: String) -> Word { table[s] ?? Word(text: s) }
         for k in Keyword.allCases { var w = entry(k.spelling); w.keyword = k; table[k.spelling] = w }
         for e in EventKind.allCases {
             var v = entry(e.verb); v.verb = e; table[e.verb] = v
@@ -77,32 +81,67 @@ enum Vocabulary {
         return table.keys.sorted().compactMap { table[$0] }
     }()
 
-    /// Words indexed by their length, so a lookup compares only same-length spellings.
-    static let byLength: [[Word]] = {
-        let longest = words.map(\.spelling.count).max() ?? 0
-        var buckets = [[Word]](repeating: [], count: longest + 1)
-        for w in words { buckets[w.spelling.count].append(w) }
-        return buckets
+    /// `words[i]` packed: its first eight letters in `keys[2 * i]`, the rest in `keys[2 * i + 1]`.
+    static let keys: [UInt64] = words.flatMap { w -> [UInt64] in
+        let bytes = Array(w.text.utf8)
+        return [pack(bytes, 0, min(8, bytes.count)), pack(bytes, 8, bytes.count)]
+    }
+
+    private static func pack(_ bytes: [UInt8], _ from: Int, _ to: Int) -> UInt64 {
+        var key: UInt64 = 0
+        var k = from
+        while k < to {
+            key |= UInt64(bytes[k]) << (8 * UInt64(k - from))
+            k += 1
+        }
+        return key
+    }
+
+    /// The index in `words` of the word spelled by `bytes[range]`, ignoring ASCII case.
+    static func index(_ bytes: [UInt8], _ range: SourceRange) -> Int? {
+        let n = range.end - range.start
+        guard n >= 2 && n <= 16 && range.end <= bytes.count else { return nil }
+        var low: UInt64 = 0, high: UInt64 = 0
+        for k in 0..<n {
+            let lower = bytes[range.start + k] | 0x20  // ASCII letters only; anything else fails below
+            guard lower >= 0x61 && lower <= 0x7A else { return nil }
+            if k < 8 { low |= UInt64(lower) << (8 * UInt64(k)) } else { high |= UInt64(lower) << (8 * UInt64(k - 8)) }
+        }
+        var slot = hash(low, high)
+        while true {
+            let i = Int(slots[slot])
+            if i < 0 { return nil }
+            if keys[2 * i] == low && keys[2 * i + 1] == high { return i }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+    }
+
+    /// An open-addressing hash table of indices into `words` (-1: empty), a quarter full.
+    static let slots: [Int16] = {
+        var table = [Int16](repeating: -1, count: 512)
+        for i in words.indices {
+            var slot = hash(keys[2 * i], keys[2 * i + 1])
+            while table[slot] >= 0 { slot = (slot + 1) & (table.count - 1) }
+            table[slot] = Int16(i)
+        }
+        return table
     }()
+
+    /// A slot of `slots` (9 bits) for a packed spelling.
+    @inline(__always) private static func hash(_ low: UInt64, _ high: UInt64) -> Int {
+        let mixed = (low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 55)
+    }
 
     /// The word spelled by `bytes[range]`, ignoring ASCII case.
     static func lookup(_ bytes: [UInt8], _ range: SourceRange) -> Word? {
-        let length = range.end - range.start
-        guard length < byLength.count else { return nil }
-        for w in byLength[length] where matches(bytes, range.start, w.spelling) { return w }
-        return nil
+        index(bytes, range).map { words[$0] }
     }
 
-    /// Whether `bytes` at `start` spell `lower` (lower-case ASCII), ignoring ASCII case.
-    static func matches(_ bytes: [UInt8], _ start: Int, _ lower: [UInt8]) -> Bool {
-        guard start + lower.count <= bytes.count else { return false }
-        for k in 0..<lower.count where asciiLower(bytes[start + k]) != lower[k] { return false }
-        return true
-    }
-
-    /// `b` lower-cased if it is an ASCII capital letter.
-    @inline(__always) static func asciiLower(_ b: UInt8) -> UInt8 {
-        b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+    /// The word spelled by `text`, ignoring ASCII case.
+    static func lookup(_ text: String) -> Word? {
+        let bytes = Array(text.utf8)
+        return lookup(bytes, SourceRange(0, bytes.count))
     }
 
     /// Spellings of every event verb and noun, for "did you mean" on unknown events.
@@ -111,4 +150,9 @@ enum Vocabulary {
 
     /// Spellings of every argument name.
     static let argumentWords: [String] = ArgumentName.allCases.map(\.rawValue)
+
+    /// `b` lower-cased if it is an ASCII capital letter.
+    @inline(__always) static func asciiLower(_ b: UInt8) -> UInt8 {
+        b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+    }
 }

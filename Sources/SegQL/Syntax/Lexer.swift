@@ -164,10 +164,11 @@ public struct Lexer: Sendable {
         let start = offset
         offset = identifierEnd(from: offset)
         let range = SourceRange(start, offset)
-        if let keyword = Vocabulary.lookup(bytes, range)?.keyword, keyword.isReserved {
+        guard let index = Vocabulary.index(bytes, range) else { return Token(.identifier, range) }
+        if let keyword = Vocabulary.words[index].keyword, keyword.isReserved {
             return Token(.keyword(keyword), range)
         }
-        return Token(.identifier, range)
+        return Token(.identifier, range, wordIndex: index)
     }
 
     /// The end of the run of identifier characters starting at `i`.
@@ -212,7 +213,7 @@ public struct Lexer: Sendable {
         i = identifierEnd(from: i)
         offset = i
         let range = SourceRange(start, i)
-        let literal = ParseMessages.snippet(bytes, range)
+        var literal: String { ParseMessages.snippet(bytes, range) }  // only errors need it
 
         if i > suffixStart {
             let isUnit = !isDecimal && i - suffixStart == 1 && DurationUnit(rawValue: String(UnicodeScalar(bytes[suffixStart]))) != nil
@@ -298,9 +299,9 @@ public struct Lexer: Sendable {
     /// its line; a bad escape or invalid UTF-8 inside is reported but keeps the token.
     private mutating func string() -> Token {
         let start = offset
-        var sink: [Diagnostic] = []
-        let scan = Lexer.scanString(bytes, from: start, decode: false) { sink.append($0) }
-        for d in sink { report(d) }
+        var found: [Diagnostic] = []
+        let scan = Lexer.scanString(bytes, from: start, decode: false, diagnostics: &found)
+        for d in found { report(d) }
         offset = scan.end
         return Token(scan.terminated ? .string : .error, SourceRange(start, scan.end))
     }
@@ -313,14 +314,15 @@ public struct Lexer: Sendable {
         if !bytes[inner.start..<inner.end].contains(UInt8(ascii: "\\")) {
             return String(decoding: bytes[inner.start..<inner.end], as: UTF8.self)
         }
-        let scan = scanString(bytes, from: token.range.start, decode: true) { _ in }
+        var ignored: [Diagnostic] = []  // the lexer reported them
+        let scan = scanString(bytes, from: token.range.start, decode: true, diagnostics: &ignored)
         return String(decoding: scan.value, as: UTF8.self)
     }
 
     /// Scans the string literal whose opening quote is at `start`: where it ends, whether
-    /// it was closed on its line, and (if asked) its decoded bytes. Problems go to `report`.
+    /// it was closed on its line, and (if asked) its decoded bytes. Problems go to `diagnostics`.
     static func scanString(
-        _ bytes: [UInt8], from start: Int, decode: Bool, report: (Diagnostic) -> Void
+        _ bytes: [UInt8], from start: Int, decode: Bool, diagnostics: inout [Diagnostic]
     ) -> (end: Int, terminated: Bool, value: [UInt8]) {
         let quote = bytes[start]
         var value: [UInt8] = []
@@ -328,7 +330,7 @@ public struct Lexer: Sendable {
         while true {
             guard i < bytes.count, bytes[i] != 0x0A, bytes[i] != 0x0D else {
                 let quoteText = quote == UInt8(ascii: "\"") ? "'\"'" : "\"'\""
-                report(.error(
+                diagnostics.append(.error(
                     ParseMessages.unterminatedString, at: SourceRange(start, i),
                     notes: [DiagnosticNote(ParseMessages.unterminatedStringNote(quoteText), range: .at(i))]
                 ))
@@ -337,7 +339,7 @@ public struct Lexer: Sendable {
             let b = bytes[i]
             if b == quote { return (i + 1, true, value) }
             if b == UInt8(ascii: "\\") {
-                i = escape(bytes, at: i, decode: decode, into: &value, report: report)
+                i = escape(bytes, at: i, decode: decode, into: &value, diagnostics: &diagnostics)
             } else if b < 0x80 {
                 if decode { value.append(b) }
                 i += 1
@@ -347,7 +349,7 @@ public struct Lexer: Sendable {
             } else {
                 let badStart = i
                 while i < bytes.count && bytes[i] >= 0x80 && validUTF8Length(bytes, i) == nil { i += 1 }
-                report(.error(ParseMessages.invalidUTF8InString, at: SourceRange(badStart, i)))
+                diagnostics.append(.error(ParseMessages.invalidUTF8InString, at: SourceRange(badStart, i)))
                 if decode { value.append(contentsOf: [0xEF, 0xBF, 0xBD]) }
             }
         }
@@ -355,10 +357,10 @@ public struct Lexer: Sendable {
 
     /// Decodes the escape whose backslash is at `i`; returns the offset after it.
     private static func escape(
-        _ bytes: [UInt8], at i: Int, decode: Bool, into value: inout [UInt8], report: (Diagnostic) -> Void
+        _ bytes: [UInt8], at i: Int, decode: Bool, into value: inout [UInt8], diagnostics: inout [Diagnostic]
     ) -> Int {
         guard i + 1 < bytes.count, bytes[i + 1] != 0x0A, bytes[i + 1] != 0x0D else {
-            report(.error(ParseMessages.invalidEscape("\\"), at: SourceRange(i, i + 1)))
+            diagnostics.append(.error(ParseMessages.invalidEscape("\\"), at: SourceRange(i, i + 1)))
             return i + 1  // the line ends next, which makes the string unterminated
         }
         let simple: UInt8?
@@ -372,7 +374,7 @@ public struct Lexer: Sendable {
         default:
             let n = validUTF8Length(bytes, i + 1) ?? 1
             let range = SourceRange(i, i + 1 + n)
-            report(.error(ParseMessages.invalidEscape(ParseMessages.snippet(bytes, range)), at: range))
+            diagnostics.append(.error(ParseMessages.invalidEscape(ParseMessages.snippet(bytes, range)), at: range))
             if decode { value.append(contentsOf: bytes[i..<i + 1 + n]) }
             return i + 1 + n
         }
@@ -400,7 +402,7 @@ public struct Lexer: Sendable {
             return j
         }
         let range = SourceRange(i, j)
-        report(.error(ParseMessages.invalidUnicodeEscape(ParseMessages.snippet(bytes, range)), at: range))
+        diagnostics.append(.error(ParseMessages.invalidUnicodeEscape(ParseMessages.snippet(bytes, range)), at: range))
         if decode { value.append(contentsOf: bytes[i..<j]) }
         return j
     }

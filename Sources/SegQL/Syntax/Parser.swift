@@ -120,7 +120,7 @@ struct ParserState {
 
     /// The word table entry of an identifier token.
     private func word(_ t: Token) -> Word? {
-        t.kind == .identifier ? Vocabulary.lookup(bytes, t.range) : nil
+        t.wordIndex >= 0 ? Vocabulary.words[Int(t.wordIndex)] : nil
     }
 
     /// Whether `t` is an identifier spelling the contextual keyword `k`.
@@ -593,7 +593,7 @@ struct ParserState {
     // event = VERB [ arguments ] ;
     private mutating func event(_ kind: EventKind) -> Query? {
         let verbToken = token
-        let verb = Name(text: String(decoding: word(verbToken)?.spelling ?? [], as: UTF8.self), range: verbToken.range)
+        let verb = Name(text: word(verbToken)?.text ?? kind.verb, range: verbToken.range)
         advance()
         var args: [Argument] = []
         if token.kind == .leftParen {
@@ -610,7 +610,7 @@ struct ParserState {
     // count = NOUN [ arguments ] comparison INTEGER ;
     private mutating func count(_ kind: EventKind) -> Query? {
         let nounToken = token
-        let noun = Name(text: String(decoding: word(nounToken)?.spelling ?? [], as: UTF8.self), range: nounToken.range)
+        let noun = Name(text: word(nounToken)?.text ?? kind.noun, range: nounToken.range)
         advance()
         var args: [Argument] = []
         if token.kind == .leftParen {

@@ -56,7 +56,7 @@ public enum Printer {
             return "drop list " + name(n)
         case .useCampaign(let n):
             guard let n else { return "use campaign none" }
-            return "use campaign " + (Vocabulary.lookup(Array(n.text.utf8), SourceRange(0, n.text.utf8.count))?.keyword == Keyword.none ? quoted(n.text) : name(n))
+            return "use campaign " + (Vocabulary.lookup(n.text)?.keyword == Keyword.none ? quoted(n.text) : name(n))
         }
     }
 
@@ -156,7 +156,7 @@ public enum Printer {
     /// A name as an identifier when it was one and still reads as one, else as a string.
     static func name(_ n: Name, avoidingEvents: Bool = false) -> String {
         guard !n.quoted, isPlainIdentifier(n.text) else { return quoted(n.text) }
-        if avoidingEvents, let w = Vocabulary.lookup(Array(n.text.utf8), SourceRange(0, n.text.utf8.count)),
+        if avoidingEvents, let w = Vocabulary.lookup(n.text),
            w.verb != nil || w.noun != nil {
             return quoted(n.text)
         }

@@ -103,11 +103,20 @@ public struct Token: Hashable, Sendable {
     public var kind: TokenKind
     /// Where it is.
     public var range: SourceRange
+    /// For an identifier that spells a word of the language, its index in
+    /// `Vocabulary.words` (else -1): the lexer looks it up once for the parser.
+    var wordIndex: Int16 = -1
 
     /// Creates a token.
     public init(_ kind: TokenKind, _ range: SourceRange) {
         self.kind = kind
         self.range = range
+    }
+
+    init(_ kind: TokenKind, _ range: SourceRange, wordIndex: Int) {
+        self.kind = kind
+        self.range = range
+        self.wordIndex = Int16(truncatingIfNeeded: wordIndex)
     }
 
     /// The token's source text (invalid UTF-8 replaced by U+FFFD).
