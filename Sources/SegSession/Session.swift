@@ -170,8 +170,8 @@ public final class Session {
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
             try drop(kind: "list", name, in: file)
-        case .stats:
-            throw SessionError.runtime("'stats' is not available in this build of segq")
+        case .stats(let campaign, let message):
+            try stats(campaign, message: message, statement: statement.range, in: file)
         }
     }
 

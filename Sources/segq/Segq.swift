@@ -13,7 +13,7 @@ struct Segq: ParsableCommand {
             import line); 2 a usage error (a bad option); 3 a runtime or store error.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ImportCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, ImportCommand.self, DemoCommand.self, StatsCommand.self]
     )
 
     /// Runs the command, mapping errors to the documented exit statuses in one place.
