@@ -94,7 +94,7 @@ let package = Package(
             // `swift build` first): formats, exit statuses, a pseudo-terminal session.
             name: "SegCLITests",
             path: "Tests/SegCLITests",
-            resources: [.copy("Fixtures"), .copy("Golden")]
+            exclude: ["Fixtures", "Golden"]
         ),
         .testTarget(
             name: "SegREPLTests",

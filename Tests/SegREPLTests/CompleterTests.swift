@@ -51,7 +51,7 @@ struct CompleterTests {
 
     @Test func columnsAndCommonPrefix() {
         #expect(LineEditor.commonPrefix(["Spring Sale", "Spring Preview"]) == "Spring ")
-        #expect(LineEditor.columns(["a", "bb", "ccc"], width: 10) == "a    bb   \nccc\n")
+        #expect(LineEditor.columns(["a", "bb", "ccc"], width: 10) == "a    bb\nccc\n")
     }
 
     @Test func splitArguments() {
