@@ -46,10 +46,11 @@ extension Session {
         return listing
     }
 
-    /// The tracked links, of one campaign or all: campaign, URL, path, whether it is a
-    /// footer link, and its clicks (events) (`.links [CAMPAIGN]`).
+    /// The tracked links, of one campaign or all: campaign, path, whether it is a
+    /// footer link, its clicks (events) and the URL, last because it is long
+    /// (`.links [CAMPAIGN]`).
     public func linkListing(campaign: String?) throws -> Listing {
-        var listing = Listing(columns: ["campaign", "url", "path", "footer", "clicks"])
+        var listing = Listing(columns: ["campaign", "path", "footer", "clicks", "url"])
         let catalog = try loadCatalog()
         var campaignID: Int64?
         if let campaign {
@@ -68,8 +69,8 @@ extension Session {
                 ORDER BY c.id, l.id
                 """, [campaignID.map(SQLValue.integer) ?? .null]) { row in
                 listing.rows.append([
-                    .text(row.text(0)), .text(row.text(1)), .text(row.text(2)),
-                    .text(row.int64(3) != 0 ? "yes" : "no"), .integer(row.int64(4)),
+                    .text(row.text(0)), .text(row.text(2)),
+                    .text(row.int64(3) != 0 ? "yes" : "no"), .integer(row.int64(4)), .text(row.text(1)),
                 ])
             }
         }
