@@ -43,9 +43,9 @@ wait_for() {
     tmux capture-pane -p -t "$session" -S -50 >&2
     return 1
 }
-prompts() { tmux capture-pane -p -t "$session" -S -200 | grep -c '^segq [^ ]*> ' || true; }
+prompts() { tmux capture-pane -p -t "$session" -S -200 | grep -c '^segq [^ ]*>' || true; }
 
-wait_for "segq $(basename "$db")> " 10000
+wait_for "segq $(basename "$db")>" 10000
 # A query that reads every event (no rollup answers `since:` over all campaigns with
 # a footer flag), so it runs for many seconds on 25M events.
 query='count clicks(since: "2000-01-01", footer: true) >= 1 or opens(since: "2000-01-01", machine: true) >= 2 or bounces(since: "2000-01-01") >= 1 or replies(since: "2000-01-01") >= 1'
