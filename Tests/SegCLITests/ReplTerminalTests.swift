@@ -41,10 +41,14 @@ import Testing
         t.expect("thin: ")
         t.type("100d) >= 1\r")
         t.expect("\r\n3\r\n")
+        t.expect("segq shop.db [Spring Sale]> ")
         // Ctrl-C discards a partial line, even a continued one.
         t.type("opened and\r")
         t.expect("...> ")
-        t.type("half a line\u{3}")
+        t.pause()
+        t.type("half a line")
+        t.expect("half a line")
+        t.type("\u{3}")
         t.expect("^C")
         t.expect("segq shop.db [Spring Sale]> ")
         t.type("count everyone\r")
@@ -66,7 +70,11 @@ import Testing
             t.expect("segq shop.db> ")
             t.type("count bounced(type: hard)\r")
             t.expect("\r\n1\r\n")
-            t.type("\u{4}")  // Ctrl-D on an empty line leaves
+            // Ctrl-D on an empty line leaves. (Wait for the prompt, as a user would: a
+            // Ctrl-D typed ahead reaches the terminal while it is still line-buffered.)
+            t.expect("segq shop.db> ")
+            t.pause()
+            t.type("\u{4}")
             #expect(t.waitForExit() == 0)
         }
         let saved = try String(contentsOfFile: history, encoding: .utf8)

@@ -154,6 +154,12 @@ final class Terminal {
         close(master)
     }
 
+    /// Waits as a person would before typing after a prompt. libedit prints the prompt
+    /// around the moment it puts the terminal into its editing mode; a control key
+    /// typed ahead of that reaches the line discipline instead (Ctrl-C as a signal,
+    /// Ctrl-D as end of file) — a window no typist hits, but a test can.
+    func pause() { usleep(200_000) }
+
     /// Types `text` (use "\r" for Enter, "\t" for Tab, "\u{3}" for Ctrl-C).
     func type(_ text: String) {
         let bytes = Array(text.utf8)
