@@ -9,6 +9,8 @@
 //              and running compiled SQL (wraps libsqlite3 through CSQLite).
 //   SegSession — runs statements: the session state (aliases, campaign context, now),
 //              the pipeline assembled end to end, and the result formats.
+//   SegREPL  — the interactive loop: libedit line editing (through CLibEdit), history,
+//              completion, dot-commands, Ctrl-C interrupting a query.
 //   segq     — the thin command-line executable (swift-argument-parser).
 import PackageDescription
 
@@ -30,6 +32,11 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibEdit",
+            path: "Sources/CLibEdit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .target(
             name: "SegQL",
             path: "Sources/SegQL"
@@ -44,10 +51,15 @@ let package = Package(
             dependencies: ["SegQL", "SegStore"],
             path: "Sources/SegSession"
         ),
+        .target(
+            name: "SegREPL",
+            dependencies: ["SegSession", "SegStore", "SegQL", "CLibEdit"],
+            path: "Sources/SegREPL"
+        ),
         .executableTarget(
             name: "segq",
             dependencies: [
-                "SegQL", "SegStore", "SegSession",
+                "SegQL", "SegStore", "SegSession", "SegREPL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/segq"
@@ -76,6 +88,18 @@ let package = Package(
             name: "SegSessionTests",
             dependencies: ["SegSession", "SegStore", "SegQL"],
             path: "Tests/SegSessionTests"
+        ),
+        .testTarget(
+            // The command line and the REPL, through the built `segq` binary (run
+            // `swift build` first): formats, exit statuses, a pseudo-terminal session.
+            name: "SegCLITests",
+            path: "Tests/SegCLITests",
+            exclude: ["Fixtures", "Golden"]
+        ),
+        .testTarget(
+            name: "SegREPLTests",
+            dependencies: ["SegREPL", "SegSession", "SegStore", "SegQL"],
+            path: "Tests/SegREPLTests"
         ),
         .testTarget(
             name: "SegStoreTests",

@@ -188,7 +188,7 @@ public final class Session {
 
     // MARK: - Compiling
 
-    private func loadCatalog() throws -> Catalog {
+    func loadCatalog() throws -> Catalog {
         do {
             return try store.catalog()
         } catch {
@@ -212,7 +212,7 @@ public final class Session {
 
     // MARK: - Executing
 
-    private func runtime<T>(_ body: () throws -> T) throws -> T {
+    func runtime<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let e as SessionError {
@@ -224,7 +224,7 @@ public final class Session {
         }
     }
 
-    private func scalarCount(_ sql: CompiledSQL) throws -> Int64 {
+    func scalarCount(_ sql: CompiledSQL) throws -> Int64 {
         try runtime {
             if case .integer(let n)? = try store.database.scalar(sql.sql, sql.parameters) { return n }
             return 0
