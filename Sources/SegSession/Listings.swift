@@ -24,24 +24,21 @@ extension Session {
         output.endRows()
     }
 
-    /// The campaigns: name, channel, status, send date (UTC) and the number of contacts
-    /// it was sent to, oldest first (`.campaigns`). The one place that lists campaigns,
-    /// so that campaign metrics can be added as columns here.
+    /// The campaigns, oldest first (`.campaigns`): name, channel, send date (UTC, or
+    /// `draft`), contacts sent, open rate and click rate, as `stats` computes them.
     public func campaignListing() throws -> Listing {
-        var listing = Listing(columns: ["campaign", "channel", "status", "sent_at", "sent"])
-        try runtime {
-            // `sent` from the import statistics: distinct contacts with a `sent` event.
-            try store.database.query("""
-                SELECT c.name, c.channel, c.status, c.sent_at,
-                       (SELECT s.contacts FROM event_stats s WHERE s.campaign_id = c.id AND s.kind = ?1)
-                FROM campaigns c ORDER BY coalesce(c.sent_at, c.created_at), c.id
-                """, [.integer(Int64(EventKind.sent.rawValue))]) { row in
-                listing.rows.append([
-                    .text(row.text(0)), .text(row.text(1)), .text(row.text(2)),
-                    row.optionalInt64(3).map { .text(Self.date($0)) } ?? .null,
-                    .integer(row.optionalInt64(4) ?? 0),
-                ])
-            }
+        var listing = Listing(columns: ["campaign", "channel", "sent_at", "sent", "open_rate", "click_rate"])
+        // The same figures `stats` gives (CampaignOverview reads them from the statistics
+        // kept by import). Rates are percentages; none for SMS opens or without deliveries.
+        func percent(_ r: Double?) -> SQLValue {
+            guard let r else { return .null }
+            return .text(String(format1: r * 100) + "%")
+        }
+        for c in try campaignOverview() {
+            listing.rows.append([
+                .text(c.name), .text(c.channel.rawValue), c.sentAt.map { .text(Self.date($0)) } ?? .text("draft"),
+                .integer(c.sent), percent(c.openRate), percent(c.clickRate),
+            ])
         }
         return listing
     }

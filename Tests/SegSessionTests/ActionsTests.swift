@@ -255,3 +255,16 @@ final class ActionsFixture {
         }
     }
 }
+
+@Suite struct CampaignListingTests {
+    @Test func campaignsListTheirRates() throws {
+        let f = try ActionsFixture()
+        let listing = try f.session.campaignListing()
+        #expect(listing.columns == ["campaign", "channel", "sent_at", "sent", "open_rate", "click_rate"])
+        // Spring Sale: 3 delivered, 2 opened, 1 clicked; Flash SMS: no open tracking.
+        #expect(listing.rows.first { $0[0] == .text("Spring Sale") } == [
+            .text("Spring Sale"), .text("email"), .text("2026-03-01"), .integer(3), .text("66.7%"), .text("33.3%"),
+        ])
+        #expect(listing.rows.first { $0[0] == .text("Flash SMS") }?[4] == .null)
+    }
+}
