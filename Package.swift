@@ -7,6 +7,10 @@
 //              Pure Swift: imports no C module and is tested without a database.
 //   SegStore — the SQLite event store: schema, migrations, import, the demo store,
 //              and running compiled SQL (wraps libsqlite3 through CSQLite).
+//   SegSession — runs statements: the session state (aliases, campaign context, now),
+//              the pipeline assembled end to end, and the result formats.
+//   SegREPL  — the interactive loop: libedit line editing (through CLibEdit), history,
+//              completion, dot-commands, Ctrl-C interrupting a query.
 //   segq     — the thin command-line executable (swift-argument-parser).
 import PackageDescription
 
@@ -17,6 +21,7 @@ let package = Package(
         .executable(name: "segq", targets: ["segq"]),
         .library(name: "SegQL", targets: ["SegQL"]),
         .library(name: "SegStore", targets: ["SegStore"]),
+        .library(name: "SegSession", targets: ["SegSession"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +32,11 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibEdit",
+            path: "Sources/CLibEdit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .target(
             name: "SegQL",
             path: "Sources/SegQL"
@@ -36,10 +46,20 @@ let package = Package(
             dependencies: ["SegQL", "CSQLite"],
             path: "Sources/SegStore"
         ),
+        .target(
+            name: "SegSession",
+            dependencies: ["SegQL", "SegStore"],
+            path: "Sources/SegSession"
+        ),
+        .target(
+            name: "SegREPL",
+            dependencies: ["SegSession", "SegStore", "SegQL", "CLibEdit"],
+            path: "Sources/SegREPL"
+        ),
         .executableTarget(
             name: "segq",
             dependencies: [
-                "SegQL", "SegStore",
+                "SegQL", "SegStore", "SegSession", "SegREPL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/segq"
@@ -47,16 +67,39 @@ let package = Package(
         .executableTarget(
             name: "segq-bench",
             dependencies: [
-                "SegQL", "SegStore",
+                "SegQL", "SegStore", "SegSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/segq-bench"
+        ),
+        .executableTarget(
+            // libFuzzer target; build and run it with scripts/fuzz.sh (docs/fuzzing.md).
+            name: "SegQLFuzz",
+            dependencies: ["SegQL"],
+            path: "Fuzz/SegQLFuzz"
         ),
         .testTarget(
             name: "SegQLTests",
             dependencies: ["SegQL"],
             path: "Tests/SegQLTests",
             resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "SegSessionTests",
+            dependencies: ["SegSession", "SegStore", "SegQL"],
+            path: "Tests/SegSessionTests"
+        ),
+        .testTarget(
+            // The command line and the REPL, through the built `segq` binary (run
+            // `swift build` first): formats, exit statuses, a pseudo-terminal session.
+            name: "SegCLITests",
+            path: "Tests/SegCLITests",
+            exclude: ["Fixtures", "Golden"]
+        ),
+        .testTarget(
+            name: "SegREPLTests",
+            dependencies: ["SegREPL", "SegSession", "SegStore", "SegQL"],
+            path: "Tests/SegREPLTests"
         ),
         .testTarget(
             name: "SegStoreTests",

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SegQL
+import SegSession
 
 /// Options every command that opens a store shares.
 struct StoreOptions: ParsableArguments {
@@ -15,3 +17,40 @@ struct StoreOptions: ParsableArguments {
         return "segq.db"
     }
 }
+
+/// Options of every command that runs queries.
+struct QueryOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The instant 'within' is measured from (ISO-8601, e.g. 2026-06-01T00:00:00Z).",
+        discussion: "Default: the wall clock. Scripts and tests pass it to get the same answer every day.",
+        valueName: "iso-8601"))
+    var now: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The campaign context: event predicates without 'campaign:' are scoped to it.", valueName: "name"))
+    var campaign: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Output format: table, csv, tsv, json or jsonl.",
+        discussion: "Default: table on a terminal, csv otherwise.", valueName: "format"))
+    var format: OutputFormat?
+
+    @Flag(name: .long, help: "Open the store read-only: statements that write fail.")
+    var readOnly = false
+
+    func validate() throws {
+        if let now, Timestamp.parse(now) == nil {
+            throw ValidationError("--now takes an ISO-8601 date or date-time with a zone, such as 2026-06-01T00:00:00Z; got '\(now)'")
+        }
+    }
+
+    /// `--now` in Unix seconds, if given.
+    var fixedNow: Int64? { now.flatMap(Timestamp.parse)?.start }
+
+    /// `--format`, else table on a terminal and csv otherwise.
+    var outputFormat: OutputFormat {
+        format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .csv)
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}

@@ -1,0 +1,154 @@
+// The logical plan: what SQL shape answers a bound query, and from which tables,
+// without any SQL text. A dialect (SQLiteDialect, later PostgreSQL) renders it.
+//
+// A plan is a boolean filter over contacts, in which each atom says where its answer
+// comes from (the events table, or a rollup), plus the strategy that decides how
+// the filter is assembled into one statement: probe every contact, drive from a small
+// candidate set, combine sets, or group events once.
+
+/// How the whole query is assembled into one SQL statement.
+public enum Strategy: String, CaseIterable, Hashable, Sendable {
+    /// Scan contacts in id order; each atom is a correlated probe (EXISTS / NOT EXISTS /
+    /// a count) on an index keyed by contact.
+    case scan
+    /// Take candidates from the most selective positive part of the query (a range of
+    /// an index), then probe the rest for each candidate.
+    case driver
+    /// Each atom as `c.id IN (set)` / `NOT IN (set)`.
+    case inSubqueries = "in"
+    /// The query as INTERSECT / UNION / EXCEPT of contact sets.
+    case setOperations = "sets"
+    /// One GROUP BY pass over the relevant events with a conditional count per atom,
+    /// joined to contacts so that contacts without events are kept.
+    case groupedPass = "grouped"
+}
+
+/// "Now", for `within`: a fixed instant, or the time the SQL is read (saved views).
+public enum NowValue: Hashable, Sendable {
+    case fixed(Int64)
+    case readTime
+}
+
+/// A rollup column combination: the sum of some columns minus others.
+public struct RollupMeasure: Hashable, Sendable {
+    /// Columns added.
+    public var plus: [String]
+    /// Columns subtracted.
+    public var minus: [String]
+
+    public init(plus: [String], minus: [String] = []) {
+        self.plus = plus
+        self.minus = minus
+    }
+}
+
+/// An event predicate answered from a rollup table.
+public struct RollupAtom: Hashable, Sendable {
+    /// Which rollup rows.
+    public enum Scope: Hashable, Sendable {
+        /// `contact_activity`: all campaigns.
+        case allCampaigns
+        /// `activity` rows of these campaigns.
+        case campaigns([Int64])
+    }
+
+    /// What is tested.
+    public enum Test: Hashable, Sendable {
+        /// The measure compared with a number.
+        case count(RollupMeasure, CountTest)
+        /// `column` (a last-event time) within the window: at least `window`'s lower
+        /// bound. Only planned when no event of the kind is later than now.
+        case recent(column: String, window: TimeWindow)
+    }
+
+    /// The event kind it counts.
+    public var kind: EventKind
+    public var scope: Scope
+    public var test: Test
+
+    public init(kind: EventKind, scope: Scope, test: Test) {
+        self.kind = kind
+        self.scope = scope
+        self.test = test
+    }
+
+    /// Whether a contact without rollup rows passes.
+    public var includesZero: Bool {
+        switch test {
+        case .count(_, let t): t.includesZero
+        case .recent: false
+        }
+    }
+}
+
+/// One condition of the plan, with where its answer comes from.
+public enum PlanAtom: Hashable, Sendable {
+    /// Counted from the events table.
+    case events(EventFilter, CountTest)
+    /// Read from a rollup.
+    case rollup(RollupAtom)
+    /// A standard contact column.
+    case column(StandardField, FieldTest)
+    /// A custom attribute.
+    case attribute(String, FieldTest)
+    /// Members of a saved list.
+    case list(Int64)
+
+    /// Whether a contact with no data at all passes (then it cannot drive a query).
+    public var includesZero: Bool {
+        switch self {
+        case .events(_, let t): t.includesZero
+        case .rollup(let r): r.includesZero
+        case .column, .attribute, .list: false
+        }
+    }
+}
+
+/// The filter: a boolean combination of atoms.
+public indirect enum PlanExpr: Hashable, Sendable {
+    case everyone
+    case nobody
+    case and([PlanExpr])
+    case or([PlanExpr])
+    case not(PlanExpr)
+    case atom(PlanAtom)
+}
+
+/// The candidate contacts of a driven plan: a superset of the answer.
+public indirect enum DriverSet: Hashable, Sendable {
+    /// The contacts an atom holds for.
+    case atom(PlanAtom)
+    /// Any of these.
+    case union([DriverSet])
+}
+
+/// A complete logical plan.
+public struct Plan: Hashable, Sendable {
+    public var strategy: Strategy
+    /// What every returned contact satisfies, besides being a candidate of the driver
+    /// (a conjunct that drives is not repeated here).
+    public var filter: PlanExpr
+    /// Candidates, for `.driver`.
+    public var driver: DriverSet?
+    /// Now, for `within`.
+    public var now: NowValue
+    /// Estimated number of contacts returned.
+    public var estimatedRows: Int64
+    /// Estimated size of the driver set.
+    public var estimatedCandidates: Int64?
+    /// Why this strategy and these sources: lines for `explain`.
+    public var reasons: [String]
+
+    public init(
+        strategy: Strategy, filter: PlanExpr, driver: DriverSet? = nil, now: NowValue,
+        estimatedRows: Int64, estimatedCandidates: Int64? = nil, reasons: [String] = []
+    ) {
+        self.strategy = strategy
+        self.filter = filter
+        self.driver = driver
+        self.now = now
+        self.estimatedRows = estimatedRows
+        self.estimatedCandidates = estimatedCandidates
+        self.reasons = reasons
+    }
+}

@@ -1,0 +1,398 @@
+// The planner: from a bound query to a logical plan.
+//
+// How it works, and why (the measurements are in docs/planner.md):
+//
+// 1. Simplify. `and`/`or` are flattened, `everyone`/`nobody` folded, double negation
+//    removed, and an event predicate whose campaigns or links resolved to nothing
+//    becomes a constant (a count of zero either passes its test or not).
+//
+// 2. Choose each atom's source. An event predicate that the rollups can answer
+//    exactly is read from them: `activity` (one row per campaign and contact) when
+//    it names campaigns, `contact_activity` (one row per contact) when it does not.
+//    That is every predicate without `message`, `link`, `type` or `reason`, either
+//    unbounded in time (counts over whole campaigns) or a recency test (`opened
+//    within 30d`, `since`) of a kind whose last time the rollup keeps, provided no
+//    such event lies after now. Everything else is counted from `events`, through
+//    the index keyed by contact. On SQLite a rollup read is 5–50× cheaper than the
+//    events it summarizes.
+//
+// 3. Choose the shape. If a positive part of the query (one that a contact with no
+//    data fails) is estimated, from the statistics the store keeps, to hold a small
+//    share of the contacts, the plan drives from it: those candidates, by index, then
+//    the whole filter probed for each. Otherwise it scans contacts in id order and
+//    probes each. Both keep every contact that has no events at all in the universe,
+//    which is what makes `not` a true complement. The set-operation, IN-subquery and
+//    grouped-pass shapes are plannable too (`explain` and the benchmark use them to
+//    compare) but are never chosen automatically: on SQLite they lose on every
+//    benchmark query (docs/planner.md).
+
+/// What the planner may do.
+public struct PlannerOptions: Hashable, Sendable {
+    /// Now, for `within`.
+    public var now: NowValue
+    /// Force a strategy (benchmarks, tests); nil lets the planner choose.
+    public var strategy: Strategy?
+    /// Whether rollups may answer predicates (benchmarks turn them off to compare).
+    public var useRollups: Bool
+    /// Drive from a candidate set estimated below this share of all contacts.
+    public var driverThreshold: Double
+
+    public init(now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true, driverThreshold: Double = 0.25) {
+        self.now = now
+        self.strategy = strategy
+        self.useRollups = useRollups
+        self.driverThreshold = driverThreshold
+    }
+}
+
+/// Plans bound queries.
+public struct Planner {
+    private let catalog: Catalog
+    private let options: PlannerOptions
+    private var reasons: [String] = []
+
+    /// Plans `query` against the statistics in `catalog`.
+    public static func plan(_ query: BoundQuery, catalog: Catalog, options: PlannerOptions) -> Plan {
+        var planner = Planner(catalog: catalog, options: options)
+        return planner.run(query)
+    }
+
+    private init(catalog: Catalog, options: PlannerOptions) {
+        self.catalog = catalog
+        self.options = options
+    }
+
+    private var contactCount: Double { Double(max(catalog.contactCount, 1)) }
+
+    private mutating func run(_ query: BoundQuery) -> Plan {
+        let filter = simplify(lower(query))
+        let rows = Int64(estimate(filter).rounded())
+        let candidate = driver(for: filter)
+        var strategy = options.strategy ?? .scan
+        if options.strategy == nil {
+            if let (_, est) = candidate, est <= options.driverThreshold * contactCount {
+                strategy = .driver
+                reasons.append(
+                    "driver: the candidates are estimated at \(Int64(est)) of \(catalog.contactCount) contacts "
+                        + "(under \(Int(options.driverThreshold * 100))%), read from an index; the rest is probed per candidate")
+            } else if let (_, est) = candidate {
+                reasons.append(
+                    "scan: the smallest positive part is estimated at \(Int64(est)) of \(catalog.contactCount) contacts "
+                        + "(over \(Int(options.driverThreshold * 100))%), so every contact is probed in id order")
+            } else {
+                reasons.append(
+                    "scan: no part of the query that a contact without events fails, so every contact is probed in id order")
+            }
+        } else {
+            reasons.append("\(strategy.rawValue): forced")
+        }
+        var driverSet: DriverSet?
+        var candidates: Int64?
+        var residual = filter
+        if strategy == .driver {
+            if let (set, est) = candidate {
+                driverSet = set
+                candidates = Int64(est)
+                // Every candidate satisfies a driving conjunct: do not probe it again.
+                if case .atom(let a) = set {
+                    switch filter {
+                    case .atom(a): residual = .everyone
+                    case .and(let xs) where xs.contains(.atom(a)): residual = simplify(.and(xs.filter { $0 != .atom(a) }))
+                    default: break
+                    }
+                }
+            } else {
+                strategy = .scan
+                reasons.append("scan: nothing to drive from (the driver strategy needs a positive part)")
+            }
+        }
+        return Plan(
+            strategy: strategy, filter: residual, driver: driverSet, now: options.now,
+            estimatedRows: rows, estimatedCandidates: candidates, reasons: reasons)
+    }
+
+    // MARK: - Lowering and simplification
+
+    private mutating func lower(_ q: BoundQuery) -> PlanExpr {
+        switch q {
+        case .everyone: return .everyone
+        case .nobody: return .nobody
+        case .and(let xs): return .and(xs.map { lower($0) })
+        case .or(let xs): return .or(xs.map { lower($0) })
+        case .not(let x): return .not(lower(x))
+        case .column(let f, let t): return .atom(.column(f, t))
+        case .attribute(let n, let t): return .atom(.attribute(n, t))
+        case .list(let id, _): return .atom(.list(id))
+        case .events(let filter, let test):
+            if case .only(let ids) = filter.campaigns, ids.isEmpty {
+                return test.includesZero ? .everyone : .nobody
+            }
+            if case .only(let ids) = filter.links, ids.isEmpty {
+                return test.includesZero ? .everyone : .nobody
+            }
+            if options.useRollups, let rollup = rollup(for: filter, test) {
+                return .atom(.rollup(rollup))
+            }
+            return .atom(.events(filter, test))
+        }
+    }
+
+    private func simplify(_ e: PlanExpr) -> PlanExpr {
+        switch e {
+        case .and(let xs):
+            var out: [PlanExpr] = []
+            for x in xs.map(simplify) {
+                switch x {
+                case .everyone: continue
+                case .nobody: return .nobody
+                case .and(let inner): out.append(contentsOf: inner)
+                default: if !out.contains(x) { out.append(x) }
+                }
+            }
+            return out.isEmpty ? .everyone : out.count == 1 ? out[0] : .and(out)
+        case .or(let xs):
+            var out: [PlanExpr] = []
+            for x in xs.map(simplify) {
+                switch x {
+                case .nobody: continue
+                case .everyone: return .everyone
+                case .or(let inner): out.append(contentsOf: inner)
+                default: if !out.contains(x) { out.append(x) }
+                }
+            }
+            return out.isEmpty ? .nobody : out.count == 1 ? out[0] : .or(out)
+        case .not(let x):
+            switch simplify(x) {
+            case .everyone: return .nobody
+            case .nobody: return .everyone
+            case .not(let y): return y
+            case let y: return .not(y)
+            }
+        default:
+            return e
+        }
+    }
+
+    // MARK: - Rollups
+
+    /// The rollup reading that answers `filter`/`test` exactly, if there is one.
+    private func rollup(for filter: EventFilter, _ test: CountTest) -> RollupAtom? {
+        guard filter.links == .any, filter.bounce == nil, filter.reason == nil else { return nil }
+        if let message = filter.message {
+            // `message: 1` of campaigns that have only one message is every event.
+            guard message == 1, campaigns(in: filter.campaigns).allSatisfy({ $0.messages == 1 }) else { return nil }
+        }
+        let scope: RollupAtom.Scope
+        switch filter.campaigns {
+        case .any: scope = .allCampaigns
+        case .only(let ids): scope = .campaigns(ids)
+        }
+        if filter.window.isUnbounded {
+            guard let measure = measure(for: filter) else { return nil }
+            return RollupAtom(kind: filter.kind, scope: scope, test: .count(measure, test))
+        }
+        // Recency: `verb within …` / `verb since …`, from the last time the rollup keeps.
+        guard test == .atLeastOne, filter.window.before == nil, filter.machine == nil else { return nil }
+        let column: String
+        switch filter.kind {
+        case .delivered: column = "last_delivered"
+        case .opened: column = "last_opened"
+        case .clicked where !filter.includeFooter: column = "last_clicked"
+        default: return nil
+        }
+        if filter.window.within != nil {
+            // The window ends at now: exact only if no such event lies after now.
+            guard case .fixed(let now) = options.now, let latest = latestEvent(filter.kind, in: filter.campaigns),
+                  latest <= now
+            else { return nil }
+        }
+        return RollupAtom(kind: filter.kind, scope: scope, test: .recent(column: column, window: filter.window))
+    }
+
+    private func measure(for filter: EventFilter) -> RollupMeasure? {
+        switch filter.kind {
+        case .opened:
+            switch filter.machine {
+            case nil: return RollupMeasure(plus: ["opens"])
+            case true?: return RollupMeasure(plus: ["machine_opens"])
+            case false?: return RollupMeasure(plus: ["opens"], minus: ["machine_opens"])
+            }
+        case .clicked:
+            return RollupMeasure(plus: filter.includeFooter ? ["clicks", "footer_clicks"] : ["clicks"])
+        case .sent: return RollupMeasure(plus: ["sends"])
+        case .dropped: return RollupMeasure(plus: ["drops"])
+        case .delivered: return RollupMeasure(plus: ["deliveries"])
+        case .bounced: return RollupMeasure(plus: ["bounces"])
+        case .replied: return RollupMeasure(plus: ["replies"])
+        case .forwarded: return RollupMeasure(plus: ["forwards"])
+        case .unsubscribed: return RollupMeasure(plus: ["unsubscribes"])
+        case .complained: return RollupMeasure(plus: ["complaints"])
+        }
+    }
+
+    private func campaigns(in scope: CampaignScope) -> [Catalog.Campaign] {
+        switch scope {
+        case .any: return catalog.campaigns
+        case .only(let ids): return ids.compactMap { catalog.campaign(id: $0) }
+        }
+    }
+
+    /// The latest event of `kind` in the scope, from the statistics (nil if unknown).
+    private func latestEvent(_ kind: EventKind, in scope: CampaignScope) -> Int64? {
+        var latest = Int64.min
+        for c in campaigns(in: scope) {
+            guard let s = catalog.stats[c.id]?[kind] else { continue }
+            guard let max = s.maxTs else { return nil }
+            latest = Swift.max(latest, max)
+        }
+        return latest
+    }
+
+    // MARK: - Estimates
+
+    /// Estimated contacts for which `e` holds.
+    private func estimate(_ e: PlanExpr) -> Double {
+        let n = contactCount
+        switch e {
+        case .everyone: return n
+        case .nobody: return 0
+        case .not(let x): return max(0, n - estimate(x))
+        case .and(let xs): return xs.reduce(n) { acc, x in acc * estimate(x) / n }
+        case .or(let xs): return n * (1 - xs.reduce(1.0) { acc, x in acc * (1 - estimate(x) / n) })
+        case .atom(let a): return estimate(a)
+        }
+    }
+
+    private func estimate(_ a: PlanAtom) -> Double {
+        let n = contactCount
+        switch a {
+        case .events(let f, let t):
+            return estimateEvents(f.kind, f.campaigns, test: t, narrowing: narrowing(f))
+        case .rollup(let r):
+            let kind = r.kind
+            let scope: CampaignScope
+            switch r.scope {
+            case .allCampaigns: scope = .any
+            case .campaigns(let ids): scope = .only(ids)
+            }
+            switch r.test {
+            case .count(_, let t): return estimateEvents(kind, scope, test: t, narrowing: 1)
+            case .recent(_, let w): return estimateEvents(kind, scope, test: .atLeastOne, narrowing: windowShare(w, kind, scope))
+            }
+        case .column(let f, let t):
+            switch t {
+            case .compare(.equal, _) where f == .email || f == .phone: return min(1, n)
+            case .exists: return 0.9 * n
+            case .compare(.equal, _), .oneOf: return 0.05 * n
+            default: return 0.3 * n
+            }
+        case .attribute(_, let t):
+            switch t {
+            case .compare(.equal, _): return 0.1 * n
+            case .oneOf(let xs): return min(n, 0.1 * n * Double(xs.count))
+            case .exists: return 0.7 * n
+            case .matches: return 0.2 * n
+            default: return 0.3 * n
+            }
+        case .list:
+            return 0.05 * n
+        }
+    }
+
+    /// The share of a kind's events that the extra filters keep (a rough constant each).
+    private func narrowing(_ f: EventFilter) -> Double {
+        var share = 1.0
+        if f.message != nil { share *= 0.5 }
+        if f.links != .any { share *= 0.3 }
+        if f.machine != nil { share *= 0.5 }
+        if f.bounce != nil { share *= 0.5 }
+        if f.reason != nil { share *= 0.3 }
+        share *= windowShare(f.window, f.kind, f.campaigns)
+        return share
+    }
+
+    /// The share of the scope's events of `kind` that fall in the window, assuming
+    /// they are spread evenly between the first and the last.
+    private func windowShare(_ w: TimeWindow, _ kind: EventKind, _ scope: CampaignScope) -> Double {
+        guard !w.isUnbounded else { return 1 }
+        let now: Int64
+        switch options.now {
+        case .fixed(let t): now = t
+        case .readTime: return 0.5
+        }
+        let (lower, upper) = w.bounds(now: now)
+        var inside = 0.0, total = 0.0
+        for c in campaigns(in: scope) {
+            guard let s = catalog.stats[c.id]?[kind], let lo = s.minTs, let hi = s.maxTs else { continue }
+            let weight = Double(s.contacts)
+            total += weight
+            let a = max(lo, lower ?? lo), b = min(hi, upper ?? hi)
+            if b < a { continue }
+            inside += hi == lo ? weight : weight * Double(b - a + 1) / Double(hi - lo + 1)
+        }
+        return total == 0 ? 1 : inside / total
+    }
+
+    private func estimateEvents(_ kind: EventKind, _ scope: CampaignScope, test: CountTest, narrowing: Double) -> Double {
+        let n = contactCount
+        var missing = 1.0
+        for c in campaigns(in: scope) {
+            let contacts = Double(catalog.stats[c.id]?[kind]?.contacts ?? 0)
+            missing *= 1 - min(1, contacts * narrowing / n)
+        }
+        let atLeastOne = n * (1 - missing)
+        func atLeast(_ k: Int64) -> Double { k <= 0 ? n : atLeastOne / Double(k) }
+        switch test.op {
+        case .greaterOrEqual: return atLeast(test.value)
+        case .greater: return atLeast(test.value + 1)
+        case .less: return n - atLeast(test.value)
+        case .lessOrEqual: return n - atLeast(test.value + 1)
+        case .equal: return test.value == 0 ? n - atLeastOne : atLeast(test.value) - atLeast(test.value + 1)
+        case .notEqual: return test.value == 0 ? atLeastOne : n - (atLeast(test.value) - atLeast(test.value + 1))
+        }
+    }
+
+    // MARK: - Drivers
+
+    /// The smallest candidate set that contains every contact `e` holds for, if any.
+    private func driver(for e: PlanExpr) -> (DriverSet, Double)? {
+        switch e {
+        case .atom(let a):
+            guard !a.includesZero, drivable(a) else { return nil }
+            return (.atom(a), estimate(a))
+        case .and(let xs):
+            return xs.compactMap { driver(for: $0) }.min { $0.1 < $1.1 }
+        case .or(let xs):
+            var sets: [DriverSet] = []
+            var total = 0.0
+            for x in xs {
+                guard let (s, est) = driver(for: x) else { return nil }
+                sets.append(s)
+                total += est
+            }
+            return (.union(sets), min(total, contactCount))
+        case .everyone, .nobody, .not:
+            return nil
+        }
+    }
+
+    /// Whether an atom's contacts can be read from an index range rather than a scan.
+    private func drivable(_ a: PlanAtom) -> Bool {
+        switch a {
+        case .events, .list: return true
+        case .rollup(let r):
+            if case .campaigns = r.scope { return true }
+            return false
+        case .attribute(_, let t):
+            switch t {
+            case .compare(.equal, _), .oneOf: return true
+            default: return false
+            }
+        case .column(let f, let t):
+            switch t {
+            case .compare(.equal, _), .oneOf: return f == .email || f == .phone
+            default: return false
+            }
+        }
+    }
+}

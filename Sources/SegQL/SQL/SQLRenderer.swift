@@ -1,0 +1,466 @@
+// The SQL renderer: the only code that writes SQL text for queries.
+//
+// It walks a logical plan and writes one SELECT, collecting every value derived
+// from the query (campaign and link ids, counts, times, strings) as a bound
+// parameter as it goes, the way GRDB's SQLGenerationContext does. Table and column
+// names and event-kind codes are the store's schema, not user input, and are written
+// as text. For a saved segment's view the renderer inlines the values instead,
+// quoted by the dialect, and measures `within` from the time the view is read.
+//
+// Every condition it writes is two-valued (never NULL), so `NOT` is exactly the
+// complement: a contact without a field or without events fails a positive test and
+// passes its negation.
+
+/// SQL text and the values bound to its parameters, in order.
+public struct CompiledSQL: Hashable, Sendable {
+    public var sql: String
+    public var parameters: [SQLValue]
+
+    public init(sql: String, parameters: [SQLValue]) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+}
+
+/// What the statement returns.
+public enum Projection: Hashable, Sendable {
+    /// `contact_id, email, phone, first_name, last_name`, ordered by contact id.
+    case contacts(limit: Int64?)
+    /// One row, one column: the number of contacts.
+    case count
+    /// `contact_id` only, ordered.
+    case contactIDs
+}
+
+/// What differs between SQL databases.
+public protocol SQLDialect: Sendable {
+    /// A short name (`sqlite`).
+    var name: String { get }
+    /// The placeholder for the `index`-th parameter (1-based).
+    func placeholder(_ index: Int) -> String
+    /// An expression for the current Unix time in whole seconds.
+    var nowExpression: String { get }
+    /// A value written inline (for views), with the database's own quoting.
+    func literal(_ value: SQLValue) -> String
+    /// A condition that `column` matches a `*` glob, case-sensitively.
+    func globMatch(_ column: String, _ pattern: String) -> String
+    /// The text of a glob pattern as this dialect's operator wants it.
+    func globPattern(_ pattern: GlobPattern) -> String
+    /// An identifier, quoted.
+    func quoteIdentifier(_ name: String) -> String
+}
+
+/// Renders plans to SQL for one dialect.
+public struct SQLRenderer {
+    private let dialect: any SQLDialect
+    private let inline: Bool
+    private var parameters: [SQLValue] = []
+    private var plan: Plan
+
+    /// Renders `plan` returning `projection`. With `inlineLiterals` (saved views) values
+    /// are written into the text and `within` is measured when the SQL is read.
+    public static func render(
+        _ plan: Plan, projection: Projection, dialect: any SQLDialect, inlineLiterals: Bool = false
+    ) -> CompiledSQL {
+        var r = SQLRenderer(dialect: dialect, inline: inlineLiterals, plan: plan)
+        if inlineLiterals { r.plan.now = .readTime }
+        let sql = r.statement(projection)
+        return CompiledSQL(sql: sql, parameters: r.parameters)
+    }
+
+    private init(dialect: any SQLDialect, inline: Bool, plan: Plan) {
+        self.dialect = dialect
+        self.inline = inline
+        self.plan = plan
+    }
+
+    // MARK: - Values
+
+    private mutating func bind(_ v: SQLValue) -> String {
+        if inline { return dialect.literal(v) }
+        parameters.append(v)
+        return dialect.placeholder(parameters.count)
+    }
+
+    private mutating func bind(_ i: Int64) -> String { bind(.integer(i)) }
+
+    private mutating func bindList(_ ids: [Int64]) -> String {
+        ids.map { bind($0) }.joined(separator: ", ")
+    }
+
+    /// `column = ?` or `column IN (?, ?)`.
+    private mutating func member(_ column: String, _ ids: [Int64]) -> String {
+        ids.count == 1 ? "\(column) = \(bind(ids[0]))" : "\(column) IN (\(bindList(ids)))"
+    }
+
+    /// The lower and upper time bounds of a window, as SQL expressions: a value must be
+    /// at least every lower bound and at most every upper bound. Only what is returned
+    /// is bound.
+    private mutating func bounds(_ w: TimeWindow, upper wantUpper: Bool = true) -> (lower: [String], upper: [String]) {
+        switch plan.now {
+        case .fixed(let now):
+            let (lo, hi) = w.bounds(now: now)
+            let lower = lo.map { [bind($0)] } ?? []
+            let upper = wantUpper ? hi.map { [bind($0)] } ?? [] : []
+            return (lower, upper)
+        case .readTime:
+            var lower: [String] = []
+            var upper: [String] = []
+            if let s = w.since { lower.append(bind(s)) }
+            if let d = w.within { lower.append("\(dialect.nowExpression) - \(bind(d))") }
+            if wantUpper {
+                if let b = w.before { upper.append("\(bind(b)) - 1") }
+                if w.within != nil { upper.append(dialect.nowExpression) }
+            }
+            return (lower, upper)
+        }
+    }
+
+    /// `column >= bound` for every lower bound of the window (only "not NULL" when there is none).
+    /// The rollup answers recency only when no event lies after now, so no upper bound is needed.
+    private mutating func atLeastLower(_ column: String, _ w: TimeWindow) -> String {
+        let lower = bounds(w, upper: false).lower
+        return lower.isEmpty ? "\(column) IS NOT NULL" : lower.map { "\(column) >= \($0)" }.joined(separator: " AND ")
+    }
+
+    // MARK: - Statement
+
+    private mutating func statement(_ projection: Projection) -> String {
+        let joinsContactActivity = usesContactActivity(plan.filter) && plan.strategy != .setOperations
+        var from = "contacts c"
+        if joinsContactActivity { from += " LEFT JOIN contact_activity ca ON ca.contact_id = c.id" }
+        var conditions: [String] = []
+        switch plan.strategy {
+        case .scan:
+            conditions.append(probe(plan.filter))
+        case .driver:
+            if let d = plan.driver { conditions.append("c.id IN (\(driverSQL(d)))") }
+            conditions.append(probe(plan.filter))
+        case .inSubqueries:
+            conditions.append(inForm(plan.filter))
+        case .setOperations:
+            conditions.append("c.id IN (\(setSQL(plan.filter)))")
+        case .groupedPass:
+            var atoms: [PlanAtom] = []
+            collectEventAtoms(plan.filter, into: &atoms)
+            if !atoms.isEmpty {
+                from += " LEFT JOIN (\(groupedSQL(atoms))) g ON g.contact_id = c.id"
+            }
+            conditions.append(groupedForm(plan.filter, atoms))
+        }
+        let whereClause = conditions.filter { $0 != "1" }.joined(separator: "\n  AND ")
+        let filter = whereClause.isEmpty ? "" : "\nWHERE \(whereClause)"
+        switch projection {
+        case .count:
+            return "SELECT count(*) FROM \(from)\(filter)"
+        case .contactIDs:
+            return "SELECT c.id AS contact_id FROM \(from)\(filter)\nORDER BY c.id"
+        case .contacts(let limit):
+            var sql = "SELECT c.id AS contact_id, c.email, c.phone, c.first_name, c.last_name\nFROM \(from)\(filter)\nORDER BY c.id"
+            if let limit { sql += "\nLIMIT \(bind(limit))" }
+            return sql
+        }
+    }
+
+    private func usesContactActivity(_ e: PlanExpr) -> Bool {
+        switch e {
+        case .and(let xs), .or(let xs): return xs.contains { usesContactActivity($0) }
+        case .not(let x): return usesContactActivity(x)
+        case .atom(.rollup(let r)): return r.scope == .allCampaigns
+        default: return false
+        }
+    }
+
+    // MARK: - Probe form: a two-valued condition on `c`
+
+    private mutating func combine(_ xs: [PlanExpr], _ op: String, _ each: (inout SQLRenderer, PlanExpr) -> String) -> String {
+        var parts: [String] = []
+        for x in xs { parts.append(each(&self, x)) }
+        return "(" + parts.joined(separator: " \(op) ") + ")"
+    }
+
+    private mutating func probe(_ e: PlanExpr) -> String {
+        switch e {
+        case .everyone: return "1"
+        case .nobody: return "0"
+        case .and(let xs): return combine(xs, "AND") { $0.probe($1) }
+        case .or(let xs): return combine(xs, "OR") { $0.probe($1) }
+        case .not(let x): return "NOT \(probe(x))"
+        case .atom(let a): return probe(a)
+        }
+    }
+
+    private mutating func probe(_ a: PlanAtom) -> String {
+        switch a {
+        case .events(let f, let t):
+            let conds = eventConditions(f, alias: "e")
+            let body = "FROM events e WHERE e.contact_id = c.id AND " + conds.joined(separator: " AND ")
+            if t == .atLeastOne { return "EXISTS (SELECT 1 \(body))" }
+            return "(SELECT count(*) \(body)) \(t.op.rawValue) \(bind(t.value))"
+        case .rollup(let r):
+            return rollupProbe(r)
+        case .column(let f, let t):
+            return columnCondition("c.\(f.rawValue)", t)
+        case .attribute(let name, let t):
+            return "EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = c.id AND "
+                + attributeConditions(name, t).joined(separator: " AND ") + ")"
+        case .list(let id):
+            return "EXISTS (SELECT 1 FROM list_members lm WHERE lm.list_id = \(bind(id)) AND lm.contact_id = c.id)"
+        }
+    }
+
+    private func measureSQL(_ m: RollupMeasure, alias: String, nullable: Bool) -> String {
+        func col(_ c: String) -> String { nullable ? "coalesce(\(alias).\(c), 0)" : "\(alias).\(c)" }
+        var s = m.plus.map(col).joined(separator: " + ")
+        for c in m.minus { s += " - " + col(c) }
+        return m.plus.count + m.minus.count > 1 ? "(\(s))" : s
+    }
+
+    private mutating func rollupProbe(_ r: RollupAtom) -> String {
+        switch (r.scope, r.test) {
+        case (.allCampaigns, .count(let m, let t)):
+            return "\(measureSQL(m, alias: "ca", nullable: true)) \(t.op.rawValue) \(bind(t.value))"
+        case (.allCampaigns, .recent(let column, let w)):
+            return "(ca.\(column) IS NOT NULL AND \(atLeastLower("ca.\(column)", w)))"
+        case (.campaigns(let ids), .count(let m, let t)):
+            let measure = measureSQL(m, alias: "a", nullable: false)
+            if t == .atLeastOne || (ids.count == 1 && !t.includesZero) {
+                return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = c.id AND \(measure) \(t.op.rawValue) \(bind(t.value)))"
+            }
+            let agg = ids.count == 1 ? measure : "sum(\(measure))"
+            return "coalesce((SELECT \(agg) FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = c.id), 0) \(t.op.rawValue) \(bind(t.value))"
+        case (.campaigns(let ids), .recent(let column, let w)):
+            return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = c.id AND \(atLeastLower("a.\(column)", w)))"
+        }
+    }
+
+    // MARK: - Conditions shared by every form
+
+    /// The conditions on one event row `alias` that make it count for `f`.
+    private mutating func eventConditions(_ f: EventFilter, alias e: String) -> [String] {
+        var conds = ["\(e).kind = \(f.kind.rawValue)"]
+        if case .only(let ids) = f.campaigns { conds.append(member("\(e).campaign_id", ids)) }
+        if let m = f.message { conds.append("\(e).message = \(bind(m))") }
+        let (lower, upper) = bounds(f.window)
+        for l in lower { conds.append("\(e).ts >= \(l)") }
+        for u in upper { conds.append("\(e).ts <= \(u)") }
+        if case .only(let ids) = f.links { conds.append(member("\(e).link_id", ids)) }
+        if f.kind == .clicked, !f.excludedLinks.isEmpty {
+            conds.append("(\(e).link_id IS NULL OR \(e).link_id NOT IN (\(bindList(f.excludedLinks))))")
+        }
+        if let m = f.machine { conds.append("\(e).machine = \(bind(m ? 1 : 0))") }
+        if let b = f.bounce { conds.append("\(e).bounce = \(bind(.text(b.rawValue)))") }
+        if let r = f.reason { conds.append(textMatch("\(e).reason", r)) }
+        return conds
+    }
+
+    /// `column` matches a glob (or equals it, when it has no `*`); false for NULL.
+    private mutating func textMatch(_ column: String, _ p: GlobPattern) -> String {
+        if p.isLiteral { return "\(column) = \(bind(.text(p.description)))" }
+        return dialect.globMatch(column, bind(.text(dialect.globPattern(p))))
+    }
+
+    private mutating func literal(_ l: FieldLiteral) -> String {
+        switch l {
+        case .string(let s): bind(.text(s))
+        case .number(let d): bind(.real(d))
+        case .integer(let i): bind(.integer(i))
+        case .boolean(let b): bind(.integer(b ? 1 : 0))
+        case .time(let t): bind(.integer(t))
+        }
+    }
+
+    /// A condition on a standard column; false when the column is NULL.
+    private mutating func columnCondition(_ column: String, _ t: FieldTest) -> String {
+        switch t {
+        case .exists:
+            return "\(column) IS NOT NULL"
+        case .compare(let op, let l):
+            return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(literal(l)))"
+        case .oneOf(let ls):
+            guard !ls.isEmpty else { return "0" }
+            var items: [String] = []
+            for l in ls { items.append(literal(l)) }
+            return "(\(column) IS NOT NULL AND \(column) IN (\(items.joined(separator: ", "))))"
+        case .matches(let p):
+            return "(\(column) IS NOT NULL AND \(textMatch(column, p)))"
+        }
+    }
+
+    private static func typeName(_ l: FieldLiteral) -> String {
+        switch l {
+        case .string: "string"
+        case .number, .integer, .time: "number"
+        case .boolean: "boolean"
+        }
+    }
+
+    /// Conditions on a `contact_attributes t` row: this attribute, of the literal's type.
+    private mutating func attributeConditions(_ name: String, _ t: FieldTest) -> [String] {
+        var conds = ["t.name = \(bind(.text(name)))"]
+        switch t {
+        case .exists:
+            break
+        case .compare(let op, let l):
+            conds.append("t.type = '\(Self.typeName(l))'")
+            conds.append("t.value \(op.rawValue) \(literal(l))")
+        case .oneOf(let ls):
+            var byType: [(String, [FieldLiteral])] = []
+            for l in ls {
+                let type = Self.typeName(l)
+                if let i = byType.firstIndex(where: { $0.0 == type }) { byType[i].1.append(l) } else { byType.append((type, [l])) }
+            }
+            var alternatives: [String] = []
+            for (type, items) in byType {
+                var values: [String] = []
+                for l in items { values.append(literal(l)) }
+                alternatives.append("(t.type = '\(type)' AND t.value IN (\(values.joined(separator: ", "))))")
+            }
+            conds.append(alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")")
+        case .matches(let p):
+            conds.append("t.type = 'string'")
+            conds.append(textMatch("t.value", p))
+        }
+        return conds
+    }
+
+    // MARK: - Set form: a SELECT of `contact_id`
+
+    /// The contacts for which a positive atom holds, as a SELECT of `contact_id`.
+    private mutating func atomSet(_ a: PlanAtom) -> String {
+        switch a {
+        case .events(let f, let t):
+            let conds = eventConditions(f, alias: "e").joined(separator: " AND ")
+            if t == .atLeastOne { return "SELECT e.contact_id FROM events e WHERE \(conds)" }
+            return "SELECT e.contact_id FROM events e WHERE \(conds) GROUP BY e.contact_id HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
+        case .rollup(let r):
+            switch (r.scope, r.test) {
+            case (.allCampaigns, .count(let m, let t)):
+                return "SELECT ca.contact_id FROM contact_activity ca WHERE \(measureSQL(m, alias: "ca", nullable: false)) \(t.op.rawValue) \(bind(t.value))"
+            case (.allCampaigns, .recent(let column, let w)):
+                return "SELECT ca.contact_id FROM contact_activity ca WHERE \(atLeastLower("ca.\(column)", w))"
+            case (.campaigns(let ids), .count(let m, let t)):
+                let measure = measureSQL(m, alias: "a", nullable: false)
+                if ids.count == 1 || t == .atLeastOne {
+                    return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) AND \(measure) \(t.op.rawValue) \(bind(t.value))"
+                }
+                return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) GROUP BY a.contact_id HAVING sum(\(measure)) \(t.op.rawValue) \(bind(t.value))"
+            case (.campaigns(let ids), .recent(let column, let w)):
+                return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) AND \(atLeastLower("a.\(column)", w))"
+            }
+        case .column(let f, let t):
+            return "SELECT c2.id AS contact_id FROM contacts c2 WHERE \(columnCondition("c2.\(f.rawValue)", t))"
+        case .attribute(let name, let t):
+            return "SELECT t.contact_id FROM contact_attributes t WHERE " + attributeConditions(name, t).joined(separator: " AND ")
+        case .list(let id):
+            return "SELECT lm.contact_id FROM list_members lm WHERE lm.list_id = \(bind(id))"
+        }
+    }
+
+    /// The atom with its count test replaced by the complement that excludes zero
+    /// (`clicks < 2` ↔ not `clicks >= 2`), or nil when the atom already excludes zero.
+    private func positiveComplement(_ a: PlanAtom) -> PlanAtom? {
+        switch a {
+        case .events(let f, let t):
+            guard t.includesZero, let c = t.complementExcludingZero else { return nil }
+            return .events(f, c)
+        case .rollup(var r):
+            guard case .count(let m, let t) = r.test, t.includesZero, let c = t.complementExcludingZero else { return nil }
+            r.test = .count(m, c)
+            return .rollup(r)
+        default:
+            return nil
+        }
+    }
+
+    private mutating func driverSQL(_ d: DriverSet) -> String {
+        switch d {
+        case .atom(let a): return atomSet(a)
+        case .union(let xs):
+            var parts: [String] = []
+            for x in xs { parts.append("SELECT contact_id FROM (\(driverSQL(x)))") }
+            return parts.joined(separator: " UNION ")
+        }
+    }
+
+    private mutating func setSQL(_ e: PlanExpr) -> String {
+        switch e {
+        case .everyone: return "SELECT id AS contact_id FROM contacts"
+        case .nobody: return "SELECT id AS contact_id FROM contacts WHERE 0"
+        case .not(let x):
+            return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(setSQL(x)))"
+        case .and(let xs), .or(let xs):
+            let op: String
+            if case .and = e { op = "INTERSECT" } else { op = "UNION" }
+            var parts: [String] = []
+            for x in xs { parts.append("SELECT contact_id FROM (\(setSQL(x)))") }
+            return parts.joined(separator: " \(op) ")
+        case .atom(let a):
+            if a.includesZero {
+                guard let positive = positiveComplement(a) else { return "SELECT id AS contact_id FROM contacts" }
+                return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(atomSet(positive)))"
+            }
+            return atomSet(a)
+        }
+    }
+
+    // MARK: - IN form
+
+    private mutating func inForm(_ e: PlanExpr) -> String {
+        switch e {
+        case .everyone: return "1"
+        case .nobody: return "0"
+        case .and(let xs): return combine(xs, "AND") { $0.inForm($1) }
+        case .or(let xs): return combine(xs, "OR") { $0.inForm($1) }
+        case .not(let x): return "NOT \(inForm(x))"
+        case .atom(let a):
+            switch a {
+            case .column, .attribute: return probe(a)
+            default:
+                if a.includesZero {
+                    guard let positive = positiveComplement(a) else { return "1" }
+                    return "c.id NOT IN (\(atomSet(positive)))"
+                }
+                return "c.id IN (\(atomSet(a)))"
+            }
+        }
+    }
+
+    // MARK: - Grouped form
+
+    private func collectEventAtoms(_ e: PlanExpr, into atoms: inout [PlanAtom]) {
+        switch e {
+        case .and(let xs), .or(let xs): for x in xs { collectEventAtoms(x, into: &atoms) }
+        case .not(let x): collectEventAtoms(x, into: &atoms)
+        case .atom(let a):
+            if case .events = a, !atoms.contains(a) { atoms.append(a) }
+        default: break
+        }
+    }
+
+    private mutating func groupedSQL(_ atoms: [PlanAtom]) -> String {
+        var filters: [EventFilter] = []
+        for a in atoms { if case .events(let f, _) = a { filters.append(f) } }
+        var columns: [String] = []
+        for (i, f) in filters.enumerated() {
+            columns.append("sum(CASE WHEN \(eventConditions(f, alias: "e").joined(separator: " AND ")) THEN 1 ELSE 0 END) AS n\(i)")
+        }
+        var alternatives: [String] = []
+        for f in filters { alternatives.append("(" + eventConditions(f, alias: "e").joined(separator: " AND ") + ")") }
+        return "SELECT e.contact_id AS contact_id, \(columns.joined(separator: ", ")) FROM events e WHERE "
+            + alternatives.joined(separator: " OR ") + " GROUP BY e.contact_id"
+    }
+
+    private mutating func groupedForm(_ e: PlanExpr, _ atoms: [PlanAtom]) -> String {
+        switch e {
+        case .everyone: return "1"
+        case .nobody: return "0"
+        case .and(let xs): return combine(xs, "AND") { $0.groupedForm($1, atoms) }
+        case .or(let xs): return combine(xs, "OR") { $0.groupedForm($1, atoms) }
+        case .not(let x): return "NOT \(groupedForm(x, atoms))"
+        case .atom(let a):
+            guard case .events(_, let t) = a, let i = atoms.firstIndex(of: a) else { return probe(a) }
+            return "coalesce(g.n\(i), 0) \(t.op.rawValue) \(bind(t.value))"
+        }
+    }
+}

@@ -1,0 +1,45 @@
+// SQLite's flavour of SQL: numbered `?NNN` placeholders, GLOB for case-sensitive
+// `*` patterns, single-quoted literals with quotes doubled.
+
+/// The SQLite dialect.
+public struct SQLiteDialect: SQLDialect {
+    public init() {}
+
+    public var name: String { "sqlite" }
+
+    public func placeholder(_ index: Int) -> String { "?\(index)" }
+
+    public var nowExpression: String { "CAST(strftime('%s', 'now') AS INTEGER)" }
+
+    public func literal(_ value: SQLValue) -> String {
+        switch value {
+        case .null: return "NULL"
+        case .integer(let i): return String(i)
+        case .real(let d):
+            guard d.isFinite else { return d.isNaN ? "NULL" : d > 0 ? "9e999" : "-9e999" }
+            // Always with a decimal point or exponent, so SQLite reads a REAL.
+            let s = String(d)
+            return s.contains(".") || s.contains("e") ? s : s + ".0"
+        case .text(let s):
+            // A NUL cannot appear inside an SQL string literal; spell such text in hex.
+            if s.utf8.contains(0) {
+                let hex = s.utf8.map { b in
+                    let digits = Array("0123456789ABCDEF")
+                    return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+                }.joined()
+                return "CAST(X'\(hex)' AS TEXT)"
+            }
+            return SQLValue.quote(s)
+        }
+    }
+
+    public func globMatch(_ column: String, _ pattern: String) -> String {
+        "\(column) GLOB \(pattern)"
+    }
+
+    public func globPattern(_ pattern: GlobPattern) -> String { pattern.sqliteGlob }
+
+    public func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+}

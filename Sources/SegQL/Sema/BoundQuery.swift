@@ -1,0 +1,178 @@
+// The binder's output: a query in which every name is resolved against the catalog
+// and the session (aliases, built-ins, the campaign context), every argument is
+// checked and normalized, and nothing refers back to source text. The planner
+// consumes it; it never sees an unresolved name.
+
+/// Which campaigns an event predicate looks at.
+public enum CampaignScope: Hashable, Sendable {
+    /// Every campaign (no `campaign:`/`channel:` and no context, or `campaign: "*"`).
+    case any
+    /// Only these campaign ids (sorted; may be empty, which matches no event).
+    case only([Int64])
+}
+
+/// Which links a click predicate looks at.
+public enum LinkScope: Hashable, Sendable {
+    /// Any link, and clicks recorded without one.
+    case any
+    /// Only these link ids (sorted; may be empty).
+    case only([Int64])
+}
+
+/// The time bounds of an event predicate, kept symbolic so that `within` can be
+/// measured from "now" at the moment the SQL runs (saved segment views need that).
+public struct TimeWindow: Hashable, Sendable {
+    /// `within`: seconds before now (the window also ends at now).
+    public var within: Int64?
+    /// `since`: `ts >= since`.
+    public var since: Int64?
+    /// `before`: `ts < before`.
+    public var before: Int64?
+
+    public init(within: Int64? = nil, since: Int64? = nil, before: Int64? = nil) {
+        self.within = within
+        self.since = since
+        self.before = before
+    }
+
+    /// No bound at all.
+    public var isUnbounded: Bool { within == nil && since == nil && before == nil }
+
+    /// The inclusive bounds `[lower, upper]` in Unix seconds, given now.
+    public func bounds(now: Int64) -> (lower: Int64?, upper: Int64?) {
+        var lower = since
+        var upper = before.map { $0 - 1 }
+        if let within {
+            lower = max(lower ?? Int64.min, now - within)
+            upper = min(upper ?? Int64.max, now)
+        }
+        return (lower, upper)
+    }
+}
+
+/// A bounce type.
+public enum BounceType: String, Hashable, Sendable {
+    case hard, soft
+}
+
+/// Everything that selects the events of one predicate.
+public struct EventFilter: Hashable, Sendable {
+    public var kind: EventKind
+    public var campaigns: CampaignScope
+    /// `message: N`.
+    public var message: Int64?
+    public var window: TimeWindow
+    /// `link:` (clicks only), resolved to link ids.
+    public var links: LinkScope
+    /// Footer links whose clicks are left out (clicks with `footer: false`, the default,
+    /// and no `link:`; with `link:` the footer links are already removed from `links`).
+    public var excludedLinks: [Int64]
+    /// `footer: true`: clicks on footer links count too (clicks only).
+    public var includeFooter: Bool
+    /// `machine:` (opens only).
+    public var machine: Bool?
+    /// `type:` (bounces only).
+    public var bounce: BounceType?
+    /// `reason:` (drops and bounces).
+    public var reason: GlobPattern?
+
+    public init(
+        kind: EventKind, campaigns: CampaignScope = .any, message: Int64? = nil,
+        window: TimeWindow = TimeWindow(), links: LinkScope = .any, excludedLinks: [Int64] = [],
+        includeFooter: Bool = false, machine: Bool? = nil, bounce: BounceType? = nil, reason: GlobPattern? = nil
+    ) {
+        self.kind = kind
+        self.campaigns = campaigns
+        self.message = message
+        self.window = window
+        self.links = links
+        self.excludedLinks = excludedLinks
+        self.includeFooter = includeFooter
+        self.machine = machine
+        self.bounce = bounce
+        self.reason = reason
+    }
+}
+
+/// `count op n` over a contact's matching events. A verb is `>= 1`.
+public struct CountTest: Hashable, Sendable {
+    public var op: ComparisonOperator
+    public var value: Int64
+
+    public init(_ op: ComparisonOperator, _ value: Int64) {
+        self.op = op
+        self.value = value
+    }
+
+    /// "At least one", what a verb means.
+    public static let atLeastOne = CountTest(.greaterOrEqual, 1)
+
+    /// Whether a contact with no matching event (count 0) passes.
+    public var includesZero: Bool { holds(for: 0) }
+
+    /// Whether `count` passes.
+    public func holds(for count: Int64) -> Bool {
+        switch op {
+        case .equal: count == value
+        case .notEqual: count != value
+        case .less: count < value
+        case .lessOrEqual: count <= value
+        case .greater: count > value
+        case .greaterOrEqual: count >= value
+        }
+    }
+
+    /// The same set, as the complement of a test that excludes zero, when it has that
+    /// form: `clicks < 2` is `not (clicks >= 2)`, `clicks = 0` is `not (clicks >= 1)`.
+    public var complementExcludingZero: CountTest? {
+        switch op {
+        case .less where value >= 1: CountTest(.greaterOrEqual, value)
+        case .lessOrEqual: CountTest(.greater, value)
+        case .equal where value == 0: CountTest(.greaterOrEqual, 1)
+        case .notEqual where value > 0: CountTest(.equal, value)
+        default: nil
+        }
+    }
+}
+
+/// A standard contact column.
+public enum StandardField: String, CaseIterable, Hashable, Sendable {
+    case email, phone, first_name, last_name, created_at
+}
+
+/// A literal a field is compared with, already typed.
+public enum FieldLiteral: Hashable, Sendable {
+    case string(String)
+    case number(Double)
+    case integer(Int64)
+    case boolean(Bool)
+    /// An instant (for `created_at`).
+    case time(Int64)
+}
+
+/// A condition on a field, with literals checked against the field's type.
+public enum FieldTest: Hashable, Sendable {
+    case compare(ComparisonOperator, FieldLiteral)
+    case oneOf([FieldLiteral])
+    case matches(GlobPattern)
+    case exists
+}
+
+/// A contact set, with every name resolved.
+public indirect enum BoundQuery: Hashable, Sendable {
+    /// Every contact.
+    case everyone
+    /// No contact.
+    case nobody
+    case and([BoundQuery])
+    case or([BoundQuery])
+    case not(BoundQuery)
+    /// Contacts whose matching events' count passes the test.
+    case events(EventFilter, CountTest)
+    /// A condition on a standard column.
+    case column(StandardField, FieldTest)
+    /// A condition on a custom attribute.
+    case attribute(String, FieldTest)
+    /// The frozen members of a saved list.
+    case list(id: Int64, name: String)
+}

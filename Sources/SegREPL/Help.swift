@@ -1,0 +1,170 @@
+// The text of `.help` and `.help TOPIC`: the language in short, with examples that
+// run on the demo store (`segq demo`).
+
+/// Help topics of the REPL.
+enum Help {
+    /// Topic names, in the order `.help` lists them.
+    static let topics: [(name: String, summary: String)] = [
+        ("queries", "what a query is: and, or, not, parentheses"),
+        ("events", "event predicates (opened) and counts (opens >= 3)"),
+        ("arguments", "campaign:, within:, link:, … and where they apply"),
+        ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
+        ("fields", "contact fields and attributes: country = \"SE\""),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop"),
+        ("examples", "whole workflows to copy"),
+        ("commands", "the dot-commands of this prompt"),
+    ]
+
+    static func text(_ topic: String?) -> String? {
+        switch topic?.lowercased() {
+        case nil, "":
+            return overview
+        case "queries", "query", "language": return queries
+        case "events", "event": return events
+        case "arguments", "argument", "args": return arguments
+        case "audiences", "audience": return audiences
+        case "fields", "field", "attributes": return fields
+        case "statements", "statement": return statements
+        case "examples", "example": return examples
+        case "commands", "command", "dot": return commands
+        default: return nil
+        }
+    }
+
+    static var overview: String {
+        """
+        Type a query and press Enter: segq prints how many contacts match, the first
+        rows and the time. Input continues on the next line while a bracket is open or
+        the line ends with and, or, not or a comma. Tab completes; Ctrl-C stops a query
+        or discards the line; Ctrl-D or .quit leaves.
+
+          opened(campaign: "Spring Sale") and not clicked(link: "/pricing")
+
+        Help topics (.help TOPIC):
+        \(topics.map { "  " + $0.name.padding(12) + $0.summary }.joined(separator: "\n"))
+
+        """ + commands
+    }
+
+    static let queries = """
+        A query is a set of contacts. Combine with and (both), or (either), not (every
+        contact except) and parentheses; precedence, loosest first: or, and, not.
+        Keywords are case-insensitive; names are case-sensitive.
+
+          opened and not clicked
+          (clicked(campaign: "Black Friday") or clicked(campaign: "Spring Sale")) and country = "SE"
+          not (country = "SE")          -- includes contacts with no country at all
+
+        """
+
+    static let events = """
+        Verbs ask whether a contact has at least one matching event:
+          sent dropped delivered (received) bounced opened clicked replied forwarded
+          unsubscribed complained
+        Nouns count events (total, not unique), compared with = != < <= > >=:
+          sends drops deliveries bounces opens clicks replies forwards unsubscribes
+          complaints
+
+          opened(within: 30d)
+          opens(campaign: "Spring Sale") >= 3
+          clicks(within: 90d) = 0       -- same as: not clicked(within: 90d)
+
+        """
+
+    static let arguments = """
+        Arguments go in parentheses, name: value, comma separated, each at most once.
+          campaign: "Spring Sale" | "Spring*" | ["A", "B"] | "*"   (glob, list, every)
+          channel: email | sms          message: 2 (of a multi-message campaign)
+          within: 30d (m h d w)         since: "2026-01-01"    before: "2026-03-01T12:00:00Z"
+          link: "/pricing" (path) or a whole URL, globs allowed   (clicked, clicks)
+          footer: true (count footer links too; default false)  (clicked, clicks)
+          machine: false (people only) | true (privacy-proxy opens only)  (opened, opens)
+          type: hard | soft             (bounced, bounces)
+          reason: "550*"                (dropped, bounced)
+
+          clicked(campaign: "Spring Sale", link: "/pricing")
+          bounced(type: hard, within: 26w)
+
+        """
+
+    static let audiences = """
+        Built-in audiences expand like macros (and follow the campaign context):
+          everyone     every contact
+          openers      opened
+          clickers     clicked
+          active       opened or clicked
+          inactive     delivered and not opened and not clicked
+          suppressed   unsubscribed, complained or hard-bounced, in any campaign
+
+          use campaign "Spring Sale"
+          inactive and not suppressed
+
+        """
+
+    static let fields = """
+        Standard fields: email, phone, first_name, last_name, created_at. Any other name
+        is a custom attribute imported with the contact (the demo store has country,
+        plan, age, orders and vip).
+          field = v   !=  <  <=  >  >=   field in [v1, v2]   field matches "glob*"   field exists
+
+          country in ["SE", "NO"] and plan != "free"
+          email matches "*@gmail.com"
+          created_at >= "2026-01-01"
+
+        """
+
+    static let statements = """
+          QUERY                          here: count, first rows, time
+          count QUERY                    the number of contacts
+          show QUERY [limit N]           the contacts
+          explain QUERY                  the SQL, the plan and why
+          let NAME = QUERY               an alias for this session
+          save [or replace] segment NAME = QUERY     a dynamic segment (and SQL view)
+          save [or replace] list NAME = QUERY [including suppressed]   frozen members
+          duplicate campaign "C" for AUDIENCE        a draft copy sent to AUDIENCE
+          export QUERY to "file.csv"     .csv, .json or .jsonl
+          drop segment NAME | drop list NAME
+          use campaign "C" | use campaign none       the campaign context
+        Separate statements with ;.
+
+        """
+
+    static let examples = """
+          -- Win-back: used to read, quiet for a month, not lost.
+          let past_readers = opened(within: 26w)
+          past_readers and not opened(within: 30d) and not clicked(within: 30d) and not suppressed
+
+          -- Retarget the non-clickers of a campaign.
+          use campaign "Spring Sale"
+          opened(machine: false) and not clicked
+          duplicate campaign "Spring Sale" for (opened and not clicked) as "opened, no click"
+
+          -- Engaged readers of a topic.
+          clicks(link: "/blog/*", within: 90d) >= 2
+
+        """
+
+    static let commands = """
+        Commands:
+          .help [TOPIC]        this help, or a topic
+          .campaigns           campaigns: channel, status, send date, contacts sent to
+          .links [CAMPAIGN]    tracked links: URL, path, footer flag, clicks
+          .segments            saved segments: members now, when saved
+          .lists               saved lists: frozen size, when saved
+          .schema              the store's tables, indexes and views (SQL)
+          .mode [FORMAT]       result format: table, csv, tsv, json, jsonl
+          .timer [on|off]      show the time a query took
+          .limit [N]           rows a bare query shows (default 10)
+          .tz [ZONE]           time zone of the open heatmap (e.g. Europe/Stockholm)
+          .open PATH           switch to another store
+          .read FILE           run the statements in FILE
+          .quit                leave (also Ctrl-D)
+
+        """
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,347 @@
+// Acting on audiences: saved segments and lists, campaign duplication, export, drop.
+//
+// Each statement that writes runs in one transaction: it is stored completely or not
+// at all (a failure half-way through a duplicate leaves no campaign and no list).
+// Saved text is made self-contained first (aliases substituted, the campaign context
+// written out) so that it means the same thing in any later session and in its view.
+
+import SegQL
+import SegStore
+
+#if canImport(Glibc)
+import Glibc
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
+#elseif canImport(Darwin)
+import Darwin
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
+#endif
+
+extension Session {
+    // MARK: - Saving
+
+    /// The query as saved: self-contained, canonical text.
+    func selfContainedSource(_ q: Query, catalog: Catalog) -> String {
+        let context = campaignContext.flatMap { catalog.campaign(named: $0) }
+        return Printer.source(of: QueryExpander.selfContained(q, aliases: aliases, context: context))
+    }
+
+    /// A runtime error for a store failure inside an action.
+    func storeFailure(_ error: Error) -> SessionError {
+        if let e = error as? SessionError { return e }
+        if let e = error as? DatabaseError, e.message.contains("readonly") || e.code == 8 {
+            return .runtime("the store is open read-only (--read-only); this statement writes")
+        }
+        return .runtime("\(error)")
+    }
+
+    func saveSegment(_ name: Name, _ q: Query, orReplace: Bool, in file: SourceFile) throws {
+        _ = try compile(q, projection: .count, in: file)  // errors in the user's own terms first
+        var catalog = try store.catalog()
+        let source = selfContainedSource(q, catalog: catalog)
+        let existed = catalog.segments[name.text] != nil
+        if existed, !orReplace {
+            throw SessionError.compile(
+                [.error("a segment named '\(name.text)' already exists; use 'save or replace segment' to replace it", at: name.range)], file)
+        }
+        // Bind the saved text as it will be read: without this session, and with the new
+        // definition in place, so that a definition that refers to itself is a cycle.
+        catalog.segments[name.text] = source
+        let reference = Query(.segment(name), range: name.range)
+        let (bound, diagnostics, references) = Binder.bindWithReferences(reference, in: BindingEnvironment(catalog: catalog))
+        if bound == nil {
+            throw SessionError.compile(diagnostics.filter { $0.severity == .error }, file)
+        }
+        do {
+            try store.database.transaction {
+                let db = store.database
+                var taken = Set<String>()
+                try db.query("SELECT view_name FROM segments WHERE name != ?1", [.text(name.text)]) { taken.insert($0.text(0)) }
+                let view = SegmentViews.viewName(for: name.text, taken: taken)
+                let oldView = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])
+                if let oldView, oldView != view {
+                    try db.execute("DROP VIEW IF EXISTS \(SQLiteDialect().quoteIdentifier(oldView))")
+                }
+                try db.execute(
+                    """
+                    INSERT INTO segments(name, query, view_name, saved_at) VALUES (?1, ?2, ?3, ?4)
+                    ON CONFLICT(name) DO UPDATE SET query = excluded.query, view_name = excluded.view_name, saved_at = excluded.saved_at
+                    """, [.text(name.text), .text(source), .text(view), .integer(Int64(time(nil)))])
+                let id = try db.int64("SELECT id FROM segments WHERE name = ?1", [.text(name.text)]) ?? 0
+                try db.execute("DELETE FROM segment_dependencies WHERE segment_id = ?1", [.integer(id)])
+                // The references of the segment itself (the first level), not of those it uses.
+                var seen = Set<String>()
+                for r in references.dropFirst() where seen.insert(r.kind + "\u{0}" + r.name).inserted {
+                    try db.execute(
+                        "INSERT INTO segment_dependencies(segment_id, kind, name) VALUES (?1, ?2, ?3)",
+                        [.integer(id), .text(r.kind), .text(r.name)])
+                }
+                try SegmentViews.refreshAll(in: store)
+            }
+        } catch {
+            throw storeFailure(error)
+        }
+        let n = try countMembers(of: Query(.segment(name), range: name.range), in: file)
+        let view = (try? store.database.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])) ?? nil
+        output.text("\(existed ? "replaced" : "saved") segment '\(name.text)' (\(n) contact\(n == 1 ? "" : "s") now), view \(view ?? "?"): \(source)")
+    }
+
+    private func countMembers(of q: Query, in file: SourceFile) throws -> Int64 {
+        let c = try compile(q, projection: .count, in: file)
+        return try runtimeValue { try store.database.int64(c.sql.sql, c.sql.parameters) ?? 0 }
+    }
+
+    func runtimeValue<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw storeFailure(error) }
+    }
+
+    /// Freezes the members of `bound` into a new list; returns (saved, suppressed left out).
+    private func freeze(
+        _ bound: BoundQuery, listName: String, querySource: String, includingSuppressed: Bool, catalog: Catalog
+    ) throws -> (Int64, Int64) {
+        let db = store.database
+        let members = includingSuppressed ? bound : .and([bound, .not(Binder.suppressedAudience)])
+        let options = PlannerOptions(now: .fixed(now), strategy: strategy, useRollups: useRollups)
+        let dialect = SQLiteDialect()
+        var leftOut: Int64 = 0
+        if !includingSuppressed {
+            let plan = Planner.plan(.and([bound, Binder.suppressedAudience]), catalog: catalog, options: options)
+            let sql = SQLRenderer.render(plan, projection: .count, dialect: dialect)
+            leftOut = try db.int64(sql.sql, sql.parameters) ?? 0
+        }
+        try db.execute(
+            "INSERT INTO lists(name, query, saved_at, including_suppressed, suppressed_left_out) VALUES (?1, ?2, ?3, ?4, ?5)",
+            [.text(listName), .text(querySource), .integer(Int64(time(nil))), .integer(includingSuppressed ? 1 : 0), .integer(leftOut)])
+        let listID = db.lastInsertRowID
+        let plan = Planner.plan(members, catalog: catalog, options: options)
+        let sql = SQLRenderer.render(plan, projection: .contactIDs, dialect: dialect)
+        // The list id is the last parameter, after the query's own.
+        let n = sql.parameters.count + 1
+        try db.execute(
+            "INSERT INTO list_members(list_id, contact_id) SELECT ?\(n), contact_id FROM (\(sql.sql))",
+            sql.parameters + [.integer(listID)])
+        let saved = Int64(db.changes)
+        return (saved, leftOut)
+    }
+
+    func saveList(_ name: Name, _ q: Query, orReplace: Bool, includingSuppressed: Bool, in file: SourceFile) throws {
+        let compiled = try compile(q, projection: .count, in: file)
+        let catalog = try store.catalog()
+        let existed = catalog.lists[name.text] != nil
+        if existed, !orReplace {
+            throw SessionError.compile(
+                [.error("a list named '\(name.text)' already exists; use 'save or replace list' to replace it", at: name.range)], file)
+        }
+        let source = selfContainedSource(q, catalog: catalog)
+        var counts: (Int64, Int64) = (0, 0)
+        do {
+            try store.database.transaction {
+                if existed {
+                    try refuseIfUsed(kind: "list", name: name.text, by: "replace")
+                    try store.database.execute("DELETE FROM lists WHERE name = ?1", [.text(name.text)])
+                }
+                counts = try freeze(compiled.bound, listName: name.text, querySource: source,
+                                    includingSuppressed: includingSuppressed, catalog: catalog)
+                try SegmentViews.refreshAll(in: store)
+            }
+        } catch {
+            throw storeFailure(error)
+        }
+        output.text(Self.frozenSummary("\(existed ? "replaced" : "saved") list '\(name.text)'", counts, includingSuppressed))
+    }
+
+    static func frozenSummary(_ what: String, _ counts: (Int64, Int64), _ includingSuppressed: Bool) -> String {
+        let (saved, leftOut) = counts
+        var s = "\(what): \(saved) contact\(saved == 1 ? "" : "s")"
+        if !includingSuppressed { s += " (\(leftOut) suppressed contact\(leftOut == 1 ? "" : "s") left out)" }
+        return s
+    }
+
+    // MARK: - Dropping
+
+    /// Refuses to drop or replace what a saved segment (or a duplicated campaign) uses.
+    private func refuseIfUsed(kind: String, name: String, by verb: String) throws {
+        var users: [String] = []
+        try store.database.query(
+            """
+            SELECT s.name FROM segment_dependencies d JOIN segments s ON s.id = d.segment_id
+            WHERE d.kind = ?1 AND d.name = ?2 AND NOT (d.kind = 'segment' AND s.name = ?2) ORDER BY s.name
+            """, [.text(kind), .text(name)]) { users.append($0.text(0)) }
+        if !users.isEmpty {
+            throw SessionError.runtime(
+                "cannot \(verb) \(kind) '\(name)': segment\(users.count == 1 ? "" : "s") \(users.map { "'\($0)'" }.joined(separator: ", ")) use\(users.count == 1 ? "s" : "") it; drop or replace \(users.count == 1 ? "it" : "them") first")
+        }
+    }
+
+    func drop(kind: String, _ name: Name, in file: SourceFile) throws {
+        let table = kind == "segment" ? "segments" : "lists"
+        let db = store.database
+        let exists = try runtimeValue { try db.int64("SELECT count(*) FROM \(table) WHERE name = ?1", [.text(name.text)]) ?? 0 }
+        guard exists > 0 else {
+            var names: [String] = []
+            try runtimeValue { try db.query("SELECT name FROM \(table)") { names.append($0.text(0)) } }
+            let near = Suggestions.nearest(to: name.text, among: names)
+            throw SessionError.compile(
+                [.error("no saved \(kind) named '\(name.text)'" + (near.map { "; did you mean '\($0)'?" } ?? ""), at: name.range)], file)
+        }
+        do {
+            try db.transaction {
+                try refuseIfUsed(kind: kind, name: name.text, by: "drop")
+                if kind == "list" {
+                    var campaigns: [String] = []
+                    try db.query(
+                        "SELECT c.name FROM campaigns c JOIN lists l ON l.id = c.audience_list_id WHERE l.name = ?1",
+                        [.text(name.text)]) { campaigns.append($0.text(0)) }
+                    if let c = campaigns.first {
+                        throw SessionError.runtime("cannot drop list '\(name.text)': it holds the recipients of campaign '\(c)'")
+                    }
+                }
+                if kind == "segment", let view = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)]) {
+                    try db.execute("DROP VIEW IF EXISTS \(SQLiteDialect().quoteIdentifier(view))")
+                }
+                try db.execute("DELETE FROM \(table) WHERE name = ?1", [.text(name.text)])
+                try SegmentViews.refreshAll(in: store)
+            }
+        } catch {
+            throw storeFailure(error)
+        }
+        output.text("dropped \(kind) '\(name.text)'")
+    }
+
+    // MARK: - Duplicating
+
+    func duplicate(campaign name: Name, audience: Audience, includingSuppressed: Bool, in file: SourceFile) throws {
+        let catalog = try store.catalog()
+        guard let source = catalog.campaign(named: name.text) else {
+            let near = Suggestions.nearest(to: name.text, among: catalog.campaigns.map(\.name))
+            throw SessionError.compile(
+                [.error("no campaign named '\(name.text)'" + (near.map { "; did you mean '\($0)'?" } ?? ""), at: name.range)], file)
+        }
+        guard let sentAt = source.sentAt else {
+            throw SessionError.compile([.error("campaign '\(name.text)' was never sent, so there is nothing to follow up", at: name.range)], file)
+        }
+        // The audience, as a query, and its label.
+        let query: Query
+        let label: String
+        switch audience {
+        case .labeled(let q, let l):
+            query = q
+            label = l.text
+        case .named(let n):
+            label = n.text
+            let isAlias = aliases.contains { $0.name == n.text }
+            if isAlias || Binder.builtinAudiences.contains(n.text) {
+                query = Query(.name(n), range: n.range)
+            } else if catalog.segments[n.text] != nil {
+                query = Query(.segment(n), range: n.range)
+            } else if catalog.lists[n.text] != nil {
+                query = Query(.list(n), range: n.range)
+            } else {
+                let candidates = aliases.map(\.name) + Binder.builtinAudiences + catalog.segments.keys.sorted() + catalog.lists.keys.sorted()
+                let near = Suggestions.nearest(to: n.text, among: candidates)
+                throw SessionError.compile(
+                    [.error("no audience named '\(n.text)' (a built-in audience, alias, segment or list)"
+                        + (near.map { "; did you mean '\($0)'?" } ?? ""), at: n.range)], file)
+            }
+        }
+        // Evaluated with the source campaign as the context.
+        let savedContext = campaignContext
+        campaignContext = source.name
+        defer { campaignContext = savedContext }
+        let compiled = try compile(query, projection: .count, in: file)
+        let audienceSource = selfContainedSource(query, catalog: catalog)
+
+        guard now >= sentAt else {
+            throw SessionError.runtime("campaign '\(source.name)' was sent after now (\(Timestamp.iso8601(sentAt))); pass --now to follow it up")
+        }
+        // Whole days from the send time to now, rounded down: 71h59m is D+2, 72h is D+3.
+        let days = (now - sentAt) / 86_400
+        let copyName = "Copy D+\(days) - \(label): \(source.name)"
+        if catalog.campaign(named: copyName) != nil {
+            throw SessionError.runtime("a campaign named '\(copyName)' already exists")
+        }
+        if catalog.lists[copyName] != nil {
+            throw SessionError.runtime("a list named '\(copyName)' already exists")
+        }
+        var counts: (Int64, Int64) = (0, 0)
+        do {
+            try store.database.transaction {
+                let db = store.database
+                counts = try freeze(compiled.bound, listName: copyName, querySource: audienceSource,
+                                    includingSuppressed: includingSuppressed, catalog: catalog)
+                let listID = try db.int64("SELECT id FROM lists WHERE name = ?1", [.text(copyName)])
+                try db.execute(
+                    """
+                    INSERT INTO campaigns(name, channel, subject, sent_at, sent_at_declared, messages, status,
+                                          source_campaign_id, audience, audience_list_id, created_at)
+                    SELECT ?1, channel, subject, NULL, 0, messages, 'draft', id, ?2, ?3, ?4 FROM campaigns WHERE id = ?5
+                    """,
+                    [.text(copyName), .text(audienceSource), listID.map { .integer($0) } ?? .null, .integer(Int64(time(nil))), .integer(source.id)])
+                let copyID = db.lastInsertRowID
+                try db.execute(
+                    "INSERT INTO links(campaign_id, url, path, footer) SELECT ?1, url, path, footer FROM links WHERE campaign_id = ?2 ORDER BY id",
+                    [.integer(copyID), .integer(source.id)])
+                try SegmentViews.refreshAll(in: store)
+            }
+        } catch {
+            throw storeFailure(error)
+        }
+        output.text(Self.frozenSummary("created draft campaign '\(copyName)' with its recipients frozen as list '\(copyName)'", counts, includingSuppressed))
+    }
+
+    // MARK: - Export
+
+    func export(_ q: Query, to path: Name, in file: SourceFile) throws {
+        let format: OutputFormat
+        switch path.text.split(separator: ".").last.map({ $0.lowercased() }) {
+        case "csv": format = .csv
+        case "json": format = .json
+        case "jsonl": format = .jsonl
+        default:
+            throw SessionError.compile(
+                [.error("export writes .csv, .json or .jsonl files; '\(path.text)' has none of these extensions", at: path.range)], file)
+        }
+        let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
+        // Written to a temporary file beside the target and renamed into place, so a
+        // failure never leaves half a file.
+        let temporary = Self.temporaryPath(besides: path.text)
+        let fd = systemOpen(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw SessionError.runtime("cannot write '\(path.text)': \(String(cString: strerror(errno)))")
+        }
+        let sink = ByteSink(fileDescriptor: fd)
+        let writer = ResultWriter(format: format, sink: sink)
+        var rows: Int64 = 0
+        var failure: Error?
+        do {
+            writer.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
+            try store.database.query(compiled.sql.sql, compiled.sql.parameters) { row in
+                var values: [SQLValue] = []
+                for i in 0..<row.count { values.append(row.value(i)) }
+                writer.row(values)
+                rows += 1
+            }
+            writer.endRows()
+        } catch {
+            failure = error
+        }
+        sink.flush()
+        if failure == nil, sink.failed { failure = SessionError.runtime("writing '\(path.text)' failed: \(String(cString: strerror(errno)))") }
+        if failure == nil, fsync(fd) != 0 { failure = SessionError.runtime("cannot flush '\(path.text)' to disk") }
+        close(fd)
+        if failure == nil, rename(temporary, path.text) != 0 {
+            failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+        }
+        if let failure {
+            unlink(temporary)
+            throw storeFailure(failure)
+        }
+        output.text("exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)")
+    }
+
+    static func temporaryPath(besides path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return "\(dir).\(base).segq-\(getpid())-\(time(nil)).tmp"
+    }
+}

@@ -1,0 +1,563 @@
+// A campaign's metrics (LANGUAGE.md §7 "Stats"; every figure is defined in
+// docs/analytics.md), computed with a handful of aggregate statements.
+//
+// How. Almost every figure is "contacts with at least one event of a kind", so the
+// work is one pass over one row per contact with that contact's counts per kind:
+//
+// - for the whole campaign that row already exists: the `activity` rollup, keyed by
+//   (campaign, contact), so the pass is a contiguous range scan of one table — this is
+//   what keeps `stats` on the largest demo campaign well under a second;
+// - for `message N` the rollup does not know messages, so the same per-contact counts
+//   are built from `events` with GROUP BY contact_id, and the same outer aggregate runs
+//   over them. Both paths share the outer SQL, so they cannot drift apart (the tests
+//   check that `stats "C"` and `stats "C" message 1` agree on single-message campaigns).
+//
+// What the rollup cannot say — drop reasons, hard vs soft bounces, per-link clicks and
+// the times of opens — comes from `events` through its indexes (`events_by_campaign`,
+// `events_by_link`). Every value is a bound parameter; the SQL text is built only from
+// constant fragments.
+//
+// The heatmap buckets opens by local day of week and hour. Rather than converting each
+// open in Swift, the time zone's UTC offsets over the campaign's open times are found
+// with Foundation (`TimeZone.nextDaylightSavingTimeTransition`) and passed to SQLite as
+// a piecewise `CASE ts < t1 THEN o0 …` expression, so the grouping stays in SQL and is
+// exact across daylight-saving changes.
+
+import Foundation
+import SegQL
+import SegStore
+
+/// Every figure of `stats "C" [message N]`.
+public struct CampaignStats: Sendable, Equatable {
+    /// The campaign as the report names it.
+    public struct CampaignInfo: Sendable, Equatable {
+        public var name: String
+        public var channel: SegQL.Channel
+        /// When it was sent (Unix seconds), nil for a draft.
+        public var sentAt: Int64?
+        /// The number of messages of the campaign.
+        public var messages: Int64
+    }
+
+    /// Contacts that were not sent the campaign for one reason (dropped events).
+    public struct Reason: Sendable, Equatable {
+        /// The drop reason as imported; nil when the event gave none.
+        public var reason: String?
+        public var contacts: Int64
+
+        public init(reason: String?, contacts: Int64) {
+            self.reason = reason
+            self.contacts = contacts
+        }
+    }
+
+    /// Clicks on one link.
+    public struct LinkClicks: Sendable, Equatable {
+        /// The URL; nil for clicks imported without one.
+        public var url: String?
+        /// A footer link (privacy policy, unsubscribe, …): not counted as a click.
+        public var footer: Bool
+        /// Click events.
+        public var clicks: Int64
+        /// Distinct contacts that clicked it.
+        public var clickers: Int64
+        /// This link's clicks over all clicks on non-footer links; nil for footer links.
+        public var share: Double?
+
+        public init(url: String?, footer: Bool, clicks: Int64, clickers: Int64, share: Double?) {
+            self.url = url
+            self.footer = footer
+            self.clicks = clicks
+            self.clickers = clickers
+            self.share = share
+        }
+    }
+
+    /// The status funnel: every recipient in exactly one bucket, by priority
+    /// opted out > clicked > opened > received > not received.
+    public struct Funnel: Sendable, Equatable {
+        public var optedOut: Int64
+        public var clicked: Int64
+        /// Nil for SMS (no open tracking): those contacts count as received.
+        public var opened: Int64?
+        public var received: Int64
+        public var notReceived: Int64
+
+        public init(optedOut: Int64, clicked: Int64, opened: Int64?, received: Int64, notReceived: Int64) {
+            self.optedOut = optedOut
+            self.clicked = clicked
+            self.opened = opened
+            self.received = received
+            self.notReceived = notReceived
+        }
+
+        /// The buckets in priority order, with their names (the opened bucket left out for SMS).
+        public var buckets: [(name: String, count: Int64)] {
+            var out: [(String, Int64)] = [("opted out", optedOut), ("clicked", clicked)]
+            if let opened { out.append(("opened", opened)) }
+            out += [("received", received), ("not received", notReceived)]
+            return out
+        }
+
+        public static func == (a: Funnel, b: Funnel) -> Bool {
+            a.optedOut == b.optedOut && a.clicked == b.clicked && a.opened == b.opened
+                && a.received == b.received && a.notReceived == b.notReceived
+        }
+    }
+
+    /// Opens by local day of week (Monday first) and hour of day.
+    public struct Heatmap: Sendable, Equatable {
+        /// The IANA time zone the buckets are in.
+        public var timeZone: String
+        /// Whether only each contact's first open was counted.
+        public var firstOpensOnly: Bool
+        /// `counts[day][hour]`, day 0 = Monday … 6 = Sunday, hour 0–23 local time.
+        public var counts: [[Int64]]
+
+        /// All opens counted.
+        public var total: Int64 { counts.reduce(0) { $0 + $1.reduce(0, +) } }
+        /// The largest cell.
+        public var peak: Int64 { counts.map { $0.max() ?? 0 }.max() ?? 0 }
+        /// The day names, Monday first.
+        public static let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    }
+
+    public var campaign: CampaignInfo
+    /// The message the figures are restricted to (`message N`), or nil for all.
+    public var message: Int64?
+    /// Contacts with any event in the campaign (or in the message): the funnel's universe.
+    public var recipients: Int64
+
+    /// Contacts with a `sent` event; when the scope has no `sent` event at all, contacts
+    /// with a `delivered` or `bounced` event (see `sentInferred`).
+    public var sent: Int64
+    /// True when no `sent` events exist and `sent` was inferred from deliveries and bounces.
+    public var sentInferred: Bool
+    /// Contacts with a `dropped` event.
+    public var notSent: Int64
+    /// Contacts with a `dropped` event, per reason (a contact dropped for two reasons counts in both).
+    public var notSentByReason: [Reason]
+    public var delivered: Int64
+    public var bounced: Int64
+    public var bouncedHard: Int64
+    public var bouncedSoft: Int64
+    /// Contacts with an `opened` event; nil for SMS (no open tracking).
+    public var opened: Int64?
+    /// Contacts with an `opened` event not flagged `machine` (a person's open); nil for SMS.
+    public var openedHuman: Int64?
+    /// Contacts with a click on a non-footer link.
+    public var clicked: Int64
+    public var replied: Int64
+    public var forwarded: Int64
+    public var unsubscribed: Int64
+    public var complained: Int64
+
+    /// Open events (all, and not machine-made); nil for SMS.
+    public var opens: Int64?
+    public var humanOpens: Int64?
+    /// Click events on non-footer links, and on footer links.
+    public var clicks: Int64
+    public var footerClicks: Int64
+
+    /// Links with at least one click: non-footer links first, by clicks, then footer links.
+    public var links: [LinkClicks]
+    public var funnel: Funnel
+    /// Nil for SMS, or when not asked for.
+    public var heatmap: Heatmap?
+
+    /// Whether the channel tracks opens.
+    public var tracksOpens: Bool { campaign.channel == .email }
+
+    // MARK: - Rates (nil when the denominator is zero, or for open rates on SMS)
+
+    static func ratio(_ n: Int64?, _ d: Int64?) -> Double? {
+        guard let n, let d, d > 0 else { return nil }
+        return Double(n) / Double(d)
+    }
+
+    /// delivered / sent
+    public var deliveryRate: Double? { Self.ratio(delivered, sent) }
+    /// bounced / sent
+    public var bounceRate: Double? { Self.ratio(bounced, sent) }
+    /// opened / delivered (the confirmed open ratio)
+    public var openRate: Double? { Self.ratio(opened, delivered) }
+    /// opened by a person / delivered
+    public var humanOpenRate: Double? { Self.ratio(openedHuman, delivered) }
+    /// clicked / delivered
+    public var clickRate: Double? { Self.ratio(clicked, delivered) }
+    /// clicked / opened
+    public var clickToOpenRate: Double? { Self.ratio(clicked, opened) }
+    /// clicked / opened by a person
+    public var humanClickToOpenRate: Double? { Self.ratio(clicked, openedHuman) }
+    /// replied / delivered
+    public var responseRate: Double? { Self.ratio(replied, delivered) }
+    /// unsubscribed / delivered
+    public var unsubscribeRate: Double? { Self.ratio(unsubscribed, delivered) }
+    /// complained / delivered
+    public var spamRate: Double? { Self.ratio(complained, delivered) }
+}
+
+/// How the heatmap is drawn.
+public struct HeatmapOptions: Sendable {
+    /// An IANA time zone name.
+    public var timeZone: String
+    /// Count only each contact's first open.
+    public var firstOpensOnly: Bool
+
+    public init(timeZone: String = "UTC", firstOpensOnly: Bool = false) {
+        self.timeZone = timeZone
+        self.firstOpensOnly = firstOpensOnly
+    }
+}
+
+/// Why stats could not be computed.
+public enum StatsError: Error, CustomStringConvertible, Equatable {
+    case unknownTimeZone(String)
+
+    public var description: String {
+        switch self {
+        case .unknownTimeZone(let z):
+            return "unknown time zone '\(z)'; use an IANA name such as UTC, Europe/Stockholm or America/New_York"
+        }
+    }
+}
+
+extension CampaignStats {
+    /// Computes every figure of `campaign` (restricted to `message` if given) from `store`.
+    public static func compute(
+        store: Store, campaign: Catalog.Campaign, message: Int64? = nil, heatmap: HeatmapOptions? = HeatmapOptions()
+    ) throws -> CampaignStats {
+        let db = store.database
+        let zone: TimeZone?
+        if let heatmap, campaign.channel == .email {
+            guard let z = TimeZone(identifier: heatmap.timeZone) else { throw StatsError.unknownTimeZone(heatmap.timeZone) }
+            zone = z
+        } else {
+            zone = nil
+        }
+        let scope = Scope(campaign: campaign.id, message: message)
+        let email = campaign.channel == .email
+
+        // 1. One row per contact, one pass: the unique-contact counts and the funnel.
+        var row: [Int64] = []
+        let aggregateParameters: [SQLValue] = [.integer(campaign.id), message.map { .integer($0) } ?? .null, .integer(email ? 1 : 0)]
+        try db.query(Scope.aggregateSQL(source: scope.perContactSource), aggregateParameters) { r in
+            row = (0..<Int32(Scope.aggregateColumns)).map { r.isNull($0) ? 0 : r.int64($0) }
+        }
+        if row.isEmpty { row = Array(repeating: 0, count: Scope.aggregateColumns) }
+        let (recipients, sentEvents, deliveredOrBounced) = (row[0], row[1], row[2])
+
+        // 2. Drop reasons and bounce types.
+        var reasons: [Reason] = []
+        try db.query("""
+            SELECT reason, count(DISTINCT contact_id) FROM events
+            WHERE campaign_id = ?1 AND kind = 2\(scope.messageFilter)
+            GROUP BY reason ORDER BY 2 DESC, reason
+            """, scope.parameters) { r in
+            reasons.append(Reason(reason: r.optionalText(0), contacts: r.int64(1)))
+        }
+        var hard: Int64 = 0, soft: Int64 = 0
+        try db.query("""
+            SELECT count(DISTINCT CASE WHEN bounce = 'hard' THEN contact_id END),
+                   count(DISTINCT CASE WHEN bounce = 'soft' THEN contact_id END)
+            FROM events WHERE campaign_id = ?1 AND kind = 4\(scope.messageFilter)
+            """, scope.parameters) { r in
+            hard = r.int64(0)
+            soft = r.int64(1)
+        }
+
+        // 3. Links.
+        let contentClicks = row[15], footerClicks = row[16]
+        let links = try linkClicks(db, scope: scope, contentClicks: contentClicks)
+
+        // 4. The heatmap.
+        var map: Heatmap?
+        if let heatmap, let zone {
+            map = try openHeatmap(db, scope: scope, zone: zone, options: heatmap)
+        }
+
+        return CampaignStats(
+            campaign: CampaignInfo(name: campaign.name, channel: campaign.channel, sentAt: campaign.sentAt, messages: campaign.messages),
+            message: message,
+            recipients: recipients,
+            sent: sentEvents > 0 ? sentEvents : deliveredOrBounced,
+            sentInferred: sentEvents == 0 && deliveredOrBounced > 0,
+            notSent: row[3],
+            notSentByReason: reasons,
+            delivered: row[4],
+            bounced: row[5],
+            bouncedHard: hard,
+            bouncedSoft: soft,
+            opened: email ? row[6] : nil,
+            openedHuman: email ? row[7] : nil,
+            clicked: row[8],
+            replied: row[9],
+            forwarded: row[10],
+            unsubscribed: row[11],
+            complained: row[12],
+            opens: email ? row[13] : nil,
+            humanOpens: email ? row[14] : nil,
+            clicks: contentClicks,
+            footerClicks: footerClicks,
+            links: links,
+            funnel: Funnel(
+                optedOut: row[17], clicked: row[18], opened: email ? row[19] : nil, received: row[20],
+                notReceived: recipients - row[17] - row[18] - row[19] - row[20]),
+            heatmap: map)
+    }
+
+    /// What the statements are restricted to: a campaign, and maybe one message.
+    struct Scope {
+        var campaign: Int64
+        var message: Int64?
+
+        /// ?1 = the campaign, ?2 = the message (when there is one).
+        var parameters: [SQLValue] {
+            [.integer(campaign)] + (message.map { [SQLValue.integer($0)] } ?? [])
+        }
+
+        /// Appended to a WHERE on `events`.
+        var messageFilter: String { message == nil ? "" : " AND message = ?2" }
+
+        /// One row per contact with an event in scope, with the `activity` columns.
+        var perContactSource: String {
+            guard message != nil else {
+                return "SELECT * FROM activity WHERE campaign_id = ?1"
+            }
+            // The rollup's columns rebuilt from events for one message; a click on a
+            // link flagged footer is a footer click, any other click (even one with no
+            // link) a click, as the importer counts them.
+            return """
+                SELECT e.contact_id,
+                       sum(e.kind = 1) AS sends, sum(e.kind = 2) AS drops, sum(e.kind = 3) AS deliveries,
+                       sum(e.kind = 4) AS bounces, sum(e.kind = 5) AS opens,
+                       sum(e.kind = 5 AND e.machine = 1) AS machine_opens,
+                       sum(e.kind = 6 AND coalesce(l.footer, 0) = 0) AS clicks,
+                       sum(e.kind = 6 AND l.footer = 1) AS footer_clicks,
+                       sum(e.kind = 7) AS replies, sum(e.kind = 8) AS forwards,
+                       sum(e.kind = 9) AS unsubscribes, sum(e.kind = 10) AS complaints
+                FROM events e LEFT JOIN links l ON l.id = e.link_id
+                WHERE e.campaign_id = ?1 AND e.message = ?2
+                GROUP BY e.contact_id
+                """
+        }
+
+        static let aggregateColumns = 21
+
+        /// The outer aggregate over `source`; ?1 the campaign, ?2 the message (NULL for
+        /// all), ?3 is 1 when opens are tracked (e-mail).
+        /// Columns: 0 recipients, 1 sent, 2 delivered-or-bounced, 3 dropped, 4 delivered,
+        /// 5 bounced, 6 opened, 7 opened by a person, 8 clicked, 9 replied, 10 forwarded,
+        /// 11 unsubscribed, 12 complained, 13 opens, 14 human opens, 15 clicks,
+        /// 16 footer clicks, 17–20 funnel: opted out, clicked, opened, received.
+        static func aggregateSQL(source: String) -> String {
+            let stillIn = "unsubscribes = 0 AND complaints = 0"
+            return """
+                SELECT count(*),
+                       sum(sends > 0), sum(deliveries > 0 OR bounces > 0), sum(drops > 0),
+                       sum(deliveries > 0), sum(bounces > 0), sum(opens > 0), sum(opens > machine_opens),
+                       sum(clicks > 0), sum(replies > 0), sum(forwards > 0), sum(unsubscribes > 0),
+                       sum(complaints > 0),
+                       sum(opens), sum(opens - machine_opens), sum(clicks), sum(footer_clicks),
+                       sum(NOT (\(stillIn))),
+                       sum(\(stillIn) AND clicks > 0),
+                       sum(\(stillIn) AND clicks = 0 AND ?3 = 1 AND opens > 0),
+                       sum(\(stillIn) AND clicks = 0 AND NOT (?3 = 1 AND opens > 0) AND deliveries > 0)
+                FROM (\(source))
+                """
+        }
+    }
+
+    /// Clicks per link of the campaign, links with no click left out.
+    static func linkClicks(_ db: Database, scope: Scope, contentClicks: Int64) throws -> [LinkClicks] {
+        var links: [LinkClicks] = []
+        // Without a message filter, `events_by_link (link_id, contact_id)` answers alone.
+        let sql = scope.message == nil
+            ? """
+              SELECT l.url, l.footer, count(*), count(DISTINCT e.contact_id)
+              FROM links l JOIN events e ON e.link_id = l.id
+              WHERE l.campaign_id = ?1
+              GROUP BY l.id
+              """
+            : """
+              SELECT l.url, l.footer, count(*), count(DISTINCT e.contact_id)
+              FROM links l JOIN events e ON e.link_id = l.id
+              WHERE l.campaign_id = ?1 AND e.message = ?2
+              GROUP BY l.id
+              """
+        var linked: Int64 = 0
+        try db.query(sql, scope.parameters) { r in
+            let footer = r.int64(1) != 0
+            let clicks = r.int64(2)
+            if !footer { linked += clicks }
+            links.append(LinkClicks(url: r.text(0), footer: footer, clicks: clicks, clickers: r.int64(3), share: nil))
+        }
+        // Clicks imported without a URL are clicks on no known link: one row for them.
+        if contentClicks > linked {
+            try db.query("""
+                SELECT count(*), count(DISTINCT contact_id) FROM events
+                WHERE campaign_id = ?1 AND kind = 6 AND link_id IS NULL\(scope.messageFilter)
+                """, scope.parameters) { r in
+                if r.int64(0) > 0 {
+                    links.append(LinkClicks(url: nil, footer: false, clicks: r.int64(0), clickers: r.int64(1), share: nil))
+                }
+            }
+        }
+        for i in links.indices where !links[i].footer {
+            links[i].share = ratio(links[i].clicks, contentClicks)
+        }
+        links.sort { a, b in
+            if a.footer != b.footer { return !a.footer }
+            if a.clicks != b.clicks { return a.clicks > b.clicks }
+            return (a.url ?? "") < (b.url ?? "")
+        }
+        return links
+    }
+
+    /// Opens by local day of week and hour.
+    static func openHeatmap(_ db: Database, scope: Scope, zone: TimeZone, options: HeatmapOptions) throws -> Heatmap {
+        var counts = Array(repeating: Array(repeating: Int64(0), count: 24), count: 7)
+        // The time span of the campaign's opens (any message), from the planner's statistics.
+        var range: (Int64, Int64)?
+        try db.query("SELECT min_ts, max_ts FROM event_stats WHERE campaign_id = ?1 AND kind = 5", [.integer(scope.campaign)]) { r in
+            if !r.isNull(0), !r.isNull(1) { range = (r.int64(0), r.int64(1)) }
+        }
+        guard let (lo, hi) = range else {
+            return Heatmap(timeZone: options.timeZone, firstOpensOnly: options.firstOpensOnly, counts: counts)
+        }
+        var parameters = scope.parameters
+        func bind(_ v: Int64) -> String {
+            parameters.append(.integer(v))
+            return "?\(parameters.count)"
+        }
+        let segments = offsetSegments(zone: zone, from: lo, to: hi)
+        var offset = ""
+        if segments.count == 1 {
+            offset = bind(segments[0].offset)
+        } else {
+            offset = "CASE"
+            for s in segments.dropLast() { offset += " WHEN ts < \(bind(s.until)) THEN \(bind(s.offset))" }
+            offset += " ELSE \(bind(segments[segments.count - 1].offset)) END"
+        }
+        let opens = options.firstOpensOnly
+            ? "SELECT min(ts) AS ts FROM events WHERE campaign_id = ?1 AND kind = 5\(scope.messageFilter) GROUP BY contact_id"
+            : "SELECT ts FROM events WHERE campaign_id = ?1 AND kind = 5\(scope.messageFilter)"
+        // Local seconds → local hour number since the epoch (floor division, for any sign).
+        let sql = """
+            SELECT (t - ((t % 3600) + 3600) % 3600) / 3600 AS hour, count(*)
+            FROM (SELECT ts + \(offset) AS t FROM (\(opens)))
+            GROUP BY hour
+            """
+        try db.query(sql, parameters) { r in
+            let hour = r.int64(0)
+            let day = floorDiv(hour, 24)
+            // 1970-01-01 was a Thursday: day 0 is index 3 when Monday is 0.
+            let weekday = Int(floorMod(day + 3, 7))
+            counts[weekday][Int(floorMod(hour, 24))] += r.int64(1)
+        }
+        return Heatmap(timeZone: options.timeZone, firstOpensOnly: options.firstOpensOnly, counts: counts)
+    }
+
+    /// The zone's UTC offsets between `lo` and `hi`: each holds until `until` (exclusive).
+    static func offsetSegments(zone: TimeZone, from lo: Int64, to hi: Int64) -> [(until: Int64, offset: Int64)] {
+        var segments: [(until: Int64, offset: Int64)] = []
+        var at = Date(timeIntervalSince1970: TimeInterval(lo))
+        var offset = Int64(zone.secondsFromGMT(for: at))
+        // A zone changes offset a few times a year; the cap only guards against a runaway loop.
+        while segments.count < 10_000, let next = zone.nextDaylightSavingTimeTransition(after: at),
+              Int64(next.timeIntervalSince1970) <= hi, next > at {
+            let t = Int64(next.timeIntervalSince1970.rounded(.down))
+            segments.append((t, offset))
+            at = next
+            offset = Int64(zone.secondsFromGMT(for: next))
+        }
+        segments.append((Int64.max, offset))
+        return segments
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 {
+        a - floorDiv(a, b) * b
+    }
+}
+
+/// One line of `.campaigns`: a campaign with its headline figures.
+public struct CampaignOverview: Sendable, Equatable {
+    public var name: String
+    public var channel: SegQL.Channel
+    /// When it was sent (Unix seconds), nil for a draft.
+    public var sentAt: Int64?
+    /// Contacts sent (as `stats` counts them).
+    public var sent: Int64
+    /// opened / delivered; nil for SMS or with no deliveries.
+    public var openRate: Double?
+    /// clicked / delivered (footer links left out); nil with no deliveries.
+    public var clickRate: Double?
+}
+
+extension CampaignOverview {
+    /// Every campaign, oldest first, with the figures `stats` would give.
+    ///
+    /// Cheap on a large store: the counts come from `event_stats` (unique contacts per
+    /// kind, kept by every import). Two figures need more only when the data calls for
+    /// it: `sent` when a campaign has no `sent` events (then delivered or bounced
+    /// contacts, from `activity`), and `clicked` when a campaign has clicks on footer
+    /// links (then distinct clickers of its other links, from `events_by_link`).
+    public static func load(from store: Store) throws -> [CampaignOverview] {
+        let db = store.database
+        var campaigns: [(id: Int64, CampaignOverview)] = []
+        try db.query("SELECT id, name, channel, sent_at FROM campaigns ORDER BY coalesce(sent_at, created_at), id") { r in
+            campaigns.append((r.int64(0), CampaignOverview(
+                name: r.text(1), channel: SegQL.Channel(rawValue: r.text(2)) ?? .email, sentAt: r.optionalInt64(3),
+                sent: 0, openRate: nil, clickRate: nil)))
+        }
+        var contacts: [Int64: [Int64: Int64]] = [:]
+        var events: [Int64: [Int64: Int64]] = [:]
+        try db.query("SELECT campaign_id, kind, contacts, events FROM event_stats") { r in
+            contacts[r.int64(0), default: [:]][r.int64(1)] = r.int64(2)
+            events[r.int64(0), default: [:]][r.int64(1)] = r.int64(3)
+        }
+        var out: [CampaignOverview] = []
+        for (id, var c) in campaigns {
+            let k = contacts[id] ?? [:]
+            let delivered = k[3] ?? 0
+            c.sent = k[1] ?? 0
+            if c.sent == 0, (k[3] ?? 0) + (k[4] ?? 0) > 0 {
+                c.sent = try db.int64(
+                    "SELECT coalesce(sum(deliveries > 0 OR bounces > 0), 0) FROM activity WHERE campaign_id = ?1",
+                    [.integer(id)]) ?? 0
+            }
+            if c.channel == .email { c.openRate = CampaignStats.ratio(k[5] ?? 0, delivered) }
+            c.clickRate = CampaignStats.ratio(try clickers(db, campaign: id, statsContacts: k[6] ?? 0, statsEvents: events[id]?[6] ?? 0), delivered)
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Contacts that clicked a non-footer link of the campaign.
+    static func clickers(_ db: Database, campaign: Int64, statsContacts: Int64, statsEvents: Int64) throws -> Int64 {
+        guard statsEvents > 0 else { return 0 }
+        var footerClicks: Int64 = 0, linkedClicks: Int64 = 0
+        try db.query("""
+            SELECT l.footer, count(*) FROM links l JOIN events e ON e.link_id = l.id
+            WHERE l.campaign_id = ?1 GROUP BY l.footer
+            """, [.integer(campaign)]) { r in
+            if r.int64(0) != 0 { footerClicks += r.int64(1) }
+            linkedClicks += r.int64(1)
+        }
+        // No footer clicks: every clicker in the statistics clicked a real link.
+        if footerClicks == 0 { return statsContacts }
+        // Every click is on a known link: the distinct clickers of the non-footer ones.
+        if linkedClicks == statsEvents {
+            return try db.int64("""
+                SELECT count(*) FROM (SELECT DISTINCT e.contact_id FROM links l JOIN events e ON e.link_id = l.id
+                                      WHERE l.campaign_id = ?1 AND l.footer = 0)
+                """, [.integer(campaign)]) ?? 0
+        }
+        return try db.int64("SELECT coalesce(sum(clicks > 0), 0) FROM activity WHERE campaign_id = ?1", [.integer(campaign)]) ?? 0
+    }
+}

@@ -1,0 +1,65 @@
+// `stats "C" [message N]` and the campaign overview, as session operations: name
+// checks as compile errors (nothing touches the store before they pass), then the
+// figures, written as text or — when the output format is JSON — as one JSON object.
+
+import SegQL
+import SegStore
+
+extension Session {
+    /// Runs `stats` for `campaign`: checks the name and the message, computes every
+    /// figure and writes them to the output. The heatmap uses `timeZone`.
+    public func stats(
+        _ campaign: Name, message: Int64?, statement range: SourceRange? = nil, firstOpensOnly: Bool = false,
+        in file: SourceFile
+    ) throws {
+        let figures = try computeStats(campaign, message: message, statement: range, firstOpensOnly: firstOpensOnly, in: file)
+        if let writer = output as? ResultWriter, writer.format == .json || writer.format == .jsonl {
+            output.text(StatsRenderer.json(figures))
+        } else {
+            output.text(StatsRenderer.text(figures))
+        }
+    }
+
+    /// The figures of `stats`, without writing them.
+    public func computeStats(
+        _ campaign: Name, message: Int64?, statement range: SourceRange? = nil, firstOpensOnly: Bool = false,
+        in file: SourceFile
+    ) throws -> CampaignStats {
+        let catalog: Catalog
+        do {
+            catalog = try store.catalog()
+        } catch {
+            throw SessionError.runtime("cannot read the store: \(error)")
+        }
+        let resolved: Catalog.Campaign
+        switch Binder.resolveCampaign(campaign, in: catalog) {
+        case .success(let c): resolved = c
+        case .failure(let d): throw SessionError.compile([d], file)
+        }
+        if let message, message < 1 || message > resolved.messages {
+            let has = resolved.messages == 1 ? "has one message" : "has \(resolved.messages) messages"
+            throw SessionError.compile(
+                [.error("campaign '\(resolved.name)' \(has); 'message \(message)' is out of range", at: range ?? campaign.range)], file)
+        }
+        do {
+            return try CampaignStats.compute(
+                store: store, campaign: resolved, message: message,
+                heatmap: HeatmapOptions(timeZone: timeZone, firstOpensOnly: firstOpensOnly))
+        } catch let e as StatsError {
+            throw SessionError.runtime(e.description)
+        } catch let e as DatabaseError where e.isInterrupt {
+            throw SessionError.runtime("interrupted")
+        } catch {
+            throw SessionError.runtime("\(error)")
+        }
+    }
+
+    /// Every campaign with channel, send date, sent, open rate and click rate (`.campaigns`).
+    public func campaignOverview() throws -> [CampaignOverview] {
+        do {
+            return try CampaignOverview.load(from: store)
+        } catch {
+            throw SessionError.runtime("cannot read the store: \(error)")
+        }
+    }
+}

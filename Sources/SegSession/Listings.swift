@@ -1,0 +1,141 @@
+// What the REPL's dot-commands list: campaigns, links, segments, lists and the schema.
+// Each listing is a small table (`Listing`) read from the store, written through the
+// session's output so that `.mode csv` applies to it as to query results.
+
+import SegQL
+import SegStore
+
+/// A small table of facts about the store.
+public struct Listing {
+    public var columns: [String]
+    public var rows: [[SQLValue]]
+
+    public init(columns: [String], rows: [[SQLValue]] = []) {
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+extension Session {
+    /// Writes a listing to the output, like query results.
+    public func write(_ listing: Listing) {
+        output.beginRows(columns: listing.columns)
+        for row in listing.rows { output.row(row) }
+        output.endRows()
+    }
+
+    /// The campaigns, oldest first (`.campaigns`): name, channel, send date (UTC, or
+    /// `draft`), contacts sent, open rate and click rate, as `stats` computes them.
+    public func campaignListing() throws -> Listing {
+        var listing = Listing(columns: ["campaign", "channel", "sent_at", "sent", "open_rate", "click_rate"])
+        // The same figures `stats` gives (CampaignOverview reads them from the statistics
+        // kept by import). Rates are percentages; none for SMS opens or without deliveries.
+        func percent(_ r: Double?) -> SQLValue {
+            guard let r else { return .null }
+            return .text(String(format1: r * 100) + "%")
+        }
+        for c in try campaignOverview() {
+            listing.rows.append([
+                .text(c.name), .text(c.channel.rawValue), c.sentAt.map { .text(Self.date($0)) } ?? .text("draft"),
+                .integer(c.sent), percent(c.openRate), percent(c.clickRate),
+            ])
+        }
+        return listing
+    }
+
+    /// The tracked links, of one campaign or all: campaign, path, whether it is a
+    /// footer link, its clicks (events) and the URL, last because it is long
+    /// (`.links [CAMPAIGN]`).
+    public func linkListing(campaign: String?) throws -> Listing {
+        var listing = Listing(columns: ["campaign", "path", "footer", "clicks", "url"])
+        let catalog = try loadCatalog()
+        var campaignID: Int64?
+        if let campaign {
+            guard let c = catalog.campaigns.first(where: { $0.name == campaign }) else {
+                let near = Suggestions.nearest(to: campaign, among: catalog.campaigns.map(\.name))
+                throw SessionError.runtime("no campaign named '\(campaign)'" + (near.map { "; did you mean '\($0)'?" } ?? ""))
+            }
+            campaignID = c.id
+        }
+        try runtime {
+            try store.database.query("""
+                SELECT c.name, l.url, l.path, l.footer,
+                       (SELECT count(*) FROM events e WHERE e.link_id = l.id)
+                FROM links l JOIN campaigns c ON c.id = l.campaign_id
+                WHERE ?1 IS NULL OR l.campaign_id = ?1
+                ORDER BY c.id, l.id
+                """, [campaignID.map(SQLValue.integer) ?? .null]) { row in
+                listing.rows.append([
+                    .text(row.text(0)), .text(row.text(2)),
+                    .text(row.int64(3) != 0 ? "yes" : "no"), .integer(row.int64(4)), .text(row.text(1)),
+                ])
+            }
+        }
+        return listing
+    }
+
+    /// Saved segments: name, members now (each evaluated), when saved, and the query
+    /// (`.segments`).
+    public func segmentListing() throws -> Listing {
+        var saved: [(name: String, query: String, savedAt: Int64)] = []
+        try runtime {
+            try store.database.query("SELECT name, query, saved_at FROM segments ORDER BY name") { row in
+                saved.append((row.text(0), row.text(1), row.int64(2)))
+            }
+        }
+        var listing = Listing(columns: ["segment", "members", "saved_at", "query"])
+        let file = SourceFile(name: "<segments>", text: "")
+        for s in saved {
+            let reference = Query(.segment(Name(text: s.name, quoted: true, range: .at(0))), range: .at(0))
+            let members: SQLValue
+            do {
+                members = .integer(try scalarCount(try compile(reference, projection: .count, in: file).sql))
+            } catch SessionError.runtime(let m) where m == "interrupted" {
+                throw SessionError.runtime(m)
+            } catch {
+                members = .text("error")  // a segment that no longer binds (its campaign was renamed…)
+            }
+            listing.rows.append([.text(s.name), members, .text(Self.dateTime(s.savedAt)), .text(s.query)])
+        }
+        return listing
+    }
+
+    /// Saved lists: name, frozen size, when saved, and the query they were saved from
+    /// (`.lists`).
+    public func listListing() throws -> Listing {
+        var listing = Listing(columns: ["list", "size", "saved_at", "query"])
+        try runtime {
+            try store.database.query("""
+                SELECT l.name, (SELECT count(*) FROM list_members m WHERE m.list_id = l.id), l.saved_at, l.query
+                FROM lists l ORDER BY l.name
+                """) { row in
+                listing.rows.append([.text(row.text(0)), .integer(row.int64(1)), .text(Self.dateTime(row.int64(2))), .text(row.text(3))])
+            }
+        }
+        return listing
+    }
+
+    /// The store's tables, indexes and views as SQL, as sqlite3's `.schema` prints them.
+    public func schemaText() throws -> String {
+        var out = ""
+        try runtime {
+            try store.database.query("""
+                SELECT sql FROM sqlite_schema
+                WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+                ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid
+                """) { row in
+                out += row.text(0) + ";\n"
+            }
+        }
+        return out
+    }
+
+    /// `2026-03-01` (UTC).
+    static func date(_ t: Int64) -> String { String(Timestamp.iso8601(t).prefix(10)) }
+
+    /// `2026-03-01 09:00` (UTC).
+    static func dateTime(_ t: Int64) -> String {
+        let iso = Timestamp.iso8601(t)
+        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5))
+    }
+}

@@ -1,0 +1,240 @@
+// Result formats. Every format streams: a row is written when it arrives, so a
+// million contacts need no more memory than one (the table format buffers its first
+// rows only to size its columns).
+
+import SegQL
+
+#if canImport(Glibc)
+import Glibc
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let systemWrite = Darwin.write
+#endif
+
+/// The output formats of `--format` and `.mode`.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case table, csv, tsv, json, jsonl
+}
+
+/// Buffered bytes to a file descriptor (standard output, or a file being exported).
+public final class ByteSink {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    /// Whether a write failed (a closed pipe, a full disk).
+    public private(set) var failed = false
+
+    public init(fileDescriptor: Int32) {
+        self.fd = fileDescriptor
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    /// Standard output.
+    public static func standardOutput() -> ByteSink { ByteSink(fileDescriptor: 1) }
+
+    public func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty, !failed else {
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
+        var offset = 0
+        buffer.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            while offset < raw.count {
+                let n = systemWrite(fd, base + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit { flush() }
+}
+
+/// Writes results in one format.
+public final class ResultWriter: SessionOutput {
+    public var format: OutputFormat
+    public let sink: ByteSink
+    /// Text (explain, confirmations) goes here; standard output by default.
+    public var textSink: ByteSink?
+
+    private var columns: [String] = []
+    private var rowCount = 0
+    private var tableBuffer: [[String]] = []
+    private var widths: [Int] = []
+    private var tableSized = false
+
+    public init(format: OutputFormat, sink: ByteSink) {
+        self.format = format
+        self.sink = sink
+    }
+
+    public func beginRows(columns: [String]) {
+        self.columns = columns
+        rowCount = 0
+        switch format {
+        case .csv: sink.write(columns.map(Self.csvField).joined(separator: ",") + "\r\n")
+        case .tsv: sink.write(columns.map(Self.tsvField).joined(separator: "\t") + "\n")
+        case .json: sink.write("[")
+        case .jsonl: break
+        case .table:
+            tableBuffer = []
+            widths = columns.map(Self.displayWidth)
+            tableSized = false
+        }
+    }
+
+    public func row(_ values: [SQLValue]) {
+        defer { rowCount += 1 }
+        switch format {
+        case .csv:
+            sink.write(values.map { Self.csvField(Self.plain($0)) }.joined(separator: ",") + "\r\n")
+        case .tsv:
+            sink.write(values.map { Self.tsvField(Self.plain($0)) }.joined(separator: "\t") + "\n")
+        case .json:
+            sink.write((rowCount == 0 ? "\n" : ",\n") + jsonObject(values))
+        case .jsonl:
+            sink.write(jsonObject(values) + "\n")
+        case .table:
+            let cells = values.map(Self.plain)
+            if tableSized {
+                writeTableRow(cells)
+            } else {
+                tableBuffer.append(cells)
+                for (i, c) in cells.enumerated() where i < widths.count { widths[i] = max(widths[i], Self.displayWidth(c)) }
+                if tableBuffer.count >= 1_000 { sizeTable() }
+            }
+        }
+        if rowCount % 4_096 == 0 { sink.flush() }
+    }
+
+    public func endRows() {
+        switch format {
+        case .json: sink.write(rowCount == 0 ? "]\n" : "\n]\n")
+        case .table:
+            if !tableSized { sizeTable() }
+            tableSized = false
+        default: break
+        }
+        sink.flush()
+    }
+
+    public func count(_ n: Int64) {
+        switch format {
+        case .json, .jsonl: sink.write("{\"count\": \(n)}\n")
+        default: sink.write("\(n)\n")
+        }
+        sink.flush()
+    }
+
+    public func text(_ s: String) {
+        let out = textSink ?? sink
+        out.write(s.hasSuffix("\n") ? s : s + "\n")
+        out.flush()
+    }
+
+    // MARK: - Table
+
+    private func sizeTable() {
+        tableSized = true
+        writeTableRow(columns)
+        sink.write(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n")
+        for cells in tableBuffer { writeTableRow(cells) }
+        tableBuffer = []
+    }
+
+    private func writeTableRow(_ cells: [String]) {
+        var line = ""
+        for (i, c) in cells.enumerated() {
+            let shown = c.replacingNewlines()
+            let pad = i < widths.count ? max(0, widths[i] - Self.displayWidth(shown)) : 0
+            line += shown + (i == cells.count - 1 ? "" : String(repeating: " ", count: pad) + "  ")
+        }
+        sink.write(line + "\n")
+    }
+
+    /// Columns a string takes on a terminal (one per scalar; good enough for names and addresses).
+    static func displayWidth(_ s: String) -> Int { s.unicodeScalars.count }
+
+    // MARK: - Fields
+
+    /// A value as plain text; NULL is empty.
+    static func plain(_ v: SQLValue) -> String {
+        switch v {
+        case .null: ""
+        case .integer(let i): String(i)
+        case .real(let d): String(d)
+        case .text(let s): s
+        }
+    }
+
+    /// RFC 4180: quote a field containing a comma, a quote, CR or LF; double the quotes.
+    static func csvField(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
+        return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
+    /// The same rule with a tab as the separator.
+    static func tsvField(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 9 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
+        return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
+    private func jsonObject(_ values: [SQLValue]) -> String {
+        var parts: [String] = []
+        for (i, v) in values.enumerated() {
+            let key = i < columns.count ? columns[i] : "column\(i)"
+            parts.append(Self.jsonString(key) + ": " + Self.jsonValue(v))
+        }
+        return "{" + parts.joined(separator: ", ") + "}"
+    }
+
+    static func jsonValue(_ v: SQLValue) -> String {
+        switch v {
+        case .null: "null"
+        case .integer(let i): String(i)
+        case .real(let d): d.isFinite ? String(d) : "null"
+        case .text(let s): jsonString(s)
+        }
+    }
+
+    /// A JSON string literal (RFC 8259 escapes).
+    public static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension String {
+    /// Newlines and tabs shown as spaces, so a table row stays one line.
+    func replacingNewlines() -> String {
+        guard unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) else { return self }
+        return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 }))
+    }
+}

@@ -1,0 +1,343 @@
+// A session runs statements against a store: the state a script or a REPL keeps
+// between statements (aliases, the campaign context, now) and the one place where
+// the pipeline is assembled: parse → bind → plan → render → execute.
+//
+// A statement either runs completely or reports why it did not: compile errors come
+// back as diagnostics before the database is touched; store errors come back as
+// `SessionError.runtime`. Results go to a `SessionOutput`, which formats them; rows
+// are streamed from SQLite to the output one at a time, never collected.
+
+import SegQL
+import SegStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a session's results go.
+public protocol SessionOutput: AnyObject {
+    /// Rows follow, with these columns.
+    func beginRows(columns: [String])
+    /// One row.
+    func row(_ values: [SQLValue])
+    /// No more rows.
+    func endRows()
+    /// The answer of `count`.
+    func count(_ n: Int64)
+    /// Free text: `explain`, confirmations, previews.
+    func text(_ s: String)
+}
+
+/// Why a statement did not run.
+public enum SessionError: Error, CustomStringConvertible {
+    /// The input has errors; nothing was run. Rendered with the source.
+    case compile([Diagnostic], SourceFile)
+    /// The store failed or refused.
+    case runtime(String)
+
+    public var description: String {
+        switch self {
+        case .compile(let ds, let file):
+            return ds.map { DiagnosticRenderer.render($0, in: file, color: false) }.joined(separator: "\n")
+        case .runtime(let m):
+            return "error: " + m
+        }
+    }
+}
+
+/// A query compiled for execution, with everything `explain` shows.
+public struct CompiledQuery {
+    public var source: String
+    public var bound: BoundQuery
+    public var plan: Plan
+    public var sql: CompiledSQL
+    public var warnings: [Diagnostic]
+}
+
+/// Statements, run one after another against one store.
+public final class Session {
+    /// How a bare query is answered.
+    public enum Mode {
+        /// Scripts: the rows.
+        case script
+        /// The REPL: the count, the first rows and the time.
+        case interactive
+    }
+
+    public private(set) var store: Store
+    public var output: SessionOutput
+    public var mode: Mode
+    /// `let` aliases, oldest first.
+    public internal(set) var aliases: [AliasDefinition] = []
+    /// The campaign context, by name.
+    public internal(set) var campaignContext: String?
+    /// A fixed now (`--now`); nil means the wall clock.
+    public var fixedNow: Int64?
+    /// Rows a bare query previews in the REPL.
+    public var previewLimit: Int64 = 10
+    /// Whether the REPL prints timings.
+    public var timer = true
+    /// Warnings are written here (rendered), as they are found.
+    public var warn: (String) -> Void
+    /// Render diagnostics with colour.
+    public var color = false
+    /// The time zone of the opens heatmap (`--tz`, `.tz`), an IANA name such as
+    /// `Europe/Stockholm`.
+    public var timeZone = "UTC"
+    /// Planner knobs (benchmarks force strategies).
+    public var strategy: Strategy?
+    public var useRollups = true
+
+    public init(store: Store, output: SessionOutput, mode: Mode = .script, warn: @escaping (String) -> Void) {
+        self.store = store
+        self.output = output
+        self.mode = mode
+        self.warn = warn
+    }
+
+    /// Now, in Unix seconds.
+    public var now: Int64 {
+        if let fixedNow { return fixedNow }
+        return Int64(time(nil))
+    }
+
+    /// Replaces the store (`.open`).
+    public func open(_ store: Store) {
+        self.store = store
+    }
+
+    /// Sets the campaign context, checking the name (`--campaign`, `use campaign`).
+    public func useCampaign(_ name: Name?, in file: SourceFile) throws {
+        guard let name else {
+            campaignContext = nil
+            return
+        }
+        let catalog = try loadCatalog()
+        switch Binder.resolveCampaign(name, in: catalog) {
+        case .success(let c): campaignContext = c.name
+        case .failure(let d): throw SessionError.compile([d], file)
+        }
+    }
+
+    // MARK: - Running
+
+    /// Parses `file` and runs its statements in order, stopping at the first error.
+    /// A file with any syntax error runs nothing.
+    public func run(_ file: SourceFile) throws {
+        let (statements, diagnostics) = Parser.parseScript(file)
+        let errors = diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty { throw SessionError.compile(errors, file) }
+        for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
+        for statement in statements {
+            try execute(statement, in: file)
+        }
+    }
+
+    /// Runs one parsed statement.
+    public func execute(_ statement: Statement, in file: SourceFile) throws {
+        switch statement.kind {
+        case .query(let q):
+            switch mode {
+            case .script:
+                try rows(q, limit: nil, in: file)
+            case .interactive:
+                try preview(q, in: file)
+            }
+        case .count(let q):
+            let compiled = try compile(q, projection: .count, in: file)
+            output.count(try scalarCount(compiled.sql))
+        case .show(let q, let limit):
+            try rows(q, limit: limit, in: file)
+        case .explain(let q):
+            let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
+            output.text(try explanation(of: compiled))
+        case .let(let name, let q):
+            try defineAlias(name, q, in: file)
+        case .useCampaign(let name):
+            try useCampaign(name, in: file)
+            output.text(campaignContext.map { "campaign context: \($0)" } ?? "campaign context cleared")
+        case .saveSegment(let name, let q, let orReplace):
+            try saveSegment(name, q, orReplace: orReplace, in: file)
+        case .saveList(let name, let q, let orReplace, let includingSuppressed):
+            try saveList(name, q, orReplace: orReplace, includingSuppressed: includingSuppressed, in: file)
+        case .duplicate(let campaign, let audience, let includingSuppressed):
+            try duplicate(campaign: campaign, audience: audience, includingSuppressed: includingSuppressed, in: file)
+        case .export(let q, let path):
+            try export(q, to: path, in: file)
+        case .dropSegment(let name):
+            try drop(kind: "segment", name, in: file)
+        case .dropList(let name):
+            try drop(kind: "list", name, in: file)
+        case .stats(let campaign, let message):
+            try stats(campaign, message: message, statement: statement.range, in: file)
+        }
+    }
+
+    private func defineAlias(_ name: Name, _ q: Query, in file: SourceFile) throws {
+        if EventKind(verb: name.text) != nil || EventKind(noun: name.text) != nil {
+            throw SessionError.compile(
+                [.error("'\(name.text)' is an event name and cannot be an alias", at: name.range)], file)
+        }
+        // Bind it now, so that a broken alias is reported where it is defined.
+        _ = try compile(q, projection: .count, in: file)
+        aliases.append(AliasDefinition(name: name.text, query: q))
+        output.text("alias \(name.text) = \(Printer.source(of: q))")
+    }
+
+    // MARK: - Compiling
+
+    func loadCatalog() throws -> Catalog {
+        do {
+            return try store.catalog()
+        } catch {
+            throw SessionError.runtime("cannot read the store: \(error)")
+        }
+    }
+
+    /// Binds, plans and renders `query`; warnings are reported through `warn`.
+    public func compile(_ query: Query, projection: Projection, in file: SourceFile) throws -> CompiledQuery {
+        let catalog = try loadCatalog()
+        let env = BindingEnvironment(catalog: catalog, aliases: aliases, campaignContext: campaignContext)
+        let (bound, diagnostics) = Binder.bind(query, in: env)
+        let errors = diagnostics.filter { $0.severity == .error }
+        guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
+        for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
+        let options = PlannerOptions(now: .fixed(now), strategy: strategy, useRollups: useRollups)
+        let plan = Planner.plan(bound, catalog: catalog, options: options)
+        let sql = SQLRenderer.render(plan, projection: projection, dialect: SQLiteDialect())
+        return CompiledQuery(source: Printer.source(of: query), bound: bound, plan: plan, sql: sql, warnings: diagnostics)
+    }
+
+    // MARK: - Executing
+
+    func runtime<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as SessionError {
+            throw e
+        } catch let e as DatabaseError where e.isInterrupt {
+            throw SessionError.runtime("interrupted")
+        } catch {
+            throw SessionError.runtime("\(error)")
+        }
+    }
+
+    func scalarCount(_ sql: CompiledSQL) throws -> Int64 {
+        try runtime {
+            if case .integer(let n)? = try store.database.scalar(sql.sql, sql.parameters) { return n }
+            return 0
+        }
+    }
+
+    /// Streams the contacts of `q` to the output.
+    public func rows(_ q: Query, limit: Int64?, in file: SourceFile) throws {
+        let compiled = try compile(q, projection: .contacts(limit: limit), in: file)
+        try stream(compiled.sql)
+    }
+
+    private func stream(_ sql: CompiledSQL) throws {
+        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
+        defer { output.endRows() }
+        try runtime {
+            try store.database.query(sql.sql, sql.parameters) { row in
+                var values: [SQLValue] = []
+                values.reserveCapacity(5)
+                for i in 0..<row.count { values.append(row.value(i)) }
+                output.row(values)
+            }
+        }
+    }
+
+    private func preview(_ q: Query, in file: SourceFile) throws {
+        let start = Clock.now()
+        let counted = try compile(q, projection: .count, in: file)
+        let n = try scalarCount(counted.sql)
+        let shown = try compile(q, projection: .contacts(limit: previewLimit), in: file)
+        try stream(shown.sql)
+        let ms = Clock.millisecondsSince(start)
+        var line = "\(n) contact\(n == 1 ? "" : "s")"
+        if n > previewLimit { line += " (first \(previewLimit) shown)" }
+        if timer { line += ", \(Clock.format(ms))" }
+        output.text(line)
+    }
+
+    // MARK: - Explain
+
+    /// The canonical query, the SQL and its parameters, the plan and why, and SQLite's plan.
+    public func explanation(of c: CompiledQuery) throws -> String {
+        var out = "query:     \(c.source)\n"
+        out += "strategy:  \(c.plan.strategy.rawValue)\n"
+        for r in c.plan.reasons { out += "  why:     \(r)\n" }
+        out += "estimate:  \(c.plan.estimatedRows) contacts"
+        if let k = c.plan.estimatedCandidates { out += " from \(k) candidates" }
+        out += " (of \(try loadCatalog().contactCount))\n"
+        out += "sources:\n" + Self.describeSources(c.plan.filter).map { "  \($0)\n" }.joined()
+        out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
+        out += "parameters:\n"
+        if c.sql.parameters.isEmpty { out += "  (none)\n" }
+        for (i, p) in c.sql.parameters.enumerated() { out += "  ?\(i + 1) = \(p)\n" }
+        out += "sqlite plan:\n"
+        try runtime {
+            try store.database.query("EXPLAIN QUERY PLAN " + c.sql.sql, c.sql.parameters) { row in
+                // id, parent, notused, detail: indent by depth.
+                out += "  " + row.text(3) + "\n"
+            }
+        }
+        return out
+    }
+
+    /// One line per atom: where its answer comes from.
+    static func describeSources(_ e: PlanExpr) -> [String] {
+        switch e {
+        case .everyone: return ["everyone"]
+        case .nobody: return ["nobody"]
+        case .and(let xs), .or(let xs): return xs.flatMap(describeSources)
+        case .not(let x): return describeSources(x)
+        case .atom(let a):
+            switch a {
+            case .events(let f, let t):
+                return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (index by contact)"]
+            case .rollup(let r):
+                let table = r.scope == .allCampaigns ? "contact_activity" : "activity"
+                switch r.test {
+                case .count(let m, let t):
+                    let measure = m.plus.joined(separator: " + ") + m.minus.map { " - \($0)" }.joined()
+                    return ["\(r.kind.noun) \(t.op.rawValue) \(t.value): rollup \(table) (\(measure))"]
+                case .recent(let column, _):
+                    return ["\(r.kind.verb) in window: rollup \(table) (\(column))"]
+                }
+            case .column(let f, _): return ["\(f.rawValue): contacts column"]
+            case .attribute(let n, _): return ["\(n): contact_attributes"]
+            case .list(let id): return ["list #\(id): list_members"]
+            }
+        }
+    }
+}
+
+/// Monotonic time for timings.
+enum Clock {
+    static func now() -> timespec {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return t
+    }
+
+    static func millisecondsSince(_ start: timespec) -> Double {
+        let end = now()
+        return Double(end.tv_sec - start.tv_sec) * 1000 + Double(end.tv_nsec - start.tv_nsec) / 1e6
+    }
+
+    static func format(_ ms: Double) -> String {
+        ms < 10 ? String(format1: ms) + " ms" : ms < 10_000 ? "\(Int(ms.rounded())) ms" : String(format1: ms / 1000) + " s"
+    }
+}
+
+extension String {
+    /// One decimal, without Foundation.
+    init(format1 v: Double) {
+        let tenths = Int((v * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

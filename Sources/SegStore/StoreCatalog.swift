@@ -1,0 +1,48 @@
+import SegQL
+
+extension Store {
+    /// What the binder and planner need to know of this store: campaigns, links,
+    /// attribute names, saved segments and lists, and the statistics kept by import.
+    /// Cheap enough to read before every statement (a few small tables and index seeks).
+    public func catalog() throws -> Catalog {
+        let db = database
+        var catalog = Catalog()
+        try db.query("SELECT id, name, channel, sent_at, messages FROM campaigns ORDER BY id") { row in
+            catalog.campaigns.append(Catalog.Campaign(
+                id: row.int64(0), name: row.text(1), channel: SegQL.Channel(rawValue: row.text(2)) ?? .email,
+                sentAt: row.isNull(3) ? nil : row.int64(3), messages: row.int64(4)))
+        }
+        try db.query("SELECT id, campaign_id, url, path, footer FROM links ORDER BY id") { row in
+            catalog.links.append(Catalog.Link(
+                id: row.int64(0), campaignID: row.int64(1), url: row.text(2), path: row.text(3), footer: row.int64(4) != 0))
+        }
+        // Distinct attribute names by skipping through the (name, value, contact_id)
+        // index one name at a time: one seek per name, not a scan of every value.
+        try db.query("""
+            WITH RECURSIVE names(name) AS (
+                SELECT min(name) FROM contact_attributes
+                UNION ALL
+                SELECT (SELECT min(name) FROM contact_attributes WHERE name > names.name) FROM names
+                WHERE names.name IS NOT NULL
+            )
+            SELECT name FROM names WHERE name IS NOT NULL
+            """) { row in
+            catalog.attributes.insert(row.text(0))
+        }
+        try db.query("SELECT name, query FROM segments") { row in
+            catalog.segments[row.text(0)] = row.text(1)
+        }
+        try db.query("SELECT name, id FROM lists") { row in
+            catalog.lists[row.text(0)] = row.int64(1)
+        }
+        // The largest id is an index seek and a close enough count for estimates.
+        catalog.contactCount = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
+        try db.query("SELECT campaign_id, kind, events, contacts, min_ts, max_ts FROM event_stats") { row in
+            guard let kind = EventKind(rawValue: Int(row.int64(1))) else { return }
+            catalog.stats[row.int64(0), default: [:]][kind] = Catalog.KindStats(
+                events: row.int64(2), contacts: row.int64(3),
+                minTs: row.isNull(4) ? nil : row.int64(4), maxTs: row.isNull(5) ? nil : row.int64(5))
+        }
+        return catalog
+    }
+}

@@ -1,0 +1,246 @@
+import ArgumentParser
+import Foundation
+import SegQL
+import SegSession
+import SegStore
+
+/// `segq-bench queries`: the benchmark queries of docs/benchmarks.md, on a demo store,
+/// through segq's own plan, every other strategy it could have chosen (with and
+/// without rollups), and a hand-written SQLite query, side by side.
+struct QueryBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queries",
+        abstract: "Time the benchmark queries: segq's plan vs every strategy vs hand-written SQL.",
+        discussion: """
+            Build the store first: segq demo --db demo.db --contacts 1000000
+            Every variant's answer is checked against segq's (same number of contacts);
+            times are the median of --runs warm runs, each reading every row.
+            """
+    )
+
+    @Option(help: "The demo store.") var db = "demo.db"
+    @Option(help: "Timed runs per variant (after one warm-up run).") var runs = 5
+    @Option(help: "Skip variants slower than this many ms in their warm-up run.") var cutoff = 20_000.0
+    @Flag(help: "Only segq's plan and the hand-written query.") var quick = false
+
+    struct BenchQuery {
+        var name: String
+        var text: String
+        /// Hand-written SQL, returning the same columns; `:name` placeholders are filled
+        /// with ids looked up by `ids`.
+        var handWritten: String
+    }
+
+    static let queries: [BenchQuery] = [
+        BenchQuery(
+            name: "Q1 design card",
+            text: #"opened(campaign: "Spring Sale") and not clicked(link: "/pricing") and clicks >= 2"#,
+            handWritten: """
+                SELECT c.id, c.email, c.phone, c.first_name, c.last_name
+                FROM activity a JOIN contacts c ON c.id = a.contact_id JOIN contact_activity ca ON ca.contact_id = a.contact_id
+                WHERE a.campaign_id = :spring AND a.opens > 0 AND ca.clicks >= 2
+                  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.contact_id = a.contact_id AND e.kind = 6 AND e.link_id IN (:pricing))
+                ORDER BY c.id
+                """),
+        BenchQuery(
+            name: "Q2 non-openers of a campaign",
+            text: #"delivered(campaign: "Spring Sale") and not opened(campaign: "Spring Sale")"#,
+            handWritten: """
+                SELECT c.id, c.email, c.phone, c.first_name, c.last_name
+                FROM activity a JOIN contacts c ON c.id = a.contact_id
+                WHERE a.campaign_id = :spring AND a.deliveries > 0 AND a.opens = 0
+                ORDER BY c.id
+                """),
+        BenchQuery(
+            name: "Q3 opened anything in 30 days",
+            text: "opened(within: 30d)",
+            handWritten: """
+                SELECT c.id, c.email, c.phone, c.first_name, c.last_name
+                FROM contact_activity ca JOIN contacts c ON c.id = ca.contact_id
+                WHERE ca.last_opened >= :now - 2592000
+                ORDER BY c.id
+                """),
+        BenchQuery(
+            name: "Q4 inactive for a year",
+            text: "delivered(within: 365d) and not opened(within: 365d) and not clicked(within: 365d)",
+            handWritten: """
+                SELECT c.id, c.email, c.phone, c.first_name, c.last_name
+                FROM contact_activity ca JOIN contacts c ON c.id = ca.contact_id
+                WHERE ca.last_delivered >= :now - 31536000
+                  AND coalesce(ca.last_opened, 0) < :now - 31536000 AND coalesce(ca.last_clicked, 0) < :now - 31536000
+                ORDER BY c.id
+                """),
+        BenchQuery(
+            name: "Q5 clicks on 3 campaigns ≥ 3 or (opened X and SE)",
+            text: #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and country = "SE")"#,
+            handWritten: """
+                SELECT c.id, c.email, c.phone, c.first_name, c.last_name FROM contacts c WHERE c.id IN (
+                  SELECT contact_id FROM activity WHERE campaign_id IN (:black, :newyear, :spring)
+                  GROUP BY contact_id HAVING sum(clicks) >= 3
+                  UNION
+                  SELECT a.contact_id FROM activity a JOIN contact_attributes t ON t.contact_id = a.contact_id
+                  WHERE a.campaign_id = :summer AND a.opens > 0 AND t.name = 'country' AND t.type = 'string' AND t.value = 'SE')
+                ORDER BY c.id
+                """),
+        BenchQuery(
+            name: "Q6 never opened anything",
+            text: "not opened",
+            handWritten: """
+                SELECT c.id, c.email, c.phone, c.first_name, c.last_name
+                FROM contacts c LEFT JOIN contact_activity ca ON ca.contact_id = c.id
+                WHERE ca.opens IS NULL OR ca.opens = 0
+                ORDER BY c.id
+                """),
+    ]
+
+    func run() throws {
+        let store = try Store(path: db, readOnly: true)
+        let sink = NullOutput()
+        let session = Session(store: store, output: sink) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        guard case .integer(let now)? = try store.info("demo_now") else {
+            throw ValidationError("\(db) is not a demo store (no store_info 'demo_now'); build one with 'segq demo'")
+        }
+        session.fixedNow = now
+        let ids = try lookups(store, now: now)
+        let contacts = try store.database.int64("SELECT count(*) FROM contacts") ?? 0
+        let events = try store.database.int64("SELECT count(*) FROM events") ?? 0
+        print("store: \(db), \(contacts) contacts, \(events) events; median of \(runs) warm runs, ms\n")
+
+        for q in Self.queries {
+            let file = SourceFile(name: q.name, text: q.text)
+            guard let parsed = Parser.parseQuery(file).query else { throw ValidationError("\(q.name) does not parse") }
+
+            // Front-end cost: parse + catalog + bind + plan + render.
+            var frontTimes: [Double] = []
+            var chosen: CompiledQuery?
+            for _ in 0..<max(runs, 5) {
+                let t0 = now_ms()
+                let p = Parser.parseQuery(file).query ?? parsed
+                session.strategy = nil
+                session.useRollups = true
+                chosen = try session.compile(p, projection: .contacts(limit: nil), in: file)
+                frontTimes.append(now_ms() - t0)
+            }
+            guard let plan = chosen else { continue }
+
+            var rows: [(String, Double, Int)] = []
+            func time(_ label: String, _ sql: String, _ params: [SQLValue]) throws {
+                let (warm, n0) = try execute(store, sql, params)
+                guard warm < cutoff else {
+                    rows.append((label, warm, n0))
+                    return
+                }
+                var ts: [Double] = []
+                var n = n0
+                for _ in 0..<runs {
+                    let (t, k) = try execute(store, sql, params)
+                    ts.append(t)
+                    n = k
+                }
+                rows.append((label, median(ts), n))
+            }
+            try time("segq (\(plan.plan.strategy.rawValue)\(usesRollups(plan.plan) ? " + rollups" : ""))", plan.sql.sql, plan.sql.parameters)
+            if !quick {
+                for strategy in Strategy.allCases {
+                    for rollups in [true, false] {
+                        session.strategy = strategy
+                        session.useRollups = rollups
+                        let c = try session.compile(parsed, projection: .contacts(limit: nil), in: file)
+                        if c.plan.strategy != strategy { continue }
+                        try time("\(strategy.rawValue)\(rollups ? " + rollups" : ", events only")", c.sql.sql, c.sql.parameters)
+                    }
+                }
+            }
+            let (handSQL, handParams) = fill(q.handWritten, ids)
+            try time("hand-written SQLite", handSQL, handParams)
+
+            let segqMs = rows[0].1
+            let best = rows.last?.1 ?? segqMs
+            print("\(q.name): \(q.text)")
+            print("  parse+bind+plan \(fmt(median(frontTimes))) ms (\(fmt(100 * median(frontTimes) / max(segqMs, 0.001)))% of execution)")
+            print("  | variant | ms | contacts | vs hand-written |")
+            print("  |---|---:|---:|---:|")
+            for (label, ms, n) in rows {
+                let flag = n == rows[0].2 ? "" : " ⚠ different answer"
+                let slow = ms >= cutoff ? " (skipped: over cutoff)" : ""
+                print("  | \(label) | \(fmt(ms))\(slow) | \(n)\(flag) | \(fmt(ms / max(best, 0.001)))× |")
+            }
+            print("")
+        }
+    }
+
+    private func usesRollups(_ p: Plan) -> Bool {
+        func walk(_ e: PlanExpr) -> Bool {
+            switch e {
+            case .and(let xs), .or(let xs): return xs.contains(where: walk)
+            case .not(let x): return walk(x)
+            case .atom(.rollup): return true
+            default: return false
+            }
+        }
+        return walk(p.filter)
+    }
+
+    /// Campaign and link ids the hand-written queries need, looked up once (as a person writing SQL would).
+    private func lookups(_ store: Store, now: Int64) throws -> [String: [Int64]] {
+        func campaign(_ name: String) throws -> [Int64] {
+            guard let id = try store.database.int64("SELECT id FROM campaigns WHERE name = ?1", [.text(name)]) else {
+                throw ValidationError("the store has no campaign '\(name)'")
+            }
+            return [id]
+        }
+        var pricing: [Int64] = []
+        try store.database.query("SELECT id FROM links WHERE path = '/pricing' AND footer = 0") { pricing.append($0.int64(0)) }
+        return [
+            "spring": try campaign("Spring Sale"), "summer": try campaign("Summer Newsletter"),
+            "black": try campaign("Black Friday"), "newyear": try campaign("New Year Sale"),
+            "pricing": pricing, "now": [now],
+        ]
+    }
+
+    /// Replaces `:name` with numbered parameters bound to the ids.
+    private func fill(_ sql: String, _ ids: [String: [Int64]]) -> (String, [SQLValue]) {
+        var out = sql
+        var params: [SQLValue] = []
+        for (name, values) in ids.sorted(by: { $0.key.count > $1.key.count }) {
+            guard out.contains(":" + name) else { continue }
+            let placeholders = values.map { v -> String in
+                params.append(.integer(v))
+                return "?\(params.count)"
+            }.joined(separator: ", ")
+            out = out.replacingOccurrences(of: ":" + name, with: placeholders.isEmpty ? "NULL" : placeholders)
+        }
+        return (out, params)
+    }
+
+    private func execute(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> (Double, Int) {
+        let t0 = now_ms()
+        var n = 0
+        try store.database.query(sql, params) { row in
+            _ = row.int64(0)
+            n += 1
+        }
+        return (now_ms() - t0, n)
+    }
+}
+
+/// Discards results.
+final class NullOutput: SessionOutput {
+    func beginRows(columns: [String]) {}
+    func row(_ values: [SQLValue]) {}
+    func endRows() {}
+    func count(_ n: Int64) {}
+    func text(_ s: String) {}
+}
+
+func now_ms() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) * 1000 + Double(t.tv_nsec) / 1e6
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    guard !s.isEmpty else { return 0 }
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}

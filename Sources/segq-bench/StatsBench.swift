@@ -1,0 +1,81 @@
+import ArgumentParser
+import SegQL
+import SegSession
+import SegStore
+
+/// `segq-bench stats`: how long `stats` takes on a demo store.
+struct StatsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Time `stats` (every figure, text rendering included) on the largest campaign of a store.",
+        discussion: """
+            Build the store first: segq demo --db demo.db --contacts 1000000
+            Times the whole campaign (from the activity rollup), one message of the largest \
+            multi-message campaign (from events), the first-opens heatmap in a DST zone, and \
+            the campaign overview of `.campaigns`. Reports the first (cold) run and the median \
+            of --runs warm runs.
+            """
+    )
+
+    @Option(help: "The store.") var db = "demo.db"
+    @Option(help: "Timed warm runs per case (after the cold run).") var runs = 5
+
+    func run() throws {
+        let store = try Store(path: db, readOnly: true)
+        let catalog = try store.catalog()
+        // The largest campaign: the most contacts with any event (activity rows, via event_stats).
+        var recipients: [Int64: Int64] = [:]
+        try store.database.query("SELECT campaign_id, max(contacts) FROM event_stats GROUP BY campaign_id") { r in
+            recipients[r.int64(0)] = r.int64(1)
+        }
+        guard let largest = catalog.campaigns.max(by: { (recipients[$0.id] ?? 0) < (recipients[$1.id] ?? 0) }) else {
+            print("no campaigns in \(db)")
+            return
+        }
+        let multi = catalog.campaigns.filter { $0.messages > 1 }.max { (recipients[$0.id] ?? 0) < (recipients[$1.id] ?? 0) }
+        let contacts = try store.database.int64("SELECT count(*) FROM contacts") ?? 0
+        let events = try store.database.int64("SELECT coalesce(sum(events), 0) FROM event_stats") ?? 0
+        print("store: \(db), \(contacts) contacts, \(events) events; cold run, then median of \(runs) warm runs, ms\n")
+        print("| case | recipients | cold | warm median |")
+        print("|---|---:|---:|---:|")
+
+        func time(_ label: String, _ n: Int64, _ body: () throws -> Void) throws {
+            var t0 = now_ms()
+            try body()
+            let cold = now_ms() - t0
+            var warm: [Double] = []
+            for _ in 0..<runs {
+                t0 = now_ms()
+                try body()
+                warm.append(now_ms() - t0)
+            }
+            print("| \(label) | \(n) | \(fmt(cold)) | \(fmt(median(warm))) |")
+        }
+
+        let r = recipients[largest.id] ?? 0
+        var checksum = 0
+        try time("stats \"\(largest.name)\" (UTC)", r) {
+            let s = try CampaignStats.compute(store: store, campaign: largest)
+            checksum &+= StatsRenderer.text(s).utf8.count
+        }
+        try time("stats \"\(largest.name)\", Europe/Stockholm, first opens only", r) {
+            let s = try CampaignStats.compute(
+                store: store, campaign: largest, heatmap: HeatmapOptions(timeZone: "Europe/Stockholm", firstOpensOnly: true))
+            checksum &+= StatsRenderer.json(s).utf8.count
+        }
+        if let multi {
+            try time("stats \"\(multi.name)\" message 1", recipients[multi.id] ?? 0) {
+                let s = try CampaignStats.compute(store: store, campaign: multi, message: 1)
+                checksum &+= StatsRenderer.text(s).utf8.count
+            }
+            try time("stats \"\(multi.name)\" (whole campaign)", recipients[multi.id] ?? 0) {
+                let s = try CampaignStats.compute(store: store, campaign: multi)
+                checksum &+= StatsRenderer.text(s).utf8.count
+            }
+        }
+        try time("campaign overview (.campaigns), \(catalog.campaigns.count) campaigns", 0) {
+            checksum &+= try CampaignOverview.load(from: store).count
+        }
+        print("\n(checksum \(checksum))")
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import SegQL
+import SegSession
+import SegStore
+
+/// `segq run`: statements from files, standard input or the command line.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run SegQL statements from files, standard input or -c.",
+        discussion: """
+            Runs the statements in order and stops at the first error. Results go to \
+            standard output, diagnostics to standard error. A bare query writes its \
+            contacts; 'count' writes the bare number.
+
+            Examples:
+              segq run -c 'count opened(campaign: "Spring Sale")'
+              segq run --format csv winback.segq > winback.csv
+              echo 'show clickers limit 5' | segq run -
+
+            A query file can be made executable with a first line
+              #!/usr/bin/env -S segq run
+
+            Exit status: 0 success; 1 an error in the input; 2 a usage error; \
+            3 a runtime or store error.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var query: QueryOptions
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Statements to run.", valueName: "statements"))
+    var command: String?
+
+    @ArgumentParser.Argument(help: ArgumentHelp("Files of statements; '-' is standard input.", valueName: "file"))
+    var files: [String] = []
+
+    func validate() throws {
+        if command == nil, files.isEmpty, isatty(STDIN_FILENO) != 0 {
+            throw ValidationError("give statements with -c, or files to run ('-' for standard input)")
+        }
+    }
+
+    func run() throws {
+        var sources: [SourceFile] = []
+        if let command { sources.append(SourceFile(name: "<command line>", text: command)) }
+        for path in files.isEmpty && command == nil ? ["-"] : files {
+            guard let file = readSource(path) else {
+                printError("error: cannot read '\(path)'")
+                throw ExitCode(ExitStatus.runtime)
+            }
+            sources.append(file)
+        }
+        let session = try openSession(store: store, query: query)
+        for file in sources {
+            do {
+                try session.run(file)
+            } catch let e as SessionError {
+                printError(e.description)
+                if case .compile = e { throw ExitCode(ExitStatus.compile) }
+                throw ExitCode(ExitStatus.runtime)
+            }
+        }
+    }
+}
+
+/// The bytes of a file, or standard input for `-`.
+func readSource(_ path: String) -> SourceFile? {
+    if path == "-" {
+        return SourceFile(name: "<stdin>", bytes: Array(FileHandle.standardInput.readDataToEndOfFile()))
+    }
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    return SourceFile(name: path, bytes: Array(data))
+}
+
+/// Opens the store and a session configured from the shared options; errors exit 3.
+func openSession(store options: StoreOptions, query: QueryOptions) throws -> Session {
+    let path = options.path
+    guard FileManager.default.fileExists(atPath: path) else {
+        printError("error: no store at '\(path)'; create one with 'segq import' or 'segq demo', or pass --db")
+        throw ExitCode(ExitStatus.runtime)
+    }
+    let store: Store
+    do {
+        store = try Store(path: path, readOnly: query.readOnly)
+    } catch {
+        printError("error: cannot open '\(path)': \(error)")
+        throw ExitCode(ExitStatus.runtime)
+    }
+    let writer = ResultWriter(format: query.outputFormat, sink: ByteSink.standardOutput())
+    let color = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    let session = Session(store: store, output: writer, mode: .script) { printError($0) }
+    session.color = color
+    // A demo store is frozen at its reference time; measure `within` from there unless
+    // --now says otherwise (docs/cli.md).
+    if let now = query.fixedNow {
+        session.fixedNow = now
+    } else if case .integer(let demoNow)? = try? store.info("demo_now") {
+        session.fixedNow = demoNow
+    }
+    if let name = query.campaign {
+        do {
+            try session.useCampaign(Name(text: name, quoted: true, range: .at(0)), in: SourceFile(name: "--campaign", text: name))
+        } catch let e as SessionError {
+            printError(e.description)
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+    return session
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SegQL
+import SegSession
+
+/// `segq stats`: a campaign's metrics.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Show a campaign's counts, rates, links, status funnel and opens heatmap.",
+        discussion: """
+            Every figure is defined in docs/analytics.md. Counts are unique contacts; a rate \
+            whose denominator is zero shows as — (null in JSON). SMS campaigns have no open \
+            figures (SMS has no open tracking). --format json writes one JSON object with \
+            every number; any other format writes the report.
+
+            Examples:
+              segq stats "Spring Sale"
+              segq stats "Welcome Series" --message 2 --tz Europe/Stockholm
+              segq stats "Spring Sale" --first-opens --format json
+
+            Exit status: 0 success; 1 an unknown campaign or message; 2 a usage error \
+            (e.g. an unknown --tz); 3 a runtime or store error.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var query: QueryOptions
+
+    @ArgumentParser.Argument(help: ArgumentHelp("The campaign's name (case-sensitive).", valueName: "campaign"))
+    var campaign: String
+
+    @Option(name: .long, help: ArgumentHelp("Only this message of a multi-message campaign.", valueName: "n"))
+    var message: Int64?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The time zone of the opens heatmap, an IANA name (default UTC).", valueName: "zone"))
+    var tz = "UTC"
+
+    @Flag(name: .long, help: "Count only each contact's first open in the heatmap.")
+    var firstOpens = false
+
+    func validate() throws {
+        if TimeZone(identifier: tz) == nil {
+            throw ValidationError("--tz takes an IANA time zone name such as UTC, Europe/Stockholm or America/New_York; got '\(tz)'")
+        }
+        if let message, message < 1 { throw ValidationError("--message must be 1 or more") }
+    }
+
+    func run() throws {
+        let session = try openSession(store: store, query: query)
+        session.timeZone = tz
+        // Diagnostics quote the argument itself, with a caret under it.
+        let file = SourceFile(name: "<campaign argument>", text: campaign)
+        let name = Name(text: campaign, quoted: true, range: SourceRange(0, campaign.utf8.count))
+        do {
+            try session.stats(name, message: message, firstOpensOnly: firstOpens, in: file)
+        } catch let e as SessionError {
+            printError(e.description)
+            if case .compile = e { throw ExitCode(ExitStatus.compile) }
+            throw ExitCode(ExitStatus.runtime)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+// The command line, end to end through the built binary: every output format (exact
+// bytes against goldens), every exit status, each shared option, stdin, -c.
+
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CommandLineTests {
+    let db: String
+
+    init() throws {
+        db = try fixtureStore.get()
+    }
+
+    func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Output {
+        try segq(["run", "--db", db, "--now", fixtureNow] + args, stdin: stdin, environment: environment)
+    }
+
+    // MARK: Formats
+
+    @Test(arguments: ["table", "csv", "tsv", "json", "jsonl"])
+    func formats(_ format: String) throws {
+        let r = try run(["--format", format, "-c", "show everyone; count openers; show nobody_here"],
+                        environment: [:])
+        // `nobody_here` is unknown: the first two statements ran, then exit 1.
+        #expect(r.status == 1)
+        try expectGolden(r.stdout, "format-\(format).txt")
+    }
+
+    @Test(arguments: ["table", "csv", "tsv", "json", "jsonl"])
+    func emptyResults(_ format: String) throws {
+        let r = try run(["--format", format, "-c", "show everyone and not everyone; count everyone and not everyone"])
+        #expect(r.status == 0)
+        try expectGolden(r.stdout, "empty-\(format).txt")
+    }
+
+    @Test func csvIsTheDefaultWhenNotATerminal() throws {
+        let r = try run(["-c", "show clickers"])
+        // Cléo clicked only a footer link, which is not a click.
+        #expect(r.stdout == "contact_id,email,phone,first_name,last_name\r\n1,ana@example.com,+46701234567,Ana,Berg\r\n4,,+46709999999,Dag,Tab\there\r\n")
+    }
+
+    // MARK: Exit statuses
+
+    @Test func exitStatuses() throws {
+        #expect(try run(["-c", "count everyone"]).status == 0)
+        let compile = try run(["-c", "count opend"])
+        #expect(compile.status == 1)
+        #expect(compile.stderr.contains("<command line>:1:7: error: unknown event 'opend'") || compile.stderr.contains("error:"))
+        #expect(try run(["--format", "xml", "-c", "count everyone"]).status == 2)
+        #expect(try run(["--bogus-option"]).status == 2)
+        #expect(try segq(["run", "--db", db, "--now", "yesterday", "-c", "count everyone"]).status == 2)
+        let missing = try segq(["run", "--db", "/nonexistent/dir/x.db", "-c", "count everyone"])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("no store at '/nonexistent/dir/x.db'"))
+        #expect(try run(["/nonexistent/file.segq"]).status == 3)
+    }
+
+    @Test func stopsAtTheFirstError() throws {
+        let r = try run(["-c", "count openers; count bogus; count everyone"])
+        #expect(r.status == 1)
+        #expect(r.stdout == "3\n")
+        #expect(r.stderr.contains("unknown name 'bogus'"))
+    }
+
+    @Test func severalStatementsInOrder() throws {
+        let r = try run(["-c", "count everyone; let q = opened and not clicked; count q; show q limit 1"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("5\nalias q = opened and not clicked\n"))
+    }
+
+    // MARK: Inputs
+
+    @Test func standardInput() throws {
+        let r = try run(["-"], stdin: "count everyone;\ncount bounced\n")
+        #expect(r.status == 0)
+        #expect(r.stdout == "5\n1\n")
+        // No file and no -c: standard input too.
+        #expect(try run([], stdin: "count sent").stdout == "5\n")
+        // A bare `segq` with standard input that is not a terminal runs it as a script.
+        let bare = try segq(["--db", db], stdin: "count everyone")
+        #expect(bare.status == 0 && bare.stdout == "5\n")
+    }
+
+    @Test func filesInOrderAndTheirDiagnostics() throws {
+        let dir = try temporaryDirectory()
+        let a = dir.appendingPathComponent("a.segq"), b = dir.appendingPathComponent("b.segq")
+        try "count everyone;\n".write(to: a, atomically: true, encoding: .utf8)
+        try "count sent;\n\ncount clickd;\n".write(to: b, atomically: true, encoding: .utf8)
+        let r = try run([a.path, b.path])
+        #expect(r.status == 1)
+        #expect(r.stdout == "5\n5\n")
+        #expect(r.stderr.contains("\(b.path):3:7: error:"))
+    }
+
+    @Test func executableQueryFile() throws {
+        let dir = try temporaryDirectory()
+        let script = dir.appendingPathComponent("count.segq")
+        try "#!/usr/bin/env -S segq run\ncount opened;\n".write(to: script, atomically: true, encoding: .utf8)
+        chmod(script.path, 0o755)
+        let binDir = URL(fileURLWithPath: try #require(segqPath)).deletingLastPathComponent().path
+        let process = Process()
+        process.executableURL = script
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = binDir + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        env["SEGQ_DB"] = db
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: data, as: UTF8.self) == "3\n")
+    }
+
+    // MARK: Options
+
+    @Test func dbFromTheEnvironmentAndTheDefault() throws {
+        #expect(try segq(["run", "-c", "count everyone"], environment: ["SEGQ_DB": db]).stdout == "5\n")
+        let dir = try temporaryDirectory()
+        try FileManager.default.copyItem(atPath: db, toPath: dir.appendingPathComponent("segq.db").path)
+        #expect(try segq(["run", "-c", "count everyone"], directory: dir).stdout == "5\n")
+        // --db wins over SEGQ_DB.
+        let r = try segq(["run", "--db", "/nonexistent/x.db", "-c", "count everyone"], environment: ["SEGQ_DB": db])
+        #expect(r.status == 3)
+    }
+
+    @Test func nowMovesWithin() throws {
+        // The opens are on 2026-03-01 and 03-02.
+        #expect(try segq(["run", "--db", db, "--now", "2026-03-03T00:00:00Z", "-c", "count opened(within: 1d)"]).stdout == "2\n")
+        #expect(try segq(["run", "--db", db, "--now", "2026-03-03T00:00:00Z", "-c", "count opened(within: 3d)"]).stdout == "3\n")
+        #expect(try segq(["run", "--db", db, "--now", "2026-06-01", "-c", "count opened(within: 30d)"]).stdout == "0\n")
+    }
+
+    @Test func campaignContext() throws {
+        #expect(try run(["-c", "count clicked"]).stdout == "2\n")
+        #expect(try run(["--campaign", "Flash SMS", "-c", "count clicked"]).stdout == "1\n")
+        let wrong = try run(["--campaign", "Spring Sael", "-c", "count clicked"])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("Spring Sale"))
+    }
+
+    @Test func readOnly() throws {
+        let dir = try temporaryDirectory()
+        let copy = dir.appendingPathComponent("ro.db").path
+        try FileManager.default.copyItem(atPath: db, toPath: copy)
+        let r = try segq(["run", "--db", copy, "--read-only", "-c", "count everyone; save segment s = openers; count everyone"])
+        #expect(r.status == 3)
+        #expect(r.stdout == "5\n")
+        #expect(r.stderr.contains("read-only"))
+        // Nothing was saved; reading works.
+        let segments = try segq(["repl", "--db", copy, "--read-only", "--format", "csv"], stdin: ".segments\n")
+        #expect(segments.status == 0)
+        #expect(segments.stdout == "segment,members,saved_at,query\r\n")
+        // --read-only on a missing store does not create it.
+        let missing = dir.appendingPathComponent("missing.db").path
+        #expect(try segq(["run", "--db", missing, "--read-only", "-c", "count everyone"]).status == 3)
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
+    // MARK: Help and completion scripts
+
+    @Test func helpDocumentsExitStatuses() throws {
+        for args in [["--help"], ["run", "--help"]] {
+            let r = try segq(args)
+            #expect(r.status == 0)
+            let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(text.contains("1 an error in the input") && text.contains("2 a usage error")
+                    && text.contains("3 a runtime or store error"))
+        }
+        let repl = try segq(["repl", "--help"])
+        #expect(repl.stdout.contains("SEGQ_HISTORY") && repl.stdout.contains("--read-only"))
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScripts(_ shell: String) throws {
+        let r = try segq(["--generate-completion-script", shell])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("repl") && r.stdout.contains("campaign") && r.stdout.contains("read-only"))
+    }
+
+    // MARK: The REPL reading a script
+
+    @Test func replReadsAScriptFromAPipe() throws {
+        let script = """
+            .mode csv
+            count everyone;
+            let q =
+                opened and
+                not clicked;
+            show q;
+            .limit 1
+            .mode jsonl
+            show q
+            """
+        let r = try segq(["repl", "--db", db, "--now", fixtureNow], stdin: script)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == """
+            5
+            alias q = opened and not clicked
+            contact_id,email,phone,first_name,last_name\r
+            2,bo@example.com,,"Bo, Jr.","O""Neil"\r
+            3,cleo@example.com,,Cléo,"Line
+            Break"\r
+            {"contact_id": 2, "email": "bo@example.com", "phone": null, "first_name": "Bo, Jr.", "last_name": "O\\"Neil"}
+            {"contact_id": 3, "email": "cleo@example.com", "phone": null, "first_name": "Cléo", "last_name": "Line\\nBreak"}
+
+            """)
+    }
+
+    @Test func replScriptStopsAtTheFirstError() throws {
+        let r = try segq(["repl", "--db", db], stdin: "count everyone;\ncount\n  bogus;\ncount everyone;\n")
+        #expect(r.status == 1)
+        #expect(r.stdout == "5\n")
+        #expect(r.stderr.contains("<stdin>:3:3: error: unknown name 'bogus'"))
+        let dot = try segq(["repl", "--db", db], stdin: ".mode xml\ncount everyone;\n")
+        #expect(dot.status == 3)
+        #expect(dot.stderr.contains("usage: .mode table|csv|tsv|json|jsonl"))
+    }
+}

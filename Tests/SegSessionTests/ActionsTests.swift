@@ -1,0 +1,270 @@
+import Foundation
+import SegQL
+import SegSession
+import SegStore
+import Testing
+
+/// A store with a few contacts and events, and a session on it.
+final class ActionsFixture {
+    let temp: TemporaryStore
+    let output = CollectingOutput()
+    let session: Session
+    var warnings: [String] = []
+    /// 2026-03-01T09:00:00Z: when "Spring Sale" was sent.
+    static let sentAt: Int64 = 1_772_355_600
+
+    init(now: Int64 = ActionsFixture.sentAt + 3 * 86_400, extra: [String] = []) throws {
+        temp = try TemporaryStore()
+        let lines = [
+            #"{"record":"campaign","name":"Spring Sale","channel":"email","subject":"Spring is here","sent_at":"2026-03-01T09:00:00Z","messages":2}"#,
+            #"{"record":"campaign","name":"Flash SMS","channel":"sms","sent_at":"2026-03-02T09:00:00Z"}"#,
+            #"{"record":"link","campaign":"Spring Sale","url":"https://shop.example.com/pricing?utm=1","footer":false}"#,
+            #"{"record":"contact","email":"ana@example.com","first_name":"Ana","attributes":{"country":"SE"}}"#,
+            #"{"record":"contact","email":"bo@example.com","first_name":"Bo","attributes":{"country":"NO"}}"#,
+            #"{"record":"contact","email":"cy@example.com","attributes":{"country":"SE"}}"#,
+            #"{"record":"contact","email":"dee@example.com"}"#,
+            #"{"record":"contact","phone":"+46700000001"}"#,
+            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:01:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:01:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:01:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T10:00:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T11:00:00Z"}"#,
+            #"{"record":"event","kind":"clicked","contact":"ana@example.com","campaign":"Spring Sale","url":"https://shop.example.com/pricing?utm=1","ts":"2026-03-01T10:01:00Z"}"#,
+            #"{"record":"event","kind":"unsubscribed","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T11:05:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"+46700000001","campaign":"Flash SMS","ts":"2026-03-02T09:00:05Z"}"#,
+        ] + extra
+        _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "fixture.jsonl")])
+        session = Session(store: temp.store, output: output, mode: .script) { _ in }
+        session.fixedNow = now
+        session.warn = { [weak self] in self?.warnings.append($0) }
+    }
+
+    /// Runs statements; returns the error, if any.
+    @discardableResult
+    func run(_ text: String) -> SessionError? {
+        do {
+            try session.run(SourceFile(name: "t.segq", text: text))
+            return nil
+        } catch let e as SessionError {
+            return e
+        } catch {
+            return .runtime("\(error)")
+        }
+    }
+
+    /// The e-mails (or phones) a query shows.
+    func members(_ text: String) throws -> [String] {
+        output.keys = []
+        if let e = run("show \(text)") { throw e }
+        return output.keys
+    }
+
+    /// Runs the sqlite3 command-line program on the store.
+    func sqlite3(_ sql: String) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [temp.path, sql]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func lastText() -> String { output.texts.last ?? "" }
+}
+
+@Suite(.serialized) struct ActionsTests {
+    @Test func segmentViewReadByAnotherProgramMatchesShowSegment() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"save segment "spring openers" = opened(campaign: "Spring Sale") and country = "SE""#) == nil)
+        #expect(f.lastText().contains("view segment_spring_openers"))
+        let shown = try f.members(#"segment "spring openers""#)
+        #expect(shown == ["ana@example.com"])
+        let r = try f.sqlite3("SELECT email FROM segment_spring_openers")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.split(separator: "\n").map(String.init) == shown)
+        // The same columns as `show`.
+        let cols = try f.sqlite3("SELECT name FROM pragma_table_info('segment_spring_openers')")
+        #expect(cols.out.split(separator: "\n") == ["contact_id", "email", "phone", "first_name", "last_name"])
+    }
+
+    @Test func savedTextIsSelfContained() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"use campaign "Spring Sale"; let fans = openers and country = "SE"; save segment s = fans or clickers"#) == nil)
+        let saved = try f.sqlite3("SELECT query FROM segments WHERE name = 's'").out
+        #expect(saved.contains(#"opened(campaign: "Spring Sale")"#))
+        #expect(saved.contains(#"clicked(campaign: "Spring Sale")"#))
+        #expect(!saved.contains("fans"))
+        // Read in a fresh session, without the context or the alias, it means the same.
+        let f2Session = Session(store: f.temp.store, output: f.output, mode: .script) { _ in }
+        f2Session.fixedNow = f.session.fixedNow
+        f.output.keys = []
+        try f2Session.run(SourceFile(name: "t", text: #"show segment "s""#))
+        #expect(f.output.keys == ["ana@example.com"])
+    }
+
+    @Test func aViewWithWithinStaysRightAsTimePasses() throws {
+        // Events relative to the real clock: the view measures `within` when it is read.
+        let now = Int64(Date().timeIntervalSince1970)
+        let f = try ActionsFixture(now: now, extra: [
+            #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Sale","ts":\#(now - 3_600 + 3)}"#,
+            #"{"record":"event","kind":"opened","contact":"dee@example.com","campaign":"Spring Sale","ts":\#(now - 600)}"#,
+        ])
+        #expect(f.run("save segment recent = opened(within: 1h)") == nil)
+        let first = try f.sqlite3("SELECT email FROM segment_recent").out.split(separator: "\n")
+        #expect(first == ["cy@example.com", "dee@example.com"])
+        Thread.sleep(forTimeInterval: 4.5)
+        let later = try f.sqlite3("SELECT email FROM segment_recent").out.split(separator: "\n")
+        #expect(later == ["dee@example.com"], "cy's open left the 1h window; the view must say so")
+    }
+
+    @Test func hostileNamesAndLiteralsCannotBreakOutOfTheView() throws {
+        let f = try ActionsFixture()
+        let hostile = #"x"; DROP TABLE contacts; --"#
+        let literal = #"SE' OR 1=1; DROP TABLE events; -- \ % * _ é 日本 ""#
+        let statement = "save segment \(segqlString(hostile)) = country = \(segqlString(literal)) or country matches \(segqlString("S%_*"))"
+        #expect(f.run(statement) == nil, "\(String(describing: f.run(statement)))")
+        let view = try f.sqlite3("SELECT view_name FROM segments").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(view == "segment_x___drop_table_contacts____")
+        let r = try f.sqlite3("SELECT count(*) FROM \"\(view)\"; SELECT count(*) FROM contacts; SELECT count(*) FROM events;")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.split(separator: "\n") == ["0", "5", "8"])
+        // The literal is matched as text, exactly: a contact with that country is found.
+        #expect(try f.members("segment \(segqlString(hostile))") == [])
+    }
+
+    @Test func aViewDependingOnARenamedCampaignFailsClearly() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"save segment s = opened(campaign: "Spring Sale")"#) == nil)
+        _ = try f.sqlite3("UPDATE campaigns SET name = 'Spring Sale 2026' WHERE name = 'Spring Sale'")
+        let e = f.run(#"show segment "s""#)
+        #expect(e.map { "\($0)" }?.contains("no campaign named 'Spring Sale'") == true)
+        // The next change segq makes refreshes the views: reading it then fails, naming why.
+        #expect(f.run("save list l = everyone") == nil)
+        let r = try f.sqlite3("SELECT * FROM segment_s")
+        #expect(r.status != 0)
+        #expect(r.err.contains("segment 's' is broken: no campaign named 'Spring Sale'"))
+    }
+
+    @Test func listsAreFrozenAndCountSuppression() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"save list deliv = delivered(campaign: "Spring Sale")"#) == nil)
+        #expect(f.lastText() == "saved list 'deliv': 2 contacts (1 suppressed contact left out)")
+        #expect(f.run(#"save list all_deliv = delivered(campaign: "Spring Sale") including suppressed"#) == nil)
+        #expect(f.lastText() == "saved list 'all_deliv': 3 contacts")
+        // New events do not change a frozen list.
+        _ = try Importer(store: f.temp.store).run([.text(
+            #"{"record":"event","kind":"delivered","contact":"dee@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:02:00Z"}"# + "\n")])
+        #expect(try f.members(#"delivered(campaign: "Spring Sale")"#).count == 4)
+        #expect(try f.members(#"list "deliv""#) == ["ana@example.com", "cy@example.com"])
+        #expect(f.run(#"save list deliv = everyone"#) != nil, "saving over an existing list needs 'or replace'")
+    }
+
+    @Test(arguments: [
+        (Int64(71 * 3_600 + 59 * 60), "Copy D+2 - openers: Spring Sale"),
+        (Int64(72 * 3_600), "Copy D+3 - openers: Spring Sale"),
+        (Int64(59), "Copy D+0 - openers: Spring Sale"),
+    ])
+    func duplicateNamesCountWholeDays(after: Int64, expected: String) throws {
+        let f = try ActionsFixture(now: ActionsFixture.sentAt + after)
+        #expect(f.run(#"duplicate campaign "Spring Sale" for openers"#) == nil)
+        let r = try f.sqlite3("SELECT name, status, source_campaign_id IS NOT NULL, messages FROM campaigns ORDER BY id DESC LIMIT 1")
+        #expect(r.out.trimmingCharacters(in: .newlines) == "\(expected)|draft|1|2")
+    }
+
+    @Test func duplicateEvaluatesTheAudienceInTheSourceCampaign() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"use campaign "Flash SMS"; duplicate campaign "Spring Sale" for (delivered and not clicked) as "non-clickers""#) == nil)
+        #expect(f.lastText().contains("'Copy D+3 - non-clickers: Spring Sale'"))
+        #expect(f.lastText().hasSuffix(": 1 contact (1 suppressed contact left out)"))
+        let members = try f.members(#"list "Copy D+3 - non-clickers: Spring Sale""#)
+        #expect(members == ["cy@example.com"])
+        let links = try f.sqlite3("SELECT count(*) FROM links l JOIN campaigns c ON c.id = l.campaign_id WHERE c.name LIKE 'Copy%'").out
+        #expect(links.trimmingCharacters(in: .newlines) == "1")
+        #expect(f.run(#"duplicate campaign "Spring Sale" for (delivered and not clicked) as "non-clickers""#) != nil,
+                "a name that exists is an error")
+    }
+
+    @Test func duplicateIsAllOrNothing() throws {
+        let f = try ActionsFixture()
+        // Make the last step (copying the links) fail.
+        _ = try f.sqlite3("CREATE TRIGGER fail_links BEFORE INSERT ON links WHEN NEW.campaign_id > 2 BEGIN SELECT raise(ABORT, 'disk on fire'); END;")
+        let e = f.run(#"duplicate campaign "Spring Sale" for openers"#)
+        #expect(e.map { "\($0)" }?.contains("disk on fire") == true)
+        let r = try f.sqlite3("SELECT (SELECT count(*) FROM campaigns), (SELECT count(*) FROM lists), (SELECT count(*) FROM list_members)")
+        #expect(r.out.trimmingCharacters(in: .newlines) == "2|0|0")
+    }
+
+    @Test func duplicateRefusesADraftSource() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"duplicate campaign "Spring Sale" for openers"#) == nil)
+        let e = f.run(#"duplicate campaign "Copy D+3 - openers: Spring Sale" for openers"#)
+        #expect(e.map { "\($0)" }?.contains("was never sent") == true)
+    }
+
+    @Test func dropRefusesWhatAnotherSegmentUses() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"save list vip = email = "ana@example.com"; save segment a = opened; save segment b = segment "a" and list "vip""#) == nil)
+        #expect(f.run(#"drop segment a"#).map { "\($0)" }?.contains("segment 'b' uses it") == true)
+        #expect(f.run(#"drop list vip"#).map { "\($0)" }?.contains("segment 'b' uses it") == true)
+        #expect(f.run(#"drop segment b; drop segment a; drop list vip"#) == nil)
+        let r = try f.sqlite3("SELECT count(*) FROM sqlite_schema WHERE type = 'view'")
+        #expect(r.out.trimmingCharacters(in: .newlines) == "0")
+        #expect(f.run("drop segment a").map { "\($0)" }?.contains("no saved segment named 'a'") == true)
+    }
+
+    @Test func aSegmentCannotBeRedefinedInTermsOfItself() throws {
+        let f = try ActionsFixture()
+        #expect(f.run("save segment a = opened") == nil)
+        let e = f.run(#"save or replace segment a = segment "a" or clicked"#)
+        #expect(e.map { "\($0)" }?.contains("refers to itself") == true)
+    }
+
+    @Test func exportsAreCompleteAndAtomic() throws {
+        let f = try ActionsFixture()
+        let dir = f.temp.directory.path
+        #expect(f.run("export everyone to \(segqlString(dir + "/all.csv"))") == nil)
+        let csv = try String(contentsOfFile: dir + "/all.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\r\n").count == 6)
+        #expect(csv.hasPrefix("contact_id,email,phone,first_name,last_name\r\n"))
+        #expect(f.run("export delivered to \(segqlString(dir + "/d.json"))") == nil)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/d.json"))) as? [[String: Any]]
+        #expect(json?.count == 4)
+        #expect(f.run("export delivered to \(segqlString(dir + "/d.jsonl"))") == nil)
+        #expect(try String(contentsOfFile: dir + "/d.jsonl", encoding: .utf8).split(separator: "\n").count == 4)
+        // A failure to put the file in place leaves nothing behind.
+        try FileManager.default.createDirectory(atPath: dir + "/taken.csv", withIntermediateDirectories: false)
+        #expect(f.run("export everyone to \(segqlString(dir + "/taken.csv"))") != nil)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }
+        #expect(leftovers.isEmpty)
+        #expect(f.run("export everyone to \(segqlString(dir + "/x.txt"))").map { "\($0)" }?.contains(".csv, .json or .jsonl") == true)
+    }
+
+    @Test func readOnlyStoresRefuseWritesClearly() throws {
+        let f = try ActionsFixture()
+        let ro = Session(store: try Store(path: f.temp.path, readOnly: true), output: f.output) { _ in }
+        do {
+            try ro.run(SourceFile(name: "t", text: "save list l = everyone"))
+            Issue.record("a read-only store accepted a write")
+        } catch let e as SessionError {
+            #expect("\(e)".contains("read-only"))
+        }
+    }
+}
+
+@Suite struct CampaignListingTests {
+    @Test func campaignsListTheirRates() throws {
+        let f = try ActionsFixture()
+        let listing = try f.session.campaignListing()
+        #expect(listing.columns == ["campaign", "channel", "sent_at", "sent", "open_rate", "click_rate"])
+        // Spring Sale: 3 delivered, 2 opened, 1 clicked; Flash SMS: no open tracking.
+        #expect(listing.rows.first { $0[0] == .text("Spring Sale") } == [
+            .text("Spring Sale"), .text("email"), .text("2026-03-01"), .integer(3), .text("66.7%"), .text("33.3%"),
+        ])
+        #expect(listing.rows.first { $0[0] == .text("Flash SMS") }?[4] == .null)
+    }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every examples/*.segq with `segq run` against a fresh demo store and fails on
+# any error, or on a result that is empty where the workflow needs contacts: every
+# `count` must be above zero, every `show` must return a row, every export must write
+# one. Usage: examples/check.sh [CONTACTS]   (default 20000; SEGQ_BIN picks the binary)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+contacts="${1:-20000}"
+segq="${SEGQ_BIN:-}"
+if [ -z "$segq" ]; then
+    swift build --product segq >&2
+    segq="$(swift build --show-bin-path)/segq"
+fi
+segq="$(cd "$(dirname "$segq")" && pwd)/$(basename "$segq")"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+db="$work/demo.db"
+"$segq" demo --db "$db" --contacts "$contacts" >&2
+
+failed=0
+for example in examples/*.segq; do
+    name="$(basename "$example" .segq)"
+    mkdir -p "$work/$name"
+    out="$work/$name/stdout.csv"
+    if ! (cd "$work/$name" && "$segq" run --db "$db" --format csv "$OLDPWD/$example") >"$out" 2>"$work/$name/stderr"; then
+        echo "FAIL $example: segq exited with an error:" >&2
+        sed 's/^/    /' "$work/$name/stderr" >&2
+        failed=1
+        continue
+    fi
+    # A bare number is the answer of `count`: zero means the workflow found nobody.
+    if grep -qxE '0' "$out"; then
+        echo "FAIL $example: a count is 0" >&2
+        failed=1
+        continue
+    fi
+    # A CSV header must be followed by at least one row.
+    if awk '/^contact_id,email,phone,first_name,last_name\r?$/ { if (h) exit 1; h = 1; next } h { h = 0 } END { exit h }' "$out"; then
+        :
+    else
+        echo "FAIL $example: a query returned no rows" >&2
+        failed=1
+        continue
+    fi
+    # Exports must have written rows.
+    for file in "$work/$name"/*.csv "$work/$name"/*.json "$work/$name"/*.jsonl; do
+        [ -e "$file" ] && [ "$file" != "$out" ] || continue
+        if [ "$(wc -l < "$file")" -lt 2 ]; then
+            echo "FAIL $example: $(basename "$file") is empty" >&2
+            failed=1
+        fi
+    done
+    echo "ok   $example ($(grep -cvE '^(contact_id,|alias |saved |campaign context)' "$out") lines)" >&2
+done
+exit "$failed"

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The REPL on the 1M-contact demo store, driven through tmux: a long query is
+# interrupted with Ctrl-C and the prompt must come back within a second; then the
+# session must still answer. Prints the measured latency.
+#
+#   scripts/repl-pty-check.sh            # builds release segq and the store if needed
+#   SEGQ_BIN=path SEGQ_CHECK_DB=path scripts/repl-pty-check.sh
+#
+# The store (~1-2 min to build in release) is kept at $SEGQ_CHECK_DB (default
+# /tmp/segq-check-1m.db) and reused while it holds 1,000,000 contacts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+segq="${SEGQ_BIN:-}"
+if [ -z "$segq" ]; then
+    swift build -c release --product segq >&2
+    segq="$(swift build -c release --show-bin-path)/segq"
+fi
+segq="$(cd "$(dirname "$segq")" && pwd)/$(basename "$segq")"
+db="${SEGQ_CHECK_DB:-/tmp/segq-check-1m.db}"
+limit_ms="${SEGQ_INTERRUPT_LIMIT_MS:-1000}"
+
+if [ "$("$segq" run --db "$db" -c 'count everyone' 2>/dev/null || true)" != "1000000" ]; then
+    echo "building the 1M-contact demo store at $db ..." >&2
+    "$segq" demo --db "$db" --contacts 1000000 >&2
+fi
+
+session="segq-pty-check-$$"
+work="$(mktemp -d)"
+cleanup() { tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+tmux new-session -d -s "$session" -x 160 -y 50 \
+    "env SEGQ_HISTORY='$work/history' NO_COLOR=1 '$segq' repl --db '$db'; echo 'segq exited' \$?; sleep 30"
+
+now_ms() { date +%s%3N; }
+# wait_for TEXT TIMEOUT_MS: polls the pane every 10 ms.
+wait_for() {
+    local deadline=$(( $(now_ms) + $2 ))
+    while [ "$(now_ms)" -lt "$deadline" ]; do
+        if tmux capture-pane -p -t "$session" -S -200 | grep -qF -- "$1"; then return 0; fi
+        sleep 0.01
+    done
+    echo "FAIL: '$1' did not appear; the screen:" >&2
+    tmux capture-pane -p -t "$session" -S -50 >&2
+    return 1
+}
+prompts() { tmux capture-pane -p -t "$session" -S -200 | grep -c '^segq [^ ]*>' || true; }
+
+wait_for "segq $(basename "$db")>" 10000
+# A query that reads every event (no rollup answers `since:` over all campaigns with
+# a footer flag), so it runs for many seconds on 25M events.
+query='count clicks(since: "2000-01-01", footer: true) >= 1 or opens(since: "2000-01-01", machine: true) >= 2 or bounces(since: "2000-01-01") >= 1 or replies(since: "2000-01-01") >= 1'
+tmux send-keys -t "$session" -l "$query"
+tmux send-keys -t "$session" Enter
+sleep 2
+if tmux capture-pane -p -t "$session" -S -200 | grep -qE '^[0-9]+$'; then
+    echo "FAIL: the query finished within 2 s; it is not long enough to test Ctrl-C" >&2
+    exit 1
+fi
+before=$(prompts)
+start=$(now_ms)
+tmux send-keys -t "$session" C-c
+wait_for "interrupted" 5000
+deadline=$(( start + 5000 ))
+while [ "$(prompts)" -le "$before" ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.01; done
+latency=$(( $(now_ms) - start ))
+if [ "$(prompts)" -le "$before" ]; then
+    echo "FAIL: no prompt within 5 s of Ctrl-C" >&2
+    tmux capture-pane -p -t "$session" -S -50 >&2
+    exit 1
+fi
+echo "Ctrl-C to prompt: ${latency} ms (limit ${limit_ms} ms)"
+if [ "$latency" -gt "$limit_ms" ]; then
+    echo "FAIL: the prompt came back after ${latency} ms" >&2
+    exit 1
+fi
+# The session is intact: no transaction left open, the next query answers.
+tmux send-keys -t "$session" -l 'count everyone'
+tmux send-keys -t "$session" Enter
+wait_for "1000000" 20000
+tmux send-keys -t "$session" -l '.quit'
+tmux send-keys -t "$session" Enter
+wait_for "segq exited 0" 5000
+echo "ok: REPL Ctrl-C check passed"
