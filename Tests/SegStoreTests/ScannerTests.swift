@@ -94,21 +94,21 @@ func parseTop(_ text: String) throws -> [String: JSONValue] {
         ("2016-12-31T23:59:60Z", Int64(1_483_228_799)),
     ])
     func parses(text: String, seconds: Int64) {
-        #expect(Timestamp.parse(text) == seconds)
+        #expect(ImportTimestamp.parse(text) == seconds)
     }
 
     @Test(arguments: ["2026-03-01", "2026-03-01T09:00:00", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
                       "2026-03-01T24:00:00Z", "2026-03-01T09:60:00Z", "2026-03-01T09:00:00+25:00",
                       "2026-03-01T09:00:00Zjunk", "26-03-01T09:00:00Z", "2026-03-01T09:00:00.Z", ""])
     func rejects(text: String) {
-        #expect(Timestamp.parse(text) == nil)
+        #expect(ImportTimestamp.parse(text) == nil)
     }
 
     @Test func formatsAndRoundTrips() {
-        #expect(Timestamp.format(1_772_355_600) == "2026-03-01T09:00:00Z")
-        #expect(Timestamp.format(-1) == "1969-12-31T23:59:59Z")
+        #expect(ImportTimestamp.format(1_772_355_600) == "2026-03-01T09:00:00Z")
+        #expect(ImportTimestamp.format(-1) == "1969-12-31T23:59:59Z")
         for t: Int64 in [0, 951_825_600, 1_780_272_000, 4_102_444_800] {
-            #expect(Timestamp.parse(Timestamp.format(t)) == t)
+            #expect(ImportTimestamp.parse(ImportTimestamp.format(t)) == t)
         }
     }
 }

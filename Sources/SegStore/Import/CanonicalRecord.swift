@@ -216,7 +216,7 @@ struct CanonicalDecoder {
                                     return
                                 }
                             default:
-                                if let t = Timestamp.parse(bytes: bytes) {
+                                if let t = ImportTimestamp.parse(bytes: bytes) {
                                     if slots[member.rawValue] == nil { filled.append(member.rawValue) }
                                     slots[member.rawValue] = .integer(t)
                                     return
@@ -291,7 +291,7 @@ struct CanonicalDecoder {
         switch v {
         case .integer(let i): return i
         case .string(let s):
-            if let t = Timestamp.parse(s) { return t }
+            if let t = ImportTimestamp.parse(s) { return t }
         default: break
         }
         throw LineError(message: "'\(m.key)' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \(describe(v))")

@@ -7,9 +7,9 @@
 // toward the earlier second. The separator may be `T`, `t` or a space.
 
 /// Parsing of the date-times the import format accepts.
-public enum Timestamp {
+enum ImportTimestamp {
     /// Unix seconds for an ISO-8601 date-time with a zone, or `nil` when `text` is not one.
-    public static func parse(_ text: String) -> Int64? {
+    static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { parse(bytes: $0) }
     }
@@ -98,7 +98,7 @@ public enum Timestamp {
     }
 
     /// `2026-03-01T09:00:00Z` for Unix seconds (UTC).
-    public static func format(_ seconds: Int64) -> String {
+    static func format(_ seconds: Int64) -> String {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let rem = Int(seconds - Int64(days) * 86_400)
         // civil_from_days (Hinnant).
