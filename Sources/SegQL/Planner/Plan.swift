@@ -120,6 +120,10 @@ public indirect enum DriverSet: Hashable, Sendable {
     case atom(PlanAtom)
     /// Any of these.
     case union([DriverSet])
+    /// The `activity` rows of one campaign on which every condition holds: rollup
+    /// conditions on that campaign (or their negations), tested on the driving row
+    /// itself — the row exists, so a negated condition is just the row's own test.
+    case activityRow(campaign: Int64, conditions: [PlanExpr])
 }
 
 /// A complete logical plan.

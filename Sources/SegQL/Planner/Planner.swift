@@ -70,7 +70,12 @@ public struct Planner {
         let candidate = driver(for: filter)
         var strategy = options.strategy ?? .scan
         if options.strategy == nil {
-            if let (_, est) = candidate, est <= options.driverThreshold * contactCount {
+            if let (set, est) = candidate, case .atom(.rollup(let r)) = set, case .campaigns(let ids) = r.scope, ids.count == 1 {
+                strategy = .driver
+                reasons.append(
+                    "driver: one campaign's rollup rows (estimated \(Int64(est)) of \(catalog.contactCount) contacts), "
+                        + "a primary-key range that is never larger than the contacts; conditions on the same campaign are tested on the row")
+            } else if let (_, est) = candidate, est <= options.driverThreshold * contactCount {
                 strategy = .driver
                 reasons.append(
                     "driver: the candidates are estimated at \(Int64(est)) of \(catalog.contactCount) contacts "
@@ -94,7 +99,9 @@ public struct Planner {
                 driverSet = set
                 candidates = Int64(est)
                 // Every candidate satisfies a driving conjunct: do not probe it again.
-                if case .atom(let a) = set {
+                if case .atom(.rollup(let r)) = set, case .campaigns(let ids) = r.scope, ids.count == 1 {
+                    (driverSet, residual) = fuseRow(r, campaign: ids[0], filter: filter)
+                } else if case .atom(let a) = set {
                     switch filter {
                     case .atom(a): residual = .everyone
                     case .and(let xs) where xs.contains(.atom(a)): residual = simplify(.and(xs.filter { $0 != .atom(a) }))
@@ -109,6 +116,26 @@ public struct Planner {
         return Plan(
             strategy: strategy, filter: residual, driver: driverSet, now: options.now,
             estimatedRows: rows, estimatedCandidates: candidates, reasons: reasons)
+    }
+
+    /// Moves the conjuncts of `filter` that read the same campaign's `activity` row as
+    /// the driving atom `r` (or negate such a reading) into the driver.
+    private func fuseRow(_ r: RollupAtom, campaign: Int64, filter: PlanExpr) -> (DriverSet, PlanExpr) {
+        func sameRow(_ e: PlanExpr) -> Bool {
+            switch e {
+            case .atom(.rollup(let x)): return x.scope == .campaigns([campaign])
+            case .not(.atom(.rollup(let x))): return x.scope == .campaigns([campaign])
+            default: return false
+            }
+        }
+        let conjuncts: [PlanExpr]
+        if case .and(let xs) = filter { conjuncts = xs } else { conjuncts = [filter] }
+        var onRow: [PlanExpr] = [.atom(.rollup(r))]
+        var rest: [PlanExpr] = []
+        for x in conjuncts where x != .atom(.rollup(r)) {
+            if sameRow(x) { onRow.append(x) } else { rest.append(x) }
+        }
+        return (.activityRow(campaign: campaign, conditions: onRow), simplify(.and(rest)))
     }
 
     // MARK: - Lowering and simplification

@@ -357,6 +357,19 @@ public struct SQLRenderer {
         }
     }
 
+    /// A rollup condition (or its negation) tested on the `activity a` row at hand.
+    private mutating func rowCondition(_ e: PlanExpr) -> String {
+        switch e {
+        case .not(let x): return "NOT " + rowCondition(x)
+        case .atom(.rollup(let r)):
+            switch r.test {
+            case .count(let m, let t): return "(\(measureSQL(m, alias: "a", nullable: false)) \(t.op.rawValue) \(bind(t.value)))"
+            case .recent(let column, let w): return "(a.\(column) IS NOT NULL AND \(atLeastLower("a.\(column)", w)))"
+            }
+        default: return probe(e)
+        }
+    }
+
     /// The atom with its count test replaced by the complement that excludes zero
     /// (`clicks < 2` ↔ not `clicks >= 2`), or nil when the atom already excludes zero.
     private func positiveComplement(_ a: PlanAtom) -> PlanAtom? {
@@ -376,6 +389,10 @@ public struct SQLRenderer {
     private mutating func driverSQL(_ d: DriverSet) -> String {
         switch d {
         case .atom(let a): return atomSet(a)
+        case .activityRow(let campaign, let conditions):
+            var sql = "SELECT a.contact_id FROM activity a WHERE a.campaign_id = \(bind(campaign))"
+            for c in conditions { sql += " AND " + rowCondition(c) }
+            return sql
         case .union(let xs):
             var parts: [String] = []
             for x in xs { parts.append("SELECT contact_id FROM (\(driverSQL(x)))") }
