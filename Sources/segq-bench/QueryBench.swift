@@ -13,8 +13,9 @@ struct QueryBench: ParsableCommand {
         abstract: "Time the benchmark queries: segq's plan vs every strategy vs hand-written SQL.",
         discussion: """
             Build the store first: segq demo --db demo.db --contacts 1000000
-            Every variant's answer is checked against segq's (same number of contacts);
-            times are the median of --runs warm runs, each reading every row.
+            Every variant's answer is checked against segq's (same number of contacts).
+            Each variant is timed counting the audience and reading every row; times are
+            the median of --runs warm runs after one warm-up.
             """
     )
 
@@ -22,6 +23,7 @@ struct QueryBench: ParsableCommand {
     @Option(help: "Timed runs per variant (after one warm-up run).") var runs = 5
     @Option(help: "Skip variants slower than this many ms in their warm-up run.") var cutoff = 20_000.0
     @Flag(help: "Only segq's plan and the hand-written query.") var quick = false
+    @Flag(help: "Time counting only, not reading every row.") var countOnly = false
 
     struct BenchQuery {
         var name: String
@@ -123,47 +125,58 @@ struct QueryBench: ParsableCommand {
             }
             guard let plan = chosen else { continue }
 
-            var rows: [(String, Double, Int)] = []
-            func time(_ label: String, _ sql: String, _ params: [SQLValue]) throws {
-                let (warm, n0) = try execute(store, sql, params)
-                guard warm < cutoff else {
-                    rows.append((label, warm, n0))
-                    return
+            // Each variant twice: counting the audience (what `count` and the REPL's
+            // first line need) and reading every row (what `show` and exports need).
+            var rows: [(label: String, count: Double, rows: Double, n: Int)] = []
+            func time(_ label: String, count: (String, [SQLValue]), all: (String, [SQLValue])) throws {
+                let (warmCount, n) = try executeCount(store, count.0, count.1)
+                var countMs = warmCount
+                var rowsMs = cutoff
+                if warmCount < cutoff {
+                    var ts: [Double] = []
+                    for _ in 0..<runs { ts.append(try executeCount(store, count.0, count.1).0) }
+                    countMs = median(ts)
+                    if !countOnly {
+                        var rs: [Double] = []
+                        for _ in 0...runs { rs.append(try execute(store, all.0, all.1).0) }
+                        rowsMs = median(Array(rs.dropFirst()))
+                    }
                 }
-                var ts: [Double] = []
-                var n = n0
-                for _ in 0..<runs {
-                    let (t, k) = try execute(store, sql, params)
-                    ts.append(t)
-                    n = k
-                }
-                rows.append((label, median(ts), n))
+                rows.append((label, countMs, rowsMs, n))
             }
-            try time("segq (\(plan.plan.strategy.rawValue)\(usesRollups(plan.plan) ? " + rollups" : ""))", plan.sql.sql, plan.sql.parameters)
+            func variant(_ label: String) throws {
+                let c = try session.compile(parsed, projection: .count, in: file)
+                let r = try session.compile(parsed, projection: .contacts(limit: nil), in: file)
+                try time(label, count: (c.sql.sql, c.sql.parameters), all: (r.sql.sql, r.sql.parameters))
+            }
+            session.strategy = nil
+            session.useRollups = true
+            try variant("segq (\(plan.plan.strategy.rawValue)\(usesRollups(plan.plan) ? " + rollups" : ""))")
             if !quick {
                 for strategy in Strategy.allCases {
                     for rollups in [true, false] {
                         session.strategy = strategy
                         session.useRollups = rollups
-                        let c = try session.compile(parsed, projection: .contacts(limit: nil), in: file)
+                        let c = try session.compile(parsed, projection: .count, in: file)
                         if c.plan.strategy != strategy { continue }
-                        try time("\(strategy.rawValue)\(rollups ? " + rollups" : ", events only")", c.sql.sql, c.sql.parameters)
+                        try variant("\(strategy.rawValue)\(rollups ? " + rollups" : ", events only")")
                     }
                 }
             }
             let (handSQL, handParams) = fill(q.handWritten, ids)
-            try time("hand-written SQLite", handSQL, handParams)
+            try time("hand-written SQLite", count: ("SELECT count(*) FROM (\(handSQL))", handParams), all: (handSQL, handParams))
 
-            let segqMs = rows[0].1
-            let best = rows.last?.1 ?? segqMs
+            let hand = rows[rows.count - 1]
             print("\(q.name): \(q.text)")
-            print("  parse+bind+plan \(fmt(median(frontTimes))) ms (\(fmt(100 * median(frontTimes) / max(segqMs, 0.001)))% of execution)")
-            print("  | variant | ms | contacts | vs hand-written |")
-            print("  |---|---:|---:|---:|")
-            for (label, ms, n) in rows {
-                let flag = n == rows[0].2 ? "" : " ⚠ different answer"
-                let slow = ms >= cutoff ? " (skipped: over cutoff)" : ""
-                print("  | \(label) | \(fmt(ms))\(slow) | \(n)\(flag) | \(fmt(ms / max(best, 0.001)))× |")
+            print("  parse+bind+plan \(fmt(median(frontTimes))) ms (\(fmt(100 * median(frontTimes) / max(rows[0].count, 0.001)))% of counting)")
+            print("  | variant | count ms | all rows ms | contacts | count vs hand-written | rows vs hand-written |")
+            print("  |---|---:|---:|---:|---:|---:|")
+            for r in rows {
+                let flag = r.n == rows[0].n ? "" : " ⚠ different answer"
+                let slow = r.count >= cutoff ? " (over cutoff: 1 run)" : ""
+                let rowsText = r.count >= cutoff || countOnly ? "—" : fmt(r.rows)
+                let rowsRatio = r.count >= cutoff || countOnly ? "—" : fmt(r.rows / max(hand.rows, 0.001)) + "×"
+                print("  | \(r.label) | \(fmt(r.count))\(slow) | \(rowsText) | \(r.n)\(flag) | \(fmt(r.count / max(hand.count, 0.001)))× | \(rowsRatio) |")
             }
             print("")
         }
@@ -211,6 +224,12 @@ struct QueryBench: ParsableCommand {
             out = out.replacingOccurrences(of: ":" + name, with: placeholders.isEmpty ? "NULL" : placeholders)
         }
         return (out, params)
+    }
+
+    private func executeCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> (Double, Int) {
+        let t0 = now_ms()
+        let n = try store.database.int64(sql, params) ?? 0
+        return (now_ms() - t0, Int(n))
     }
 
     private func execute(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> (Double, Int) {

@@ -128,13 +128,22 @@ public struct SQLRenderer {
     private mutating func statement(_ projection: Projection) -> String {
         let joinsContactActivity = usesContactActivity(plan.filter) && plan.strategy != .setOperations
         var from = "contacts c"
-        if joinsContactActivity { from += " LEFT JOIN contact_activity ca ON ca.contact_id = c.id" }
+        var order = "c.id"
         var conditions: [String] = []
         switch plan.strategy {
         case .scan:
             conditions.append(probe(plan.filter))
         case .driver:
-            if let d = plan.driver { conditions.append("c.id IN (\(driverSQL(d)))") }
+            if case .activityRow(let campaign, let rowConditions)? = plan.driver {
+                // One campaign's rollup rows, joined to contacts: the primary-key range is
+                // already in contact id order, so neither a temporary index nor a sort.
+                from = "activity d JOIN contacts c ON c.id = d.contact_id"
+                order = "d.contact_id"
+                conditions.append("d.campaign_id = \(bind(campaign))")
+                for rc in rowConditions { conditions.append(rowCondition(rc, alias: "d")) }
+            } else if let d = plan.driver {
+                conditions.append("c.id IN (\(driverSQL(d)))")
+            }
             conditions.append(probe(plan.filter))
         case .inSubqueries:
             conditions.append(inForm(plan.filter))
@@ -148,15 +157,16 @@ public struct SQLRenderer {
             }
             conditions.append(groupedForm(plan.filter, atoms))
         }
+        if joinsContactActivity { from += " LEFT JOIN contact_activity ca ON ca.contact_id = c.id" }
         let whereClause = conditions.filter { $0 != "1" }.joined(separator: "\n  AND ")
         let filter = whereClause.isEmpty ? "" : "\nWHERE \(whereClause)"
         switch projection {
         case .count:
             return "SELECT count(*) FROM \(from)\(filter)"
         case .contactIDs:
-            return "SELECT c.id AS contact_id FROM \(from)\(filter)\nORDER BY c.id"
+            return "SELECT c.id AS contact_id FROM \(from)\(filter)\nORDER BY \(order)"
         case .contacts(let limit):
-            var sql = "SELECT c.id AS contact_id, c.email, c.phone, c.first_name, c.last_name\nFROM \(from)\(filter)\nORDER BY c.id"
+            var sql = "SELECT c.id AS contact_id, c.email, c.phone, c.first_name, c.last_name\nFROM \(from)\(filter)\nORDER BY \(order)"
             if let limit { sql += "\nLIMIT \(bind(limit))" }
             return sql
         }
@@ -358,13 +368,13 @@ public struct SQLRenderer {
     }
 
     /// A rollup condition (or its negation) tested on the `activity a` row at hand.
-    private mutating func rowCondition(_ e: PlanExpr) -> String {
+    private mutating func rowCondition(_ e: PlanExpr, alias a: String) -> String {
         switch e {
-        case .not(let x): return "NOT " + rowCondition(x)
+        case .not(let x): return "NOT " + rowCondition(x, alias: a)
         case .atom(.rollup(let r)):
             switch r.test {
-            case .count(let m, let t): return "(\(measureSQL(m, alias: "a", nullable: false)) \(t.op.rawValue) \(bind(t.value)))"
-            case .recent(let column, let w): return "(a.\(column) IS NOT NULL AND \(atLeastLower("a.\(column)", w)))"
+            case .count(let m, let t): return "(\(measureSQL(m, alias: a, nullable: false)) \(t.op.rawValue) \(bind(t.value)))"
+            case .recent(let column, let w): return "(\(a).\(column) IS NOT NULL AND \(atLeastLower("\(a).\(column)", w)))"
             }
         default: return probe(e)
         }
@@ -391,7 +401,7 @@ public struct SQLRenderer {
         case .atom(let a): return atomSet(a)
         case .activityRow(let campaign, let conditions):
             var sql = "SELECT a.contact_id FROM activity a WHERE a.campaign_id = \(bind(campaign))"
-            for c in conditions { sql += " AND " + rowCondition(c) }
+            for c in conditions { sql += " AND " + rowCondition(c, alias: "a") }
             return sql
         case .union(let xs):
             var parts: [String] = []
