@@ -116,33 +116,39 @@ struct QueryBench: ParsableCommand {
             var frontTimes: [Double] = []
             var chosen: CompiledQuery?
             for _ in 0..<max(runs, 5) {
-                let t0 = now_ms()
+                let t0 = cpu_ms()
                 let p = Parser.parseQuery(file).query ?? parsed
                 session.strategy = nil
                 session.useRollups = true
                 chosen = try session.compile(p, projection: .contacts(limit: nil), in: file)
-                frontTimes.append(now_ms() - t0)
+                frontTimes.append(cpu_ms() - t0)
             }
             guard let plan = chosen else { continue }
 
             // Each variant twice: counting the audience (what `count` and the REPL's
             // first line need) and reading every row (what `show` and exports need).
-            var rows: [(label: String, count: Double, rows: Double, n: Int)] = []
+            // Times are this thread's CPU time (the machine may be shared), wall beside it.
+            var rows: [(label: String, count: Double, countWall: Double, rows: Double, n: Int)] = []
             func time(_ label: String, count: (String, [SQLValue]), all: (String, [SQLValue])) throws {
-                let (warmCount, n) = try executeCount(store, count.0, count.1)
-                var countMs = warmCount
-                var rowsMs = cutoff
-                if warmCount < cutoff {
-                    var ts: [Double] = []
-                    for _ in 0..<runs { ts.append(try executeCount(store, count.0, count.1).0) }
-                    countMs = median(ts)
+                let (warm, n) = try executeCount(store, count.0, count.1)
+                var countCPU = warm.cpu, countWall = warm.wall
+                var rowsCPU = cutoff
+                if warm.cpu < cutoff {
+                    var cpu: [Double] = [], wall: [Double] = []
+                    for _ in 0..<runs {
+                        let t = try executeCount(store, count.0, count.1).0
+                        cpu.append(t.cpu)
+                        wall.append(t.wall)
+                    }
+                    countCPU = median(cpu)
+                    countWall = median(wall)
                     if !countOnly {
                         var rs: [Double] = []
-                        for _ in 0...runs { rs.append(try execute(store, all.0, all.1).0) }
-                        rowsMs = median(Array(rs.dropFirst()))
+                        for _ in 0...runs { rs.append(try execute(store, all.0, all.1).0.cpu) }
+                        rowsCPU = median(Array(rs.dropFirst()))
                     }
                 }
-                rows.append((label, countMs, rowsMs, n))
+                rows.append((label, countCPU, countWall, rowsCPU, n))
             }
             func variant(_ label: String) throws {
                 let c = try session.compile(parsed, projection: .count, in: file)
@@ -168,15 +174,16 @@ struct QueryBench: ParsableCommand {
 
             let hand = rows[rows.count - 1]
             print("\(q.name): \(q.text)")
-            print("  parse+bind+plan \(fmt(median(frontTimes))) ms (\(fmt(100 * median(frontTimes) / max(rows[0].count, 0.001)))% of counting)")
-            print("  | variant | count ms | all rows ms | contacts | count vs hand-written | rows vs hand-written |")
-            print("  |---|---:|---:|---:|---:|---:|")
+            print("  parse+bind+plan \(fmt(median(frontTimes))) ms (\(fmt(100 * median(frontTimes) / max(rows[0].count, 0.001)))% of counting, CPU)")
+            print("  | variant | count, CPU ms | count, wall ms | all rows, CPU ms | contacts | count vs hand-written | rows vs hand-written |")
+            print("  |---|---:|---:|---:|---:|---:|---:|")
             for r in rows {
                 let flag = r.n == rows[0].n ? "" : " ⚠ different answer"
                 let slow = r.count >= cutoff ? " (over cutoff: 1 run)" : ""
-                let rowsText = r.count >= cutoff || countOnly ? "—" : fmt(r.rows)
-                let rowsRatio = r.count >= cutoff || countOnly ? "—" : fmt(r.rows / max(hand.rows, 0.001)) + "×"
-                print("  | \(r.label) | \(fmt(r.count))\(slow) | \(rowsText) | \(r.n)\(flag) | \(fmt(r.count / max(hand.count, 0.001)))× | \(rowsRatio) |")
+                let skipRows = r.count >= cutoff || countOnly
+                let rowsText = skipRows ? "—" : fmt(r.rows)
+                let rowsRatio = skipRows ? "—" : fmt(r.rows / max(hand.rows, 0.001)) + "×"
+                print("  | \(r.label) | \(fmt(r.count))\(slow) | \(fmt(r.countWall)) | \(rowsText) | \(r.n)\(flag) | \(fmt(r.count / max(hand.count, 0.001)))× | \(rowsRatio) |")
             }
             print("")
         }
@@ -226,20 +233,20 @@ struct QueryBench: ParsableCommand {
         return (out, params)
     }
 
-    private func executeCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> (Double, Int) {
-        let t0 = now_ms()
+    private func executeCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
+        let (c0, w0) = (cpu_ms(), now_ms())
         let n = try store.database.int64(sql, params) ?? 0
-        return (now_ms() - t0, Int(n))
+        return ((cpu_ms() - c0, now_ms() - w0), Int(n))
     }
 
-    private func execute(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> (Double, Int) {
-        let t0 = now_ms()
+    private func execute(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
+        let (c0, w0) = (cpu_ms(), now_ms())
         var n = 0
         try store.database.query(sql, params) { row in
             _ = row.int64(0)
             n += 1
         }
-        return (now_ms() - t0, n)
+        return ((cpu_ms() - c0, now_ms() - w0), n)
     }
 }
 
@@ -250,6 +257,13 @@ final class NullOutput: SessionOutput {
     func endRows() {}
     func count(_ n: Int64) {}
     func text(_ s: String) {}
+}
+
+/// This thread's CPU time, in ms.
+func cpu_ms() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) * 1000 + Double(t.tv_nsec) / 1e6
 }
 
 func now_ms() -> Double {
