@@ -341,7 +341,9 @@ extension CampaignStats {
     /// ~20 sums over every recipient:
     ///
     /// - a count of one kind's contacts or events is read from `event_stats` (the
-    ///   importer counts its contacts from `activity` exactly as `kind > 0`);
+    ///   importer counts its contacts from `activity`, as the rows with that kind's count
+    ///   > 0). Not "clicked": `event_stats` counts every clicker, footer links included,
+    ///   so clicked is `clicks > 0` summed here (every clicker is an engaged row);
     /// - what `event_stats` cannot say (a person's opens, clicks on non-footer links,
     ///   the funnel) is summed over the *engaged* rows only: contacts that opened (e-mail),
     ///   clicked a non-footer link, unsubscribed or complained — about 30% of a campaign.
