@@ -142,6 +142,9 @@ public struct Plan: Hashable, Sendable {
     public var estimatedCandidates: Int64?
     /// Why this strategy and these sources: lines for `explain`.
     public var reasons: [String]
+    /// Whether every answer has a `contact_activity` row (a positive condition on it is
+    /// required), so the scan can start from that table with an inner join.
+    public var requiresContactActivity: Bool = false
 
     public init(
         strategy: Strategy, filter: PlanExpr, driver: DriverSet? = nil, now: NowValue,

@@ -113,9 +113,22 @@ public struct Planner {
                 reasons.append("scan: nothing to drive from (the driver strategy needs a positive part)")
             }
         }
-        return Plan(
+        var plan = Plan(
             strategy: strategy, filter: residual, driver: driverSet, now: options.now,
             estimatedRows: rows, estimatedCandidates: candidates, reasons: reasons)
+        if strategy == .scan {
+            func positiveContactRollup(_ e: PlanExpr) -> Bool {
+                if case .atom(.rollup(let r)) = e { return r.scope == .allCampaigns && !r.includesZero }
+                return false
+            }
+            let conjuncts: [PlanExpr]
+            if case .and(let xs) = residual { conjuncts = xs } else { conjuncts = [residual] }
+            if conjuncts.contains(where: positiveContactRollup) {
+                plan.requiresContactActivity = true
+                plan.reasons.append("the scan starts from contact_activity: every answer needs a row there")
+            }
+        }
+        return plan
     }
 
     /// Moves the conjuncts of `filter` that read the same campaign's `activity` row as

@@ -157,7 +157,14 @@ public struct SQLRenderer {
             }
             conditions.append(groupedForm(plan.filter, atoms))
         }
-        if joinsContactActivity { from += " LEFT JOIN contact_activity ca ON ca.contact_id = c.id" }
+        if joinsContactActivity {
+            if plan.requiresContactActivity, plan.strategy == .scan {
+                from = "contact_activity ca JOIN contacts c ON c.id = ca.contact_id"
+                order = "ca.contact_id"
+            } else {
+                from += " LEFT JOIN contact_activity ca ON ca.contact_id = c.id"
+            }
+        }
         let whereClause = conditions.filter { $0 != "1" }.joined(separator: "\n  AND ")
         let filter = whereClause.isEmpty ? "" : "\nWHERE \(whereClause)"
         switch projection {
