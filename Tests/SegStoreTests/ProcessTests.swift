@@ -140,12 +140,12 @@ struct ProcessTests {
         let lines = r.stderr.split(separator: "\n").map(String.init)
         #expect(lines.first == "\(file):2: error: unknown kind 'opend'; did you mean 'opened'?")
         #expect(lines.dropFirst().first == "\(file):4: error: 'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \"noon\"")
-        #expect(lines.last?.contains("2 bad lines; nothing was stored") == true)
+        #expect(lines.last?.contains("2 bad records; nothing was stored") == true)
         #expect(try TestStore.wrapping(Store(path: db)).count("events") == 0)
 
         let skip = try runSegq(["import", "--skip-bad", "--db", db, file])
         #expect(skip.status == 0)
-        #expect(skip.stderr.contains("1 events stored") && skip.stderr.contains("2 bad lines skipped"))
+        #expect(skip.stderr.contains("1 events stored") && skip.stderr.contains("2 bad records skipped"))
         #expect(try TestStore.wrapping(Store(path: db)).count("events") == 1)
 
         let missing = try runSegq(["import", "--db", db, dir.path("nope.jsonl")])

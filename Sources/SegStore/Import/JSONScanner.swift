@@ -401,3 +401,34 @@ struct JSONScanner {
         _ = try parseValue()
     }
 }
+
+// MARK: - Whole documents (JSON arrays of platform events)
+
+extension JSONScanner {
+    /// Skips spaces, tabs and line breaks.
+    mutating func skipWhitespace() { skipSpace() }
+
+    /// Walks the array at `pos`, calling `element` with each element's byte range
+    /// (checked for syntax, not decoded); leaves `pos` after the closing `]`.
+    mutating func forEachArrayElement(_ element: (Int, Int) throws -> Void) throws {
+        skipSpace()
+        guard peek() == UInt8(ascii: "[") else { throw error("expected '[', found \(describeHere())") }
+        pos += 1
+        skipSpace()
+        if peek() == UInt8(ascii: "]") {
+            pos += 1
+            return
+        }
+        while true {
+            skipSpace()
+            let start = pos
+            try skipValue()
+            try element(start, pos)
+            skipSpace()
+            guard let c = peek() else { throw error("expected ',' or ']' after an element, found the end of the input") }
+            if c == UInt8(ascii: ",") { pos += 1; continue }
+            if c == UInt8(ascii: "]") { pos += 1; return }
+            throw error("expected ',' or ']' after an element, found \(describeHere())")
+        }
+    }
+}
