@@ -191,3 +191,35 @@ struct ProcessTests {
         #expect(try TestStore.wrapping(Store(path: db)).count("contacts") == 50)
     }
 }
+
+@Suite(.enabled(if: segqBinary != nil, "needs the built segq binary (swift build)"))
+struct PlatformImportProcessTests {
+    /// A SendGrid POST body is detected; the summary names kinds and unsupported types.
+    @Test func sendGridSummary() throws {
+        let dir = TempDir()
+        let db = dir.path("sg.db")
+        let r = try runSegq(["import", "--db", db, fixture("sendgrid/sample_events.json")])
+        #expect(r.status == 0)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines.first?.hasSuffix("21 events stored, 1 duplicates skipped, 3 unsupported skipped") == true)
+        #expect(lines.dropFirst().first == "  stored: sent 3, dropped 4, delivered 3, bounced 2, opened 3, clicked 2, unsubscribed 3, complained 1")
+        #expect(lines.last == "  unsupported (no kind in the store, not stored): deferred 2, group_resubscribe 1")
+        let again = try runSegq(["import", "--db", db, "--format", "sendgrid", fixture("sendgrid/sample_events.json")])
+        #expect(again.status == 0 && again.stderr.contains("0 events stored, 22 duplicates skipped"))
+    }
+
+    /// Content that no reader understands is a read error (exit 3) that names the file.
+    @Test func undetectableFormat() throws {
+        let dir = TempDir()
+        let file = dir.path("ses.json")
+        try #"{"eventType":"Bounce","mail":{"destination":["a@b.c"]}}"#.write(toFile: file, atomically: false, encoding: .utf8)
+        let r = try runSegq(["import", "--db", dir.path("x.db"), file])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("\(file): this looks like Amazon SES event publishing, which segq cannot import yet"))
+        let csv = dir.path("c.csv")
+        try "email,plan\nana@example.com,pro\n".write(toFile: csv, atomically: false, encoding: .utf8)
+        let c = try runSegq(["import", "--db", dir.path("x.db"), csv])
+        #expect(c.status == 0 && c.stderr.contains("1 declarations"))
+    }
+}
