@@ -251,61 +251,64 @@ enum DecodePipeline {
         }
     }
 
-    /// Splits a whole JSON document into records: the elements of a top-level array
-    /// (numbered for messages), or a sequence of objects (each named by its first line).
-    /// A syntax error ends the split: what follows cannot be told apart reliably.
+    /// Splits a whole JSON document into records and decodes each as it is found: the
+    /// elements of a top-level array (numbered for messages), or a sequence of objects
+    /// (each named by its first line). The format, unless given, is that of the first
+    /// record. A break in the structure ends the split: what follows cannot be told
+    /// apart reliably.
     static func splitDocument(_ text: [UInt8], source: ImportSource, options: ImportOptions,
                               emit: (DecodedLine) -> Void) throws {
         try text.withUnsafeBufferPointer { buf in
             var scanner = JSONScanner(buf)
             var lineAt = 1, counted = 0
             func line(at offset: Int) -> Int {
-                for i in counted..<offset where buf[i] == 0x0A { lineAt += 1 }
-                counted = offset
+                if let base = buf.baseAddress, offset > counted {
+                    var p = base + counted
+                    let end = base + offset
+                    while p < end, let nl = memchr(p, 0x0A, end - p) {
+                        lineAt += 1
+                        p = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self)) + 1
+                    }
+                }
+                counted = max(counted, offset)
                 return lineAt
+            }
+            var decoder: (any RecordDecoder)?
+            var index = 0
+            func record(_ start: Int, _ end: Int, numbered: Bool) throws {
+                index += 1
+                let bytes = UnsafeBufferPointer(rebasing: buf[start..<end])
+                if decoder == nil {
+                    let format = try options.format ?? FormatDetector.detect(object: bytes, source: source.name)
+                    guard format != .csv else {
+                        throw ImportIOError(source: source.name, message: "this is JSON, not CSV (leave out --format to detect the format)")
+                    }
+                    decoder = makeDecoder(format, options)
+                }
+                guard var d = decoder else { return }
+                decoder = nil
+                emit(DecodedLine(line: line(at: start), record: numbered ? index : nil, result: d.decode(bytes)))
+                decoder = d
             }
             scanner.skipWhitespace()
             let isArray = scanner.peek() == UInt8(ascii: "[")
-            // The elements' byte ranges first (syntax only), then the format from the first.
-            var elements: [(range: Range<Int>, line: Int)] = []
-            var syntaxError: (String, Int, Int?)?
             do {
                 if isArray {
-                    try scanner.forEachArrayElement { start, end in
-                        elements.append((start..<end, line(at: start)))
-                    }
+                    try scanner.forEachArrayElement { try record($0, $1, numbered: true) }
                     scanner.skipWhitespace()
                     if scanner.peek() != nil { throw JSONSyntaxError(message: "unexpected text after the array", offset: scanner.pos) }
                 } else {
                     while scanner.peek() != nil {
                         let start = scanner.pos
-                        try scanner.skipValue()
-                        elements.append((start..<scanner.pos, line(at: start)))
+                        try scanner.skipStructure()
+                        try record(start, scanner.pos, numbered: false)
                         scanner.skipWhitespace()
                     }
                 }
             } catch let e as JSONSyntaxError {
                 let l = line(at: min(e.offset, buf.count))
-                syntaxError = ("not valid JSON: \(e.message) (line \(l))", l, isArray ? elements.count + 1 : nil)
-            }
-            let format: ImportFormat
-            if let given = options.format {
-                format = given
-            } else if let first = elements.first {
-                format = try FormatDetector.detect(object: UnsafeBufferPointer(rebasing: buf[first.range]), source: source.name)
-            } else {
-                format = .jsonl
-            }
-            guard format != .csv else {
-                throw ImportIOError(source: source.name, message: "this is JSON, not CSV (leave out --format to detect the format)")
-            }
-            var decoder = makeDecoder(format, options)
-            for (i, element) in elements.enumerated() {
-                emit(DecodedLine(line: element.line, record: isArray ? i + 1 : nil,
-                                 result: decoder.decode(UnsafeBufferPointer(rebasing: buf[element.range]))))
-            }
-            if let (message, l, record) = syntaxError {
-                emit(DecodedLine(line: l, record: record, result: .bad(LineError(message: message))))
+                emit(DecodedLine(line: l, record: isArray ? index + 1 : nil,
+                                 result: .bad(LineError(message: "not valid JSON: \(e.message) (line \(l))"))))
             }
         }
     }
