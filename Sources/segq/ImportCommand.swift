@@ -11,13 +11,14 @@ struct ImportCommand: ParsableCommand {
         Reads the canonical JSON Lines format (docs/import.md): one JSON object per line, \
         its "record" member saying what it is (contact, campaign, link or event); \
         SendGrid Event Webhook events (a JSON array as POSTed, or one object per line); \
+        Amazon SES event publishing records (Firehose lines, SNS notifications, arrays); \
         and CSV with a header row (contacts, or events). The format is detected from each \
         file's content; --format forces it. \
         Contacts, campaigns and links that events name are created on the spot; events \
         whose id is already stored are skipped, so importing a file twice changes \
-        nothing. E-mail addresses are matched case-insensitively. SendGrid events of a \
-        type the store has no kind for (deferred, group_resubscribe, \
-        account_status_change, …) are counted as unsupported and skipped.
+        nothing. E-mail addresses are matched case-insensitively. Platform events of a \
+        type the store has no kind for (SendGrid deferred, group_resubscribe, \
+        account_status_change; SES DeliveryDelay, …) are counted as unsupported and skipped.
 
         The whole run is one transaction. A bad record is reported as FILE:LINE: error: … \
         (FILE: record N: error: … for the Nth element of a JSON array) \
@@ -31,6 +32,7 @@ struct ImportCommand: ParsableCommand {
           segq import --skip-bad day1.jsonl day2.jsonl
           segq import --db shop.db sendgrid-webhook.json
           segq import --format csv --db shop.db contacts.csv
+          segq import --campaign-tag campaign --db shop.db ses-firehose-*.json
 
         Exit status: 0 imported; 1 bad lines (nothing stored unless --skip-bad, which \
         exits 0); 2 usage (e.g. a missing file); 3 store or read error; 130/143 \
@@ -39,12 +41,13 @@ struct ImportCommand: ParsableCommand {
 
     /// The input formats.
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case jsonl, sendgrid, csv
+        case jsonl, sendgrid, ses, csv
 
         var importFormat: ImportFormat {
             switch self {
             case .jsonl: .jsonl
             case .sendgrid: .sendgrid
+            case .ses: .ses
             case .csv: .csv
             }
         }
@@ -59,6 +62,11 @@ struct ImportCommand: ParsableCommand {
         "The campaign of platform events that name none (no campaign, Single Send or category).",
         valueName: "name"))
     var defaultCampaign: String = ImportOptions.standardDefaultCampaign
+
+    @Option(help: ArgumentHelp(
+        "The Amazon SES message tag whose value names an event's campaign (default: the configuration set).",
+        valueName: "name"))
+    var campaignTag: String?
 
     @Flag(help: "Store the good lines and report the bad ones, instead of storing nothing.")
     var skipBad = false
@@ -88,7 +96,7 @@ struct ImportCommand: ParsableCommand {
         }
         Interrupts.install()
         let importer = Importer(store: opened, options: ImportOptions(
-            format: format?.importFormat, defaultCampaign: defaultCampaign, skipBad: skipBad))
+            format: format?.importFormat, defaultCampaign: defaultCampaign, campaignTag: campaignTag, skipBad: skipBad))
         let progress = ProgressLine(enabled: stderrIsTerminal)
         importer.onBadLine = {
             progress.clear()

@@ -212,11 +212,15 @@ struct PlatformImportProcessTests {
     /// Content that no reader understands is a read error (exit 3) that names the file.
     @Test func undetectableFormat() throws {
         let dir = TempDir()
-        let file = dir.path("ses.json")
-        try #"{"eventType":"Bounce","mail":{"destination":["a@b.c"]}}"#.write(toFile: file, atomically: false, encoding: .utf8)
+        let file = dir.path("mailgun.json")
+        try #"{"signature":{},"event-data":{"event":"delivered","recipient":"a@b.c"}}"#.write(toFile: file, atomically: false, encoding: .utf8)
         let r = try runSegq(["import", "--db", dir.path("x.db"), file])
         #expect(r.status == 3)
-        #expect(r.stderr.contains("\(file): this looks like Amazon SES event publishing, which segq cannot import yet"))
+        #expect(r.stderr.contains("\(file): this looks like Mailgun events, which segq cannot import yet"))
+        let ses = dir.path("ses.json")
+        try #"{"eventType":"Bounce","mail":{"destination":["a@b.c"]}}"#.write(toFile: ses, atomically: false, encoding: .utf8)
+        let s = try runSegq(["import", "--db", dir.path("x.db"), ses])
+        #expect(s.status == 1 && s.stderr.hasPrefix("\(ses):1: error: missing member 'bounce.bounceType'"))
         let csv = dir.path("c.csv")
         try "email,plan\nana@example.com,pro\n".write(toFile: csv, atomically: false, encoding: .utf8)
         let c = try runSegq(["import", "--db", dir.path("x.db"), csv])

@@ -16,6 +16,8 @@ import Darwin
 enum DecodeOutcome: Sendable {
     /// A record to apply.
     case record(ImportRecord)
+    /// Several records from one input record (an SES event for several recipients).
+    case records([ImportRecord])
     /// A platform record whose type has no kind in the store, named by that type.
     case unsupported(String)
     /// A refused record.
@@ -246,6 +248,7 @@ enum DecodePipeline {
         switch format {
         case .jsonl: CanonicalDecoder()
         case .sendgrid: SendGridDecoder(defaultCampaign: options.defaultCampaign)
+        case .ses: SESDecoder(campaignTag: options.campaignTag, defaultCampaign: options.defaultCampaign)
         // CSV is framed by rows, never by JSON lines; FormatDetector does not ask for this.
         case .csv: CanonicalDecoder()
         }

@@ -28,6 +28,8 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case jsonl
     /// SendGrid Event Webhook events: a JSON array as POSTed, or one object per line.
     case sendgrid
+    /// Amazon SES event publishing records (Firehose lines, SNS notifications, arrays).
+    case ses
     /// CSV with a header row: contacts, or events with the canonical members as columns.
     case csv
 }
@@ -38,6 +40,8 @@ public struct ImportOptions: Sendable {
     public var format: ImportFormat?
     /// The campaign of platform events that name none (no campaign, Single Send or category).
     public var defaultCampaign: String
+    /// The SES message tag whose value names the campaign (`--campaign-tag`).
+    public var campaignTag: String?
     /// Store the good lines and report the bad ones, instead of storing nothing.
     public var skipBad: Bool
     /// The time recorded as `campaigns.created_at` for campaigns the import creates
@@ -53,11 +57,12 @@ public struct ImportOptions: Sendable {
 
     /// Creates options; the defaults are `segq import`'s.
     public init(format: ImportFormat? = nil, defaultCampaign: String = ImportOptions.standardDefaultCampaign,
-                skipBad: Bool = false, now: Int64? = nil,
+                campaignTag: String? = nil, skipBad: Bool = false, now: Int64? = nil,
                 keptBadLines: Int = 1_000, flushThreshold: Int = 2_000_000, bulkThreshold: Int? = nil) {
         self.bulkThreshold = bulkThreshold
         self.format = format
         self.defaultCampaign = defaultCampaign
+        self.campaignTag = campaignTag
         self.skipBad = skipBad
         self.now = now
         self.keptBadLines = keptBadLines
@@ -360,6 +365,11 @@ public final class Importer {
                             continue
                         }
                         try apply(record)
+                    case .records(let records):
+                        // One platform record for several recipients (SES).
+                        for record in records {
+                            if writing { try apply(record) } else if case .event = record { summary.events += 1 }
+                        }
                     }
                 }
                 onProgress?(ImportProgress(source: source.name, bytesRead: batch.bytesConsumed, totalBytes: total,

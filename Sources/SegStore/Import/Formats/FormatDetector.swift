@@ -6,7 +6,7 @@
 // else is a CSV header. The format itself comes from the members of the first object:
 //   record                                       → canonical JSON Lines
 //   sg_event_id, or event with email             → SendGrid Event Webhook
-//   eventType / notificationType, or SNS Type+Message → Amazon SES (not read yet)
+//   eventType / notificationType, or SNS Type+Message → Amazon SES
 //   event-data / items, or event with recipient  → Mailgun (not read yet)
 //   anything else                                → canonical (its errors name what is missing)
 // `--format` overrides the detection (the framing is still taken from the content).
@@ -72,7 +72,7 @@ enum FormatDetector {
         if keys.contains("record") { return .jsonl }
         if keys.contains("sg_event_id") || (keys.contains("event") && keys.contains("email")) { return .sendgrid }
         if keys.contains("eventType") || keys.contains("notificationType") || (keys.contains("Type") && keys.contains("Message")) {
-            throw ImportIOError(source: source, message: "this looks like Amazon SES event publishing, which segq cannot import yet")
+            return .ses
         }
         if keys.contains("event-data") || keys.contains("items") || (keys.contains("event") && keys.contains("recipient")) {
             throw ImportIOError(source: source, message: "this looks like Mailgun events, which segq cannot import yet")
