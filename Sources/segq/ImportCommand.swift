@@ -12,6 +12,7 @@ struct ImportCommand: ParsableCommand {
         its "record" member saying what it is (contact, campaign, link or event); \
         SendGrid Event Webhook events (a JSON array as POSTed, or one object per line); \
         Amazon SES event publishing records (Firehose lines, SNS notifications, arrays); \
+        Mailgun events (webhook bodies, Events API pages, event-data objects); \
         and CSV with a header row (contacts, or events). The format is detected from each \
         file's content; --format forces it. \
         Contacts, campaigns and links that events name are created on the spot; events \
@@ -41,13 +42,14 @@ struct ImportCommand: ParsableCommand {
 
     /// The input formats.
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case jsonl, sendgrid, ses, csv
+        case jsonl, sendgrid, ses, mailgun, csv
 
         var importFormat: ImportFormat {
             switch self {
             case .jsonl: .jsonl
             case .sendgrid: .sendgrid
             case .ses: .ses
+            case .mailgun: .mailgun
             case .csv: .csv
             }
         }
@@ -64,7 +66,7 @@ struct ImportCommand: ParsableCommand {
     var defaultCampaign: String = ImportOptions.standardDefaultCampaign
 
     @Option(help: ArgumentHelp(
-        "The Amazon SES message tag whose value names an event's campaign (default: the configuration set).",
+        "The Amazon SES message tag, or Mailgun user variable, whose value names an event's campaign.",
         valueName: "name"))
     var campaignTag: String?
 

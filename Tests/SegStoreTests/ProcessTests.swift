@@ -212,11 +212,15 @@ struct PlatformImportProcessTests {
     /// Content that no reader understands is a read error (exit 3) that names the file.
     @Test func undetectableFormat() throws {
         let dir = TempDir()
-        let file = dir.path("mailgun.json")
-        try #"{"signature":{},"event-data":{"event":"delivered","recipient":"a@b.c"}}"#.write(toFile: file, atomically: false, encoding: .utf8)
+        let file = dir.path("notes.txt")
+        try "Dear diary,\ntoday I sent a campaign.\n".write(toFile: file, atomically: false, encoding: .utf8)
         let r = try runSegq(["import", "--db", dir.path("x.db"), file])
         #expect(r.status == 3)
-        #expect(r.stderr.contains("\(file): this looks like Mailgun events, which segq cannot import yet"))
+        #expect(r.stderr.contains("\(file): cannot tell the format: the first line is neither JSON nor a CSV header"))
+        let mailgun = dir.path("mailgun.json")
+        try #"{"signature":{},"event-data":{"event":"delivered","recipient":"a@b.c"}}"#.write(toFile: mailgun, atomically: false, encoding: .utf8)
+        let m = try runSegq(["import", "--db", dir.path("x.db"), mailgun])
+        #expect(m.status == 1 && m.stderr.hasPrefix("\(mailgun):1: error: missing member 'timestamp'"))
         let ses = dir.path("ses.json")
         try #"{"eventType":"Bounce","mail":{"destination":["a@b.c"]}}"#.write(toFile: ses, atomically: false, encoding: .utf8)
         let s = try runSegq(["import", "--db", dir.path("x.db"), ses])

@@ -216,7 +216,9 @@ extension TestStore {
         #expect(throws: ImportIOError.self) { try framing("hello world") }
         #expect(try framing(#"{"eventType":"Bounce","mail":{}}"#) == .line(.ses))
         #expect(try framing(#"{"Type":"Notification","Message":"{}"}"#) == .line(.ses))
-        #expect(throws: ImportIOError.self) { try framing(#"{"event-data":{}}"#) }
+        #expect(try framing(#"{"event-data":{}}"#) == .line(.mailgun))
+        #expect(try framing(#"{"items":[]}"#) == .line(.mailgun))
+        #expect(try framing(#"{"event":"opened","recipient":"a@b.c"}"#) == .line(.mailgun))
 
         // The sample file read as canonical (forced) refuses every record.
         let t = try TestStore()

@@ -16,8 +16,9 @@ import Darwin
 enum DecodeOutcome: Sendable {
     /// A record to apply.
     case record(ImportRecord)
-    /// Several records from one input record (an SES event for several recipients).
-    case records([ImportRecord])
+    /// Several records from one input record (an SES event for several recipients, a
+    /// Mailgun Events API page), and the types of the items in it that were not stored.
+    case records([ImportRecord], unsupported: [String])
     /// A platform record whose type has no kind in the store, named by that type.
     case unsupported(String)
     /// A refused record.
@@ -249,6 +250,7 @@ enum DecodePipeline {
         case .jsonl: CanonicalDecoder()
         case .sendgrid: SendGridDecoder(defaultCampaign: options.defaultCampaign)
         case .ses: SESDecoder(campaignTag: options.campaignTag, defaultCampaign: options.defaultCampaign)
+        case .mailgun: MailgunDecoder(campaignVariable: options.campaignTag, defaultCampaign: options.defaultCampaign)
         // CSV is framed by rows, never by JSON lines; FormatDetector does not ask for this.
         case .csv: CanonicalDecoder()
         }

@@ -30,6 +30,8 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case sendgrid
     /// Amazon SES event publishing records (Firehose lines, SNS notifications, arrays).
     case ses
+    /// Mailgun events: webhook bodies, Events API pages, or bare event-data objects.
+    case mailgun
     /// CSV with a header row: contacts, or events with the canonical members as columns.
     case csv
 }
@@ -40,7 +42,7 @@ public struct ImportOptions: Sendable {
     public var format: ImportFormat?
     /// The campaign of platform events that name none (no campaign, Single Send or category).
     public var defaultCampaign: String
-    /// The SES message tag whose value names the campaign (`--campaign-tag`).
+    /// The SES message tag, or Mailgun user variable, whose value names the campaign (`--campaign-tag`).
     public var campaignTag: String?
     /// Store the good lines and report the bad ones, instead of storing nothing.
     public var skipBad: Bool
@@ -365,10 +367,14 @@ public final class Importer {
                             continue
                         }
                         try apply(record)
-                    case .records(let records):
-                        // One platform record for several recipients (SES).
+                    case .records(let records, let unsupported):
+                        // One platform record for several recipients (SES) or events (a Mailgun page).
                         for record in records {
                             if writing { try apply(record) } else if case .event = record { summary.events += 1 }
+                        }
+                        for type in unsupported {
+                            summary.unsupported += 1
+                            summary.unsupportedByType[type, default: 0] += 1
                         }
                     }
                 }

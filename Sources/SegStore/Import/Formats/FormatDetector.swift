@@ -7,7 +7,7 @@
 //   record                                       → canonical JSON Lines
 //   sg_event_id, or event with email             → SendGrid Event Webhook
 //   eventType / notificationType, or SNS Type+Message → Amazon SES
-//   event-data / items, or event with recipient  → Mailgun (not read yet)
+//   event-data / items, or event with recipient  → Mailgun
 //   anything else                                → canonical (its errors name what is missing)
 // `--format` overrides the detection (the framing is still taken from the content).
 
@@ -75,7 +75,7 @@ enum FormatDetector {
             return .ses
         }
         if keys.contains("event-data") || keys.contains("items") || (keys.contains("event") && keys.contains("recipient")) {
-            throw ImportIOError(source: source, message: "this looks like Mailgun events, which segq cannot import yet")
+            return .mailgun
         }
         // Anything else is read as canonical JSON Lines, whose messages then say, line by
         // line, what is missing.

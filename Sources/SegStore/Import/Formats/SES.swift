@@ -155,7 +155,7 @@ struct SESDecoder: RecordDecoder {
             }
             events.append(.event(e))
         }
-        return events.count == 1 ? .record(events[0]) : .records(events)
+        return events.count == 1 ? .record(events[0]) : .records(events, unsupported: [])
     }
 
     // MARK: - Members
