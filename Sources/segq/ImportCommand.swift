@@ -24,7 +24,7 @@ struct ImportCommand: ParsableCommand {
         The whole run is one transaction. A bad record is reported as FILE:LINE: error: … \
         (FILE: record N: error: … for the Nth element of a JSON array) \
         and, by default, nothing from the run is stored (exit status 1). With --skip-bad \
-        the good lines are stored, each bad one is reported, and a count ends the run. \
+        the good records are stored, each bad one is reported, and a count ends the run. \
         Ctrl-C, kill or a crash leave the store exactly as it was before.
 
         Examples:
@@ -35,7 +35,7 @@ struct ImportCommand: ParsableCommand {
           segq import --format csv --db shop.db contacts.csv
           segq import --campaign-tag campaign --db shop.db ses-firehose-*.json
 
-        Exit status: 0 imported; 1 bad lines (nothing stored unless --skip-bad, which \
+        Exit status: 0 imported; 1 bad records (nothing stored unless --skip-bad, which \
         exits 0); 2 usage (e.g. a missing file); 3 store or read error; 130/143 \
         interrupted by SIGINT/SIGTERM (nothing stored).
         """)
@@ -61,7 +61,7 @@ struct ImportCommand: ParsableCommand {
     var format: Format?
 
     @Option(help: ArgumentHelp(
-        "The campaign of platform events that name none (no campaign, Single Send or category).",
+        "The campaign of SendGrid, SES and Mailgun events that name none (docs/import.md says what names one).",
         valueName: "name"))
     var defaultCampaign: String = ImportOptions.standardDefaultCampaign
 
@@ -70,7 +70,7 @@ struct ImportCommand: ParsableCommand {
         valueName: "name"))
     var campaignTag: String?
 
-    @Flag(help: "Store the good lines and report the bad ones, instead of storing nothing.")
+    @Flag(help: "Store the good records and report the bad ones, instead of storing nothing.")
     var skipBad = false
 
     @Argument(help: ArgumentHelp("Files to import, in order; - reads standard input.", valueName: "file"))

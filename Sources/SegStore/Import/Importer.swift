@@ -40,7 +40,9 @@ public enum ImportFormat: String, CaseIterable, Sendable {
 public struct ImportOptions: Sendable {
     /// The input format; `nil` detects it from each source's content (see `FormatDetector`).
     public var format: ImportFormat?
-    /// The campaign of platform events that name none (no campaign, Single Send or category).
+    /// The campaign of platform events that name none (SendGrid: no campaign, Single Send
+    /// or category; SES: no campaign tag or configuration set; Mailgun: no user
+    /// variable, campaign or tag).
     public var defaultCampaign: String
     /// The SES message tag, or Mailgun user variable, whose value names the campaign (`--campaign-tag`).
     public var campaignTag: String?
