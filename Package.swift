@@ -104,7 +104,9 @@ let package = Package(
         .testTarget(
             name: "SegStoreTests",
             dependencies: ["SegStore", "SegQL"],
-            path: "Tests/SegStoreTests"
+            path: "Tests/SegStoreTests",
+            // Platform samples (each folder's SOURCES.md cites where they come from).
+            exclude: ["Fixtures"]
         ),
     ]
 )

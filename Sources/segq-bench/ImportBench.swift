@@ -30,7 +30,18 @@ struct ImportBench: ParsableCommand {
     @Flag(help: "Keep the generated file and store.")
     var keep = false
 
+    /// What to measure.
+    enum Format: String, ExpressibleByArgument {
+        case jsonl, sendgrid
+    }
+
+    @Option(help: ArgumentHelp(
+        "jsonl: the canonical format alone; sendgrid: the same events as a SendGrid webhook array and as canonical JSONL, imported one after the other, with the ratio.",
+        valueName: "format"))
+    var format: Format = .jsonl
+
     func run() throws {
+        if format == .sendgrid { return try compareSendGrid() }
         let file = "\(dir)/segq-bench-import-\(getpid()).jsonl"
         let db = "\(dir)/segq-bench-import-\(getpid()).db"
         defer {
@@ -55,6 +66,38 @@ struct ImportBench: ParsableCommand {
         print("re-import: \(again.duplicates) duplicates skipped in \(fmt(again.elapsed)) s = \(Int(Double(again.duplicates) / again.elapsed)) events/s")
         var st = stat()
         if stat(db, &st) == 0 { print("store: \(Int64(st.st_size) / 1_000_000) MB") }
+    }
+}
+
+extension ImportBench {
+    /// Imports the same events as canonical JSONL and as a SendGrid array, each into a
+    /// fresh store, and prints both rates and their ratio.
+    func compareSendGrid() throws {
+        let canonical = "\(dir)/segq-bench-import-\(getpid()).jsonl"
+        let sendgrid = "\(dir)/segq-bench-import-\(getpid()).sendgrid.json"
+        let dbs = ["\(dir)/segq-bench-import-\(getpid())-c.db", "\(dir)/segq-bench-import-\(getpid())-s.db"]
+        defer {
+            if !keep {
+                unlink(canonical)
+                unlink(sendgrid)
+                for db in dbs { for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) } }
+            }
+        }
+        let c = try BenchFile.write(events: events, to: canonical, style: .canonical)
+        let s = try BenchFile.write(events: events, to: sendgrid, style: .sendGridArray)
+        print("generated \(c.events) events: canonical \(c.bytes / 1_000_000) MB, SendGrid array \(s.bytes / 1_000_000) MB")
+        var rates: [Double] = []
+        for (name, file, db) in [("canonical", canonical, dbs[0]), ("sendgrid", sendgrid, dbs[1])] {
+            let store = try Store(path: db)
+            let cpu0 = cpuSeconds()
+            let r = try Importer(store: store).run([.file(file)])
+            let cpu = cpuSeconds() - cpu0
+            guard r.committed, r.bad == 0 else { throw ValidationError("\(name): \(r.bad) bad records: \(r.badLines.prefix(3))") }
+            let rate = Double(r.stored) / r.elapsed
+            rates.append(rate)
+            print("\(name): \(r.stored) events stored (\(r.unsupported) unsupported) in \(fmt(r.elapsed)) s = \(Int(rate)) events/s; CPU \(fmt(cpu)) s; load \(loadAverage())")
+        }
+        print("SendGrid / canonical rate: \(fmt(rates[1] / rates[0]))")
     }
 }
 
@@ -91,7 +134,16 @@ enum BenchFile {
         var lines = 0, events = 0, bytes = 0
     }
 
-    static func write(events target: Int, to path: String) throws -> Shape {
+    /// How the events are written.
+    enum Style {
+        /// Canonical JSONL: contact, campaign and link declarations, then events.
+        case canonical
+        /// One SendGrid Event Webhook array (as POSTed: compact objects, `,\r\n` between
+        /// them), the same events only, with the fields SendGrid sends.
+        case sendGridArray
+    }
+
+    static func write(events target: Int, to path: String, style: Style = .canonical) throws -> Shape {
         guard let f = fopen(path, "w") else { throw ValidationError("cannot write \(path)") }
         defer { fclose(f) }
         var shape = Shape()
@@ -124,12 +176,13 @@ enum BenchFile {
         let countries = ["SE", "NO", "DK", "FI", "DE", "US", "GB"]
         let plans = ["free", "pro", "team"]
         for i in 0..<contacts {
+            // Drawn for every style, so that both styles generate the same events.
             let c = countries[Int(next() % UInt64(countries.count))]
             let p = plans[Int(next() % 3)]
-            line(#"{"record":"contact","email":"User.\#(i)@Example.com","first_name":"User","last_name":"N\#(i)","created_at":"2025-0\#(1 + i % 9)-1\#(i % 10)T08:00:00Z","attributes":{"country":"\#(c)","plan":"\#(p)","age":\#(18 + i % 60),"vip":\#(i % 17 == 0)}}"#)
+            if style == .canonical { line(#"{"record":"contact","email":"User.\#(i)@Example.com","first_name":"User","last_name":"N\#(i)","created_at":"2025-0\#(1 + i % 9)-1\#(i % 10)T08:00:00Z","attributes":{"country":"\#(c)","plan":"\#(p)","age":\#(18 + i % 60),"vip":\#(i % 17 == 0)}}"#) }
         }
         let base: Int64 = 1_767_225_600  // 2026-01-01
-        for (k, name) in campaigns.enumerated() {
+        for (k, name) in campaigns.enumerated() where style == .canonical {
             let channel = name.hasSuffix("SMS") ? "sms" : "email"
             line(#"{"record":"campaign","name":"\#(name)","channel":"\#(channel)","subject":"\#(name) subject","sent_at":\#(base + Int64(k) * 1_209_600)}"#)
             for path in ["/pricing", "/blog/post-\(k)", "/sale"] {
@@ -150,7 +203,31 @@ enum BenchFile {
                 func event(_ kind: String, _ ts: Int64, _ extra: String = "") {
                     id += 1
                     shape.events += 1
-                    line(#"{"record":"event","id":"ev-\#(id)","kind":"\#(kind)","contact":"\#(who)","campaign":"\#(name)","ts":\#(ts)\#(extra)}"#)
+                    switch style {
+                    case .canonical:
+                        line(#"{"record":"event","id":"ev-\#(id)","kind":"\#(kind)","contact":"\#(who)","campaign":"\#(name)","ts":\#(ts)\#(extra)}"#)
+                    case .sendGridArray:
+                        line((id == 1 ? "[" : ",") + sendGrid(kind, ts, extra))
+                    }
+                }
+                /// The SendGrid object for a canonical event (fields as in the published samples).
+                func sendGrid(_ kind: String, _ ts: Int64, _ extra: String) -> String {
+                    let common = #""email":"\#(who)","timestamp":\#(ts),"smtp-id":"\u003c\#(i).\#(k)@ismtpd-555\u003e","category":["newsletter","c\#(k % campaigns.count)"],"sg_event_id":"ZXYt\#(id)-c2VuZGdyaWQ","sg_message_id":"\#(i).\#(k).filter0001.16648.5515E0B88.0","marketing_campaign_id":\#(1000 + k % campaigns.count),"marketing_campaign_name":"\#(name)""#
+                    let agent = #""useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)","ip":"203.0.113.\#(i % 250)""#
+                    switch kind {
+                    case "sent": return #"{\#(common),"event":"processed","pool":{"name":"main","id":210}}"#
+                    case "delivered": return #"{\#(common),"event":"delivered","response":"250 OK","ip":"168.1.1.1","tls":1}"#
+                    case "bounced":
+                        let type = extra.contains("hard") ? "bounce" : "blocked"
+                        return #"{\#(common),"event":"bounce","type":"\#(type)","reason":"550 5.1.1 user unknown","status":"5.1.1","bounce_classification":"Invalid Address"}"#
+                    case "opened":
+                        return #"{\#(common),"event":"open","sg_machine_open":\#(extra.contains("machine")),\#(agent)}"#
+                    case "clicked":
+                        let url = extra.contains("unsubscribe") ? "https://shop.example.com/unsubscribe" : "https://shop.example.com/pricing?utm_campaign=c\(k % campaigns.count)"
+                        return #"{\#(common),"event":"click","url":"\#(url)","url_offset":{"index":0,"type":"html"},\#(agent)}"#
+                    default:
+                        return #"{\#(common),"event":"unsubscribe",\#(agent)}"#
+                    }
                 }
                 event("sent", t)
                 if chance(0.01) { event("bounced", t + 5, #","bounce":"\#(chance(0.5) ? "hard" : "soft")","reason":"550 5.1.1 user unknown""#); continue }
@@ -167,6 +244,7 @@ enum BenchFile {
             }
             k += 1
         }
+        if style == .sendGridArray { line("]") }
         shape.bytes += buffer.count
         _ = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
         return shape

@@ -1,4 +1,5 @@
 import ArgumentParser
+import enum SegQL.EventKind
 import SegStore
 
 /// `segq import`: loads event files into the store.
@@ -8,43 +9,68 @@ struct ImportCommand: ParsableCommand {
         abstract: "Load contacts, campaigns, links and events into the store.",
         discussion: """
         Reads the canonical JSON Lines format (docs/import.md): one JSON object per line, \
-        its "record" member saying what it is (contact, campaign, link or event). \
+        its "record" member saying what it is (contact, campaign, link or event); \
+        SendGrid Event Webhook events (a JSON array as POSTed, or one object per line); \
+        Amazon SES event publishing records (Firehose lines, SNS notifications, arrays); \
+        Mailgun events (webhook bodies, Events API pages, event-data objects); \
+        and CSV with a header row (contacts, or events). The format is detected from each \
+        file's content; --format forces it. \
         Contacts, campaigns and links that events name are created on the spot; events \
-        whose "id" is already stored are skipped, so importing a file twice changes \
-        nothing. E-mail addresses are matched case-insensitively.
+        whose id is already stored are skipped, so importing a file twice changes \
+        nothing. E-mail addresses are matched case-insensitively. Platform events of a \
+        type the store has no kind for (SendGrid deferred, group_resubscribe, \
+        account_status_change; SES DeliveryDelay, …) are counted as unsupported and skipped.
 
-        The whole run is one transaction. A bad line is reported as FILE:LINE: error: … \
+        The whole run is one transaction. A bad record is reported as FILE:LINE: error: … \
+        (FILE: record N: error: … for the Nth element of a JSON array) \
         and, by default, nothing from the run is stored (exit status 1). With --skip-bad \
-        the good lines are stored, each bad one is reported, and a count ends the run. \
+        the good records are stored, each bad one is reported, and a count ends the run. \
         Ctrl-C, kill or a crash leave the store exactly as it was before.
 
         Examples:
           segq import --db shop.db events.jsonl
           zcat export.jsonl.gz | segq import --db shop.db -
           segq import --skip-bad day1.jsonl day2.jsonl
+          segq import --db shop.db sendgrid-webhook.json
+          segq import --format csv --db shop.db contacts.csv
+          segq import --campaign-tag campaign --db shop.db ses-firehose-*.json
 
-        Exit status: 0 imported; 1 bad lines (nothing stored unless --skip-bad, which \
+        Exit status: 0 imported; 1 bad records (nothing stored unless --skip-bad, which \
         exits 0); 2 usage (e.g. a missing file); 3 store or read error; 130/143 \
         interrupted by SIGINT/SIGTERM (nothing stored).
         """)
 
-    /// The input formats (more are added as they are supported).
+    /// The input formats.
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case jsonl
+        case jsonl, sendgrid, ses, mailgun, csv
 
         var importFormat: ImportFormat {
             switch self {
             case .jsonl: .jsonl
+            case .sendgrid: .sendgrid
+            case .ses: .ses
+            case .mailgun: .mailgun
+            case .csv: .csv
             }
         }
     }
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "The input format.")
-    var format: Format = .jsonl
+    @Option(help: "The input format (default: detected from each file's content).")
+    var format: Format?
 
-    @Flag(help: "Store the good lines and report the bad ones, instead of storing nothing.")
+    @Option(help: ArgumentHelp(
+        "The campaign of SendGrid, SES and Mailgun events that name none (docs/import.md says what names one).",
+        valueName: "name"))
+    var defaultCampaign: String = ImportOptions.standardDefaultCampaign
+
+    @Option(help: ArgumentHelp(
+        "The Amazon SES message tag, or Mailgun user variable, whose value names an event's campaign.",
+        valueName: "name"))
+    var campaignTag: String?
+
+    @Flag(help: "Store the good records and report the bad ones, instead of storing nothing.")
     var skipBad = false
 
     @Argument(help: ArgumentHelp("Files to import, in order; - reads standard input.", valueName: "file"))
@@ -53,6 +79,7 @@ struct ImportCommand: ParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("Name at least one file to import (- for standard input).") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input (-) can be read only once.") }
+        if defaultCampaign.isEmpty { throw ValidationError("--default-campaign must not be empty.") }
     }
 
     func run() throws {
@@ -70,7 +97,8 @@ struct ImportCommand: ParsableCommand {
             throw ExitCode(3)
         }
         Interrupts.install()
-        let importer = Importer(store: opened, options: ImportOptions(format: format.importFormat, skipBad: skipBad))
+        let importer = Importer(store: opened, options: ImportOptions(
+            format: format?.importFormat, defaultCampaign: defaultCampaign, campaignTag: campaignTag, skipBad: skipBad))
         let progress = ProgressLine(enabled: stderrIsTerminal)
         importer.onBadLine = {
             progress.clear()
@@ -101,18 +129,36 @@ struct ImportCommand: ParsableCommand {
             throw ExitCode(3)
         }
         progress.clear()
+        for line in ImportCommand.summaryLines(summary) { printError(line) }
+        if !summary.committed { throw ExitCode(1) }
+    }
+}
+
+extension ImportCommand {
+    /// The summary printed after a run: totals, then stored events by kind and skipped
+    /// platform records by type.
+    static func summaryLines(_ summary: ImportSummary) -> [String] {
         let rate = summary.elapsed > 0 ? " (\(grouped(Int(Double(summary.records) / summary.elapsed))) records/s)" : ""
         var line = "read \(grouped(summary.records)) records in \(String(format1: summary.elapsed, 1)) s\(rate): "
-        if summary.committed {
-            line += "\(grouped(summary.stored)) events stored, \(grouped(summary.duplicates)) duplicates skipped"
-            line += ", \(grouped(summary.declarations)) declarations"
-            if summary.bad > 0 { line += ", \(grouped(summary.bad)) bad lines skipped" }
-            if summary.contactsMerged > 0 { line += ", \(grouped(summary.contactsMerged)) contacts merged" }
-        } else {
-            line += "\(grouped(summary.bad)) bad \(summary.bad == 1 ? "line" : "lines"); nothing was stored (use --skip-bad to store the good lines)"
+        guard summary.committed else {
+            line += "\(grouped(summary.bad)) bad \(summary.bad == 1 ? "record" : "records"); nothing was stored (use --skip-bad to store the good ones)"
+            return [line]
         }
-        printError(line)
-        if !summary.committed { throw ExitCode(1) }
+        line += "\(grouped(summary.stored)) events stored, \(grouped(summary.duplicates)) duplicates skipped"
+        if summary.unsupported > 0 { line += ", \(grouped(summary.unsupported)) unsupported skipped" }
+        if summary.bad > 0 { line += ", \(grouped(summary.bad)) bad records skipped" }
+        if summary.declarations > 0 { line += ", \(grouped(summary.declarations)) declarations" }
+        if summary.contactsMerged > 0 { line += ", \(grouped(summary.contactsMerged)) contacts merged" }
+        var lines = [line]
+        if !summary.storedByKind.isEmpty {
+            let kinds = EventKind.allCases.compactMap { k in summary.storedByKind[k].map { "\(k.verb) \(grouped($0))" } }
+            lines.append("  stored: " + kinds.joined(separator: ", "))
+        }
+        if !summary.unsupportedByType.isEmpty {
+            let types = summary.unsupportedByType.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
+            lines.append("  unsupported (no kind in the store, not stored): " + types.joined(separator: ", "))
+        }
+        return lines
     }
 }
 

@@ -140,12 +140,12 @@ struct ProcessTests {
         let lines = r.stderr.split(separator: "\n").map(String.init)
         #expect(lines.first == "\(file):2: error: unknown kind 'opend'; did you mean 'opened'?")
         #expect(lines.dropFirst().first == "\(file):4: error: 'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \"noon\"")
-        #expect(lines.last?.contains("2 bad lines; nothing was stored") == true)
+        #expect(lines.last?.contains("2 bad records; nothing was stored") == true)
         #expect(try TestStore.wrapping(Store(path: db)).count("events") == 0)
 
         let skip = try runSegq(["import", "--skip-bad", "--db", db, file])
         #expect(skip.status == 0)
-        #expect(skip.stderr.contains("1 events stored") && skip.stderr.contains("2 bad lines skipped"))
+        #expect(skip.stderr.contains("1 events stored") && skip.stderr.contains("2 bad records skipped"))
         #expect(try TestStore.wrapping(Store(path: db)).count("events") == 1)
 
         let missing = try runSegq(["import", "--db", db, dir.path("nope.jsonl")])
@@ -189,5 +189,45 @@ struct ProcessTests {
         let again = try runSegq(["demo", "--db", db, "--contacts", "50", "--seed", "2"])
         #expect(again.status == 0)
         #expect(try TestStore.wrapping(Store(path: db)).count("contacts") == 50)
+    }
+}
+
+@Suite(.enabled(if: segqBinary != nil, "needs the built segq binary (swift build)"))
+struct PlatformImportProcessTests {
+    /// A SendGrid POST body is detected; the summary names kinds and unsupported types.
+    @Test func sendGridSummary() throws {
+        let dir = TempDir()
+        let db = dir.path("sg.db")
+        let r = try runSegq(["import", "--db", db, fixture("sendgrid/sample_events.json")])
+        #expect(r.status == 0)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines.first?.hasSuffix("21 events stored, 1 duplicates skipped, 3 unsupported skipped") == true)
+        #expect(lines.dropFirst().first == "  stored: sent 3, dropped 4, delivered 3, bounced 2, opened 3, clicked 2, unsubscribed 3, complained 1")
+        #expect(lines.last == "  unsupported (no kind in the store, not stored): deferred 2, group_resubscribe 1")
+        let again = try runSegq(["import", "--db", db, "--format", "sendgrid", fixture("sendgrid/sample_events.json")])
+        #expect(again.status == 0 && again.stderr.contains("0 events stored, 22 duplicates skipped"))
+    }
+
+    /// Content that no reader understands is a read error (exit 3) that names the file.
+    @Test func undetectableFormat() throws {
+        let dir = TempDir()
+        let file = dir.path("notes.txt")
+        try "Dear diary,\ntoday I sent a campaign.\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let r = try runSegq(["import", "--db", dir.path("x.db"), file])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("\(file): cannot tell the format: the first line is neither JSON nor a CSV header"))
+        let mailgun = dir.path("mailgun.json")
+        try #"{"signature":{},"event-data":{"event":"delivered","recipient":"a@b.c"}}"#.write(toFile: mailgun, atomically: false, encoding: .utf8)
+        let m = try runSegq(["import", "--db", dir.path("x.db"), mailgun])
+        #expect(m.status == 1 && m.stderr.hasPrefix("\(mailgun):1: error: missing member 'timestamp'"))
+        let ses = dir.path("ses.json")
+        try #"{"eventType":"Bounce","mail":{"destination":["a@b.c"]}}"#.write(toFile: ses, atomically: false, encoding: .utf8)
+        let s = try runSegq(["import", "--db", dir.path("x.db"), ses])
+        #expect(s.status == 1 && s.stderr.hasPrefix("\(ses):1: error: missing member 'bounce.bounceType'"))
+        let csv = dir.path("c.csv")
+        try "email,plan\nana@example.com,pro\n".write(toFile: csv, atomically: false, encoding: .utf8)
+        let c = try runSegq(["import", "--db", dir.path("x.db"), csv])
+        #expect(c.status == 0 && c.stderr.contains("1 declarations"))
     }
 }

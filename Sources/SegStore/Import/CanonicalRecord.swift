@@ -189,7 +189,7 @@ struct CanonicalDecoder {
     init() { filled.reserveCapacity(Member.allCases.count) }
 
     /// Decodes one non-blank line.
-    mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> Result<ImportRecord, LineError> {
+    mutating func decode(line: UnsafeBufferPointer<UInt8>) -> Result<ImportRecord, LineError> {
         for i in filled { slots[i] = nil }
         filled.removeAll(keepingCapacity: true)
         recordCode = 0
@@ -240,6 +240,26 @@ struct CanonicalDecoder {
             return .failure(LineError(message: "not valid JSON: \(error.message) (column \(error.offset + 1))"))
         } catch {
             return .failure(LineError(message: "not valid JSON"))
+        }
+        do {
+            return .success(try record())
+        } catch let error as LineError {
+            return .failure(error)
+        } catch {
+            return .failure(LineError(message: "\(error)"))
+        }
+    }
+
+    /// Checks members given as values rather than JSON text (the CSV reader's rows),
+    /// with exactly the rules of a JSON line.
+    mutating func decode(members: [(Member, JSONValue)]) -> Result<ImportRecord, LineError> {
+        for i in filled { slots[i] = nil }
+        filled.removeAll(keepingCapacity: true)
+        recordCode = 0
+        kindCode = nil
+        for (member, value) in members {
+            if slots[member.rawValue] == nil { filled.append(member.rawValue) }
+            slots[member.rawValue] = value
         }
         do {
             return .success(try record())

@@ -12,10 +12,43 @@ import Glibc
 import Darwin
 #endif
 
-/// One non-blank line, decoded.
+/// What one input record (a line, a CSV row, an element of a JSON array) became.
+enum DecodeOutcome: Sendable {
+    /// A record to apply.
+    case record(ImportRecord)
+    /// Several records from one input record (an SES event for several recipients, a
+    /// Mailgun Events API page), and the types of the items in it that were not stored.
+    case records([ImportRecord], unsupported: [String])
+    /// A platform record whose type has no kind in the store, named by that type.
+    case unsupported(String)
+    /// A refused record.
+    case bad(LineError)
+
+    init(_ result: Result<ImportRecord, LineError>) {
+        switch result {
+        case .success(let r): self = .record(r)
+        case .failure(let e): self = .bad(e)
+        }
+    }
+}
+
+/// Turns one record's bytes (a JSON object) into an outcome; one per format.
+protocol RecordDecoder {
+    mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodeOutcome
+}
+
+extension CanonicalDecoder: RecordDecoder {
+    mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodeOutcome {
+        DecodeOutcome(decode(line: bytes))
+    }
+}
+
+/// One input record, decoded, with where it starts.
 struct DecodedLine: Sendable {
     var line: Int
-    var result: Result<ImportRecord, LineError>
+    /// The 1-based index in a top-level JSON array, when the source is one.
+    var record: Int? = nil
+    var result: DecodeOutcome
 }
 
 /// A run of decoded lines and how far into the source they reach.
@@ -128,24 +161,77 @@ final class JoinableThread {
 enum DecodePipeline {
     static let batchSize = 2048
 
+    /// How a source is cut into records, decided from its first non-blank line.
+    private enum Framing {
+        case undecided
+        /// One JSON object per line (canonical JSONL, SendGrid or other NDJSON).
+        case lines(any RecordDecoder)
+        /// CSV rows under a header.
+        case csv(CSVReader)
+        /// A JSON array, or objects spanning lines: read whole, then split.
+        case document([UInt8])
+    }
+
     /// Reads and decodes `source` on a new thread, feeding `queue`.
-    static func start(_ source: ImportSource, into queue: BatchQueue) -> JoinableThread {
+    static func start(_ source: ImportSource, options: ImportOptions, into queue: BatchQueue) -> JoinableThread {
         JoinableThread {
-            var decoder = CanonicalDecoder()
             var lines: [DecodedLine] = []
             lines.reserveCapacity(batchSize)
             var consumed: Int64 = 0
             var stopped = false
+            var framing = Framing.undecided
+            func emit(_ decoded: DecodedLine) {
+                if stopped { return }
+                lines.append(decoded)
+                if lines.count == batchSize {
+                    if !queue.put(.batch(DecodedBatch(lines: lines, bytesConsumed: consumed))) { stopped = true }
+                    lines.removeAll(keepingCapacity: true)
+                }
+            }
             do {
                 try LineReader.forEachLine(in: source, progress: { consumed = max(consumed, $0) }) { bytes, number in
                     if stopped { return }
                     consumed += Int64(bytes.count) + 1
-                    if isBlank(bytes) { return }
-                    lines.append(DecodedLine(line: number, result: decoder.decode(bytes)))
-                    if lines.count == batchSize {
-                        if !queue.put(.batch(DecodedBatch(lines: lines, bytesConsumed: consumed))) { stopped = true }
-                        lines.removeAll(keepingCapacity: true)
+                    switch framing {
+                    case .lines(var decoder):
+                        if isBlank(bytes) { return }
+                        // Release the enum's reference first, so the decoder is mutated in place.
+                        framing = .undecided
+                        emit(DecodedLine(line: number, result: decoder.decode(bytes)))
+                        framing = .lines(decoder)
+                    case .csv(var reader):
+                        framing = .undecided
+                        reader.feed(bytes, line: number, emit: emit)
+                        framing = .csv(reader)
+                    case .document(var text):
+                        framing = .undecided
+                        text.append(contentsOf: bytes)
+                        text.append(0x0A)
+                        framing = .document(text)
+                    case .undecided:
+                        if isBlank(bytes) { return }
+                        switch try FormatDetector.framing(firstLine: bytes, given: options.format, source: source.name) {
+                        case .line(let format):
+                            var decoder = makeDecoder(format, options)
+                            emit(DecodedLine(line: number, result: decoder.decode(bytes)))
+                            framing = .lines(decoder)
+                        case .csv:
+                            var reader = CSVReader()
+                            reader.feed(bytes, line: number, emit: emit)
+                            framing = .csv(reader)
+                        case .document:
+                            // Keep the line numbers right: earlier lines were blank.
+                            var text = [UInt8](repeating: 0x0A, count: number - 1)
+                            text.append(contentsOf: bytes)
+                            text.append(0x0A)
+                            framing = .document(text)
+                        }
                     }
+                }
+                switch framing {
+                case .csv(var reader): reader.finish(emit: emit)
+                case .document(let text): try splitDocument(text, source: source, options: options, emit: emit)
+                default: break
                 }
                 if !stopped {
                     if !lines.isEmpty { _ = queue.put(.batch(DecodedBatch(lines: lines, bytesConsumed: consumed))) }
@@ -155,6 +241,79 @@ enum DecodePipeline {
                 _ = queue.put(.failed(error))
             } catch {
                 _ = queue.put(.failed(ImportIOError(source: source.name, message: "\(error)")))
+            }
+        }
+    }
+
+    static func makeDecoder(_ format: ImportFormat, _ options: ImportOptions) -> any RecordDecoder {
+        switch format {
+        case .jsonl: CanonicalDecoder()
+        case .sendgrid: SendGridDecoder(defaultCampaign: options.defaultCampaign)
+        case .ses: SESDecoder(campaignTag: options.campaignTag, defaultCampaign: options.defaultCampaign)
+        case .mailgun: MailgunDecoder(campaignVariable: options.campaignTag, defaultCampaign: options.defaultCampaign)
+        // CSV is framed by rows, never by JSON lines; FormatDetector does not ask for this.
+        case .csv: CanonicalDecoder()
+        }
+    }
+
+    /// Splits a whole JSON document into records and decodes each as it is found: the
+    /// elements of a top-level array (numbered for messages), or a sequence of objects
+    /// (each named by its first line). The format, unless given, is that of the first
+    /// record. A break in the structure ends the split: what follows cannot be told
+    /// apart reliably.
+    static func splitDocument(_ text: [UInt8], source: ImportSource, options: ImportOptions,
+                              emit: (DecodedLine) -> Void) throws {
+        try text.withUnsafeBufferPointer { buf in
+            var scanner = JSONScanner(buf)
+            var lineAt = 1, counted = 0
+            func line(at offset: Int) -> Int {
+                if let base = buf.baseAddress, offset > counted {
+                    var p = base + counted
+                    let end = base + offset
+                    while p < end, let nl = memchr(p, 0x0A, end - p) {
+                        lineAt += 1
+                        p = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self)) + 1
+                    }
+                }
+                counted = max(counted, offset)
+                return lineAt
+            }
+            var decoder: (any RecordDecoder)?
+            var index = 0
+            func record(_ start: Int, _ end: Int, numbered: Bool) throws {
+                index += 1
+                let bytes = UnsafeBufferPointer(rebasing: buf[start..<end])
+                if decoder == nil {
+                    let format = try options.format ?? FormatDetector.detect(object: bytes, source: source.name)
+                    guard format != .csv else {
+                        throw ImportIOError(source: source.name, message: "this is JSON, not CSV (leave out --format to detect the format)")
+                    }
+                    decoder = makeDecoder(format, options)
+                }
+                guard var d = decoder else { return }
+                decoder = nil
+                emit(DecodedLine(line: line(at: start), record: numbered ? index : nil, result: d.decode(bytes)))
+                decoder = d
+            }
+            scanner.skipWhitespace()
+            let isArray = scanner.peek() == UInt8(ascii: "[")
+            do {
+                if isArray {
+                    try scanner.forEachArrayElement { try record($0, $1, numbered: true) }
+                    scanner.skipWhitespace()
+                    if scanner.peek() != nil { throw JSONSyntaxError(message: "unexpected text after the array", offset: scanner.pos) }
+                } else {
+                    while scanner.peek() != nil {
+                        let start = scanner.pos
+                        try scanner.skipStructure()
+                        try record(start, scanner.pos, numbered: false)
+                        scanner.skipWhitespace()
+                    }
+                }
+            } catch let e as JSONSyntaxError {
+                let l = line(at: min(e.offset, buf.count))
+                emit(DecodedLine(line: l, record: isArray ? index + 1 : nil,
+                                 result: .bad(LineError(message: "not valid JSON: \(e.message) (line \(l))"))))
             }
         }
     }

@@ -26,12 +26,26 @@ import Darwin
 public enum ImportFormat: String, CaseIterable, Sendable {
     /// The canonical JSON Lines format (docs/import.md).
     case jsonl
+    /// SendGrid Event Webhook events: a JSON array as POSTed, or one object per line.
+    case sendgrid
+    /// Amazon SES event publishing records (Firehose lines, SNS notifications, arrays).
+    case ses
+    /// Mailgun events: webhook bodies, Events API pages, or bare event-data objects.
+    case mailgun
+    /// CSV with a header row: contacts, or events with the canonical members as columns.
+    case csv
 }
 
 /// How an import runs.
 public struct ImportOptions: Sendable {
-    /// The input format.
-    public var format: ImportFormat
+    /// The input format; `nil` detects it from each source's content (see `FormatDetector`).
+    public var format: ImportFormat?
+    /// The campaign of platform events that name none (SendGrid: no campaign, Single Send
+    /// or category; SES: no campaign tag or configuration set; Mailgun: no user
+    /// variable, campaign or tag).
+    public var defaultCampaign: String
+    /// The SES message tag, or Mailgun user variable, whose value names the campaign (`--campaign-tag`).
+    public var campaignTag: String?
     /// Store the good lines and report the bad ones, instead of storing nothing.
     public var skipBad: Bool
     /// The time recorded as `campaigns.created_at` for campaigns the import creates
@@ -46,10 +60,13 @@ public struct ImportOptions: Sendable {
     public var bulkThreshold: Int?
 
     /// Creates options; the defaults are `segq import`'s.
-    public init(format: ImportFormat = .jsonl, skipBad: Bool = false, now: Int64? = nil,
+    public init(format: ImportFormat? = nil, defaultCampaign: String = ImportOptions.standardDefaultCampaign,
+                campaignTag: String? = nil, skipBad: Bool = false, now: Int64? = nil,
                 keptBadLines: Int = 1_000, flushThreshold: Int = 2_000_000, bulkThreshold: Int? = nil) {
         self.bulkThreshold = bulkThreshold
         self.format = format
+        self.defaultCampaign = defaultCampaign
+        self.campaignTag = campaignTag
         self.skipBad = skipBad
         self.now = now
         self.keptBadLines = keptBadLines
@@ -57,17 +74,36 @@ public struct ImportOptions: Sendable {
     }
 }
 
-/// A line that was refused, with where it is: printed as `FILE:LINE: error: MESSAGE`.
+extension ImportOptions {
+    /// The campaign given to platform events that name none, unless `--default-campaign` says otherwise.
+    public static let standardDefaultCampaign = "uncategorized"
+}
+
+/// A record that was refused, with where it is: printed as `FILE:LINE: error: MESSAGE`,
+/// or `FILE: record N: error: MESSAGE` for the Nth element of a JSON array.
 public struct BadLine: Error, Hashable, Sendable, CustomStringConvertible {
     /// The source's name (a path, or `<stdin>`).
     public var file: String
-    /// The 1-based line number.
+    /// The 1-based line number (of the record's first line).
     public var line: Int
+    /// The 1-based position in a top-level JSON array, when the source is one.
+    public var record: Int?
     /// What is wrong with it.
     public var message: String
 
-    /// `FILE:LINE: error: MESSAGE`.
-    public var description: String { "\(file):\(line): error: \(message)" }
+    /// Creates a bad-record report.
+    public init(file: String, line: Int, record: Int? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.record = record
+        self.message = message
+    }
+
+    /// `FILE:LINE: error: MESSAGE` or `FILE: record N: error: MESSAGE`.
+    public var description: String {
+        if let record { return "\(file): record \(record): error: \(message)" }
+        return "\(file):\(line): error: \(message)"
+    }
 }
 
 /// How far an import has got (for a progress line).
@@ -96,6 +132,13 @@ public struct ImportSummary: Sendable {
     public var duplicates = 0
     /// Contact, campaign and link lines read (good ones).
     public var declarations = 0
+    /// Platform records skipped because their type has no event kind in the store
+    /// (SendGrid `deferred`, `group_resubscribe`, `account_status_change`, …).
+    public var unsupported = 0
+    /// `unsupported` by the platform's type name, e.g. `["deferred": 3]`.
+    public var unsupportedByType: [String: Int] = [:]
+    /// Events stored, by kind.
+    public var storedByKind: [EventKind: Int] = [:]
     /// Lines refused.
     public var bad = 0
     /// The first `ImportOptions.keptBadLines` refused lines.
@@ -166,6 +209,8 @@ public final class Importer {
     /// Whether the store had events with ids before the run (then ids are also looked up).
     private var storeHadIDs = false
     private var lastTouched: Int64 = -1
+    /// Events stored by `EventKind.rawValue` (copied into `summary.storedByKind` at the end).
+    private var kindCounts = [Int](repeating: 0, count: EventKind.allCases.count + 1)
     /// Whether the secondary indexes are dropped for the rest of the run (see `enterBulkMode`).
     private var bulk = false
     private var bulkThreshold = 0
@@ -199,6 +244,7 @@ public final class Importer {
     public func run(_ sources: [ImportSource]) throws -> ImportSummary {
         let started = monotonicSeconds()
         summary = ImportSummary()
+        kindCounts = [Int](repeating: 0, count: EventKind.allCases.count + 1)
         writing = true
         createdAt = options.now ?? Int64(time(nil))
         resetCaches()
@@ -266,6 +312,9 @@ public final class Importer {
             }
         }
         resetCaches()
+        for kind in EventKind.allCases where kindCounts[kind.rawValue] > 0 {
+            summary.storedByKind[kind] = kindCounts[kind.rawValue]
+        }
         summary.elapsed = monotonicSeconds() - started
         return summary
     }
@@ -292,7 +341,7 @@ public final class Importer {
     private func read(_ source: ImportSource, started: Double) throws {
         let total = LineReader.size(of: source)
         let queue = BatchQueue(capacity: 8)
-        let reader = DecodePipeline.start(source, into: queue)
+        let reader = DecodePipeline.start(source, options: options, into: queue)
         defer {
             queue.close()
             reader.join()
@@ -308,15 +357,27 @@ public final class Importer {
                 for decoded in batch.lines {
                     summary.records += 1
                     switch decoded.result {
-                    case .failure(let error):
-                        bad(BadLine(file: source.name, line: decoded.line, message: error.message))
-                    case .success(let record):
+                    case .bad(let error):
+                        bad(BadLine(file: source.name, line: decoded.line, record: decoded.record, message: error.message))
+                    case .unsupported(let type):
+                        summary.unsupported += 1
+                        summary.unsupportedByType[type, default: 0] += 1
+                    case .record(let record):
                         guard writing else {
                             // All-or-nothing after a bad line: keep checking, stop writing.
                             if case .event = record { summary.events += 1 } else { summary.declarations += 1 }
                             continue
                         }
                         try apply(record)
+                    case .records(let records, let unsupported):
+                        // One platform record for several recipients (SES) or events (a Mailgun page).
+                        for record in records {
+                            if writing { try apply(record) } else if case .event = record { summary.events += 1 }
+                        }
+                        for type in unsupported {
+                            summary.unsupported += 1
+                            summary.unsupportedByType[type, default: 0] += 1
+                        }
                     }
                 }
                 onProgress?(ImportProgress(source: source.name, bytesRead: batch.bytesConsumed, totalBytes: total,
@@ -379,6 +440,7 @@ public final class Importer {
                                     link: link?.id, bounce: e.bounce, reason: e.reason, machine: e.machine, id: e.id))
         if pending.count == Statements.batch { try flushEvents(s) }
         summary.stored += 1
+        kindCounts[e.kind.rawValue] += 1
 
         activity[PairKey(campaign: campaign, contact: contact), default: ActivityDelta()]
             .add(e.kind, ts: e.ts, machine: e.machine, footer: link?.footer ?? false)

@@ -401,3 +401,76 @@ struct JSONScanner {
         _ = try parseValue()
     }
 }
+
+// MARK: - Whole documents (JSON arrays of platform events)
+
+extension JSONScanner {
+    /// Skips spaces, tabs and line breaks.
+    mutating func skipWhitespace() { skipSpace() }
+
+    /// Moves past the value at `pos` without decoding it: a string by its quotes and
+    /// escapes, an object or array by bracket depth, anything else up to the next
+    /// delimiter. What is inside is checked later, by whoever decodes the value; this
+    /// only finds where it ends (and costs no allocation, unlike `skipValue`).
+    mutating func skipStructure() throws {
+        skipSpace()
+        guard pos < count else { throw error("expected a value, found the end of the input") }
+        var depth = 0
+        repeat {
+            guard pos < count else { throw error("the input ends inside a value") }
+            switch base[pos] {
+            case UInt8(ascii: "\""):
+                pos += 1
+                while true {
+                    guard pos < count else { throw error("the input ends inside a string") }
+                    let d = base[pos]
+                    pos += d == UInt8(ascii: "\\") ? 2 : 1
+                    if d == UInt8(ascii: "\"") { break }
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                pos += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0 else { throw error("unexpected \(describeHere())") }
+                depth -= 1
+                pos += 1
+            default:
+                if depth == 0 {
+                    // A number or literal: up to a delimiter.
+                    while pos < count {
+                        let d = base[pos]
+                        if d == UInt8(ascii: ",") || d == UInt8(ascii: "]") || d == UInt8(ascii: "}")
+                            || d == 0x20 || d == 0x09 || d == 0x0A || d == 0x0D { break }
+                        pos += 1
+                    }
+                } else {
+                    pos += 1
+                }
+            }
+        } while depth > 0
+    }
+
+    /// Walks the array at `pos`, calling `element` with each element's byte range
+    /// (checked for syntax, not decoded); leaves `pos` after the closing `]`.
+    mutating func forEachArrayElement(_ element: (Int, Int) throws -> Void) throws {
+        skipSpace()
+        guard peek() == UInt8(ascii: "[") else { throw error("expected '[', found \(describeHere())") }
+        pos += 1
+        skipSpace()
+        if peek() == UInt8(ascii: "]") {
+            pos += 1
+            return
+        }
+        while true {
+            skipSpace()
+            let start = pos
+            try skipStructure()
+            try element(start, pos)
+            skipSpace()
+            guard let c = peek() else { throw error("expected ',' or ']' after an element, found the end of the input") }
+            if c == UInt8(ascii: ",") { pos += 1; continue }
+            if c == UInt8(ascii: "]") { pos += 1; return }
+            throw error("expected ',' or ']' after an element, found \(describeHere())")
+        }
+    }
+}

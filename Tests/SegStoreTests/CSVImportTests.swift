@@ -1,0 +1,107 @@
+import Testing
+import SegQL
+@testable import SegStore
+
+@Suite struct CSVImportTests {
+    /// Contacts: names and address columns; every other column an attribute, numbers detected.
+    @Test func contactsWithAttributes() throws {
+        let t = try TestStore()
+        let s = try t.importText("""
+            Email,First Name,last_name,Phone,plan,age,score,zip,"Notes, free text",vip
+            Ana@Example.com,Ana,Berg,+46701234567,pro,34,4.5,01234,"said ""hi""
+            on two lines",true
+            bob@example.com,Bob,,,,-7,,12345,,
+
+            ,,,+15550100,basic,,,,,
+            """, name: "contacts.csv")
+        #expect(s.committed && s.bad == 0)
+        #expect(s.records == 3 && s.declarations == 3 && s.stored == 0)
+        #expect(try t.rows("SELECT email, phone, first_name, last_name FROM contacts ORDER BY id") == [
+            [.text("ana@example.com"), .text("+46701234567"), .text("Ana"), .text("Berg")],
+            [.text("bob@example.com"), .null, .text("Bob"), .null],
+            [.null, .text("+15550100"), .null, .null],
+        ])
+        #expect(try t.rows("""
+            SELECT a.name, a.type, a.value FROM contact_attributes a JOIN contacts c ON c.id = a.contact_id
+            WHERE c.email = 'ana@example.com' ORDER BY a.name
+            """) == [
+            [.text("Notes, free text"), .text("string"), .text("said \"hi\"\non two lines")],
+            [.text("age"), .text("number"), .integer(34)],
+            [.text("plan"), .text("string"), .text("pro")],
+            [.text("score"), .text("number"), .real(4.5)],
+            [.text("vip"), .text("string"), .text("true")],
+            // A leading zero keeps a postcode text.
+            [.text("zip"), .text("string"), .text("01234")],
+        ])
+        // An empty cell sets nothing.
+        #expect(try t.rows("""
+            SELECT a.name, a.value FROM contact_attributes a JOIN contacts c ON c.id = a.contact_id
+            WHERE c.email = 'bob@example.com' ORDER BY a.name
+            """) == [[.text("age"), .integer(-7)], [.text("zip"), .integer(12345)]])
+    }
+
+    /// Events: columns named like the canonical members; a re-import doubles nothing.
+    @Test func eventsAndReimport() throws {
+        let csv = """
+            id,kind,contact,campaign,ts,url,bounce,reason,machine,channel_note
+            e1,sent,ana@example.com,Spring Sale,2026-03-01T09:00:00Z,,,,,ignored
+            e2,opened,ana@example.com,Spring Sale,1772360000,,,,true,
+            e3,clicked,ana@example.com,Spring Sale,1772360100,"https://shop.example.com/p?a=1,2",,,,
+            e4,bounced,bob@example.com,Spring Sale,1772360000,,soft,"452 4.2.2 mailbox full",,
+            """
+        let t = try TestStore()
+        let s = try t.importText(csv, name: "events.csv")
+        #expect(s.committed && s.stored == 4)
+        #expect(s.storedByKind == [.sent: 1, .opened: 1, .clicked: 1, .bounced: 1])
+        #expect(try t.event("e2")?[6] == .integer(1))
+        #expect(try t.event("e3")?[7] == .text("https://shop.example.com/p?a=1,2"))
+        #expect(try t.event("e4")?[4...5] == [.text("soft"), .text("452 4.2.2 mailbox full")])
+        #expect(try t.event("e1")?[3] == .integer(1772355600))
+        let before = try t.snapshot()
+        let again = try t.importText(csv, name: "events.csv")
+        #expect(again.stored == 0 && again.duplicates == 4)
+        #expect(try t.snapshot() == before)
+    }
+
+    /// Bad rows are named by the line they start on, with the canonical messages.
+    @Test func badRows() throws {
+        let t = try TestStore()
+        let s = try t.importText("""
+            kind,contact,campaign,ts
+            sent,a@b.c,C,1
+            opend,a@b.c,C,1
+            sent,a@b.c,"Spring
+            Sale",noon
+            sent,a@b.c,C,1,extra
+            sent,a@b.c,"C"x,1
+            """, name: "e.csv")
+        #expect(!s.committed)
+        #expect(s.badLines.map(\.description) == [
+            "e.csv:3: error: unknown kind 'opend'; did you mean 'opened'?",
+            "e.csv:4: error: 'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \"noon\"",
+            "e.csv:6: error: this row has 5 fields but the header has 4",
+            "e.csv:7: error: field 3: text after a closing quote (write a quote inside quotes as \"\")",
+        ])
+        #expect(try t.count("events") == 0)
+
+        let open = try t.importText("email,plan\na@b.c,\"pro\n", name: "c.csv", options: ImportOptions(skipBad: true, now: 1))
+        #expect(open.badLines.map(\.description) == ["c.csv:2: error: a quoted field is not closed before the end of the input"])
+
+        let header = try t.importText("name,plan\nAna,pro\n", name: "h.csv", options: ImportOptions(format: .csv, now: 1))
+        #expect(header.badLines.first?.line == 1 && header.bad == 1 && header.records == 1)
+        #expect(header.badLines.first?.message.hasPrefix("the header row needs an 'email' or 'phone' column") == true)
+    }
+
+    /// Canonical records as rows (a `record` column).
+    @Test func recordColumn() throws {
+        let t = try TestStore()
+        let s = try t.importText("""
+            record,name,channel,sent_at,kind,contact,campaign,ts,email
+            campaign,Spring,sms,2026-03-01T09:00:00Z,,,,,
+            contact,,,,,,,,ana@example.com
+            event,,,,delivered,ana@example.com,Spring,1772355700,
+            """, name: "mixed.csv")
+        #expect(s.committed && s.declarations == 2 && s.stored == 1)
+        #expect(try t.text("SELECT channel FROM campaigns WHERE name = 'Spring'") == "sms")
+    }
+}
