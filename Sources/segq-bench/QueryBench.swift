@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import SegQL
 import SegSession
@@ -21,7 +22,7 @@ struct QueryBench: ParsableCommand {
 
     @Option(help: "The demo store.") var db = "demo.db"
     @Option(help: "Timed runs per variant (after one warm-up run).") var runs = 5
-    @Option(help: "Skip variants slower than this many ms in their warm-up run.") var cutoff = 20_000.0
+    @Option(help: "Time a variant slower than this many ms (CPU) in its warm-up run only once; interrupt any run after twice this.") var cutoff = 2_500.0
     @Flag(help: "Only segq's plan and the hand-written query.") var quick = false
     @Flag(help: "Time counting only, not reading every row.") var countOnly = false
 
@@ -178,11 +179,15 @@ struct QueryBench: ParsableCommand {
             print("  | variant | count, CPU ms | count, wall ms | all rows, CPU ms | contacts | count vs hand-written | rows vs hand-written |")
             print("  |---|---:|---:|---:|---:|---:|---:|")
             for r in rows {
-                let flag = r.n == rows[0].n ? "" : " ⚠ different answer"
-                let slow = r.count >= cutoff ? " (over cutoff: 1 run)" : ""
+                let flag = r.n == rows[0].n || r.n < 0 ? "" : " ⚠ different answer"
+                let slow = r.count.isInfinite ? "" : r.count >= cutoff ? " (over cutoff: 1 run)" : ""
                 let skipRows = r.count >= cutoff || countOnly
                 let rowsText = skipRows ? "—" : fmt(r.rows)
                 let rowsRatio = skipRows ? "—" : fmt(r.rows / max(hand.rows, 0.001)) + "×"
+                if r.count.isInfinite {
+                    print("  | \(r.label) | > \(fmt(2 * cutoff)) (interrupted) | — | — | — | — | — |")
+                    continue
+                }
                 print("  | \(r.label) | \(fmt(r.count))\(slow) | \(fmt(r.countWall)) | \(rowsText) | \(r.n)\(flag) | \(fmt(r.count / max(hand.count, 0.001)))× | \(rowsRatio) |")
             }
             print("")
@@ -233,20 +238,34 @@ struct QueryBench: ParsableCommand {
         return (out, params)
     }
 
-    private func executeCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
+    /// Runs `body`, interrupting SQLite once it has taken twice the cutoff; an interrupted
+    /// run reports infinite time and -1 contacts.
+    private func bounded(_ store: Store, _ body: () throws -> Int) throws -> ((cpu: Double, wall: Double), Int) {
+        let timer = DispatchWorkItem { store.database.interrupt() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(2 * cutoff)), execute: timer)
+        defer { timer.cancel() }
         let (c0, w0) = (cpu_ms(), now_ms())
-        let n = try store.database.int64(sql, params) ?? 0
-        return ((cpu_ms() - c0, now_ms() - w0), Int(n))
+        do {
+            let n = try body()
+            return ((cpu_ms() - c0, now_ms() - w0), n)
+        } catch let e as DatabaseError where e.isInterrupt {
+            return ((Double.infinity, Double.infinity), -1)
+        }
+    }
+
+    private func executeCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
+        try bounded(store) { Int(try store.database.int64(sql, params) ?? 0) }
     }
 
     private func execute(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
-        let (c0, w0) = (cpu_ms(), now_ms())
-        var n = 0
-        try store.database.query(sql, params) { row in
-            _ = row.int64(0)
-            n += 1
+        try bounded(store) {
+            var n = 0
+            try store.database.query(sql, params) { row in
+                _ = row.int64(0)
+                n += 1
+            }
+            return n
         }
-        return ((cpu_ms() - c0, now_ms() - w0), n)
     }
 }
 

@@ -170,7 +170,7 @@ public struct Planner {
             if case .only(let ids) = filter.links, ids.isEmpty {
                 return test.includesZero ? .everyone : .nobody
             }
-            if options.useRollups, let rollup = rollup(for: filter, test) {
+            if options.useRollups, !sparse(filter), let rollup = rollup(for: filter, test) {
                 return .atom(.rollup(rollup))
             }
             return .atom(.events(filter, test))
@@ -273,6 +273,25 @@ public struct Planner {
             else { return nil }
         }
         return RollupAtom(kind: filter.kind, scope: scope, test: .recent(column: column, window: filter.window))
+    }
+
+    /// Whether a predicate's kind is so rare in its campaigns that its events are fewer
+    /// than half the rollup rows that would be read instead (clicks over several
+    /// campaigns, complaints anywhere): then the events, through the index by campaign
+    /// and kind, are the cheaper source. A single campaign keeps the rollup, whose row
+    /// can also answer that campaign's other conditions.
+    private func sparse(_ filter: EventFilter) -> Bool {
+        let scope = campaigns(in: filter.campaigns)
+        let rows: Int64
+        switch filter.campaigns {
+        case .any:
+            rows = catalog.contactCount
+        case .only(let ids):
+            guard ids.count >= 2 else { return false }
+            rows = scope.reduce(0) { acc, c in acc + (catalog.stats[c.id]?.values.map(\.contacts).max() ?? 0) }
+        }
+        let events = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?[filter.kind]?.events ?? 0) }
+        return events * 2 < rows
     }
 
     private func measure(for filter: EventFilter) -> RollupMeasure? {

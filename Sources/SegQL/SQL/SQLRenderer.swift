@@ -48,6 +48,9 @@ public protocol SQLDialect: Sendable {
     func globPattern(_ pattern: GlobPattern) -> String
     /// An identifier, quoted.
     func quoteIdentifier(_ name: String) -> String
+    /// Written after `contacts c` so that a scan of contacts reads the table in id
+    /// order (SQLite: `NOT INDEXED`; rowid lookups stay allowed), or "".
+    var contactsScanHint: String { get }
 }
 
 /// Renders plans to SQL for one dialect.
@@ -127,7 +130,7 @@ public struct SQLRenderer {
 
     private mutating func statement(_ projection: Projection) -> String {
         let joinsContactActivity = usesContactActivity(plan.filter) && plan.strategy != .setOperations
-        var from = "contacts c"
+        var from = "contacts c" + dialect.contactsScanHint
         var order = "c.id"
         var conditions: [String] = []
         switch plan.strategy {
