@@ -275,21 +275,16 @@ public struct Planner {
         return RollupAtom(kind: filter.kind, scope: scope, test: .recent(column: column, window: filter.window))
     }
 
-    /// Whether a predicate's kind is so rare in its campaigns that its events are fewer
-    /// than half the rollup rows that would be read instead (clicks over several
-    /// campaigns, complaints anywhere): then the events, through the index by campaign
-    /// and kind, are the cheaper source. A single campaign keeps the rollup, whose row
-    /// can also answer that campaign's other conditions.
+    /// Whether a count over several named campaigns is of a kind so rare there that its
+    /// events are fewer than half the `activity` rows that would be read instead (clicks
+    /// over three campaigns): then the events, through the index by campaign and kind,
+    /// are the cheaper source. A single campaign keeps the rollup, whose row also answers
+    /// that campaign's other conditions; every campaign keeps `contact_activity`, one row
+    /// per contact (measured: Q1, Q4 and Q5 of docs/benchmarks.md).
     private func sparse(_ filter: EventFilter) -> Bool {
+        guard filter.window.isUnbounded, case .only(let ids) = filter.campaigns, ids.count >= 2 else { return false }
         let scope = campaigns(in: filter.campaigns)
-        let rows: Int64
-        switch filter.campaigns {
-        case .any:
-            rows = catalog.contactCount
-        case .only(let ids):
-            guard ids.count >= 2 else { return false }
-            rows = scope.reduce(0) { acc, c in acc + (catalog.stats[c.id]?.values.map(\.contacts).max() ?? 0) }
-        }
+        let rows = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?.values.map(\.contacts).max() ?? 0) }
         let events = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?[filter.kind]?.events ?? 0) }
         return events * 2 < rows
     }

@@ -130,7 +130,11 @@ public struct SQLRenderer {
 
     private mutating func statement(_ projection: Projection) -> String {
         let joinsContactActivity = usesContactActivity(plan.filter) && plan.strategy != .setOperations
-        var from = "contacts c" + dialect.contactsScanHint
+        // The hint only where contacts is the table scanned: joined to a driver, it
+        // would keep SQLite from looking contacts up by id (measured: Q1 and Q4 of
+        // docs/benchmarks.md ran 2.6× and over 25× slower with it).
+        let scansContacts = plan.strategy == .scan && !(plan.requiresContactActivity && joinsContactActivityIn(plan))
+        var from = "contacts c" + (scansContacts ? dialect.contactsScanHint : "")
         var order = "c.id"
         var conditions: [String] = []
         switch plan.strategy {
@@ -180,6 +184,10 @@ public struct SQLRenderer {
             if let limit { sql += "\nLIMIT \(bind(limit))" }
             return sql
         }
+    }
+
+    private func joinsContactActivityIn(_ plan: Plan) -> Bool {
+        usesContactActivity(plan.filter) && plan.strategy != .setOperations
     }
 
     private func usesContactActivity(_ e: PlanExpr) -> Bool {
