@@ -6,6 +6,8 @@
 // 0–23, minute and second 0–59, a leap second 60 read as 59); fractions are truncated
 // toward the earlier second. The separator may be `T`, `t` or a space.
 
+import SegQL
+
 /// Parsing of the date-times the import format accepts.
 enum ImportTimestamp {
     /// Unix seconds for an ISO-8601 date-time with a zone, or `nil` when `text` is not one.
@@ -86,35 +88,12 @@ enum ImportTimestamp {
         }
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    /// Days since 1970-01-01 of a proleptic Gregorian date (the language library's
+    /// calendar arithmetic, shared).
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int(Timestamp.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     /// `2026-03-01T09:00:00Z` for Unix seconds (UTC).
-    static func format(_ seconds: Int64) -> String {
-        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-        let rem = Int(seconds - Int64(days) * 86_400)
-        // civil_from_days (Hinnant).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2))Z"
-    }
+    static func format(_ seconds: Int64) -> String { Timestamp.iso8601(seconds) }
 }
