@@ -115,6 +115,27 @@ struct LineError: Error, Equatable {
     var message: String
 }
 
+extension LineError {
+    /// What a decoder reports when a record is not JSON: the scanner's message and column.
+    static func invalidJSON(_ error: Error) -> LineError {
+        guard let e = error as? JSONSyntaxError else { return LineError(message: "not valid JSON") }
+        return LineError(message: "not valid JSON: \(e.message) (column \(e.offset + 1))")
+    }
+
+    /// One whole JSON value (nothing after it but white space), or why the record is not one.
+    static func parseWhole(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, LineError> {
+        do {
+            var scanner = JSONScanner(bytes)
+            let value = try scanner.parseValue()
+            scanner.skipWhitespace()
+            if scanner.peek() != nil { throw JSONSyntaxError(message: "unexpected text after the object", offset: scanner.pos) }
+            return .success(value)
+        } catch {
+            return .failure(invalidJSON(error))
+        }
+    }
+}
+
 /// The top-level members the format knows.
 enum Member: Int, CaseIterable {
     case record, email, phone, firstName, lastName, createdAt, attributes
@@ -236,10 +257,8 @@ struct CanonicalDecoder {
                     try scanner.skipValue()
                 }
             }
-        } catch let error as JSONSyntaxError {
-            return .failure(LineError(message: "not valid JSON: \(error.message) (column \(error.offset + 1))"))
         } catch {
-            return .failure(LineError(message: "not valid JSON"))
+            return .failure(.invalidJSON(error))
         }
         do {
             return .success(try record())

@@ -22,15 +22,9 @@ struct MailgunDecoder: RecordDecoder {
 
     mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodeOutcome {
         let value: JSONValue
-        do {
-            var scanner = JSONScanner(bytes)
-            value = try scanner.parseValue()
-            scanner.skipWhitespace()
-            if scanner.peek() != nil { throw JSONSyntaxError(message: "unexpected text after the object", offset: scanner.pos) }
-        } catch let error as JSONSyntaxError {
-            return .bad(LineError(message: "not valid JSON: \(error.message) (column \(error.offset + 1))"))
-        } catch {
-            return .bad(LineError(message: "not valid JSON"))
+        switch LineError.parseWhole(bytes) {
+        case .success(let v): value = v
+        case .failure(let e): return .bad(e)
         }
         guard case .object(let top) = value else { return .bad(LineError(message: "a record must be a JSON object, not \(value.typeName)")) }
         do {

@@ -93,10 +93,8 @@ struct SendGridDecoder: RecordDecoder {
                     try s.skipValue()
                 }
             }
-        } catch let error as JSONSyntaxError {
-            return .bad(LineError(message: "not valid JSON: \(error.message) (column \(error.offset + 1))"))
         } catch {
-            return .bad(LineError(message: "not valid JSON"))
+            return .bad(.invalidJSON(error))
         }
         do {
             return try event()
