@@ -2,6 +2,7 @@
 // mean) and random queries over every construct of the language.
 
 import SegQL
+import SegSession
 
 /// SplitMix64: small, fast, and the same sequence on every platform for a seed.
 struct SeededRandom: RandomNumberGenerator {
@@ -19,25 +20,8 @@ struct SeededRandom: RandomNumberGenerator {
     mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
 }
 
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default:
-            if u.value < 0x20 {
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
-}
+/// A JSON string literal (the writer's escaping, RFC 8259).
+func jsonString(_ s: String) -> String { ResultWriter.jsonString(s) }
 
 /// A SegQL string literal.
 func segqlString(_ s: String) -> String {
