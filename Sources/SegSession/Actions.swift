@@ -25,15 +25,6 @@ extension Session {
         return Printer.source(of: QueryExpander.selfContained(q, aliases: aliases, context: context))
     }
 
-    /// A runtime error for a store failure inside an action.
-    func storeFailure(_ error: Error) -> SessionError {
-        if let e = error as? SessionError { return e }
-        if let e = error as? DatabaseError, e.message.contains("readonly") || e.code == 8 {
-            return .runtime("the store is open read-only (--read-only); this statement writes")
-        }
-        return .runtime("\(error)")
-    }
-
     func saveSegment(_ name: Name, _ q: Query, orReplace: Bool, in file: SourceFile) throws {
         _ = try compile(q, projection: .count, in: file)  // errors in the user's own terms first
         var catalog = try store.catalog()
@@ -87,11 +78,7 @@ extension Session {
 
     private func countMembers(of q: Query, in file: SourceFile) throws -> Int64 {
         let c = try compile(q, projection: .count, in: file)
-        return try runtimeValue { try store.database.int64(c.sql.sql, c.sql.parameters) ?? 0 }
-    }
-
-    func runtimeValue<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch { throw storeFailure(error) }
+        return try runtime { try store.database.int64(c.sql.sql, c.sql.parameters) ?? 0 }
     }
 
     /// Freezes the members of `bound` into a new list; returns (saved, suppressed left out).
@@ -175,10 +162,10 @@ extension Session {
     func drop(kind: String, _ name: Name, in file: SourceFile) throws {
         let table = kind == "segment" ? "segments" : "lists"
         let db = store.database
-        let exists = try runtimeValue { try db.int64("SELECT count(*) FROM \(table) WHERE name = ?1", [.text(name.text)]) ?? 0 }
+        let exists = try runtime { try db.int64("SELECT count(*) FROM \(table) WHERE name = ?1", [.text(name.text)]) ?? 0 }
         guard exists > 0 else {
             var names: [String] = []
-            try runtimeValue { try db.query("SELECT name FROM \(table)") { names.append($0.text(0)) } }
+            try runtime { try db.query("SELECT name FROM \(table)") { names.append($0.text(0)) } }
             let near = Suggestions.nearest(to: name.text, among: names)
             throw SessionError.compile(
                 [.error("no saved \(kind) named '\(name.text)'" + (near.map { "; did you mean '\($0)'?" } ?? ""), at: name.range)], file)

@@ -179,14 +179,13 @@ public final class ResultWriter: SessionOutput {
     }
 
     /// RFC 4180: quote a field containing a comma, a quote, CR or LF; double the quotes.
-    static func csvField(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
-        return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-    }
+    static func csvField(_ s: String) -> String { quoted(s, separator: 44) }
 
     /// The same rule with a tab as the separator.
-    static func tsvField(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 9 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
+    static func tsvField(_ s: String) -> String { quoted(s, separator: 9) }
+
+    private static func quoted(_ s: String, separator: UInt8) -> String {
+        guard s.utf8.contains(where: { $0 == separator || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
         return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 

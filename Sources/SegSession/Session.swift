@@ -215,13 +215,23 @@ public final class Session {
     func runtime<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let e as SessionError {
-            throw e
-        } catch let e as DatabaseError where e.isInterrupt {
-            throw SessionError.runtime("interrupted")
         } catch {
-            throw SessionError.runtime("\(error)")
+            throw storeFailure(error)
         }
+    }
+
+    /// A store or runtime failure as the error a statement reports: a session error as
+    /// it is, an interrupted statement as "interrupted", a write to a read-only store
+    /// as such, anything else with its description.
+    func storeFailure(_ error: Error) -> SessionError {
+        if let e = error as? SessionError { return e }
+        if let e = error as? DatabaseError {
+            if e.isInterrupt { return .runtime("interrupted") }
+            if e.message.contains("readonly") || e.code == 8 {
+                return .runtime("the store is open read-only (--read-only); this statement writes")
+            }
+        }
+        return .runtime("\(error)")
     }
 
     func scalarCount(_ sql: CompiledSQL) throws -> Int64 {
