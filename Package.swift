@@ -5,8 +5,9 @@
 // The targets follow the pipeline (see README.md and docs/architecture.md):
 //   SegQL    — source text → tokens → syntax tree → bound query → plan → SQL text.
 //              Pure Swift: imports no C module and is tested without a database.
-//   SegStore — the SQLite event store: schema, migrations, import, the demo store,
-//              and running compiled SQL (wraps libsqlite3 through CSQLite).
+//   SegStore — the event store: schema, migrations, import, the demo store, and
+//              running compiled SQL, on SQLite (libsqlite3 through CSQLite) or on
+//              PostgreSQL (libpq through CLibPQ).
 //   SegSession — runs statements: the session state (aliases, campaign context, now),
 //              the pipeline assembled end to end, and the result formats.
 //   SegREPL  — the interactive loop: libedit line editing (through CLibEdit), history,
@@ -33,6 +34,12 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CLibPQ",
+            path: "Sources/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
             name: "CLibEdit",
             path: "Sources/CLibEdit",
             providers: [.apt(["libedit-dev"])]
@@ -43,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "SegStore",
-            dependencies: ["SegQL", "CSQLite"],
+            dependencies: ["SegQL", "CSQLite", "CLibPQ"],
             path: "Sources/SegStore"
         ),
         .target(

@@ -50,7 +50,7 @@ extension Session {
                 let view = SegmentViews.viewName(for: name.text, taken: taken)
                 let oldView = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])
                 if let oldView, oldView != view {
-                    try db.execute("DROP VIEW IF EXISTS \(SQLiteDialect().quoteIdentifier(oldView))")
+                    try db.execute("DROP VIEW IF EXISTS \(db.dialect.quoteIdentifier(oldView))")
                 }
                 try db.execute(
                     """
@@ -88,7 +88,7 @@ extension Session {
         let db = store.database
         let members = includingSuppressed ? bound : .and([bound, .not(Binder.suppressedAudience)])
         let options = PlannerOptions(now: .fixed(now), strategy: strategy, useRollups: useRollups)
-        let dialect = SQLiteDialect()
+        let dialect = db.dialect
         var leftOut: Int64 = 0
         if !includingSuppressed {
             let plan = Planner.plan(.and([bound, Binder.suppressedAudience]), catalog: catalog, options: options)
@@ -98,13 +98,13 @@ extension Session {
         try db.execute(
             "INSERT INTO lists(name, query, saved_at, including_suppressed, suppressed_left_out) VALUES (?1, ?2, ?3, ?4, ?5)",
             [.text(listName), .text(querySource), .integer(Int64(time(nil))), .integer(includingSuppressed ? 1 : 0), .integer(leftOut)])
-        let listID = db.lastInsertRowID
+        let listID = try db.lastInsertRowID
         let plan = Planner.plan(members, catalog: catalog, options: options)
         let sql = SQLRenderer.render(plan, projection: .contactIDs, dialect: dialect)
         // The list id is the last parameter, after the query's own.
         let n = sql.parameters.count + 1
         try db.execute(
-            "INSERT INTO list_members(list_id, contact_id) SELECT ?\(n), contact_id FROM (\(sql.sql))",
+            "INSERT INTO list_members(list_id, contact_id) SELECT ?\(n), contact_id FROM (\(sql.sql)) m",
             sql.parameters + [.integer(listID)])
         let saved = Int64(db.changes)
         return (saved, leftOut)
@@ -183,7 +183,7 @@ extension Session {
                     }
                 }
                 if kind == "segment", let view = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)]) {
-                    try db.execute("DROP VIEW IF EXISTS \(SQLiteDialect().quoteIdentifier(view))")
+                    try db.execute("DROP VIEW IF EXISTS \(db.dialect.quoteIdentifier(view))")
                 }
                 try db.execute("DELETE FROM \(table) WHERE name = ?1", [.text(name.text)])
                 try SegmentViews.refreshAll(in: store)
@@ -260,10 +260,10 @@ extension Session {
                     """
                     INSERT INTO campaigns(name, channel, subject, sent_at, sent_at_declared, messages, status,
                                           source_campaign_id, audience, audience_list_id, created_at)
-                    SELECT ?1, channel, subject, NULL, 0, messages, 'draft', id, ?2, ?3, ?4 FROM campaigns WHERE id = ?5
+                    SELECT ?1, channel, subject, NULL, 0, messages, 'draft', id, ?2, CAST(?3 AS bigint), ?4 FROM campaigns WHERE id = ?5
                     """,
                     [.text(copyName), .text(audienceSource), listID.map { .integer($0) } ?? .null, .integer(Int64(time(nil))), .integer(source.id)])
-                let copyID = db.lastInsertRowID
+                let copyID = try db.lastInsertRowID
                 try db.execute(
                     "INSERT INTO links(campaign_id, url, path, footer) SELECT ?1, url, path, footer FROM links WHERE campaign_id = ?2 ORDER BY id",
                     [.integer(copyID), .integer(source.id)])

@@ -206,7 +206,7 @@ public final class Session {
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         let options = PlannerOptions(now: .fixed(now), strategy: strategy, useRollups: useRollups)
         let plan = Planner.plan(bound, catalog: catalog, options: options)
-        let sql = SQLRenderer.render(plan, projection: projection, dialect: SQLiteDialect())
+        let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
         return CompiledQuery(source: Printer.source(of: query), bound: bound, plan: plan, sql: sql, warnings: diagnostics)
     }
 

@@ -1,405 +1,140 @@
-// A thin, checked wrapper over one SQLite connection.
+// What segq needs of a database connection, whichever database it is.
 //
-// Each C handle belongs to a final class that releases it in `deinit`: `Database`
-// owns the `sqlite3*`, `PreparedStatement` owns a `sqlite3_stmt*`. Every return code
-// is checked; a failure throws `DatabaseError`, which quotes SQLite's own message and
-// the SQL that failed (GRDB's DatabaseError is the model), so that a user reading
-// "database is locked" also learns which statement was waiting.
+// Two backends implement it: `SQLiteDatabase` (the default, an embedded file) and
+// `PostgresDatabase` (a server, through libpq). Everything above the store — the
+// session, the actions, the analytics, the importer — talks to `Database`, writes SQL
+// that both accept (numbered `?1` or plain `?` placeholders, `ON CONFLICT`, `count(*)
+// FILTER (WHERE …)`, `RETURNING`), and asks `dialect` for the few things that differ.
 //
 // Rows are streamed (`query(_:_:row:)` calls back once per row) so that a query
 // returning a million contacts never collects them in memory.
 
-import CSQLite
 import SegQL
 
-/// An error reported by SQLite: its result code, its message, and the SQL that failed.
+/// An error reported by the database (or found by the wrapper): a result code in
+/// SQLite's numbering, the message, and the SQL that failed.
+///
+/// PostgreSQL's errors keep their SQLSTATE in `sqlState` and are given the nearest
+/// SQLite code (a cancelled statement `interrupt`, a read-only transaction `readOnly`,
+/// an integrity violation `constraint`), so that callers test one set of codes.
 public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The (extended) SQLite result code, e.g. 19 (`SQLITE_CONSTRAINT`) or 2067.
     public var code: Int32
-    /// SQLite's message (`sqlite3_errmsg`) or, for errors found by the wrapper, ours.
+    /// The database's message, or, for errors found by the wrapper, ours.
     public var message: String
     /// The SQL being prepared or run, when there was one.
     public var sql: String?
+    /// PostgreSQL's five-character SQLSTATE (`57014`), for its errors.
+    public var sqlState: String?
 
     /// Creates an error from its parts.
-    public init(code: Int32, message: String, sql: String? = nil) {
+    public init(code: Int32, message: String, sql: String? = nil, sqlState: String? = nil) {
         self.code = code
         self.message = message
         self.sql = sql
+        self.sqlState = sqlState
     }
+
+    /// SQLite's primary result codes that callers test.
+    public static let error: Int32 = 1, readOnly: Int32 = 8, interrupt: Int32 = 9, constraint: Int32 = 19,
+        misuse: Int32 = 21, range: Int32 = 25
 
     /// The primary result code (the low byte of `code`): `SQLITE_BUSY`, `SQLITE_CONSTRAINT`, ….
     public var primaryCode: Int32 { code & 0xff }
 
     /// Whether the statement was stopped by `Database.interrupt()`.
-    public var isInterrupt: Bool { primaryCode == SQLITE_INTERRUPT }
+    public var isInterrupt: Bool { primaryCode == Self.interrupt }
 
-    /// `SQLite error 19: UNIQUE constraint failed: campaigns.name - while executing `INSERT …``.
+    /// `SQLite error 19: UNIQUE constraint failed: campaigns.name - while executing `INSERT …``,
+    /// or `PostgreSQL error 23505: duplicate key value … - while executing …`.
     public var description: String {
-        var text = "SQLite error \(code): \(message)"
+        var text = sqlState.map { "PostgreSQL error \($0): \(message)" } ?? "SQLite error \(code): \(message)"
         if let sql { text += " - while executing `\(sql)`" }
         return text
     }
 }
 
-/// One SQLite connection, owned by this object and closed when it is released.
-///
-/// The connection is used from one thread at a time; only `interrupt()` may be called
-/// from another thread (or a signal handler's helper), which is why the class is
-/// `@unchecked Sendable`.
-public final class Database: @unchecked Sendable {
-    /// The connection handle; valid for the object's whole life.
-    let handle: OpaquePointer
-    /// The path the database was opened with.
-    public let path: String
-    /// Whether the connection was opened read-only.
-    public let readOnly: Bool
-
-    /// Opens (and, unless `readOnly`, creates if missing) the database at `path`.
-    ///
-    /// - Parameters:
-    ///   - path: a file path, or `":memory:"` for a private in-memory database.
-    ///   - readOnly: open with `SQLITE_OPEN_READONLY`; the file must exist.
-    ///   - busyTimeout: milliseconds to wait for another connection's lock.
-    public init(path: String, readOnly: Bool = false, busyTimeout: Int32 = 5_000) throws {
-        var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
-            | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
-        guard let db else {
-            throw DatabaseError(code: rc, message: "cannot open database '\(path)': out of memory")
-        }
-        guard rc == SQLITE_OK else {
-            let message = String(cString: sqlite3_errmsg(db))
-            sqlite3_close_v2(db)
-            throw DatabaseError(code: rc, message: "cannot open database '\(path)': \(message)")
-        }
-        sqlite3_extended_result_codes(db, 1)
-        self.handle = db
-        self.path = path
-        self.readOnly = readOnly
-        try check(sqlite3_busy_timeout(db, busyTimeout), sql: nil)
-    }
-
-    deinit {
-        // Statements are owned by PreparedStatement objects that keep this object
-        // alive, so none is left when we get here; close_v2 copes if one is.
-        sqlite3_close_v2(handle)
-    }
-
-    /// SQLite's current error message for this connection.
-    var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
-
-    /// Throws a `DatabaseError` unless `rc` is `SQLITE_OK` (or `SQLITE_DONE`/`SQLITE_ROW`).
-    @inline(__always)
-    func check(_ rc: Int32, sql: String?) throws {
-        if rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW { return }
-        throw DatabaseError(code: rc, message: lastMessage, sql: sql)
-    }
-
+/// One connection to a store's database, used from one thread at a time (only
+/// `interrupt()` may be called from another).
+public protocol Database: AnyObject, Sendable {
+    /// How this database spells what differs (placeholders, now, globs, …).
+    var dialect: any SQLDialect { get }
     /// Runs one or more `;`-separated statements that take no parameters (rows are discarded).
-    public func execute(_ sql: String) throws {
-        var errmsg: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
-        if rc != SQLITE_OK {
-            let message = errmsg.map { String(cString: $0) } ?? lastMessage
-            sqlite3_free(errmsg)
-            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
-        }
-    }
-
+    func execute(_ sql: String) throws
     /// Runs one statement with parameters, discarding any rows.
-    public func execute(_ sql: String, _ params: [SQLValue]) throws {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        while try statement.step() {}
-    }
-
+    func execute(_ sql: String, _ params: [SQLValue]) throws
     /// Compiles one statement. `persistent` hints that it will be run many times.
-    ///
-    /// Text after the first statement other than spaces and `;` is an error rather than
-    /// silently ignored (use `execute(_:)` for several statements).
-    public func prepare(_ sql: String, persistent: Bool = false) throws -> PreparedStatement {
-        var stmt: OpaquePointer?
-        var extra = false
-        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
-        let rc = sql.withCString { start -> Int32 in
-            var tail: UnsafePointer<CChar>?
-            let rc = sqlite3_prepare_v3(handle, start, -1, flags, &stmt, &tail)
-            if rc == SQLITE_OK, var p = tail {
-                while p.pointee != 0 {
-                    let c = UInt8(bitPattern: p.pointee)
-                    if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 && c != 0x3B { extra = true; break }
-                    p += 1
-                }
-            }
-            return rc
-        }
-        guard rc == SQLITE_OK else {
-            let message = lastMessage
-            sqlite3_finalize(stmt)
-            throw DatabaseError(code: rc, message: message, sql: sql)
-        }
-        guard let stmt else {
-            throw DatabaseError(code: SQLITE_MISUSE, message: "no statement in SQL (empty or only comments)", sql: sql)
-        }
-        if extra {
-            sqlite3_finalize(stmt)
-            throw DatabaseError(code: SQLITE_MISUSE, message: "more than one statement in SQL given to prepare", sql: sql)
-        }
-        return PreparedStatement(database: self, handle: stmt, sql: sql)
-    }
-
-    /// Runs a query and calls `row` once per result row, streaming (rows are not collected).
-    ///
-    /// The `Row` passed to the closure is valid only during the call.
-    public func query(_ sql: String, _ params: [SQLValue] = [], row: (Row) throws -> Void) throws {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        let current = Row(statement: statement)
-        while try statement.step() {
-            try row(current)
-        }
-    }
-
+    func prepare(_ sql: String, persistent: Bool) throws -> PreparedStatement
+    /// Runs a query and calls `row` once per result row, streaming.
+    func query(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws
     /// The first column of the first row, or `nil` when there is no row.
-    public func scalar(_ sql: String, _ params: [SQLValue] = []) throws -> SQLValue? {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        guard try statement.step() else { return nil }
-        return statement.value(0)
-    }
-
+    func scalar(_ sql: String, _ params: [SQLValue]) throws -> SQLValue?
     /// The first column of the first row as an integer (`nil` for no row or NULL).
-    public func int64(_ sql: String, _ params: [SQLValue] = []) throws -> Int64? {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        guard try statement.step(), !statement.isNull(0) else { return nil }
-        return statement.int64(0)
-    }
-
+    func int64(_ sql: String, _ params: [SQLValue]) throws -> Int64?
     /// The first column of the first row as text (`nil` for no row or NULL).
-    public func text(_ sql: String, _ params: [SQLValue] = []) throws -> String? {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        guard try statement.step(), !statement.isNull(0) else { return nil }
-        return statement.text(0)
-    }
-
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed when it returns,
-    /// rolled back when it throws (the error is rethrown).
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            rollbackQuietly()
-            throw error
-        }
-        do {
-            try execute("COMMIT")
-        } catch {
-            rollbackQuietly()
-            throw error
-        }
-        return result
-    }
-
-    /// Rolls back the open transaction, if any, ignoring "no transaction is active".
-    public func rollbackQuietly() {
-        if sqlite3_get_autocommit(handle) == 0 {
-            sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
-        }
-    }
-
+    func text(_ sql: String, _ params: [SQLValue]) throws -> String?
+    /// Runs `body` in a write transaction: committed when it returns, rolled back when
+    /// it throws (the error is rethrown).
+    func transaction<T>(_ body: () throws -> T) throws -> T
+    /// Starts a write transaction (`transaction` is the usual way).
+    func begin() throws
+    /// Rolls back the open transaction, if any.
+    func rollbackQuietly()
     /// Whether a transaction is open.
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
-
-    /// Makes the running statement (on whatever thread) fail with `SQLITE_INTERRUPT` soon.
-    public func interrupt() {
-        sqlite3_interrupt(handle)
-    }
-
-    /// The rowid of the last successful INSERT on this connection.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
+    var isInTransaction: Bool { get }
+    /// Makes the running statement (on whatever thread) fail soon with an interrupt error.
+    func interrupt()
+    /// The id given to the row inserted last on this connection.
+    var lastInsertRowID: Int64 { get throws }
     /// Rows changed by the last INSERT, UPDATE or DELETE.
-    public var changes: Int { Int(sqlite3_changes64(handle)) }
-
-    /// The version of the SQLite library in use, e.g. "3.40.1".
-    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+    var changes: Int { get }
 }
 
-/// A compiled statement, owned by this object and finalized when it is released.
-public final class PreparedStatement {
-    /// The connection; kept alive as long as the statement is.
-    public let database: Database
-    let handle: OpaquePointer
+extension Database {
+    public func prepare(_ sql: String) throws -> PreparedStatement { try prepare(sql, persistent: false) }
+    public func query(_ sql: String, row: (Row) throws -> Void) throws { try query(sql, [], row: row) }
+    public func scalar(_ sql: String) throws -> SQLValue? { try scalar(sql, []) }
+    public func int64(_ sql: String) throws -> Int64? { try int64(sql, []) }
+    public func text(_ sql: String) throws -> String? { try text(sql, []) }
+
+    /// Whether this is a PostgreSQL connection.
+    public var isPostgres: Bool { dialect.name == "postgresql" }
+}
+
+/// A compiled statement: bind, step through the rows, read the current row.
+public protocol PreparedStatement: AnyObject {
     /// The statement's SQL text.
-    public let sql: String
-
-    init(database: Database, handle: OpaquePointer, sql: String) {
-        self.database = database
-        self.handle = handle
-        self.sql = sql
-    }
-
-    deinit {
-        sqlite3_finalize(handle)
-    }
-
-    @inline(__always)
-    private func checkBind(_ rc: Int32) throws {
-        if rc != SQLITE_OK {
-            throw DatabaseError(code: rc, message: database.lastMessage, sql: sql)
-        }
-    }
-
-    /// The number of `?` parameters.
-    public var parameterCount: Int32 { sqlite3_bind_parameter_count(handle) }
-
+    var sql: String { get }
     /// Resets the statement and binds `values` to parameters 1…n (their count must match).
-    public func bind(_ values: [SQLValue]) throws {
-        reset()
-        guard Int32(values.count) == parameterCount else {
-            throw DatabaseError(
-                code: SQLITE_RANGE,
-                message: "\(values.count) values for \(parameterCount) parameters", sql: sql)
-        }
-        for (i, value) in values.enumerated() {
-            try bind(value, at: Int32(i + 1))
-        }
-    }
-
+    func bind(_ values: [SQLValue]) throws
     /// Binds one value to the parameter at 1-based `index`.
-    public func bind(_ value: SQLValue, at index: Int32) throws {
-        switch value {
-        case .null: try bindNull(at: index)
-        case .integer(let v): try bind(v, at: index)
-        case .real(let v): try bind(v, at: index)
-        case .text(let v): try bind(v, at: index)
-        }
-    }
-
-    /// Binds an integer.
-    @inline(__always)
-    public func bind(_ value: Int64, at index: Int32) throws {
-        try checkBind(sqlite3_bind_int64(handle, index, value))
-    }
-
-    /// Binds a real.
-    @inline(__always)
-    public func bind(_ value: Double, at index: Int32) throws {
-        try checkBind(sqlite3_bind_double(handle, index, value))
-    }
-
-    /// Binds text (copied by SQLite).
-    @inline(__always)
-    public func bind(_ value: String, at index: Int32) throws {
-        var value = value
-        let rc = value.withUTF8 { buf -> Int32 in
-            guard let p = buf.baseAddress, buf.count > 0 else {
-                // Empty text, not NULL (a nil pointer would bind NULL).
-                return sqlite3_bind_text(handle, index, "", 0, segq_sqlite_transient())
-            }
-            return p.withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                sqlite3_bind_text(handle, index, $0, Int32(buf.count), segq_sqlite_transient())
-            }
-        }
-        try checkBind(rc)
-    }
-
-    /// Binds text or NULL.
-    @inline(__always)
-    public func bind(_ value: String?, at index: Int32) throws {
-        if let value { try bind(value, at: index) } else { try bindNull(at: index) }
-    }
-
-    /// Binds an integer or NULL.
-    @inline(__always)
-    public func bind(_ value: Int64?, at index: Int32) throws {
-        if let value { try bind(value, at: index) } else { try bindNull(at: index) }
-    }
-
-    /// Binds NULL.
-    @inline(__always)
-    public func bindNull(at index: Int32) throws {
-        try checkBind(sqlite3_bind_null(handle, index))
-    }
-
+    func bind(_ value: SQLValue, at index: Int32) throws
+    func bind(_ value: Int64, at index: Int32) throws
+    func bind(_ value: Double, at index: Int32) throws
+    func bind(_ value: String, at index: Int32) throws
+    func bind(_ value: String?, at index: Int32) throws
+    func bind(_ value: Int64?, at index: Int32) throws
+    func bindNull(at index: Int32) throws
     /// Advances to the next row: `true` for a row, `false` when done.
-    @discardableResult
-    public func step() throws -> Bool {
-        let rc = sqlite3_step(handle)
-        if rc == SQLITE_ROW { return true }
-        if rc == SQLITE_DONE { return false }
-        // With sqlite3_prepare_v3 the step's own code is the error; errmsg explains it.
-        let message = database.lastMessage
-        sqlite3_reset(handle)
-        throw DatabaseError(code: rc, message: message, sql: sql)
-    }
-
-    /// Runs a statement that returns no rows (binds first with `bind`), then resets it.
-    public func run() throws {
-        _ = try step()
-        sqlite3_reset(handle)
-    }
-
+    @discardableResult func step() throws -> Bool
+    /// Runs a statement that returns no rows, then resets it.
+    func run() throws
     /// Rewinds the statement so it can run again; bindings are kept.
-    public func reset() {
-        // sqlite3_reset returns the last step's error, which `step` already threw.
-        sqlite3_reset(handle)
-    }
-
-    /// Clears all bindings to NULL.
-    public func clearBindings() {
-        sqlite3_clear_bindings(handle)
-    }
-
+    func reset()
     /// The number of result columns.
-    public var columnCount: Int32 { sqlite3_column_count(handle) }
-
+    var columnCount: Int32 { get }
     /// The name of result column `index` (0-based).
-    public func columnName(_ index: Int32) -> String {
-        guard let name = sqlite3_column_name(handle, index) else { return "" }
-        return String(cString: name)
-    }
-
+    func columnName(_ index: Int32) -> String
     /// Whether column `index` of the current row is NULL.
-    @inline(__always)
-    public func isNull(_ index: Int32) -> Bool {
-        sqlite3_column_type(handle, index) == SQLITE_NULL
-    }
-
+    func isNull(_ index: Int32) -> Bool
     /// Column `index` as an integer (NULL reads as 0).
-    @inline(__always)
-    public func int64(_ index: Int32) -> Int64 {
-        sqlite3_column_int64(handle, index)
-    }
-
+    func int64(_ index: Int32) -> Int64
     /// Column `index` as a real (NULL reads as 0).
-    @inline(__always)
-    public func double(_ index: Int32) -> Double {
-        sqlite3_column_double(handle, index)
-    }
-
+    func double(_ index: Int32) -> Double
     /// Column `index` as text (NULL reads as "").
-    public func text(_ index: Int32) -> String {
-        guard let p = sqlite3_column_text(handle, index) else { return "" }
-        let n = Int(sqlite3_column_bytes(handle, index))
-        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
-    }
-
-    /// Column `index` with its SQLite storage class (BLOBs read as text).
-    public func value(_ index: Int32) -> SQLValue {
-        switch sqlite3_column_type(handle, index) {
-        case SQLITE_NULL: .null
-        case SQLITE_INTEGER: .integer(sqlite3_column_int64(handle, index))
-        case SQLITE_FLOAT: .real(sqlite3_column_double(handle, index))
-        default: .text(text(index))
-        }
-    }
+    func text(_ index: Int32) -> String
+    /// Column `index` as a value.
+    func value(_ index: Int32) -> SQLValue
 }
 
 /// The current row of a running query (valid only inside the row callback).

@@ -37,7 +37,7 @@ public enum SegmentViews {
     }
 
     /// The SQL of a segment's view, or why it cannot be compiled.
-    public static func viewSQL(segment name: String, catalog: Catalog) -> Result<String, Diagnostic> {
+    public static func viewSQL(segment name: String, catalog: Catalog, dialect: any SQLDialect = SQLiteDialect()) -> Result<String, Diagnostic> {
         guard let source = catalog.segments[name] else {
             return .failure(.error("no saved segment named '\(name)'", at: .at(0)))
         }
@@ -53,7 +53,7 @@ public enum SegmentViews {
             return .failure(diagnostics.first { $0.severity == .error } ?? .error("the segment does not bind", at: .at(0)))
         }
         let plan = Planner.plan(bound, catalog: catalog, options: PlannerOptions(now: .readTime))
-        return .success(SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: SQLiteDialect(), inlineLiterals: true).sql)
+        return .success(SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: dialect, inlineLiterals: true).sql)
     }
 
     /// Drops and recreates every segment's view from its saved text. Run inside the
@@ -64,16 +64,21 @@ public enum SegmentViews {
         try store.database.query("SELECT name, view_name FROM segments ORDER BY id") { row in
             views.append((row.text(0), row.text(1)))
         }
-        let dialect = SQLiteDialect()
+        let dialect = store.database.dialect
         for (name, view) in views {
             let quoted = dialect.quoteIdentifier(view)
             let body: String
-            switch viewSQL(segment: name, catalog: catalog) {
+            switch viewSQL(segment: name, catalog: catalog, dialect: dialect) {
             case .success(let sql):
                 body = sql
             case .failure(let d):
-                // Reading this view fails with "no such table: <this message>".
-                body = "SELECT * FROM " + dialect.quoteIdentifier("segment '\(name)' is broken: \(d.message)")
+                let message = "segment '\(name)' is broken: \(d.message)"
+                body = store.database.isPostgres
+                    // Reading this view raises the message (PostgreSQL checks tables when
+                    // a view is created, so the SQLite way below would not even save).
+                    ? "SELECT * FROM segq_broken_segment(\(dialect.literal(.text(message))))"
+                    // Reading this view fails with "no such table: <this message>".
+                    : "SELECT * FROM " + dialect.quoteIdentifier(message)
             }
             try store.database.execute("DROP VIEW IF EXISTS \(quoted); CREATE VIEW \(quoted) AS \(body)")
         }

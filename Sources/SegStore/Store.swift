@@ -1,4 +1,5 @@
-// The event store: one SQLite file in WAL mode with the schema of `Schema`.
+// The event store: one SQLite file in WAL mode with the schema of `Schema`, or a
+// PostgreSQL database (`postgres://…`) with the same tables (`PostgresSchema`).
 //
 // Opening a store brings it to the current schema: `PRAGMA user_version` counts the
 // migrations applied, and the missing ones run in one transaction (so a crash during
@@ -39,7 +40,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
 public final class Store {
     /// The connection (the lead's query runner uses it directly).
     public let database: Database
-    /// The file path.
+    /// The file path, or the PostgreSQL URL without its password.
     public let path: String
     /// Whether the store was opened read-only.
     public let readOnly: Bool
@@ -47,19 +48,27 @@ public final class Store {
     /// Opens the store at `path`, creating it if missing (unless `readOnly`) and running
     /// any missing migrations.
     public init(path: String, readOnly: Bool = false) throws {
-        self.path = path
         self.readOnly = readOnly
+        if PostgresDatabase.isURL(path) {
+            let postgres = try PostgresDatabase(url: path, readOnly: readOnly)
+            self.path = postgres.url
+            database = postgres
+            try migratePostgres(postgres)
+            return
+        }
+        self.path = path
         if readOnly && path != ":memory:" && !fileExists(path) {
             throw StoreError.missing(path: path)
         }
-        database = try Database(path: path, readOnly: readOnly)
+        let database = try SQLiteDatabase(path: path, readOnly: readOnly)
+        self.database = database
         if readOnly {
             try database.execute("PRAGMA query_only = ON")
         } else {
             // journal_mode answers with the mode in force; an in-memory database stays "memory".
             let mode = try database.text("PRAGMA journal_mode = WAL") ?? ""
             if mode != "wal" && path != ":memory:" && !path.isEmpty {
-                throw DatabaseError(code: SQLITE_ERROR, message: "could not switch to WAL mode (got '\(mode)')", sql: "PRAGMA journal_mode = WAL")
+                throw DatabaseError(code: DatabaseError.error, message: "could not switch to WAL mode (got '\(mode)')", sql: "PRAGMA journal_mode = WAL")
             }
             try database.execute("PRAGMA synchronous = NORMAL")
         }
@@ -67,9 +76,44 @@ public final class Store {
         try migrate()
     }
 
-    /// The schema version of the file (`PRAGMA user_version`).
+    /// The schema version of the store (`PRAGMA user_version`; on PostgreSQL,
+    /// `store_info.schema_version`).
     public func schemaVersion() throws -> Int {
-        Int(try database.int64("PRAGMA user_version") ?? 0)
+        if database.isPostgres {
+            guard try database.text("SELECT CAST(to_regclass('store_info') AS text)") != nil else { return 0 }
+            return Int(try database.text("SELECT value FROM store_info WHERE key = 'schema_version'") ?? "0") ?? 0
+        }
+        return Int(try database.int64("PRAGMA user_version") ?? 0)
+    }
+
+    /// `migrate()` for PostgreSQL: the same checks, with an advisory lock held by the
+    /// migrating transaction so that two first uses do not both create the tables.
+    private func migratePostgres(_ db: PostgresDatabase) throws {
+        let found = try schemaVersion()
+        let known = Schema.version
+        if found > known { throw StoreError.newerSchema(path: path, found: found, known: known) }
+        if found == known { return }
+        if found == 0 {
+            let tables = try db.int64(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()") ?? 0
+            if tables > 0 { throw StoreError.notAStore(path: path) }
+        }
+        if readOnly { throw StoreError.needsUpgrade(path: path, found: found, known: known) }
+        try db.transaction {
+            try db.execute("SELECT pg_advisory_xact_lock(7340032)")
+            let now = try schemaVersion()
+            if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
+            for version in now..<known {
+                try db.execute(PostgresSchema.migrations[version])
+                try db.execute(
+                    "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [.text(String(version + 1))])
+            }
+            if now == 0 {
+                try db.execute(
+                    "INSERT INTO store_info(key, value) VALUES ('created_by', 'segq'), ('created_at', CAST(\(db.dialect.nowExpression) AS text))")
+            }
+        }
     }
 
     private func migrate() throws {
@@ -99,14 +143,17 @@ public final class Store {
 
     /// A value from `store_info`, or nil.
     public func info(_ key: String) throws -> SQLValue? {
-        try database.scalar("SELECT value FROM store_info WHERE key = ?", [.text(key)])
+        let value = try database.scalar("SELECT value FROM store_info WHERE key = ?", [.text(key)])
+        // PostgreSQL keeps the values as text; a number written as one reads as one.
+        if database.isPostgres, case .text(let t)? = value, let n = Int64(t) { return .integer(n) }
+        return value
     }
 
     /// Sets a value in `store_info`.
     public func setInfo(_ key: String, _ value: SQLValue) throws {
         try database.execute(
             "INSERT INTO store_info(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [.text(key), value])
+            [.text(key), database.isPostgres && value != .null ? .text(value.plainText) : value])
     }
 
     /// Recomputes the `activity` rollup and `event_stats` from `events` (in one transaction).
@@ -128,10 +175,13 @@ public final class Store {
                          clicks, footer_clicks, replies, forwards, unsubscribes, complaints,
                          last_delivered, last_opened, last_clicked)
     SELECT e.campaign_id, e.contact_id,
-           sum(e.kind = 1), sum(e.kind = 2), sum(e.kind = 3), sum(e.kind = 4),
-           sum(e.kind = 5), sum(e.kind = 5 AND e.machine = 1),
-           sum(e.kind = 6 AND coalesce(l.footer, 0) = 0), sum(e.kind = 6 AND coalesce(l.footer, 0) = 1),
-           sum(e.kind = 7), sum(e.kind = 8), sum(e.kind = 9), sum(e.kind = 10),
+           count(*) FILTER (WHERE e.kind = 1), count(*) FILTER (WHERE e.kind = 2),
+           count(*) FILTER (WHERE e.kind = 3), count(*) FILTER (WHERE e.kind = 4),
+           count(*) FILTER (WHERE e.kind = 5), count(*) FILTER (WHERE e.kind = 5 AND e.machine = 1),
+           count(*) FILTER (WHERE e.kind = 6 AND coalesce(l.footer, 0) = 0),
+           count(*) FILTER (WHERE e.kind = 6 AND coalesce(l.footer, 0) = 1),
+           count(*) FILTER (WHERE e.kind = 7), count(*) FILTER (WHERE e.kind = 8),
+           count(*) FILTER (WHERE e.kind = 9), count(*) FILTER (WHERE e.kind = 10),
            max(CASE WHEN e.kind = 3 THEN e.ts END),
            max(CASE WHEN e.kind = 5 THEN e.ts END),
            max(CASE WHEN e.kind = 6 AND coalesce(l.footer, 0) = 0 THEN e.ts END)

@@ -59,11 +59,18 @@ final class ActionsFixture {
         return output.keys
     }
 
-    /// Runs the sqlite3 command-line program on the store.
-    func sqlite3(_ sql: String) throws -> (status: Int32, out: String, err: String) {
+    /// Runs the database's own command-line program on the store, as another tool
+    /// would: sqlite3, or psql (unaligned, tuples only: the same `a|b` lines) on PostgreSQL.
+    /// `postgres` is the statement in PostgreSQL's SQL, where SQLite's differs.
+    func sqlite3(_ sql: String, postgres: String? = nil) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [temp.path, sql]
+        if TemporaryStore.postgres != nil {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+            p.arguments = ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", temp.path, "-c", postgres ?? sql]
+        } else {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            p.arguments = [temp.path, sql]
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -88,7 +95,9 @@ final class ActionsFixture {
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.split(separator: "\n").map(String.init) == shown)
         // The same columns as `show`.
-        let cols = try f.sqlite3("SELECT name FROM pragma_table_info('segment_spring_openers')")
+        let cols = try f.sqlite3(
+            "SELECT name FROM pragma_table_info('segment_spring_openers')",
+            postgres: "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'segment_spring_openers' ORDER BY ordinal_position")
         #expect(cols.out.split(separator: "\n") == ["contact_id", "email", "phone", "first_name", "last_name"])
     }
 
@@ -172,7 +181,7 @@ final class ActionsFixture {
     func duplicateNamesCountWholeDays(after: Int64, expected: String) throws {
         let f = try ActionsFixture(now: ActionsFixture.sentAt + after)
         #expect(f.run(#"duplicate campaign "Spring Sale" for openers"#) == nil)
-        let r = try f.sqlite3("SELECT name, status, source_campaign_id IS NOT NULL, messages FROM campaigns ORDER BY id DESC LIMIT 1")
+        let r = try f.sqlite3("SELECT name, status, CASE WHEN source_campaign_id IS NOT NULL THEN 1 ELSE 0 END, messages FROM campaigns ORDER BY id DESC LIMIT 1")
         #expect(r.out.trimmingCharacters(in: .newlines) == "\(expected)|draft|1|2")
     }
 
@@ -192,7 +201,13 @@ final class ActionsFixture {
     @Test func duplicateIsAllOrNothing() throws {
         let f = try ActionsFixture()
         // Make the last step (copying the links) fail.
-        _ = try f.sqlite3("CREATE TRIGGER fail_links BEFORE INSERT ON links WHEN NEW.campaign_id > 2 BEGIN SELECT raise(ABORT, 'disk on fire'); END;")
+        _ = try f.sqlite3(
+            "CREATE TRIGGER fail_links BEFORE INSERT ON links WHEN NEW.campaign_id > 2 BEGIN SELECT raise(ABORT, 'disk on fire'); END;",
+            postgres: """
+                CREATE FUNCTION fail_links() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.campaign_id > 2 THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$;
+                CREATE TRIGGER fail_links BEFORE INSERT ON links FOR EACH ROW EXECUTE FUNCTION fail_links();
+                """)
         let e = f.run(#"duplicate campaign "Spring Sale" for openers"#)
         #expect(e.map { "\($0)" }?.contains("disk on fire") == true)
         let r = try f.sqlite3("SELECT (SELECT count(*) FROM campaigns), (SELECT count(*) FROM lists), (SELECT count(*) FROM list_members)")
@@ -212,7 +227,9 @@ final class ActionsFixture {
         #expect(f.run(#"drop segment a"#).map { "\($0)" }?.contains("segment 'b' uses it") == true)
         #expect(f.run(#"drop list vip"#).map { "\($0)" }?.contains("segment 'b' uses it") == true)
         #expect(f.run(#"drop segment b; drop segment a; drop list vip"#) == nil)
-        let r = try f.sqlite3("SELECT count(*) FROM sqlite_schema WHERE type = 'view'")
+        let r = try f.sqlite3(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'view'",
+            postgres: "SELECT count(*) FROM pg_views WHERE schemaname = current_schema()")
         #expect(r.out.trimmingCharacters(in: .newlines) == "0")
         #expect(f.run("drop segment a").map { "\($0)" }?.contains("no saved segment named 'a'") == true)
     }

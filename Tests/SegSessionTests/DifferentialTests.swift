@@ -27,20 +27,40 @@ final class CollectingOutput: SessionOutput {
     func text(_ s: String) { texts.append(s) }
 }
 
-/// A fresh store file in a temporary directory, removed with the value.
+/// A fresh store, removed with the value: a file in a temporary directory or, when
+/// `SEGQ_TEST_POSTGRES` names a PostgreSQL database (scripts/with-postgres.sh sets it),
+/// a new schema in that database, so that the whole suite runs on either backend.
 final class TemporaryStore {
     let directory: URL
+    /// What `Store(path:)` opens: the file, or the URL with the schema as search path.
     let path: String
     let store: Store
+    private let schema: String?
+
+    /// The PostgreSQL database the suite runs on, or nil for SQLite.
+    static let postgres = ProcessInfo.processInfo.environment["SEGQ_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("segq-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent("store.db").path
+        if let base = Self.postgres {
+            let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            try PostgresDatabase(url: base).execute("CREATE SCHEMA \(name)")
+            schema = name
+            path = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)"
+        } else {
+            schema = nil
+            path = directory.appendingPathComponent("store.db").path
+        }
         store = try Store(path: path)
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+        if let schema, let base = Self.postgres {
+            try? PostgresDatabase(url: base).execute("DROP SCHEMA \(schema) CASCADE")
+        }
+    }
 }
 
 @Suite(.serialized) struct DifferentialTests {

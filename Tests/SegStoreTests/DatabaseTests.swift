@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct DatabaseTests {
     @Test func prepareErrorQuotesSQLitesMessageAndTheSQL() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         do {
             _ = try db.prepare("SELECT nope FROM nowhere")
             Issue.record("expected an error")
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func stepErrorCarriesTheExtendedCode() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         try db.execute("CREATE TABLE t(x INTEGER UNIQUE)")
         try db.execute("INSERT INTO t VALUES (?)", [.integer(1)])
         do {
@@ -32,26 +32,26 @@ import Testing
     }
 
     @Test func executeErrorQuotesTheScript() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         #expect(throws: DatabaseError(code: 1, message: "near \"SELEC\": syntax error", sql: "SELEC 1")) {
             try db.execute("SELEC 1")
         }
     }
 
     @Test func prepareRefusesTrailingStatements() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         #expect(throws: DatabaseError.self) { try db.prepare("SELECT 1; SELECT 2") }
         _ = try db.prepare("SELECT 1;  \n")
     }
 
     @Test func bindCountMustMatch() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         let st = try db.prepare("SELECT ?, ?")
         #expect(throws: DatabaseError.self) { try st.bind([.integer(1)]) }
     }
 
     @Test func valuesRoundTripWithTheirTypes() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         let values: [SQLValue] = [.null, .integer(-7), .real(2.5), .text(""), .text("Zoë 😀")]
         var got: [SQLValue] = []
         var names: [String] = []
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func queryStreamsRows() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         var n = 0
         var sum: Int64 = 0
         try db.query("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000) SELECT i FROM c") {
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func transactionCommitsOrRollsBack() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         try db.execute("CREATE TABLE t(x)")
         struct Boom: Error {}
         #expect(throws: Boom.self) {
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func interruptStopsARunningStatement() throws {
-        let db = try Database(path: ":memory:")
+        let db = try SQLiteDatabase(path: ":memory:")
         let thread = Thread { usleep(100_000); db.interrupt() }
         thread.start()
         do {
@@ -107,7 +107,7 @@ import Testing
 
     @Test func openingADirectoryFails() throws {
         let dir = TempDir()
-        #expect(throws: DatabaseError.self) { try Database(path: dir.url.path) }
+        #expect(throws: DatabaseError.self) { try SQLiteDatabase(path: dir.url.path) }
     }
 }
 
@@ -128,7 +128,7 @@ import Testing
         // Version 0: an empty file, as an older segq (or `touch`) would leave it.
         _ = FileManager.default.createFile(atPath: path, contents: Data())
         do {
-            let raw = try Database(path: path)
+            let raw = try SQLiteDatabase(path: path)
             #expect(try raw.int64("PRAGMA user_version") == 0)
         }
         let store = try Store(path: path)
@@ -144,7 +144,7 @@ import Testing
         let dir = TempDir()
         let path = dir.path("partial.db")
         do {
-            let raw = try Database(path: path)
+            let raw = try SQLiteDatabase(path: path)
             try raw.execute(Schema.migrations[0])
             try raw.execute("PRAGMA user_version = 1")
         }
@@ -156,7 +156,7 @@ import Testing
         let dir = TempDir()
         let path = dir.path("new.db")
         do {
-            let raw = try Database(path: path)
+            let raw = try SQLiteDatabase(path: path)
             try raw.execute("PRAGMA user_version = \(Schema.version + 1)")
         }
         #expect(throws: StoreError.newerSchema(path: path, found: Schema.version + 1, known: Schema.version)) {
@@ -170,12 +170,12 @@ import Testing
         let dir = TempDir()
         let path = dir.path("other.db")
         do {
-            let raw = try Database(path: path)
+            let raw = try SQLiteDatabase(path: path)
             try raw.execute("CREATE TABLE notes(x)")
         }
         #expect(throws: StoreError.notAStore(path: path)) { try Store(path: path) }
         // Untouched.
-        let raw = try Database(path: path)
+        let raw = try SQLiteDatabase(path: path)
         #expect(try raw.int64("SELECT count(*) FROM sqlite_master") == 1)
     }
 

@@ -51,6 +51,18 @@ public protocol SQLDialect: Sendable {
     /// Written after `contacts c` so that a scan of contacts reads the table in id
     /// order (SQLite: `NOT INDEXED`; rowid lookups stay allowed), or "".
     var contactsScanHint: String { get }
+    /// A condition that always holds (`1`) and one that never does (`0`).
+    var trueCondition: String { get }
+    var falseCondition: String { get }
+    /// The stored attribute value `column` as a value of `type` (`string`, `number`,
+    /// `boolean`) to compare with a literal of that type; the row's `type` is tested too.
+    func attributeValue(_ column: String, type: String) -> String
+}
+
+extension SQLDialect {
+    public var trueCondition: String { "1" }
+    public var falseCondition: String { "0" }
+    public func attributeValue(_ column: String, type: String) -> String { column }
 }
 
 /// Renders plans to SQL for one dialect.
@@ -172,7 +184,7 @@ public struct SQLRenderer {
                 from += " LEFT JOIN contact_activity ca ON ca.contact_id = c.id"
             }
         }
-        let whereClause = conditions.filter { $0 != "1" }.joined(separator: "\n  AND ")
+        let whereClause = conditions.filter { $0 != dialect.trueCondition }.joined(separator: "\n  AND ")
         let filter = whereClause.isEmpty ? "" : "\nWHERE \(whereClause)"
         switch projection {
         case .count:
@@ -209,8 +221,8 @@ public struct SQLRenderer {
 
     private mutating func probe(_ e: PlanExpr) -> String {
         switch e {
-        case .everyone: return "1"
-        case .nobody: return "0"
+        case .everyone: return dialect.trueCondition
+        case .nobody: return dialect.falseCondition
         case .and(let xs): return combine(xs, "AND") { $0.probe($1) }
         case .or(let xs): return combine(xs, "OR") { $0.probe($1) }
         case .not(let x): return "NOT \(probe(x))"
@@ -306,7 +318,7 @@ public struct SQLRenderer {
         case .compare(let op, let l):
             return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(literal(l)))"
         case .oneOf(let ls):
-            guard !ls.isEmpty else { return "0" }
+            guard !ls.isEmpty else { return dialect.falseCondition }
             var items: [String] = []
             for l in ls { items.append(literal(l)) }
             return "(\(column) IS NOT NULL AND \(column) IN (\(items.joined(separator: ", "))))"
@@ -330,8 +342,9 @@ public struct SQLRenderer {
         case .exists:
             break
         case .compare(let op, let l):
-            conds.append("t.type = '\(Self.typeName(l))'")
-            conds.append("t.value \(op.rawValue) \(literal(l))")
+            let type = Self.typeName(l)
+            conds.append("t.type = '\(type)'")
+            conds.append("\(dialect.attributeValue("t.value", type: type)) \(op.rawValue) \(literal(l))")
         case .oneOf(let ls):
             var byType: [(String, [FieldLiteral])] = []
             for l in ls {
@@ -342,12 +355,12 @@ public struct SQLRenderer {
             for (type, items) in byType {
                 var values: [String] = []
                 for l in items { values.append(literal(l)) }
-                alternatives.append("(t.type = '\(type)' AND t.value IN (\(values.joined(separator: ", "))))")
+                alternatives.append("(t.type = '\(type)' AND \(dialect.attributeValue("t.value", type: type)) IN (\(values.joined(separator: ", "))))")
             }
-            conds.append(alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")")
+            conds.append(alternatives.isEmpty ? dialect.falseCondition : "(" + alternatives.joined(separator: " OR ") + ")")
         case .matches(let p):
             conds.append("t.type = 'string'")
-            conds.append(textMatch("t.value", p))
+            conds.append(textMatch(dialect.attributeValue("t.value", type: "string"), p))
         }
         return conds
     }
@@ -423,7 +436,7 @@ public struct SQLRenderer {
             return sql
         case .union(let xs):
             var parts: [String] = []
-            for x in xs { parts.append("SELECT contact_id FROM (\(driverSQL(x)))") }
+            for x in xs { parts.append("SELECT contact_id FROM (\(driverSQL(x))) u") }
             return parts.joined(separator: " UNION ")
         }
     }
@@ -431,19 +444,19 @@ public struct SQLRenderer {
     private mutating func setSQL(_ e: PlanExpr) -> String {
         switch e {
         case .everyone: return "SELECT id AS contact_id FROM contacts"
-        case .nobody: return "SELECT id AS contact_id FROM contacts WHERE 0"
+        case .nobody: return "SELECT id AS contact_id FROM contacts WHERE \(dialect.falseCondition)"
         case .not(let x):
-            return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(setSQL(x)))"
+            return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(setSQL(x))) s"
         case .and(let xs), .or(let xs):
             let op: String
             if case .and = e { op = "INTERSECT" } else { op = "UNION" }
             var parts: [String] = []
-            for x in xs { parts.append("SELECT contact_id FROM (\(setSQL(x)))") }
+            for x in xs { parts.append("SELECT contact_id FROM (\(setSQL(x))) s") }
             return parts.joined(separator: " \(op) ")
         case .atom(let a):
             if a.includesZero {
                 guard let positive = positiveComplement(a) else { return "SELECT id AS contact_id FROM contacts" }
-                return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(atomSet(positive)))"
+                return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(atomSet(positive))) s"
             }
             return atomSet(a)
         }
@@ -453,8 +466,8 @@ public struct SQLRenderer {
 
     private mutating func inForm(_ e: PlanExpr) -> String {
         switch e {
-        case .everyone: return "1"
-        case .nobody: return "0"
+        case .everyone: return dialect.trueCondition
+        case .nobody: return dialect.falseCondition
         case .and(let xs): return combine(xs, "AND") { $0.inForm($1) }
         case .or(let xs): return combine(xs, "OR") { $0.inForm($1) }
         case .not(let x): return "NOT \(inForm(x))"
@@ -463,7 +476,7 @@ public struct SQLRenderer {
             case .column, .attribute: return probe(a)
             default:
                 if a.includesZero {
-                    guard let positive = positiveComplement(a) else { return "1" }
+                    guard let positive = positiveComplement(a) else { return dialect.trueCondition }
                     return "c.id NOT IN (\(atomSet(positive)))"
                 }
                 return "c.id IN (\(atomSet(a)))"
@@ -498,8 +511,8 @@ public struct SQLRenderer {
 
     private mutating func groupedForm(_ e: PlanExpr, _ atoms: [PlanAtom]) -> String {
         switch e {
-        case .everyone: return "1"
-        case .nobody: return "0"
+        case .everyone: return dialect.trueCondition
+        case .nobody: return dialect.falseCondition
         case .and(let xs): return combine(xs, "AND") { $0.groupedForm($1, atoms) }
         case .or(let xs): return combine(xs, "OR") { $0.groupedForm($1, atoms) }
         case .not(let x): return "NOT \(groupedForm(x, atoms))"

@@ -23,4 +23,14 @@ public enum SQLValue: Hashable, Sendable, CustomStringConvertible {
         case .text(let s): SQLValue.quote(s)
         }
     }
+
+    /// The value as plain text, unquoted (`"34"`, `"abc"`; NULL as `""`).
+    public var plainText: String {
+        switch self {
+        case .null: ""
+        case .integer(let v): String(v)
+        case .real(let v): String(v)
+        case .text(let s): s
+        }
+    }
 }

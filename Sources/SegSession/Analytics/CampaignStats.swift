@@ -364,7 +364,7 @@ extension CampaignStats {
         var deliveredOrBounced: Int64 = 0
         if k(1) == 0, k(3) + k(4) > 0 {
             deliveredOrBounced = try db.int64(
-                "SELECT coalesce(sum(deliveries > 0 OR bounces > 0), 0) FROM activity WHERE campaign_id = ?1", [c]) ?? 0
+                "SELECT coalesce(count(*) FILTER (WHERE deliveries > 0 OR bounces > 0), 0) FROM activity WHERE campaign_id = ?1", [c]) ?? 0
         }
         // Two constant statements rather than a parameter in the WHERE, so that the
         // cheap, most often true test comes first. Engaged rows: opened (e-mail only: an
@@ -375,9 +375,9 @@ extension CampaignStats {
             : "clicks > 0 OR unsubscribes > 0 OR complaints > 0"
         var e: [Int64] = Array(repeating: 0, count: 8)
         try db.query("""
-            SELECT count(*), sum(deliveries > 0), sum(opens > machine_opens), sum(machine_opens),
-                   sum(clicks > 0), sum(clicks), sum(unsubscribes > 0 OR complaints > 0),
-                   sum(clicks > 0 AND unsubscribes = 0 AND complaints = 0)
+            SELECT count(*), count(*) FILTER (WHERE deliveries > 0), count(*) FILTER (WHERE opens > machine_opens), sum(machine_opens),
+                   count(*) FILTER (WHERE clicks > 0), sum(clicks), count(*) FILTER (WHERE unsubscribes > 0 OR complaints > 0),
+                   count(*) FILTER (WHERE clicks > 0 AND unsubscribes = 0 AND complaints = 0)
             FROM activity WHERE campaign_id = ?1 AND (\(engaged))
             """, [c]) { r in
             e = (0..<8).map { r.isNull(Int32($0)) ? 0 : r.int64(Int32($0)) }
@@ -421,13 +421,13 @@ extension CampaignStats {
             // link) a click, as the importer counts them.
             return """
                 SELECT e.contact_id,
-                       sum(e.kind = 1) AS sends, sum(e.kind = 2) AS drops, sum(e.kind = 3) AS deliveries,
-                       sum(e.kind = 4) AS bounces, sum(e.kind = 5) AS opens,
-                       sum(e.kind = 5 AND e.machine = 1) AS machine_opens,
-                       sum(e.kind = 6 AND coalesce(l.footer, 0) = 0) AS clicks,
-                       sum(e.kind = 6 AND l.footer = 1) AS footer_clicks,
-                       sum(e.kind = 7) AS replies, sum(e.kind = 8) AS forwards,
-                       sum(e.kind = 9) AS unsubscribes, sum(e.kind = 10) AS complaints
+                       count(*) FILTER (WHERE e.kind = 1) AS sends, count(*) FILTER (WHERE e.kind = 2) AS drops, count(*) FILTER (WHERE e.kind = 3) AS deliveries,
+                       count(*) FILTER (WHERE e.kind = 4) AS bounces, count(*) FILTER (WHERE e.kind = 5) AS opens,
+                       count(*) FILTER (WHERE e.kind = 5 AND e.machine = 1) AS machine_opens,
+                       count(*) FILTER (WHERE e.kind = 6 AND coalesce(l.footer, 0) = 0) AS clicks,
+                       count(*) FILTER (WHERE e.kind = 6 AND l.footer = 1) AS footer_clicks,
+                       count(*) FILTER (WHERE e.kind = 7) AS replies, count(*) FILTER (WHERE e.kind = 8) AS forwards,
+                       count(*) FILTER (WHERE e.kind = 9) AS unsubscribes, count(*) FILTER (WHERE e.kind = 10) AS complaints
                 FROM events e LEFT JOIN links l ON l.id = e.link_id
                 WHERE e.campaign_id = ?1 AND e.message = ?2
                 GROUP BY e.contact_id
@@ -446,16 +446,16 @@ extension CampaignStats {
             let stillIn = "unsubscribes = 0 AND complaints = 0"
             return """
                 SELECT count(*),
-                       sum(sends > 0), sum(deliveries > 0 OR bounces > 0), sum(drops > 0),
-                       sum(deliveries > 0), sum(bounces > 0), sum(opens > 0), sum(opens > machine_opens),
-                       sum(clicks > 0), sum(replies > 0), sum(forwards > 0), sum(unsubscribes > 0),
-                       sum(complaints > 0),
+                       count(*) FILTER (WHERE sends > 0), count(*) FILTER (WHERE deliveries > 0 OR bounces > 0), count(*) FILTER (WHERE drops > 0),
+                       count(*) FILTER (WHERE deliveries > 0), count(*) FILTER (WHERE bounces > 0), count(*) FILTER (WHERE opens > 0), count(*) FILTER (WHERE opens > machine_opens),
+                       count(*) FILTER (WHERE clicks > 0), count(*) FILTER (WHERE replies > 0), count(*) FILTER (WHERE forwards > 0), count(*) FILTER (WHERE unsubscribes > 0),
+                       count(*) FILTER (WHERE complaints > 0),
                        sum(opens), sum(opens - machine_opens), sum(clicks), sum(footer_clicks),
-                       sum(NOT (\(stillIn))),
-                       sum(\(stillIn) AND clicks > 0),
-                       sum(\(stillIn) AND clicks = 0 AND ?3 = 1 AND opens > 0),
-                       sum(\(stillIn) AND clicks = 0 AND NOT (?3 = 1 AND opens > 0) AND deliveries > 0)
-                FROM (\(source))
+                       count(*) FILTER (WHERE NOT (\(stillIn))),
+                       count(*) FILTER (WHERE \(stillIn) AND clicks > 0),
+                       count(*) FILTER (WHERE \(stillIn) AND clicks = 0 AND ?3 = 1 AND opens > 0),
+                       count(*) FILTER (WHERE \(stillIn) AND clicks = 0 AND NOT (?3 = 1 AND opens > 0) AND deliveries > 0)
+                FROM (\(source)) per_contact
                 """
         }
     }
@@ -621,7 +621,7 @@ extension CampaignOverview {
             c.sent = k[1] ?? 0
             if c.sent == 0, (k[3] ?? 0) + (k[4] ?? 0) > 0 {
                 c.sent = try db.int64(
-                    "SELECT coalesce(sum(deliveries > 0 OR bounces > 0), 0) FROM activity WHERE campaign_id = ?1",
+                    "SELECT coalesce(count(*) FILTER (WHERE deliveries > 0 OR bounces > 0), 0) FROM activity WHERE campaign_id = ?1",
                     [.integer(id)]) ?? 0
             }
             if c.channel == .email { c.openRate = CampaignStats.ratio(k[5] ?? 0, delivered) }
@@ -648,9 +648,9 @@ extension CampaignOverview {
         if linkedClicks == statsEvents {
             return try db.int64("""
                 SELECT count(*) FROM (SELECT DISTINCT e.contact_id FROM links l JOIN events e ON e.link_id = l.id
-                                      WHERE l.campaign_id = ?1 AND l.footer = 0)
+                                      WHERE l.campaign_id = ?1 AND l.footer = 0) clickers
                 """, [.integer(campaign)]) ?? 0
         }
-        return try db.int64("SELECT coalesce(sum(clicks > 0), 0) FROM activity WHERE campaign_id = ?1", [.integer(campaign)]) ?? 0
+        return try db.int64("SELECT coalesce(count(*) FILTER (WHERE clicks > 0), 0) FROM activity WHERE campaign_id = ?1", [.integer(campaign)]) ?? 0
     }
 }

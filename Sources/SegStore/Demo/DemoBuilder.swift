@@ -21,7 +21,7 @@ private struct Suppression {
 }
 
 struct Builder {
-    let db: Database
+    let db: SQLiteDatabase
     let options: DemoOptions
     let progress: ((DemoProgress) -> Void)?
     let isCancelled: (() -> Bool)?
@@ -38,7 +38,10 @@ struct Builder {
 
     init(path: String, options: DemoOptions, progress: ((DemoProgress) -> Void)?, isCancelled: (() -> Bool)?) throws {
         let store = try Store(path: path)
-        db = store.database
+        guard let sqlite = store.database as? SQLiteDatabase else {
+            throw DatabaseError(code: DatabaseError.misuse, message: "the demo builder writes an SQLite file")
+        }
+        db = sqlite
         self.options = options
         self.progress = progress
         self.isCancelled = isCancelled

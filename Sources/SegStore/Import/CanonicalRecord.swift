@@ -40,6 +40,16 @@ public enum AttributeValue: Hashable, Sendable {
         }
     }
 
+    /// The value as JSON text (PostgreSQL stores attributes as `jsonb`).
+    public var jsonText: String {
+        switch self {
+        case .string(let s): JSONText.string(s)
+        case .integer(let i): String(i)
+        case .real(let d): d.isFinite ? String(d) : "null"
+        case .boolean(let b): b ? "true" : "false"
+        }
+    }
+
     /// The stored value (booleans as 1/0).
     public var sqlValue: SQLValue {
         switch self {

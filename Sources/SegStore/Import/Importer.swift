@@ -250,39 +250,42 @@ public final class Importer {
         resetCaches()
         bulk = false
         droppedIndexes = []
-        let oldCache: Int64
-        let oldForeignKeys: Int64
-        let oldSecureDelete: Int64
+        // SQLite only: settings for a large write, restored afterwards.
+        let sqlite = db as? SQLiteDatabase
+        var restore: [String] = []
         do {
-            oldCache = try db.int64("PRAGMA cache_size") ?? -2000
-            oldForeignKeys = try db.int64("PRAGMA foreign_keys") ?? 1
-            oldSecureDelete = try db.int64("PRAGMA secure_delete") ?? 0
-            // A large page cache keeps the event indexes in memory during a big import;
-            // index rebuilds (bulk mode) sort in memory, with a helper thread.
-            try db.execute("PRAGMA cache_size = -524288")
-            try db.execute("PRAGMA temp_store = MEMORY")
-            try db.execute("PRAGMA threads = 2")
-            // Debian's SQLite is built with SECURE_DELETE, which zeroes every freed page;
-            // the indexes dropped in bulk mode need no such care.
-            try db.execute("PRAGMA secure_delete = OFF")
-            // Every id the importer writes into a reference column was just read from or
-            // inserted into the parent table, so SQLite's per-row parent lookups would
-            // only repeat what the importer knows (they cost a third of the insert time).
-            // The pragma cannot change inside a transaction, hence here.
-            try db.execute("PRAGMA foreign_keys = OFF")
-            try db.execute("BEGIN IMMEDIATE")
+            if let sqlite {
+                restore = [
+                    "PRAGMA foreign_keys = \(try sqlite.int64("PRAGMA foreign_keys") ?? 1)",
+                    "PRAGMA cache_size = \(try sqlite.int64("PRAGMA cache_size") ?? -2000)",
+                    "PRAGMA temp_store = DEFAULT",
+                    "PRAGMA secure_delete = \(try sqlite.int64("PRAGMA secure_delete") ?? 0)",
+                ]
+                // A large page cache keeps the event indexes in memory during a big import;
+                // index rebuilds (bulk mode) sort in memory, with a helper thread.
+                try sqlite.execute("PRAGMA cache_size = -524288")
+                try sqlite.execute("PRAGMA temp_store = MEMORY")
+                try sqlite.execute("PRAGMA threads = 2")
+                // Debian's SQLite is built with SECURE_DELETE, which zeroes every freed page;
+                // the indexes dropped in bulk mode need no such care.
+                try sqlite.execute("PRAGMA secure_delete = OFF")
+                // Every id the importer writes into a reference column was just read from or
+                // inserted into the parent table, so SQLite's per-row parent lookups would
+                // only repeat what the importer knows (they cost a third of the insert time).
+                // The pragma cannot change inside a transaction, hence here.
+                try sqlite.execute("PRAGMA foreign_keys = OFF")
+            }
+            try db.begin()
         } catch let e as DatabaseError {
             throw ImportError.database(e)
         }
         defer {
-            try? db.execute("PRAGMA foreign_keys = \(oldForeignKeys)")
-            try? db.execute("PRAGMA cache_size = \(oldCache)")
-            try? db.execute("PRAGMA temp_store = DEFAULT")
-            try? db.execute("PRAGMA secure_delete = \(oldSecureDelete)")
+            for sql in restore { try? db.execute(sql) }
         }
         do {
             // Past this many new events, rebuilding the indexes beats updating them.
-            bulkThreshold = try options.bulkThreshold
+            // (PostgreSQL keeps its indexes: COPY into indexed tables is its fast path.)
+            bulkThreshold = sqlite == nil ? Int.max : try options.bulkThreshold
                 ?? Int(try db.int64("SELECT coalesce(max(id), 0) FROM events") ?? 0) / 4 + 20_000
             storeHadIDs = try db.int64("SELECT 1 FROM events WHERE external_id IS NOT NULL LIMIT 1") != nil
             statements = try Statements(db)
@@ -438,7 +441,7 @@ public final class Importer {
 
         pending.append(PendingEvent(kind: e.kind, contact: contact, campaign: campaign, message: e.message, ts: e.ts,
                                     link: link?.id, bounce: e.bounce, reason: e.reason, machine: e.machine, id: e.id))
-        if pending.count == Statements.batch { try flushEvents(s) }
+        if pending.count == s.eventBatch { try flushEvents(s) }
         summary.stored += 1
         kindCounts[e.kind.rawValue] += 1
 
@@ -460,9 +463,16 @@ public final class Importer {
         }
     }
 
-    /// Writes the buffered events, many rows per statement.
+    /// Writes the buffered events, many rows per statement (on PostgreSQL, one COPY).
     private func flushEvents(_ s: Statements) throws {
         guard !pending.isEmpty else { return }
+        if let postgres = db as? PostgresDatabase {
+            try postgres.copy(into: "events", columns: PendingEvent.columnNames) { w in
+                for e in pending { try e.write(to: &w) }
+            }
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
         var start = 0
         while start < pending.count {
             let n = pending.count - start >= Statements.batch ? Statements.batch : 1
@@ -534,7 +544,7 @@ public final class Importer {
         try s.insertContact.bind(email, at: 1)
         try s.insertContact.bind(phone, at: 2)
         try s.insertContact.run()
-        let id = db.lastInsertRowID
+        let id = try db.lastInsertRowID
         if let email { contactsByEmail[email] = id }
         if let phone { contactsByPhone[phone] = id }
         summary.contactsCreated += 1
@@ -557,7 +567,7 @@ public final class Importer {
         try s.insertCampaign.bind(name, at: 1)
         try s.insertCampaign.bind(createdAt, at: 2)
         try s.insertCampaign.run()
-        let id = db.lastInsertRowID
+        let id = try db.lastInsertRowID
         campaignIDs[name] = id
         summary.campaignsCreated += 1
         return id
@@ -593,7 +603,7 @@ public final class Importer {
         try s.insertLink.bind(linkPath(ofURL: url), at: 3)
         try s.insertLink.bind(Int64(footer ? 1 : 0), at: 4)
         try s.insertLink.run()
-        let info = LinkInfo(id: db.lastInsertRowID, footer: footer)
+        let info = LinkInfo(id: try db.lastInsertRowID, footer: footer)
         links[LinkKey(campaign: campaign, url: url)] = info
         summary.linksCreated += 1
         return info
@@ -666,7 +676,7 @@ public final class Importer {
                 try a.bind(id, at: 1)
                 try a.bind(name, at: 2)
                 try a.bind(value.typeName, at: 3)
-                try a.bind(value.sqlValue, at: 4)
+                try a.bind(db.isPostgres ? .text(value.jsonText) : value.sqlValue, at: 4)
                 try a.run()
             } else {
                 try s.deleteAttribute.bind(id, at: 1)
@@ -700,22 +710,23 @@ public final class Importer {
             INSERT INTO activity(campaign_id, contact_id, \(ActivityDelta.columns.joined(separator: ", ")))
             SELECT campaign_id, ?1, \(ActivityDelta.columns.joined(separator: ", "))
             FROM activity WHERE contact_id = ?2
-            \(ActivityDelta.upsertClause(conflict: "campaign_id, contact_id"))
+            \(ActivityDelta.upsertClause(table: "activity", conflict: "campaign_id, contact_id"))
             """, [k, d])
         try db.execute("DELETE FROM activity WHERE contact_id = ?1", [d])
         try db.execute("""
             INSERT INTO contact_activity(contact_id, \(ActivityDelta.columns.joined(separator: ", ")))
             SELECT ?1, \(ActivityDelta.columns.joined(separator: ", "))
             FROM contact_activity WHERE contact_id = ?2
-            \(ActivityDelta.upsertClause(conflict: "contact_id"))
+            \(ActivityDelta.upsertClause(table: "contact_activity", conflict: "contact_id"))
             """, [k, d])
         try db.execute("DELETE FROM contact_activity WHERE contact_id = ?1", [d])
         try db.execute("""
             UPDATE contacts SET
                 first_name = coalesce(first_name, (SELECT first_name FROM contacts WHERE id = ?2)),
                 last_name = coalesce(last_name, (SELECT last_name FROM contacts WHERE id = ?2)),
-                created_at = coalesce(min(created_at, (SELECT created_at FROM contacts WHERE id = ?2)),
-                                      created_at, (SELECT created_at FROM contacts WHERE id = ?2))
+                created_at = (SELECT CASE WHEN d.created_at IS NULL OR contacts.created_at <= d.created_at
+                                          THEN coalesce(contacts.created_at, d.created_at) ELSE d.created_at END
+                              FROM contacts d WHERE d.id = ?2)
             WHERE id = ?1
             """, [k, d])
         // Forget the dropped contact's identifiers; the caller records the kept ones.
@@ -785,9 +796,9 @@ public final class Importer {
                 INSERT INTO event_stats(campaign_id, kind, events, contacts, min_ts, max_ts)
                 VALUES (?1, ?2, ?3, 0, ?4, ?5)
                 ON CONFLICT(campaign_id, kind) DO UPDATE SET
-                    events = events + excluded.events,
-                    min_ts = min(min_ts, excluded.min_ts),
-                    max_ts = max(max_ts, excluded.max_ts)
+                    events = event_stats.events + excluded.events,
+                    min_ts = CASE WHEN event_stats.min_ts <= excluded.min_ts THEN event_stats.min_ts ELSE excluded.min_ts END,
+                    max_ts = CASE WHEN event_stats.max_ts >= excluded.max_ts THEN event_stats.max_ts ELSE excluded.max_ts END
                 """, [.integer(key.campaign), .integer(key.kind), .integer(delta.events), .integer(delta.minTS), .integer(delta.maxTS)])
         }
         try checkCancelled()
@@ -795,7 +806,7 @@ public final class Importer {
             try recountContacts(campaign: campaign)
             let c = SQLValue.integer(campaign)
             if let m = maxMessage[campaign] {
-                try db.execute("UPDATE campaigns SET messages = max(messages, ?2) WHERE id = ?1", [c, .integer(m)])
+                try db.execute("UPDATE campaigns SET messages = CASE WHEN messages >= ?2 THEN messages ELSE ?2 END WHERE id = ?1", [c, .integer(m)])
             }
             // An undeclared send time is the earliest `sent` event; a send time means sent.
             try db.execute("""
@@ -811,9 +822,11 @@ public final class Importer {
     private func recountContacts(campaign: Int64) throws {
         var counts: [Int64] = []
         try db.query("""
-            SELECT sum(sends > 0), sum(drops > 0), sum(deliveries > 0), sum(bounces > 0), sum(opens > 0),
-                   sum(clicks > 0 OR footer_clicks > 0), sum(replies > 0), sum(forwards > 0),
-                   sum(unsubscribes > 0), sum(complaints > 0)
+            SELECT count(*) FILTER (WHERE sends > 0), count(*) FILTER (WHERE drops > 0),
+                   count(*) FILTER (WHERE deliveries > 0), count(*) FILTER (WHERE bounces > 0),
+                   count(*) FILTER (WHERE opens > 0), count(*) FILTER (WHERE clicks > 0 OR footer_clicks > 0),
+                   count(*) FILTER (WHERE replies > 0), count(*) FILTER (WHERE forwards > 0),
+                   count(*) FILTER (WHERE unsubscribes > 0), count(*) FILTER (WHERE complaints > 0)
             FROM activity WHERE campaign_id = ?
             """, [.integer(campaign)]) { row in
             counts = (0..<10).map { row.int64(Int32($0)) }
@@ -830,6 +843,7 @@ public final class Importer {
 /// An event checked and resolved, waiting for the next multi-row INSERT.
 struct PendingEvent {
     static let columns = 10
+    static let columnNames = ["kind", "contact_id", "campaign_id", "message", "ts", "link_id", "bounce", "reason", "machine", "external_id"]
     var kind: EventKind
     var contact: Int64
     var campaign: Int64
@@ -854,6 +868,23 @@ struct PendingEvent {
         try st.bind(reason, at: base + 8)
         try st.bind(Int64(machine ? 1 : 0), at: base + 9)
         try st.bind(id, at: base + 10)
+    }
+}
+
+extension PendingEvent {
+    /// The 10 columns as one row of a COPY.
+    func write(to w: inout CopyWriter) throws {
+        w.int(Int64(kind.rawValue))
+        w.int(contact)
+        w.int(campaign)
+        w.int(message)
+        w.int(ts)
+        w.int(link)
+        w.text(bounce)
+        w.text(reason)
+        w.int(Int64(machine ? 1 : 0))
+        w.text(id)
+        try w.endRow()
     }
 }
 
@@ -909,15 +940,21 @@ struct ActivityDelta {
         "replies", "forwards", "unsubscribes", "complaints", "last_delivered", "last_opened", "last_clicked",
     ]
 
-    /// `ON CONFLICT(target) DO UPDATE` that adds the counts and keeps the latest times
-    /// (SQLite's two-argument max is NULL when either is, hence the coalesce).
-    static func upsertClause(conflict target: String) -> String {
+    /// `ON CONFLICT(target) DO UPDATE` on `table` that adds the counts and keeps the
+    /// latest times (either may be NULL), in SQL that SQLite and PostgreSQL both accept.
+    static func upsertClause(table: String, conflict target: String) -> String {
         """
         ON CONFLICT(\(target)) DO UPDATE SET
-        \(columns.prefix(12).map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ",\n"))
+        \(columns.prefix(12).map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ",\n"))
         ,
-        \(columns.suffix(3).map { "\($0) = coalesce(max(\($0), excluded.\($0)), \($0), excluded.\($0))" }.joined(separator: ",\n"))
+        \(columns.suffix(3).map { "\($0) = \(latest("\(table).\($0)", "excluded.\($0)"))" }.joined(separator: ",\n"))
         """
+    }
+
+    /// The later of two times, either of which may be NULL (SQLite's two-argument max
+    /// is NULL when either is; PostgreSQL spells it greatest).
+    static func latest(_ a: String, _ b: String) -> String {
+        "CASE WHEN \(b) IS NULL OR \(a) >= \(b) THEN \(a) ELSE \(b) END"
     }
 
     /// Recomputes the `contact_activity` rows of the contacts that clicked in campaign ?1
@@ -949,7 +986,8 @@ struct ActivityDelta {
         WHERE campaign_id = ?1 AND (clicks > 0 OR footer_clicks > 0)
         """, """
         INSERT INTO activity(campaign_id, contact_id, clicks, footer_clicks, last_clicked)
-        SELECT e.campaign_id, e.contact_id, sum(coalesce(l.footer, 0) = 0), sum(coalesce(l.footer, 0) = 1),
+        SELECT e.campaign_id, e.contact_id, count(*) FILTER (WHERE coalesce(l.footer, 0) = 0),
+               count(*) FILTER (WHERE coalesce(l.footer, 0) = 1),
                max(CASE WHEN coalesce(l.footer, 0) = 0 THEN e.ts END)
         FROM events e LEFT JOIN links l ON l.id = e.link_id
         WHERE e.campaign_id = ?1 AND e.kind = 6
@@ -1006,9 +1044,13 @@ final class Statements {
     let upsertActivity, upsertContactActivity: BatchInsert
     /// Rows per multi-row event INSERT.
     static let batch = 64
+    /// Events buffered before they are written: one multi-row INSERT on SQLite, one
+    /// COPY on PostgreSQL.
+    let eventBatch: Int
 
     init(_ db: Database) throws {
         func p(_ sql: String) throws -> PreparedStatement { try db.prepare(sql, persistent: true) }
+        eventBatch = db.isPostgres ? 20_000 : Statements.batch
         findExternalID = try p("SELECT 1 FROM events WHERE external_id = ?1")
         contactByEmail = try p("SELECT id FROM contacts WHERE email = ?1")
         contactByPhone = try p("SELECT id FROM contacts WHERE phone = ?1")
@@ -1044,10 +1086,10 @@ final class Statements {
         let columns = ActivityDelta.columns.joined(separator: ", ")
         upsertActivity = try BatchInsert(
             db, "INSERT INTO activity(campaign_id, contact_id, \(columns)) VALUES", columns: 17,
-            tail: ActivityDelta.upsertClause(conflict: "campaign_id, contact_id"))
+            tail: ActivityDelta.upsertClause(table: "activity", conflict: "campaign_id, contact_id"))
         upsertContactActivity = try BatchInsert(
             db, "INSERT INTO contact_activity(contact_id, \(columns)) VALUES", columns: 16,
-            tail: ActivityDelta.upsertClause(conflict: "contact_id"))
+            tail: ActivityDelta.upsertClause(table: "contact_activity", conflict: "contact_id"))
     }
 }
 

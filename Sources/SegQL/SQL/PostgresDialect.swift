@@ -1,0 +1,52 @@
+// PostgreSQL's flavour of SQL: `$n` placeholders, LIKE with `\` escapes for `*`
+// patterns, booleans as TRUE/FALSE, attribute values in `jsonb` read through a CASE
+// that checks their JSON type first (so a string is never cast to a number).
+
+/// The PostgreSQL dialect (also what PostgreSQL-compatible engines such as Citus read).
+public struct PostgresDialect: SQLDialect {
+    public init() {}
+
+    public var name: String { "postgresql" }
+
+    public func placeholder(_ index: Int) -> String { "$\(index)" }
+
+    public var nowExpression: String { "CAST(extract(epoch FROM now()) AS bigint)" }
+
+    public func literal(_ value: SQLValue) -> String {
+        switch value {
+        case .null: return "NULL"
+        case .integer(let i): return String(i)
+        case .real(let d):
+            guard d.isFinite else { return d.isNaN ? "NULL" : d > 0 ? "'Infinity'::float8" : "'-Infinity'::float8" }
+            return "\(d)::float8"
+        case .text(let s):
+            // PostgreSQL text cannot hold NUL; standard_conforming_strings (the default
+            // since 9.1) keeps backslashes literal inside '…'.
+            return SQLValue.quote(s)
+        }
+    }
+
+    public func globMatch(_ column: String, _ pattern: String) -> String {
+        "\(column) LIKE \(pattern) ESCAPE '\\'"
+    }
+
+    public func globPattern(_ pattern: GlobPattern) -> String { pattern.likePattern }
+
+    public var contactsScanHint: String { "" }
+
+    public func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
+    public var trueCondition: String { "TRUE" }
+    public var falseCondition: String { "FALSE" }
+
+    /// The JSON value as the SQL type of `type`, or NULL when it is of another type.
+    public func attributeValue(_ column: String, type: String) -> String {
+        switch type {
+        case "number": "(CASE WHEN jsonb_typeof(\(column)) = 'number' THEN CAST(\(column) AS float8) END)"
+        case "boolean": "(CASE WHEN jsonb_typeof(\(column)) = 'boolean' THEN CAST(CAST(\(column) AS boolean) AS integer) END)"
+        default: "((\(column) #>> '{}') COLLATE \"C\")"
+        }
+    }
+}

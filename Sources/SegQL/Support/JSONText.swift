@@ -1,0 +1,27 @@
+// JSON text for values segq writes: result rows (`--format json`) and, on PostgreSQL,
+// the `jsonb` values of contact attributes.
+
+/// JSON literals.
+public enum JSONText {
+    /// A JSON string literal (RFC 8259 escapes).
+    public static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,572 @@
+// A thin, checked wrapper over one PostgreSQL connection (libpq).
+//
+// The same contract as `SQLiteDatabase`: every call's result is checked, a failure
+// throws `DatabaseError` quoting the server's message, its SQLSTATE and the SQL that
+// failed, and rows are streamed (libpq's single-row mode) so that a million contacts
+// are never held in memory at once.
+//
+// SQL reaches PostgreSQL as written by the callers, with SQLite's placeholders (`?`,
+// `?NNN`) renumbered to `$n`; everything else the callers write is the subset both
+// databases accept. Parameters travel as text: integers typed `int8`, reals `float8`,
+// text and NULL left for the server to infer from where they are used.
+
+import CLibPQ
+import SegQL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One PostgreSQL connection, owned by this object and closed when it is released.
+///
+/// Used from one thread at a time; only `interrupt()` may be called from another
+/// (libpq's cancel request is thread-safe), hence `@unchecked Sendable`.
+public final class PostgresDatabase: Database, @unchecked Sendable {
+    /// The connection handle; valid for the object's whole life.
+    let connection: OpaquePointer
+    /// The cancel handle for `interrupt()`, made once at connect.
+    private let cancelHandle: OpaquePointer?
+    /// The connection string it was opened with (the password, if any, is not kept).
+    public let url: String
+    /// Rows changed by the last command.
+    public private(set) var changes = 0
+
+    public var dialect: any SQLDialect { PostgresDialect() }
+
+    /// Connects to `url` (`postgres://user@host:port/dbname?…`, or any libpq
+    /// connection string). With `readOnly`, every transaction is read-only.
+    public init(url: String, readOnly: Bool = false) throws {
+        guard let conn = PQconnectdb(url) else {
+            throw DatabaseError(code: DatabaseError.error, message: "cannot connect to '\(Self.redacted(url))': out of memory")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.trimmed(String(cString: PQerrorMessage(conn)))
+            PQfinish(conn)
+            throw DatabaseError(code: DatabaseError.error, message: "cannot connect to '\(Self.redacted(url))': \(message)")
+        }
+        connection = conn
+        cancelHandle = PQgetCancel(conn)
+        self.url = Self.redacted(url)
+        // NOTICEs ("table does not exist, skipping") are not for the user.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        try execute("SET client_encoding = 'UTF8'; SET client_min_messages = warning")
+        if readOnly { try execute("SET default_transaction_read_only = on") }
+    }
+
+    deinit {
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        PQfinish(connection)
+    }
+
+    /// Whether `path` names a PostgreSQL database rather than an SQLite file.
+    public static func isURL(_ path: String) -> Bool {
+        path.hasPrefix("postgres://") || path.hasPrefix("postgresql://")
+    }
+
+    /// `url` without its password (`postgres://user:secret@host` → `postgres://user@host`).
+    static func redacted(_ url: String) -> String {
+        let chars = Array(url)
+        guard let schemeEnd = (0..<max(0, chars.count - 2)).first(where: { chars[$0] == ":" && chars[$0 + 1] == "/" && chars[$0 + 2] == "/" })
+        else { return url }
+        let start = schemeEnd + 3
+        guard let at = chars[start...].firstIndex(where: { $0 == "@" }),
+              !chars[start..<at].contains("/"),
+              let colon = chars[start..<at].firstIndex(of: ":") else { return url }
+        return String(chars[..<colon]) + String(chars[at...])
+    }
+
+    static func trimmed(_ s: String) -> String {
+        var s = Substring(s)
+        while let last = s.last, last == "\n" || last == " " { s = s.dropLast() }
+        return String(s)
+    }
+
+    /// The server's version, e.g. "15.18".
+    public var serverVersion: String {
+        let v = PQserverVersion(connection)
+        return v >= 100_000 ? "\(v / 10_000).\(v % 10_000)" : "\(v / 10_000).\((v / 100) % 100).\(v % 100)"
+    }
+
+    // MARK: - Errors
+
+    /// The error a failed result (or, without one, the connection) reports.
+    func error(_ result: OpaquePointer?, sql: String?) -> DatabaseError {
+        guard let result, let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))) else {
+            return DatabaseError(code: DatabaseError.error, message: Self.trimmed(String(cString: PQerrorMessage(connection))), sql: sql)
+        }
+        var message = String(cString: primary)
+        if let detail = PQresultErrorField(result, Int32(UInt8(ascii: "D"))) { message += " (\(String(cString: detail)))" }
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "XX000"
+        let code: Int32
+        switch state {
+        case "57014": code = DatabaseError.interrupt           // query_canceled
+        case "25006": code = DatabaseError.readOnly            // read_only_sql_transaction
+        case _ where state.hasPrefix("23"): code = DatabaseError.constraint
+        default: code = DatabaseError.error
+        }
+        return DatabaseError(code: code, message: message, sql: sql, sqlState: state)
+    }
+
+    /// Throws unless `result` has one of the `ok` statuses; frees it when throwing.
+    func check(_ result: OpaquePointer?, _ ok: [ExecStatusType], sql: String) throws {
+        guard let result, ok.contains(PQresultStatus(result)) else {
+            let e = error(result, sql: sql)
+            PQclear(result)
+            throw e
+        }
+    }
+
+    // MARK: - Running statements
+
+    public func execute(_ sql: String) throws {
+        let result = PQexec(connection, sql)
+        try check(result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY], sql: sql)
+        noteChanges(result)
+        PQclear(result)
+    }
+
+    public func execute(_ sql: String, _ params: [SQLValue]) throws {
+        let statement = try prepare(sql, persistent: false)
+        try statement.bind(params)
+        try statement.run()
+    }
+
+    public func prepare(_ sql: String, persistent: Bool) throws -> PreparedStatement {
+        let (text, count, used) = Self.renumberPlaceholders(sql)
+        return PostgresStatement(database: self, sql: sql, text: text, parameterCount: count, used: used)
+    }
+
+    func noteChanges(_ result: OpaquePointer?) {
+        guard let result, let tuples = PQcmdTuples(result) else { return }
+        changes = Int(String(cString: tuples)) ?? 0
+    }
+
+    /// Runs `text` with `params`, returning the (checked) result.
+    func exec(_ text: String, _ params: [SQLValue?], used: Set<Int>, sql: String) throws -> OpaquePointer {
+        let result = Self.withParameters(params, used: used) { types, values in
+            PQexecParams(connection, text, Int32(params.count), types, values, nil, nil, 0)
+        }
+        try check(result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY], sql: sql)
+        noteChanges(result)
+        return result!
+    }
+
+    public func query(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws {
+        let (text, count, used) = Self.renumberPlaceholders(sql)
+        guard count == params.count else {
+            throw DatabaseError(code: DatabaseError.range, message: "\(params.count) values for \(count) parameters", sql: sql)
+        }
+        let sent = Self.withParameters(params.map { Optional($0) }, used: used) { types, values in
+            PQsendQueryParams(connection, text, Int32(params.count), types, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw error(nil, sql: sql) }
+        PQsetSingleRowMode(connection)
+        let statement = PostgresStatement(database: self, sql: sql, text: text, parameterCount: count, used: used)
+        var failure: Error?
+        // Every result must be read before the connection takes another command, even
+        // after a failure (ours or the callback's), so the loop always runs to the end.
+        while let result = PQgetResult(connection) {
+            let status = PQresultStatus(result)
+            if failure == nil {
+                switch status {
+                case PGRES_SINGLE_TUPLE:
+                    statement.adopt(result, row: 0)
+                    do { try row(Row(statement: statement)) } catch {
+                        failure = error
+                        if let cancelHandle { Self.cancel(cancelHandle) }
+                    }
+                    statement.release()
+                    continue
+                case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                    break
+                default:
+                    failure = error(result, sql: sql)
+                }
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+    }
+
+    public func scalar(_ sql: String, _ params: [SQLValue]) throws -> SQLValue? {
+        let statement = try prepare(sql, persistent: false)
+        try statement.bind(params)
+        guard try statement.step() else { return nil }
+        return statement.value(0)
+    }
+
+    public func int64(_ sql: String, _ params: [SQLValue]) throws -> Int64? {
+        let statement = try prepare(sql, persistent: false)
+        try statement.bind(params)
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return statement.int64(0)
+    }
+
+    public func text(_ sql: String, _ params: [SQLValue]) throws -> String? {
+        let statement = try prepare(sql, persistent: false)
+        try statement.bind(params)
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return statement.text(0)
+    }
+
+    // MARK: - Transactions
+
+    public func begin() throws { try execute("BEGIN") }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try begin()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+        do {
+            try execute("COMMIT")
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+        return result
+    }
+
+    public func rollbackQuietly() {
+        if isInTransaction { PQclear(PQexec(connection, "ROLLBACK")) }
+    }
+
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(connection)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
+    }
+
+    public func interrupt() {
+        if let cancelHandle { Self.cancel(cancelHandle) }
+    }
+
+    static func cancel(_ handle: OpaquePointer) {
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(handle, &buffer, Int32(buffer.count))
+    }
+
+    /// The id the last INSERT on this connection drew from its table's sequence.
+    public var lastInsertRowID: Int64 {
+        get throws { try int64("SELECT lastval()", []) ?? 0 }
+    }
+
+    // MARK: - COPY
+
+    /// Streams rows into `table(columns)` with `COPY … FROM STDIN` (text format).
+    /// `produce` is called with a writer until it returns false.
+    public func copy(into table: String, columns: [String], _ produce: (inout CopyWriter) throws -> Void) throws {
+        let sql = "COPY \(table)(\(columns.joined(separator: ", "))) FROM STDIN"
+        try check(PQexec(connection, sql), [PGRES_COPY_IN], sql: sql)
+        var writer = CopyWriter(database: self, sql: sql)
+        var failure: Error?
+        do {
+            try produce(&writer)
+            try writer.flush(force: true)
+        } catch {
+            failure = error
+        }
+        let ended = PQputCopyEnd(connection, failure == nil ? nil : "segq stopped the copy")
+        var serverError: DatabaseError?
+        while let result = PQgetResult(connection) {
+            if serverError == nil, PQresultStatus(result) != PGRES_COMMAND_OK { serverError = error(result, sql: sql) }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        if let serverError { throw serverError }
+        if ended != 1 { throw error(nil, sql: sql) }
+    }
+
+    // MARK: - Parameters
+
+    /// Calls `body` with libpq's parameter arrays: type OIDs and NUL-terminated texts.
+    /// A parameter the SQL does not use is sent as text (the server cannot infer a type
+    /// for it).
+    static func withParameters<T>(_ params: [SQLValue?], used: Set<Int>, _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+        if params.isEmpty { return body(nil, nil) }
+        var types = [Oid](repeating: 0, count: params.count)
+        var texts: [UnsafeMutablePointer<CChar>?] = []
+        texts.reserveCapacity(params.count)
+        for (i, p) in params.enumerated() {
+            if !used.contains(i + 1) { types[i] = 25 }
+            switch p {
+            case nil, .null?:
+                texts.append(nil)
+            case .integer(let v)?:
+                types[i] = 20 // int8
+                texts.append(strdup(String(v)))
+            case .real(let v)?:
+                types[i] = 701 // float8
+                texts.append(strdup(v.isNaN ? "NaN" : v.isInfinite ? (v > 0 ? "Infinity" : "-Infinity") : "\(v)"))
+            case .text(let s)?:
+                texts.append(strdup(s))
+            }
+        }
+        defer { for t in texts { free(t) } }
+        let values = texts.map { UnsafePointer($0) }
+        return types.withUnsafeBufferPointer { t in
+            values.withUnsafeBufferPointer { v in body(t.baseAddress, v.baseAddress) }
+        }
+    }
+
+    /// SQLite's placeholders as PostgreSQL's: `?NNN` → `$NNN`, a bare `?` → the next
+    /// number after the largest so far (SQLite's rule). Quoted text, quoted
+    /// identifiers and comments are left alone. Returns the text and the parameter count.
+    static func renumberPlaceholders(_ sql: String) -> (text: String, count: Int, used: Set<Int>) {
+        var out = [UInt8]()
+        let bytes = Array(sql.utf8)
+        out.reserveCapacity(bytes.count + 8)
+        var largest = 0
+        var used = Set<Int>()
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            switch b {
+            case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                var j = i + 1
+                while j < bytes.count, bytes[j] != b { j += 1 }
+                out += bytes[i..<min(j + 1, bytes.count)]
+                i = j + 1
+            case UInt8(ascii: "-") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "-"):
+                var j = i
+                while j < bytes.count, bytes[j] != 0x0A { j += 1 }
+                out += bytes[i..<j]
+                i = j
+            case UInt8(ascii: "$") where i + 1 < bytes.count && bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x39:
+                // Already PostgreSQL's (SQL rendered for this dialect): counted, kept.
+                var j = i + 1
+                var n = 0
+                while j < bytes.count, bytes[j] >= 0x30, bytes[j] <= 0x39 {
+                    n = n * 10 + Int(bytes[j] - 0x30)
+                    j += 1
+                }
+                largest = max(largest, n)
+                used.insert(n)
+                out += bytes[i..<j]
+                i = j
+            case UInt8(ascii: "?"):
+                var j = i + 1
+                var n = 0
+                while j < bytes.count, bytes[j] >= 0x30, bytes[j] <= 0x39 {
+                    n = n * 10 + Int(bytes[j] - 0x30)
+                    j += 1
+                }
+                if j == i + 1 { n = largest + 1 }
+                largest = max(largest, n)
+                used.insert(n)
+                out += Array("$\(n)".utf8)
+                i = j
+            default:
+                out.append(b)
+                i += 1
+            }
+        }
+        return (String(decoding: out, as: UTF8.self), largest, used)
+    }
+}
+
+/// Rows for `COPY … FROM STDIN` in PostgreSQL's text format, sent in large chunks.
+public struct CopyWriter {
+    let database: PostgresDatabase
+    let sql: String
+    var buffer: [UInt8] = []
+    var fieldsInRow = 0
+
+    init(database: PostgresDatabase, sql: String) {
+        self.database = database
+        self.sql = sql
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    private mutating func separate() {
+        if fieldsInRow > 0 { buffer.append(0x09) }
+        fieldsInRow += 1
+    }
+
+    /// A NULL field.
+    public mutating func null() {
+        separate()
+        buffer += [UInt8(ascii: "\\"), UInt8(ascii: "N")]
+    }
+
+    /// An integer field.
+    public mutating func int(_ v: Int64) {
+        separate()
+        buffer += String(v).utf8
+    }
+
+    /// An integer field, or NULL.
+    public mutating func int(_ v: Int64?) {
+        if let v { int(v) } else { null() }
+    }
+
+    /// A text field, escaped (`\`, tab, newline, carriage return).
+    public mutating func text(_ s: String?) {
+        guard let s else { return null() }
+        separate()
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\\"): buffer += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x09: buffer += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x0A: buffer += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: buffer += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            default: buffer.append(b)
+            }
+        }
+    }
+
+    /// Ends the row (and sends the rows so far once they fill a megabyte).
+    public mutating func endRow() throws {
+        buffer.append(0x0A)
+        fieldsInRow = 0
+        try flush(force: false)
+    }
+
+    /// Sends the buffer once it is large (or always, with `force`).
+    mutating func flush(force: Bool) throws {
+        let db = database
+        guard !buffer.isEmpty, force || buffer.count >= 1 << 20 else { return }
+        let rc = buffer.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
+                PQputCopyData(db.connection, $0, Int32(b.count))
+            }
+        }
+        guard rc == 1 else { throw db.error(nil, sql: sql) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A statement on a PostgreSQL connection: parameters collected by `bind`, run at the
+/// first `step` (or `run`), its rows then read from the result.
+final class PostgresStatement: PreparedStatement {
+    let database: PostgresDatabase
+    let sql: String
+    /// The SQL with `$n` placeholders.
+    let text: String
+    /// The parameter numbers the SQL uses.
+    let used: Set<Int>
+    private var params: [SQLValue?]
+    private var result: OpaquePointer?
+    private var row: Int32 = -1
+    private var rows: Int32 = 0
+
+    init(database: PostgresDatabase, sql: String, text: String, parameterCount: Int, used: Set<Int>) {
+        self.database = database
+        self.sql = sql
+        self.text = text
+        self.used = used
+        self.params = Array(repeating: nil, count: parameterCount)
+    }
+
+    deinit {
+        if let result { PQclear(result) }
+    }
+
+    /// Reads `result` (owned by the caller) as the current row `row`.
+    func adopt(_ result: OpaquePointer, row: Int32) {
+        self.result = result
+        self.row = row
+        self.rows = PQntuples(result)
+    }
+
+    /// Forgets a result adopted with `adopt` (its owner frees it).
+    func release() {
+        result = nil
+    }
+
+    func bind(_ values: [SQLValue]) throws {
+        reset()
+        guard values.count == params.count else {
+            throw DatabaseError(code: DatabaseError.range, message: "\(values.count) values for \(params.count) parameters", sql: sql)
+        }
+        for (i, v) in values.enumerated() { params[i] = v }
+    }
+
+    func bind(_ value: SQLValue, at index: Int32) throws {
+        guard index >= 1, Int(index) <= params.count else {
+            throw DatabaseError(code: DatabaseError.range, message: "no parameter \(index)", sql: sql)
+        }
+        params[Int(index) - 1] = value
+    }
+
+    func bind(_ value: Int64, at index: Int32) throws { try bind(.integer(value), at: index) }
+    func bind(_ value: Double, at index: Int32) throws { try bind(.real(value), at: index) }
+    func bind(_ value: String, at index: Int32) throws { try bind(.text(value), at: index) }
+    func bind(_ value: String?, at index: Int32) throws { try bind(value.map { .text($0) } ?? .null, at: index) }
+    func bind(_ value: Int64?, at index: Int32) throws { try bind(value.map { .integer($0) } ?? .null, at: index) }
+    func bindNull(at index: Int32) throws { try bind(.null, at: index) }
+
+    @discardableResult
+    func step() throws -> Bool {
+        if result == nil {
+            result = try database.exec(text, params, used: used, sql: sql)
+            rows = PQntuples(result)
+            row = -1
+        }
+        row += 1
+        return row < rows
+    }
+
+    func run() throws {
+        reset()
+        PQclear(try database.exec(text, params, used: used, sql: sql))
+    }
+
+    func reset() {
+        if let result { PQclear(result) }
+        result = nil
+        row = -1
+        rows = 0
+    }
+
+    var columnCount: Int32 { result.map { PQnfields($0) } ?? 0 }
+
+    func columnName(_ index: Int32) -> String {
+        guard let result, let name = PQfname(result, index) else { return "" }
+        return String(cString: name)
+    }
+
+    func isNull(_ index: Int32) -> Bool {
+        guard let result else { return true }
+        return PQgetisnull(result, row, index) == 1
+    }
+
+    func int64(_ index: Int32) -> Int64 {
+        guard let result, PQgetisnull(result, row, index) == 0, let p = PQgetvalue(result, row, index) else { return 0 }
+        if PQftype(result, index) == 16 { return p.pointee == CChar(UInt8(ascii: "t")) ? 1 : 0 }
+        let s = String(cString: p)
+        if let i = Int64(s) { return i }
+        return Double(s).map { Int64($0) } ?? 0
+    }
+
+    func double(_ index: Int32) -> Double {
+        guard let result, PQgetisnull(result, row, index) == 0, let p = PQgetvalue(result, row, index) else { return 0 }
+        return Double(String(cString: p)) ?? Double(int64(index))
+    }
+
+    func text(_ index: Int32) -> String {
+        guard let result, let p = PQgetvalue(result, row, index) else { return "" }
+        return String(cString: p)
+    }
+
+    func value(_ index: Int32) -> SQLValue {
+        guard let result, PQgetisnull(result, row, index) == 0 else { return .null }
+        switch PQftype(result, index) {
+        case 20, 21, 23, 26, 16: // int8, int2, int4, oid, bool
+            return .integer(int64(index))
+        case 700, 701: // float4, float8
+            return .real(double(index))
+        case 1700: // numeric: sum() of bigint
+            let s = text(index)
+            if let i = Int64(s) { return .integer(i) }
+            return .real(Double(s) ?? 0)
+        default:
+            return .text(text(index))
+        }
+    }
+}
