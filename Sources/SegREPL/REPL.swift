@@ -319,7 +319,7 @@ public final class REPL {
     }
 
     private func open(_ path: String) {
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard PostgresDatabase.isURL(path) || FileManager.default.fileExists(atPath: path) else {
             fail("no store at '\(path)'; create one with 'segq import' or 'segq demo'")
             return
         }

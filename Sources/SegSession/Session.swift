@@ -275,7 +275,8 @@ public final class Session {
 
     // MARK: - Explain
 
-    /// The canonical query, the SQL and its parameters, the plan and why, and SQLite's plan.
+    /// The canonical query, the SQL and its parameters, the plan and why, and the
+    /// database's own plan (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`).
     public func explanation(of c: CompiledQuery) throws -> String {
         var out = "query:     \(c.source)\n"
         out += "strategy:  \(c.plan.strategy.rawValue)\n"
@@ -287,12 +288,20 @@ public final class Session {
         out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
         out += "parameters:\n"
         if c.sql.parameters.isEmpty { out += "  (none)\n" }
-        for (i, p) in c.sql.parameters.enumerated() { out += "  ?\(i + 1) = \(p)\n" }
-        out += "sqlite plan:\n"
+        let dialect = store.database.dialect
+        for (i, p) in c.sql.parameters.enumerated() { out += "  \(dialect.placeholder(i + 1)) = \(p)\n" }
         try runtime {
-            try store.database.query("EXPLAIN QUERY PLAN " + c.sql.sql, c.sql.parameters) { row in
-                // id, parent, notused, detail: indent by depth.
-                out += "  " + row.text(3) + "\n"
+            if store.database.isPostgres {
+                out += "postgresql plan:\n"
+                try store.database.query("EXPLAIN " + c.sql.sql, c.sql.parameters) { row in
+                    out += "  " + row.text(0) + "\n"
+                }
+            } else {
+                out += "sqlite plan:\n"
+                try store.database.query("EXPLAIN QUERY PLAN " + c.sql.sql, c.sql.parameters) { row in
+                    // id, parent, notused, detail: indent by depth.
+                    out += "  " + row.text(3) + "\n"
+                }
             }
         }
         return out

@@ -20,11 +20,14 @@ struct DemoCommand: ParsableCommand {
 
         An existing demo store at --db is replaced; any other existing file is refused \
         unless --force. The store is built in a temporary file and moved into place at \
-        the end, so an interrupted build leaves nothing behind.
+        the end, so an interrupted build leaves nothing behind. With a PostgreSQL --db \
+        (postgres://…), the store is built in a temporary SQLite file and copied into \
+        the database in one transaction.
 
         Examples:
           segq demo --db demo.db                      # 100,000 contacts, 2.2M events
           segq demo --db big.db --contacts 1000000    # 22M events, 2.6 GB
+          segq demo --db postgres://localhost/segq    # the same store on PostgreSQL
         """)
 
     @OptionGroup var store: StoreOptions
@@ -46,7 +49,17 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let path = store.path
-        if isReadableFile(path) || fileExistsAtPath(path) {
+        if PostgresDatabase.isURL(path) {
+            let allowed: Bool
+            do { allowed = try DemoStore.mayReplacePostgres(url: path) } catch {
+                printError("segq demo: error: \(error)")
+                throw ExitCode(3)
+            }
+            if !force && !allowed {
+                printError("segq demo: error: \(path) holds a segq store that is not a demo store; use --force to replace it")
+                throw ExitCode(2)
+            }
+        } else if isReadableFile(path) || fileExistsAtPath(path) {
             if !force && !DemoStore.isDemoStore(path: path) {
                 printError("segq demo: error: \(path) exists and is not a demo store; use --force to replace it")
                 throw ExitCode(2)

@@ -6,8 +6,12 @@ import SegSession
 /// Options every command that opens a store shares.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The store: a SQLite file (created if missing).",
-        discussion: "Default: $SEGQ_DB, else ./segq.db.", valueName: "path"))
+        "The store: a SQLite file (created if missing), or a PostgreSQL database URL.",
+        discussion: """
+            Default: $SEGQ_DB, else ./segq.db. A URL starting postgres:// or postgresql:// \
+            (libpq's form, e.g. postgres://user@host:5432/segq) opens that database; segq \
+            creates its tables there on first use.
+            """, valueName: "path|url"))
     var db: String?
 
     /// The store path: `--db`, else `$SEGQ_DB`, else `./segq.db`.

@@ -77,7 +77,7 @@ func readSource(_ path: String) -> SourceFile? {
 /// Opens the store and a session configured from the shared options; errors exit 3.
 func openSession(store options: StoreOptions, query: QueryOptions) throws -> Session {
     let path = options.path
-    guard FileManager.default.fileExists(atPath: path) else {
+    guard PostgresDatabase.isURL(path) || FileManager.default.fileExists(atPath: path) else {
         printError("error: no store at '\(path)'; create one with 'segq import' or 'segq demo', or pass --db")
         throw ExitCode(ExitStatus.runtime)
     }

@@ -103,6 +103,51 @@ public enum DemoStore {
         return (try? store.info("demo_now")).flatMap { $0 } != nil
     }
 
+    /// Whether a PostgreSQL database may receive a demo store without `--force`: it
+    /// holds no segq store, an empty one, or a demo store.
+    public static func mayReplacePostgres(url: String) throws -> Bool {
+        let store: Store
+        do {
+            store = try Store(path: url, readOnly: true)
+        } catch StoreError.needsUpgrade(_, let found, _) where found == 0 {
+            return true
+        }
+        if (try? store.info("demo_now")).flatMap({ $0 }) != nil { return true }
+        return try store.database.int64("SELECT 1 FROM contacts LIMIT 1", []) == nil
+            && store.database.int64("SELECT 1 FROM campaigns LIMIT 1", []) == nil
+    }
+
+    /// Builds the demo in a temporary SQLite file and copies it into the PostgreSQL
+    /// database at `url` in one transaction (replacing what a demo store there held).
+    static func buildPostgres(
+        at url: String, options: DemoOptions, progress: ((DemoProgress) -> Void)?, isCancelled: (() -> Bool)?
+    ) throws -> DemoSummary {
+        let started = monotonicSeconds()
+        let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let temp = "\(directory)/segq-demo-\(getpid()).db"
+        removeStoreFiles(temp)
+        defer { removeStoreFiles(temp) }
+        var summary = try buildFile(temp, options, progress, isCancelled)
+        let source = try SQLiteDatabase(path: temp, readOnly: true)
+        let target = try Store(path: url)
+        let copyStarted = monotonicSeconds()
+        do {
+            try StoreTransfer.copy(
+                from: source, to: target, replacing: true,
+                progress: { table, rows in
+                    progress?(DemoProgress(phase: "copy to PostgreSQL: \(table)", fraction: 0, events: rows,
+                                           elapsed: monotonicSeconds() - started))
+                },
+                isCancelled: isCancelled)
+        } catch let e as DatabaseError where e.isInterrupt {
+            throw DemoError.cancelled
+        }
+        summary.phases.append(("copy to PostgreSQL", monotonicSeconds() - copyStarted))
+        summary.elapsed = monotonicSeconds() - started
+        summary.fileSize = try target.database.int64("SELECT pg_database_size(current_database())", []) ?? 0
+        return summary
+    }
+
     /// Builds a demo store and moves it to `path` (replacing any file there).
     ///
     /// The caller decides whether replacing is allowed (`segq demo` refuses a non-demo
@@ -112,6 +157,9 @@ public enum DemoStore {
         progress: ((DemoProgress) -> Void)? = nil,
         isCancelled: (() -> Bool)? = nil
     ) throws -> DemoSummary {
+        if PostgresDatabase.isURL(path) {
+            return try buildPostgres(at: path, options: options, progress: progress, isCancelled: isCancelled)
+        }
         let temp = "\(path).building-\(getpid())"
         removeStoreFiles(temp)
         do {

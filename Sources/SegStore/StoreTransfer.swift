@@ -1,0 +1,131 @@
+// Copying a whole SQLite store into a PostgreSQL store, in one transaction.
+//
+// `segq demo --db postgres://…` builds the demo in a temporary SQLite file (the fast,
+// tuned builder) and copies it here, so both backends hold the same rows. Every table
+// goes through COPY; the secondary indexes of the large tables are dropped first and
+// built again at the end (one sort each instead of millions of B-tree inserts), and the
+// identity sequences are moved past the copied ids. A failure rolls everything back.
+
+import SegQL
+
+/// Copies stores between backends.
+public enum StoreTransfer {
+    /// The tables and columns copied, parents before children. `event_kinds` is created
+    /// with its rows by the schema; `store_info` is merged separately.
+    static let tables: [(name: String, columns: [String])] = [
+        ("contacts", ["id", "email", "phone", "first_name", "last_name", "created_at"]),
+        ("contact_attributes", ["contact_id", "name", "type", "value"]),
+        ("lists", ["id", "name", "query", "saved_at", "including_suppressed", "suppressed_left_out"]),
+        ("list_members", ["list_id", "contact_id"]),
+        ("campaigns", ["id", "name", "channel", "subject", "sent_at", "sent_at_declared", "messages", "status",
+                       "source_campaign_id", "audience", "audience_list_id", "created_at"]),
+        ("links", ["id", "campaign_id", "url", "path", "footer"]),
+        ("events", ["id", "kind", "contact_id", "campaign_id", "message", "ts", "link_id", "bounce", "reason",
+                    "machine", "external_id"]),
+        ("activity", ["campaign_id", "contact_id"] + ActivityDelta.columns),
+        ("contact_activity", ["contact_id"] + ActivityDelta.columns),
+        ("event_stats", ["campaign_id", "kind", "events", "contacts", "min_ts", "max_ts"]),
+        ("segments", ["id", "name", "query", "view_name", "saved_at"]),
+        ("segment_dependencies", ["segment_id", "kind", "name"]),
+    ]
+
+    /// Tables with an identity `id` whose sequence must continue after the copied ids.
+    static let identityTables = ["contacts", "lists", "campaigns", "links", "events", "segments"]
+
+    /// Copies every row of `source` into `target`, which must hold no contacts,
+    /// campaigns or events unless `replacing` (then everything it holds is deleted in
+    /// the same transaction). `progress` is called with each table's name and rows.
+    public static func copy(
+        from source: SQLiteDatabase, to target: Store, replacing: Bool = false,
+        progress: ((String, Int) -> Void)? = nil, isCancelled: (() -> Bool)? = nil
+    ) throws {
+        guard let pg = target.database as? PostgresDatabase else {
+            throw DatabaseError(code: DatabaseError.misuse, message: "a store can be copied only into PostgreSQL")
+        }
+        try pg.transaction {
+            if replacing {
+                var views: [String] = []
+                try pg.query("SELECT view_name FROM segments", []) { views.append($0.text(0)) }
+                for v in views { try pg.execute("DROP VIEW IF EXISTS \(pg.dialect.quoteIdentifier(v))") }
+                try pg.execute("TRUNCATE \(tables.map(\.name).joined(separator: ", ")) RESTART IDENTITY CASCADE")
+                try pg.execute("DELETE FROM store_info WHERE key NOT IN ('created_by', 'created_at', 'schema_version')")
+            }
+            for table in ["contacts", "campaigns", "events"] where try pg.int64("SELECT 1 FROM \(table) LIMIT 1") != nil {
+                throw DatabaseError(code: DatabaseError.misuse, message: "\(target.path) already holds \(table)")
+            }
+            try pg.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            // The secondary indexes of the big tables, dropped now and built at the end.
+            var indexes: [(name: String, sql: String)] = []
+            try pg.query("""
+                SELECT i.indexname, i.indexdef FROM pg_indexes i
+                WHERE i.schemaname = current_schema()
+                  AND i.tablename IN ('events', 'activity', 'contact_attributes', 'contact_activity')
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+                ORDER BY i.indexname
+                """, []) { indexes.append(($0.text(0), $0.text(1))) }
+            for index in indexes { try pg.execute("DROP INDEX \(pg.dialect.quoteIdentifier(index.name))") }
+
+            for (name, columns) in tables {
+                var rows = 0
+                try pg.copy(into: name, columns: columns) { w in
+                    try source.query("SELECT \(columns.joined(separator: ", ")) FROM \(name)", []) { row in
+                        for i in 0..<Int32(columns.count) {
+                            let value = row.value(i)
+                            if name == "contact_attributes" && i == 3 {
+                                w.text(jsonText(type: row.text(2), value))
+                            } else {
+                                write(value, to: &w)
+                            }
+                        }
+                        try w.endRow()
+                        rows += 1
+                        if rows % 1_000_000 == 0 {
+                            progress?(name, rows)
+                            if isCancelled?() == true { throw DatabaseError(code: DatabaseError.interrupt, message: "interrupted") }
+                        }
+                    }
+                }
+                progress?(name, rows)
+            }
+            var info: [(String, SQLValue)] = []
+            try source.query("SELECT key, value FROM store_info WHERE key NOT IN ('created_by', 'created_at')", []) {
+                info.append(($0.text(0), $0.value(1)))
+            }
+            for (key, value) in info {
+                try pg.execute(
+                    "INSERT INTO store_info(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [.text(key), .text(value.plainText)])
+            }
+            for table in identityTables {
+                try pg.execute(
+                    "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table)")
+            }
+            for index in indexes {
+                progress?("index \(index.name)", 0)
+                try pg.execute(index.sql)
+            }
+            try SegmentViews.refreshAll(in: target)
+        }
+        // Planner statistics for the new rows (outside the transaction, like autovacuum).
+        try pg.execute("ANALYZE")
+    }
+
+    static func write(_ value: SQLValue, to w: inout CopyWriter) {
+        switch value {
+        case .null: w.null()
+        case .integer(let i): w.int(i)
+        case .real(let d): w.text(String(d))
+        case .text(let s): w.text(s)
+        }
+    }
+
+    /// An SQLite attribute value (TEXT, INTEGER, REAL; booleans as 1/0) as JSON text.
+    static func jsonText(type: String, _ value: SQLValue) -> String {
+        switch (type, value) {
+        case ("boolean", .integer(let i)): i != 0 ? "true" : "false"
+        case ("string", _): JSONText.string(value.plainText)
+        case (_, .real(let d)): d.isFinite ? String(d) : "null"
+        default: value.plainText
+        }
+    }
+}
