@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import SegQL
 
-/// The compiled SQL for a corpus of queries, compared with Golden/sql.txt.
+/// The compiled SQL for a corpus of queries, compared with Golden/sql.txt (SQLite) and
+/// Golden/sql-postgresql.txt (the same plans in PostgreSQL's dialect).
 /// Re-record with `SEGQ_RECORD=1 swift test --filter SQLGoldenTests` and review the diff.
 @Suite struct SQLGoldenTests {
     static let corpus = [
@@ -23,29 +24,32 @@ import Testing
         "segment \"engaged\"",
     ]
 
-    static func render(_ text: String, strategy: Strategy? = nil, inline: Bool = false) throws -> String {
+    static func render(
+        _ text: String, strategy: Strategy? = nil, inline: Bool = false, dialect: any SQLDialect = SQLiteDialect()
+    ) throws -> String {
         let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: text)).query)
         let (bound, diagnostics) = Binder.bind(query, in: BindingEnvironment(catalog: testCatalog))
         let b = try #require(bound, "\(diagnostics)")
         let plan = Planner.plan(b, catalog: testCatalog, options: PlannerOptions(now: inline ? .readTime : .fixed(1_780_272_000), strategy: strategy))
-        let sql = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: SQLiteDialect(), inlineLiterals: inline)
+        let sql = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: dialect, inlineLiterals: inline)
         var out = "strategy: \(plan.strategy.rawValue)\n\(sql.sql)\n"
         if !sql.parameters.isEmpty { out += "parameters: " + sql.parameters.map(\.description).joined(separator: ", ") + "\n" }
         return out
     }
 
-    @Test func compiledSQLMatchesGolden() throws {
+    @Test(arguments: [("sql.txt", SQLiteDialect() as any SQLDialect), ("sql-postgresql.txt", PostgresDialect())])
+    func compiledSQLMatchesGolden(file: String, dialect: any SQLDialect) throws {
         var out = ""
         for text in Self.corpus {
-            out += "== \(text)\n" + (try Self.render(text)) + "\n"
+            out += "== \(text)\n" + (try Self.render(text, dialect: dialect)) + "\n"
         }
         out += "== view of the design card (literals inlined, now read at run time)\n"
-        out += try Self.render("opened(campaign: \"Spring Sale\", within: 7d) and country = \"O'Neil\"", inline: true) + "\n"
+        out += try Self.render("opened(campaign: \"Spring Sale\", within: 7d) and country = \"O'Neil\"", inline: true, dialect: dialect) + "\n"
         for strategy in Strategy.allCases {
             out += "== \(strategy.rawValue): clicks < 2 and opened(campaign: \"Spring Sale\")\n"
-            out += try Self.render("clicks < 2 and opened(campaign: \"Spring Sale\")", strategy: strategy) + "\n"
+            out += try Self.render("clicks < 2 and opened(campaign: \"Spring Sale\")", strategy: strategy, dialect: dialect) + "\n"
         }
-        try Golden.check(out, file: "sql.txt")
+        try Golden.check(out, file: file)
     }
 
     @Test func everyLiteralIsAParameter() throws {
