@@ -565,6 +565,16 @@ final class PostgresStatement: PreparedStatement {
             let s = text(index)
             if let i = Int64(s) { return .integer(i) }
             return .real(Double(s) ?? 0)
+        case 3802: // jsonb (attribute values): a scalar as SQLite holds it
+            let s = text(index)
+            let parsed = Array(s.utf8).withUnsafeBufferPointer { LineError.parseWhole($0) }
+            switch parsed {
+            case .success(.string(let t)): return .text(t)
+            case .success(.integer(let i)): return .integer(i)
+            case .success(.number(let d)): return .real(d)
+            case .success(.bool(let b)): return .integer(b ? 1 : 0)
+            default: return .text(s)
+            }
         default:
             return .text(text(index))
         }

@@ -30,6 +30,11 @@ struct ImportBench: ParsableCommand {
     @Flag(help: "Keep the generated file and store.")
     var keep = false
 
+    @Option(help: ArgumentHelp(
+        "Import into this store instead of a fresh SQLite file: an empty PostgreSQL database or schema (postgres://…).",
+        valueName: "url"))
+    var db: String?
+
     /// What to measure.
     enum Format: String, ExpressibleByArgument {
         case jsonl, sendgrid
@@ -43,7 +48,7 @@ struct ImportBench: ParsableCommand {
     func run() throws {
         if format == .sendgrid { return try compareSendGrid() }
         let file = "\(dir)/segq-bench-import-\(getpid()).jsonl"
-        let db = "\(dir)/segq-bench-import-\(getpid()).db"
+        let db = self.db ?? "\(dir)/segq-bench-import-\(getpid()).db"
         defer {
             if !keep {
                 unlink(file)

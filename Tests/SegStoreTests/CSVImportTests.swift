@@ -5,7 +5,7 @@ import SegQL
 @Suite struct CSVImportTests {
     /// Contacts: names and address columns; every other column an attribute, numbers detected.
     @Test func contactsWithAttributes() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText("""
             Email,First Name,last_name,Phone,plan,age,score,zip,"Notes, free text",vip
             Ana@Example.com,Ana,Berg,+46701234567,pro,34,4.5,01234,"said ""hi""
@@ -49,7 +49,7 @@ import SegQL
             e3,clicked,ana@example.com,Spring Sale,1772360100,"https://shop.example.com/p?a=1,2",,,,
             e4,bounced,bob@example.com,Spring Sale,1772360000,,soft,"452 4.2.2 mailbox full",,
             """
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText(csv, name: "events.csv")
         #expect(s.committed && s.stored == 4)
         #expect(s.storedByKind == [.sent: 1, .opened: 1, .clicked: 1, .bounced: 1])
@@ -65,7 +65,7 @@ import SegQL
 
     /// Bad rows are named by the line they start on, with the canonical messages.
     @Test func badRows() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText("""
             kind,contact,campaign,ts
             sent,a@b.c,C,1
@@ -94,7 +94,7 @@ import SegQL
 
     /// Canonical records as rows (a `record` column).
     @Test func recordColumn() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText("""
             record,name,channel,sent_at,kind,contact,campaign,ts,email
             campaign,Spring,sms,2026-03-01T09:00:00Z,,,,,

@@ -103,5 +103,6 @@ extension TestStore {
 
     init(store: Store) {
         self.store = store
+        self.schema = nil
     }
 }

@@ -14,7 +14,7 @@ import Testing
 
     /// The eight current-docs samples: every event type.
     @Test func sampleEventsMapEveryType() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try Importer(store: t.store, options: ImportOptions(now: 1)).run([.file(fixture("mailgun/sample_events.json"))])
         #expect(s.committed && s.bad == 0 && s.records == 8 && s.stored == 8)
         #expect(s.storedByKind == [.sent: 1, .delivered: 1, .opened: 1, .clicked: 1, .bounced: 2, .unsubscribed: 1, .complained: 1])
@@ -38,7 +38,7 @@ import Testing
     /// A suppressed failure is a drop; a webhook body is unwrapped; an Events API page
     /// gives each item.
     @Test func suppressedWebhookBodyAndEventsPage() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try Importer(store: t.store, options: ImportOptions(now: 1)).run([
             .file(fixture("mailgun/older_docs_failed_suppress_bounce.json")),
             .file(fixture("mailgun/anymail_delivered_webhook.json")),
@@ -52,7 +52,7 @@ import Testing
         // An Events API page made of the verbatim samples.
         let objects = try fixtureObjects("mailgun/sample_events.json")
         let page = #"{"items":["# + objects.joined(separator: ",") + #"],"paging":{"next":"https://api.mailgun.net/v3/x/events/W3siYSI6IGZhbHNlfV0="}}"#
-        let u = try TestStore()
+        let u = try TestStore(backendIndependent: true)
         let p = try u.importText(page, name: "page.json")
         #expect(p.records == 1 && p.stored == 8)
 
@@ -68,10 +68,10 @@ import Testing
         let objects = try fixtureObjects("mailgun/sample_events.json")
         let complained = objects[7].replacingOccurrences(of: #""user-variables":[]"#, with: #""user-variables":{"campaign":"Spring Sale"}"#)
         #expect(complained != objects[7])
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         try t.importText(complained, name: "c.ndjson", options: ImportOptions(campaignTag: "campaign", now: 1))
         #expect(try t.text("SELECT name FROM campaigns") == "Spring Sale")
-        let u = try TestStore()
+        let u = try TestStore(backendIndependent: true)
         try u.importText(complained, name: "c.ndjson", options: ImportOptions(now: 1))
         #expect(try u.text("SELECT name FROM campaigns") == "webhook_payload")
     }
@@ -82,7 +82,7 @@ import Testing
         let noTime = objects[1].replacingOccurrences(of: #""timestamp":1770146431.6585283,"#, with: "")
         #expect(noTime != objects[1])
         let stored = #"{"event":"stored","id":"x1","timestamp":1529692199.626182,"recipient":"a@b.c"}"#
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText("[" + [objects[0], noTime, stored].joined(separator: ",") + "]", name: "m.json")
         #expect(s.badLines.map(\.description) == ["m.json: record 2: error: missing member 'timestamp'"])
         #expect(s.unsupportedByType == ["stored": 1])

@@ -6,7 +6,7 @@ import Testing
 @Suite struct SESImportTests {
     /// The ten AWS examples: every event type maps as docs/import.md says.
     @Test func sampleEventsMapEveryType() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let options = ImportOptions(campaignTag: "myCustomTag1", now: 1)
         let s = try Importer(store: t.store, options: options).run([.file(fixture("ses/sample_events.json"))])
         #expect(s.committed && s.bad == 0 && s.records == 10)
@@ -38,7 +38,7 @@ import Testing
         #expect(try row(.unsubscribed).count == 1)
 
         // Without --campaign-tag the configuration set names every campaign.
-        let u = try TestStore()
+        let u = try TestStore(backendIndependent: true)
         try Importer(store: u.store, options: ImportOptions(now: 1)).run([.file(fixture("ses/sample_events.json"))])
         #expect(try u.rows("SELECT name FROM campaigns") == [[.text("ConfigSet")]])
 
@@ -58,7 +58,7 @@ import Testing
         ]
         let text = String(decoding: try JSONSerialization.data(withJSONObject: envelope, options: [.prettyPrinted]), as: UTF8.self)
         #expect(text.contains("\n"))  // a multi-line object: read as a document
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText(text, name: "sns.json")
         #expect(s.committed && s.stored == 1)
         #expect(try t.rows("SELECT c.email, e.bounce, e.reason FROM events e JOIN contacts c ON c.id = e.contact_id") == [
@@ -70,7 +70,7 @@ import Testing
         let send = objects[3].replacingOccurrences(of: "\"destination\":[\"recipient@example.com\"]",
                                                    with: "\"destination\":[\"recipient@example.com\",\"Two <two@example.com>\",\"THREE@example.com\"]")
         #expect(send.contains("two@example.com"))
-        let u = try TestStore()
+        let u = try TestStore(backendIndependent: true)
         let r = try u.importText(send, name: "firehose.json")
         #expect(r.records == 1 && r.stored == 3)
         #expect(try u.rows("SELECT email FROM contacts ORDER BY email") == [[.text("recipient@example.com")], [.text("three@example.com")], [.text("two@example.com")]])
@@ -85,7 +85,7 @@ import Testing
         let objects = try fixtureObjects("ses/sample_events.json")
         let noMail = #"{"eventType":"Send","send":{}}"#
         let badBounce = objects[0].replacingOccurrences(of: "\"bounceType\":\"Permanent\"", with: "\"bounceType\":\"Permanant\"")
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText("[" + [objects[3], noMail, badBounce].joined(separator: ",\n") + "]", name: "s.json")
         #expect(s.badLines.map(\.description) == [
             "s.json: record 2: error: missing member 'mail' (an object)",

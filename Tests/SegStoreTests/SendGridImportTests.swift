@@ -40,7 +40,7 @@ extension TestStore {
 @Suite struct SendGridImportTests {
     /// The 25 documented samples: every type maps as docs/import.md says.
     @Test func sampleEventsMapEveryType() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try Importer(store: t.store, options: ImportOptions(now: 1)).run([.file(fixture("sendgrid/sample_events.json"))])
         #expect(s.committed && s.bad == 0)
         #expect(s.records == 25)
@@ -81,7 +81,7 @@ extension TestStore {
     /// The documented oddities: milliseconds, a string timestamp, "Processed", no ids,
     /// category arrays, an account event, bounces without `type`.
     @Test func edgeCasesAreTolerated() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try Importer(store: t.store, options: ImportOptions(defaultCampaign: "SendGrid misc", now: 1))
             .run([.file(fixture("sendgrid/edge_case_events.json"))])
         #expect(s.committed && s.bad == 0 && s.records == 12)
@@ -115,7 +115,7 @@ extension TestStore {
 
     /// A genuine POST body (CRLF between objects): one array, read whole.
     @Test func signedPostBody() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try Importer(store: t.store, options: ImportOptions(now: 1)).run([.file(fixture("sendgrid/signed_test_payload.json"))])
         #expect(s.committed && s.records == 11 && s.stored == 9)
         #expect(s.unsupportedByType == ["deferred": 1, "group_resubscribe": 1])
@@ -132,7 +132,7 @@ extension TestStore {
         let machineOpen = objects[13].replacingOccurrences(of: "\"sg_machine_open\":false", with: "\"sg_machine_open\":true")
             .replacingOccurrences(of: "FOTFFO0ecsBE-zxFXfs6WA==", with: "machine-open-1")
         #expect(machineOpen.contains("\"sg_machine_open\":true"))
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText(blocked + "\n\n" + machineOpen + "\n", name: "events.ndjson")
         #expect(s.committed && s.stored == 2)
         #expect(try t.event("sg:6g4ZI7SA-xmRDv57GoPIPw==")?[4] == .text("soft"))
@@ -142,7 +142,7 @@ extension TestStore {
 
     /// Importing the same files again stores nothing new and leaves the rollups alone.
     @Test func reimportDoublesNothing() throws {
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let files: [ImportSource] = ["sample_events.json", "edge_case_events.json", "signed_test_payload.json"]
             .map { .file(fixture("sendgrid/\($0)")) }
         let first = try Importer(store: t.store, options: ImportOptions(now: 1)).run(files)
@@ -167,7 +167,7 @@ extension TestStore {
         let noEmail = objects[6].replacingOccurrences(of: "\"email\":\"alex@example.com\",", with: "")
         let badTime = objects[7].replacingOccurrences(of: "\"timestamp\":1461095250", with: "\"timestamp\":\"yesterday\"")
         let text = "[\n" + [objects[0], noEmail, objects[2], badTime].joined(separator: ",\n") + "\n]\n"
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText(text, name: "post.json")
         #expect(!s.committed)
         #expect(s.badLines.map(\.description) == [
@@ -184,7 +184,7 @@ extension TestStore {
     /// In JSON Lines a bad object is named by its line; a broken array stops at the break.
     @Test func badLinesAndBrokenArrays() throws {
         let objects = try fixtureObjects("sendgrid/sample_events.json")
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try t.importText([objects[0], "", objects[1].replacingOccurrences(of: "\"event\":\"processed\"", with: "\"event\":7"),
                                   "{\"email\":"].joined(separator: "\n"), name: "x.ndjson")
         #expect(s.badLines.map(\.description) == [
@@ -221,7 +221,7 @@ extension TestStore {
         #expect(try framing(#"{"event":"opened","recipient":"a@b.c"}"#) == .line(.mailgun))
 
         // The sample file read as canonical (forced) refuses every record.
-        let t = try TestStore()
+        let t = try TestStore(backendIndependent: true)
         let s = try Importer(store: t.store, options: ImportOptions(format: .jsonl, skipBad: true, now: 1))
             .run([.file(fixture("sendgrid/sample_events.json"))])
         #expect(s.stored == 0 && s.bad == 25)

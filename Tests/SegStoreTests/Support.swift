@@ -16,17 +16,54 @@ final class TempDir {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
-/// A fresh store in a temporary directory.
+/// A fresh schema in the PostgreSQL database named by `SEGQ_TEST_POSTGRES`, dropped
+/// when the value is released.
+final class TemporarySchema {
+    /// The database the import suites run on as well (scripts/with-postgres.sh sets it).
+    static let base = ProcessInfo.processInfo.environment["SEGQ_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    let url: String
+
+    init(base: String) throws {
+        try PostgresDatabase(url: base).execute("CREATE SCHEMA \(name)")
+        url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)"
+    }
+
+    deinit {
+        if let base = Self.base { try? PostgresDatabase(url: base).execute("DROP SCHEMA \(name) CASCADE") }
+    }
+}
+
+/// A fresh store in a temporary directory (or, with `SEGQ_TEST_POSTGRES` set and
+/// `backendIndependent`, in a fresh PostgreSQL schema).
 struct TestStore {
     let dir = TempDir()
     let store: Store
+    let schema: TemporarySchema?
     var path: String { store.path }
 
-    init() throws {
-        store = try Store(path: dir.path("test.db"))
+    /// `backendIndependent`: the test checks only what segq promises on every backend
+    /// (the import contract), so it runs on PostgreSQL when the suite does.
+    init(backendIndependent: Bool = false) throws {
+        if backendIndependent, let base = TemporarySchema.base {
+            let schema = try TemporarySchema(base: base)
+            self.schema = schema
+            store = try Store(path: schema.url)
+        } else {
+            schema = nil
+            store = try Store(path: dir.path("test.db"))
+        }
     }
 
     var db: Database { store.database }
+
+    /// The storage class of `contact_attributes.value` as SQLite's `typeof` names it
+    /// (`text`, `integer`, `real`), on either backend.
+    var valueStorageClass: String {
+        db.isPostgres
+            ? "CASE jsonb_typeof(value) WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'integer' ELSE CASE WHEN CAST(value AS text) ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END END"
+            : "typeof(value)"
+    }
 
     /// Imports `text` (lines of canonical JSONL) as a source named `name`.
     @discardableResult
@@ -34,7 +71,7 @@ struct TestStore {
         try Importer(store: store, options: options).run([.text(text, name: name)])
     }
 
-    func count(_ table: String, _ condition: String = "1") throws -> Int64 {
+    func count(_ table: String, _ condition: String = "1 = 1") throws -> Int64 {
         try db.int64("SELECT count(*) FROM \(table) WHERE \(condition)") ?? -1
     }
 

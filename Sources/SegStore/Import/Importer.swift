@@ -991,7 +991,7 @@ struct ActivityDelta {
                max(CASE WHEN coalesce(l.footer, 0) = 0 THEN e.ts END)
         FROM events e LEFT JOIN links l ON l.id = e.link_id
         WHERE e.campaign_id = ?1 AND e.kind = 6
-        GROUP BY e.contact_id
+        GROUP BY e.campaign_id, e.contact_id
         ON CONFLICT(campaign_id, contact_id) DO UPDATE SET
             clicks = excluded.clicks, footer_clicks = excluded.footer_clicks, last_clicked = excluded.last_clicked
         """]
