@@ -156,7 +156,7 @@ enum Help {
           .timer [on|off]      show the time a query took
           .limit [N]           rows a bare query shows (default 10)
           .tz [ZONE]           time zone of the open heatmap (e.g. Europe/Stockholm)
-          .open PATH           switch to another store
+          .open PATH|URL       switch to another store (a file or postgres://…)
           .read FILE           run the statements in FILE
           .quit                leave (also Ctrl-D)
 
