@@ -2,9 +2,10 @@
 //
 // `segq demo --db postgres://…` builds the demo in a temporary SQLite file (the fast,
 // tuned builder) and copies it here, so both backends hold the same rows. Every table
-// goes through COPY; the secondary indexes of the large tables are dropped first and
-// built again at the end (one sort each instead of millions of B-tree inserts), and the
-// identity sequences are moved past the copied ids. A failure rolls everything back.
+// goes through COPY; the secondary indexes and foreign keys of the large tables are
+// dropped first and made again at the end (one sort or one join each instead of
+// millions of B-tree inserts and lookups), and the identity sequences are moved past
+// the copied ids. A failure rolls everything back.
 
 import SegQL
 
@@ -64,6 +65,18 @@ public enum StoreTransfer {
                 ORDER BY i.indexname
                 """, []) { indexes.append(($0.text(0), $0.text(1))) }
             for index in indexes { try pg.execute("DROP INDEX \(pg.dialect.quoteIdentifier(index.name))") }
+            // Their foreign keys too: checked row by row, 22M events queue 88M lookups at
+            // the end of the COPY; added back, each is checked by one join.
+            var foreignKeys: [(table: String, name: String, definition: String)] = []
+            try pg.query("""
+                SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+                JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+                WHERE c.contype = 'f' AND n.nspname = current_schema()
+                  AND t.relname IN ('events', 'activity', 'contact_activity', 'contact_attributes', 'list_members')
+                ORDER BY t.relname, c.conname
+                """, []) { foreignKeys.append(($0.text(0), $0.text(1), $0.text(2))) }
+            let quote = pg.dialect.quoteIdentifier
+            for fk in foreignKeys { try pg.execute("ALTER TABLE \(quote(fk.table)) DROP CONSTRAINT \(quote(fk.name))") }
 
             for (name, columns) in tables {
                 var rows = 0
@@ -103,6 +116,10 @@ public enum StoreTransfer {
             for index in indexes {
                 progress?("index \(index.name)", 0)
                 try pg.execute(index.sql)
+            }
+            for fk in foreignKeys {
+                progress?("foreign key \(fk.name)", 0)
+                try pg.execute("ALTER TABLE \(quote(fk.table)) ADD CONSTRAINT \(quote(fk.name)) \(fk.definition)")
             }
             try SegmentViews.refreshAll(in: target)
         }
