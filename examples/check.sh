@@ -3,6 +3,10 @@
 # any error, or on a result that is empty where the workflow needs contacts: every
 # `count` must be above zero, every `show` must return a row, every export must write
 # one. Usage: examples/check.sh [CONTACTS]   (default 20000; SEGQ_BIN picks the binary)
+#
+# With SEGQ_TEST_POSTGRES set (scripts/with-postgres.sh sets it), the same demo store is
+# also built in a fresh schema of that PostgreSQL database and every example is run
+# there too: its output and its exported files must be byte for byte the SQLite ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 contacts="${1:-20000}"
@@ -52,4 +56,27 @@ for example in examples/*.segq; do
     done
     echo "ok   $example ($(grep -cvE '^(contact_id,|alias |saved |campaign context)' "$out") lines)" >&2
 done
+
+if [ -n "${SEGQ_TEST_POSTGRES:-}" ]; then
+    schema="examples_$$"
+    psql -X -q -d "$SEGQ_TEST_POSTGRES" -c "CREATE SCHEMA $schema"
+    pg="$SEGQ_TEST_POSTGRES?options=-csearch_path%3D$schema"
+    "$segq" demo --db "$pg" --contacts "$contacts" >&2
+    for example in examples/*.segq; do
+        name="$(basename "$example" .segq)"
+        mkdir -p "$work/pg-$name"
+        if ! (cd "$work/pg-$name" && "$segq" run --db "$pg" --format csv "$OLDPWD/$example") >"$work/pg-$name/stdout.csv" 2>"$work/pg-$name/stderr"; then
+            echo "FAIL $example on PostgreSQL: segq exited with an error:" >&2
+            sed 's/^/    /' "$work/pg-$name/stderr" >&2
+            failed=1
+        elif ! diff -r "$work/$name" "$work/pg-$name" -x stderr >"$work/pg-$name.diff"; then
+            echo "FAIL $example: PostgreSQL's output differs from SQLite's:" >&2
+            head -20 "$work/pg-$name.diff" | sed 's/^/    /' >&2
+            failed=1
+        else
+            echo "ok   $example on PostgreSQL (the same output and files as on SQLite)" >&2
+        fi
+    done
+    psql -X -q -d "$SEGQ_TEST_POSTGRES" -c "DROP SCHEMA $schema CASCADE"
+fi
 exit "$failed"
