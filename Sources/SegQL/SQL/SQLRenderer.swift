@@ -129,7 +129,7 @@ public struct SQLRenderer {
     // MARK: - Statement
 
     private mutating func statement(_ projection: Projection) -> String {
-        let joinsContactActivity = usesContactActivity(plan.filter) && plan.strategy != .setOperations
+        let joinsContactActivity = joinsContactActivityIn(plan)
         // The hint only where contacts is the table scanned: joined to a driver, it
         // would keep SQLite from looking contacts up by id (measured: Q1 and Q4 of
         // docs/benchmarks.md ran 2.6× and over 25× slower with it).
@@ -148,6 +148,8 @@ public struct SQLRenderer {
                 order = "d.contact_id"
                 conditions.append("d.campaign_id = \(bind(campaign))")
                 for rc in rowConditions { conditions.append(rowCondition(rc, alias: "d")) }
+            } else if case .branches(let sets, let residuals)? = plan.driver {
+                conditions.append(branchesCondition(sets, residuals))
             } else if let d = plan.driver {
                 conditions.append("c.id IN (\(driverSQL(d)))")
             }
@@ -187,7 +189,12 @@ public struct SQLRenderer {
     }
 
     private func joinsContactActivityIn(_ plan: Plan) -> Bool {
-        usesContactActivity(plan.filter) && plan.strategy != .setOperations
+        guard plan.strategy != .setOperations else { return false }
+        if case .branches(_, let residuals)? = plan.driver, plan.strategy == .driver,
+           residuals.contains(where: usesContactActivity) {
+            return true
+        }
+        return usesContactActivity(plan.filter)
     }
 
     private func usesContactActivity(_ e: PlanExpr) -> Bool {
@@ -425,7 +432,24 @@ public struct SQLRenderer {
             var parts: [String] = []
             for x in xs { parts.append("SELECT contact_id FROM (\(driverSQL(x)))") }
             return parts.joined(separator: " UNION ")
+        case .branches(let xs, let residuals):
+            // Only the statement drives by branches; as a nested set, every candidate
+            // of a branch is tested against that branch's own rest.
+            return "SELECT c.id AS contact_id FROM contacts c WHERE \(branchesCondition(xs, residuals))"
         }
+    }
+
+    /// `(c.id IN (set₁) AND rest₁) OR …`: SQLite reads each branch's set into an
+    /// ephemeral index and looks its candidates up by id (a multi-index OR), so each
+    /// candidate is tested against its own branch only (docs/planner.md).
+    private mutating func branchesCondition(_ sets: [DriverSet], _ residuals: [PlanExpr]) -> String {
+        var parts: [String] = []
+        for (set, rest) in zip(sets, residuals) {
+            let member = "c.id IN (\(driverSQL(set)))"
+            let test = probe(rest)
+            parts.append(test == "1" ? member : "(\(member) AND \(test))")
+        }
+        return "(" + parts.joined(separator: " OR ") + ")"
     }
 
     private mutating func setSQL(_ e: PlanExpr) -> String {
