@@ -19,12 +19,13 @@
 // 3. Choose the shape. If a positive part of the query (one that a contact with no
 //    data fails) is estimated, from the statistics the store keeps, to hold a small
 //    share of the contacts, the plan drives from it: those candidates, by index, then
-//    the whole filter probed for each. Otherwise it scans contacts in id order and
-//    probes each. Both keep every contact that has no events at all in the universe,
-//    which is what makes `not` a true complement. The set-operation, IN-subquery and
-//    grouped-pass shapes are plannable too (`explain` and the benchmark use them to
-//    compare) but are never chosen automatically: on SQLite they lose on every
-//    benchmark query (docs/planner.md).
+//    the whole filter probed for each; an `or` is driven branch by branch, each
+//    branch's candidates tested against that branch only. Otherwise it scans
+//    contacts in id order and probes each. Both keep every contact that has no events
+//    at all in the universe, which is what makes `not` a true complement. The
+//    set-operation, IN-subquery and grouped-pass shapes are plannable too (`explain`
+//    and the benchmark use them to compare) but are never chosen automatically: on
+//    SQLite none beats the chosen shape on any benchmark query (docs/planner.md).
 
 /// What the planner may do.
 public struct PlannerOptions: Hashable, Sendable {
