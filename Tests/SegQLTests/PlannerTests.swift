@@ -71,9 +71,25 @@ import Testing
         #expect(residuals[1] == .everyone)
 
         let sql = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        // The country test runs inside its branch's set; the branches are one union.
+        #expect(sql.contains(
+            "WHERE c.id IN (SELECT s.contact_id FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?1 AND (a.opens >= ?2)) s "
+                + "WHERE EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = s.contact_id"))
+        #expect(sql.contains(" UNION SELECT contact_id FROM (SELECT e.contact_id FROM events e WHERE e.kind = 6"))
+        #expect(!sql.contains("e.contact_id = c.id"))
+    }
+
+    /// A branch whose rest reads the contact's own row keeps the multi-index OR form.
+    @Test func branchReadingAContactColumnIsTestedOnTheContact() throws {
+        let plan = try Self.plan(
+            #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and first_name = "Ada")"#)
+        guard case .branches? = plan.driver else {
+            Issue.record("expected a branch-by-branch driver, got \(String(describing: plan.driver))")
+            return
+        }
+        let sql = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
         #expect(sql.contains("WHERE ((c.id IN (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?"))
         #expect(sql.contains(" OR c.id IN (SELECT e.contact_id FROM events e WHERE e.kind = 6"))
-        #expect(!sql.contains("SELECT count(*) FROM events e WHERE e.contact_id = c.id"))
     }
 
     /// In an `and`, one campaign's rollup rows drive ahead of an attribute, even one
