@@ -16,7 +16,7 @@ import Testing
             links: [],
             attributes: ["country"],
             segments: [:],
-            lists: [:],
+            lists: ["vip": 7],
             contactCount: 10_000)
         // Per campaign: delivered to ~60%, opened by ~18–25%, clicked by ~2–4%.
         for (id, delivered, opened, clicked) in [
@@ -105,6 +105,13 @@ import Testing
             Issue.record("the country test should be probed per row: \(plan.filter)")
             return
         }
+    }
+
+    /// A saved list still drives by its estimate (lists are usually small audiences).
+    @Test func listStillDrivesAheadOfCampaignRows() throws {
+        let plan = try Self.plan(#"list "vip" and opened(campaign: "Summer Newsletter")"#)
+        #expect(plan.strategy == .driver)
+        #expect(plan.driver == .atom(.list(7)))
     }
 
     /// A top-level `or` whose candidates together exceed the threshold is still scanned.

@@ -461,11 +461,12 @@ public struct Planner {
         case .and(let xs):
             let found = xs.compactMap { driver(for: $0) }
             guard let smallest = found.min(by: { $0.1 < $1.1 }) else { return nil }
-            // One campaign's rollup rows drive ahead of an attribute or a list, whose
-            // sizes the store keeps no statistics for (a fixed share is assumed): the
-            // range is counted in event_stats, read in contact order, and the
-            // campaign's other conditions are tested on its rows (docs/planner.md).
-            if case .atom(let a) = smallest.0, guessedSize(a),
+            // One campaign's rollup rows drive ahead of an attribute, whose size the
+            // store keeps no statistics for (a fixed share is assumed): the range is
+            // counted in event_stats, read in contact order, and the campaign's other
+            // conditions are tested on its rows. A rare attribute value pays for it
+            // (docs/planner.md has both sides measured).
+            if case .atom(.attribute) = smallest.0,
                let row = found.filter({ oneCampaignRollup($0.0) }).min(by: { $0.1 < $1.1 }) {
                 return row
             }
@@ -488,14 +489,6 @@ public struct Planner {
     private func oneCampaignRollup(_ d: DriverSet) -> Bool {
         if case .atom(.rollup(let r)) = d, case .campaigns(let ids) = r.scope { return ids.count == 1 }
         return false
-    }
-
-    /// Whether an atom's size is a fixed share rather than counted by the statistics.
-    private func guessedSize(_ a: PlanAtom) -> Bool {
-        switch a {
-        case .attribute, .list: return true
-        case .events, .rollup, .column: return false
-        }
     }
 
     /// Whether an atom's contacts can be read from an index range rather than a scan.
