@@ -284,7 +284,9 @@ public final class Session {
         out += "estimate:  \(c.plan.estimatedRows) contacts"
         if let k = c.plan.estimatedCandidates { out += " from \(k) candidates" }
         out += " (of \(try loadCatalog().contactCount))\n"
-        out += "sources:\n" + Self.describeSources(c.plan.filter).map { "  \($0)\n" }.joined()
+        var described = c.plan.filter
+        if case .branches? = c.plan.driver, let d = c.plan.driver { described = d.condition }
+        out += "sources:\n" + Self.describeSources(described).map { "  \($0)\n" }.joined()
         out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
         out += "parameters:\n"
         if c.sql.parameters.isEmpty { out += "  (none)\n" }

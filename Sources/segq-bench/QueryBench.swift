@@ -78,11 +78,13 @@ struct QueryBench: ParsableCommand {
             text: #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and country = "SE")"#,
             handWritten: """
                 SELECT c.id, c.email, c.phone, c.first_name, c.last_name FROM contacts c WHERE c.id IN (
-                  SELECT contact_id FROM activity WHERE campaign_id IN (:black, :newyear, :spring)
-                  GROUP BY contact_id HAVING sum(clicks) >= 3
+                  SELECT e.contact_id FROM events e WHERE e.kind = 6 AND e.campaign_id IN (:black, :newyear, :spring)
+                    AND (e.link_id IS NULL OR e.link_id NOT IN (:footer))
+                  GROUP BY e.contact_id HAVING count(*) >= 3
                   UNION
-                  SELECT a.contact_id FROM activity a JOIN contact_attributes t ON t.contact_id = a.contact_id
-                  WHERE a.campaign_id = :summer AND a.opens > 0 AND t.name = 'country' AND t.type = 'string' AND t.value = 'SE')
+                  SELECT a.contact_id FROM activity a WHERE a.campaign_id = :summer AND a.opens > 0
+                    AND EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = a.contact_id
+                                AND t.name = 'country' AND t.type = 'string' AND t.value = 'SE'))
                 ORDER BY c.id
                 """),
         BenchQuery(
@@ -203,7 +205,7 @@ struct QueryBench: ParsableCommand {
             default: return false
             }
         }
-        return walk(p.filter)
+        return walk(p.filter) || walk(p.driver?.condition ?? .everyone)
     }
 
     /// Campaign and link ids the hand-written queries need, looked up once (as a person writing SQL would).
@@ -216,10 +218,15 @@ struct QueryBench: ParsableCommand {
         }
         var pricing: [Int64] = []
         try store.database.query("SELECT id FROM links WHERE path = '/pricing' AND footer = 0") { pricing.append($0.int64(0)) }
+        // Footer links of Q5's three campaigns: `clicks` leaves them out.
+        var footer: [Int64] = []
+        try store.database.query(
+            "SELECT l.id FROM links l JOIN campaigns k ON k.id = l.campaign_id WHERE l.footer = 1 AND k.name IN ('Black Friday', 'New Year Sale', 'Spring Sale')"
+        ) { footer.append($0.int64(0)) }
         return [
             "spring": try campaign("Spring Sale"), "summer": try campaign("Summer Newsletter"),
             "black": try campaign("Black Friday"), "newyear": try campaign("New Year Sale"),
-            "pricing": pricing, "now": [now],
+            "pricing": pricing, "footer": footer, "now": [now],
         ]
     }
 

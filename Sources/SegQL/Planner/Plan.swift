@@ -124,6 +124,22 @@ public indirect enum DriverSet: Hashable, Sendable {
     /// conditions on that campaign (or their negations), tested on the driving row
     /// itself — the row exists, so a negated condition is just the row's own test.
     case activityRow(campaign: Int64, conditions: [PlanExpr])
+    /// The branches of an `or`, each driven on its own: the contacts of `sets[i]` that
+    /// satisfy `residuals[i]` (branch i without its driving part), for any i. Written as
+    /// `(c.id IN (set) AND rest) OR …`, which SQLite answers branch by branch (its
+    /// multi-index OR), so a candidate is tested only against its own branch.
+    case branches([DriverSet], residuals: [PlanExpr])
+
+    /// What holds for every contact of the set (for `explain`).
+    public var condition: PlanExpr {
+        switch self {
+        case .atom(let a): .atom(a)
+        case .union(let xs): .or(xs.map(\.condition))
+        case .activityRow(_, let conditions): conditions.count == 1 ? conditions[0] : .and(conditions)
+        case .branches(let xs, let residuals):
+            .or(zip(xs, residuals).map { s, r in r == .everyone ? s.condition : .and([s.condition, r]) })
+        }
+    }
 }
 
 /// A complete logical plan.

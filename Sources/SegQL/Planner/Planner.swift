@@ -19,12 +19,13 @@
 // 3. Choose the shape. If a positive part of the query (one that a contact with no
 //    data fails) is estimated, from the statistics the store keeps, to hold a small
 //    share of the contacts, the plan drives from it: those candidates, by index, then
-//    the whole filter probed for each. Otherwise it scans contacts in id order and
-//    probes each. Both keep every contact that has no events at all in the universe,
-//    which is what makes `not` a true complement. The set-operation, IN-subquery and
-//    grouped-pass shapes are plannable too (`explain` and the benchmark use them to
-//    compare) but are never chosen automatically: on SQLite they lose on every
-//    benchmark query (docs/planner.md).
+//    the whole filter probed for each; an `or` is driven branch by branch, each
+//    branch's candidates tested against that branch only. Otherwise it scans
+//    contacts in id order and probes each. Both keep every contact that has no events
+//    at all in the universe, which is what makes `not` a true complement. The
+//    set-operation, IN-subquery and grouped-pass shapes are plannable too (`explain`
+//    and the benchmark use them to compare) but are never chosen automatically: on
+//    SQLite none beats the chosen shape on any benchmark query (docs/planner.md).
 
 /// What the planner may do.
 public struct PlannerOptions: Hashable, Sendable {
@@ -96,17 +97,18 @@ public struct Planner {
         var residual = filter
         if strategy == .driver {
             if let (set, est) = candidate {
-                driverSet = set
                 candidates = Int64(est)
-                // Every candidate satisfies a driving conjunct: do not probe it again.
-                if case .atom(.rollup(let r)) = set, case .campaigns(let ids) = r.scope, ids.count == 1 {
-                    (driverSet, residual) = fuseRow(r, campaign: ids[0], filter: filter)
-                } else if case .atom(let a) = set {
-                    switch filter {
-                    case .atom(a): residual = .everyone
-                    case .and(let xs) where xs.contains(.atom(a)): residual = simplify(.and(xs.filter { $0 != .atom(a) }))
-                    default: break
-                    }
+                if case .union(let sets) = set, case .or(let branches) = filter, sets.count == branches.count {
+                    // An `or` is driven branch by branch: each branch's candidates are
+                    // tested against that branch only, never against the others.
+                    let split = zip(sets, branches).map { self.split($0, $1) }
+                    driverSet = .branches(split.map(\.0), residuals: split.map(\.1))
+                    residual = .everyone
+                    reasons.append("each branch of the or is driven by its own candidates and tests only its own conditions")
+                } else {
+                    let (d, rest) = self.split(set, filter)
+                    driverSet = d
+                    residual = rest
                 }
             } else {
                 strategy = .scan
@@ -129,6 +131,22 @@ public struct Planner {
             }
         }
         return plan
+    }
+
+    /// The driver `set` of `filter`, and what is left to test on its candidates: every
+    /// candidate satisfies a driving conjunct, so it is not probed again.
+    private func split(_ set: DriverSet, _ filter: PlanExpr) -> (DriverSet, PlanExpr) {
+        if case .atom(.rollup(let r)) = set, case .campaigns(let ids) = r.scope, ids.count == 1 {
+            return fuseRow(r, campaign: ids[0], filter: filter)
+        }
+        if case .atom(let a) = set {
+            switch filter {
+            case .atom(a): return (set, .everyone)
+            case .and(let xs) where xs.contains(.atom(a)): return (set, simplify(.and(xs.filter { $0 != .atom(a) })))
+            default: break
+            }
+        }
+        return (set, filter)
     }
 
     /// Moves the conjuncts of `filter` that read the same campaign's `activity` row as
@@ -441,7 +459,18 @@ public struct Planner {
             guard !a.includesZero, drivable(a) else { return nil }
             return (.atom(a), estimate(a))
         case .and(let xs):
-            return xs.compactMap { driver(for: $0) }.min { $0.1 < $1.1 }
+            let found = xs.compactMap { driver(for: $0) }
+            guard let smallest = found.min(by: { $0.1 < $1.1 }) else { return nil }
+            // One campaign's rollup rows drive ahead of an attribute, whose size the
+            // store keeps no statistics for (a fixed share is assumed): the range is
+            // counted in event_stats, read in contact order, and the campaign's other
+            // conditions are tested on its rows. A rare attribute value pays for it
+            // (docs/planner.md has both sides measured).
+            if case .atom(.attribute) = smallest.0,
+               let row = found.filter({ oneCampaignRollup($0.0) }).min(by: { $0.1 < $1.1 }) {
+                return row
+            }
+            return smallest
         case .or(let xs):
             var sets: [DriverSet] = []
             var total = 0.0
@@ -454,6 +483,12 @@ public struct Planner {
         case .everyone, .nobody, .not:
             return nil
         }
+    }
+
+    /// Whether a driver is one campaign's `activity` rows.
+    private func oneCampaignRollup(_ d: DriverSet) -> Bool {
+        if case .atom(.rollup(let r)) = d, case .campaigns(let ids) = r.scope { return ids.count == 1 }
+        return false
     }
 
     /// Whether an atom's contacts can be read from an index range rather than a scan.

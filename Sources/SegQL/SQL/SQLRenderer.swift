@@ -71,6 +71,9 @@ public struct SQLRenderer {
     private let inline: Bool
     private var parameters: [SQLValue] = []
     private var plan: Plan
+    /// The contact id the probes are correlated with: `c.id`, or a driving set's
+    /// `s.contact_id` when a branch's rest is tested inside its set.
+    private var contactID = "c.id"
 
     /// Renders `plan` returning `projection`. With `inlineLiterals` (saved views) values
     /// are written into the text and `within` is measured when the SQL is read.
@@ -141,7 +144,7 @@ public struct SQLRenderer {
     // MARK: - Statement
 
     private mutating func statement(_ projection: Projection) -> String {
-        let joinsContactActivity = usesContactActivity(plan.filter) && plan.strategy != .setOperations
+        let joinsContactActivity = joinsContactActivityIn(plan)
         // The hint only where contacts is the table scanned: joined to a driver, it
         // would keep SQLite from looking contacts up by id (measured: Q1 and Q4 of
         // docs/benchmarks.md ran 2.6× and over 25× slower with it).
@@ -160,6 +163,8 @@ public struct SQLRenderer {
                 order = "d.contact_id"
                 conditions.append("d.campaign_id = \(bind(campaign))")
                 for rc in rowConditions { conditions.append(rowCondition(rc, alias: "d")) }
+            } else if case .branches(let sets, let residuals)? = plan.driver {
+                conditions.append(branchesCondition(sets, residuals))
             } else if let d = plan.driver {
                 conditions.append("c.id IN (\(driverSQL(d)))")
             }
@@ -199,7 +204,12 @@ public struct SQLRenderer {
     }
 
     private func joinsContactActivityIn(_ plan: Plan) -> Bool {
-        usesContactActivity(plan.filter) && plan.strategy != .setOperations
+        guard plan.strategy != .setOperations else { return false }
+        if case .branches(_, let residuals)? = plan.driver, plan.strategy == .driver,
+           residuals.contains(where: usesContactActivity) {
+            return true
+        }
+        return usesContactActivity(plan.filter)
     }
 
     private func usesContactActivity(_ e: PlanExpr) -> Bool {
@@ -234,7 +244,7 @@ public struct SQLRenderer {
         switch a {
         case .events(let f, let t):
             let conds = eventConditions(f, alias: "e")
-            let body = "FROM events e WHERE e.contact_id = c.id AND " + conds.joined(separator: " AND ")
+            let body = "FROM events e WHERE e.contact_id = \(contactID) AND " + conds.joined(separator: " AND ")
             if t == .atLeastOne { return "EXISTS (SELECT 1 \(body))" }
             return "(SELECT count(*) \(body)) \(t.op.rawValue) \(bind(t.value))"
         case .rollup(let r):
@@ -242,10 +252,10 @@ public struct SQLRenderer {
         case .column(let f, let t):
             return columnCondition("c.\(f.rawValue)", t)
         case .attribute(let name, let t):
-            return "EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = c.id AND "
+            return "EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = \(contactID) AND "
                 + attributeConditions(name, t).joined(separator: " AND ") + ")"
         case .list(let id):
-            return "EXISTS (SELECT 1 FROM list_members lm WHERE lm.list_id = \(bind(id)) AND lm.contact_id = c.id)"
+            return "EXISTS (SELECT 1 FROM list_members lm WHERE lm.list_id = \(bind(id)) AND lm.contact_id = \(contactID))"
         }
     }
 
@@ -265,12 +275,12 @@ public struct SQLRenderer {
         case (.campaigns(let ids), .count(let m, let t)):
             let measure = measureSQL(m, alias: "a", nullable: false)
             if t == .atLeastOne || (ids.count == 1 && !t.includesZero) {
-                return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = c.id AND \(measure) \(t.op.rawValue) \(bind(t.value)))"
+                return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID) AND \(measure) \(t.op.rawValue) \(bind(t.value)))"
             }
             let agg = ids.count == 1 ? measure : "sum(\(measure))"
-            return "coalesce((SELECT \(agg) FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = c.id), 0) \(t.op.rawValue) \(bind(t.value))"
+            return "coalesce((SELECT \(agg) FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID)), 0) \(t.op.rawValue) \(bind(t.value))"
         case (.campaigns(let ids), .recent(let column, let w)):
-            return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = c.id AND \(atLeastLower("a.\(column)", w)))"
+            return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID) AND \(atLeastLower("a.\(column)", w)))"
         }
     }
 
@@ -438,6 +448,55 @@ public struct SQLRenderer {
             var parts: [String] = []
             for x in xs { parts.append("SELECT contact_id FROM (\(driverSQL(x))) u") }
             return parts.joined(separator: " UNION ")
+        case .branches(let xs, let residuals):
+            // Only the statement drives by branches; as a nested set, every candidate
+            // of a branch is tested against that branch's own rest.
+            return "SELECT c.id AS contact_id FROM contacts c WHERE \(branchesCondition(xs, residuals))"
+        }
+    }
+
+    /// The branches of an `or`, each driven on its own. When no branch's rest reads
+    /// the contact's own row or `contact_activity`, the rest is tested inside the
+    /// branch's set, on its contact ids, and the branches are one union:
+    /// `c.id IN (SELECT s.contact_id FROM (set₁) s WHERE rest₁ UNION …)`, so only the
+    /// answer's contacts are looked up. Otherwise `(c.id IN (set₁) AND rest₁) OR …`,
+    /// which SQLite answers branch by branch too (a multi-index OR), testing each
+    /// candidate against its own branch only (docs/planner.md).
+    private mutating func branchesCondition(_ sets: [DriverSet], _ residuals: [PlanExpr]) -> String {
+        var parts: [String] = []
+        if residuals.allSatisfy(testableOnIDs) {
+            for (set, rest) in zip(sets, residuals) {
+                let inner = driverSQL(set)
+                if rest == .everyone {
+                    parts.append("SELECT contact_id FROM (\(inner))")
+                } else {
+                    let outer = contactID
+                    contactID = "s.contact_id"
+                    let test = probe(rest)
+                    contactID = outer
+                    parts.append("SELECT s.contact_id FROM (\(inner)) s WHERE \(test)")
+                }
+            }
+            return "c.id IN (\(parts.joined(separator: " UNION ")))"
+        }
+        for (set, rest) in zip(sets, residuals) {
+            let member = "c.id IN (\(driverSQL(set)))"
+            let test = probe(rest)
+            parts.append(test == "1" ? member : "(\(member) AND \(test))")
+        }
+        return "(" + parts.joined(separator: " OR ") + ")"
+    }
+
+    /// Whether `e` can be tested knowing only a contact's id: no contact column and no
+    /// `contact_activity` (which is joined to `c`).
+    private func testableOnIDs(_ e: PlanExpr) -> Bool {
+        switch e {
+        case .everyone, .nobody: return true
+        case .and(let xs), .or(let xs): return xs.allSatisfy(testableOnIDs)
+        case .not(let x): return testableOnIDs(x)
+        case .atom(.column): return false
+        case .atom(.rollup(let r)): return r.scope != .allCampaigns
+        case .atom: return true
         }
     }
 

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import SegQL
+
+/// The planner's choices on a small catalog whose statistics have the proportions of
+/// the 1M-contact demo store (docs/benchmarks.md), scaled to 10,000 contacts.
+@Suite struct PlannerTests {
+    static let catalog: Catalog = {
+        var c = Catalog(
+            campaigns: [
+                .init(id: 2, name: "Summer Newsletter", channel: .email, sentAt: 1_751_792_400),
+                .init(id: 6, name: "Black Friday", channel: .email, sentAt: 1_764_320_400),
+                .init(id: 10, name: "New Year Sale", channel: .email, sentAt: 1_767_344_400),
+                .init(id: 13, name: "Spring Sale", channel: .email, sentAt: 1_772_355_600),
+            ],
+            links: [],
+            attributes: ["country"],
+            segments: [:],
+            lists: ["vip": 7],
+            contactCount: 10_000)
+        // Per campaign: delivered to ~60%, opened by ~18–25%, clicked by ~2–4%.
+        for (id, delivered, opened, clicked) in [
+            (2 as Int64, 5_890, 1_780, 192), (6, 6_824, 2_056, 223), (10, 5_482, 1_656, 179), (13, 6_496, 2_471, 384),
+        ] {
+            c.stats[id] = [
+                .delivered: .init(events: Int64(delivered), contacts: Int64(delivered), minTs: 1_751_792_400, maxTs: 1_773_000_000),
+                .opened: .init(events: Int64(opened) * 3 / 2, contacts: Int64(opened), minTs: 1_751_792_400, maxTs: 1_773_000_000),
+                .clicked: .init(events: Int64(clicked) * 3 / 2, contacts: Int64(clicked), minTs: 1_751_792_400, maxTs: 1_773_000_000),
+            ]
+        }
+        return c
+    }()
+
+    static func plan(_ text: String) throws -> Plan {
+        let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: text)).query)
+        let (bound, diagnostics) = Binder.bind(query, in: BindingEnvironment(catalog: catalog))
+        let b = try #require(bound, "\(diagnostics)")
+        return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000)))
+    }
+
+    /// Q5 of the benchmark: each branch of the `or` is driven by its own candidates —
+    /// the sparse click count by its events, the opened-and-country branch by the
+    /// campaign's rollup rows (not by the attribute, whose size is a guess) — and no
+    /// candidate is tested against the other branch.
+    @Test func disjunctionIsDrivenBranchByBranch() throws {
+        let plan = try Self.plan(
+            #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and country = "SE")"#)
+        #expect(plan.strategy == .driver)
+        #expect(plan.filter == .everyone)
+        guard case .branches(let sets, let residuals)? = plan.driver else {
+            Issue.record("expected a branch-by-branch driver, got \(String(describing: plan.driver))")
+            return
+        }
+        #expect(sets.count == 2)
+        guard sets.count == 2 else { return }
+        // Cheapest branch first: the rollup-and-attribute branch, then the events count.
+        guard case .activityRow(campaign: 2, conditions: let onRow) = sets[0] else {
+            Issue.record("the opened-and-country branch should be driven by Summer Newsletter's rollup rows: \(sets[0])")
+            return
+        }
+        #expect(onRow.count == 1)
+        guard case .atom(.attribute("country", _)) = residuals[0] else {
+            Issue.record("the country test should stay a probe of its branch: \(residuals[0])")
+            return
+        }
+        guard case .atom(.events(let f, let t)) = sets[1] else {
+            Issue.record("the sparse click count should be read from events: \(sets[1])")
+            return
+        }
+        #expect(f.kind == .clicked && t == CountTest(.greaterOrEqual, 3))
+        #expect(residuals[1] == .everyone)
+
+        let sql = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        // The country test runs inside its branch's set; the branches are one union.
+        #expect(sql.contains(
+            "WHERE c.id IN (SELECT s.contact_id FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?1 AND (a.opens >= ?2)) s "
+                + "WHERE EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = s.contact_id"))
+        #expect(sql.contains(" UNION SELECT contact_id FROM (SELECT e.contact_id FROM events e WHERE e.kind = 6"))
+        #expect(!sql.contains("e.contact_id = c.id"))
+    }
+
+    /// A branch whose rest reads the contact's own row keeps the multi-index OR form.
+    @Test func branchReadingAContactColumnIsTestedOnTheContact() throws {
+        let plan = try Self.plan(
+            #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and first_name = "Ada")"#)
+        guard case .branches? = plan.driver else {
+            Issue.record("expected a branch-by-branch driver, got \(String(describing: plan.driver))")
+            return
+        }
+        let sql = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        #expect(sql.contains("WHERE ((c.id IN (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?"))
+        #expect(sql.contains(" OR c.id IN (SELECT e.contact_id FROM events e WHERE e.kind = 6"))
+    }
+
+    /// In an `and`, one campaign's rollup rows drive ahead of an attribute, even one
+    /// estimated smaller: the attribute's share is a fixed guess.
+    @Test func campaignRowsDriveAheadOfAnAttribute() throws {
+        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") and country = "SE""#)
+        #expect(plan.strategy == .driver)
+        guard case .activityRow(campaign: 2, _)? = plan.driver else {
+            Issue.record("expected Summer Newsletter's rollup rows to drive, got \(String(describing: plan.driver))")
+            return
+        }
+        guard case .atom(.attribute("country", _)) = plan.filter else {
+            Issue.record("the country test should be probed per row: \(plan.filter)")
+            return
+        }
+    }
+
+    /// A saved list still drives by its estimate (lists are usually small audiences).
+    @Test func listStillDrivesAheadOfCampaignRows() throws {
+        let plan = try Self.plan(#"list "vip" and opened(campaign: "Summer Newsletter")"#)
+        #expect(plan.strategy == .driver)
+        #expect(plan.driver == .atom(.list(7)))
+    }
+
+    /// A top-level `or` whose candidates together exceed the threshold is still scanned.
+    @Test func largeDisjunctionIsScanned() throws {
+        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") or opened(campaign: "Spring Sale")"#)
+        #expect(plan.strategy == .scan)
+        #expect(plan.driver == nil)
+    }
+}
