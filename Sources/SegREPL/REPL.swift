@@ -208,8 +208,16 @@ public final class REPL {
         return String(repeating: " ", count: max(0, visible.count - 3)) + "...> "
     }
 
+    /// The store as the prompt names it: the file's name, or a PostgreSQL database's
+    /// name (`postgres://u@host/marketing?…` → `marketing`).
     static func storeName(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
+        if PostgresDatabase.isURL(path) {
+            let beforeQuery = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+            let afterScheme = beforeQuery.components(separatedBy: "://").last ?? beforeQuery
+            let parts = afterScheme.split(separator: "/", maxSplits: 1)
+            return parts.count == 2 && !parts[1].isEmpty ? String(parts[1]) : afterScheme
+        }
+        return path.split(separator: "/").last.map(String.init) ?? path
     }
 
     static let version = "0.1.0"

@@ -468,7 +468,7 @@ public struct SQLRenderer {
             for (set, rest) in zip(sets, residuals) {
                 let inner = driverSQL(set)
                 if rest == .everyone {
-                    parts.append("SELECT contact_id FROM (\(inner))")
+                    parts.append("SELECT contact_id FROM (\(inner)) u")
                 } else {
                     let outer = contactID
                     contactID = "s.contact_id"
