@@ -301,7 +301,7 @@ extension Session {
         var failure: Error?
         do {
             writer.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
-            try store.database.query(compiled.sql.sql, compiled.sql.parameters) { row in
+            try store.database.stream(compiled.sql.sql, compiled.sql.parameters) { row in
                 var values: [SQLValue] = []
                 for i in 0..<row.count { values.append(row.value(i)) }
                 writer.row(values)

@@ -251,7 +251,7 @@ public final class Session {
         output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
         defer { output.endRows() }
         try runtime {
-            try store.database.query(sql.sql, sql.parameters) { row in
+            try store.database.stream(sql.sql, sql.parameters) { row in
                 var values: [SQLValue] = []
                 values.reserveCapacity(5)
                 for i in 0..<row.count { values.append(row.value(i)) }

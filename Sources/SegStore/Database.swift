@@ -65,8 +65,12 @@ public protocol Database: AnyObject, Sendable {
     func execute(_ sql: String, _ params: [SQLValue]) throws
     /// Compiles one statement. `persistent` hints that it will be run many times.
     func prepare(_ sql: String, persistent: Bool) throws -> PreparedStatement
-    /// Runs a query and calls `row` once per result row, streaming.
+    /// Runs a query and calls `row` once per result row.
     func query(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws
+    /// `query` for a SELECT whose result may be large (every contact of an audience):
+    /// rows arrive in batches, never all in memory. SQLite always streams; PostgreSQL
+    /// reads through a cursor.
+    func stream(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws
     /// The first column of the first row, or `nil` when there is no row.
     func scalar(_ sql: String, _ params: [SQLValue]) throws -> SQLValue?
     /// The first column of the first row as an integer (`nil` for no row or NULL).
@@ -92,6 +96,9 @@ public protocol Database: AnyObject, Sendable {
 
 extension Database {
     public func prepare(_ sql: String) throws -> PreparedStatement { try prepare(sql, persistent: false) }
+    public func stream(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws {
+        try query(sql, params, row: row)
+    }
     public func query(_ sql: String, row: (Row) throws -> Void) throws { try query(sql, [], row: row) }
     public func scalar(_ sql: String) throws -> SQLValue? { try scalar(sql, []) }
     public func int64(_ sql: String) throws -> Int64? { try int64(sql, []) }

@@ -54,7 +54,7 @@ struct BackendBench: ParsableCommand {
                 sizes.append(n)
                 rows.append(try timed {
                     var k: Int64 = 0
-                    try db.query(all.sql, all.parameters) { row in
+                    try db.stream(all.sql, all.parameters) { row in
                         _ = row.int64(0)
                         _ = row.text(1)
                         k += 1

@@ -530,7 +530,7 @@ extension CampaignStats {
         // Bucketed here rather than with GROUP BY in SQL, which would sort every open in a
         // temporary B-tree: a 7 × 24 array indexed by local day of week and hour.
         let single = segments.count == 1 ? segments[0].offset : nil
-        try db.query(opens, scope.parameters) { r in
+        try db.stream(opens, scope.parameters) { r in
             let ts = r.int64(0)
             let local = ts + (single ?? offset(at: ts, in: segments))
             let hour = floorDiv(local, 3600)
