@@ -208,6 +208,8 @@ public final class Importer {
     private var runIDs: Set<String> = []
     /// Whether the store had events with ids before the run (then ids are also looked up).
     private var storeHadIDs = false
+    /// PostgreSQL: the ids of the current batch that are already stored.
+    private var storedIDs: Set<String> = []
     private var lastTouched: Int64 = -1
     /// Events stored by `EventKind.rawValue` (copied into `summary.storedByKind` at the end).
     private var kindCounts = [Int](repeating: 0, count: EventKind.allCases.count + 1)
@@ -357,6 +359,7 @@ public final class Importer {
                 throw error
             case .batch(let batch):
                 try checkCancelled()
+                if storeHadIDs && db.isPostgres { try findStoredIDs(batch.lines) }
                 for decoded in batch.lines {
                     summary.records += 1
                     switch decoded.result {
@@ -387,6 +390,39 @@ public final class Importer {
                                            records: summary.records, elapsed: monotonicSeconds() - started))
             }
         }
+    }
+
+    /// PostgreSQL: which event ids of a decoded batch are already stored, in one query
+    /// (a lookup per event would be a round trip per event: 7,700 events/s re-importing).
+    private func findStoredIDs(_ lines: [DecodedLine]) throws {
+        storedIDs.removeAll(keepingCapacity: true)
+        var ids: [String] = []
+        for decoded in lines {
+            switch decoded.result {
+            case .record(.event(let e)): if let id = e.id { ids.append(id) }
+            case .records(let records, _):
+                for case .event(let e) in records { if let id = e.id { ids.append(id) } }
+            default: break
+            }
+        }
+        guard !ids.isEmpty else { return }
+        try db.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
+                     [.text(Self.arrayLiteral(ids))]) { storedIDs.insert($0.text(0)) }
+    }
+
+    /// `{"a","b\"c"}`: a PostgreSQL array literal of texts.
+    static func arrayLiteral(_ items: [String]) -> String {
+        var out = "{"
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for ch in item.unicodeScalars {
+                if ch == "\"" || ch == "\\" { out += "\\" }
+                out.unicodeScalars.append(ch)
+            }
+            out += "\""
+        }
+        return out + "}"
     }
 
     private func bad(_ line: BadLine) {
@@ -425,9 +461,14 @@ public final class Importer {
                 return
             }
             if storeHadIDs {
-                try s.findExternalID.bind(id, at: 1)
-                let exists = try s.findExternalID.step()
-                s.findExternalID.reset()
+                let exists: Bool
+                if db.isPostgres {
+                    exists = storedIDs.contains(id)
+                } else {
+                    try s.findExternalID.bind(id, at: 1)
+                    exists = try s.findExternalID.step()
+                    s.findExternalID.reset()
+                }
                 if exists {
                     summary.duplicates += 1
                     return
