@@ -71,16 +71,8 @@ public protocol Database: AnyObject, Sendable {
     /// rows arrive in batches, never all in memory. SQLite always streams; PostgreSQL
     /// reads through a cursor.
     func stream(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws
-    /// The first column of the first row, or `nil` when there is no row.
-    func scalar(_ sql: String, _ params: [SQLValue]) throws -> SQLValue?
-    /// The first column of the first row as an integer (`nil` for no row or NULL).
-    func int64(_ sql: String, _ params: [SQLValue]) throws -> Int64?
-    /// The first column of the first row as text (`nil` for no row or NULL).
-    func text(_ sql: String, _ params: [SQLValue]) throws -> String?
-    /// Runs `body` in a write transaction: committed when it returns, rolled back when
-    /// it throws (the error is rethrown).
-    func transaction<T>(_ body: () throws -> T) throws -> T
-    /// Starts a write transaction (`transaction` is the usual way).
+    /// Starts a write transaction (`transaction` is the usual way): SQLite's
+    /// `BEGIN IMMEDIATE`, PostgreSQL's `BEGIN`.
     func begin() throws
     /// Rolls back the open transaction, if any.
     func rollbackQuietly()
@@ -101,6 +93,50 @@ extension Database {
     }
     public func query(_ sql: String, row: (Row) throws -> Void) throws { try query(sql, [], row: row) }
     public func scalar(_ sql: String) throws -> SQLValue? { try scalar(sql, []) }
+
+    /// The first column of the first row, or `nil` when there is no row.
+    public func scalar(_ sql: String, _ params: [SQLValue]) throws -> SQLValue? {
+        let statement = try prepare(sql, persistent: false)
+        try statement.bind(params)
+        guard try statement.step() else { return nil }
+        return statement.value(0)
+    }
+
+    /// The first column of the first row as an integer (`nil` for no row or NULL).
+    public func int64(_ sql: String, _ params: [SQLValue]) throws -> Int64? {
+        let statement = try prepare(sql, persistent: false)
+        try statement.bind(params)
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return statement.int64(0)
+    }
+
+    /// The first column of the first row as text (`nil` for no row or NULL).
+    public func text(_ sql: String, _ params: [SQLValue]) throws -> String? {
+        let statement = try prepare(sql, persistent: false)
+        try statement.bind(params)
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return statement.text(0)
+    }
+
+    /// Runs `body` in a write transaction: committed when it returns, rolled back when
+    /// it throws (the error is rethrown).
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try begin()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+        do {
+            try execute("COMMIT")
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+        return result
+    }
     public func int64(_ sql: String) throws -> Int64? { try int64(sql, []) }
     public func text(_ sql: String) throws -> String? { try text(sql, []) }
 

@@ -209,48 +209,9 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
         }
     }
 
-    public func scalar(_ sql: String, _ params: [SQLValue]) throws -> SQLValue? {
-        let statement = try prepare(sql, persistent: false)
-        try statement.bind(params)
-        guard try statement.step() else { return nil }
-        return statement.value(0)
-    }
-
-    public func int64(_ sql: String, _ params: [SQLValue]) throws -> Int64? {
-        let statement = try prepare(sql, persistent: false)
-        try statement.bind(params)
-        guard try statement.step(), !statement.isNull(0) else { return nil }
-        return statement.int64(0)
-    }
-
-    public func text(_ sql: String, _ params: [SQLValue]) throws -> String? {
-        let statement = try prepare(sql, persistent: false)
-        try statement.bind(params)
-        guard try statement.step(), !statement.isNull(0) else { return nil }
-        return statement.text(0)
-    }
-
     // MARK: - Transactions
 
     public func begin() throws { try execute("BEGIN") }
-
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try begin()
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            rollbackQuietly()
-            throw error
-        }
-        do {
-            try execute("COMMIT")
-        } catch {
-            rollbackQuietly()
-            throw error
-        }
-        return result
-    }
 
     public func rollbackQuietly() {
         if isInTransaction { PQclear(PQexec(connection, "ROLLBACK")) }

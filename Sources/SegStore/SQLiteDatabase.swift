@@ -132,50 +132,6 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         }
     }
 
-    /// The first column of the first row, or `nil` when there is no row.
-    public func scalar(_ sql: String, _ params: [SQLValue]) throws -> SQLValue? {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        guard try statement.step() else { return nil }
-        return statement.value(0)
-    }
-
-    /// The first column of the first row as an integer (`nil` for no row or NULL).
-    public func int64(_ sql: String, _ params: [SQLValue]) throws -> Int64? {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        guard try statement.step(), !statement.isNull(0) else { return nil }
-        return statement.int64(0)
-    }
-
-    /// The first column of the first row as text (`nil` for no row or NULL).
-    public func text(_ sql: String, _ params: [SQLValue]) throws -> String? {
-        let statement = try prepare(sql)
-        try statement.bind(params)
-        guard try statement.step(), !statement.isNull(0) else { return nil }
-        return statement.text(0)
-    }
-
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: committed when it returns,
-    /// rolled back when it throws (the error is rethrown).
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try begin()
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            rollbackQuietly()
-            throw error
-        }
-        do {
-            try execute("COMMIT")
-        } catch {
-            rollbackQuietly()
-            throw error
-        }
-        return result
-    }
-
     /// `BEGIN IMMEDIATE`: takes the write lock now, so that a writer waits at the start
     /// (busy timeout) rather than failing halfway.
     public func begin() throws { try execute("BEGIN IMMEDIATE") }
