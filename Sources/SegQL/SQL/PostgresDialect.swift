@@ -34,10 +34,6 @@ public struct PostgresDialect: SQLDialect {
 
     public var contactsScanHint: String { "" }
 
-    public func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-    }
-
     public var trueCondition: String { "TRUE" }
     public var falseCondition: String { "FALSE" }
 

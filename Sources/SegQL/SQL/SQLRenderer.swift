@@ -60,6 +60,10 @@ public protocol SQLDialect: Sendable {
 }
 
 extension SQLDialect {
+    /// Double quotes, inner ones doubled: SQLite's and PostgreSQL's (and standard SQL's) way.
+    public func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
     public var trueCondition: String { "1" }
     public var falseCondition: String { "0" }
     public func attributeValue(_ column: String, type: String) -> String { column }

@@ -43,8 +43,4 @@ public struct SQLiteDialect: SQLDialect {
     /// out of id order, and then looks up each contact's rollup at random: 2.6× slower
     /// for `count not opened` on the 1M-contact demo store (docs/benchmarks.md).
     public var contactsScanHint: String { " NOT INDEXED" }
-
-    public func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-    }
 }
