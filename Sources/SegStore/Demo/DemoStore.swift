@@ -144,7 +144,11 @@ public enum DemoStore {
         }
         summary.phases.append(("copy to PostgreSQL", monotonicSeconds() - copyStarted))
         summary.elapsed = monotonicSeconds() - started
-        summary.fileSize = try target.database.int64("SELECT pg_database_size(current_database())", []) ?? 0
+        // The store's tables and indexes in its schema (the database may hold others).
+        summary.fileSize = try target.database.int64("""
+            SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'
+            """, []) ?? 0
         return summary
     }
 
