@@ -335,7 +335,7 @@ public final class REPL {
         do {
             store = try Store(path: path, readOnly: readOnly)
         } catch {
-            fail("cannot open '\(path)': \(error)")
+            fail("cannot open '\(PostgresDatabase.redacted(path))': \(error)")
             return
         }
         session.open(store)

@@ -38,13 +38,14 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     /// Connects to `url` (`postgres://user@host:port/dbname?…`, or any libpq
     /// connection string). With `readOnly`, every transaction is read-only.
     public init(url: String, readOnly: Bool = false) throws {
+        // SQLSTATE 08001: sqlclient_unable_to_establish_sqlconnection.
         guard let conn = PQconnectdb(url) else {
-            throw DatabaseError(code: DatabaseError.error, message: "cannot connect to '\(Self.redacted(url))': out of memory")
+            throw DatabaseError(code: DatabaseError.error, message: "cannot connect: out of memory", sqlState: "08001")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = Self.trimmed(String(cString: PQerrorMessage(conn)))
             PQfinish(conn)
-            throw DatabaseError(code: DatabaseError.error, message: "cannot connect to '\(Self.redacted(url))': \(message)")
+            throw DatabaseError(code: DatabaseError.error, message: "cannot connect: \(message)", sqlState: "08001")
         }
         connection = conn
         cancelHandle = PQgetCancel(conn)
@@ -66,7 +67,7 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     }
 
     /// `url` without its password (`postgres://user:secret@host` → `postgres://user@host`).
-    static func redacted(_ url: String) -> String {
+    public static func redacted(_ url: String) -> String {
         let chars = Array(url)
         guard let schemeEnd = (0..<max(0, chars.count - 2)).first(where: { chars[$0] == ":" && chars[$0 + 1] == "/" && chars[$0 + 2] == "/" })
         else { return url }
@@ -94,7 +95,9 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     /// The error a failed result (or, without one, the connection) reports.
     func error(_ result: OpaquePointer?, sql: String?) -> DatabaseError {
         guard let result, let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))) else {
-            return DatabaseError(code: DatabaseError.error, message: Self.trimmed(String(cString: PQerrorMessage(connection))), sql: sql)
+            // No result from the server: the connection failed (SQLSTATE 08006).
+            return DatabaseError(code: DatabaseError.error, message: Self.trimmed(String(cString: PQerrorMessage(connection))),
+                                 sql: sql, sqlState: "08006")
         }
         var message = String(cString: primary)
         if let detail = PQresultErrorField(result, Int32(UInt8(ascii: "D"))) { message += " (\(String(cString: detail)))" }
@@ -156,7 +159,7 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     public func query(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws {
         let (text, count, used) = Self.renumberPlaceholders(sql)
         guard count == params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "\(params.count) values for \(count) parameters", sql: sql)
+            throw DatabaseError(code: DatabaseError.range, message: "\(params.count) values for \(count) parameters", sql: sql, sqlState: "22023")
         }
         let result = try exec(text, params.map { Optional($0) }, used: used, sql: sql)
         defer { PQclear(result) }
@@ -178,7 +181,7 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     public func stream(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws {
         let (text, count, used) = Self.renumberPlaceholders(sql)
         guard count == params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "\(params.count) values for \(count) parameters", sql: sql)
+            throw DatabaseError(code: DatabaseError.range, message: "\(params.count) values for \(count) parameters", sql: sql, sqlState: "22023")
         }
         let own = !isInTransaction
         if own { try execute("BEGIN") }
@@ -462,14 +465,14 @@ final class PostgresStatement: PreparedStatement {
     func bind(_ values: [SQLValue]) throws {
         reset()
         guard values.count == params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "\(values.count) values for \(params.count) parameters", sql: sql)
+            throw DatabaseError(code: DatabaseError.range, message: "\(values.count) values for \(params.count) parameters", sql: sql, sqlState: "22023")
         }
         for (i, v) in values.enumerated() { params[i] = v }
     }
 
     func bind(_ value: SQLValue, at index: Int32) throws {
         guard index >= 1, Int(index) <= params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "no parameter \(index)", sql: sql)
+            throw DatabaseError(code: DatabaseError.range, message: "no parameter \(index)", sql: sql, sqlState: "22023")
         }
         params[Int(index) - 1] = value
     }

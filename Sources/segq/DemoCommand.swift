@@ -49,6 +49,8 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let path = store.path
+        // What messages show: a PostgreSQL URL without its password.
+        let shown = PostgresDatabase.redacted(path)
         if PostgresDatabase.isURL(path) {
             let allowed: Bool
             do { allowed = try DemoStore.mayReplacePostgres(url: path) } catch {
@@ -56,12 +58,12 @@ struct DemoCommand: ParsableCommand {
                 throw ExitCode(3)
             }
             if !force && !allowed {
-                printError("segq demo: error: \(path) holds a segq store that is not a demo store; use --force to replace it")
+                printError("segq demo: error: \(shown) holds a segq store that is not a demo store; use --force to replace it")
                 throw ExitCode(2)
             }
         } else if isReadableFile(path) || fileExistsAtPath(path) {
             if !force && !DemoStore.isDemoStore(path: path) {
-                printError("segq demo: error: \(path) exists and is not a demo store; use --force to replace it")
+                printError("segq demo: error: \(shown) exists and is not a demo store; use --force to replace it")
                 throw ExitCode(2)
             }
         }
@@ -73,7 +75,7 @@ struct DemoCommand: ParsableCommand {
                 at: path, options: DemoOptions(contacts: contacts, seed: seed),
                 progress: { p in
                     progress.update {
-                        "building \(path): \(p.phase) \(Int(p.fraction * 100))%, \(grouped(p.events)) events, \(String(format1: p.elapsed, 0)) s"
+                        "building \(shown): \(p.phase) \(Int(p.fraction * 100))%, \(grouped(p.events)) events, \(String(format1: p.elapsed, 0)) s"
                     }
                 },
                 isCancelled: { Interrupts.received != 0 })
@@ -88,7 +90,7 @@ struct DemoCommand: ParsableCommand {
         }
         progress.clear()
         printError("""
-            built \(path) in \(String(format1: summary.elapsed, 1)) s: \(grouped(summary.contacts)) contacts, \
+            built \(shown) in \(String(format1: summary.elapsed, 1)) s: \(grouped(summary.contacts)) contacts, \
             \(summary.campaigns) campaigns, \(summary.links) links, \(grouped(summary.events)) events, \
             \(megabytes(summary.fileSize)); reference date 2026-06-01T00:00:00Z (use --now)
             """)

@@ -85,7 +85,7 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
     do {
         store = try Store(path: path, readOnly: query.readOnly)
     } catch {
-        printError("error: cannot open '\(path)': \(error)")
+        printError("error: cannot open '\(PostgresDatabase.redacted(path))': \(error)")
         throw ExitCode(ExitStatus.runtime)
     }
     let writer = ResultWriter(format: query.outputFormat, sink: ByteSink.standardOutput())

@@ -55,6 +55,14 @@ import Testing
         #expect(try run(["/nonexistent/file.segq"]).status == 3)
     }
 
+    @Test func anUnreachablePostgreSQLStoreIsAStoreErrorThatHidesThePassword() throws {
+        // Port 1 on loopback: nothing listens, libpq is refused at once.
+        let r = try segq(["run", "--db", "postgres://segq:hunter2@127.0.0.1:1/shop", "-c", "count everyone"])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("cannot open 'postgres://segq@127.0.0.1:1/shop': PostgreSQL error 08001: cannot connect"))
+        #expect(!r.stderr.contains("hunter2"))
+    }
+
     @Test func stopsAtTheFirstError() throws {
         let r = try run(["-c", "count openers; count bogus; count everyone"])
         #expect(r.status == 1)
