@@ -584,12 +584,21 @@ public final class Importer {
     private func createContact(email: String?, phone: String?, _ s: Statements) throws -> Int64 {
         try s.insertContact.bind(email, at: 1)
         try s.insertContact.bind(phone, at: 2)
-        try s.insertContact.run()
-        let id = try db.lastInsertRowID
+        let id = try Self.insertedID(s.insertContact)
         if let email { contactsByEmail[email] = id }
         if let phone { contactsByPhone[phone] = id }
         summary.contactsCreated += 1
         return id
+    }
+
+    /// Runs an `INSERT … RETURNING id` (bound) and returns the id: one round trip on
+    /// PostgreSQL, where asking `lastval()` afterwards would be a second.
+    private static func insertedID(_ insert: PreparedStatement) throws -> Int64 {
+        defer { insert.reset() }
+        guard try insert.step() else {
+            throw DatabaseError(code: DatabaseError.misuse, message: "INSERT … RETURNING returned no row", sql: insert.sql)
+        }
+        return insert.int64(0)
     }
 
     /// The campaign with this name, if it exists.
@@ -607,8 +616,7 @@ public final class Importer {
     private func createCampaign(_ name: String, _ s: Statements) throws -> Int64 {
         try s.insertCampaign.bind(name, at: 1)
         try s.insertCampaign.bind(createdAt, at: 2)
-        try s.insertCampaign.run()
-        let id = try db.lastInsertRowID
+        let id = try Self.insertedID(s.insertCampaign)
         campaignIDs[name] = id
         summary.campaignsCreated += 1
         return id
@@ -643,8 +651,7 @@ public final class Importer {
         try s.insertLink.bind(url, at: 2)
         try s.insertLink.bind(linkPath(ofURL: url), at: 3)
         try s.insertLink.bind(Int64(footer ? 1 : 0), at: 4)
-        try s.insertLink.run()
-        let info = LinkInfo(id: try db.lastInsertRowID, footer: footer)
+        let info = LinkInfo(id: try Self.insertedID(s.insertLink), footer: footer)
         links[LinkKey(campaign: campaign, url: url)] = info
         summary.linksCreated += 1
         return info
@@ -1095,7 +1102,7 @@ final class Statements {
         findExternalID = try p("SELECT 1 FROM events WHERE external_id = ?1")
         contactByEmail = try p("SELECT id FROM contacts WHERE email = ?1")
         contactByPhone = try p("SELECT id FROM contacts WHERE phone = ?1")
-        insertContact = try p("INSERT INTO contacts(email, phone) VALUES (?1, ?2)")
+        insertContact = try p("INSERT INTO contacts(email, phone) VALUES (?1, ?2) RETURNING id")
         contactIdentity = try p("SELECT email, phone FROM contacts WHERE id = ?1")
         updateContact = try p("""
             UPDATE contacts SET email = coalesce(?2, email), phone = coalesce(?3, phone),
@@ -1109,7 +1116,7 @@ final class Statements {
             """)
         deleteAttribute = try p("DELETE FROM contact_attributes WHERE contact_id = ?1 AND name = ?2")
         campaignByName = try p("SELECT id FROM campaigns WHERE name = ?1")
-        insertCampaign = try p("INSERT INTO campaigns(name, created_at) VALUES (?1, ?2)")
+        insertCampaign = try p("INSERT INTO campaigns(name, created_at) VALUES (?1, ?2) RETURNING id")
         updateCampaign = try p("""
             UPDATE campaigns SET channel = coalesce(?2, channel), subject = coalesce(?3, subject),
                 messages = coalesce(?4, messages), sent_at = coalesce(?5, sent_at),
@@ -1118,7 +1125,7 @@ final class Statements {
             WHERE id = ?1
             """)
         linkByURL = try p("SELECT id, footer FROM links WHERE campaign_id = ?1 AND url = ?2")
-        insertLink = try p("INSERT INTO links(campaign_id, url, path, footer) VALUES (?1, ?2, ?3, ?4)")
+        insertLink = try p("INSERT INTO links(campaign_id, url, path, footer) VALUES (?1, ?2, ?3, ?4) RETURNING id")
         updateLinkFooter = try p("UPDATE links SET footer = ?1 WHERE id = ?2")
         let insert = "INSERT INTO events(kind, contact_id, campaign_id, message, ts, link_id, bounce, reason, machine, external_id) VALUES "
         let row = "(" + Array(repeating: "?", count: PendingEvent.columns).joined(separator: ", ") + ")"
