@@ -138,7 +138,40 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
 
     public func prepare(_ sql: String, persistent: Bool) throws -> PreparedStatement {
         let (text, count, used) = Self.renumberPlaceholders(sql)
-        return PostgresStatement(database: self, sql: sql, text: text, parameterCount: count, used: used)
+        var name: String?
+        if persistent {
+            preparedStatements += 1
+            name = "segq_stmt_\(preparedStatements)"
+        }
+        return PostgresStatement(database: self, sql: sql, text: text, parameterCount: count, used: used, serverName: name)
+    }
+
+    /// Server-side prepared statements made so far (their names are numbered).
+    private var preparedStatements = 0
+
+    /// Runs the server-side prepared statement `name`, preparing it first if `prepared`
+    /// is false (with the parameter types of this first run).
+    func execPrepared(_ name: String, prepared: inout Bool, _ text: String, _ params: [SQLValue?], used: Set<Int>, sql: String) throws -> OpaquePointer {
+        if !prepared {
+            let result = Self.withParameters(params, used: used) { types, _ in
+                PQprepare(connection, name, text, Int32(params.count), types)
+            }
+            try check(result, [PGRES_COMMAND_OK], sql: sql)
+            PQclear(result)
+            prepared = true
+        }
+        let result = Self.withParameters(params, used: used) { _, values in
+            PQexecPrepared(connection, name, Int32(params.count), values, nil, nil, 0)
+        }
+        try check(result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY], sql: sql)
+        noteChanges(result)
+        return result!
+    }
+
+    /// Forgets a server-side prepared statement (errors ignored: in an aborted
+    /// transaction the server refuses, and the statement goes with the connection).
+    func deallocate(_ name: String) {
+        PQclear(PQexec(connection, "DEALLOCATE \(name)"))
     }
 
     func noteChanges(_ result: OpaquePointer?) {
@@ -433,21 +466,34 @@ final class PostgresStatement: PreparedStatement {
     let text: String
     /// The parameter numbers the SQL uses.
     let used: Set<Int>
+    /// The name of the server-side prepared statement, for statements run many times.
+    let serverName: String?
+    private var preparedOnServer = false
     private var params: [SQLValue?]
     private var result: OpaquePointer?
     private var row: Int32 = -1
     private var rows: Int32 = 0
 
-    init(database: PostgresDatabase, sql: String, text: String, parameterCount: Int, used: Set<Int>) {
+    init(database: PostgresDatabase, sql: String, text: String, parameterCount: Int, used: Set<Int>, serverName: String? = nil) {
         self.database = database
         self.sql = sql
         self.text = text
         self.used = used
+        self.serverName = serverName
         self.params = Array(repeating: nil, count: parameterCount)
     }
 
     deinit {
         if let result { PQclear(result) }
+        if let serverName, preparedOnServer { database.deallocate(serverName) }
+    }
+
+    /// Runs the statement with the bound parameters.
+    private func execute() throws -> OpaquePointer {
+        if let serverName {
+            return try database.execPrepared(serverName, prepared: &preparedOnServer, text, params, used: used, sql: sql)
+        }
+        return try database.exec(text, params, used: used, sql: sql)
     }
 
     /// Reads `result` (owned by the caller) as the current row `row`.
@@ -487,7 +533,7 @@ final class PostgresStatement: PreparedStatement {
     @discardableResult
     func step() throws -> Bool {
         if result == nil {
-            result = try database.exec(text, params, used: used, sql: sql)
+            result = try execute()
             rows = PQntuples(result)
             row = -1
         }
@@ -497,7 +543,7 @@ final class PostgresStatement: PreparedStatement {
 
     func run() throws {
         reset()
-        PQclear(try database.exec(text, params, used: used, sql: sql))
+        PQclear(try execute())
     }
 
     func reset() {
