@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrash() {
-        var rng = SplitMix(seed: 0x5E6)
+        var rng = SplitMix64(0x5E6)
         let alphabet = Array("opened clicks campaign ( ) [ ] , : ; = != < > \" ' \\ not and or 30d 2.5 -1 # -- \n in exists".utf8)
         for round in 0..<2_000 {
             let length = Int(rng.next() % 200)
@@ -133,7 +133,7 @@ import Testing
     /// Random trees, printed, parse back to themselves: the printer's parentheses and
     /// quoting agree with the parser's precedence and lexing.
     @Test func randomTreesRoundTrip() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(42)
         for _ in 0..<3_000 {
             let q = randomQuery(&rng, depth: 0)
             let printed = Printer.source(of: Statement(.query(q), range: q.range))
@@ -143,11 +143,11 @@ import Testing
         }
     }
 
-    func randomQuery(_ rng: inout SplitMix, depth: Int) -> Query {
+    func randomQuery(_ rng: inout SplitMix64, depth: Int) -> Query {
         let r = SourceRange.at(0)
         let names = ["openers", "count", "save", "show", "limit", "list", "segment", "x", "Ålder", "none"]
         let strings = ["Spring Sale", "", "say \"hi\"", "a\\b", "line\nbreak", "tab\t", "\u{1}", "é😀"]
-        func value(_ rng: inout SplitMix, nested: Bool) -> Value {
+        func value(_ rng: inout SplitMix64, nested: Bool) -> Value {
             switch rng.next() % (nested ? 7 : 6) {
             case 0: Value(.string(strings[Int(rng.next() % UInt64(strings.count))]), range: r)
             case 1: Value(.integer(Int64(bitPattern: rng.next()) % 1000), range: r)
@@ -158,7 +158,7 @@ import Testing
             default: Value(.list((0..<Int(rng.next() % 3)).map { _ in value(&rng, nested: false) }), range: r)
             }
         }
-        func args(_ rng: inout SplitMix) -> [Argument] {
+        func args(_ rng: inout SplitMix64) -> [Argument] {
             (0..<Int(rng.next() % 3)).map { _ in
                 Argument(name: ArgumentName.allCases[Int(rng.next() % 11)], nameRange: r, value: value(&rng, nested: true))
             }
@@ -200,15 +200,3 @@ import Testing
     }
 }
 
-/// A small deterministic random number generator for reproducible tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

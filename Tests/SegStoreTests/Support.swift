@@ -117,15 +117,5 @@ func line(_ members: [(String, String)]) -> String {
     "{" + members.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
 }
 
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default: out.unicodeScalars.append(ch)
-        }
-    }
-    return out + "\""
-}
+/// A JSON string literal (the project's one JSON escaper).
+func jsonString(_ s: String) -> String { JSONText.string(s) }

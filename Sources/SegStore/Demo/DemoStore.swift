@@ -203,39 +203,15 @@ public enum DemoStore {
 
 // MARK: - Random numbers
 
-/// SplitMix64: small, fast, and good enough for synthetic data.
-struct SplitMix64 {
-    var state: UInt64
-
-    init(_ seed: UInt64) { state = seed }
-
+/// The demo's draws from SplitMix64 (SegQL): keyed streams and distributions.
+extension SplitMix64 {
     /// A stream for a tuple of keys (seed, a, b): independent of generation order.
     init(seed: UInt64, _ a: UInt64, _ b: UInt64 = 0) {
         var s = SplitMix64(seed &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03)
         s.state ^= s.next() ^ (a &* 0xBF58_476D_1CE4_E5B9)
         s.state ^= s.next() ^ (b &* 0x94D0_49BB_1331_11EB)
-        state = s.next()
+        self.init(s.next())
     }
-
-    @inline(__always)
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    @inline(__always)
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-
-    /// Uniform in 0..<n.
-    @inline(__always)
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
-    @inline(__always)
-    mutating func chance(_ p: Double) -> Bool { unit() < p }
 
     /// Exponentially distributed with the given mean.
     @inline(__always)

@@ -4,17 +4,12 @@
 import SegQL
 import SegSession
 
-/// SplitMix64: small, fast, and the same sequence on every platform for a seed.
+/// The generators' random stream: SegQL's SplitMix64, with the draws they use (through
+/// the standard library's `random(in:using:)`, which fixes each seed's corpus).
 struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var base: SplitMix64
+    init(seed: UInt64) { base = SplitMix64(seed) }
+    mutating func next() -> UInt64 { base.next() }
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
     mutating func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &self)] }
     mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
@@ -23,18 +18,8 @@ struct SeededRandom: RandomNumberGenerator {
 /// A JSON string literal (the writer's escaping, RFC 8259).
 func jsonString(_ s: String) -> String { ResultWriter.jsonString(s) }
 
-/// A SegQL string literal.
-func segqlString(_ s: String) -> String {
-    var out = "\""
-    for ch in s.unicodeScalars {
-        switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        default: out.unicodeScalars.append(ch)
-        }
-    }
-    return out + "\""
-}
+/// A SegQL string literal (the printer's quoting).
+func segqlString(_ s: String) -> String { Printer.quoted(s) }
 
 /// The fixed "now" of differential stores: 2026-06-01T00:00:00Z.
 let differentialNow: Int64 = 1_780_272_000
