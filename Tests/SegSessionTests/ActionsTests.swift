@@ -42,14 +42,7 @@ final class ActionsFixture {
     /// Runs statements; returns the error, if any.
     @discardableResult
     func run(_ text: String) -> SessionError? {
-        do {
-            try session.run(SourceFile(name: "t.segq", text: text))
-            return nil
-        } catch let e as SessionError {
-            return e
-        } catch {
-            return .runtime("\(error)")
-        }
+        session.runReportingError(text)
     }
 
     /// The e-mails (or phones) a query shows.

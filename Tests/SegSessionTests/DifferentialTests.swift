@@ -27,6 +27,21 @@ final class CollectingOutput: SessionOutput {
     func text(_ s: String) { texts.append(s) }
 }
 
+extension Session {
+    /// Runs statements as a test fixture does; returns the error, if any.
+    @discardableResult
+    func runReportingError(_ text: String) -> SessionError? {
+        do {
+            try run(SourceFile(name: "t.segq", text: text))
+            return nil
+        } catch let e as SessionError {
+            return e
+        } catch {
+            return .runtime("\(error)")
+        }
+    }
+}
+
 /// A fresh store, removed with the value: a file in a temporary directory or, when
 /// `SEGQ_TEST_POSTGRES` names a PostgreSQL database (scripts/with-postgres.sh sets it),
 /// a new schema in that database, so that the whole suite runs on either backend.

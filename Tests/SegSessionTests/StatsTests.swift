@@ -110,14 +110,7 @@ final class StatsFixture {
 
     /// Runs statements; returns the error, if any.
     func run(_ text: String) -> SessionError? {
-        do {
-            try session.run(SourceFile(name: "t.segq", text: text))
-            return nil
-        } catch let e as SessionError {
-            return e
-        } catch {
-            return .runtime("\(error)")
-        }
+        session.runReportingError(text)
     }
 }
 

@@ -270,6 +270,11 @@ struct CanonicalDecoder {
         } catch {
             return .failure(.invalidJSON(error))
         }
+        return checkedRecord()
+    }
+
+    /// The record the filled slots make, or the first rule it breaks.
+    private func checkedRecord() -> Result<ImportRecord, LineError> {
         do {
             return .success(try record())
         } catch let error as LineError {
@@ -290,13 +295,7 @@ struct CanonicalDecoder {
             if slots[member.rawValue] == nil { filled.append(member.rawValue) }
             slots[member.rawValue] = value
         }
-        do {
-            return .success(try record())
-        } catch let error as LineError {
-            return .failure(error)
-        } catch {
-            return .failure(LineError(message: "\(error)"))
-        }
+        return checkedRecord()
     }
 
     // MARK: - Typed access to members
