@@ -141,7 +141,21 @@ extension Database {
     public func text(_ sql: String) throws -> String? { try text(sql, []) }
 
     /// Whether this is a PostgreSQL connection.
-    public var isPostgres: Bool { dialect.name == "postgresql" }
+    public var isPostgres: Bool { self is PostgresDatabase }
+}
+
+/// SQL that both databases read alike, for what they spell differently.
+enum PortableSQL {
+    /// The larger of two values, ignoring a NULL (PostgreSQL's `greatest`; SQLite's
+    /// two-argument `max` is NULL when either is).
+    static func greatest(_ a: String, _ b: String) -> String {
+        "CASE WHEN \(b) IS NULL OR \(a) >= \(b) THEN coalesce(\(a), \(b)) ELSE \(b) END"
+    }
+
+    /// The smaller of two values, ignoring a NULL (PostgreSQL's `least`).
+    static func least(_ a: String, _ b: String) -> String {
+        "CASE WHEN \(b) IS NULL OR \(a) <= \(b) THEN coalesce(\(a), \(b)) ELSE \(b) END"
+    }
 }
 
 /// A compiled statement: bind, step through the rows, read the current row.

@@ -300,6 +300,22 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
 
     // MARK: - Parameters
 
+    /// `{"a","b\\"c"}`: texts as a PostgreSQL array literal, for one `= ANY(CAST(? AS
+    /// text[]))` parameter instead of a parameter per item.
+    public static func arrayLiteral(_ items: [String]) -> String {
+        var out = "{"
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for ch in item.unicodeScalars {
+                if ch == "\"" || ch == "\\" { out += "\\" }
+                out.unicodeScalars.append(ch)
+            }
+            out += "\""
+        }
+        return out + "}"
+    }
+
     /// Calls `body` with libpq's parameter arrays: type OIDs and NUL-terminated texts.
     /// A parameter the SQL does not use is sent as text (the server cannot infer a type
     /// for it).

@@ -197,6 +197,8 @@ public final class Importer {
     public var isCancelled: (() -> Bool)?
 
     private let db: Database
+    /// The same connection when it is PostgreSQL's (COPY, batched id lookups, jsonb).
+    private let postgres: PostgresDatabase?
     private var statements: Statements?
     private var summary = ImportSummary()
     /// False once a bad line was seen in all-or-nothing mode: lines are then only checked.
@@ -236,6 +238,7 @@ public final class Importer {
         self.store = store
         self.options = options
         self.db = store.database
+        self.postgres = store.database as? PostgresDatabase
     }
 
     /// Imports `sources` in order, in one transaction; returns what happened.
@@ -359,7 +362,7 @@ public final class Importer {
                 throw error
             case .batch(let batch):
                 try checkCancelled()
-                if storeHadIDs && db.isPostgres { try findStoredIDs(batch.lines) }
+                if storeHadIDs, let postgres { try findStoredIDs(batch.lines, in: postgres) }
                 for decoded in batch.lines {
                     summary.records += 1
                     switch decoded.result {
@@ -394,7 +397,7 @@ public final class Importer {
 
     /// PostgreSQL: which event ids of a decoded batch are already stored, in one query
     /// (a lookup per event would be a round trip per event: 7,700 events/s re-importing).
-    private func findStoredIDs(_ lines: [DecodedLine]) throws {
+    private func findStoredIDs(_ lines: [DecodedLine], in postgres: PostgresDatabase) throws {
         storedIDs.removeAll(keepingCapacity: true)
         var ids: [String] = []
         for decoded in lines {
@@ -406,23 +409,8 @@ public final class Importer {
             }
         }
         guard !ids.isEmpty else { return }
-        try db.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
-                     [.text(Self.arrayLiteral(ids))]) { storedIDs.insert($0.text(0)) }
-    }
-
-    /// `{"a","b\"c"}`: a PostgreSQL array literal of texts.
-    static func arrayLiteral(_ items: [String]) -> String {
-        var out = "{"
-        for (i, item) in items.enumerated() {
-            if i > 0 { out += "," }
-            out += "\""
-            for ch in item.unicodeScalars {
-                if ch == "\"" || ch == "\\" { out += "\\" }
-                out.unicodeScalars.append(ch)
-            }
-            out += "\""
-        }
-        return out + "}"
+        try postgres.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
+                           [.text(PostgresDatabase.arrayLiteral(ids))]) { storedIDs.insert($0.text(0)) }
     }
 
     private func bad(_ line: BadLine) {
@@ -462,7 +450,7 @@ public final class Importer {
             }
             if storeHadIDs {
                 let exists: Bool
-                if db.isPostgres {
+                if postgres != nil {
                     exists = storedIDs.contains(id)
                 } else {
                     try s.findExternalID.bind(id, at: 1)
@@ -507,7 +495,7 @@ public final class Importer {
     /// Writes the buffered events, many rows per statement (on PostgreSQL, one COPY).
     private func flushEvents(_ s: Statements) throws {
         guard !pending.isEmpty else { return }
-        if let postgres = db as? PostgresDatabase {
+        if let postgres {
             try postgres.copy(into: "events", columns: PendingEvent.columnNames) { w in
                 for e in pending { try e.write(to: &w) }
             }
@@ -724,7 +712,7 @@ public final class Importer {
                 try a.bind(id, at: 1)
                 try a.bind(name, at: 2)
                 try a.bind(value.typeName, at: 3)
-                try a.bind(db.isPostgres ? .text(value.jsonText) : value.sqlValue, at: 4)
+                try a.bind(postgres != nil ? .text(value.jsonText) : value.sqlValue, at: 4)
                 try a.run()
             } else {
                 try s.deleteAttribute.bind(id, at: 1)
@@ -772,8 +760,7 @@ public final class Importer {
             UPDATE contacts SET
                 first_name = coalesce(first_name, (SELECT first_name FROM contacts WHERE id = ?2)),
                 last_name = coalesce(last_name, (SELECT last_name FROM contacts WHERE id = ?2)),
-                created_at = (SELECT CASE WHEN d.created_at IS NULL OR contacts.created_at <= d.created_at
-                                          THEN coalesce(contacts.created_at, d.created_at) ELSE d.created_at END
+                created_at = (SELECT \(PortableSQL.least("contacts.created_at", "d.created_at"))
                               FROM contacts d WHERE d.id = ?2)
             WHERE id = ?1
             """, [k, d])
@@ -845,8 +832,8 @@ public final class Importer {
                 VALUES (?1, ?2, ?3, 0, ?4, ?5)
                 ON CONFLICT(campaign_id, kind) DO UPDATE SET
                     events = event_stats.events + excluded.events,
-                    min_ts = CASE WHEN event_stats.min_ts <= excluded.min_ts THEN event_stats.min_ts ELSE excluded.min_ts END,
-                    max_ts = CASE WHEN event_stats.max_ts >= excluded.max_ts THEN event_stats.max_ts ELSE excluded.max_ts END
+                    min_ts = \(PortableSQL.least("event_stats.min_ts", "excluded.min_ts")),
+                    max_ts = \(PortableSQL.greatest("event_stats.max_ts", "excluded.max_ts"))
                 """, [.integer(key.campaign), .integer(key.kind), .integer(delta.events), .integer(delta.minTS), .integer(delta.maxTS)])
         }
         try checkCancelled()
@@ -854,7 +841,7 @@ public final class Importer {
             try recountContacts(campaign: campaign)
             let c = SQLValue.integer(campaign)
             if let m = maxMessage[campaign] {
-                try db.execute("UPDATE campaigns SET messages = CASE WHEN messages >= ?2 THEN messages ELSE ?2 END WHERE id = ?1", [c, .integer(m)])
+                try db.execute("UPDATE campaigns SET messages = \(PortableSQL.greatest("messages", "?2")) WHERE id = ?1", [c, .integer(m)])
             }
             // An undeclared send time is the earliest `sent` event; a send time means sent.
             try db.execute("""
@@ -995,14 +982,8 @@ struct ActivityDelta {
         ON CONFLICT(\(target)) DO UPDATE SET
         \(columns.prefix(12).map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ",\n"))
         ,
-        \(columns.suffix(3).map { "\($0) = \(latest("\(table).\($0)", "excluded.\($0)"))" }.joined(separator: ",\n"))
+        \(columns.suffix(3).map { "\($0) = \(PortableSQL.greatest("\(table).\($0)", "excluded.\($0)"))" }.joined(separator: ",\n"))
         """
-    }
-
-    /// The later of two times, either of which may be NULL (SQLite's two-argument max
-    /// is NULL when either is; PostgreSQL spells it greatest).
-    static func latest(_ a: String, _ b: String) -> String {
-        "CASE WHEN \(b) IS NULL OR \(a) >= \(b) THEN \(a) ELSE \(b) END"
     }
 
     /// Recomputes the `contact_activity` rows of the contacts that clicked in campaign ?1
@@ -1098,7 +1079,7 @@ final class Statements {
 
     init(_ db: Database) throws {
         func p(_ sql: String) throws -> PreparedStatement { try db.prepare(sql, persistent: true) }
-        eventBatch = db.isPostgres ? 20_000 : Statements.batch
+        eventBatch = db is PostgresDatabase ? 20_000 : Statements.batch
         findExternalID = try p("SELECT 1 FROM events WHERE external_id = ?1")
         contactByEmail = try p("SELECT id FROM contacts WHERE email = ?1")
         contactByPhone = try p("SELECT id FROM contacts WHERE phone = ?1")
