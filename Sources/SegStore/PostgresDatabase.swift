@@ -124,16 +124,11 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     // MARK: - Running statements
 
     public func execute(_ sql: String) throws {
-        let result = PQexec(connection, sql)
-        try check(result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY], sql: sql)
-        noteChanges(result)
-        PQclear(result)
+        PQclear(try completed(PQexec(connection, sql), sql: sql))
     }
 
     public func execute(_ sql: String, _ params: [SQLValue]) throws {
-        let statement = try prepare(sql, persistent: false)
-        try statement.bind(params)
-        try statement.run()
+        try bound(sql, params).run()
     }
 
     public func prepare(_ sql: String, persistent: Bool) throws -> PreparedStatement {
@@ -160,12 +155,9 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
             PQclear(result)
             prepared = true
         }
-        let result = Self.withParameters(params, used: used) { _, values in
+        return try completed(Self.withParameters(params, used: used) { _, values in
             PQexecPrepared(connection, name, Int32(params.count), values, nil, nil, 0)
-        }
-        try check(result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY], sql: sql)
-        noteChanges(result)
-        return result!
+        }, sql: sql)
     }
 
     /// Forgets a server-side prepared statement (errors ignored: in an aborted
@@ -174,34 +166,43 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
         PQclear(PQexec(connection, "DEALLOCATE \(name)"))
     }
 
-    func noteChanges(_ result: OpaquePointer?) {
-        guard let result, let tuples = PQcmdTuples(result) else { return }
-        changes = Int(String(cString: tuples)) ?? 0
+    /// The result of a command that ran to completion, checked, with its row count
+    /// noted for `changes`.
+    private func completed(_ result: OpaquePointer?, sql: String) throws -> OpaquePointer {
+        try check(result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY], sql: sql)
+        if let tuples = PQcmdTuples(result) { changes = Int(String(cString: tuples)) ?? 0 }
+        return result!
     }
 
     /// Runs `text` with `params`, returning the (checked) result.
     func exec(_ text: String, _ params: [SQLValue?], used: Set<Int>, sql: String) throws -> OpaquePointer {
-        let result = Self.withParameters(params, used: used) { types, values in
+        try completed(Self.withParameters(params, used: used) { types, values in
             PQexecParams(connection, text, Int32(params.count), types, values, nil, nil, 0)
-        }
-        try check(result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY], sql: sql)
-        noteChanges(result)
-        return result!
+        }, sql: sql)
     }
 
-    public func query(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws {
-        let (text, count, used) = Self.renumberPlaceholders(sql)
-        guard count == params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "\(params.count) values for \(count) parameters", sql: sql, sqlState: "22023")
-        }
-        let result = try exec(text, params.map { Optional($0) }, used: used, sql: sql)
-        defer { PQclear(result) }
-        let statement = PostgresStatement(database: self, sql: sql, text: text, parameterCount: count, used: used)
+    /// Calls `row` for each row of `result`, read through `statement`.
+    private func forEachRow(of result: OpaquePointer, _ statement: PostgresStatement, _ row: (Row) throws -> Void) throws {
         defer { statement.release() }
         for i in 0..<PQntuples(result) {
             statement.adopt(result, row: i)
             try row(Row(statement: statement))
         }
+    }
+
+    public func query(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws {
+        let statement = try bound(sql, params)
+        let result = try exec(statement.text, params.map { Optional($0) }, used: statement.used, sql: sql)
+        defer { PQclear(result) }
+        try forEachRow(of: result, statement, row)
+    }
+
+    /// A one-off statement for `sql` with `params` bound (their number checked).
+    private func bound(_ sql: String, _ params: [SQLValue]) throws -> PostgresStatement {
+        let (text, count, used) = Self.renumberPlaceholders(sql)
+        let statement = PostgresStatement(database: self, sql: sql, text: text, parameterCount: count, used: used)
+        try statement.bind(params)
+        return statement
     }
 
     /// Rows per FETCH when streaming through a cursor.
@@ -212,10 +213,7 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     /// single-row mode costs about 7 µs a row; a whole result would be held in memory).
     /// Outside a transaction, the cursor gets one of its own.
     public func stream(_ sql: String, _ params: [SQLValue], row: (Row) throws -> Void) throws {
-        let (text, count, used) = Self.renumberPlaceholders(sql)
-        guard count == params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "\(params.count) values for \(count) parameters", sql: sql, sqlState: "22023")
-        }
+        let statement = try bound(sql, params)
         let own = !isInTransaction
         if own { try execute("BEGIN") }
         do {
@@ -223,19 +221,13 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
             let name = "segq_rows_\(cursors)"
             // Plan for reading every row, not for the first ones (cursor_tuple_fraction).
             try execute("SET LOCAL cursor_tuple_fraction = 1.0")
-            PQclear(try exec("DECLARE \(name) NO SCROLL CURSOR FOR \(text)", params.map { Optional($0) }, used: used, sql: sql))
-            let statement = PostgresStatement(database: self, sql: sql, text: text, parameterCount: count, used: used)
-            defer { statement.release() }
+            PQclear(try exec("DECLARE \(name) NO SCROLL CURSOR FOR \(statement.text)", params.map { Optional($0) },
+                             used: statement.used, sql: sql))
             while true {
                 let batch = try exec("FETCH \(Self.fetchSize) FROM \(name)", [], used: [], sql: sql)
                 defer { PQclear(batch) }
-                let n = PQntuples(batch)
-                for i in 0..<n {
-                    statement.adopt(batch, row: i)
-                    try row(Row(statement: statement))
-                }
-                statement.release()
-                if n < Int32(Self.fetchSize) { break }
+                try forEachRow(of: batch, statement, row)
+                if PQntuples(batch) < Int32(Self.fetchSize) { break }
             }
             try execute("CLOSE \(name)")
             if own { try execute("COMMIT") }
