@@ -53,7 +53,7 @@ public final class Store {
             let postgres = try PostgresDatabase(url: path, readOnly: readOnly)
             self.path = postgres.url
             database = postgres
-            try migratePostgres(postgres)
+            try migrate()
             return
         }
         self.path = path
@@ -86,57 +86,41 @@ public final class Store {
         return Int(try database.int64("PRAGMA user_version") ?? 0)
     }
 
-    /// `migrate()` for PostgreSQL: the same checks, with an advisory lock held by the
-    /// migrating transaction so that two first uses do not both create the tables.
-    private func migratePostgres(_ db: PostgresDatabase) throws {
-        let found = try schemaVersion()
-        let known = Schema.version
-        if found > known { throw StoreError.newerSchema(path: path, found: found, known: known) }
-        if found == known { return }
-        if found == 0 {
-            let tables = try db.int64(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()") ?? 0
-            if tables > 0 { throw StoreError.notAStore(path: path) }
-        }
-        if readOnly { throw StoreError.needsUpgrade(path: path, found: found, known: known) }
-        try db.transaction {
-            try db.execute("SELECT pg_advisory_xact_lock(7340032)")
-            let now = try schemaVersion()
-            if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
-            for version in now..<known {
-                try db.execute(PostgresSchema.migrations[version])
-                try db.execute(
-                    "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [.text(String(version + 1))])
-            }
-            if now == 0 {
-                try db.execute(
-                    "INSERT INTO store_info(key, value) VALUES ('created_by', 'segq'), ('created_at', CAST(\(db.dialect.nowExpression) AS text))")
-            }
-        }
-    }
-
+    /// Brings the store to `Schema.version`, checking first that it is a segq store this
+    /// build can read. The missing migrations run in one transaction; on PostgreSQL an
+    /// advisory lock in that transaction keeps two first uses from both creating tables.
     private func migrate() throws {
+        let postgres = database.isPostgres
         let found = try schemaVersion()
         let known = Schema.version
         if found > known { throw StoreError.newerSchema(path: path, found: found, known: known) }
         if found == known { return }
         if found == 0 {
-            let tables = try database.int64("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+            let tables = try database.int64(postgres
+                ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                : "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
             if tables > 0 { throw StoreError.notAStore(path: path) }
         }
         if readOnly { throw StoreError.needsUpgrade(path: path, found: found, known: known) }
         try database.transaction {
+            if postgres { try database.execute("SELECT pg_advisory_xact_lock(7340032)") }
             // Another process may have migrated between our check and our lock.
             let now = try schemaVersion()
             if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
             for version in now..<known {
-                try database.execute(Schema.migrations[version])
-                try database.execute("PRAGMA user_version = \(version + 1)")
+                if postgres {
+                    try database.execute(PostgresSchema.migrations[version])
+                    try database.execute(
+                        "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        [.text(String(version + 1))])
+                } else {
+                    try database.execute(Schema.migrations[version])
+                    try database.execute("PRAGMA user_version = \(version + 1)")
+                }
             }
             if now == 0 {
                 try database.execute(
-                    "INSERT INTO store_info(key, value) VALUES ('created_by', 'segq'), ('created_at', CAST(strftime('%s', 'now') AS INTEGER))")
+                    "INSERT INTO store_info(key, value) VALUES ('created_by', 'segq'), ('created_at', \(database.dialect.nowExpression))")
             }
         }
     }
