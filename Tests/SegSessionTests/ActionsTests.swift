@@ -277,4 +277,18 @@ final class ActionsFixture {
         ])
         #expect(listing.rows.first { $0[0] == .text("Flash SMS") }?[4] == .null)
     }
+
+    @Test func schemaShowsTablesIndexesAndSegmentViews() throws {
+        let f = try ActionsFixture()
+        #expect(f.run("save segment openers_seg = opened") == nil)
+        let schema = try f.session.schemaText()
+        for table in ["contacts", "contact_attributes", "campaigns", "links", "events", "activity", "contact_activity",
+                      "event_stats", "lists", "list_members", "segments", "store_info"] {
+            #expect(schema.contains("CREATE TABLE \(table) ("), "table \(table)")
+        }
+        for index in ["events_by_campaign", "events_by_contact", "events_by_kind_ts", "events_by_link", "events_by_external_id"] {
+            #expect(schema.contains("CREATE INDEX \(index) ") || schema.contains("CREATE UNIQUE INDEX \(index) "), "index \(index)")
+        }
+        #expect(schema.contains("CREATE VIEW segment_openers_seg") || schema.contains("CREATE VIEW \"segment_openers_seg\""))
+    }
 }

@@ -106,3 +106,39 @@ extension TestStore {
         self.schema = nil
     }
 }
+
+/// `segq demo --db postgres://…`: built in SQLite, copied in one transaction; only a
+/// database with no segq store, an empty one or a demo store may be replaced unasked.
+@Suite(.serialized, .enabled(if: TemporarySchema.base != nil, "needs SEGQ_TEST_POSTGRES"))
+struct PostgresDemoTests {
+    @Test func aDemoStoreIsCopiedWholeAndReplacesOnlyWhatItMay() throws {
+        let schema = try TemporarySchema(base: try #require(TemporarySchema.base))
+        defer { withExtendedLifetime(schema) {} }
+        #expect(try DemoStore.mayReplacePostgres(url: schema.url), "no store yet")
+        let sqlite = try TempDir()
+        let file = sqlite.path("demo.db")
+        _ = try DemoStore.build(at: file, options: DemoOptions(contacts: 300, seed: 3))
+        let summary = try DemoStore.build(at: schema.url, options: DemoOptions(contacts: 300, seed: 3))
+        #expect(summary.contacts == 300)
+
+        // Every table holds the same rows as the SQLite build.
+        let a = try TestStore.wrapping(Store(path: file, readOnly: true))
+        let b = try TestStore.wrapping(Store(path: schema.url, readOnly: true))
+        for table in StoreTransfer.tables.map(\.name) {
+            #expect(try a.count(table) == b.count(table), "\(table)")
+        }
+        #expect(try a.rows("SELECT kind, contact_id, campaign_id, ts FROM events ORDER BY id LIMIT 50")
+                == b.rows("SELECT kind, contact_id, campaign_id, ts FROM events ORDER BY id LIMIT 50"))
+        #expect(try b.store.info("demo_now") == .integer(DemoStore.referenceNow))
+        #expect(try DemoStore.mayReplacePostgres(url: schema.url), "a demo store may be rebuilt")
+
+        // New rows get ids after the copied ones.
+        let imported = try TestStore.wrapping(Store(path: schema.url))
+        try imported.importText(#"{"record":"event","kind":"sent","contact":"new@example.com","campaign":"New","ts":5}"#)
+        #expect(try imported.int("SELECT max(id) FROM contacts") == 301)
+
+        // A store that is not a demo store is not replaced without --force.
+        try imported.db.execute("DELETE FROM store_info WHERE key = 'demo_now'")
+        #expect(try !DemoStore.mayReplacePostgres(url: schema.url))
+    }
+}

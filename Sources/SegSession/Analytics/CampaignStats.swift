@@ -364,7 +364,7 @@ extension CampaignStats {
         var deliveredOrBounced: Int64 = 0
         if k(1) == 0, k(3) + k(4) > 0 {
             deliveredOrBounced = try db.int64(
-                "SELECT coalesce(count(*) FILTER (WHERE deliveries > 0 OR bounces > 0), 0) FROM activity WHERE campaign_id = ?1", [c]) ?? 0
+                "SELECT count(*) FILTER (WHERE deliveries > 0 OR bounces > 0) FROM activity WHERE campaign_id = ?1", [c]) ?? 0
         }
         // Two constant statements rather than a parameter in the WHERE, so that the
         // cheap, most often true test comes first. Engaged rows: opened (e-mail only: an
@@ -621,7 +621,7 @@ extension CampaignOverview {
             c.sent = k[1] ?? 0
             if c.sent == 0, (k[3] ?? 0) + (k[4] ?? 0) > 0 {
                 c.sent = try db.int64(
-                    "SELECT coalesce(count(*) FILTER (WHERE deliveries > 0 OR bounces > 0), 0) FROM activity WHERE campaign_id = ?1",
+                    "SELECT count(*) FILTER (WHERE deliveries > 0 OR bounces > 0) FROM activity WHERE campaign_id = ?1",
                     [.integer(id)]) ?? 0
             }
             if c.channel == .email { c.openRate = CampaignStats.ratio(k[5] ?? 0, delivered) }
@@ -651,6 +651,6 @@ extension CampaignOverview {
                                       WHERE l.campaign_id = ?1 AND l.footer = 0) clickers
                 """, [.integer(campaign)]) ?? 0
         }
-        return try db.int64("SELECT coalesce(count(*) FILTER (WHERE clicks > 0), 0) FROM activity WHERE campaign_id = ?1", [.integer(campaign)]) ?? 0
+        return try db.int64("SELECT count(*) FILTER (WHERE clicks > 0) FROM activity WHERE campaign_id = ?1", [.integer(campaign)]) ?? 0
     }
 }
