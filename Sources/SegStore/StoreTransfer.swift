@@ -85,7 +85,11 @@ public enum StoreTransfer {
                         for i in 0..<Int32(columns.count) {
                             let value = row.value(i)
                             if name == "contact_attributes" && i == 3 {
-                                w.text(jsonText(type: row.text(2), value))
+                                guard let attribute = AttributeValue(type: row.text(2), stored: value) else {
+                                    throw DatabaseError(code: DatabaseError.misuse,
+                                                        message: "attribute of type '\(row.text(2))' holds \(value)")
+                                }
+                                w.text(attribute.jsonText)
                             } else {
                                 write(value, to: &w)
                             }
@@ -133,16 +137,6 @@ public enum StoreTransfer {
         case .integer(let i): w.int(i)
         case .real(let d): w.text(String(d))
         case .text(let s): w.text(s)
-        }
-    }
-
-    /// An SQLite attribute value (TEXT, INTEGER, REAL; booleans as 1/0) as JSON text.
-    static func jsonText(type: String, _ value: SQLValue) -> String {
-        switch (type, value) {
-        case ("boolean", .integer(let i)): i != 0 ? "true" : "false"
-        case ("string", _): JSONText.string(value.plainText)
-        case (_, .real(let d)): d.isFinite ? String(d) : "null"
-        default: value.plainText
         }
     }
 }

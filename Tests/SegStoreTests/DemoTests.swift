@@ -129,6 +129,9 @@ struct PostgresDemoTests {
         }
         #expect(try a.rows("SELECT kind, contact_id, campaign_id, ts FROM events ORDER BY id LIMIT 50")
                 == b.rows("SELECT kind, contact_id, campaign_id, ts FROM events ORDER BY id LIMIT 50"))
+        // Attribute values (jsonb there) read back as SQLite holds them, type by type.
+        let attributes = "SELECT contact_id, name, type, value FROM contact_attributes ORDER BY contact_id, name"
+        #expect(try a.rows(attributes) == b.rows(attributes))
         #expect(try b.store.info("demo_now") == .integer(DemoStore.referenceNow))
         #expect(try DemoStore.mayReplacePostgres(url: schema.url), "a demo store may be rebuilt")
 

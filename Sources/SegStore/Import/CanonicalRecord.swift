@@ -40,6 +40,18 @@ public enum AttributeValue: Hashable, Sendable {
         }
     }
 
+    /// The value a store row holds (`contact_attributes.type` and `value`, as SQLite
+    /// keeps it), or nil when the two do not agree.
+    public init?(type: String, stored: SQLValue) {
+        switch (type, stored) {
+        case ("string", .text(let s)): self = .string(s)
+        case ("number", .integer(let i)): self = .integer(i)
+        case ("number", .real(let d)): self = .real(d)
+        case ("boolean", .integer(let i)): self = .boolean(i != 0)
+        default: return nil
+        }
+    }
+
     /// The value as JSON text (PostgreSQL stores attributes as `jsonb`).
     public var jsonText: String {
         switch self {
