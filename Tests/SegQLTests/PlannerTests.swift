@@ -70,13 +70,51 @@ import Testing
         #expect(f.kind == .clicked && t == CountTest(.greaterOrEqual, 3))
         #expect(residuals[1] == .everyone)
 
-        let sql = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        let sql = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: SQLiteDialect()).sql
         // The country test runs inside its branch's set; the branches are one union.
         #expect(sql.contains(
             "WHERE c.id IN (SELECT s.contact_id FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?1 AND (a.opens >= ?2)) s "
                 + "WHERE EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = s.contact_id"))
         #expect(sql.contains(" UNION SELECT contact_id FROM (SELECT e.contact_id FROM events e WHERE e.kind = 6"))
         #expect(!sql.contains("e.contact_id = c.id"))
+        // Counting reads the union alone: no contact is looked up.
+        let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        #expect(count.hasPrefix("SELECT count(*) FROM (SELECT s.contact_id FROM (SELECT a.contact_id FROM activity a"))
+        #expect(!count.contains("contacts"))
+    }
+
+    /// Counting and listing ids join contacts only when a condition reads a contact column:
+    /// a rollup's rows reference contacts, so their contact ids are enough.
+    @Test func countsReadRollupRowsWithoutContacts() throws {
+        func sql(_ query: String, _ projection: Projection) throws -> String {
+            SQLRenderer.render(try Self.plan(query), projection: projection, dialect: SQLiteDialect()).sql
+        }
+        let campaign = #"delivered(campaign: "Spring Sale") and not opened(campaign: "Spring Sale")"#
+        #expect(try sql(campaign, .count) == "SELECT count(*) FROM activity d\nWHERE d.campaign_id = ?1\n  AND (d.deliveries >= ?2)\n  AND NOT (d.opens >= ?3)")
+        #expect(try sql(campaign, .contactIDs).hasPrefix("SELECT d.contact_id AS contact_id FROM activity d\n"))
+        #expect(try sql(campaign, .contacts(limit: nil)).contains("FROM activity d JOIN contacts c ON c.id = d.contact_id"))
+        // A contact column keeps the join.
+        #expect(try sql(campaign + #" and first_name = "Ada""#, .count).contains("JOIN contacts c ON c.id = d.contact_id"))
+        // A probe correlates with the rollup row's contact.
+        let withProbe = try sql(#"opened(campaign: "Spring Sale") and not bounced(campaign: "Spring Sale", type: hard)"#, .count)
+        #expect(withProbe.contains("e.contact_id = d.contact_id") && !withProbe.contains("contacts c"))
+
+        let recent = try sql("opened(within: 30d) and clicks >= 1", .count)
+        #expect(recent.hasPrefix("SELECT count(*) FROM contact_activity ca\nWHERE "))
+        #expect(!recent.contains("contacts"))
+    }
+
+    /// `count not P`, P needing a contact_activity row, is every contact less P's count.
+    @Test func negatedRollupIsCountedAsTheComplement() throws {
+        let plan = try Self.plan("not opened")
+        let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        #expect(count == "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM contact_activity ca WHERE coalesce(ca.opens, 0) >= ?1)")
+        // Listing still scans contacts: the complement is a count.
+        let rows = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: SQLiteDialect()).sql
+        #expect(rows.contains("FROM contacts c NOT INDEXED LEFT JOIN contact_activity ca"))
+        // A negated condition that a contact without events passes is not complemented.
+        let zero = SQLRenderer.render(try Self.plan("not clicks < 2"), projection: .count, dialect: SQLiteDialect()).sql
+        #expect(!zero.contains("SELECT (SELECT count(*) FROM contacts)"))
     }
 
     /// A branch whose rest reads the contact's own row keeps the multi-index OR form.

@@ -154,6 +154,20 @@ final class TemporaryStore {
                                     """)
                                 return
                             }
+                            // Counting and listing ids are planned and written apart
+                            // (no contacts join, the complement count): the same answer.
+                            let counted = try session.compile(query, projection: .count, in: file).sql
+                            let n = try temp.store.database.int64(counted.sql, counted.parameters)
+                            let listed = try session.compile(query, projection: .contactIDs, in: file).sql
+                            var listedIDs: [Int64] = []
+                            try temp.store.database.query(listed.sql, listed.parameters) { listedIDs.append($0.int64(0)) }
+                            if n != Int64(want.count) || listedIDs != output.ids {
+                                Issue.record("""
+                                    count or id list differs — \(label)
+                                      count \(n ?? -1), expected \(want.count); ids \(listedIDs.prefix(5)), rows \(output.ids.prefix(5))
+                                    """)
+                                return
+                            }
                             compared += 1
                             if !got.isEmpty { nonEmpty += 1 }
                         case (.failure, .failure):

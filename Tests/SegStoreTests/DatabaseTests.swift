@@ -152,6 +152,60 @@ import Testing
         #expect(try store.schemaVersion() == Schema.version)
     }
 
+    private func allRows(_ db: Database, _ sql: String) throws -> [[SQLValue]] {
+        var out: [[SQLValue]] = []
+        try db.query(sql) { row in out.append((0..<row.count).map { row.value($0) }) }
+        return out
+    }
+
+    @Test func aVersion1StoreKeepsItsRollupsAndViewsThroughTheColumnReorder() throws {
+        let dir = TempDir()
+        let path = dir.path("v1.db")
+        let columns = ["sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
+                       "replies", "forwards", "unsubscribes", "complaints", "last_delivered", "last_opened", "last_clicked"]
+        let named = columns.joined(separator: ", ")
+        do {
+            let raw = try SQLiteDatabase(path: path)
+            try raw.execute(Schema.migrations[0])
+            try raw.execute("PRAGMA user_version = 1")
+            try raw.execute("""
+                INSERT INTO contacts(id, email) VALUES (1, 'a@x.io'), (2, 'b@x.io');
+                INSERT INTO campaigns(id, name, channel, created_at) VALUES (1, 'A', 'email', 0), (2, 'B', 'email', 0);
+                INSERT INTO activity(campaign_id, contact_id, \(named)) VALUES
+                    (1, 1, 1, 0, 1, 0, 3, 1, 2, 1, 0, 0, 0, 0, 100, 200, 300),
+                    (2, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL),
+                    (1, 2, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 150, NULL, NULL);
+                INSERT INTO contact_activity(contact_id, \(named)) VALUES
+                    (1, 2, 0, 1, 1, 3, 1, 2, 1, 0, 0, 0, 0, 100, 200, 300),
+                    (2, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 1, 150, NULL, NULL);
+                INSERT INTO segments(id, name, query, view_name, saved_at) VALUES
+                    (1, 'openers', 'opened', 'segment_openers', 0), (2, 'gone', 'opened(campaign: "Z")', 'segment_gone', 0);
+                CREATE VIEW segment_openers AS SELECT contact_id FROM contact_activity WHERE opens >= 1;
+                CREATE VIEW segment_gone AS SELECT * FROM "segment 'gone' is broken: no campaign named 'Z'";
+                """)
+        }
+        let before = try SQLiteDatabase(path: path)
+        let activity = try allRows(before, "SELECT campaign_id, contact_id, \(named) FROM activity ORDER BY 1, 2")
+        let perContact = try allRows(before, "SELECT contact_id, \(named) FROM contact_activity ORDER BY 1")
+
+        let store = try Store(path: path)
+        #expect(try store.schemaVersion() == Schema.version)
+        let db = store.database
+        #expect(try allRows(db, "SELECT campaign_id, contact_id, \(named) FROM activity ORDER BY 1, 2") == activity)
+        #expect(try allRows(db, "SELECT contact_id, \(named) FROM contact_activity ORDER BY 1") == perContact)
+        // The counts and times queries test come first now.
+        let order = try allRows(db, "SELECT name FROM pragma_table_info('contact_activity') ORDER BY cid").map { $0[0] }
+        #expect(Array(order.prefix(4)) == [.text("contact_id"), .text("opens"), .text("clicks"), .text("deliveries")])
+        #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'activity_by_contact'") == 1)
+        #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v2'") == 0)
+        // The views read the new tables; a broken one still fails with its reason.
+        #expect(try allRows(db, "SELECT contact_id FROM segment_openers") == [[.integer(1)]])
+        #expect(throws: DatabaseError.self) { try allRows(db, "SELECT * FROM segment_gone") }
+        #expect(try db.text("PRAGMA integrity_check") == "ok")
+        #expect(try allRows(db, "PRAGMA foreign_key_check").isEmpty)
+        #expect(try db.int64("PRAGMA legacy_alter_table") == 0)
+    }
+
     @Test func aNewerStoreIsRefused() throws {
         let dir = TempDir()
         let path = dir.path("new.db")

@@ -114,6 +114,30 @@ public indirect enum PlanExpr: Hashable, Sendable {
     case atom(PlanAtom)
 }
 
+extension PlanExpr {
+    /// Whether every contact it holds for has a `contact_activity` row: one of its
+    /// conjuncts is a positive condition on that rollup (a contact without events fails it).
+    public var requiresContactActivity: Bool {
+        let conjuncts: [PlanExpr]
+        if case .and(let xs) = self { conjuncts = xs } else { conjuncts = [self] }
+        return conjuncts.contains { e in
+            if case .atom(.rollup(let r)) = e { return r.scope == .allCampaigns && !r.includesZero }
+            return false
+        }
+    }
+
+    /// Whether it reads a standard column of the contact's own row.
+    public var readsContactColumn: Bool {
+        switch self {
+        case .everyone, .nobody: return false
+        case .and(let xs), .or(let xs): return xs.contains { $0.readsContactColumn }
+        case .not(let x): return x.readsContactColumn
+        case .atom(.column): return true
+        case .atom: return false
+        }
+    }
+}
+
 /// The candidate contacts of a driven plan: a superset of the answer.
 public indirect enum DriverSet: Hashable, Sendable {
     /// The contacts an atom holds for.

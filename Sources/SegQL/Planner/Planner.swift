@@ -119,15 +119,12 @@ public struct Planner {
             strategy: strategy, filter: residual, driver: driverSet, now: options.now,
             estimatedRows: rows, estimatedCandidates: candidates, reasons: reasons)
         if strategy == .scan {
-            func positiveContactRollup(_ e: PlanExpr) -> Bool {
-                if case .atom(.rollup(let r)) = e { return r.scope == .allCampaigns && !r.includesZero }
-                return false
-            }
-            let conjuncts: [PlanExpr]
-            if case .and(let xs) = residual { conjuncts = xs } else { conjuncts = [residual] }
-            if conjuncts.contains(where: positiveContactRollup) {
+            if residual.requiresContactActivity {
                 plan.requiresContactActivity = true
                 plan.reasons.append("the scan starts from contact_activity: every answer needs a row there")
+            } else if case .not(let inner) = residual, inner.requiresContactActivity {
+                plan.reasons.append(
+                    "counting: every contact less those for which the negated part holds, read from contact_activity alone")
             }
         }
         return plan

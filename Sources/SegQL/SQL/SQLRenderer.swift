@@ -149,12 +149,31 @@ public struct SQLRenderer {
 
     private mutating func statement(_ projection: Projection) -> String {
         let joinsContactActivity = joinsContactActivityIn(plan)
+        let startsFromContactActivity = joinsContactActivity && plan.requiresContactActivity && plan.strategy == .scan
+        // Counting and listing ids read no contact column. When the rows that drive the
+        // query are a rollup's (whose contact_id references contacts) and no condition
+        // reads the contact's own row, contacts is not joined at all (docs/planner.md).
+        let contactRowNeeded: Bool
+        if case .contacts = projection { contactRowNeeded = true } else { contactRowNeeded = readsContactRow(plan) }
+        if projection == .count, let complement = complementCount() { return complement }
+        if !contactRowNeeded, plan.strategy == .driver, plan.filter == .everyone,
+           case .branches(let sets, let residuals)? = plan.driver, residuals.allSatisfy(testableOnIDs) {
+            let union = branchesUnion(sets, residuals)
+            return projection == .count
+                ? "SELECT count(*) FROM (\(union)) b"
+                : "SELECT contact_id FROM (\(union)) b\nORDER BY contact_id"
+        }
         // The hint only where contacts is the table scanned: joined to a driver, it
         // would keep SQLite from looking contacts up by id (measured: Q1 and Q4 of
         // docs/benchmarks.md ran 2.6× and over 25× slower with it).
-        let scansContacts = plan.strategy == .scan && !(plan.requiresContactActivity && joinsContactActivityIn(plan))
+        let scansContacts = plan.strategy == .scan && !startsFromContactActivity
         var from = "contacts c" + (scansContacts ? dialect.contactsScanHint : "")
         var order = "c.id"
+        if startsFromContactActivity {
+            from = contactRowNeeded ? "contact_activity ca JOIN contacts c ON c.id = ca.contact_id" : "contact_activity ca"
+            order = "ca.contact_id"
+            if !contactRowNeeded { contactID = "ca.contact_id" }
+        }
         var conditions: [String] = []
         switch plan.strategy {
         case .scan:
@@ -163,8 +182,9 @@ public struct SQLRenderer {
             if case .activityRow(let campaign, let rowConditions)? = plan.driver {
                 // One campaign's rollup rows, joined to contacts: the primary-key range is
                 // already in contact id order, so neither a temporary index nor a sort.
-                from = "activity d JOIN contacts c ON c.id = d.contact_id"
+                from = contactRowNeeded ? "activity d JOIN contacts c ON c.id = d.contact_id" : "activity d"
                 order = "d.contact_id"
+                if !contactRowNeeded { contactID = "d.contact_id" }
                 conditions.append("d.campaign_id = \(bind(campaign))")
                 for rc in rowConditions { conditions.append(rowCondition(rc, alias: "d")) }
             } else if case .branches(let sets, let residuals)? = plan.driver {
@@ -185,13 +205,8 @@ public struct SQLRenderer {
             }
             conditions.append(groupedForm(plan.filter, atoms))
         }
-        if joinsContactActivity {
-            if plan.requiresContactActivity, plan.strategy == .scan {
-                from = "contact_activity ca JOIN contacts c ON c.id = ca.contact_id"
-                order = "ca.contact_id"
-            } else {
-                from += " LEFT JOIN contact_activity ca ON ca.contact_id = c.id"
-            }
+        if joinsContactActivity && !startsFromContactActivity {
+            from += " LEFT JOIN contact_activity ca ON ca.contact_id = \(contactID)"
         }
         let whereClause = conditions.filter { $0 != dialect.trueCondition }.joined(separator: "\n  AND ")
         let filter = whereClause.isEmpty ? "" : "\nWHERE \(whereClause)"
@@ -199,11 +214,39 @@ public struct SQLRenderer {
         case .count:
             return "SELECT count(*) FROM \(from)\(filter)"
         case .contactIDs:
-            return "SELECT c.id AS contact_id FROM \(from)\(filter)\nORDER BY \(order)"
+            return "SELECT \(contactID) AS contact_id FROM \(from)\(filter)\nORDER BY \(order)"
         case .contacts(let limit):
             var sql = "SELECT c.id AS contact_id, c.email, c.phone, c.first_name, c.last_name\nFROM \(from)\(filter)\nORDER BY \(order)"
             if let limit { sql += "\nLIMIT \(bind(limit))" }
             return sql
+        }
+    }
+
+    /// `not P`, counted as every contact less those for which P holds, when P needs a
+    /// `contact_activity` row: the count of P reads only that table (one narrow row per
+    /// contact with events), where `not P` would probe it for every contact
+    /// (docs/planner.md: `count not opened` 1.8× faster).
+    private mutating func complementCount() -> String? {
+        guard plan.strategy == .scan, case .not(let inner) = plan.filter, inner.requiresContactActivity else { return nil }
+        let needsRow = inner.readsContactColumn
+        let from = needsRow ? "contact_activity ca JOIN contacts c ON c.id = ca.contact_id" : "contact_activity ca"
+        let outer = contactID
+        if !needsRow { contactID = "ca.contact_id" }
+        let test = probe(inner)
+        contactID = outer
+        return "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM \(from) WHERE \(test))"
+    }
+
+    /// Whether a condition of the plan reads the contact's own row (a contact column).
+    private func readsContactRow(_ plan: Plan) -> Bool {
+        if plan.filter.readsContactColumn { return true }
+        switch plan.driver {
+        case .branches(let sets, let residuals)?:
+            return residuals.contains { $0.readsContactColumn } || sets.contains { $0.condition.readsContactColumn }
+        case let d?:
+            return d.condition.readsContactColumn
+        case nil:
+            return false
         }
     }
 
@@ -467,28 +510,35 @@ public struct SQLRenderer {
     /// which SQLite answers branch by branch too (a multi-index OR), testing each
     /// candidate against its own branch only (docs/planner.md).
     private mutating func branchesCondition(_ sets: [DriverSet], _ residuals: [PlanExpr]) -> String {
-        var parts: [String] = []
         if residuals.allSatisfy(testableOnIDs) {
-            for (set, rest) in zip(sets, residuals) {
-                let inner = driverSQL(set)
-                if rest == .everyone {
-                    parts.append("SELECT contact_id FROM (\(inner)) u")
-                } else {
-                    let outer = contactID
-                    contactID = "s.contact_id"
-                    let test = probe(rest)
-                    contactID = outer
-                    parts.append("SELECT s.contact_id FROM (\(inner)) s WHERE \(test)")
-                }
-            }
-            return "c.id IN (\(parts.joined(separator: " UNION ")))"
+            return "c.id IN (\(branchesUnion(sets, residuals)))"
         }
+        var parts: [String] = []
         for (set, rest) in zip(sets, residuals) {
             let member = "c.id IN (\(driverSQL(set)))"
             let test = probe(rest)
             parts.append(test == "1" ? member : "(\(member) AND \(test))")
         }
         return "(" + parts.joined(separator: " OR ") + ")"
+    }
+
+    /// The contact ids of every branch, each branch's rest tested inside its own set:
+    /// `SELECT s.contact_id FROM (set₁) s WHERE rest₁ UNION …` (every rest testable on ids).
+    private mutating func branchesUnion(_ sets: [DriverSet], _ residuals: [PlanExpr]) -> String {
+        var parts: [String] = []
+        for (set, rest) in zip(sets, residuals) {
+            let inner = driverSQL(set)
+            if rest == .everyone {
+                parts.append("SELECT contact_id FROM (\(inner)) u")
+            } else {
+                let outer = contactID
+                contactID = "s.contact_id"
+                let test = probe(rest)
+                contactID = outer
+                parts.append("SELECT s.contact_id FROM (\(inner)) s WHERE \(test)")
+            }
+        }
+        return parts.joined(separator: " UNION ")
     }
 
     /// Whether `e` can be tested knowing only a contact's id: no contact column and no
