@@ -195,10 +195,13 @@ public enum PostgresSchema {
     );
     """
 
-    // v2 reorders the rollups' columns on SQLite, where a column is found by walking
-    // the record header up to it. PostgreSQL finds a column of a row by a cached offset
-    // as long as every column before it is fixed-width and not null: the v1 order, with
-    // the nullable last times at the end, is already the one that keeps every count
-    // reachable that way, so here v2 changes nothing but the version.
-    static let v2 = "SELECT 1"
+    // v2: `events_by_link` gains the kind, as on SQLite. v2 also reorders the rollups'
+    // columns on SQLite, where a column is found by walking the record header up to it.
+    // PostgreSQL finds a column of a row by a cached offset as long as every column
+    // before it is fixed-width and not null: the v1 order, with the nullable last times
+    // at the end, already keeps every count reachable that way, so it stays.
+    static let v2 = """
+    DROP INDEX events_by_link;
+    CREATE INDEX events_by_link ON events(link_id, kind, contact_id) WHERE link_id IS NOT NULL;
+    """
 }

@@ -76,7 +76,7 @@ public final class Store {
         // Read the file through a memory map (SQLite caps it at its build's limit, 2 GB
         // for Debian's): a page read is then a memory access, not a read() into the
         // 2 MB page cache, which the random probes of segment queries mostly miss
-        // (docs/benchmarks.md: up to 45% of a query's CPU time was the kernel's copying).
+        // (docs/planner.md: half the CPU time of one Q1 plan was the kernel's copying).
         try database.execute("PRAGMA mmap_size = 1099511627776")
         try migrate()
     }

@@ -158,7 +158,7 @@ import Testing
         return out
     }
 
-    @Test func aVersion1StoreKeepsItsRollupsAndViewsThroughTheColumnReorder() throws {
+    @Test func aVersion1StoreKeepsItsRollupsAndViewsThroughVersion2() throws {
         let dir = TempDir()
         let path = dir.path("v1.db")
         let columns = ["sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
@@ -198,6 +198,7 @@ import Testing
         #expect(Array(order.prefix(4)) == [.text("contact_id"), .text("opens"), .text("clicks"), .text("deliveries")])
         #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'activity_by_contact'") == 1)
         #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v2'") == 0)
+        #expect(try db.text("SELECT sql FROM sqlite_master WHERE name = 'events_by_link'")?.contains("(link_id, kind, contact_id)") == true)
         // The views read the new tables; a broken one still fails with its reason.
         #expect(try allRows(db, "SELECT contact_id FROM segment_openers") == [[.integer(1)]])
         #expect(throws: DatabaseError.self) { try allRows(db, "SELECT * FROM segment_gone") }

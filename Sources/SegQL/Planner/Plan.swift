@@ -185,6 +185,15 @@ public struct Plan: Hashable, Sendable {
     /// Whether every answer has a `contact_activity` row (a positive condition on it is
     /// required), so the scan can start from that table with an inner join.
     public var requiresContactActivity: Bool = false
+    /// When the scan starts from `contact_activity`: whether the rows (not a count) are
+    /// better read from contacts in id order, the rollup looked up for each, because the
+    /// answer is a large share of the contacts (a contact's row is then read in place,
+    /// not sought by id).
+    public var rowsFromContacts: Bool = false
+    /// Events conditions tested as membership of their contacts' set, read once
+    /// (`id IN (SELECT e.contact_id FROM events e WHERE e.link_id IN …)`), rather than
+    /// probed per candidate: link conditions whose clicks are few beside the candidates.
+    public var setProbes: Set<PlanAtom> = []
 
     public init(
         strategy: Strategy, filter: PlanExpr, driver: DriverSet? = nil, now: NowValue,

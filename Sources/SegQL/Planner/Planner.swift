@@ -118,16 +118,75 @@ public struct Planner {
         var plan = Plan(
             strategy: strategy, filter: residual, driver: driverSet, now: options.now,
             estimatedRows: rows, estimatedCandidates: candidates, reasons: reasons)
+        plan.setProbes = linkSets(in: [residual] + branchResiduals(driverSet), candidates: Double(candidates ?? catalog.contactCount))
+        if !plan.setProbes.isEmpty {
+            plan.reasons.append(
+                "link conditions are tested against the set of their clicks' contacts, read once through the index by link, "
+                    + "not probed for each of the \(candidates ?? catalog.contactCount) candidates")
+        }
         if strategy == .scan {
             if residual.requiresContactActivity {
                 plan.requiresContactActivity = true
                 plan.reasons.append("the scan starts from contact_activity: every answer needs a row there")
+                // The positive rollup conditions bound the answer from above (a negated
+                // part's estimate may be far off: `not opened(within: 365d)` among the
+                // recently delivered); past a fifth of the contacts, the rows are read
+                // in contacts' order (docs/planner.md).
+                let conjuncts: [PlanExpr]
+                if case .and(let xs) = residual { conjuncts = xs } else { conjuncts = [residual] }
+                let bound = conjuncts.filter(\.requiresContactActivity).map(estimate).min() ?? contactCount
+                if bound >= 0.2 * contactCount {
+                    plan.rowsFromContacts = true
+                    plan.reasons.append(
+                        "rows: up to \(Int64(bound)) contacts (over 20%), so contacts are read in id order and the rollup looked up for each")
+                }
             } else if case .not(let inner) = residual, inner.requiresContactActivity {
                 plan.reasons.append(
                     "counting: every contact less those for which the negated part holds, read from contact_activity alone")
             }
         }
         return plan
+    }
+
+    private func branchResiduals(_ d: DriverSet?) -> [PlanExpr] {
+        if case .branches(_, let residuals)? = d { return residuals }
+        return []
+    }
+
+    /// The events conditions with `link:` in `exprs` that are cheaper as a set: their
+    /// clicks (estimated from the campaigns' clicks shared among their links) fewer than
+    /// four per candidate. A probe walks all of a candidate's clicks through the index by
+    /// contact, and the candidates that reach it are the active clickers (Q1 of
+    /// docs/benchmarks.md: 52k probes took 240 ms); the set is read once through
+    /// `events_by_link` and each candidate is one lookup in it.
+    private func linkSets(in exprs: [PlanExpr], candidates: Double) -> Set<PlanAtom> {
+        var out: Set<PlanAtom> = []
+        func walk(_ e: PlanExpr) {
+            switch e {
+            case .and(let xs), .or(let xs): xs.forEach(walk)
+            case .not(let x): walk(x)
+            case .atom(let a):
+                if case .events(let f, _) = a, case .only(let ids) = f.links, linkEvents(ids) <= 4 * candidates {
+                    out.insert(a)
+                }
+            default: break
+            }
+        }
+        exprs.forEach(walk)
+        return out
+    }
+
+    /// Estimated clicks on these links: each link's share of its campaign's clicks.
+    private func linkEvents(_ ids: [Int64]) -> Double {
+        var linksPerCampaign: [Int64: Int] = [:]
+        for l in catalog.links { linksPerCampaign[l.campaignID, default: 0] += 1 }
+        var total = 0.0
+        for id in ids {
+            guard let link = catalog.links.first(where: { $0.id == id }) else { continue }
+            let clicks = Double(catalog.stats[link.campaignID]?[.clicked]?.events ?? 0)
+            total += clicks / Double(max(linksPerCampaign[link.campaignID] ?? 1, 1))
+        }
+        return total
     }
 
     /// The driver `set` of `filter`, and what is left to test on its candidates: every
