@@ -202,12 +202,14 @@ public enum Schema {
     // walking the record header up to it, so the counts and times that segment queries
     // test (opens, clicks, deliveries, the last times) come first; on the 1M-contact demo
     // store this made a scan of contact_activity 1.4-1.6x faster (docs/benchmarks.md).
-    // The tables are rebuilt and renamed; `legacy_alter_table` keeps the rename from
-    // re-parsing the segments' views (a broken segment's view names a missing table on
-    // purpose), which refer to the tables by name and read the new ones.
+    // The old tables are renamed aside, new ones made under the names, the rows copied
+    // and the old tables dropped; `legacy_alter_table` keeps the rename from re-parsing
+    // (or rewriting) the segments' views, which refer to the tables by name and so read
+    // the new ones (a broken segment's view names a missing table on purpose).
     static let v2 = """
     PRAGMA legacy_alter_table = ON;
-    CREATE TABLE activity_v2 (
+    ALTER TABLE activity RENAME TO activity_v1;
+    CREATE TABLE activity (
         campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
         contact_id INTEGER NOT NULL REFERENCES contacts(id),
         opens INTEGER NOT NULL DEFAULT 0,
@@ -227,13 +229,13 @@ public enum Schema {
         drops INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (campaign_id, contact_id)
     ) WITHOUT ROWID;
-    INSERT INTO activity_v2(campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
-    SELECT campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM activity ORDER BY campaign_id, contact_id;
-    DROP TABLE activity;
-    ALTER TABLE activity_v2 RENAME TO activity;
+    INSERT INTO activity(campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
+    SELECT campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM activity_v1 ORDER BY campaign_id, contact_id;
+    DROP TABLE activity_v1;
     CREATE INDEX activity_by_contact ON activity(contact_id, campaign_id);
 
-    CREATE TABLE contact_activity_v2 (
+    ALTER TABLE contact_activity RENAME TO contact_activity_v1;
+    CREATE TABLE contact_activity (
         contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
         opens INTEGER NOT NULL DEFAULT 0,
         clicks INTEGER NOT NULL DEFAULT 0,
@@ -251,10 +253,9 @@ public enum Schema {
         forwards INTEGER NOT NULL DEFAULT 0,
         drops INTEGER NOT NULL DEFAULT 0
     );
-    INSERT INTO contact_activity_v2(contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
-    SELECT contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM contact_activity ORDER BY contact_id;
-    DROP TABLE contact_activity;
-    ALTER TABLE contact_activity_v2 RENAME TO contact_activity;
+    INSERT INTO contact_activity(contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
+    SELECT contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM contact_activity_v1 ORDER BY contact_id;
+    DROP TABLE contact_activity_v1;
     PRAGMA legacy_alter_table = OFF;
 
     DROP INDEX events_by_link;

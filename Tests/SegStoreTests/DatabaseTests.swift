@@ -197,7 +197,9 @@ import Testing
         let order = try allRows(db, "SELECT name FROM pragma_table_info('contact_activity') ORDER BY cid").map { $0[0] }
         #expect(Array(order.prefix(4)) == [.text("contact_id"), .text("opens"), .text("clicks"), .text("deliveries")])
         #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'activity_by_contact'") == 1)
-        #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v2'") == 0)
+        #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v1'") == 0)
+        // The tables keep their plain names in the schema text (`.schema` shows it).
+        #expect(try db.text("SELECT sql FROM sqlite_master WHERE name = 'activity'")?.hasPrefix("CREATE TABLE activity (") == true)
         #expect(try db.text("SELECT sql FROM sqlite_master WHERE name = 'events_by_link'")?.contains("(link_id, kind, contact_id)") == true)
         // The views read the new tables; a broken one still fails with its reason.
         #expect(try allRows(db, "SELECT contact_id FROM segment_openers") == [[.integer(1)]])
