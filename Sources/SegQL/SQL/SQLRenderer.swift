@@ -82,6 +82,9 @@ public struct SQLRenderer {
     /// last time is NULL for a contact without such events; under no `NOT`, `col >= ?`
     /// alone is exact (NULL is not true), under one it needs `col IS NOT NULL AND`.
     private var negated = false
+    /// Whether the statement reads `contact_activity` as its first table (every row
+    /// there exists, so its counts need no `coalesce`), not through a LEFT JOIN.
+    private var contactActivityRowExists = false
 
     /// Renders `plan` returning `projection`. With `inlineLiterals` (saved views) values
     /// are written into the text and `within` is measured when the SQL is read.
@@ -174,6 +177,7 @@ public struct SQLRenderer {
         var from = "contacts c" + (scansContacts ? dialect.contactsScanHint : "")
         var order = "c.id"
         if startsFromContactActivity {
+            contactActivityRowExists = true
             if !contactRowNeeded {
                 from = "contact_activity ca"
                 order = "ca.contact_id"
@@ -244,7 +248,9 @@ public struct SQLRenderer {
         let from = needsRow ? "contact_activity ca JOIN contacts c ON c.id = ca.contact_id" : "contact_activity ca"
         let outer = contactID
         if !needsRow { contactID = "ca.contact_id" }
+        contactActivityRowExists = true
         let test = probe(inner)
+        contactActivityRowExists = false
         contactID = outer
         return "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM \(from) WHERE \(test))"
     }
@@ -355,7 +361,7 @@ public struct SQLRenderer {
     private mutating func rollupProbe(_ r: RollupAtom) -> String {
         switch (r.scope, r.test) {
         case (.allCampaigns, .count(let m, let t)):
-            return "\(measureSQL(m, alias: "ca", nullable: true)) \(t.op.rawValue) \(bind(t.value))"
+            return "\(measureSQL(m, alias: "ca", nullable: !contactActivityRowExists)) \(t.op.rawValue) \(bind(t.value))"
         case (.allCampaigns, .recent(let column, let w)):
             return recentHolds("ca.\(column)", w)
         case (.campaigns(let ids), .count(let m, let t)):
