@@ -78,6 +78,18 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         }
     }
 
+    /// What moves whenever the database's content may have changed: another
+    /// connection's commit (`PRAGMA data_version`) or a row written by this one.
+    public struct ChangeMark: Hashable, Sendable {
+        var dataVersion: Int64
+        var ownChanges: Int64
+    }
+
+    /// The current change mark (one PRAGMA and a counter read).
+    public func changeMark() throws -> ChangeMark {
+        ChangeMark(dataVersion: try int64("PRAGMA data_version") ?? 0, ownChanges: Int64(sqlite3_total_changes(handle)))
+    }
+
     /// Runs one statement with parameters, discarding any rows.
     public func execute(_ sql: String, _ params: [SQLValue]) throws {
         let statement = try prepare(sql)

@@ -40,6 +40,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
 public final class Store {
     /// The connection (the lead's query runner uses it directly).
     public let database: Database
+    /// The catalog read last and the change mark it was read at (StoreCatalog.swift).
+    var cachedCatalog: (mark: SQLiteDatabase.ChangeMark, catalog: Catalog)?
     /// The file path, or the PostgreSQL URL without its password.
     public let path: String
     /// Whether the store was opened read-only.

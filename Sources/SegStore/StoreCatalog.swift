@@ -3,8 +3,23 @@ import SegQL
 extension Store {
     /// What the binder and planner need to know of this store: campaigns, links,
     /// attribute names, saved segments and lists, and the statistics kept by import.
-    /// Cheap enough to read before every statement (a few small tables and index seeks).
+    /// Cheap enough to read before every statement (a few small tables and index seeks),
+    /// and on SQLite reused until the store changes.
     public func catalog() throws -> Catalog {
+        // On SQLite the catalog read last is reused while nothing has changed since:
+        // `PRAGMA data_version` moves when another connection commits, and the
+        // connection's own count of changed rows when this one writes (even a write
+        // rolled back then reads again). Never inside a transaction, whose writes may
+        // yet be rolled back. Reading it costs ~0.25 ms, as much as 0.5% of a 50 ms count.
+        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try readCatalog() }
+        let key = try sqlite.changeMark()
+        if let cached = cachedCatalog, cached.mark == key { return cached.catalog }
+        let fresh = try readCatalog()
+        cachedCatalog = (key, fresh)
+        return fresh
+    }
+
+    private func readCatalog() throws -> Catalog {
         let db = database
         var catalog = Catalog()
         try db.query("SELECT id, name, channel, sent_at, messages FROM campaigns ORDER BY id") { row in

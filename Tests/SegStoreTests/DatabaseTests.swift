@@ -209,6 +209,32 @@ import Testing
         #expect(try db.int64("PRAGMA legacy_alter_table") == 0)
     }
 
+    @Test func theCatalogFollowsEveryChangeToTheStore() throws {
+        let dir = TempDir()
+        let path = dir.path("catalog.db")
+        let store = try Store(path: path)
+        func names() throws -> [String] { try store.catalog().campaigns.map(\.name) }
+        #expect(try names() == [])
+        // A write on the store's own connection.
+        try store.database.execute("INSERT INTO campaigns(name, created_at) VALUES ('A', 0)")
+        #expect(try names() == ["A"])
+        // A commit by another connection (another segq process).
+        let other = try SQLiteDatabase(path: path)
+        try other.execute("INSERT INTO campaigns(name, created_at) VALUES ('B', 0)")
+        #expect(try names() == ["A", "B"])
+        // A write rolled back leaves no trace, even though it was seen inside its transaction.
+        struct Abort: Error {}
+        _ = try? store.database.transaction {
+            try store.database.execute("INSERT INTO campaigns(name, created_at) VALUES ('C', 0)")
+            #expect(try names() == ["A", "B", "C"])
+            throw Abort()
+        }
+        #expect(try names() == ["A", "B"])
+        // Statistics too: the planner's estimates follow an import.
+        try other.execute("INSERT INTO event_stats(campaign_id, kind, events, contacts) VALUES (1, 5, 10, 7)")
+        #expect(try store.catalog().stats[1]?[.opened]?.contacts == 7)
+    }
+
     @Test func aNewerStoreIsRefused() throws {
         let dir = TempDir()
         let path = dir.path("new.db")
