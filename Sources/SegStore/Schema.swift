@@ -206,37 +206,8 @@ public enum Schema {
     // and the old tables dropped; `legacy_alter_table` keeps the rename from re-parsing
     // (or rewriting) the segments' views, which refer to the tables by name and so read
     // the new ones (a broken segment's view names a missing table on purpose).
-    static let v2 = """
-    PRAGMA legacy_alter_table = ON;
-    ALTER TABLE activity RENAME TO activity_v1;
-    CREATE TABLE activity (
-        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
-        contact_id INTEGER NOT NULL REFERENCES contacts(id),
-        opens INTEGER NOT NULL DEFAULT 0,
-        clicks INTEGER NOT NULL DEFAULT 0,
-        deliveries INTEGER NOT NULL DEFAULT 0,
-        last_opened INTEGER,
-        last_clicked INTEGER,
-        last_delivered INTEGER,
-        machine_opens INTEGER NOT NULL DEFAULT 0,
-        footer_clicks INTEGER NOT NULL DEFAULT 0,
-        sends INTEGER NOT NULL DEFAULT 0,
-        bounces INTEGER NOT NULL DEFAULT 0,
-        unsubscribes INTEGER NOT NULL DEFAULT 0,
-        complaints INTEGER NOT NULL DEFAULT 0,
-        replies INTEGER NOT NULL DEFAULT 0,
-        forwards INTEGER NOT NULL DEFAULT 0,
-        drops INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (campaign_id, contact_id)
-    ) WITHOUT ROWID;
-    INSERT INTO activity(campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
-    SELECT campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM activity_v1 ORDER BY campaign_id, contact_id;
-    DROP TABLE activity_v1;
-    CREATE INDEX activity_by_contact ON activity(contact_id, campaign_id);
-
-    ALTER TABLE contact_activity RENAME TO contact_activity_v1;
-    CREATE TABLE contact_activity (
-        contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
+    /// The counted columns of both rollups in version 2, in the order queries read them.
+    static let v2RollupColumns = """
         opens INTEGER NOT NULL DEFAULT 0,
         clicks INTEGER NOT NULL DEFAULT 0,
         deliveries INTEGER NOT NULL DEFAULT 0,
@@ -252,6 +223,26 @@ public enum Schema {
         replies INTEGER NOT NULL DEFAULT 0,
         forwards INTEGER NOT NULL DEFAULT 0,
         drops INTEGER NOT NULL DEFAULT 0
+    """
+
+    static let v2 = """
+    PRAGMA legacy_alter_table = ON;
+    ALTER TABLE activity RENAME TO activity_v1;
+    CREATE TABLE activity (
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    \(v2RollupColumns),
+        PRIMARY KEY (campaign_id, contact_id)
+    ) WITHOUT ROWID;
+    INSERT INTO activity(campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
+    SELECT campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM activity_v1 ORDER BY campaign_id, contact_id;
+    DROP TABLE activity_v1;
+    CREATE INDEX activity_by_contact ON activity(contact_id, campaign_id);
+
+    ALTER TABLE contact_activity RENAME TO contact_activity_v1;
+    CREATE TABLE contact_activity (
+        contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
+    \(v2RollupColumns)
     );
     INSERT INTO contact_activity(contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
     SELECT contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM contact_activity_v1 ORDER BY contact_id;
