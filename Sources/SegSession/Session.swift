@@ -286,7 +286,7 @@ public final class Session {
         out += " (of \(try loadCatalog().contactCount))\n"
         var described = c.plan.filter
         if case .branches? = c.plan.driver, let d = c.plan.driver { described = d.condition }
-        out += "sources:\n" + Self.describeSources(described).map { "  \($0)\n" }.joined()
+        out += "sources:\n" + Self.describeSources(described, sets: c.plan.setProbes).map { "  \($0)\n" }.joined()
         out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
         out += "parameters:\n"
         if c.sql.parameters.isEmpty { out += "  (none)\n" }
@@ -310,16 +310,17 @@ public final class Session {
     }
 
     /// One line per atom: where its answer comes from.
-    static func describeSources(_ e: PlanExpr) -> [String] {
+    static func describeSources(_ e: PlanExpr, sets: Set<PlanAtom> = []) -> [String] {
         switch e {
         case .everyone: return ["everyone"]
         case .nobody: return ["nobody"]
-        case .and(let xs), .or(let xs): return xs.flatMap(describeSources)
-        case .not(let x): return describeSources(x)
+        case .and(let xs), .or(let xs): return xs.flatMap { describeSources($0, sets: sets) }
+        case .not(let x): return describeSources(x, sets: sets)
         case .atom(let a):
             switch a {
             case .events(let f, let t):
-                return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (index by contact)"]
+                let how = sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
+                return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))"]
             case .rollup(let r):
                 let table = r.scope == .allCampaigns ? "contact_activity" : "activity"
                 switch r.test {

@@ -104,6 +104,23 @@ import Testing
         #expect(!recent.contains("contacts"))
     }
 
+    /// One campaign's rollup rows drive unless reading contact_activity whole is cheaper:
+    /// few contacts pass its condition and many of the campaign's rows pass theirs.
+    @Test func contactRollupScanWinsOverABroadCampaign() throws {
+        let rare = try Self.plan(#"opened(campaign: "Spring Sale") and clicks >= 2"#)
+        #expect(rare.strategy == .scan && rare.requiresContactActivity)
+        #expect(rare.reasons.first?.hasPrefix("scan: contact_activity read whole") == true)
+        let sql = SQLRenderer.render(rare, projection: .count, dialect: SQLiteDialect()).sql
+        #expect(sql.hasPrefix("SELECT count(*) FROM contact_activity ca\nWHERE (ca.clicks >= ?1 AND EXISTS (SELECT 1 FROM activity a WHERE a.campaign_id = ?2"))
+        // Most contacts have opened something: the campaign's rows stay the driver.
+        let common = try Self.plan(#"opened(campaign: "Spring Sale") and opens >= 1"#)
+        #expect(common.strategy == .driver)
+        guard case .activityRow? = common.driver else {
+            Issue.record("expected the campaign's rollup rows to drive, got \(String(describing: common.driver))")
+            return
+        }
+    }
+
     /// `count not P`, P needing a contact_activity row, is every contact less P's count.
     @Test func negatedRollupIsCountedAsTheComplement() throws {
         let plan = try Self.plan("not opened")
