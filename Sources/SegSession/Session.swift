@@ -286,7 +286,7 @@ public final class Session {
         out += " (of \(try loadCatalog().contactCount))\n"
         var described = c.plan.filter
         if case .branches? = c.plan.driver, let d = c.plan.driver { described = d.condition }
-        out += "sources:\n" + Self.describeSources(described, sets: c.plan.setProbes).map { "  \($0)\n" }.joined()
+        out += "sources:\n" + Self.describeSources(described, sets: store.database.dialect.writesSetProbesAsIN ? c.plan.setProbes : []).map { "  \($0)\n" }.joined()
         out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
         out += "parameters:\n"
         if c.sql.parameters.isEmpty { out += "  (none)\n" }

@@ -34,6 +34,8 @@ public struct PostgresDialect: SQLDialect {
 
     public var contactsScanHint: String { "" }
 
+    public var writesSetProbesAsIN: Bool { false }
+
     public var trueCondition: String { "TRUE" }
     public var falseCondition: String { "FALSE" }
 

@@ -57,6 +57,12 @@ public protocol SQLDialect: Sendable {
     /// The stored attribute value `column` as a value of `type` (`string`, `number`,
     /// `boolean`) to compare with a literal of that type; the row's `type` is tested too.
     func attributeValue(_ column: String, type: String) -> String
+    /// Whether a condition the planner reads as a set (`Plan.setProbes`) is written
+    /// `id [NOT] IN (set)`, which SQLite reads once into an index; otherwise it is
+    /// written as the correlated `[NOT] EXISTS`, which PostgreSQL turns into a hashed
+    /// semi- or anti-join by itself (its `NOT IN (subquery)` is hashed only while the
+    /// set fits in `work_mem`, and is then a scan of the set per row).
+    var writesSetProbesAsIN: Bool { get }
 }
 
 extension SQLDialect {
@@ -67,6 +73,7 @@ extension SQLDialect {
     public var trueCondition: String { "1" }
     public var falseCondition: String { "0" }
     public func attributeValue(_ column: String, type: String) -> String { column }
+    public var writesSetProbesAsIN: Bool { true }
 }
 
 /// Renders plans to SQL for one dialect.
@@ -334,7 +341,7 @@ public struct SQLRenderer {
     private mutating func probe(_ a: PlanAtom) -> String {
         switch a {
         case .events(let f, let t):
-            if plan.setProbes.contains(a) { return setMembership(a) }
+            if dialect.writesSetProbesAsIN, plan.setProbes.contains(a) { return setMembership(a) }
             let conds = eventConditions(f, alias: "e")
             let body = "FROM events e WHERE e.contact_id = \(contactID) AND " + conds.joined(separator: " AND ")
             if t == .atLeastOne { return "EXISTS (SELECT 1 \(body))" }
