@@ -122,6 +122,12 @@ struct EventRecord {
     var reason: String?
     var machine: Bool = false
     var id: String?
+    /// Set by the decoding thread (`RunInterner`): the id repeats an earlier event's of the run.
+    var repeated = false
+    /// Set by the decoding thread: the run's number for this contact and campaign (-1:
+    /// none), an index into the names it passed on with the batches (`FreshNames`).
+    var contactKey: Int32 = -1
+    var campaignKey: Int32 = -1
 }
 
 /// One decoded line.
