@@ -183,6 +183,14 @@ final class BatchQueue: @unchecked Sendable {
         return item
     }
 
+    /// The next item if one is ready, without waiting.
+    func poll() -> Item? {
+        pthread_mutex_lock(&mutex)
+        let ready = items.count > head
+        pthread_mutex_unlock(&mutex)
+        return ready ? take() : nil
+    }
+
     /// Makes `put` fail from now on and wakes both sides.
     func close() {
         pthread_mutex_lock(&mutex)

@@ -236,11 +236,18 @@ public final class Importer {
     private var campaignKeyNames: [String] = []
     private var campaignKeyIDs: [Int64] = []
     private static let unknownID = Int64.min
+    /// Rollup deltas worth writing while the writing thread would wait for the decoding one.
+    private static let rowsWhileWaiting = 20_000
     /// Contact keys by name, made by the first `unmapContact` and kept up to date after it.
     private var contactKeyIndex: [ContactName: Int]?
 
     // Rollup deltas.
     private var activity: [PairKey: ActivityDelta] = [:]
+    /// The pair of the last event and its delta, not yet in `activity`.
+    private var pair = PairKey(campaign: .min, contact: .min)
+    private var pairDelta = ActivityDelta()
+    /// Per-contact sums of the `activity` deltas already written (see `flushActivityRows`).
+    private var contactDeltas: [Int64: ActivityDelta] = [:]
     private var stats: [StatsKey: StatsDelta] = [:]
     private var touchedCampaigns: Set<Int64> = []
     private var clickRecount: Set<Int64> = []
@@ -357,6 +364,9 @@ public final class Importer {
         campaignIDs = [:]
         links = [:]
         activity = [:]
+        pair = PairKey(campaign: .min, contact: .min)
+        pairDelta = ActivityDelta()
+        contactDeltas = [:]
         stats = [:]
         touchedCampaigns = []
         pending = []
@@ -385,7 +395,13 @@ public final class Importer {
             reader.join()
         }
         loop: while true {
-            switch queue.take() {
+            var next = queue.poll()
+            if next == nil, activity.count >= Self.rowsWhileWaiting, let s = statements, writing {
+                // The decoding thread is behind: write rollup rows meanwhile rather than wait.
+                try flushActivityRows(s)
+                next = queue.poll()
+            }
+            switch next ?? queue.take() {
             case .end:
                 break loop
             case .failed(let error):
@@ -505,8 +521,14 @@ public final class Importer {
         summary.stored += 1
         kindCounts[e.kind.rawValue] += 1
 
-        activity[PairKey(campaign: campaign, contact: contact), default: ActivityDelta()]
-            .add(e.kind, ts: e.ts, machine: e.machine, footer: link?.footer ?? false)
+        // Events of one contact in one campaign often come together: they add up here,
+        // and reach the dictionary when the pair changes.
+        let key = PairKey(campaign: campaign, contact: contact)
+        if key != pair {
+            stashPair()
+            pair = key
+        }
+        pairDelta.add(e.kind, ts: e.ts, machine: e.machine, footer: link?.footer ?? false)
         stats[StatsKey(campaign: campaign, kind: Int64(e.kind.rawValue)), default: StatsDelta()].add(e.ts)
         if campaign != lastTouched {
             touchedCampaigns.insert(campaign)
@@ -894,12 +916,32 @@ public final class Importer {
 
     // MARK: - Rollups
 
+    /// Writes all the rollup deltas: the `activity` rows and the `contact_activity` rows.
     private func flushActivity(_ s: Statements) throws {
+        try flushActivityRows(s)
+        guard !contactDeltas.isEmpty else { return }
+        for contact in contactDeltas.keys.sorted() {
+            guard let d = contactDeltas[contact] else { continue }
+            try s.upsertContactActivity.add { st, b in
+                try st.bind(contact, at: b + 1)
+                try d.bind(to: st, from: b + 2)
+            }
+        }
+        try s.upsertContactActivity.finish()
+        contactDeltas.removeAll(keepingCapacity: true)
+        try checkCancelled()
+    }
+
+    /// Writes the `activity` deltas gathered so far and adds them to the per-contact
+    /// deltas, which wait for `flushActivity` (a contact's row would otherwise be
+    /// rewritten at every call). The deltas add up, so writing them early is the same
+    /// as writing them at the end.
+    private func flushActivityRows(_ s: Statements) throws {
+        stashPair()
         guard !activity.isEmpty else { return }
         // In key order, so the B-tree is written front to back.
         let keys = activity.keys.sorted()
-        var perContact: [Int64: ActivityDelta] = [:]
-        perContact.reserveCapacity(activity.count)
+        contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
         for key in keys {
             guard let d = activity[key] else { continue }
             try s.upsertActivity.add { st, b in
@@ -907,19 +949,18 @@ public final class Importer {
                 try st.bind(key.contact, at: b + 2)
                 try d.bind(to: st, from: b + 3)
             }
-            perContact[key.contact, default: ActivityDelta()].merge(d)
+            contactDeltas[key.contact, default: ActivityDelta()].merge(d)
         }
         try s.upsertActivity.finish()
         activity.removeAll(keepingCapacity: true)
-        for contact in perContact.keys.sorted() {
-            guard let d = perContact[contact] else { continue }
-            try s.upsertContactActivity.add { st, b in
-                try st.bind(contact, at: b + 1)
-                try d.bind(to: st, from: b + 2)
-            }
+    }
+
+    /// Adds the delta of the current (campaign, contact) pair to `activity`.
+    private func stashPair() {
+        if pairDelta.touched {
+            activity[pair, default: ActivityDelta()].merge(pairDelta)
+            pairDelta = ActivityDelta()
         }
-        try s.upsertContactActivity.finish()
-        try checkCancelled()
     }
 
     /// Writes the pending deltas and brings every derived value up to date.
@@ -1096,6 +1137,8 @@ struct ActivityDelta {
     var replies: Int32 = 0, forwards: Int32 = 0, unsubscribes: Int32 = 0, complaints: Int32 = 0
     /// Int64.min means none.
     var lastDelivered = Int64.min, lastOpened = Int64.min, lastClicked = Int64.min
+    /// Whether any event was added (a fresh delta changes nothing).
+    var touched = false
 
     static let columns = [
         "sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
@@ -1134,6 +1177,7 @@ struct ActivityDelta {
         lastDelivered = max(lastDelivered, o.lastDelivered)
         lastOpened = max(lastOpened, o.lastOpened)
         lastClicked = max(lastClicked, o.lastClicked)
+        touched = touched || o.touched
     }
 
     /// Recomputes a campaign's click columns from its events (after a footer flag changed).
@@ -1154,6 +1198,7 @@ struct ActivityDelta {
 
     @inline(__always)
     mutating func add(_ kind: EventKind, ts: Int64, machine: Bool, footer: Bool) {
+        touched = true
         switch kind {
         case .sent: sends += 1
         case .dropped: drops += 1
@@ -1181,9 +1226,18 @@ struct ActivityDelta {
 
     /// Binds the 15 columns to parameters `from`, `from + 1`, ….
     func bind(to st: PreparedStatement, from i: Int32) throws {
-        let counts = [sends, drops, deliveries, bounces, opens, machineOpens, clicks, footerClicks,
-                      replies, forwards, unsubscribes, complaints]
-        for (k, n) in counts.enumerated() { try st.bind(Int64(n), at: i + Int32(k)) }
+        try st.bind(Int64(sends), at: i)
+        try st.bind(Int64(drops), at: i + 1)
+        try st.bind(Int64(deliveries), at: i + 2)
+        try st.bind(Int64(bounces), at: i + 3)
+        try st.bind(Int64(opens), at: i + 4)
+        try st.bind(Int64(machineOpens), at: i + 5)
+        try st.bind(Int64(clicks), at: i + 6)
+        try st.bind(Int64(footerClicks), at: i + 7)
+        try st.bind(Int64(replies), at: i + 8)
+        try st.bind(Int64(forwards), at: i + 9)
+        try st.bind(Int64(unsubscribes), at: i + 10)
+        try st.bind(Int64(complaints), at: i + 11)
         try st.bind(lastDelivered == .min ? nil : lastDelivered, at: i + 12)
         try st.bind(lastOpened == .min ? nil : lastOpened, at: i + 13)
         try st.bind(lastClicked == .min ? nil : lastClicked, at: i + 14)
