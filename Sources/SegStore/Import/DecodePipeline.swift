@@ -79,6 +79,8 @@ final class RunInterner: @unchecked Sendable {
     private var phones: [String: Int32] = [:]
     private var campaigns: [String: Int32] = [:]
     private var contactCount: Int32 = 0
+    private var lastContact = "", lastContactIsEmail = false, lastContactKey: Int32 = -1
+    private var lastCampaign = "", lastCampaignKey: Int32 = -1
 
     /// Makes room for the ids of a source of `bytes` bytes (growing the set as it fills
     /// would rehash every id again and again).
@@ -110,6 +112,27 @@ final class RunInterner: @unchecked Sendable {
 
     private func intern(_ e: inout EventRecord, _ fresh: inout FreshNames) {
         if let id = e.id, !ids.insert(id).inserted { e.repeated = true }
+        // Consecutive events often name the same contact and campaign: compared first,
+        // before hashing.
+        if lastContactKey >= 0, e.contactIsEmail == lastContactIsEmail, e.contact == lastContact {
+            e.contactKey = lastContactKey
+            e.contact = ""
+        } else {
+            internContact(&e, &fresh)
+            lastContactKey = e.contactKey
+        }
+        if lastCampaignKey >= 0, e.campaign == lastCampaign {
+            e.campaignKey = lastCampaignKey
+            e.campaign = ""
+        } else {
+            internCampaign(&e, &fresh)
+            lastCampaignKey = e.campaignKey
+        }
+    }
+
+    private func internContact(_ e: inout EventRecord, _ fresh: inout FreshNames) {
+        lastContact = e.contact
+        lastContactIsEmail = e.contactIsEmail
         if let key = e.contactIsEmail ? emails[e.contact] : phones[e.contact] {
             e.contactKey = key
             e.contact = ""
@@ -119,6 +142,10 @@ final class RunInterner: @unchecked Sendable {
             fresh.contacts.append((e.contact, e.contactIsEmail))
             contactCount += 1
         }
+    }
+
+    private func internCampaign(_ e: inout EventRecord, _ fresh: inout FreshNames) {
+        lastCampaign = e.campaign
         if let key = campaigns[e.campaign] {
             e.campaignKey = key
             e.campaign = ""
