@@ -31,6 +31,9 @@ final class BatchInsert {
         return head + " " + Array(repeating: row, count: rows).joined(separator: ", ") + " " + tail
     }
 
+    /// Rows added but not yet written.
+    var pendingRows: Int { pending.count }
+
     /// Adds a row; `bind` binds its columns at parameters `base + 1` … `base + columns`.
     func add(_ bind: @escaping (PreparedStatement, Int32) throws -> Void) throws {
         try bind(many, Int32(pending.count) * columns)

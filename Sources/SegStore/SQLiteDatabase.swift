@@ -32,6 +32,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     ///   - readOnly: open with `SQLITE_OPEN_READONLY`; the file must exist.
     ///   - busyTimeout: milliseconds to wait for another connection's lock.
     public init(path: String, readOnly: Bool = false, busyTimeout: Int32 = 5_000) throws {
+        _ = SQLiteDatabase.configured
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX
@@ -174,6 +175,11 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
 
     /// The version of the SQLite library in use, e.g. "3.40.1".
     public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+
+    /// Process-wide settings made once, before the first connection initializes SQLite:
+    /// no memory statistics, which would take a global mutex around every allocation
+    /// (segq never asks for them). Refused, harmlessly, if SQLite was initialized already.
+    private static let configured: Bool = segq_sqlite_disable_memstatus() == SQLITE_OK
 }
 
 /// A compiled statement, owned by this object and finalized when it is released.

@@ -122,6 +122,12 @@ struct EventRecord {
     var reason: String?
     var machine: Bool = false
     var id: String?
+    /// Set by the decoding thread (`RunInterner`): the id repeats an earlier event's of the run.
+    var repeated = false
+    /// Set by the decoding thread: the run's number for this contact and campaign (-1:
+    /// none), an index into the names it passed on with the batches (`FreshNames`).
+    var contactKey: Int32 = -1
+    var campaignKey: Int32 = -1
 }
 
 /// One decoded line.
@@ -228,6 +234,10 @@ struct CanonicalDecoder {
     /// The `record` and `kind` values when recognised from their bytes (no String made).
     private var recordCode = 0
     private var kindCode: EventKind?
+    /// The last `contact` and `campaign` values, by their bytes: consecutive lines mostly
+    /// repeat them, and then share the String instead of making another.
+    private var lastContact = RepeatedString()
+    private var lastCampaign = RepeatedString()
 
     init() { filled.reserveCapacity(Member.allCases.count) }
 
@@ -241,6 +251,24 @@ struct CanonicalDecoder {
         do {
             try scanner.parseTopObject { key, scanner in
                 if let member = Member.lookup(key) {
+                    if member == .contact || member == .campaign, scanner.peek() == UInt8(ascii: "\"") {
+                        let start = scanner
+                        if let bytes = try scanner.plainString() {
+                            if let s = member == .contact ? lastContact.match(bytes) : lastCampaign.match(bytes) {
+                                fill(member, .string(s))
+                                return
+                            }
+                            scanner = start
+                            // The general parse checks the UTF-8; what it makes is remembered.
+                            let value = try scanner.parseValue()
+                            if case .string(let s) = value {
+                                if member == .contact { lastContact.remember(bytes, s) } else { lastCampaign.remember(bytes, s) }
+                            }
+                            fill(member, value)
+                            return
+                        }
+                        scanner = start
+                    }
                     // Fast paths: the values read most often are matched or parsed from
                     // their bytes; anything unusual falls through to the general parse.
                     if scanner.peek() == UInt8(ascii: "\""),
@@ -260,8 +288,7 @@ struct CanonicalDecoder {
                                 }
                             default:
                                 if let t = ImportTimestamp.parse(bytes: bytes) {
-                                    if slots[member.rawValue] == nil { filled.append(member.rawValue) }
-                                    slots[member.rawValue] = .integer(t)
+                                    fill(member, .integer(t))
                                     return
                                 }
                             }
@@ -272,8 +299,7 @@ struct CanonicalDecoder {
                     if case .null = value, member != .attributes {
                         slots[member.rawValue] = nil
                     } else {
-                        if slots[member.rawValue] == nil { filled.append(member.rawValue) }
-                        slots[member.rawValue] = value
+                        fill(member, value)
                     }
                 } else {
                     try scanner.skipValue()
@@ -304,10 +330,16 @@ struct CanonicalDecoder {
         recordCode = 0
         kindCode = nil
         for (member, value) in members {
-            if slots[member.rawValue] == nil { filled.append(member.rawValue) }
-            slots[member.rawValue] = value
+            fill(member, value)
         }
         return checkedRecord()
+    }
+
+    /// Sets a member's value, noting the slot for the next line's reset.
+    @inline(__always)
+    private mutating func fill(_ member: Member, _ value: JSONValue) {
+        if slots[member.rawValue] == nil { filled.append(member.rawValue) }
+        slots[member.rawValue] = value
     }
 
     // MARK: - Typed access to members
@@ -509,6 +541,26 @@ struct CanonicalDecoder {
 
     private func onlyOn(_ m: Member, _ kinds: String, _ kind: EventKind) -> LineError {
         LineError(message: "'\(m.key)' is only allowed on '\(kinds)' events, not on '\(kind.verb)'")
+    }
+}
+
+/// A string value and the bytes it was decoded from (without escapes).
+struct RepeatedString {
+    private var bytes: [UInt8] = []
+    private var string: String?
+
+    /// The remembered String, if `b` are its bytes.
+    @inline(__always)
+    func match(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let string, b.count == bytes.count else { return nil }
+        guard b.count > 0, let p = b.baseAddress else { return string }
+        return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, p, b.count) == 0 } ? string : nil
+    }
+
+    mutating func remember(_ b: UnsafeBufferPointer<UInt8>, _ s: String) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: b)
+        string = s
     }
 }
 

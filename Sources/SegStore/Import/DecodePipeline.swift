@@ -55,6 +55,106 @@ struct DecodedLine: Sendable {
 struct DecodedBatch: Sendable {
     var lines: [DecodedLine]
     var bytesConsumed: Int64
+    /// The contacts and campaigns these lines name for the first time in the run.
+    var fresh = FreshNames()
+}
+
+/// Names given keys by a `RunInterner`, in key order.
+struct FreshNames: Sendable {
+    /// Contacts: the address or number, and whether it is an e-mail address.
+    var contacts: [(name: String, isEmail: Bool)] = []
+    var campaigns: [String] = []
+}
+
+/// Work on a run's events done on the decoding thread, which has time to spare, rather
+/// than on the writing thread, which has none: finding the ids that repeat an earlier
+/// event of the run, and numbering the contacts and campaigns named, so that the writer
+/// finds their store ids by array index instead of hashing their names. An event whose
+/// contact (campaign) was named before loses the String, freed here rather than on the
+/// writing thread. One per run, used by one decoding thread at a time (sources are read
+/// one after another).
+final class RunInterner: @unchecked Sendable {
+    private var ids: Set<String> = []
+    private var emails: [String: Int32] = [:]
+    private var phones: [String: Int32] = [:]
+    private var campaigns: [String: Int32] = [:]
+    private var contactCount: Int32 = 0
+    private var lastContact = "", lastContactIsEmail = false, lastContactKey: Int32 = -1
+    private var lastCampaign = "", lastCampaignKey: Int32 = -1
+
+    /// Makes room for the ids of a source of `bytes` bytes (growing the set as it fills
+    /// would rehash every id again and again).
+    func reserve(forBytes bytes: Int64?) {
+        guard let bytes else { return }
+        // About 130 bytes per canonical event line; a guess, so capped.
+        let expected = ids.count + Int(min(bytes / 128, 50_000_000))
+        if expected > ids.capacity { ids.reserveCapacity(expected) }
+    }
+
+    /// Marks repeated ids and sets the keys of the events in `outcome`; names seen for the
+    /// first time are added to `fresh`.
+    func intern(_ outcome: inout DecodeOutcome, _ fresh: inout FreshNames) {
+        switch outcome {
+        case .record(.event(var e)):
+            intern(&e, &fresh)
+            outcome = .record(.event(e))
+        case .records(var records, let unsupported):
+            for i in records.indices {
+                guard case .event(var e) = records[i] else { continue }
+                intern(&e, &fresh)
+                records[i] = .event(e)
+            }
+            outcome = .records(records, unsupported: unsupported)
+        default:
+            break
+        }
+    }
+
+    private func intern(_ e: inout EventRecord, _ fresh: inout FreshNames) {
+        if let id = e.id, !ids.insert(id).inserted { e.repeated = true }
+        // Consecutive events often name the same contact and campaign: compared first,
+        // before hashing.
+        if lastContactKey >= 0, e.contactIsEmail == lastContactIsEmail, e.contact == lastContact {
+            e.contactKey = lastContactKey
+            e.contact = ""
+        } else {
+            internContact(&e, &fresh)
+            lastContactKey = e.contactKey
+        }
+        if lastCampaignKey >= 0, e.campaign == lastCampaign {
+            e.campaignKey = lastCampaignKey
+            e.campaign = ""
+        } else {
+            internCampaign(&e, &fresh)
+            lastCampaignKey = e.campaignKey
+        }
+    }
+
+    private func internContact(_ e: inout EventRecord, _ fresh: inout FreshNames) {
+        lastContact = e.contact
+        lastContactIsEmail = e.contactIsEmail
+        if let key = e.contactIsEmail ? emails[e.contact] : phones[e.contact] {
+            e.contactKey = key
+            e.contact = ""
+        } else {
+            e.contactKey = contactCount
+            if e.contactIsEmail { emails[e.contact] = contactCount } else { phones[e.contact] = contactCount }
+            fresh.contacts.append((e.contact, e.contactIsEmail))
+            contactCount += 1
+        }
+    }
+
+    private func internCampaign(_ e: inout EventRecord, _ fresh: inout FreshNames) {
+        lastCampaign = e.campaign
+        if let key = campaigns[e.campaign] {
+            e.campaignKey = key
+            e.campaign = ""
+        } else {
+            e.campaignKey = Int32(campaigns.count)
+            campaigns[e.campaign] = e.campaignKey
+            fresh.campaigns.append(e.campaign)
+        }
+    }
 }
 
 /// A bounded, closable FIFO between one producer and one consumer thread.
@@ -108,6 +208,14 @@ final class BatchQueue: @unchecked Sendable {
         if head > 64 { items.removeFirst(head); head = 0 }
         pthread_cond_signal(&notFull)
         return item
+    }
+
+    /// The next item if one is ready, without waiting.
+    func poll() -> Item? {
+        pthread_mutex_lock(&mutex)
+        let ready = items.count > head
+        pthread_mutex_unlock(&mutex)
+        return ready ? take() : nil
     }
 
     /// Makes `put` fail from now on and wakes both sides.
@@ -173,20 +281,27 @@ enum DecodePipeline {
     }
 
     /// Reads and decodes `source` on a new thread, feeding `queue`.
-    static func start(_ source: ImportSource, options: ImportOptions, into queue: BatchQueue) -> JoinableThread {
+    static func start(_ source: ImportSource, options: ImportOptions, interner: RunInterner,
+                      into queue: BatchQueue) -> JoinableThread {
         JoinableThread {
+            interner.reserve(forBytes: LineReader.size(of: source))
             var lines: [DecodedLine] = []
             lines.reserveCapacity(batchSize)
+            var fresh = FreshNames()
             var consumed: Int64 = 0
             var stopped = false
             var framing = Framing.undecided
+            func put() {
+                if !queue.put(.batch(DecodedBatch(lines: lines, bytesConsumed: consumed, fresh: fresh))) { stopped = true }
+                lines.removeAll(keepingCapacity: true)
+                fresh = FreshNames()
+            }
             func emit(_ decoded: DecodedLine) {
                 if stopped { return }
+                var decoded = decoded
+                interner.intern(&decoded.result, &fresh)
                 lines.append(decoded)
-                if lines.count == batchSize {
-                    if !queue.put(.batch(DecodedBatch(lines: lines, bytesConsumed: consumed))) { stopped = true }
-                    lines.removeAll(keepingCapacity: true)
-                }
+                if lines.count == batchSize { put() }
             }
             do {
                 try LineReader.forEachLine(in: source, progress: { consumed = max(consumed, $0) }) { bytes, number in
@@ -234,7 +349,7 @@ enum DecodePipeline {
                 default: break
                 }
                 if !stopped {
-                    if !lines.isEmpty { _ = queue.put(.batch(DecodedBatch(lines: lines, bytesConsumed: consumed))) }
+                    if !lines.isEmpty { put() }
                     _ = queue.put(.end)
                 }
             } catch let error as ImportIOError {

@@ -206,10 +206,14 @@ public final class Importer {
     private var createdAt: Int64 = 0
     /// Events waiting to be written in one multi-row INSERT.
     private var pending: [PendingEvent] = []
-    /// Every event id of this run (to find duplicates within the run).
-    private var runIDs: Set<String> = []
+    /// Numbers the run's contacts and campaigns and finds repeated ids, on the decoding thread.
+    private var interner = RunInterner()
+    /// The (contact, attribute) pairs in `Statements.upsertAttributes`'s unwritten rows.
+    private var pendingAttributes: Set<AttributeKey> = []
     /// Whether the store had events with ids before the run (then ids are also looked up).
     private var storeHadIDs = false
+    /// Whether the store had contacts before the run (if not, the run's caches know them all).
+    private var storeHadContacts = true
     /// PostgreSQL: the ids of the current batch that are already stored.
     private var storedIDs: Set<String> = []
     private var lastTouched: Int64 = -1
@@ -225,9 +229,25 @@ public final class Importer {
     private var contactsByPhone: [String: Int64] = [:]
     private var campaignIDs: [String: Int64] = [:]
     private var links: [LinkKey: LinkInfo] = [:]
+    /// By the interner's keys: the names (in key order, from the batches) and the store
+    /// ids found for them so far (`unknownID`: not yet, or forgotten).
+    private var contactKeyNames: [(name: String, isEmail: Bool)] = []
+    private var contactKeyIDs: [Int64] = []
+    private var campaignKeyNames: [String] = []
+    private var campaignKeyIDs: [Int64] = []
+    private static let unknownID = Int64.min
+    /// Rollup deltas worth writing while the writing thread would wait for the decoding one.
+    private static let rowsWhileWaiting = 20_000
+    /// Contact keys by name, made by the first `unmapContact` and kept up to date after it.
+    private var contactKeyIndex: [ContactName: Int]?
 
     // Rollup deltas.
     private var activity: [PairKey: ActivityDelta] = [:]
+    /// The pair of the last event and its delta, not yet in `activity`.
+    private var pair = PairKey(campaign: .min, contact: .min)
+    private var pairDelta = ActivityDelta()
+    /// Per-contact sums of the `activity` deltas already written (see `flushActivityRows`).
+    private var contactDeltas: [Int64: ActivityDelta] = [:]
     private var stats: [StatsKey: StatsDelta] = [:]
     private var touchedCampaigns: Set<Int64> = []
     private var clickRecount: Set<Int64> = []
@@ -265,9 +285,11 @@ public final class Importer {
                     "PRAGMA cache_size = \(try sqlite.int64("PRAGMA cache_size") ?? -2000)",
                     "PRAGMA temp_store = DEFAULT",
                     "PRAGMA secure_delete = \(try sqlite.int64("PRAGMA secure_delete") ?? 0)",
+                    "PRAGMA ignore_check_constraints = \(try sqlite.int64("PRAGMA ignore_check_constraints") ?? 0)",
                 ]
                 // A large page cache keeps the event indexes in memory during a big import;
-                // index rebuilds (bulk mode) sort in memory, with a helper thread.
+                // statement journals and temporary B-trees stay in memory; index rebuilds
+                // (bulk mode, see `finish`) sort with helper threads.
                 try sqlite.execute("PRAGMA cache_size = -524288")
                 try sqlite.execute("PRAGMA temp_store = MEMORY")
                 try sqlite.execute("PRAGMA threads = 2")
@@ -279,6 +301,13 @@ public final class Importer {
                 // only repeat what the importer knows (they cost a third of the insert time).
                 // The pragma cannot change inside a transaction, hence here.
                 try sqlite.execute("PRAGMA foreign_keys = OFF")
+                // Likewise the CHECK constraints: every value the importer writes into a
+                // checked column comes from a closed set in its own code (an attribute's
+                // type name, a channel, a bounce the decoders mapped to hard or soft, 0/1
+                // from a Bool, a count checked positive). Checked, they cost more than the
+                // rows: SQLite builds a temporary table for `type IN ('string', 'number',
+                // 'boolean')` on every attribute row.
+                try sqlite.execute("PRAGMA ignore_check_constraints = ON")
             }
             try db.begin()
         } catch let e as DatabaseError {
@@ -293,6 +322,7 @@ public final class Importer {
             bulkThreshold = sqlite == nil ? Int.max : try options.bulkThreshold
                 ?? Int(try db.int64("SELECT coalesce(max(id), 0) FROM events") ?? 0) / 4 + 20_000
             storeHadIDs = try db.int64("SELECT 1 FROM events WHERE external_id IS NOT NULL LIMIT 1") != nil
+            storeHadContacts = try db.int64("SELECT 1 FROM contacts LIMIT 1") != nil
             statements = try Statements(db)
             for source in sources {
                 try read(source, started: started)
@@ -303,7 +333,9 @@ public final class Importer {
             }
             statements = nil
             if writing {
+                let t = monotonicSeconds()
                 try db.execute("COMMIT")
+                summary.phases.append(("commit", monotonicSeconds() - t))
                 summary.committed = true
             } else {
                 db.rollbackQuietly()
@@ -333,10 +365,19 @@ public final class Importer {
         campaignIDs = [:]
         links = [:]
         activity = [:]
+        pair = PairKey(campaign: .min, contact: .min)
+        pairDelta = ActivityDelta()
+        contactDeltas = [:]
         stats = [:]
         touchedCampaigns = []
         pending = []
-        runIDs = []
+        interner = RunInterner()
+        pendingAttributes = []
+        contactKeyNames = []
+        contactKeyIDs = []
+        contactKeyIndex = nil
+        campaignKeyNames = []
+        campaignKeyIDs = []
         lastTouched = -1
         clickRecount = []
         maxMessage = [:]
@@ -348,20 +389,27 @@ public final class Importer {
 
     private func read(_ source: ImportSource, started: Double) throws {
         let total = LineReader.size(of: source)
-        let queue = BatchQueue(capacity: 8)
-        let reader = DecodePipeline.start(source, options: options, into: queue)
+        let queue = BatchQueue(capacity: 64)
+        let reader = DecodePipeline.start(source, options: options, interner: interner, into: queue)
         defer {
             queue.close()
             reader.join()
         }
         loop: while true {
-            switch queue.take() {
+            var next = queue.poll()
+            if next == nil, activity.count >= Self.rowsWhileWaiting, let s = statements, writing {
+                // The decoding thread is behind: write rollup rows meanwhile rather than wait.
+                try flushActivityRows(s)
+                next = queue.poll()
+            }
+            switch next ?? queue.take() {
             case .end:
                 break loop
             case .failed(let error):
                 throw error
             case .batch(let batch):
                 try checkCancelled()
+                learn(batch.fresh)
                 if storeHadIDs, let postgres { try findStoredIDs(batch.lines, in: postgres) }
                 for decoded in batch.lines {
                     summary.records += 1
@@ -444,7 +492,7 @@ public final class Importer {
         // Duplicates first, before anything is created: an id seen earlier in this run,
         // or (only when the store had ids before the run) one already stored.
         if let id = e.id {
-            if !runIDs.insert(id).inserted {
+            if e.repeated {
                 summary.duplicates += 1
                 return
             }
@@ -463,8 +511,8 @@ public final class Importer {
                 }
             }
         }
-        let contact = try e.contactIsEmail ? contactID(email: e.contact, s) : contactID(phone: e.contact, s)
-        let campaign = try campaignID(e.campaign, s)
+        let contact = try contactID(of: e, s)
+        let campaign = try campaignID(of: e, s)
         var link: LinkInfo?
         if let url = e.url { link = try linkInfo(campaign: campaign, url: url, s) }
 
@@ -474,8 +522,14 @@ public final class Importer {
         summary.stored += 1
         kindCounts[e.kind.rawValue] += 1
 
-        activity[PairKey(campaign: campaign, contact: contact), default: ActivityDelta()]
-            .add(e.kind, ts: e.ts, machine: e.machine, footer: link?.footer ?? false)
+        // Events of one contact in one campaign often come together: they add up here,
+        // and reach the dictionary when the pair changes.
+        let key = PairKey(campaign: campaign, contact: contact)
+        if key != pair {
+            stashPair()
+            pair = key
+        }
+        pairDelta.add(e.kind, ts: e.ts, machine: e.machine, footer: link?.footer ?? false)
         stats[StatsKey(campaign: campaign, kind: Int64(e.kind.rawValue)), default: StatsDelta()].add(e.ts)
         if campaign != lastTouched {
             touchedCampaigns.insert(campaign)
@@ -537,6 +591,57 @@ public final class Importer {
         }
     }
 
+    /// Adds the names a batch brings (the interner's keys continue across batches and sources).
+    private func learn(_ fresh: FreshNames) {
+        if contactKeyIndex != nil {
+            for (i, c) in fresh.contacts.enumerated() {
+                contactKeyIndex?[ContactName(name: c.name, isEmail: c.isEmail)] = contactKeyNames.count + i
+            }
+        }
+        contactKeyNames.append(contentsOf: fresh.contacts)
+        contactKeyIDs.append(contentsOf: repeatElement(Self.unknownID, count: fresh.contacts.count))
+        campaignKeyNames.append(contentsOf: fresh.campaigns)
+        campaignKeyIDs.append(contentsOf: repeatElement(Self.unknownID, count: fresh.campaigns.count))
+    }
+
+    /// The event's contact, by its interner key (an array index) once known.
+    @inline(__always)
+    private func contactID(of e: EventRecord, _ s: Statements) throws -> Int64 {
+        let k = Int(e.contactKey)
+        guard k >= 0 else { return try e.contactIsEmail ? contactID(email: e.contact, s) : contactID(phone: e.contact, s) }
+        let known = contactKeyIDs[k]
+        if known != Self.unknownID { return known }
+        let (name, isEmail) = contactKeyNames[k]
+        let id = try isEmail ? contactID(email: name, s) : contactID(phone: name, s)
+        contactKeyIDs[k] = id
+        return id
+    }
+
+    /// The event's campaign, by its interner key once known (a campaign's id never changes in a run).
+    @inline(__always)
+    private func campaignID(of e: EventRecord, _ s: Statements) throws -> Int64 {
+        let k = Int(e.campaignKey)
+        guard k >= 0 else { return try campaignID(e.campaign, s) }
+        let known = campaignKeyIDs[k]
+        if known != Self.unknownID { return known }
+        let id = try campaignID(campaignKeyNames[k], s)
+        campaignKeyIDs[k] = id
+        return id
+    }
+
+    /// Forgets which contact an address or number names (a declaration gave the contact
+    /// another one, or the contact was merged into another), in both caches.
+    private func unmapContact(_ name: String, isEmail: Bool) {
+        if isEmail { contactsByEmail[name] = nil } else { contactsByPhone[name] = nil }
+        if contactKeyIndex == nil {
+            // Built at the first need only: most runs never change what a name names.
+            var index: [ContactName: Int] = [:]
+            for (k, c) in contactKeyNames.enumerated() { index[ContactName(name: c.name, isEmail: c.isEmail)] = k }
+            contactKeyIndex = index
+        }
+        if let k = contactKeyIndex?[ContactName(name: name, isEmail: isEmail)] { contactKeyIDs[k] = Self.unknownID }
+    }
+
     /// The contact with this (lower-cased) e-mail, created if missing.
     private func contactID(email: String, _ s: Statements) throws -> Int64 {
         if let id = try findContact(email: email, s) { return id }
@@ -551,6 +656,7 @@ public final class Importer {
 
     private func findContact(email: String, _ s: Statements) throws -> Int64? {
         if let id = contactsByEmail[email] { return id }
+        guard storeHadContacts else { return nil }
         try s.contactByEmail.bind(email, at: 1)
         defer { s.contactByEmail.reset() }
         guard try s.contactByEmail.step() else { return nil }
@@ -561,6 +667,7 @@ public final class Importer {
 
     private func findContact(phone: String, _ s: Statements) throws -> Int64? {
         if let id = contactsByPhone[phone] { return id }
+        guard storeHadContacts else { return nil }
         try s.contactByPhone.bind(phone, at: 1)
         defer { s.contactByPhone.reset() }
         guard try s.contactByPhone.step() else { return nil }
@@ -569,19 +676,31 @@ public final class Importer {
         return id
     }
 
-    private func createContact(email: String?, phone: String?, _ s: Statements) throws -> Int64 {
+    /// Creates a contact; a declaration gives its other fields at once (an event only the
+    /// address or number).
+    private func createContact(email: String?, phone: String?, declared c: ContactRecord? = nil,
+                               _ s: Statements) throws -> Int64 {
         try s.insertContact.bind(email, at: 1)
         try s.insertContact.bind(phone, at: 2)
-        let id = try Self.insertedID(s.insertContact)
+        try s.insertContact.bind(c?.firstName, at: 3)
+        try s.insertContact.bind(c?.lastName, at: 4)
+        try s.insertContact.bind(c?.createdAt, at: 5)
+        let id = try insertedID(s.insertContact)
         if let email { contactsByEmail[email] = id }
         if let phone { contactsByPhone[phone] = id }
         summary.contactsCreated += 1
         return id
     }
 
-    /// Runs an `INSERT … RETURNING id` (bound) and returns the id: one round trip on
-    /// PostgreSQL, where asking `lastval()` afterwards would be a second.
-    private static func insertedID(_ insert: PreparedStatement) throws -> Int64 {
+    /// Runs a bound INSERT of `Statements` and returns the new row's id. On PostgreSQL the
+    /// statement says `RETURNING id` (one round trip, where asking `lastval()` afterwards
+    /// would be a second); on SQLite it does not (RETURNING makes SQLite build a temporary
+    /// table per row) and the connection's last rowid is the id.
+    private func insertedID(_ insert: PreparedStatement) throws -> Int64 {
+        if postgres == nil {
+            try insert.run()
+            return try db.lastInsertRowID
+        }
         defer { insert.reset() }
         guard try insert.step() else {
             throw DatabaseError(code: DatabaseError.misuse, message: "INSERT … RETURNING returned no row", sql: insert.sql)
@@ -604,7 +723,7 @@ public final class Importer {
     private func createCampaign(_ name: String, _ s: Statements) throws -> Int64 {
         try s.insertCampaign.bind(name, at: 1)
         try s.insertCampaign.bind(createdAt, at: 2)
-        let id = try Self.insertedID(s.insertCampaign)
+        let id = try insertedID(s.insertCampaign)
         campaignIDs[name] = id
         summary.campaignsCreated += 1
         return id
@@ -639,7 +758,7 @@ public final class Importer {
         try s.insertLink.bind(url, at: 2)
         try s.insertLink.bind(linkPath(ofURL: url), at: 3)
         try s.insertLink.bind(Int64(footer ? 1 : 0), at: 4)
-        let info = LinkInfo(id: try Self.insertedID(s.insertLink), footer: footer)
+        let info = LinkInfo(id: try insertedID(s.insertLink), footer: footer)
         links[LinkKey(campaign: campaign, url: url)] = info
         summary.linksCreated += 1
         return info
@@ -679,7 +798,8 @@ public final class Importer {
         let id: Int64
         switch (byEmail, byPhone) {
         case (nil, nil):
-            id = try createContact(email: c.email, phone: c.phone, s)
+            // A new contact, written whole: nothing to replace or update.
+            id = try createContact(email: c.email, phone: c.phone, declared: c, s)
         case let (a?, b?) where a != b:
             // One contact per person: the e-mail and the phone named two contacts.
             id = min(a, b)
@@ -687,34 +807,46 @@ public final class Importer {
         case let (a, b):
             id = a ?? b ?? 0
         }
-        // Setting an address or number that the contact did not have replaces its old one.
-        if (c.email != nil && byEmail != id) || (c.phone != nil && byPhone != id) {
-            try s.contactIdentity.bind(id, at: 1)
-            if try s.contactIdentity.step() {
-                if c.email != nil, !s.contactIdentity.isNull(0) { contactsByEmail[s.contactIdentity.text(0)] = nil }
-                if c.phone != nil, !s.contactIdentity.isNull(1) { contactsByPhone[s.contactIdentity.text(1)] = nil }
+        if byEmail != nil || byPhone != nil {
+            // Setting an address or number that the contact did not have replaces its old one.
+            if (c.email != nil && byEmail != id) || (c.phone != nil && byPhone != id) {
+                try s.contactIdentity.bind(id, at: 1)
+                if try s.contactIdentity.step() {
+                    if c.email != nil, !s.contactIdentity.isNull(0) { unmapContact(s.contactIdentity.text(0), isEmail: true) }
+                    if c.phone != nil, !s.contactIdentity.isNull(1) { unmapContact(s.contactIdentity.text(1), isEmail: false) }
+                }
+                s.contactIdentity.reset()
             }
-            s.contactIdentity.reset()
+            let u = s.updateContact
+            try u.bind(id, at: 1)
+            try u.bind(c.email, at: 2)
+            try u.bind(c.phone, at: 3)
+            try u.bind(c.firstName, at: 4)
+            try u.bind(c.lastName, at: 5)
+            try u.bind(c.createdAt, at: 6)
+            try u.run()
         }
-        let u = s.updateContact
-        try u.bind(id, at: 1)
-        try u.bind(c.email, at: 2)
-        try u.bind(c.phone, at: 3)
-        try u.bind(c.firstName, at: 4)
-        try u.bind(c.lastName, at: 5)
-        try u.bind(c.createdAt, at: 6)
-        try u.run()
         if let email = c.email { contactsByEmail[email] = id }
         if let phone = c.phone { contactsByPhone[phone] = id }
         for (name, value) in c.attributes {
             if let value {
-                let a = s.upsertAttribute
-                try a.bind(id, at: 1)
-                try a.bind(name, at: 2)
-                try a.bind(value.typeName, at: 3)
-                try a.bind(postgres != nil ? .text(value.jsonText) : value.sqlValue, at: 4)
-                try a.run()
+                // Many rows per statement; a second value for the same attribute waits for
+                // the next statement (PostgreSQL refuses to update a row twice in one).
+                if !pendingAttributes.insert(AttributeKey(contact: id, name: name)).inserted {
+                    try flushAttributes(s)
+                    pendingAttributes.insert(AttributeKey(contact: id, name: name))
+                }
+                let type = value.typeName
+                let stored: SQLValue = postgres != nil ? .text(value.jsonText) : value.sqlValue
+                try s.upsertAttributes.add { st, b in
+                    try st.bind(id, at: b + 1)
+                    try st.bind(name, at: b + 2)
+                    try st.bind(type, at: b + 3)
+                    try st.bind(stored, at: b + 4)
+                }
+                if s.upsertAttributes.pendingRows == 0 { pendingAttributes.removeAll(keepingCapacity: true) }
             } else {
+                try flushAttributes(s)
                 try s.deleteAttribute.bind(id, at: 1)
                 try s.deleteAttribute.bind(name, at: 2)
                 try s.deleteAttribute.run()
@@ -722,10 +854,17 @@ public final class Importer {
         }
     }
 
+    /// Writes the attribute values waiting for a multi-row statement.
+    private func flushAttributes(_ s: Statements) throws {
+        try s.upsertAttributes.finish()
+        pendingAttributes.removeAll(keepingCapacity: true)
+    }
+
     /// Moves everything of contact `drop` to contact `keep` and deletes `drop`.
     private func merge(keep: Int64, drop: Int64, _ s: Statements) throws {
-        // The events and rollup rows of `drop` must be written before they are moved.
+        // The events, attributes and rollup rows of `drop` must be written before they are moved.
         try flushEvents(s)
+        try flushAttributes(s)
         try flushActivity(s)
         try db.query("SELECT campaign_id FROM activity WHERE contact_id = ?", [.integer(drop)]) {
             touchedCampaigns.insert($0.int64(0))
@@ -766,8 +905,8 @@ public final class Importer {
             """, [k, d])
         // Forget the dropped contact's identifiers; the caller records the kept ones.
         try db.query("SELECT email, phone FROM contacts WHERE id = ?", [d]) { row in
-            if let e = row.optionalText(0) { contactsByEmail[e] = nil }
-            if let p = row.optionalText(1) { contactsByPhone[p] = nil }
+            if let e = row.optionalText(0) { unmapContact(e, isEmail: true) }
+            if let p = row.optionalText(1) { unmapContact(p, isEmail: false) }
         }
         // Foreign keys are off during an import, so nothing cascades: delete explicitly.
         try db.execute("DELETE FROM contact_attributes WHERE contact_id = ?1", [d])
@@ -778,12 +917,32 @@ public final class Importer {
 
     // MARK: - Rollups
 
+    /// Writes all the rollup deltas: the `activity` rows and the `contact_activity` rows.
     private func flushActivity(_ s: Statements) throws {
+        try flushActivityRows(s)
+        guard !contactDeltas.isEmpty else { return }
+        for contact in contactDeltas.keys.sorted() {
+            guard let d = contactDeltas[contact] else { continue }
+            try s.upsertContactActivity.add { st, b in
+                try st.bind(contact, at: b + 1)
+                try d.bind(to: st, from: b + 2)
+            }
+        }
+        try s.upsertContactActivity.finish()
+        contactDeltas.removeAll(keepingCapacity: true)
+        try checkCancelled()
+    }
+
+    /// Writes the `activity` deltas gathered so far and adds them to the per-contact
+    /// deltas, which wait for `flushActivity` (a contact's row would otherwise be
+    /// rewritten at every call). The deltas add up, so writing them early is the same
+    /// as writing them at the end.
+    private func flushActivityRows(_ s: Statements) throws {
+        stashPair()
         guard !activity.isEmpty else { return }
         // In key order, so the B-tree is written front to back.
         let keys = activity.keys.sorted()
-        var perContact: [Int64: ActivityDelta] = [:]
-        perContact.reserveCapacity(activity.count)
+        contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
         for key in keys {
             guard let d = activity[key] else { continue }
             try s.upsertActivity.add { st, b in
@@ -791,28 +950,37 @@ public final class Importer {
                 try st.bind(key.contact, at: b + 2)
                 try d.bind(to: st, from: b + 3)
             }
-            perContact[key.contact, default: ActivityDelta()].merge(d)
+            contactDeltas[key.contact, default: ActivityDelta()].merge(d)
         }
         try s.upsertActivity.finish()
         activity.removeAll(keepingCapacity: true)
-        for contact in perContact.keys.sorted() {
-            guard let d = perContact[contact] else { continue }
-            try s.upsertContactActivity.add { st, b in
-                try st.bind(contact, at: b + 1)
-                try d.bind(to: st, from: b + 2)
-            }
+    }
+
+    /// Adds the delta of the current (campaign, contact) pair to `activity`.
+    private func stashPair() {
+        if pairDelta.touched {
+            activity[pair, default: ActivityDelta()].merge(pairDelta)
+            pairDelta = ActivityDelta()
         }
-        try s.upsertContactActivity.finish()
-        try checkCancelled()
     }
 
     /// Writes the pending deltas and brings every derived value up to date.
     private func finish() throws {
         guard let s = statements else { return }
         try flushEvents(s)
+        try flushAttributes(s)
         var t = monotonicSeconds()
         try flushActivity(s)
         summary.phases.append(("write rollups", monotonicSeconds() - t))
+        if !droppedIndexes.isEmpty {
+            // For the sorts of CREATE INDEX, temporary files rather than memory: SQLite's
+            // sorter then packs the keys into one growing buffer (up to cache_size, so no
+            // file is written below that) instead of allocating every key separately, and
+            // may use its helper threads beyond it: 6% less CPU for the rebuilds. Only
+            // here: during the writes, statement journals would spill to files. (Refused
+            // if the connection had temporary tables; then the sorts stay in memory.)
+            try? db.execute("PRAGMA temp_store = FILE")
+        }
         for (name, sql) in droppedIndexes {
             try checkCancelled()
             t = monotonicSeconds()
@@ -939,6 +1107,16 @@ struct StatsKey: Hashable, Comparable {
     }
 }
 
+struct AttributeKey: Hashable {
+    var contact: Int64
+    var name: String
+}
+
+struct ContactName: Hashable {
+    var name: String
+    var isEmail: Bool
+}
+
 struct LinkKey: Hashable {
     var campaign: Int64
     var url: String
@@ -969,6 +1147,8 @@ struct ActivityDelta {
     var replies: Int32 = 0, forwards: Int32 = 0, unsubscribes: Int32 = 0, complaints: Int32 = 0
     /// Int64.min means none.
     var lastDelivered = Int64.min, lastOpened = Int64.min, lastClicked = Int64.min
+    /// Whether any event was added (a fresh delta changes nothing).
+    var touched = false
 
     static let columns = [
         "sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
@@ -1007,6 +1187,7 @@ struct ActivityDelta {
         lastDelivered = max(lastDelivered, o.lastDelivered)
         lastOpened = max(lastOpened, o.lastOpened)
         lastClicked = max(lastClicked, o.lastClicked)
+        touched = touched || o.touched
     }
 
     /// Recomputes a campaign's click columns from its events (after a footer flag changed).
@@ -1027,6 +1208,7 @@ struct ActivityDelta {
 
     @inline(__always)
     mutating func add(_ kind: EventKind, ts: Int64, machine: Bool, footer: Bool) {
+        touched = true
         switch kind {
         case .sent: sends += 1
         case .dropped: drops += 1
@@ -1054,9 +1236,18 @@ struct ActivityDelta {
 
     /// Binds the 15 columns to parameters `from`, `from + 1`, ….
     func bind(to st: PreparedStatement, from i: Int32) throws {
-        let counts = [sends, drops, deliveries, bounces, opens, machineOpens, clicks, footerClicks,
-                      replies, forwards, unsubscribes, complaints]
-        for (k, n) in counts.enumerated() { try st.bind(Int64(n), at: i + Int32(k)) }
+        try st.bind(Int64(sends), at: i)
+        try st.bind(Int64(drops), at: i + 1)
+        try st.bind(Int64(deliveries), at: i + 2)
+        try st.bind(Int64(bounces), at: i + 3)
+        try st.bind(Int64(opens), at: i + 4)
+        try st.bind(Int64(machineOpens), at: i + 5)
+        try st.bind(Int64(clicks), at: i + 6)
+        try st.bind(Int64(footerClicks), at: i + 7)
+        try st.bind(Int64(replies), at: i + 8)
+        try st.bind(Int64(forwards), at: i + 9)
+        try st.bind(Int64(unsubscribes), at: i + 10)
+        try st.bind(Int64(complaints), at: i + 11)
         try st.bind(lastDelivered == .min ? nil : lastDelivered, at: i + 12)
         try st.bind(lastOpened == .min ? nil : lastOpened, at: i + 13)
         try st.bind(lastClicked == .min ? nil : lastClicked, at: i + 14)
@@ -1066,11 +1257,11 @@ struct ActivityDelta {
 /// The statements an import runs per record, prepared once.
 final class Statements {
     let findExternalID, contactByEmail, contactByPhone, insertContact, contactIdentity, updateContact: PreparedStatement
-    let upsertAttribute, deleteAttribute: PreparedStatement
+    let deleteAttribute: PreparedStatement
     let campaignByName, insertCampaign, updateCampaign: PreparedStatement
     let linkByURL, insertLink, updateLinkFooter: PreparedStatement
     let insertEvent, insertEvents: PreparedStatement
-    let upsertActivity, upsertContactActivity: BatchInsert
+    let upsertActivity, upsertContactActivity, upsertAttributes: BatchInsert
     /// Rows per multi-row event INSERT.
     static let batch = 64
     /// Events buffered before they are written: one multi-row INSERT on SQLite, one
@@ -1083,7 +1274,9 @@ final class Statements {
         findExternalID = try p("SELECT 1 FROM events WHERE external_id = ?1")
         contactByEmail = try p("SELECT id FROM contacts WHERE email = ?1")
         contactByPhone = try p("SELECT id FROM contacts WHERE phone = ?1")
-        insertContact = try p("INSERT INTO contacts(email, phone) VALUES (?1, ?2) RETURNING id")
+        // RETURNING on PostgreSQL only: see `Importer.insertedID`.
+        let returning = db is PostgresDatabase ? " RETURNING id" : ""
+        insertContact = try p("INSERT INTO contacts(email, phone, first_name, last_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)" + returning)
         contactIdentity = try p("SELECT email, phone FROM contacts WHERE id = ?1")
         updateContact = try p("""
             UPDATE contacts SET email = coalesce(?2, email), phone = coalesce(?3, phone),
@@ -1091,13 +1284,9 @@ final class Statements {
                 created_at = coalesce(?6, created_at)
             WHERE id = ?1
             """)
-        upsertAttribute = try p("""
-            INSERT INTO contact_attributes(contact_id, name, type, value) VALUES (?1, ?2, ?3, ?4)
-            ON CONFLICT(contact_id, name) DO UPDATE SET type = excluded.type, value = excluded.value
-            """)
         deleteAttribute = try p("DELETE FROM contact_attributes WHERE contact_id = ?1 AND name = ?2")
         campaignByName = try p("SELECT id FROM campaigns WHERE name = ?1")
-        insertCampaign = try p("INSERT INTO campaigns(name, created_at) VALUES (?1, ?2) RETURNING id")
+        insertCampaign = try p("INSERT INTO campaigns(name, created_at) VALUES (?1, ?2)" + returning)
         updateCampaign = try p("""
             UPDATE campaigns SET channel = coalesce(?2, channel), subject = coalesce(?3, subject),
                 messages = coalesce(?4, messages), sent_at = coalesce(?5, sent_at),
@@ -1106,12 +1295,15 @@ final class Statements {
             WHERE id = ?1
             """)
         linkByURL = try p("SELECT id, footer FROM links WHERE campaign_id = ?1 AND url = ?2")
-        insertLink = try p("INSERT INTO links(campaign_id, url, path, footer) VALUES (?1, ?2, ?3, ?4) RETURNING id")
+        insertLink = try p("INSERT INTO links(campaign_id, url, path, footer) VALUES (?1, ?2, ?3, ?4)" + returning)
         updateLinkFooter = try p("UPDATE links SET footer = ?1 WHERE id = ?2")
         let insert = "INSERT INTO events(kind, contact_id, campaign_id, message, ts, link_id, bounce, reason, machine, external_id) VALUES "
         let row = "(" + Array(repeating: "?", count: PendingEvent.columns).joined(separator: ", ") + ")"
         insertEvent = try p(insert + row)
         insertEvents = try p(insert + Array(repeating: row, count: Statements.batch).joined(separator: ", "))
+        upsertAttributes = try BatchInsert(
+            db, "INSERT INTO contact_attributes(contact_id, name, type, value) VALUES", columns: 4,
+            tail: "ON CONFLICT(contact_id, name) DO UPDATE SET type = excluded.type, value = excluded.value")
         let columns = ActivityDelta.columns.joined(separator: ", ")
         upsertActivity = try BatchInsert(
             db, "INSERT INTO activity(campaign_id, contact_id, \(columns)) VALUES", columns: 17,
