@@ -286,7 +286,7 @@ public final class Session {
         out += " (of \(try loadCatalog().contactCount))\n"
         var described = c.plan.filter
         if case .branches? = c.plan.driver, let d = c.plan.driver { described = d.condition }
-        out += "sources:\n" + Self.describeSources(described, sets: store.database.dialect.writesSetProbesAsIN ? c.plan.setProbes : []).map { "  \($0)\n" }.joined()
+        out += "sources:\n" + Self.describeSources(described, sets: c.plan.setProbes).map { "  \($0)\n" }.joined()
         out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
         out += "parameters:\n"
         if c.sql.parameters.isEmpty { out += "  (none)\n" }
@@ -319,6 +319,8 @@ public final class Session {
         case .atom(let a):
             switch a {
             case .events(let f, let t):
+                // A set on SQLite (`NOT IN`), a hashed anti-join on PostgreSQL (`NOT
+                // EXISTS`): read once either way, so `explain` says the same on both.
                 let how = sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
                 return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))"]
             case .rollup(let r):

@@ -39,7 +39,7 @@ import Testing
 
         // Without --campaign-tag the configuration set names every campaign.
         let u = try TestStore(backendIndependent: true)
-        try Importer(store: u.store, options: ImportOptions(now: 1)).run([.file(fixture("ses/sample_events.json"))])
+        _ = try Importer(store: u.store, options: ImportOptions(now: 1)).run([.file(fixture("ses/sample_events.json"))])
         #expect(try u.rows("SELECT name FROM campaigns") == [[.text("ConfigSet")]])
 
         // Re-importing stores nothing.

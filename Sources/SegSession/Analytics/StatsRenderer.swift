@@ -100,7 +100,7 @@ public enum StatsRenderer {
 
     static func funnel(_ s: CampaignStats) -> String {
         let total = s.recipients
-        var out = "Status funnel (\(grouped(total)) recipient\(total == 1 ? "" : "s"): contacts with any event in the \(s.message == nil ? "campaign" : "message"))\n"
+        let out = "Status funnel (\(grouped(total)) recipient\(total == 1 ? "" : "s"): contacts with any event in the \(s.message == nil ? "campaign" : "message"))\n"
         var rows: [[String]] = []
         for b in s.funnel.buckets {
             let share = CampaignStats.ratio(b.count, total)
