@@ -132,14 +132,15 @@ final class TemporaryStore {
             for context in contexts {
                 let expected = Result { try reference.evaluate(query, context: context) }
                 try session.useCampaign(context.map { Name(text: $0, quoted: true, range: .at(0)) }, in: file)
-                for strategy in Strategy.allCases {
+                // The planner's own choice (nil), then every strategy forced.
+                for strategy in [nil] + Strategy.allCases.map(Optional.some) {
                     for rollups in [true, false] {
                         session.strategy = strategy
                         session.useRollups = rollups
                         output.keys = []
                         output.ids = []
                         let actual = Result { try session.rows(query, limit: nil, in: file) }
-                        let label = "seed \(seed), context \(context ?? "none"), \(strategy.rawValue), rollups \(rollups):\n  \(text)"
+                        let label = "seed \(seed), context \(context ?? "none"), \(strategy?.rawValue ?? "planner's choice"), rollups \(rollups):\n  \(text)"
                         switch (expected, actual) {
                         case (.success(let want), .success):
                             let got = Set(output.keys)
