@@ -115,12 +115,16 @@ public indirect enum PlanExpr: Hashable, Sendable {
 }
 
 extension PlanExpr {
+    /// The operands of an `and`, or the expression itself.
+    public var conjuncts: [PlanExpr] {
+        if case .and(let xs) = self { return xs }
+        return [self]
+    }
+
     /// Whether every contact it holds for has a `contact_activity` row: one of its
     /// conjuncts is a positive condition on that rollup (a contact without events fails it).
     public var requiresContactActivity: Bool {
-        let conjuncts: [PlanExpr]
-        if case .and(let xs) = self { conjuncts = xs } else { conjuncts = [self] }
-        return conjuncts.contains { e in
+        conjuncts.contains { e in
             if case .atom(.rollup(let r)) = e { return r.scope == .allCampaigns && !r.includesZero }
             return false
         }

@@ -71,14 +71,15 @@ public struct Planner {
         let candidate = driver(for: filter)
         var strategy = options.strategy ?? .scan
         if options.strategy == nil {
-            if let (set, est) = candidate, case .atom(.rollup(let r)) = set, case .campaigns(let ids) = r.scope, ids.count == 1,
-               let scan = contactRollupScanBeats(campaign: ids[0], passing: est, filter: filter) {
-                reasons.append(scan)
-            } else if let (set, est) = candidate, case .atom(.rollup(let r)) = set, case .campaigns(let ids) = r.scope, ids.count == 1 {
-                strategy = .driver
-                reasons.append(
-                    "driver: one campaign's rollup rows (estimated \(Int64(est)) of \(catalog.contactCount) contacts), "
-                        + "a primary-key range that is never larger than the contacts; conditions on the same campaign are tested on the row")
+            if let (set, est) = candidate, let campaign = singleCampaign(of: set) {
+                if let scan = contactRollupScanBeats(campaign: campaign, passing: est, filter: filter) {
+                    reasons.append(scan)
+                } else {
+                    strategy = .driver
+                    reasons.append(
+                        "driver: one campaign's rollup rows (estimated \(Int64(est)) of \(catalog.contactCount) contacts), "
+                            + "a primary-key range that is never larger than the contacts; conditions on the same campaign are tested on the row")
+                }
             } else if let (_, est) = candidate, est <= options.driverThreshold * contactCount {
                 strategy = .driver
                 reasons.append(
@@ -135,9 +136,7 @@ public struct Planner {
                 // part's estimate may be far off: `not opened(within: 365d)` among the
                 // recently delivered); past a fifth of the contacts, the rows are read
                 // in contacts' order (docs/planner.md).
-                let conjuncts: [PlanExpr]
-                if case .and(let xs) = residual { conjuncts = xs } else { conjuncts = [residual] }
-                let bound = conjuncts.filter(\.requiresContactActivity).map(estimate).min() ?? contactCount
+                let bound = contactRollupBound(residual) ?? contactCount
                 if bound >= 0.2 * contactCount {
                     plan.rowsFromContacts = true
                     plan.reasons.append(
@@ -159,16 +158,19 @@ public struct Planner {
     /// ns (measured on the demo store). Q1: Spring Sale's 650k rows of which 247k openers,
     /// against 1M rows of which 97k with two clicks or more: 176 → 128 ms.
     private func contactRollupScanBeats(campaign: Int64, passing: Double, filter: PlanExpr) -> String? {
-        guard filter.requiresContactActivity else { return nil }
-        let conjuncts: [PlanExpr]
-        if case .and(let xs) = filter { conjuncts = xs } else { conjuncts = [filter] }
-        guard let perContact = conjuncts.filter(\.requiresContactActivity).map(estimate).min() else { return nil }
+        guard let perContact = contactRollupBound(filter) else { return nil }
         let rows = Double(catalog.stats[campaign]?.values.map(\.contacts).max() ?? 0)
         let driver = 60 * rows + 600 * passing
         let scan = 60 * contactCount + 600 * perContact
         guard scan < driver else { return nil }
         return "scan: contact_activity read whole (\(catalog.contactCount) rows, an estimated \(Int64(perContact)) passing) "
             + "costs less than the campaign's \(Int64(rows)) rollup rows (\(Int64(passing)) passing) with a lookup for each"
+    }
+
+    /// The smallest estimate among the positive `contact_activity` conditions of the
+    /// `and` `e` (an upper bound of its answer), or nil when it has none.
+    private func contactRollupBound(_ e: PlanExpr) -> Double? {
+        e.conjuncts.filter(\.requiresContactActivity).map(estimate).min()
     }
 
     private func branchResiduals(_ d: DriverSet?) -> [PlanExpr] {
@@ -184,14 +186,15 @@ public struct Planner {
     /// `events_by_link` and each candidate is one lookup in it.
     private func linkSets(in exprs: [PlanExpr], candidates: Double) -> Set<PlanAtom> {
         var out: Set<PlanAtom> = []
+        var clicksOnLink: [Int64: Double]?
         func walk(_ e: PlanExpr) {
             switch e {
             case .and(let xs), .or(let xs): xs.forEach(walk)
             case .not(let x): walk(x)
             case .atom(let a):
-                if case .events(let f, _) = a, case .only(let ids) = f.links, linkEvents(ids) <= 4 * candidates {
-                    out.insert(a)
-                }
+                guard case .events(let f, _) = a, case .only(let ids) = f.links else { return }
+                if clicksOnLink == nil { clicksOnLink = linkClicks() }
+                if ids.reduce(0.0, { $0 + (clicksOnLink?[$1] ?? 0) }) <= 4 * candidates { out.insert(a) }
             default: break
             }
         }
@@ -199,24 +202,23 @@ public struct Planner {
         return out
     }
 
-    /// Estimated clicks on these links: each link's share of its campaign's clicks.
-    private func linkEvents(_ ids: [Int64]) -> Double {
+    /// Estimated clicks per link: its campaign's clicks shared evenly among its links.
+    private func linkClicks() -> [Int64: Double] {
         var linksPerCampaign: [Int64: Int] = [:]
         for l in catalog.links { linksPerCampaign[l.campaignID, default: 0] += 1 }
-        var total = 0.0
-        for id in ids {
-            guard let link = catalog.links.first(where: { $0.id == id }) else { continue }
-            let clicks = Double(catalog.stats[link.campaignID]?[.clicked]?.events ?? 0)
-            total += clicks / Double(max(linksPerCampaign[link.campaignID] ?? 1, 1))
+        var out: [Int64: Double] = [:]
+        for l in catalog.links {
+            let clicks = Double(catalog.stats[l.campaignID]?[.clicked]?.events ?? 0)
+            out[l.id] = clicks / Double(linksPerCampaign[l.campaignID] ?? 1)
         }
-        return total
+        return out
     }
 
     /// The driver `set` of `filter`, and what is left to test on its candidates: every
     /// candidate satisfies a driving conjunct, so it is not probed again.
     private func split(_ set: DriverSet, _ filter: PlanExpr) -> (DriverSet, PlanExpr) {
-        if case .atom(.rollup(let r)) = set, case .campaigns(let ids) = r.scope, ids.count == 1 {
-            return fuseRow(r, campaign: ids[0], filter: filter)
+        if case .atom(.rollup(let r)) = set, let campaign = singleCampaign(of: set) {
+            return fuseRow(r, campaign: campaign, filter: filter)
         }
         if case .atom(let a) = set {
             switch filter {
@@ -238,8 +240,7 @@ public struct Planner {
             default: return false
             }
         }
-        let conjuncts: [PlanExpr]
-        if case .and(let xs) = filter { conjuncts = xs } else { conjuncts = [filter] }
+        let conjuncts = filter.conjuncts
         var onRow: [PlanExpr] = [.atom(.rollup(r))]
         var rest: [PlanExpr] = []
         for x in conjuncts where x != .atom(.rollup(r)) {
@@ -546,7 +547,7 @@ public struct Planner {
             // conditions are tested on its rows. A rare attribute value pays for it
             // (docs/planner.md has both sides measured).
             if case .atom(.attribute) = smallest.0,
-               let row = found.filter({ oneCampaignRollup($0.0) }).min(by: { $0.1 < $1.1 }) {
+               let row = found.filter({ singleCampaign(of: $0.0) != nil }).min(by: { $0.1 < $1.1 }) {
                 return row
             }
             return smallest
@@ -564,10 +565,10 @@ public struct Planner {
         }
     }
 
-    /// Whether a driver is one campaign's `activity` rows.
-    private func oneCampaignRollup(_ d: DriverSet) -> Bool {
-        if case .atom(.rollup(let r)) = d, case .campaigns(let ids) = r.scope { return ids.count == 1 }
-        return false
+    /// The campaign, when a driver is one campaign's `activity` rows.
+    private func singleCampaign(of d: DriverSet) -> Int64? {
+        if case .atom(.rollup(let r)) = d, case .campaigns(let ids) = r.scope, ids.count == 1 { return ids[0] }
+        return nil
     }
 
     /// Whether an atom's contacts can be read from an index range rather than a scan.
