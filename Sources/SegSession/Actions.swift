@@ -87,8 +87,9 @@ extension Session {
     ) throws -> (Int64, Int64) {
         let db = store.database
         let members = includingSuppressed ? bound : .and([bound, .not(Binder.suppressedAudience)])
-        let options = PlannerOptions(now: .fixed(now), strategy: strategy, useRollups: useRollups)
         let dialect = db.dialect
+        let options = PlannerOptions(
+            now: .fixed(now), strategy: strategy, useRollups: useRollups, mergesSets: dialect.mergesCompoundChains)
         var leftOut: Int64 = 0
         if !includingSuppressed {
             let plan = Planner.plan(.and([bound, Binder.suppressedAudience]), catalog: catalog, options: options)

@@ -204,7 +204,9 @@ public final class Session {
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
-        let options = PlannerOptions(now: .fixed(now), strategy: strategy, useRollups: useRollups)
+        let options = PlannerOptions(
+            now: .fixed(now), strategy: strategy, useRollups: useRollups,
+            mergesSets: store.database.dialect.mergesCompoundChains)
         let plan = Planner.plan(bound, catalog: catalog, options: options)
         let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
         return CompiledQuery(source: Printer.source(of: query), bound: bound, plan: plan, sql: sql, warnings: diagnostics)
@@ -284,9 +286,7 @@ public final class Session {
         out += "estimate:  \(c.plan.estimatedRows) contacts"
         if let k = c.plan.estimatedCandidates { out += " from \(k) candidates" }
         out += " (of \(try loadCatalog().contactCount))\n"
-        var described = c.plan.filter
-        if case .branches? = c.plan.driver, let d = c.plan.driver { described = d.condition }
-        out += "sources:\n" + Self.describeSources(described, sets: c.plan.setProbes).map { "  \($0)\n" }.joined()
+        out += "sources:\n" + Self.describeSources(c.plan).map { "  \($0)\n" }.joined()
         out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
         out += "parameters:\n"
         if c.sql.parameters.isEmpty { out += "  (none)\n" }
@@ -309,32 +309,58 @@ public final class Session {
         return out
     }
 
-    /// One line per atom: where its answer comes from.
-    static func describeSources(_ e: PlanExpr, sets: Set<PlanAtom> = []) -> [String] {
+    /// How a condition is read, for `explain`.
+    enum SourceRole {
+        /// Tested for each contact or candidate.
+        case probe
+        /// Its contacts are the candidates the rest is tested on.
+        case driver
+        /// Its contacts are one arm of a merge of sets.
+        case set
+    }
+
+    /// One line per condition of the plan, the driving ones first: where its answer
+    /// comes from, and how it is read.
+    static func describeSources(_ plan: Plan) -> [String] {
+        if plan.strategy == .setOperations { return describeSources(plan.filter, role: .set) }
+        switch plan.driver {
+        case .branches(_, _)?:
+            return describeSources(plan.driver?.condition ?? plan.filter, sets: plan.setProbes)
+        case let d?:
+            return describeSources(d.condition, role: .driver)
+                + (plan.filter == .everyone ? [] : describeSources(plan.filter, sets: plan.setProbes))
+        case nil:
+            return describeSources(plan.filter, sets: plan.setProbes)
+        }
+    }
+
+    /// One line per atom of `e`: where its answer comes from.
+    static func describeSources(_ e: PlanExpr, role: SourceRole = .probe, sets: Set<PlanAtom> = []) -> [String] {
         switch e {
         case .everyone: return ["everyone"]
         case .nobody: return ["nobody"]
-        case .and(let xs), .or(let xs): return xs.flatMap { describeSources($0, sets: sets) }
-        case .not(let x): return describeSources(x, sets: sets)
+        case .and(let xs), .or(let xs): return xs.flatMap { describeSources($0, role: role, sets: sets) }
+        case .not(let x): return describeSources(x, role: role, sets: sets)
         case .atom(let a):
+            let read = role == .driver ? ", the candidates" : role == .set ? ", a set" : ""
             switch a {
             case .events(let f, let t):
                 // A set on SQLite (`NOT IN`), a hashed anti-join on PostgreSQL (`NOT
                 // EXISTS`): read once either way, so `explain` says the same on both.
-                let how = sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
-                return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))"]
+                let how = role != .probe ? "their contacts" : sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
+                return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))\(read)"]
             case .rollup(let r):
                 let table = r.scope == .allCampaigns ? "contact_activity" : "activity"
                 switch r.test {
                 case .count(let m, let t):
                     let measure = m.plus.joined(separator: " + ") + m.minus.map { " - \($0)" }.joined()
-                    return ["\(r.kind.noun) \(t.op.rawValue) \(t.value): rollup \(table) (\(measure))"]
+                    return ["\(r.kind.noun) \(t.op.rawValue) \(t.value): rollup \(table) (\(measure))\(read)"]
                 case .recent(let column, _):
-                    return ["\(r.kind.verb) in window: rollup \(table) (\(column))"]
+                    return ["\(r.kind.verb) in window: rollup \(table) (\(column))\(read)"]
                 }
-            case .column(let f, _): return ["\(f.rawValue): contacts column"]
-            case .attribute(let n, _): return ["\(n): contact_attributes"]
-            case .list(let id): return ["list #\(id): list_members"]
+            case .column(let f, _): return ["\(f.rawValue): contacts column\(read)"]
+            case .attribute(let n, _): return ["\(n): contact_attributes\(read)"]
+            case .list(let id): return ["list #\(id): list_members\(read)"]
             }
         }
     }

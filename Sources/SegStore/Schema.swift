@@ -18,7 +18,7 @@ public enum Schema {
     public static var version: Int { migrations.count }
 
     /// The SQL of each migration.
-    public static let migrations: [String] = [v1, v2]
+    public static let migrations: [String] = [v1, v2, v3]
 
     static let v1 = """
     CREATE TABLE event_kinds (
@@ -251,5 +251,18 @@ public enum Schema {
 
     DROP INDEX events_by_link;
     CREATE INDEX events_by_link ON events(link_id, kind, contact_id) WHERE link_id IS NOT NULL;
+    """
+
+    // v3: narrow indexes that hold a set of contacts in contact order, so the planner
+    // can answer `and`, `or` and `not` over them as one merge (docs/planner.md, "Merged
+    // sets"): a campaign's openers and its clickers (partial indexes over the non-zero
+    // rows of `activity`, with the count, so a campaign's 247k openers are read in 9 ms
+    // instead of its 650k rollup rows in 47 ms), and attribute values with their type
+    // (`country = "SE"` tests the type too; it was read from the table for each row).
+    static let v3 = """
+    CREATE INDEX activity_openers ON activity(campaign_id, contact_id, opens) WHERE opens > 0;
+    CREATE INDEX activity_clickers ON activity(campaign_id, contact_id, clicks) WHERE clicks > 0;
+    DROP INDEX contact_attributes_by_value;
+    CREATE INDEX contact_attributes_by_value ON contact_attributes(name, type, value, contact_id);
     """
 }

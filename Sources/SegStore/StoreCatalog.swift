@@ -50,6 +50,11 @@ extension Store {
         try db.query("SELECT name, id FROM lists") { row in
             catalog.lists[row.text(0)] = row.int64(1)
         }
+        // Counted through the primary key; the catalog is kept until the store changes.
+        for id in catalog.lists.values { catalog.listSizes[id] = 0 }
+        try db.query("SELECT list_id, count(*) FROM list_members GROUP BY list_id") { row in
+            catalog.listSizes[row.int64(0)] = row.int64(1)
+        }
         // The largest id is an index seek and a close enough count for estimates.
         catalog.contactCount = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
         try db.query("SELECT campaign_id, kind, events, contacts, min_ts, max_ts FROM event_stats") { row in

@@ -13,7 +13,14 @@ import Testing
                 .init(id: 10, name: "New Year Sale", channel: .email, sentAt: 1_767_344_400),
                 .init(id: 13, name: "Spring Sale", channel: .email, sentAt: 1_772_355_600),
             ],
-            links: [],
+            // Eight links per campaign, as in the demo store: /pricing among them, and a footer link.
+            links: [2, 6, 10, 13].flatMap { (campaign: Int64) in
+                ["/pricing", "/new", "/sale", "/blog", "/shop", "/about", "/help", "/unsubscribe"].enumerated().map { i, path in
+                    Catalog.Link(
+                        id: campaign * 10 + Int64(i), campaignID: campaign, url: "https://shop.example\(path)", path: path,
+                        footer: path == "/unsubscribe")
+                }
+            },
             attributes: ["country"],
             segments: [:],
             lists: ["vip": 7],
@@ -31,20 +38,84 @@ import Testing
         return c
     }()
 
-    static func plan(_ text: String) throws -> Plan {
+    /// The plan of `text`; `mergesSets: false` is the plan for a database that does not
+    /// merge set operations (PostgreSQL), which never chooses the set shape.
+    static func plan(_ text: String, mergesSets: Bool = true, strategy: Strategy? = nil) throws -> Plan {
         let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: text)).query)
         let (bound, diagnostics) = Binder.bind(query, in: BindingEnvironment(catalog: catalog))
         let b = try #require(bound, "\(diagnostics)")
-        return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000)))
+        return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000), strategy: strategy, mergesSets: mergesSets))
     }
 
-    /// Q5 of the benchmark: each branch of the `or` is driven by its own candidates —
-    /// the sparse click count by its events, the opened-and-country branch by the
-    /// campaign's rollup rows (not by the attribute, whose size is a guess) — and no
-    /// candidate is tested against the other branch.
+    static let q1 = #"opened(campaign: "Spring Sale") and not clicked(link: "/pricing") and clicks >= 2"#
+    static let q5 = #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and country = "SE")"#
+
+    /// Q5 of the benchmark on SQLite: one merge in contact order. The campaign's openers
+    /// (their partial index, by a literal `> 0`) meet the Swedes, then the clickers of the
+    /// three campaigns (grouped) are added; counting reads no contact.
+    @Test func disjunctionIsOneMerge() throws {
+        let plan = try Self.plan(Self.q5)
+        #expect(plan.strategy == .setOperations)
+        #expect(plan.reasons.first?.hasPrefix("sets: one merge of 3 sets in contact order") == true)
+        let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        #expect(count == """
+            SELECT count(*) FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?1 AND a.opens > 0 AND a.opens >= ?2
+            INTERSECT SELECT t.contact_id FROM contact_attributes t WHERE t.name = ?3 AND t.type = 'string' AND t.value = ?4
+            UNION SELECT a.contact_id FROM activity a WHERE a.campaign_id IN (?5, ?6, ?7) AND a.clicks > 0 GROUP BY a.contact_id HAVING sum(a.clicks) >= ?8
+            ORDER BY 1) s
+            """)
+        let ids = SQLRenderer.render(plan, projection: .contactIDs, dialect: SQLiteDialect()).sql
+        #expect(ids.hasPrefix("SELECT a.contact_id FROM activity a") && ids.hasSuffix("\nORDER BY 1"))
+        let rows = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: SQLiteDialect()).sql
+        #expect(rows.contains("FROM contacts c\nWHERE c.id IN (SELECT a.contact_id FROM activity a"))
+        // PostgreSQL reads the same plan as nested sets: its INTERSECT binds tighter.
+        let pg = SQLRenderer.render(plan, projection: .count, dialect: PostgresDialect()).sql
+        #expect(!pg.contains("\nINTERSECT") && pg.contains(" INTERSECT SELECT contact_id FROM ("))
+    }
+
+    /// The design card (Q1): openers INTERSECT two-time clickers EXCEPT /pricing clickers.
+    @Test func conjunctionWithNegationIsOneMerge() throws {
+        let plan = try Self.plan(Self.q1)
+        #expect(plan.strategy == .setOperations)
+        let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
+        let arms = count.split(separator: "\n").map { String($0.prefix(10)) }
+        #expect(arms == ["SELECT cou", "INTERSECT ", "EXCEPT SEL", "ORDER BY 1"], "\(count)")
+        #expect(count.contains("a.opens > 0") && count.contains("EXCEPT SELECT e.contact_id FROM events e WHERE e.kind = 6 AND e.link_id"))
+    }
+
+    /// The chain's operators associate left: an `or` can only continue the chain as its
+    /// head, a count that includes zero is taken away as its complement, a negated `or`
+    /// is one nested arm, and a lone set is made distinct.
+    @Test func mergeChainShapes() throws {
+        func count(_ q: String) throws -> String {
+            SQLRenderer.render(try Self.plan(q, strategy: .setOperations), projection: .count, dialect: SQLiteDialect()).sql
+        }
+        let headed = try count(#"(opened(campaign: "Spring Sale") or opened(campaign: "Summer Newsletter")) and country = "SE" and not list "vip""#)
+        #expect(headed.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+            == ["SELECT", "UNION", "INTERSECT", "EXCEPT", "ORDER"], "\(headed)")
+        let zero = try count(#"opened(campaign: "Spring Sale") and clicks(campaign: "Spring Sale") < 2"#)
+        #expect(zero.contains("\nEXCEPT SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?3 AND a.clicks > 0 AND a.clicks >= ?4"), "\(zero)")
+        let nested = try count(#"opened(campaign: "Spring Sale") and not (country = "SE" or list "vip")"#)
+        #expect(nested.contains("\nEXCEPT SELECT contact_id FROM (SELECT t.contact_id"), "\(nested)")
+        let alone = try count(#"clicked(link: "/pricing")"#)
+        #expect(alone.hasPrefix("SELECT count(*) FROM (SELECT DISTINCT contact_id FROM (SELECT e.contact_id FROM events e"), "\(alone)")
+    }
+
+    /// Where one row per contact or per campaign answers everything, the merge is not
+    /// chosen: reading the rows once is cheaper than reading each set (Q2, Q4).
+    @Test func oneRowPerContactStaysAScanOrDriver() throws {
+        #expect(try Self.plan(#"delivered(campaign: "Spring Sale") and not opened(campaign: "Spring Sale")"#).strategy == .driver)
+        #expect(try Self.plan("delivered(within: 365d) and not opened(within: 365d) and not clicked(within: 365d)").strategy == .scan)
+        #expect(try Self.plan("opened(within: 30d)").strategy == .scan)
+    }
+
+    /// Q5 where set operations are not merged (PostgreSQL): each branch of the `or` is
+    /// driven by its own candidates — the click count by the three campaigns' clickers
+    /// (their partial index), the opened-and-country branch by the campaign's rollup rows
+    /// (not by the attribute, whose size is a guess) — and no candidate is tested
+    /// against the other branch.
     @Test func disjunctionIsDrivenBranchByBranch() throws {
-        let plan = try Self.plan(
-            #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and country = "SE")"#)
+        let plan = try Self.plan(Self.q5, mergesSets: false)
         #expect(plan.strategy == .driver)
         #expect(plan.filter == .everyone)
         guard case .branches(let sets, let residuals)? = plan.driver else {
@@ -53,33 +124,33 @@ import Testing
         }
         #expect(sets.count == 2)
         guard sets.count == 2 else { return }
-        // Cheapest branch first: the rollup-and-attribute branch, then the events count.
-        guard case .activityRow(campaign: 2, conditions: let onRow) = sets[0] else {
-            Issue.record("the opened-and-country branch should be driven by Summer Newsletter's rollup rows: \(sets[0])")
+        // Cheapest branch first: the click count (one rollup test), then the rollup-and-attribute branch.
+        guard case .atom(.rollup(let r)) = sets[0] else {
+            Issue.record("the click count should be read from the campaigns' clickers: \(sets[0])")
+            return
+        }
+        #expect(r.kind == .clicked && r.scope == .campaigns([6, 10, 13]) && r.test == .count(RollupMeasure(plus: ["clicks"]), CountTest(.greaterOrEqual, 3)))
+        #expect(residuals[0] == .everyone)
+        guard case .activityRow(campaign: 2, conditions: let onRow) = sets[1] else {
+            Issue.record("the opened-and-country branch should be driven by Summer Newsletter's rollup rows: \(sets[1])")
             return
         }
         #expect(onRow.count == 1)
-        guard case .atom(.attribute("country", _)) = residuals[0] else {
-            Issue.record("the country test should stay a probe of its branch: \(residuals[0])")
+        guard case .atom(.attribute("country", _)) = residuals[1] else {
+            Issue.record("the country test should stay a probe of its branch: \(residuals[1])")
             return
         }
-        guard case .atom(.events(let f, let t)) = sets[1] else {
-            Issue.record("the sparse click count should be read from events: \(sets[1])")
-            return
-        }
-        #expect(f.kind == .clicked && t == CountTest(.greaterOrEqual, 3))
-        #expect(residuals[1] == .everyone)
 
         let sql = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: SQLiteDialect()).sql
         // The country test runs inside its branch's set; the branches are one union.
+        #expect(sql.contains("WHERE c.id IN (SELECT contact_id FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id IN (?1, ?2, ?3) AND a.clicks > 0 GROUP BY"))
         #expect(sql.contains(
-            "WHERE c.id IN (SELECT s.contact_id FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?1 AND (a.opens >= ?2)) s "
+            " UNION SELECT s.contact_id FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?5 AND (a.opens >= ?6)) s "
                 + "WHERE EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = s.contact_id"))
-        #expect(sql.contains(" UNION SELECT contact_id FROM (SELECT e.contact_id FROM events e WHERE e.kind = 6"))
-        #expect(!sql.contains("e.contact_id = c.id"))
+        #expect(!sql.contains("contact_id = c.id"))
         // Counting reads the union alone: no contact is looked up.
         let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
-        #expect(count.hasPrefix("SELECT count(*) FROM (SELECT s.contact_id FROM (SELECT a.contact_id FROM activity a"))
+        #expect(count.hasPrefix("SELECT count(*) FROM (SELECT contact_id FROM (SELECT a.contact_id FROM activity a"))
         #expect(!count.contains("contacts"))
     }
 
@@ -96,7 +167,9 @@ import Testing
         // A contact column keeps the join.
         #expect(try sql(campaign + #" and first_name = "Ada""#, .count).contains("JOIN contacts c ON c.id = d.contact_id"))
         // A probe correlates with the rollup row's contact.
-        let withProbe = try sql(#"opened(campaign: "Spring Sale") and not bounced(campaign: "Spring Sale", type: hard)"#, .count)
+        let withProbe = SQLRenderer.render(
+            try Self.plan(#"opened(campaign: "Spring Sale") and not bounced(campaign: "Spring Sale", type: hard)"#, mergesSets: false),
+            projection: .count, dialect: SQLiteDialect()).sql
         #expect(withProbe.contains("e.contact_id = d.contact_id") && !withProbe.contains("contacts c"))
 
         let recent = try sql("opened(within: 30d) and clicks >= 1", .count)
@@ -107,7 +180,7 @@ import Testing
     /// One campaign's rollup rows drive unless reading contact_activity whole is cheaper:
     /// few contacts pass its condition and many of the campaign's rows pass theirs.
     @Test func contactRollupScanWinsOverABroadCampaign() throws {
-        let rare = try Self.plan(#"opened(campaign: "Spring Sale") and clicks >= 2"#)
+        let rare = try Self.plan(#"opened(campaign: "Spring Sale") and clicks >= 2"#, mergesSets: false)
         #expect(rare.strategy == .scan && rare.requiresContactActivity)
         #expect(rare.reasons.first?.hasPrefix("scan: contact_activity read whole") == true)
         let sql = SQLRenderer.render(rare, projection: .count, dialect: SQLiteDialect()).sql
@@ -137,20 +210,21 @@ import Testing
     /// A branch whose rest reads the contact's own row keeps the multi-index OR form.
     @Test func branchReadingAContactColumnIsTestedOnTheContact() throws {
         let plan = try Self.plan(
-            #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and first_name = "Ada")"#)
+            #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and first_name = "Ada")"#,
+            mergesSets: false)
         guard case .branches? = plan.driver else {
             Issue.record("expected a branch-by-branch driver, got \(String(describing: plan.driver))")
             return
         }
         let sql = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
-        #expect(sql.contains("WHERE ((c.id IN (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?"))
-        #expect(sql.contains(" OR c.id IN (SELECT e.contact_id FROM events e WHERE e.kind = 6"))
+        #expect(sql.contains("WHERE (c.id IN (SELECT a.contact_id FROM activity a WHERE a.campaign_id IN (?1, ?2, ?3) AND a.clicks > 0 GROUP BY"))
+        #expect(sql.contains(" OR (c.id IN (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?5 AND (a.opens >= ?6)) AND (c.first_name"))
     }
 
     /// In an `and`, one campaign's rollup rows drive ahead of an attribute, even one
     /// estimated smaller: the attribute's share is a fixed guess.
     @Test func campaignRowsDriveAheadOfAnAttribute() throws {
-        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") and country = "SE""#)
+        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") and country = "SE""#, mergesSets: false)
         #expect(plan.strategy == .driver)
         guard case .activityRow(campaign: 2, _)? = plan.driver else {
             Issue.record("expected Summer Newsletter's rollup rows to drive, got \(String(describing: plan.driver))")
@@ -164,15 +238,31 @@ import Testing
 
     /// A saved list still drives by its estimate (lists are usually small audiences).
     @Test func listStillDrivesAheadOfCampaignRows() throws {
-        let plan = try Self.plan(#"list "vip" and opened(campaign: "Summer Newsletter")"#)
+        let plan = try Self.plan(#"list "vip" and opened(campaign: "Summer Newsletter")"#, mergesSets: false)
         #expect(plan.strategy == .driver)
         #expect(plan.driver == .atom(.list(7)))
     }
 
+    /// A list's size, counted in the catalog, decides: a small list drives (its few
+    /// members looked up), a large one is merged with the campaign's openers.
+    @Test func aListsCountedSizeChoosesBetweenDrivingAndMerging() throws {
+        func strategy(members: Int64) throws -> Strategy {
+            var catalog = Self.catalog
+            catalog.listSizes[7] = members
+            let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: #"list "vip" and opened(campaign: "Summer Newsletter")"#)).query)
+            let b = try #require(Binder.bind(query, in: BindingEnvironment(catalog: catalog)).0)
+            return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000))).strategy
+        }
+        #expect(try strategy(members: 20) == .driver)
+        #expect(try strategy(members: 3_000) == .setOperations)
+    }
+
     /// A top-level `or` whose candidates together exceed the threshold is still scanned.
     @Test func largeDisjunctionIsScanned() throws {
-        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") or opened(campaign: "Spring Sale")"#)
+        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") or opened(campaign: "Spring Sale")"#, mergesSets: false)
         #expect(plan.strategy == .scan)
         #expect(plan.driver == nil)
+        // Merged, the two campaigns' openers are read from their partial index alone.
+        #expect(try Self.plan(#"opened(campaign: "Summer Newsletter") or opened(campaign: "Spring Sale")"#).strategy == .setOperations)
     }
 }

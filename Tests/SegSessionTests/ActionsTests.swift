@@ -78,6 +78,31 @@ final class ActionsFixture {
 }
 
 @Suite(.serialized) struct ActionsTests {
+    /// Merged sets read the narrow indexes of schema version 3 on SQLite: a campaign's
+    /// openers and clickers (partial indexes, usable only because the SQL writes their
+    /// condition literally) and attribute values with their type, merged in contact order.
+    @Test func mergedSetsReadTheNarrowIndexes() throws {
+        let f = try ActionsFixture()
+        f.session.strategy = .setOperations
+        let query = #"opened(campaign: "Spring Sale") and clicked(campaign: "Spring Sale") and country = "SE""#
+        #expect(try f.members(query) == ["ana@example.com"])
+        #expect(try f.members(#"clicks(campaign: ["Spring Sale", "Flash SMS"]) >= 1 or country = "NO""#) == ["ana@example.com", "bo@example.com"])
+        #expect(f.run("explain " + query) == nil)
+        let plan = f.lastText()
+        #expect(plan.contains("strategy:  sets\n  why:     sets: forced\n"), "\(plan)")
+        #expect(plan.contains("  opens >= 1: rollup activity (opens), a set\n"), "\(plan)")
+        #expect(plan.contains("  country: contact_attributes, a set\n"), "\(plan)")
+        // Driven, the driving condition is listed first, as the candidates.
+        f.session.strategy = .driver
+        #expect(f.run(#"explain opened(campaign: "Spring Sale") and country = "SE""#) == nil)
+        #expect(f.lastText().contains("sources:\n  opens >= 1: rollup activity (opens), the candidates\n  country: contact_attributes\n"), "\(f.lastText())")
+        guard TemporaryStore.postgres == nil else { return }
+        #expect(plan.contains("MERGE (INTERSECT)"), "\(plan)")
+        #expect(plan.contains("COVERING INDEX activity_openers (campaign_id=?)"), "\(plan)")
+        #expect(plan.contains("COVERING INDEX activity_clickers (campaign_id=?)"), "\(plan)")
+        #expect(plan.contains("COVERING INDEX contact_attributes_by_value (name=? AND type=? AND value=?)"), "\(plan)")
+    }
+
     @Test func segmentViewReadByAnotherProgramMatchesShowSegment() throws {
         let f = try ActionsFixture()
         #expect(f.run(#"save segment "spring openers" = opened(campaign: "Spring Sale") and country = "SE""#) == nil)

@@ -197,6 +197,12 @@ import Testing
         let order = try allRows(db, "SELECT name FROM pragma_table_info('contact_activity') ORDER BY cid").map { $0[0] }
         #expect(Array(order.prefix(4)) == [.text("contact_id"), .text("opens"), .text("clicks"), .text("deliveries")])
         #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'activity_by_contact'") == 1)
+        // Version 3: the openers and clickers indexes hold the non-zero rows only, and
+        // attribute values are indexed with their type.
+        #expect(try db.int64("SELECT count(*) FROM activity INDEXED BY activity_openers WHERE campaign_id = 1 AND opens > 0") == 1)
+        #expect(try db.int64("SELECT count(*) FROM activity INDEXED BY activity_clickers WHERE campaign_id = 1 AND clicks > 0") == 1)
+        let typed = try allRows(db, "SELECT name FROM pragma_index_info('contact_attributes_by_value') ORDER BY seqno").map { $0[0] }
+        #expect(typed == [.text("name"), .text("type"), .text("value"), .text("contact_id")])
         #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v1'") == 0)
         // The tables keep their plain names in the schema text (`.schema` shows it).
         #expect(try db.text("SELECT sql FROM sqlite_master WHERE name = 'activity'")?.hasPrefix("CREATE TABLE activity (") == true)

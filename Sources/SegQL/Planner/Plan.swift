@@ -102,6 +102,23 @@ public enum PlanAtom: Hashable, Sendable {
         case .column, .attribute, .list: false
         }
     }
+
+    /// For an atom that includes zero, the atom whose contacts are exactly those it
+    /// fails, with a test that excludes zero (`clicks < 2` ↔ not `clicks >= 2`); nil when
+    /// the atom excludes zero already, or holds for everyone.
+    public var positiveComplement: PlanAtom? {
+        switch self {
+        case .events(let f, let t):
+            guard t.includesZero, let c = t.complementExcludingZero else { return nil }
+            return .events(f, c)
+        case .rollup(var r):
+            guard case .count(let m, let t) = r.test, t.includesZero, let c = t.complementExcludingZero else { return nil }
+            r.test = .count(m, c)
+            return .rollup(r)
+        default:
+            return nil
+        }
+    }
 }
 
 /// The filter: a boolean combination of atoms.

@@ -22,10 +22,17 @@
 //    the whole filter probed for each; an `or` is driven branch by branch, each
 //    branch's candidates tested against that branch only. Otherwise it scans
 //    contacts in id order and probes each. Both keep every contact that has no events
-//    at all in the universe, which is what makes `not` a true complement. The
-//    set-operation, IN-subquery and grouped-pass shapes are plannable too (`explain`
-//    and the benchmark use them to compare) but are never chosen automatically: on
-//    SQLite none beats the chosen shape on any benchmark query (docs/planner.md).
+//    at all in the universe, which is what makes `not` a true complement.
+//
+// 4. Merge, where the database merges set operations (SQLite). When the query is a
+//    chain of two or more sets (`A and B and not C`, `(A and B) or C`) that narrow
+//    indexes hold in contact order — a campaign's openers or clickers, an attribute's
+//    value, `contact_activity` itself — the cost of reading each set once and merging
+//    them is estimated against the cost of the shape from step 3 (rows read, lookups
+//    per candidate), with costs per row measured on the demo store, and the cheaper
+//    wins. The IN-subquery and grouped-pass shapes are plannable too (`explain` and the
+//    benchmark use them to compare) but never chosen: on SQLite neither beats the
+//    chosen shape on any benchmark query (docs/planner.md).
 
 /// What the planner may do.
 public struct PlannerOptions: Hashable, Sendable {
@@ -37,12 +44,19 @@ public struct PlannerOptions: Hashable, Sendable {
     public var useRollups: Bool
     /// Drive from a candidate set estimated below this share of all contacts.
     public var driverThreshold: Double
+    /// Whether the database merges a chain of set operations in contact order
+    /// (`SQLDialect.mergesCompoundChains`); only then is the set shape chosen.
+    public var mergesSets: Bool
 
-    public init(now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true, driverThreshold: Double = 0.25) {
+    public init(
+        now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true, driverThreshold: Double = 0.25,
+        mergesSets: Bool = true
+    ) {
         self.now = now
         self.strategy = strategy
         self.useRollups = useRollups
         self.driverThreshold = driverThreshold
+        self.mergesSets = mergesSets
     }
 }
 
@@ -96,6 +110,18 @@ public struct Planner {
         } else {
             reasons.append("\(strategy.rawValue): forced")
         }
+        if options.strategy == nil, options.mergesSets, let merge = mergeCost(filter) {
+            let current = choiceCost(strategy, candidate, filter)
+            if merge.cost < current {
+                reasons = [
+                    "sets: one merge of \(merge.arms) sets in contact order (estimated \(ms(merge.cost))) costs less than "
+                        + "\(strategy == .driver ? "driving from candidates" : "probing in a scan") (estimated \(ms(current)))"
+                ]
+                strategy = .setOperations
+            } else {
+                reasons.append("a merge of \(merge.arms) sets is estimated at \(ms(merge.cost)), against \(ms(current)) for this")
+            }
+        }
         var driverSet: DriverSet?
         var candidates: Int64?
         var residual = filter
@@ -122,7 +148,9 @@ public struct Planner {
         var plan = Plan(
             strategy: strategy, filter: residual, driver: driverSet, now: options.now,
             estimatedRows: rows, estimatedCandidates: candidates, reasons: reasons)
-        plan.setProbes = linkSets(in: [residual] + branchResiduals(driverSet), candidates: Double(candidates ?? catalog.contactCount))
+        if strategy != .setOperations {
+            plan.setProbes = linkSets(in: [residual] + branchResiduals(driverSet), candidates: Double(candidates ?? catalog.contactCount))
+        }
         if !plan.setProbes.isEmpty {
             plan.reasons.append(
                 "link conditions are tested against the set of their clicks' contacts, read once through the index by link, "
@@ -159,12 +187,192 @@ public struct Planner {
     /// against 1M rows of which 97k with two clicks or more: 176 → 128 ms.
     private func contactRollupScanBeats(campaign: Int64, passing: Double, filter: PlanExpr) -> String? {
         guard let perContact = contactRollupBound(filter) else { return nil }
-        let rows = Double(catalog.stats[campaign]?.values.map(\.contacts).max() ?? 0)
-        let driver = 60 * rows + 600 * passing
-        let scan = 60 * contactCount + 600 * perContact
+        let rows = campaignRows(campaign)
+        let driver = Cost.row * rows + Cost.lookup * passing
+        let scan = Cost.row * contactCount + Cost.lookup * perContact
         guard scan < driver else { return nil }
         return "scan: contact_activity read whole (\(catalog.contactCount) rows, an estimated \(Int64(perContact)) passing) "
             + "costs less than the campaign's \(Int64(rows)) rollup rows (\(Int64(passing)) passing) with a lookup for each"
+    }
+
+    /// A campaign's `activity` rows: its recipients of any kind.
+    private func campaignRows(_ campaign: Int64) -> Double {
+        Double(catalog.stats[campaign]?.values.map(\.contacts).max() ?? 0)
+    }
+
+    // MARK: - Merged sets
+
+    /// Costs of the operations the shapes are made of, in nanoseconds per row, measured
+    /// on the 1M-contact demo store (docs/planner.md, "Merged sets").
+    private enum Cost {
+        /// A rollup row read in a range or a scan.
+        static let row = 60.0
+        /// An entry of a narrow index: a campaign's openers or clickers, an attribute's
+        /// values, a list's members, a link's clicks.
+        static let entry = 36.0
+        /// A lookup of one contact in an index or a table keyed by contact.
+        static let lookup = 600.0
+        /// A row passed through the merge of a compound.
+        static let merge = 60.0
+        /// A row sorted (or grouped) before it can be merged.
+        static let sort = 300.0
+    }
+
+    private func ms(_ ns: Double) -> String {
+        let tenths = Int((ns / 100_000).rounded())
+        return tenths < 100 ? "\(tenths / 10).\(tenths % 10) ms" : "\(Int((ns / 1_000_000).rounded())) ms"
+    }
+
+    /// One arm of a merged chain: every contact, or the contacts of a positive atom.
+    private enum ChainArm {
+        case everyone
+        case atom(PlanAtom)
+    }
+
+    /// The estimated cost of `e` as one flat merged chain (the renderer's merge form),
+    /// or nil when it is not one: a single set, or an operand that would have to be a
+    /// nested compound.
+    private func mergeCost(_ e: PlanExpr) -> (cost: Double, arms: Int)? {
+        guard let arms = chain(e), arms.count >= 2 else { return nil }
+        return (arms.reduce(0) { $0 + armCost($1) }, arms.count)
+    }
+
+    /// The arms of `e`'s flat chain, as the renderer writes them (`chainArms`), or nil.
+    private func chain(_ e: PlanExpr) -> [ChainArm]? {
+        switch e {
+        case .everyone, .nobody: return nil
+        case .atom(let a) where a.includesZero:
+            guard let c = a.positiveComplement else { return nil }
+            return [.everyone, .atom(c)]
+        case .atom(let a): return [.atom(a)]
+        case .not(let x):
+            guard case .atom(let a) = x, !a.includesZero else { return nil }
+            return [.everyone, .atom(a)]
+        case .and(let xs):
+            let head = xs.firstIndex { if case .or = $0 { true } else { false } }
+                ?? xs.firstIndex { if case .atom(let a) = $0 { !a.includesZero } else { false } }
+            guard var arms = head.map({ chain(xs[$0]) }) ?? [.everyone] else { return nil }
+            for (i, x) in xs.enumerated() where i != head {
+                switch x {
+                case .not(.atom(let a)) where !a.includesZero: arms.append(.atom(a))
+                case .atom(let a) where a.includesZero: if let c = a.positiveComplement { arms.append(.atom(c)) }
+                case .atom(let a): arms.append(.atom(a))
+                default: return nil
+                }
+            }
+            return arms
+        case .or(let xs):
+            let head = xs.firstIndex { if case .atom(let a) = $0 { a.includesZero } else { true } } ?? 0
+            guard var arms = chain(xs[head]) else { return nil }
+            for (i, x) in xs.enumerated() where i != head {
+                guard case .atom(let a) = x, !a.includesZero else { return nil }
+                arms.append(.atom(a))
+            }
+            return arms
+        }
+    }
+
+    /// Reading an arm's contacts, passing them through the merge, and sorting them first
+    /// when the index they come from is not in contact order.
+    private func armCost(_ arm: ChainArm) -> Double {
+        guard case .atom(let a) = arm else { return contactCount * (Cost.row + Cost.merge) }
+        let out = estimate(a)
+        var read: Double
+        var sorted = 0.0
+        switch a {
+        case .rollup(let r):
+            switch r.scope {
+            case .allCampaigns:
+                read = Cost.row * contactCount
+            case .campaigns(let ids):
+                read = 0
+                for id in ids {
+                    if case .count(let m, let t) = r.test, m.minus.isEmpty, m.plus == ["opens"] || m.plus == ["clicks"],
+                       !t.includesZero {
+                        read += Cost.entry * Double(catalog.stats[id]?[r.kind]?.contacts ?? 0)
+                    } else {
+                        read += Cost.row * campaignRows(id)
+                    }
+                }
+                if ids.count > 1 { sorted = read / Cost.entry }
+            }
+        case .events(let f, _):
+            let rows: Double
+            if case .only(let ids) = f.links {
+                let clicks = linkClicks()
+                rows = ids.reduce(0.0) { $0 + (clicks[$1] ?? 0) }
+            } else {
+                rows = campaigns(in: f.campaigns).reduce(0.0) { acc, c in
+                    acc + Double(catalog.stats[c.id]?[f.kind]?.events ?? 0)
+                } * narrowing(f)
+            }
+            let covered = f.message == nil && f.machine == nil && f.bounce == nil && f.reason == nil && f.excludedLinks.isEmpty
+            read = rows * (covered ? Cost.entry : Cost.lookup / 2)
+            sorted = rows
+        case .attribute(_, let t):
+            read = Cost.entry * out
+            if case .compare(.equal, _) = t {} else { sorted = out }
+        case .column:
+            read = Cost.row * contactCount
+        case .list:
+            read = Cost.entry * out
+        }
+        return read + Cost.merge * out + Cost.sort * sorted
+    }
+
+    /// The estimated cost of the scan or driven shape chosen for `filter`, in the same
+    /// terms: the rows read, a lookup for each candidate that reaches a probe, and the
+    /// link sets read once.
+    private func choiceCost(_ strategy: Strategy, _ candidate: (DriverSet, Double)?, _ filter: PlanExpr) -> Double {
+        var cost: Double
+        var residual = filter
+        var tested = contactCount
+        switch strategy {
+        case .driver:
+            guard let (set, est) = candidate else { return .infinity }
+            if let c = singleCampaign(of: set) {
+                residual = split(set, filter).1
+                cost = Cost.row * campaignRows(c)
+            } else {
+                if case .atom = set { residual = split(set, filter).1 }
+                cost = Cost.lookup * est
+            }
+            tested = est
+        case .scan:
+            var inner = filter
+            if case .not(let x) = filter, x.requiresContactActivity { inner = x }
+            cost = Cost.row * contactCount
+            if inner.requiresContactActivity {
+                tested = contactRollupBound(inner) ?? contactCount
+                residual = simplify(.and(inner.conjuncts.filter { !$0.requiresContactActivity }))
+            }
+            // The conditions on the row at hand are tested first (`byCost`): only the
+            // contacts that pass them reach a probe.
+            let atHand = residual.conjuncts.filter { !probes($0) }
+            if !atHand.isEmpty { tested = min(tested, estimate(.and(atHand))) }
+        default:
+            return .infinity
+        }
+        if probes(residual) { cost += Cost.lookup * tested }
+        let sets = linkSets(in: [residual], candidates: tested)
+        let clicks = sets.isEmpty ? [:] : linkClicks()
+        for case .events(let f, _) in sets {
+            if case .only(let ids) = f.links { cost += ids.reduce(0.0) { $0 + (clicks[$1] ?? 0) } * (Cost.entry + Cost.sort) }
+        }
+        return cost
+    }
+
+    /// Whether testing `e` looks anything up beyond the row at hand (a contact's own
+    /// columns and its `contact_activity` row are at hand in a scan).
+    private func probes(_ e: PlanExpr) -> Bool {
+        switch e {
+        case .everyone, .nobody: return false
+        case .and(let xs), .or(let xs): return xs.contains(where: probes)
+        case .not(let x): return probes(x)
+        case .atom(.column): return false
+        case .atom(.rollup(let r)): return r.scope != .allCampaigns
+        case .atom: return true
+        }
     }
 
     /// The smallest estimate among the positive `contact_activity` conditions of the
@@ -268,7 +476,7 @@ public struct Planner {
             if case .only(let ids) = filter.links, ids.isEmpty {
                 return test.includesZero ? .everyone : .nobody
             }
-            if options.useRollups, !sparse(filter), let rollup = rollup(for: filter, test) {
+            if options.useRollups, !sparse(filter, test), let rollup = rollup(for: filter, test) {
                 return .atom(.rollup(rollup))
             }
             return .atom(.events(filter, test))
@@ -374,13 +582,18 @@ public struct Planner {
     }
 
     /// Whether a count over several named campaigns is of a kind so rare there that its
-    /// events are fewer than half the `activity` rows that would be read instead (clicks
-    /// over three campaigns): then the events, through the index by campaign and kind,
-    /// are the cheaper source. A single campaign keeps the rollup, whose row also answers
-    /// that campaign's other conditions; every campaign keeps `contact_activity`, one row
-    /// per contact (measured: Q1, Q4 and Q5 of docs/benchmarks.md).
-    private func sparse(_ filter: EventFilter) -> Bool {
+    /// events are fewer than half the `activity` rows that would be read instead: then
+    /// the events, through the index by campaign and kind, are the cheaper source. A
+    /// single campaign keeps the rollup, whose row also answers that campaign's other
+    /// conditions; every campaign keeps `contact_activity`, one row per contact. Opens
+    /// and clicks counted above zero read only the campaigns' openers or clickers (their
+    /// own partial indexes), which are never more than the events (measured: Q1, Q4 and
+    /// Q5 of docs/benchmarks.md).
+    private func sparse(_ filter: EventFilter, _ test: CountTest) -> Bool {
         guard filter.window.isUnbounded, case .only(let ids) = filter.campaigns, ids.count >= 2 else { return false }
+        if [.opened, .clicked].contains(filter.kind), filter.machine == nil, !filter.includeFooter, !test.includesZero {
+            return false
+        }
         let scope = campaigns(in: filter.campaigns)
         let rows = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?.values.map(\.contacts).max() ?? 0) }
         let events = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?[filter.kind]?.events ?? 0) }
@@ -472,8 +685,9 @@ public struct Planner {
             case .matches: return 0.2 * n
             default: return 0.3 * n
             }
-        case .list:
-            return 0.05 * n
+        case .list(let id):
+            // Counted when the catalog was read; a list missing there is assumed small.
+            return catalog.listSizes[id].map(Double.init) ?? 0.05 * n
         }
     }
 

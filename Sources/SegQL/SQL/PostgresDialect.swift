@@ -36,6 +36,10 @@ public struct PostgresDialect: SQLDialect {
 
     public var writesSetProbesAsIN: Bool { false }
 
+    /// INTERSECT binds tighter than UNION and EXCEPT here, and a compound is hashed or
+    /// sorted as a whole, so sets stay nested.
+    public var mergesCompoundChains: Bool { false }
+
     public var trueCondition: String { "TRUE" }
     public var falseCondition: String { "FALSE" }
 

@@ -63,6 +63,11 @@ public protocol SQLDialect: Sendable {
     /// semi- or anti-join by itself (its `NOT IN (subquery)` is hashed only while the
     /// set fits in `work_mem`, and is then a scan of the set per row).
     var writesSetProbesAsIN: Bool { get }
+    /// Whether a flat chain of `INTERSECT` / `UNION` / `EXCEPT` under an `ORDER BY`
+    /// is read as a merge of its arms, each in contact order (SQLite: the operators
+    /// have equal precedence and associate left, and the ordered compound is a merge).
+    /// Otherwise each set is a nested subquery, which any SQL reads the same way.
+    var mergesCompoundChains: Bool { get }
 }
 
 extension SQLDialect {
@@ -74,6 +79,7 @@ extension SQLDialect {
     public var falseCondition: String { "0" }
     public func attributeValue(_ column: String, type: String) -> String { column }
     public var writesSetProbesAsIN: Bool { true }
+    public var mergesCompoundChains: Bool { true }
 }
 
 /// Renders plans to SQL for one dialect.
@@ -170,6 +176,11 @@ public struct SQLRenderer {
         let contactRowNeeded: Bool
         if case .contacts = projection { contactRowNeeded = true } else { contactRowNeeded = readsContactRow(plan) }
         if projection == .count, let complement = complementCount() { return complement }
+        if plan.strategy == .setOperations, dialect.mergesCompoundChains {
+            // The chain reads no contact row; the contacts' rows are looked up by id below.
+            if projection == .count { return "SELECT count(*) FROM (\(mergeChain(plan.filter))) s" }
+            if projection == .contactIDs { return mergeChain(plan.filter) }
+        }
         if !contactRowNeeded, plan.strategy == .driver, plan.filter == .everyone,
            case .branches(let sets, let residuals)? = plan.driver, residuals.allSatisfy(testableOnIDs) {
             let union = branchesUnion(sets, residuals)
@@ -215,7 +226,7 @@ public struct SQLRenderer {
         case .inSubqueries:
             conditions.append(inForm(plan.filter))
         case .setOperations:
-            conditions.append("c.id IN (\(setSQL(plan.filter)))")
+            conditions.append("c.id IN (\(dialect.mergesCompoundChains ? mergeChain(plan.filter) : setSQL(plan.filter)))")
         case .groupedPass:
             var atoms: [PlanAtom] = []
             collectEventAtoms(plan.filter, into: &atoms)
@@ -490,10 +501,11 @@ public struct SQLRenderer {
                 return "SELECT ca.contact_id FROM contact_activity ca WHERE \(atLeastLower("ca.\(column)", w))"
             case (.campaigns(let ids), .count(let m, let t)):
                 let measure = measureSQL(m, alias: "a", nullable: false)
+                let rows = member("a.campaign_id", ids) + nonZeroRows(m, t)
                 if ids.count == 1 || t == .atLeastOne {
-                    return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) AND \(measure) \(t.op.rawValue) \(bind(t.value))"
+                    return "SELECT a.contact_id FROM activity a WHERE \(rows) AND \(measure) \(t.op.rawValue) \(bind(t.value))"
                 }
-                return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) GROUP BY a.contact_id HAVING sum(\(measure)) \(t.op.rawValue) \(bind(t.value))"
+                return "SELECT a.contact_id FROM activity a WHERE \(rows) GROUP BY a.contact_id HAVING sum(\(measure)) \(t.op.rawValue) \(bind(t.value))"
             case (.campaigns(let ids), .recent(let column, let w)):
                 return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) AND \(atLeastLower("a.\(column)", w))"
             }
@@ -504,6 +516,21 @@ public struct SQLRenderer {
         case .list(let id):
             return "SELECT lm.contact_id FROM list_members lm WHERE lm.list_id = \(bind(id))"
         }
+    }
+
+    /// The columns of `activity` whose non-zero rows have a partial index of their own,
+    /// in contact order per campaign (`activity_openers`, `activity_clickers`: schema
+    /// version 3, docs/schema.md).
+    private static let nonZeroIndexed: Set<String> = ["opens", "clicks"]
+
+    /// ` AND a.col > 0` when the measure is one such column and its test fails at zero:
+    /// then only non-zero rows can pass (or add to a passing sum), and the condition,
+    /// written literally as the index's own, lets SQLite read that narrow index instead
+    /// of every row of the campaign (a bound value would not: the index must be chosen
+    /// before values are bound).
+    private func nonZeroRows(_ m: RollupMeasure, _ t: CountTest) -> String {
+        guard m.minus.isEmpty, m.plus.count == 1, Self.nonZeroIndexed.contains(m.plus[0]), !t.includesZero else { return "" }
+        return " AND a.\(m.plus[0]) > 0"
     }
 
     /// A rollup condition (or its negation) tested on the `activity a` row at hand.
@@ -518,22 +545,6 @@ public struct SQLRenderer {
             case .recent(let column, let w): return recentHolds("\(a).\(column)", w)
             }
         default: return probe(e)
-        }
-    }
-
-    /// The atom with its count test replaced by the complement that excludes zero
-    /// (`clicks < 2` ↔ not `clicks >= 2`), or nil when the atom already excludes zero.
-    private func positiveComplement(_ a: PlanAtom) -> PlanAtom? {
-        switch a {
-        case .events(let f, let t):
-            guard t.includesZero, let c = t.complementExcludingZero else { return nil }
-            return .events(f, c)
-        case .rollup(var r):
-            guard case .count(let m, let t) = r.test, t.includesZero, let c = t.complementExcludingZero else { return nil }
-            r.test = .count(m, c)
-            return .rollup(r)
-        default:
-            return nil
         }
     }
 
@@ -621,11 +632,74 @@ public struct SQLRenderer {
             return parts.joined(separator: " \(op) ")
         case .atom(let a):
             if a.includesZero {
-                guard let positive = positiveComplement(a) else { return "SELECT id AS contact_id FROM contacts" }
+                guard let positive = a.positiveComplement else { return "SELECT id AS contact_id FROM contacts" }
                 return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(atomSet(positive))) s"
             }
             return atomSet(a)
         }
+    }
+
+    // MARK: - Merge form: one flat compound in contact order
+
+    private static let everyoneSet = "SELECT id AS contact_id FROM contacts"
+
+    /// The filter as one flat compound, `set op set op … ORDER BY 1`, which SQLite reads
+    /// as a merge of its arms in contact order (most arms come from an index already in
+    /// that order: a campaign's openers, an attribute's value, `contact_activity`).
+    /// SQLite's compound operators have equal precedence and associate left, so the head
+    /// may be any chain and each later arm applies to everything before it:
+    /// `(A or B) and C and not D` is `A UNION B INTERSECT C EXCEPT D`. An operand that
+    /// cannot continue the chain is one arm, a nested compound (correct, but not merged).
+    private mutating func mergeChain(_ e: PlanExpr) -> String {
+        let arms = chainArms(e)
+        // One set alone goes through no set operator, which is what removes repeats
+        // (a contact's several events).
+        if arms.count == 1 { return "SELECT DISTINCT contact_id FROM (\(arms[0])) s\nORDER BY 1" }
+        return arms.joined(separator: "\n") + "\nORDER BY 1"
+    }
+
+    /// The arms of `e`'s chain: a SELECT, then each `OP SELECT`, written (and their
+    /// values bound) in the order they appear.
+    private mutating func chainArms(_ e: PlanExpr) -> [String] {
+        switch e {
+        case .everyone: return [Self.everyoneSet]
+        case .nobody: return ["\(Self.everyoneSet) WHERE \(dialect.falseCondition)"]
+        case .atom(let a) where a.includesZero:
+            guard let positive = a.positiveComplement else { return [Self.everyoneSet] }
+            return [Self.everyoneSet, "EXCEPT " + atomSet(positive)]
+        case .atom(let a):
+            return [atomSet(a)]
+        case .not(let x):
+            return [Self.everyoneSet, "EXCEPT " + chainArm(x)]
+        case .and(let xs):
+            // The head: an `or` (which only a head can continue), else a positive atom,
+            // else every contact.
+            let head = xs.firstIndex { if case .or = $0 { true } else { false } }
+                ?? xs.firstIndex { if case .atom(let a) = $0 { !a.includesZero } else { false } }
+            var arms = head.map { chainArms(xs[$0]) } ?? [Self.everyoneSet]
+            for (i, x) in xs.enumerated() where i != head {
+                switch x {
+                case .not(let y):
+                    arms.append("EXCEPT " + chainArm(y))
+                case .atom(let a) where a.includesZero:
+                    if let positive = a.positiveComplement { arms.append("EXCEPT " + atomSet(positive)) }
+                default:
+                    arms.append("INTERSECT " + chainArm(x))
+                }
+            }
+            return arms
+        case .or(let xs):
+            let head = xs.firstIndex { if case .atom(let a) = $0 { a.includesZero } else { true } } ?? 0
+            var arms = chainArms(xs[head])
+            for (i, x) in xs.enumerated() where i != head { arms.append("UNION " + chainArm(x)) }
+            return arms
+        }
+    }
+
+    /// `e` as one arm of a chain: its set's SELECT, or its own chain nested.
+    private mutating func chainArm(_ e: PlanExpr) -> String {
+        if case .atom(let a) = e, !a.includesZero { return atomSet(a) }
+        return "SELECT contact_id FROM (\(chainArms(e).joined(separator: "\n"))) s"
     }
 
     // MARK: - IN form
@@ -649,7 +723,7 @@ public struct SQLRenderer {
     /// without events passes, `id NOT IN (the set of those who fail it)`.
     private mutating func setMembership(_ a: PlanAtom) -> String {
         if a.includesZero {
-            guard let positive = positiveComplement(a) else { return dialect.trueCondition }
+            guard let positive = a.positiveComplement else { return dialect.trueCondition }
             return "\(contactID) NOT IN (\(atomSet(positive)))"
         }
         return "\(contactID) IN (\(atomSet(a)))"

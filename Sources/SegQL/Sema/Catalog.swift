@@ -73,6 +73,9 @@ public struct Catalog: Sendable {
     public var segments: [String: String]
     /// Saved lists: name → list id.
     public var lists: [String: Int64]
+    /// Members per saved list id (a list is frozen when saved); a list missing here is
+    /// estimated at a fixed share of the contacts.
+    public var listSizes: [Int64: Int64] = [:]
     /// Number of contacts.
     public var contactCount: Int64
     /// Per campaign id and event kind.
