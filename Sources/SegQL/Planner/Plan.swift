@@ -147,6 +147,17 @@ extension PlanExpr {
         }
     }
 
+    /// Whether it tests a `contact_activity` column (a condition over every campaign).
+    public var readsContactActivity: Bool {
+        switch self {
+        case .everyone, .nobody: return false
+        case .and(let xs), .or(let xs): return xs.contains { $0.readsContactActivity }
+        case .not(let x): return x.readsContactActivity
+        case .atom(.rollup(let r)): return r.scope == .allCampaigns
+        case .atom: return false
+        }
+    }
+
     /// Whether it reads a standard column of the contact's own row.
     public var readsContactColumn: Bool {
         switch self {

@@ -353,7 +353,9 @@ public struct Planner {
         default:
             return .infinity
         }
-        if probes(residual) { cost += Cost.lookup * tested }
+        // A driven candidate finds its `contact_activity` row by a lookup too; a scan
+        // reads it beside the contact, in id order.
+        if probes(residual) || (strategy == .driver && residual.readsContactActivity) { cost += Cost.lookup * tested }
         let sets = linkSets(in: [residual], candidates: tested)
         let clicks = sets.isEmpty ? [:] : linkClicks()
         for case .events(let f, _) in sets {

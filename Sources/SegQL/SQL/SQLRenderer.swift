@@ -290,20 +290,12 @@ public struct SQLRenderer {
     private func joinsContactActivityIn(_ plan: Plan) -> Bool {
         guard plan.strategy != .setOperations else { return false }
         if case .branches(_, let residuals)? = plan.driver, plan.strategy == .driver,
-           residuals.contains(where: usesContactActivity) {
+           residuals.contains(where: \.readsContactActivity) {
             return true
         }
-        return usesContactActivity(plan.filter)
+        return plan.filter.readsContactActivity
     }
 
-    private func usesContactActivity(_ e: PlanExpr) -> Bool {
-        switch e {
-        case .and(let xs), .or(let xs): return xs.contains { usesContactActivity($0) }
-        case .not(let x): return usesContactActivity(x)
-        case .atom(.rollup(let r)): return r.scope == .allCampaigns
-        default: return false
-        }
-    }
 
     // MARK: - Probe form: a two-valued condition on `c`
 
