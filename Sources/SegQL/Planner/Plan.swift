@@ -42,6 +42,20 @@ public struct RollupMeasure: Hashable, Sendable {
     }
 }
 
+extension RollupMeasure {
+    /// The columns of `activity` whose non-zero rows have a partial index of their own,
+    /// in contact order per campaign (`activity_openers`, `activity_clickers`: schema
+    /// version 3, docs/schema.md).
+    static let nonZeroIndexed: Set<String> = ["opens", "clicks"]
+
+    /// The column whose non-zero rows alone can pass `test` and are indexed on their own
+    /// (one such column, a test that fails at zero), or nil.
+    public func nonZeroIndexedColumn(for test: CountTest) -> String? {
+        guard minus.isEmpty, plus.count == 1, Self.nonZeroIndexed.contains(plus[0]), !test.includesZero else { return nil }
+        return plus[0]
+    }
+}
+
 /// An event predicate answered from a rollup table.
 public struct RollupAtom: Hashable, Sendable {
     /// Which rollup rows.

@@ -287,8 +287,7 @@ public struct Planner {
             case .campaigns(let ids):
                 read = 0
                 for id in ids {
-                    if case .count(let m, let t) = r.test, m.minus.isEmpty, m.plus == ["opens"] || m.plus == ["clicks"],
-                       !t.includesZero {
+                    if case .count(let m, let t) = r.test, m.nonZeroIndexedColumn(for: t) != nil {
                         read += Cost.entry * Double(catalog.stats[id]?[r.kind]?.contacts ?? 0)
                     } else {
                         read += Cost.row * campaignRows(id)
@@ -593,9 +592,7 @@ public struct Planner {
     /// Q5 of docs/benchmarks.md).
     private func sparse(_ filter: EventFilter, _ test: CountTest) -> Bool {
         guard filter.window.isUnbounded, case .only(let ids) = filter.campaigns, ids.count >= 2 else { return false }
-        if [.opened, .clicked].contains(filter.kind), filter.machine == nil, !filter.includeFooter, !test.includesZero {
-            return false
-        }
+        if measure(for: filter)?.nonZeroIndexedColumn(for: test) != nil { return false }
         let scope = campaigns(in: filter.campaigns)
         let rows = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?.values.map(\.contacts).max() ?? 0) }
         let events = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?[filter.kind]?.events ?? 0) }

@@ -510,19 +510,13 @@ public struct SQLRenderer {
         }
     }
 
-    /// The columns of `activity` whose non-zero rows have a partial index of their own,
-    /// in contact order per campaign (`activity_openers`, `activity_clickers`: schema
-    /// version 3, docs/schema.md).
-    private static let nonZeroIndexed: Set<String> = ["opens", "clicks"]
-
-    /// ` AND a.col > 0` when the measure is one such column and its test fails at zero:
-    /// then only non-zero rows can pass (or add to a passing sum), and the condition,
-    /// written literally as the index's own, lets SQLite read that narrow index instead
-    /// of every row of the campaign (a bound value would not: the index must be chosen
-    /// before values are bound).
+    /// ` AND a.col > 0` when only the measure's non-zero rows can pass (or add to a
+    /// passing sum) and they have their own partial index: the condition, written
+    /// literally as the index's own, lets SQLite read that narrow index instead of every
+    /// row of the campaign (a bound value would not: the index is chosen before values
+    /// are bound). It changes no answer.
     private func nonZeroRows(_ m: RollupMeasure, _ t: CountTest) -> String {
-        guard m.minus.isEmpty, m.plus.count == 1, Self.nonZeroIndexed.contains(m.plus[0]), !t.includesZero else { return "" }
-        return " AND a.\(m.plus[0]) > 0"
+        m.nonZeroIndexedColumn(for: t).map { " AND a.\($0) > 0" } ?? ""
     }
 
     /// A rollup condition (or its negation) tested on the `activity a` row at hand.
