@@ -257,11 +257,15 @@ public enum Schema {
     // can answer `and`, `or` and `not` over them as one merge (docs/planner.md, "Merged
     // sets"): a campaign's openers and its clickers (partial indexes over the non-zero
     // rows of `activity`, with the count, so a campaign's 247k openers are read in 9 ms
-    // instead of its 650k rollup rows in 47 ms), and attribute values with their type
-    // (`country = "SE"` tests the type too; it was read from the table for each row).
+    // instead of its 650k rollup rows in 47 ms), the same over every campaign (of
+    // `contact_activity`: the 185k contacts who clicked, in contact order, instead of
+    // every contact's row), and attribute values with their type (`country = "SE"`
+    // tests the type too; it was read from the table for each row).
     static let v3 = """
     CREATE INDEX activity_openers ON activity(campaign_id, contact_id, opens) WHERE opens > 0;
     CREATE INDEX activity_clickers ON activity(campaign_id, contact_id, clicks) WHERE clicks > 0;
+    CREATE INDEX contact_activity_openers ON contact_activity(contact_id, opens) WHERE opens > 0;
+    CREATE INDEX contact_activity_clickers ON contact_activity(contact_id, clicks) WHERE clicks > 0;
     DROP INDEX contact_attributes_by_value;
     CREATE INDEX contact_attributes_by_value ON contact_attributes(name, type, value, contact_id);
     """

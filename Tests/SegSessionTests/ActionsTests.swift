@@ -101,6 +101,10 @@ final class ActionsFixture {
         #expect(plan.contains("COVERING INDEX activity_openers (campaign_id=?)"), "\(plan)")
         #expect(plan.contains("COVERING INDEX activity_clickers (campaign_id=?)"), "\(plan)")
         #expect(plan.contains("COVERING INDEX contact_attributes_by_value (name=? AND type=? AND value=?)"), "\(plan)")
+        // Over every campaign, the contacts who clicked anything have their own index too.
+        f.session.strategy = .setOperations
+        #expect(f.run(#"explain opened(campaign: "Spring Sale") and clicks >= 1"#) == nil)
+        #expect(f.lastText().contains("COVERING INDEX contact_activity_clickers"), "\(f.lastText())")
     }
 
     @Test func segmentViewReadByAnotherProgramMatchesShowSegment() throws {

@@ -201,6 +201,8 @@ import Testing
         // attribute values are indexed with their type.
         #expect(try db.int64("SELECT count(*) FROM activity INDEXED BY activity_openers WHERE campaign_id = 1 AND opens > 0") == 1)
         #expect(try db.int64("SELECT count(*) FROM activity INDEXED BY activity_clickers WHERE campaign_id = 1 AND clicks > 0") == 1)
+        #expect(try db.int64("SELECT count(*) FROM contact_activity INDEXED BY contact_activity_openers WHERE opens > 0") == 1)
+        #expect(try db.int64("SELECT count(*) FROM contact_activity INDEXED BY contact_activity_clickers WHERE clicks > 0") == 1)
         let typed = try allRows(db, "SELECT name FROM pragma_index_info('contact_attributes_by_value') ORDER BY seqno").map { $0[0] }
         #expect(typed == [.text("name"), .text("type"), .text("value"), .text("contact_id")])
         #expect(try db.int64("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v1'") == 0)

@@ -43,9 +43,10 @@ public struct RollupMeasure: Hashable, Sendable {
 }
 
 extension RollupMeasure {
-    /// The columns of `activity` whose non-zero rows have a partial index of their own,
-    /// in contact order per campaign (`activity_openers`, `activity_clickers`: schema
-    /// version 3, docs/schema.md).
+    /// The columns whose non-zero rows have a partial index of their own, in contact
+    /// order: per campaign in `activity` (`activity_openers`, `activity_clickers`) and in
+    /// `contact_activity` (`contact_activity_openers`, `contact_activity_clickers`);
+    /// schema version 3, docs/schema.md.
     static let nonZeroIndexed: Set<String> = ["opens", "clicks"]
 
     /// The column whose non-zero rows alone can pass `test` and are indexed on their own

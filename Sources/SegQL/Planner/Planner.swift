@@ -283,7 +283,13 @@ public struct Planner {
         case .rollup(let r):
             switch r.scope {
             case .allCampaigns:
-                read = Cost.row * contactCount
+                // A count above zero of opens or clicks reads its partial index, one narrow
+                // entry per contact who opened (clicked) anything; otherwise every row.
+                if case .count(let m, let t) = r.test, m.nonZeroIndexedColumn(for: t) != nil {
+                    read = Cost.entry * estimateEvents(r.kind, .any, test: .atLeastOne, narrowing: 1)
+                } else {
+                    read = Cost.row * contactCount
+                }
             case .campaigns(let ids):
                 read = 0
                 for id in ids {

@@ -3,8 +3,8 @@
 // It walks a logical plan and writes one SELECT, collecting every value derived
 // from the query (campaign and link ids, counts, times, strings) as a bound
 // parameter as it goes, the way GRDB's SQLGenerationContext does. Table and column
-// names and event-kind codes are the store's schema, not user input, and are written
-// as text. For a saved segment's view the renderer inlines the values instead,
+// names, event-kind codes and the `> 0` of a partial index's condition are the store's
+// schema, not user input, and are written as text. For a saved segment's view the renderer inlines the values instead,
 // quoted by the dialect, and measures `within` from the time the view is read.
 //
 // Every condition it writes is two-valued (never NULL), so `NOT` is exactly the
@@ -259,6 +259,10 @@ public struct SQLRenderer {
     private mutating func complementCount() -> String? {
         guard plan.strategy == .scan, case .not(let inner) = plan.filter, inner.requiresContactActivity else { return nil }
         let from = fromContactActivity(contactRow: inner.readsContactColumn)
+        // One count alone (`not opened`) is counted in the narrow index of its non-zero rows.
+        if case .atom(.rollup(let r)) = inner, case .count(let m, let t) = r.test {
+            return "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM \(from) WHERE \(rowsCounting(m, t, alias: "ca")))"
+        }
         return "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM \(from) WHERE \(probe(inner)))"
     }
 
@@ -488,15 +492,17 @@ public struct SQLRenderer {
         case .rollup(let r):
             switch (r.scope, r.test) {
             case (.allCampaigns, .count(let m, let t)):
-                return "SELECT ca.contact_id FROM contact_activity ca WHERE \(measureSQL(m, alias: "ca", nullable: false)) \(t.op.rawValue) \(bind(t.value))"
+                return "SELECT ca.contact_id FROM contact_activity ca WHERE \(rowsCounting(m, t, alias: "ca"))"
             case (.allCampaigns, .recent(let column, let w)):
                 return "SELECT ca.contact_id FROM contact_activity ca WHERE \(atLeastLower("ca.\(column)", w))"
             case (.campaigns(let ids), .count(let m, let t)):
-                let measure = measureSQL(m, alias: "a", nullable: false)
-                let rows = member("a.campaign_id", ids) + nonZeroRows(m, t)
+                let campaigns = member("a.campaign_id", ids)
                 if ids.count == 1 || t == .atLeastOne {
-                    return "SELECT a.contact_id FROM activity a WHERE \(rows) AND \(measure) \(t.op.rawValue) \(bind(t.value))"
+                    return "SELECT a.contact_id FROM activity a WHERE \(campaigns) AND \(rowsCounting(m, t, alias: "a"))"
                 }
+                // The sum of the non-zero rows is the sum: a test that fails at zero reads only them.
+                let rows = m.nonZeroIndexedColumn(for: t).map { "\(campaigns) AND a.\($0) > 0" } ?? campaigns
+                let measure = measureSQL(m, alias: "a", nullable: false)
                 return "SELECT a.contact_id FROM activity a WHERE \(rows) GROUP BY a.contact_id HAVING sum(\(measure)) \(t.op.rawValue) \(bind(t.value))"
             case (.campaigns(let ids), .recent(let column, let w)):
                 return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) AND \(atLeastLower("a.\(column)", w))"
@@ -510,13 +516,18 @@ public struct SQLRenderer {
         }
     }
 
-    /// ` AND a.col > 0` when only the measure's non-zero rows can pass (or add to a
-    /// passing sum) and they have their own partial index: the condition, written
-    /// literally as the index's own, lets SQLite read that narrow index instead of every
-    /// row of the campaign (a bound value would not: the index is chosen before values
-    /// are bound). It changes no answer.
-    private func nonZeroRows(_ m: RollupMeasure, _ t: CountTest) -> String {
-        m.nonZeroIndexedColumn(for: t).map { " AND a.\($0) > 0" } ?? ""
+    /// The rows of rollup `alias` whose count passes `t`, for reading them as a set. When
+    /// only non-zero rows can pass and they have a partial index of their own, the
+    /// index's condition is written literally, `alias.col > 0`, which lets SQLite read
+    /// that narrow index instead of every row (a bound value would not: the index is
+    /// chosen before values are bound); `>= 1` is then that condition alone (an integer
+    /// count is at least one exactly when it is above zero), otherwise both. It changes
+    /// no answer.
+    private mutating func rowsCounting(_ m: RollupMeasure, _ t: CountTest, alias: String) -> String {
+        let test = { (r: inout SQLRenderer) in "\(r.measureSQL(m, alias: alias, nullable: false)) \(t.op.rawValue) \(r.bind(t.value))" }
+        guard let column = m.nonZeroIndexedColumn(for: t) else { return test(&self) }
+        if t == .atLeastOne { return "\(alias).\(column) > 0" }
+        return "\(alias).\(column) > 0 AND \(test(&self))"
     }
 
     /// A rollup condition (or its negation) tested on the `activity a` row at hand.
