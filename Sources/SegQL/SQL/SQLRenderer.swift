@@ -3,9 +3,10 @@
 // It walks a logical plan and writes one SELECT, collecting every value derived
 // from the query (campaign and link ids, counts, times, strings) as a bound
 // parameter as it goes, the way GRDB's SQLGenerationContext does. Table and column
-// names, event-kind codes and the `> 0` of a partial index's condition are the store's
-// schema, not user input, and are written as text. For a saved segment's view the renderer inlines the values instead,
-// quoted by the dialect, and measures `within` from the time the view is read.
+// names, event-kind codes and the `> 0` of a partial index's condition are the
+// store's schema, not user input, and are written as text. For a saved segment's
+// view the renderer inlines the values instead, quoted by the dialect, and measures
+// `within` from the time the view is read.
 //
 // Every condition it writes is two-valued (never NULL), so `NOT` is exactly the
 // complement: a contact without a field or without events fails a positive test and
