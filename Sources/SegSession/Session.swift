@@ -323,15 +323,11 @@ public final class Session {
     /// comes from, and how it is read.
     static func describeSources(_ plan: Plan) -> [String] {
         if plan.strategy == .setOperations { return describeSources(plan.filter, role: .set) }
-        switch plan.driver {
-        case .branches(_, _)?:
-            return describeSources(plan.driver?.condition ?? plan.filter, sets: plan.setProbes)
-        case let d?:
-            return describeSources(d.condition, role: .driver)
-                + (plan.filter == .everyone ? [] : describeSources(plan.filter, sets: plan.setProbes))
-        case nil:
-            return describeSources(plan.filter, sets: plan.setProbes)
-        }
+        guard let d = plan.driver else { return describeSources(plan.filter, sets: plan.setProbes) }
+        // Branch by branch, each branch's set and rest are one `or` of conditions.
+        if case .branches = d { return describeSources(d.condition, sets: plan.setProbes) }
+        return describeSources(d.condition, role: .driver)
+            + (plan.filter == .everyone ? [] : describeSources(plan.filter, sets: plan.setProbes))
     }
 
     /// One line per atom of `e`: where its answer comes from.

@@ -185,6 +185,22 @@ extension PlanExpr {
     }
 }
 
+extension PlanExpr {
+    /// Where a flat chain of set operations over the operands of an `and` starts: an
+    /// `or` (only a head can continue one), else a positive atom; nil: every contact.
+    /// The renderer writes the chain and the planner estimates it from the same choice.
+    static func andChainHead(_ xs: [PlanExpr]) -> Int? {
+        xs.firstIndex { if case .or = $0 { true } else { false } }
+            ?? xs.firstIndex { if case .atom(let a) = $0 { !a.includesZero } else { false } }
+    }
+
+    /// Where a flat chain over the operands of an `or` starts: an operand that is not a
+    /// positive atom (only a head can continue its chain), else the first.
+    static func orChainHead(_ xs: [PlanExpr]) -> Int {
+        xs.firstIndex { if case .atom(let a) = $0 { a.includesZero } else { true } } ?? 0
+    }
+}
+
 /// The candidate contacts of a driven plan: a superset of the answer.
 public indirect enum DriverSet: Hashable, Sendable {
     /// The contacts an atom holds for.

@@ -249,8 +249,7 @@ public struct Planner {
             guard case .atom(let a) = x, !a.includesZero else { return nil }
             return [.everyone, .atom(a)]
         case .and(let xs):
-            let head = xs.firstIndex { if case .or = $0 { true } else { false } }
-                ?? xs.firstIndex { if case .atom(let a) = $0 { !a.includesZero } else { false } }
+            let head = PlanExpr.andChainHead(xs)
             guard var arms = head.map({ chain(xs[$0]) }) ?? [.everyone] else { return nil }
             for (i, x) in xs.enumerated() where i != head {
                 switch x {
@@ -262,7 +261,7 @@ public struct Planner {
             }
             return arms
         case .or(let xs):
-            let head = xs.firstIndex { if case .atom(let a) = $0 { a.includesZero } else { true } } ?? 0
+            let head = PlanExpr.orChainHead(xs)
             guard var arms = chain(xs[head]) else { return nil }
             for (i, x) in xs.enumerated() where i != head {
                 guard case .atom(let a) = x, !a.includesZero else { return nil }
@@ -281,31 +280,23 @@ public struct Planner {
         var sorted = 0.0
         switch a {
         case .rollup(let r):
+            // A count above zero of opens or clicks reads its partial index, one narrow
+            // entry per contact who opened (clicked); otherwise every row.
+            var narrow = false
+            if case .count(let m, let t) = r.test { narrow = m.nonZeroIndexedColumn(for: t) != nil }
             switch r.scope {
             case .allCampaigns:
-                // A count above zero of opens or clicks reads its partial index, one narrow
-                // entry per contact who opened (clicked) anything; otherwise every row.
-                if case .count(let m, let t) = r.test, m.nonZeroIndexedColumn(for: t) != nil {
-                    read = Cost.entry * estimateEvents(r.kind, .any, test: .atLeastOne, narrowing: 1)
-                } else {
-                    read = Cost.row * contactCount
-                }
+                read = narrow ? Cost.entry * estimateEvents(r.kind, .any, test: .atLeastOne, narrowing: 1) : Cost.row * contactCount
             case .campaigns(let ids):
-                read = 0
-                for id in ids {
-                    if case .count(let m, let t) = r.test, m.nonZeroIndexedColumn(for: t) != nil {
-                        read += Cost.entry * Double(catalog.stats[id]?[r.kind]?.contacts ?? 0)
-                    } else {
-                        read += Cost.row * campaignRows(id)
-                    }
+                read = ids.reduce(0.0) { acc, id in
+                    acc + (narrow ? Cost.entry * Double(catalog.stats[id]?[r.kind]?.contacts ?? 0) : Cost.row * campaignRows(id))
                 }
                 if ids.count > 1 { sorted = read / Cost.entry }
             }
         case .events(let f, _):
             let rows: Double
             if case .only(let ids) = f.links {
-                let clicks = linkClicks()
-                rows = ids.reduce(0.0) { $0 + (clicks[$1] ?? 0) }
+                rows = clicks(onLinks: ids)
             } else {
                 rows = campaigns(in: f.campaigns).reduce(0.0) { acc, c in
                     acc + Double(catalog.stats[c.id]?[f.kind]?.events ?? 0)
@@ -361,10 +352,8 @@ public struct Planner {
         // A driven candidate finds its `contact_activity` row by a lookup too; a scan
         // reads it beside the contact, in id order.
         if probes(residual) || (strategy == .driver && residual.readsContactActivity) { cost += Cost.lookup * tested }
-        let sets = linkSets(in: [residual], candidates: tested)
-        let clicks = sets.isEmpty ? [:] : linkClicks()
-        for case .events(let f, _) in sets {
-            if case .only(let ids) = f.links { cost += ids.reduce(0.0) { $0 + (clicks[$1] ?? 0) } * (Cost.entry + Cost.sort) }
+        for case .events(let f, _) in linkSets(in: [residual], candidates: tested) {
+            if case .only(let ids) = f.links { cost += clicks(onLinks: ids) * (Cost.entry + Cost.sort) }
         }
         return cost
     }
@@ -401,15 +390,13 @@ public struct Planner {
     /// `events_by_link` and each candidate is one lookup in it.
     private func linkSets(in exprs: [PlanExpr], candidates: Double) -> Set<PlanAtom> {
         var out: Set<PlanAtom> = []
-        var clicksOnLink: [Int64: Double]?
         func walk(_ e: PlanExpr) {
             switch e {
             case .and(let xs), .or(let xs): xs.forEach(walk)
             case .not(let x): walk(x)
             case .atom(let a):
                 guard case .events(let f, _) = a, case .only(let ids) = f.links else { return }
-                if clicksOnLink == nil { clicksOnLink = linkClicks() }
-                if ids.reduce(0.0, { $0 + (clicksOnLink?[$1] ?? 0) }) <= 4 * candidates { out.insert(a) }
+                if clicks(onLinks: ids) <= 4 * candidates { out.insert(a) }
             default: break
             }
         }
@@ -417,16 +404,15 @@ public struct Planner {
         return out
     }
 
-    /// Estimated clicks per link: its campaign's clicks shared evenly among its links.
-    private func linkClicks() -> [Int64: Double] {
+    /// Estimated clicks on the links `ids`: each link's campaign's clicks shared evenly
+    /// among the campaign's links.
+    private func clicks(onLinks ids: [Int64]) -> Double {
+        let wanted = Set(ids)
         var linksPerCampaign: [Int64: Int] = [:]
         for l in catalog.links { linksPerCampaign[l.campaignID, default: 0] += 1 }
-        var out: [Int64: Double] = [:]
-        for l in catalog.links {
-            let clicks = Double(catalog.stats[l.campaignID]?[.clicked]?.events ?? 0)
-            out[l.id] = clicks / Double(linksPerCampaign[l.campaignID] ?? 1)
+        return catalog.links.filter { wanted.contains($0.id) }.reduce(0.0) { acc, l in
+            acc + Double(catalog.stats[l.campaignID]?[.clicked]?.events ?? 0) / Double(linksPerCampaign[l.campaignID] ?? 1)
         }
-        return out
     }
 
     /// The driver `set` of `filter`, and what is left to test on its candidates: every
@@ -600,9 +586,9 @@ public struct Planner {
         guard filter.window.isUnbounded, case .only(let ids) = filter.campaigns, ids.count >= 2 else { return false }
         if measure(for: filter)?.nonZeroIndexedColumn(for: test) != nil { return false }
         let scope = campaigns(in: filter.campaigns)
-        let rows = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?.values.map(\.contacts).max() ?? 0) }
+        let rows = scope.reduce(0.0) { $0 + campaignRows($1.id) }
         let events = scope.reduce(Int64(0)) { acc, c in acc + (catalog.stats[c.id]?[filter.kind]?.events ?? 0) }
-        return events * 2 < rows
+        return Double(events) * 2 < rows
     }
 
     private func measure(for filter: EventFilter) -> RollupMeasure? {

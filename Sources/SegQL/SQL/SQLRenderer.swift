@@ -525,10 +525,10 @@ public struct SQLRenderer {
     /// count is at least one exactly when it is above zero), otherwise both. It changes
     /// no answer.
     private mutating func rowsCounting(_ m: RollupMeasure, _ t: CountTest, alias: String) -> String {
-        let test = { (r: inout SQLRenderer) in "\(r.measureSQL(m, alias: alias, nullable: false)) \(t.op.rawValue) \(r.bind(t.value))" }
-        guard let column = m.nonZeroIndexedColumn(for: t) else { return test(&self) }
-        if t == .atLeastOne { return "\(alias).\(column) > 0" }
-        return "\(alias).\(column) > 0 AND \(test(&self))"
+        let column = m.nonZeroIndexedColumn(for: t)
+        if let column, t == .atLeastOne { return "\(alias).\(column) > 0" }
+        let test = "\(measureSQL(m, alias: alias, nullable: false)) \(t.op.rawValue) \(bind(t.value))"
+        return column.map { "\(alias).\($0) > 0 AND \(test)" } ?? test
     }
 
     /// A rollup condition (or its negation) tested on the `activity a` row at hand.
@@ -670,10 +670,7 @@ public struct SQLRenderer {
         case .not(let x):
             return [Self.everyoneSet, "EXCEPT " + chainArm(x)]
         case .and(let xs):
-            // The head: an `or` (which only a head can continue), else a positive atom,
-            // else every contact.
-            let head = xs.firstIndex { if case .or = $0 { true } else { false } }
-                ?? xs.firstIndex { if case .atom(let a) = $0 { !a.includesZero } else { false } }
+            let head = PlanExpr.andChainHead(xs)
             var arms = head.map { chainArms(xs[$0]) } ?? [Self.everyoneSet]
             for (i, x) in xs.enumerated() where i != head {
                 switch x {
@@ -687,7 +684,7 @@ public struct SQLRenderer {
             }
             return arms
         case .or(let xs):
-            let head = xs.firstIndex { if case .atom(let a) = $0 { a.includesZero } else { true } } ?? 0
+            let head = PlanExpr.orChainHead(xs)
             var arms = chainArms(xs[head])
             for (i, x) in xs.enumerated() where i != head { arms.append("UNION " + chainArm(x)) }
             return arms
