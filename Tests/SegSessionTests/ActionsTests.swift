@@ -187,6 +187,10 @@ final class ActionsFixture {
         #expect(f.lastText() == "saved list 'deliv': 2 contacts (1 suppressed contact left out)")
         #expect(f.run(#"save list all_deliv = delivered(campaign: "Spring Sale") including suppressed"#) == nil)
         #expect(f.lastText() == "saved list 'all_deliv': 3 contacts")
+        #expect(f.run(#"save list none = email = "nobody@example.com""#) == nil)
+        // The planner estimates a list by its members, counted when the catalog is read.
+        let catalog = try f.temp.store.catalog()
+        #expect(try ["deliv", "all_deliv", "none"].map { catalog.listSizes[try #require(catalog.lists[$0])] } == [2, 3, 0])
         // New events do not change a frozen list.
         _ = try Importer(store: f.temp.store).run([.text(
             #"{"record":"event","kind":"delivered","contact":"dee@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:02:00Z"}"# + "\n")])
