@@ -77,8 +77,7 @@ extension Session {
     }
 
     private func countMembers(of q: Query, in file: SourceFile) throws -> Int64 {
-        let c = try compile(q, projection: .count, in: file)
-        return try runtime { try store.database.int64(c.sql.sql, c.sql.parameters) ?? 0 }
+        try count(try compile(q, projection: .count, in: file))
     }
 
     /// Freezes the members of `bound` into a new list; returns (saved, suppressed left out).

@@ -89,7 +89,7 @@ extension Session {
             let reference = Query(.segment(Name(text: s.name, quoted: true, range: .at(0))), range: .at(0))
             let members: SQLValue
             do {
-                members = .integer(try scalarCount(try compile(reference, projection: .count, in: file).sql))
+                members = .integer(try count(try compile(reference, projection: .count, in: file)))
             } catch SessionError.runtime(let m) where m == "interrupted" {
                 throw SessionError.runtime(m)
             } catch {

@@ -52,7 +52,10 @@ public struct CompiledQuery {
     public var source: String
     public var bound: BoundQuery
     public var plan: Plan
+    /// The one SQL statement that answers it (what a view or a frozen list is).
     public var sql: CompiledSQL
+    /// For a bitmap plan, its leaves and how they combine, evaluated in memory.
+    public var program: SetProgram?
     public var warnings: [Diagnostic]
 }
 
@@ -147,12 +150,12 @@ public final class Session {
             }
         case .count(let q):
             let compiled = try compile(q, projection: .count, in: file)
-            output.count(try scalarCount(compiled.sql))
+            output.count(try count(compiled))
         case .show(let q, let limit):
             try rows(q, limit: limit, in: file)
-        case .explain(let q):
+        case .explain(let q, let analyze):
             let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
-            output.text(try explanation(of: compiled))
+            output.text(analyze ? try analysis(of: compiled) : try explanation(of: compiled))
         case .let(let name, let q):
             try defineAlias(name, q, in: file)
         case .useCampaign(let name):
@@ -209,7 +212,9 @@ public final class Session {
             mergesSets: store.database.dialect.mergesCompoundChains)
         let plan = Planner.plan(bound, catalog: catalog, options: options)
         let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
-        return CompiledQuery(source: Printer.source(of: query), bound: bound, plan: plan, sql: sql, warnings: diagnostics)
+        let program = plan.strategy == .bitmaps ? SQLRenderer.program(plan, dialect: store.database.dialect) : nil
+        return CompiledQuery(
+            source: Printer.source(of: query), bound: bound, plan: plan, sql: sql, program: program, warnings: diagnostics)
     }
 
     // MARK: - Executing
@@ -246,28 +251,21 @@ public final class Session {
     /// Streams the contacts of `q` to the output.
     public func rows(_ q: Query, limit: Int64?, in file: SourceFile) throws {
         let compiled = try compile(q, projection: .contacts(limit: limit), in: file)
-        try stream(compiled.sql)
+        try stream(compiled, limit: limit)
     }
 
-    private func stream(_ sql: CompiledSQL) throws {
+    private func stream(_ c: CompiledQuery, limit: Int64?) throws {
         output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
         defer { output.endRows() }
-        try runtime {
-            try store.database.stream(sql.sql, sql.parameters) { row in
-                var values: [SQLValue] = []
-                values.reserveCapacity(5)
-                for i in 0..<row.count { values.append(row.value(i)) }
-                output.row(values)
-            }
-        }
+        try contactRows(c, limit: limit) { output.row($0) }
     }
 
     private func preview(_ q: Query, in file: SourceFile) throws {
         let start = Clock.now()
         let counted = try compile(q, projection: .count, in: file)
-        let n = try scalarCount(counted.sql)
+        let n = try count(counted)
         let shown = try compile(q, projection: .contacts(limit: previewLimit), in: file)
-        try stream(shown.sql)
+        try stream(shown, limit: previewLimit)
         let ms = Clock.millisecondsSince(start)
         var line = "\(n) contact\(n == 1 ? "" : "s")"
         if n > previewLimit { line += " (first \(previewLimit) shown)" }
@@ -280,6 +278,7 @@ public final class Session {
     /// The canonical query, the SQL and its parameters, the plan and why, and the
     /// database's own plan (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`).
     public func explanation(of c: CompiledQuery) throws -> String {
+        if let program = c.program { return try explanation(of: c, program: program) }
         var out = "query:     \(c.source)\n"
         out += "strategy:  \(c.plan.strategy.rawValue)\n"
         for r in c.plan.reasons { out += "  why:     \(r)\n" }

@@ -12,7 +12,7 @@
 /// The PostgreSQL schema migrations, in order, parallel to `Schema.migrations`.
 public enum PostgresSchema {
     /// The SQL of each migration.
-    public static let migrations: [String] = [v1, v2, v3]
+    public static let migrations: [String] = [v1, v2, v3, v4]
 
     static let v1 = """
     CREATE TABLE event_kinds (
@@ -209,4 +209,5 @@ public enum PostgresSchema {
     // dialects), so a set of contacts (a campaign's openers or clickers, an attribute
     // value of a type) is one narrow index range on both.
     static let v3 = Schema.v3
+    static let v4 = Schema.v4
 }

@@ -18,7 +18,7 @@ public enum Schema {
     public static var version: Int { migrations.count }
 
     /// The SQL of each migration.
-    public static let migrations: [String] = [v1, v2, v3]
+    public static let migrations: [String] = [v1, v2, v3, v4]
 
     static let v1 = """
     CREATE TABLE event_kinds (
@@ -268,5 +268,17 @@ public enum Schema {
     CREATE INDEX contact_activity_clickers ON contact_activity(contact_id, clicks) WHERE clicks > 0;
     DROP INDEX contact_attributes_by_value;
     CREATE INDEX contact_attributes_by_value ON contact_attributes(name, type, value, contact_id);
+    """
+
+    /// Version 4: the two event indexes that conditions are read from as ranges cover
+    /// every column an event condition tests but bounce and reason (rare kinds), with the
+    /// time right after kind, so that a condition's rows are exactly one range of one of
+    /// them, read from the index alone (docs/planner.md § Bounded sets): a campaign's
+    /// events of a kind in a window, or a kind's events in a window over every campaign.
+    static let v4 = """
+    DROP INDEX events_by_campaign;
+    CREATE INDEX events_by_campaign ON events(campaign_id, kind, ts, contact_id, link_id, message, machine);
+    DROP INDEX events_by_kind_ts;
+    CREATE INDEX events_by_kind_ts ON events(kind, ts, contact_id, campaign_id, link_id, message, machine);
     """
 }

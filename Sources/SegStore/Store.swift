@@ -42,6 +42,8 @@ public final class Store {
     public let database: Database
     /// The catalog read last and the change mark it was read at (StoreCatalog.swift).
     var cachedCatalog: (mark: SQLiteDatabase.ChangeMark, catalog: Catalog)?
+    /// Every contact id, read last at that change mark (StoreCatalog.swift).
+    var cachedContacts: (mark: SQLiteDatabase.ChangeMark, contacts: ContactSet)?
     /// The file path, or the PostgreSQL URL without its password.
     public let path: String
     /// Whether the store was opened read-only.

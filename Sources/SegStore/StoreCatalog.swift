@@ -19,6 +19,22 @@ extension Store {
         return fresh
     }
 
+    /// Every contact id, as a set: the universe that `not` complements. On SQLite reused,
+    /// like the catalog, until the store changes (reading a million ids takes ~25 ms).
+    public func contactIDs() throws -> ContactSet {
+        func read() throws -> ContactSet {
+            var set = ContactSet(maxID: try database.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0)
+            try database.stream("SELECT id FROM contacts", []) { set.insert($0.int64(0)) }
+            return set
+        }
+        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try read() }
+        let key = try sqlite.changeMark()
+        if let cached = cachedContacts, cached.mark == key { return cached.contacts }
+        let fresh = try read()
+        cachedContacts = (key, fresh)
+        return fresh
+    }
+
     private func readCatalog() throws -> Catalog {
         let db = database
         var catalog = Catalog()

@@ -21,6 +21,35 @@ public enum Strategy: String, CaseIterable, Hashable, Sendable {
     /// One GROUP BY pass over the relevant events with a conditional count per atom,
     /// joined to contacts so that contacts without events are kept.
     case groupedPass = "grouped"
+    /// Bounded: each condition's contacts read once from the index range that holds
+    /// exactly its rows into a bitmap of contact ids, the bitmaps combined by and / or /
+    /// and-not in memory. Its cost is the sum of its conditions' own sizes, never
+    /// contacts × conditions. The single SQL statement that stands for it (saved views,
+    /// lists) is the same sets combined by INTERSECT / UNION / EXCEPT.
+    case bitmaps
+}
+
+/// Where one condition's rows are read from, for the bitmap strategy (and for the set
+/// arms of the other shapes): an index whose range holds exactly the condition's rows,
+/// named so that SQLite cannot choose another (`INDEXED BY`), with the rows it is
+/// estimated to read.
+public struct AccessPath: Hashable, Sendable {
+    /// The index to read (SQLite's name; PostgreSQL chooses by itself), or nil for the
+    /// table's own order (a rollup's primary key, contacts).
+    public var index: String?
+    /// What is read, for `explain`: "events_by_kind_ts: kind = opened, ts in window".
+    public var description: String
+    /// Rows the range is estimated to hold (read, not contacts).
+    public var estimatedRows: Double
+    /// Contacts the condition is estimated to hold for.
+    public var estimatedContacts: Double
+
+    public init(index: String?, description: String, estimatedRows: Double, estimatedContacts: Double) {
+        self.index = index
+        self.description = description
+        self.estimatedRows = estimatedRows
+        self.estimatedContacts = estimatedContacts
+    }
 }
 
 /// "Now", for `within`: a fixed instant, or the time the SQL is read (saved views).
@@ -257,6 +286,10 @@ public struct Plan: Hashable, Sendable {
     /// (`id IN (SELECT e.contact_id FROM events e WHERE e.link_id IN …)`), rather than
     /// probed per candidate: link conditions whose clicks are few beside the candidates.
     public var setProbes: Set<PlanAtom> = []
+    /// For each positive atom read as a set (every atom of a bitmap plan, the arms of
+    /// the set shape), the index range it is read from. A zero-including atom is read as
+    /// its positive complement, which has the entry.
+    public var access: [PlanAtom: AccessPath] = [:]
 
     public init(
         strategy: Strategy, filter: PlanExpr, driver: DriverSet? = nil, now: NowValue,

@@ -82,6 +82,9 @@ public struct Planner {
     private mutating func run(_ query: BoundQuery) -> Plan {
         let filter = simplify(lower(query))
         let rows = Int64(estimate(filter).rounded())
+        if options.strategy == nil || options.strategy == .bitmaps {
+            return bitmapPlan(filter, rows: rows)
+        }
         let candidate = driver(for: filter)
         var strategy = options.strategy ?? .scan
         if options.strategy == nil {
@@ -151,6 +154,7 @@ public struct Planner {
         if strategy != .setOperations {
             plan.setProbes = linkSets(in: [residual] + branchResiduals(driverSet), candidates: Double(candidates ?? catalog.contactCount))
         }
+        if strategy == .setOperations { plan.access = accessPaths(filter) }
         if !plan.setProbes.isEmpty {
             plan.reasons.append(
                 "link conditions are tested against the set of their clicks' contacts, read once through the index by link, "
@@ -176,6 +180,120 @@ public struct Planner {
             }
         }
         return plan
+    }
+
+    // MARK: - Bounded sets (the bitmap strategy)
+
+    /// The bitmap plan of `filter`: every atom read once from the index range that holds
+    /// exactly its rows (`accessPaths`), the sets combined in memory. Its cost is the sum
+    /// of the ranges; an `and` is evaluated smallest first, and a range far larger than
+    /// the contacts already left is read only for those contacts, through the index by
+    /// contact (the evaluator decides that on the sizes it has actually read).
+    private func bitmapPlan(_ filter: PlanExpr, rows: Int64) -> Plan {
+        let access = accessPaths(filter)
+        let read = access.values.reduce(0.0) { $0 + $1.estimatedRows }
+        var plan = Plan(
+            strategy: .bitmaps, filter: filter, now: options.now, estimatedRows: rows,
+            reasons: [
+                "bitmaps: each of \(access.count) condition\(access.count == 1 ? "" : "s") read once from its own index range "
+                    + "(an estimated \(Int64(read.rounded())) rows in all), combined as sets of contact ids in memory"
+            ])
+        plan.access = access
+        return plan
+    }
+
+    /// The access path of every atom of `e`, keyed by the positive atom that is read (a
+    /// zero-including atom is read as its positive complement).
+    func accessPaths(_ e: PlanExpr) -> [PlanAtom: AccessPath] {
+        var out: [PlanAtom: AccessPath] = [:]
+        func walk(_ e: PlanExpr) {
+            switch e {
+            case .everyone, .nobody: break
+            case .and(let xs), .or(let xs): xs.forEach(walk)
+            case .not(let x): walk(x)
+            case .atom(let a):
+                let read = a.includesZero ? a.positiveComplement : a
+                if let read, out[read] == nil {
+                    var path = accessPath(read)
+                    path.estimatedContacts = estimate(read)
+                    out[read] = path
+                }
+            }
+        }
+        walk(e)
+        return out
+    }
+
+    /// Where a positive atom's contacts are read from, and how many rows that reads.
+    func accessPath(_ a: PlanAtom) -> AccessPath {
+        let n = contactCount
+        switch a {
+        case .events(let f, _):
+            let extra = f.bounce != nil || f.reason != nil ? " (bounce and reason read from the rows)" : ""
+            if case .only(let ids) = f.links {
+                return AccessPath(
+                    index: "events_by_link", description: "events_by_link: the clicks on \(ids.count) link\(ids.count == 1 ? "" : "s")\(extra)",
+                    estimatedRows: clicks(onLinks: ids) * windowShare(f.window, f.kind, f.campaigns), estimatedContacts: 0)
+            }
+            let share = windowShare(f.window, f.kind, f.campaigns)
+            let kindRows = campaigns(in: .any).reduce(0.0) { $0 + Double(catalog.stats[$1.id]?[f.kind]?.events ?? 0) }
+                * windowShare(f.window, f.kind, .any)
+            if case .only(let ids) = f.campaigns {
+                let campaignRows = campaigns(in: f.campaigns).reduce(0.0) { $0 + Double(catalog.stats[$1.id]?[f.kind]?.events ?? 0) } * share
+                if campaignRows <= kindRows {
+                    let window = f.window.isUnbounded ? "" : ", ts in the window"
+                    return AccessPath(
+                        index: "events_by_campaign",
+                        description: "events_by_campaign: \(f.kind.noun) of \(ids.count) campaign\(ids.count == 1 ? "" : "s")\(window)\(extra)",
+                        estimatedRows: campaignRows, estimatedContacts: 0)
+                }
+            }
+            let window = f.window.isUnbounded ? "" : ", ts in the window"
+            return AccessPath(
+                index: "events_by_kind_ts", description: "events_by_kind_ts: \(f.kind.noun)\(window)\(extra)", estimatedRows: kindRows, estimatedContacts: 0)
+        case .rollup(let r):
+            var narrow: String?
+            if case .count(let m, let t) = r.test { narrow = m.nonZeroIndexedColumn(for: t) }
+            switch r.scope {
+            case .allCampaigns:
+                if let narrow {
+                    return AccessPath(
+                        index: "contact_activity_\(narrow == "opens" ? "openers" : "clickers")",
+                        description: "contact_activity_\(narrow == "opens" ? "openers" : "clickers"): contacts with \(narrow)",
+                        estimatedRows: estimateEvents(r.kind, .any, test: .atLeastOne, narrowing: 1), estimatedContacts: 0)
+                }
+                return AccessPath(index: nil, description: "contact_activity: every contact with events", estimatedRows: rollupContacts(), estimatedContacts: 0)
+            case .campaigns(let ids):
+                if let narrow {
+                    let rows = ids.reduce(0.0) { $0 + Double(catalog.stats[$1]?[r.kind]?.contacts ?? 0) }
+                    let name = "activity_\(narrow == "opens" ? "openers" : "clickers")"
+                    return AccessPath(index: name, description: "\(name): \(ids.count) campaign\(ids.count == 1 ? "" : "s")", estimatedRows: rows, estimatedContacts: 0)
+                }
+                let rows = ids.reduce(0.0) { $0 + campaignRows($1) }
+                return AccessPath(
+                    index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s")", estimatedRows: rows, estimatedContacts: 0)
+            }
+        case .column(let f, let t):
+            if case .compare(.equal, _) = t, f == .email || f == .phone {
+                return AccessPath(index: nil, description: "contacts: the unique index on \(f.rawValue)", estimatedRows: 1, estimatedContacts: 0)
+            }
+            return AccessPath(index: nil, description: "contacts: every contact's \(f.rawValue)", estimatedRows: n, estimatedContacts: 0)
+        case .attribute(let name, _):
+            return AccessPath(
+                index: "contact_attributes_by_value", description: "contact_attributes_by_value: \(name)", estimatedRows: estimate(a), estimatedContacts: 0)
+        case .list(let id):
+            return AccessPath(index: nil, description: "list_members: list #\(id)", estimatedRows: estimate(a), estimatedContacts: 0)
+        }
+    }
+
+    /// Contacts with any event (rows of `contact_activity`), from the statistics.
+    private func rollupContacts() -> Double {
+        var missing = 1.0
+        for c in catalog.campaigns {
+            let contacts = catalog.stats[c.id]?.values.map(\.contacts).max() ?? 0
+            missing *= 1 - min(1, Double(contacts) / contactCount)
+        }
+        return contactCount * (1 - missing)
     }
 
     /// Why a scan of `contact_activity` is cheaper than one campaign's rollup rows as the
@@ -469,11 +587,47 @@ public struct Planner {
             if case .only(let ids) = filter.links, ids.isEmpty {
                 return test.includesZero ? .everyone : .nobody
             }
+            if bitmaps {
+                return cheapestRead(filter, test)
+            }
             if options.useRollups, !sparse(filter, test), let rollup = rollup(for: filter, test) {
                 return .atom(.rollup(rollup))
             }
+            // `= 0`, `< n`, `<= n` are the complement of a test that fails at zero; when a
+            // rollup answers that one (`opens(within: 365d) = 0` is not `opened(within:
+            // 365d)`, a recency test), read it as that complement.
+            if options.useRollups, test.includesZero, let c = test.complementExcludingZero,
+               !sparse(filter, c), let rollup = rollup(for: filter, c) {
+                return .not(.atom(.rollup(rollup)))
+            }
             return .atom(.events(filter, test))
         }
+    }
+
+    /// Whether the plan will be a bitmap plan (the planner's own choice, or forced).
+    private var bitmaps: Bool { options.strategy == nil || options.strategy == .bitmaps }
+
+    /// For a bitmap plan, the reading of an event predicate with the fewest rows: the
+    /// events' own range, or a rollup that answers it exactly (`replied` reads 16k
+    /// events, where `contact_activity` would be a million rows), the predicate itself
+    /// or, for a test that holds at zero, its complement.
+    private func cheapestRead(_ filter: EventFilter, _ test: CountTest) -> PlanExpr {
+        var options: [PlanExpr] = [.atom(.events(filter, test))]
+        if self.options.useRollups {
+            if let r = rollup(for: filter, test) { options.append(.atom(.rollup(r))) }
+            if test.includesZero, let c = test.complementExcludingZero, let r = rollup(for: filter, c) {
+                options.append(.not(.atom(.rollup(r))))
+            }
+        }
+        func rows(_ e: PlanExpr) -> Double {
+            switch e {
+            case .atom(let a), .not(.atom(let a)):
+                guard let positive = a.includesZero ? a.positiveComplement : a else { return 0 }
+                return accessPath(positive).estimatedRows
+            default: return .infinity
+            }
+        }
+        return options.min { rows($0) < rows($1) } ?? options[0]
     }
 
     private func simplify(_ e: PlanExpr) -> PlanExpr {

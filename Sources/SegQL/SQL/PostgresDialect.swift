@@ -34,6 +34,15 @@ public struct PostgresDialect: SQLDialect {
 
     public var contactsScanHint: String { "" }
 
+    /// The ids as one `bigint[]` array literal.
+    public func idListMembership(_ column: String, _ placeholder: String) -> String {
+        "\(column) = ANY(CAST(\(placeholder) AS bigint[]))"
+    }
+
+    public func idListValue(_ ids: [Int64]) -> SQLValue {
+        .text("{" + ids.map(String.init).joined(separator: ",") + "}")
+    }
+
     public var writesSetProbesAsIN: Bool { false }
 
     /// INTERSECT binds tighter than UNION and EXCEPT here, and a compound is hashed or

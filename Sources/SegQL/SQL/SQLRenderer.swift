@@ -69,6 +69,16 @@ public protocol SQLDialect: Sendable {
     /// have equal precedence and associate left, and the ordered compound is a merge).
     /// Otherwise each set is a nested subquery, which any SQL reads the same way.
     var mergesCompoundChains: Bool { get }
+    /// Written after a table's alias to read it through `index` and no other (SQLite:
+    /// ` INDEXED BY index`, which it never second-guesses), or "" where the database
+    /// chooses well by itself from its own statistics (PostgreSQL).
+    func indexHint(_ index: String) -> String
+    /// A condition that `column` is one of the contact ids bound, as one value, to
+    /// `placeholder` (`idListValue`): how the bitmap evaluator reads a range for the
+    /// contacts it has left only.
+    func idListMembership(_ column: String, _ placeholder: String) -> String
+    /// Contact ids as the one value `idListMembership` reads.
+    func idListValue(_ ids: [Int64]) -> SQLValue
 }
 
 extension SQLDialect {
@@ -81,6 +91,7 @@ extension SQLDialect {
     public func attributeValue(_ column: String, type: String) -> String { column }
     public var writesSetProbesAsIN: Bool { true }
     public var mergesCompoundChains: Bool { true }
+    public func indexHint(_ index: String) -> String { "" }
 }
 
 /// Renders plans to SQL for one dialect.
@@ -107,8 +118,28 @@ public struct SQLRenderer {
     ) -> CompiledSQL {
         var r = SQLRenderer(dialect: dialect, inline: inlineLiterals, plan: plan)
         if inlineLiterals { r.plan.now = .readTime }
+        // A bitmap plan as one statement (a view, a frozen list): the same sets, combined
+        // by the database.
+        if plan.strategy == .bitmaps { r.plan.strategy = .setOperations }
         let sql = r.statement(projection)
         return CompiledSQL(sql: sql, parameters: r.parameters)
+    }
+
+    /// The rows of contacts read once their set is known (a bitmap plan): every contact
+    /// in id order, or (`byID`) those whose ids are bound as the one parameter, written by
+    /// the dialect's `idListValue`.
+    public static func contactRows(dialect: any SQLDialect, byID: Bool) -> String {
+        let columns = "SELECT c.id AS contact_id, c.email, c.phone, c.first_name, c.last_name FROM contacts c"
+        let filter = byID ? " WHERE " + dialect.idListMembership("c.id", dialect.placeholder(1)) : ""
+        return columns + filter + " ORDER BY c.id"
+    }
+
+    /// The bitmap program of `plan` (Strategy.bitmaps): each positive atom one leaf, read
+    /// from the range the planner chose for it; a zero-including atom is the complement
+    /// of its positive complement. Every leaf has its own parameters.
+    public static func program(_ plan: Plan, dialect: any SQLDialect) -> SetProgram {
+        var r = SQLRenderer(dialect: dialect, inline: false, plan: plan)
+        return r.program(plan.filter)
     }
 
     private init(dialect: any SQLDialect, inline: Bool, plan: Plan) {
@@ -226,7 +257,7 @@ public struct SQLRenderer {
             conditions.append(probe(plan.filter))
         case .inSubqueries:
             conditions.append(inForm(plan.filter))
-        case .setOperations:
+        case .setOperations, .bitmaps:
             conditions.append("c.id IN (\(dialect.mergesCompoundChains ? mergeChain(plan.filter) : setSQL(plan.filter)))")
         case .groupedPass:
             var atoms: [PlanAtom] = []
@@ -350,7 +381,11 @@ public struct SQLRenderer {
         case .events(let f, let t):
             if dialect.writesSetProbesAsIN, plan.setProbes.contains(a) { return setMembership(a) }
             let conds = eventConditions(f, alias: "e")
-            let body = "FROM events e WHERE e.contact_id = \(contactID) AND " + conds.joined(separator: " AND ")
+            // Pinned to the index by contact: without statistics SQLite may read the
+            // index by kind and time instead, and then walk the whole window for every
+            // contact (`sent(within: 30d)` took minutes on the 100k-contact store).
+            let body = "FROM events e\(dialect.indexHint("events_by_contact")) WHERE e.contact_id = \(contactID) AND "
+                + conds.joined(separator: " AND ")
             if t == .atLeastOne { return "EXISTS (SELECT 1 \(body))" }
             return "(SELECT count(*) \(body)) \(t.op.rawValue) \(bind(t.value))"
         case .rollup(let r):
@@ -488,8 +523,9 @@ public struct SQLRenderer {
         switch a {
         case .events(let f, let t):
             let conds = eventConditions(f, alias: "e").joined(separator: " AND ")
-            if t == .atLeastOne { return "SELECT e.contact_id FROM events e WHERE \(conds)" }
-            return "SELECT e.contact_id FROM events e WHERE \(conds) GROUP BY e.contact_id HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
+            let from = "events e" + hint(a)
+            if t == .atLeastOne { return "SELECT e.contact_id FROM \(from) WHERE \(conds)" }
+            return "SELECT e.contact_id FROM \(from) WHERE \(conds) GROUP BY e.contact_id HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
         case .rollup(let r):
             switch (r.scope, r.test) {
             case (.allCampaigns, .count(let m, let t)):
@@ -511,9 +547,19 @@ public struct SQLRenderer {
         case .column(let f, let t):
             return "SELECT c2.id AS contact_id FROM contacts c2 WHERE \(columnCondition("c2.\(f.rawValue)", t))"
         case .attribute(let name, let t):
-            return "SELECT t.contact_id FROM contact_attributes t WHERE " + attributeConditions(name, t).joined(separator: " AND ")
+            return "SELECT t.contact_id FROM contact_attributes t\(hint(a)) WHERE " + attributeConditions(name, t).joined(separator: " AND ")
         case .list(let id):
             return "SELECT lm.contact_id FROM list_members lm WHERE lm.list_id = \(bind(id))"
+        }
+    }
+
+    /// The index the planner chose for a set's range, pinned where the dialect pins
+    /// (events and attributes: the tables SQLite has more than one way into).
+    private func hint(_ a: PlanAtom) -> String {
+        guard let index = plan.access[a]?.index else { return "" }
+        switch a {
+        case .events, .attribute: return dialect.indexHint(index)
+        default: return ""
         }
     }
 
@@ -695,6 +741,96 @@ public struct SQLRenderer {
     private mutating func chainArm(_ e: PlanExpr) -> String {
         if case .atom(let a) = e, !a.includesZero { return atomSet(a) }
         return "SELECT contact_id FROM (\(chainArms(e).joined(separator: "\n"))) s"
+    }
+
+    // MARK: - Bitmap program
+
+    private mutating func program(_ e: PlanExpr) -> SetProgram {
+        switch e {
+        case .everyone: return .everyone
+        case .nobody: return .nobody
+        case .and(let xs), .or(let xs):
+            var parts: [SetProgram] = []
+            for x in xs { parts.append(program(x)) }
+            if case .and = e { return .and(parts) }
+            return .or(parts)
+        case .not(let x): return .not(program(x))
+        case .atom(let a):
+            guard a.includesZero else { return .leaf(leaf(a)) }
+            guard let positive = a.positiveComplement else { return .everyone }
+            return .not(.leaf(leaf(positive)))
+        }
+    }
+
+    /// One positive atom's leaf: its range, and the same for a list of contacts.
+    private mutating func leaf(_ a: PlanAtom) -> SetLeaf {
+        let outer = parameters
+        parameters = []
+        let (sql, reading) = leafSelect(a, restricted: false)
+        let whole = CompiledSQL(sql: sql, parameters: parameters)
+        parameters = []
+        let (narrow, _) = leafSelect(a, restricted: true)
+        let restricted = CompiledSQL(sql: narrow, parameters: parameters)
+        parameters = outer
+        let access = plan.access[a] ?? AccessPath(index: nil, description: "", estimatedRows: 0, estimatedContacts: 0)
+        return SetLeaf(condition: a, reading: reading, access: access, sql: whole, restricted: restricted)
+    }
+
+    /// `SELECT contact_id [, value] FROM … WHERE …`, for the whole range or, `restricted`,
+    /// for the contacts of one more parameter (the last), through the index by contact.
+    private mutating func leafSelect(_ a: PlanAtom, restricted: Bool) -> (String, SetLeaf.Reading) {
+        var reading = SetLeaf.Reading.ids
+        var select: String
+        var conds: [String]
+        var id: String
+        switch a {
+        case .events(let f, let t):
+            id = "e.contact_id"
+            let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+            select = "SELECT e.contact_id FROM \(from)"
+            conds = eventConditions(f, alias: "e")
+            if t != .atLeastOne { reading = .counted(t) }
+        case .rollup(let r):
+            switch r.scope {
+            case .allCampaigns:
+                id = "ca.contact_id"
+                select = "SELECT ca.contact_id FROM contact_activity ca"
+                switch r.test {
+                case .count(let m, let t): conds = [rowsCounting(m, t, alias: "ca")]
+                case .recent(let column, let w): conds = [atLeastLower("ca.\(column)", w)]
+                }
+            case .campaigns(let ids):
+                id = "a.contact_id"
+                conds = [member("a.campaign_id", ids)]
+                select = "SELECT a.contact_id FROM activity a"
+                switch r.test {
+                case .count(let m, let t) where ids.count > 1 && t != .atLeastOne:
+                    // Summed over the campaigns; a test that fails at zero needs only the
+                    // non-zero rows, from their partial index when there is one.
+                    if let column = m.nonZeroIndexedColumn(for: t) { conds.append("a.\(column) > 0") }
+                    select = "SELECT a.contact_id, \(measureSQL(m, alias: "a", nullable: false)) FROM activity a"
+                    reading = .summed(t)
+                case .count(let m, let t):
+                    conds.append(rowsCounting(m, t, alias: "a"))
+                case .recent(let column, let w):
+                    conds.append(atLeastLower("a.\(column)", w))
+                }
+            }
+        case .column(let f, let t):
+            id = "c2.id"
+            select = "SELECT c2.id AS contact_id FROM contacts c2"
+            conds = [columnCondition("c2.\(f.rawValue)", t)]
+        case .attribute(let name, let t):
+            id = "t.contact_id"
+            select = "SELECT t.contact_id FROM contact_attributes t" + (restricted ? "" : hint(a))
+            conds = attributeConditions(name, t)
+        case .list(let listID):
+            id = "lm.contact_id"
+            select = "SELECT lm.contact_id FROM list_members lm"
+            conds = ["lm.list_id = \(bind(listID))"]
+        }
+        if restricted { conds.append(dialect.idListMembership(id, dialect.placeholder(parameters.count + 1))) }
+        return ("\(select) WHERE \(conds.joined(separator: " AND "))", reading)
     }
 
     // MARK: - IN form

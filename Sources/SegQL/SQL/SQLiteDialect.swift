@@ -43,4 +43,16 @@ public struct SQLiteDialect: SQLDialect {
     /// out of id order, and then looks up each contact's rollup at random: 2.6× slower
     /// for `count not opened` on the 1M-contact demo store (docs/benchmarks.md).
     public var contactsScanHint: String { " NOT INDEXED" }
+
+    public func indexHint(_ index: String) -> String { " INDEXED BY \(index)" }
+
+    /// The ids as a JSON array, read by `json_each` (built into SQLite since 3.38): one
+    /// bound value however many ids, so no limit on parameters.
+    public func idListMembership(_ column: String, _ placeholder: String) -> String {
+        "\(column) IN (SELECT value FROM json_each(\(placeholder)))"
+    }
+
+    public func idListValue(_ ids: [Int64]) -> SQLValue {
+        .text("[" + ids.map(String.init).joined(separator: ",") + "]")
+    }
 }

@@ -254,12 +254,19 @@ struct ParserState {
         return finish(.show(q, limit: n), from: start, continuations: nil)
     }
 
-    // explain_statement = "explain" query ;
+    // explain_statement = "explain" [ "analyze" ] query ;
     private mutating func explainStatement() -> Statement? {
         let start = token.range.start
         advance()
-        guard let q = query(after: "'explain'") else { return nil }
-        return finish(.explain(q), from: start, continuations: [])
+        // `analyze` is a keyword here when a query follows it; otherwise it is the query
+        // itself (an attribute or alias: `explain analyze = 3`).
+        var analyze = false
+        if isContextual(token, .analyze), startsStatement(.analyze), canStartQuery(peek()) {
+            analyze = true
+            advance()
+        }
+        guard let q = query(after: analyze ? "'explain analyze'" : "'explain'") else { return nil }
+        return finish(.explain(q, analyze: analyze), from: start, continuations: [])
     }
 
     // let_statement = "let" name "=" query ;

@@ -30,8 +30,8 @@ public enum Printer {
             return "count " + source(of: q)
         case .show(let q, let limit):
             return "show " + source(of: q) + (limit.map { " limit \($0)" } ?? "")
-        case .explain(let q):
-            return "explain " + source(of: q)
+        case .explain(let q, let analyze):
+            return (analyze ? "explain analyze " : "explain ") + source(of: q)
         case .let(let n, let q):
             return "let " + name(n, avoidingEvents: true) + " = " + source(of: q)
         case .saveSegment(let n, let q, let orReplace):

@@ -341,8 +341,9 @@ public struct Statement: Hashable, Sendable {
         case count(Query)
         /// `show QUERY [limit N]`.
         case show(Query, limit: Int64?)
-        /// `explain QUERY`.
-        case explain(Query)
+        /// `explain [analyze] QUERY`: the plan, and with `analyze` the plan run, each
+        /// condition's estimate beside what was read.
+        case explain(Query, analyze: Bool)
         /// `let NAME = QUERY`.
         case `let`(Name, Query)
         /// `save [or replace] segment NAME = QUERY`.

@@ -41,8 +41,8 @@ public enum TreeDump {
             return Node(head: head("count"), children: [node(q, r)])
         case .show(let q, let limit):
             return Node(head: head("show" + (limit.map { " limit \($0)" } ?? "")), children: [node(q, r)])
-        case .explain(let q):
-            return Node(head: head("explain"), children: [node(q, r)])
+        case .explain(let q, let analyze):
+            return Node(head: head(analyze ? "explain analyze" : "explain"), children: [node(q, r)])
         case .let(let n, let q):
             return Node(head: head("let " + name(n)), children: [node(q, r)])
         case .saveSegment(let n, let q, let orReplace):

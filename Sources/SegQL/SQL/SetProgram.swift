@@ -1,0 +1,69 @@
+// The bitmap strategy's program (Strategy.bitmaps): the query as a tree of and / or /
+// not over leaves, each leaf one SELECT of contact ids from the index range that holds
+// exactly one condition's rows. The evaluator (SegSession's SetEvaluator) reads every
+// leaf once into a bitmap of contact ids and combines them in memory, so a query costs
+// the sum of its conditions' own sizes, never contacts × conditions.
+//
+// The planner chose each leaf's access path (Plan.access); the renderer writes it
+// (SQLRenderer.program). What `explain` shows of a bitmap plan is these leaves' SQL; a
+// saved view or a frozen list of the same query is one SQL statement, the same sets
+// combined by INTERSECT / UNION / EXCEPT.
+
+/// A query as a combination of contact sets read by SQL.
+public indirect enum SetProgram: Hashable, Sendable {
+    case everyone
+    case nobody
+    case leaf(SetLeaf)
+    case and([SetProgram])
+    case or([SetProgram])
+    case not(SetProgram)
+
+    /// Every leaf, in the order written.
+    public var leaves: [SetLeaf] {
+        switch self {
+        case .everyone, .nobody: []
+        case .leaf(let l): [l]
+        case .and(let xs), .or(let xs): xs.flatMap(\.leaves)
+        case .not(let x): x.leaves
+        }
+    }
+
+    /// The rows its leaves are estimated to read, in all.
+    public var estimatedRows: Double { leaves.reduce(0) { $0 + $1.access.estimatedRows } }
+}
+
+/// One condition's contacts, as SQL.
+public struct SetLeaf: Hashable, Sendable {
+    /// How the rows the SQL returns make the set.
+    public enum Reading: Hashable, Sendable {
+        /// Each row is a contact id of the set (repeats allowed).
+        case ids
+        /// Each row is one matching event, its contact id; the set is the contacts whose
+        /// number of rows passes the test (which fails at zero).
+        case counted(CountTest)
+        /// Each row is a contact id and a number; the set is the contacts whose sum
+        /// passes the test (which fails at zero).
+        case summed(CountTest)
+    }
+
+    /// The positive condition whose contacts it reads.
+    public var condition: PlanAtom
+    public var reading: Reading
+    /// Where the rows come from, and how many are expected.
+    public var access: AccessPath
+    /// The whole range.
+    public var sql: CompiledSQL
+    /// The same rows for only some contacts, read through the index by contact: the
+    /// contact ids are one more parameter after `restricted.parameters`, written by the
+    /// dialect's `idListValue`. The evaluator reads a leaf this way when the contacts it
+    /// has left are far fewer than the range's rows.
+    public var restricted: CompiledSQL
+
+    public init(condition: PlanAtom, reading: Reading, access: AccessPath, sql: CompiledSQL, restricted: CompiledSQL) {
+        self.condition = condition
+        self.reading = reading
+        self.access = access
+        self.sql = sql
+        self.restricted = restricted
+    }
+}

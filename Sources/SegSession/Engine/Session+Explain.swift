@@ -1,0 +1,107 @@
+// `explain` and `explain analyze` of a bitmap plan: the sets, where each is read from
+// and how many rows that is expected to be, each set's SQL with the database's own plan
+// for it, and, with `analyze`, the plan run: each set's estimate beside the rows it
+// actually read, the contacts it held and its time.
+
+import SegQL
+import SegStore
+
+extension Session {
+    /// `explain` of a bitmap plan.
+    func explanation(of c: CompiledQuery, program: SetProgram) throws -> String {
+        var out = header(c)
+        out += "sets:\n"
+        var numbers: [SetLeaf: Int] = [:]
+        for l in program.leaves where numbers[l] == nil { numbers[l] = numbers.count + 1 }
+        out += Self.tree(program, numbers: numbers, indent: "  ")
+        let dialect = store.database.dialect
+        for (leaf, n) in numbers.sorted(by: { $0.value < $1.value }) {
+            out += "set [\(n)]: \(leaf.access.description)\n"
+            out += "  " + leaf.sql.sql + "\n"
+            for (i, p) in leaf.sql.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
+            out += try databasePlan(leaf.sql, indent: "    ")
+        }
+        out += "as one statement (a saved view, a frozen list):\n"
+        out += c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
+        return out
+    }
+
+    /// `explain analyze`: the plan run, each set's estimate beside what was read.
+    public func analysis(of c: CompiledQuery) throws -> String {
+        guard let program = c.program else {
+            let start = Clock.now()
+            let n = try count(c)
+            return try explanation(of: c) + "ran:       \(n) contacts in \(Clock.format(Clock.millisecondsSince(start))) (one statement)\n"
+        }
+        let start = Clock.now()
+        let (set, reads) = try evaluate(program)
+        let ms = Clock.millisecondsSince(start)
+        var out = header(c)
+        var numbers: [SetLeaf: Int] = [:]
+        for l in program.leaves where numbers[l] == nil { numbers[l] = numbers.count + 1 }
+        out += "sets:\n" + Self.tree(program, numbers: numbers, indent: "  ")
+        out += "read:\n"
+        for r in reads {
+            let n = numbers[r.leaf] ?? 0
+            let how = r.restrictedTo.map { "for the \($0) contacts left, by contact" } ?? "whole range"
+            out += "  [\(n)] \(how): estimated \(Int64(r.leaf.access.estimatedRows.rounded())) rows, read \(r.rows)"
+            if r.restrictedTo == nil { out += " (\(Self.ratio(r.leaf.access.estimatedRows, Double(r.rows))))" }
+            out += "; \(r.contacts) contacts (estimated \(Int64(r.leaf.access.estimatedContacts.rounded()))); \(Clock.format(r.milliseconds))\n"
+        }
+        let skipped = numbers.count - Set(reads.map(\.leaf)).count
+        if skipped > 0 { out += "  \(skipped) set\(skipped == 1 ? "" : "s") not read: nothing was left to test\n" }
+        out += "ran:       \(set.count) contacts (estimated \(c.plan.estimatedRows)) in \(Clock.format(ms))\n"
+        return out
+    }
+
+    private func header(_ c: CompiledQuery) -> String {
+        var out = "query:     \(c.source)\n"
+        out += "strategy:  \(c.plan.strategy.rawValue)\n"
+        for r in c.plan.reasons { out += "  why:     \(r)\n" }
+        out += "estimate:  \(c.plan.estimatedRows) contacts (of \((try? loadCatalog().contactCount) ?? 0))\n"
+        return out
+    }
+
+    /// How far an estimate is from what was read: "1.3× over", "2.0× under", "exact".
+    static func ratio(_ estimated: Double, _ actual: Double) -> String {
+        let e = max(estimated, 1), a = max(actual, 1)
+        if abs(e - a) < 0.5 { return "exact" }
+        let r = e > a ? e / a : a / e
+        let tenths = Int((r * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)× \(e > a ? "over" : "under")"
+    }
+
+    /// The program as an indented tree, each leaf by its number.
+    static func tree(_ p: SetProgram, numbers: [SetLeaf: Int], indent: String) -> String {
+        switch p {
+        case .everyone: return indent + "every contact\n"
+        case .nobody: return indent + "no contact\n"
+        case .leaf(let l):
+            let est = "~\(Int64(l.access.estimatedRows.rounded())) rows, ~\(Int64(l.access.estimatedContacts.rounded())) contacts"
+            return indent + "[\(numbers[l] ?? 0)] \(describe(l.condition, l.reading)) — \(l.access.description) (\(est))\n"
+        case .not(let x): return indent + "not\n" + tree(x, numbers: numbers, indent: indent + "  ")
+        case .and(let xs): return indent + "and\n" + xs.map { tree($0, numbers: numbers, indent: indent + "  ") }.joined()
+        case .or(let xs): return indent + "or\n" + xs.map { tree($0, numbers: numbers, indent: indent + "  ") }.joined()
+        }
+    }
+
+    /// A condition in words, for the tree.
+    static func describe(_ a: PlanAtom, _ reading: SetLeaf.Reading) -> String {
+        describeSources(.atom(a), role: .set)[0]
+    }
+
+    /// The database's own plan for one statement, indented.
+    func databasePlan(_ sql: CompiledSQL, indent: String) throws -> String {
+        var out = ""
+        try runtime {
+            if store.database.isPostgres {
+                out += indent + "postgresql plan:\n"
+                try store.database.query("EXPLAIN " + sql.sql, sql.parameters) { out += indent + "  " + $0.text(0) + "\n" }
+            } else {
+                out += indent + "sqlite plan:\n"
+                try store.database.query("EXPLAIN QUERY PLAN " + sql.sql, sql.parameters) { out += indent + "  " + $0.text(3) + "\n" }
+            }
+        }
+        return out
+    }
+}
