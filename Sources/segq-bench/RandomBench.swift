@@ -142,6 +142,7 @@ struct RandomBench: ParsableCommand {
             }
             print("\nwrote \(json)")
             if duckdb {
+                fflush(stdout)
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 p.arguments = ["python3", duckdbScript, json]
