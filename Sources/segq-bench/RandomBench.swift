@@ -142,7 +142,7 @@ struct RandomBench: ParsableCommand {
             }
             print("\nwrote \(json)")
             if duckdb {
-                fflush(stdout)
+                fflush(nil)  // every C stream, so the report comes before the script's
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 p.arguments = ["python3", duckdbScript, json]
