@@ -109,6 +109,12 @@ let package = Package(
             path: "Tests/SegREPLTests"
         ),
         .testTarget(
+            // segq-bench's random query generator and its plain SQL (not timed).
+            name: "SegBenchTests",
+            dependencies: ["segq-bench", "SegSession", "SegStore", "SegQL"],
+            path: "Tests/SegBenchTests"
+        ),
+        .testTarget(
             name: "SegStoreTests",
             dependencies: ["SegStore", "SegQL"],
             path: "Tests/SegStoreTests",

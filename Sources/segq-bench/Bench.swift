@@ -7,6 +7,6 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segq-bench",
         abstract: "Benchmarks for segq (figures in docs/benchmarks.md).",
-        subcommands: [ParseBench.self, ImportBench.self, DemoBench.self, QueryBench.self, BackendBench.self, StatsBench.self]
+        subcommands: [ParseBench.self, ImportBench.self, DemoBench.self, QueryBench.self, BackendBench.self, StatsBench.self, RandomBench.self]
     )
 }

@@ -281,34 +281,44 @@ struct QueryBench: ParsableCommand {
         return (out, params)
     }
 
-    /// Runs `body`, interrupting SQLite once it has taken twice the cutoff; an interrupted
-    /// run reports infinite time and -1 contacts.
-    private func bounded(_ store: Store, _ body: () throws -> Int) throws -> ((cpu: Double, wall: Double), Int) {
-        let timer = DispatchWorkItem { store.database.interrupt() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(2 * cutoff)), execute: timer)
-        defer { timer.cancel() }
-        let (c0, w0) = (cpu_ms(), now_ms())
-        do {
-            let n = try body()
-            return ((cpu_ms() - c0, now_ms() - w0), n)
-        } catch let e as DatabaseError where e.isInterrupt {
-            return ((Double.infinity, Double.infinity), -1)
-        }
-    }
-
     private func executeCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
-        try bounded(store) { Int(try store.database.int64(sql, params) ?? 0) }
+        try timedCount(store, sql, params, cutoff: cutoff)
     }
 
     private func execute(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
-        try bounded(store) {
-            var n = 0
-            try store.database.query(sql, params) { row in
-                _ = row.int64(0)
-                n += 1
-            }
-            return n
+        try timedRows(store, sql, params, cutoff: cutoff)
+    }
+}
+
+/// Runs `body`, interrupting SQLite once it has taken twice `cutoff` ms; an interrupted
+/// run reports infinite time and -1 contacts. Times are this thread's CPU time and wall time.
+func bounded(_ store: Store, cutoff: Double, _ body: () throws -> Int) throws -> ((cpu: Double, wall: Double), Int) {
+    let timer = DispatchWorkItem { store.database.interrupt() }
+    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(2 * cutoff)), execute: timer)
+    defer { timer.cancel() }
+    let (c0, w0) = (cpu_ms(), now_ms())
+    do {
+        let n = try body()
+        return ((cpu_ms() - c0, now_ms() - w0), n)
+    } catch let e as DatabaseError where e.isInterrupt {
+        return ((Double.infinity, Double.infinity), -1)
+    }
+}
+
+/// Times a query that returns one count, within `bounded`.
+func timedCount(_ store: Store, _ sql: String, _ params: [SQLValue], cutoff: Double) throws -> ((cpu: Double, wall: Double), Int) {
+    try bounded(store, cutoff: cutoff) { Int(try store.database.int64(sql, params) ?? 0) }
+}
+
+/// Times reading every row of a query, within `bounded`; the number of rows comes back.
+func timedRows(_ store: Store, _ sql: String, _ params: [SQLValue], cutoff: Double) throws -> ((cpu: Double, wall: Double), Int) {
+    try bounded(store, cutoff: cutoff) {
+        var n = 0
+        try store.database.query(sql, params) { row in
+            _ = row.int64(0)
+            n += 1
         }
+        return n
     }
 }
 
