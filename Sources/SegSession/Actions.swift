@@ -88,7 +88,7 @@ extension Session {
         let members = includingSuppressed ? bound : .and([bound, .not(Binder.suppressedAudience)])
         let dialect = db.dialect
         let options = PlannerOptions(
-            now: .fixed(now), strategy: strategy, useRollups: useRollups, mergesSets: dialect.mergesCompoundChains)
+            now: .fixed(now), strategy: strategy, useRollups: useRollups)
         var leftOut: Int64 = 0
         if !includingSuppressed {
             let plan = Planner.plan(.and([bound, Binder.suppressedAudience]), catalog: catalog, options: options)

@@ -45,6 +45,12 @@ public enum SessionError: Error, CustomStringConvertible {
             return "error: " + m
         }
     }
+
+    /// Whether the statement was interrupted (Ctrl-C, a timeout).
+    public var isInterrupt: Bool {
+        if case .runtime("interrupted") = self { return true }
+        return false
+    }
 }
 
 /// A query compiled for execution, with everything `explain` shows.
@@ -208,8 +214,7 @@ public final class Session {
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         let options = PlannerOptions(
-            now: .fixed(now), strategy: strategy, useRollups: useRollups,
-            mergesSets: store.database.dialect.mergesCompoundChains)
+            now: .fixed(now), strategy: strategy, useRollups: useRollups)
         let plan = Planner.plan(bound, catalog: catalog, options: options)
         let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
         let program = plan.strategy == .bitmaps ? SQLRenderer.program(plan, dialect: store.database.dialect) : nil

@@ -52,7 +52,7 @@ public enum SegmentViews {
         guard let bound else {
             return .failure(diagnostics.first { $0.severity == .error } ?? .error("the segment does not bind", at: .at(0)))
         }
-        let plan = Planner.plan(bound, catalog: catalog, options: PlannerOptions(now: .readTime, mergesSets: dialect.mergesCompoundChains))
+        let plan = Planner.plan(bound, catalog: catalog, options: PlannerOptions(now: .readTime))
         return .success(SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: dialect, inlineLiterals: true).sql)
     }
 

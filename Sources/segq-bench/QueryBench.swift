@@ -169,14 +169,14 @@ struct QueryBench: ParsableCommand {
             // first line need) and reading every row (what `show` and exports need).
             // Times are this thread's CPU time (the machine may be shared), wall beside it.
             var rows: [(label: String, count: Double, countWall: Double, rows: Double, n: Int)] = []
-            func time(_ label: String, count: (String, [SQLValue]), all: (String, [SQLValue])) throws {
-                let (warm, n) = try executeCount(store, count.0, count.1)
+            func time(_ label: String, count: @escaping () throws -> Int, all: @escaping () throws -> Int) throws {
+                let (warm, n) = try bounded(store, cutoff: cutoff, count)
                 var countCPU = warm.cpu, countWall = warm.wall
                 var rowsCPU = cutoff
                 if warm.cpu < cutoff {
                     var cpu: [Double] = [], wall: [Double] = []
                     for _ in 0..<runs {
-                        let t = try executeCount(store, count.0, count.1).0
+                        let t = try bounded(store, cutoff: cutoff, count).0
                         cpu.append(t.cpu)
                         wall.append(t.wall)
                     }
@@ -184,7 +184,7 @@ struct QueryBench: ParsableCommand {
                     countWall = median(wall)
                     if !countOnly {
                         var rs: [Double] = []
-                        for _ in 0...runs { rs.append(try execute(store, all.0, all.1).0.cpu) }
+                        for _ in 0...runs { rs.append(try bounded(store, cutoff: cutoff, all).0.cpu) }
                         rowsCPU = median(Array(rs.dropFirst()))
                     }
                 }
@@ -193,7 +193,7 @@ struct QueryBench: ParsableCommand {
             func variant(_ label: String) throws {
                 let c = try session.compile(parsed, projection: .count, in: file)
                 let r = try session.compile(parsed, projection: .contacts(limit: nil), in: file)
-                try time(label, count: (c.sql.sql, c.sql.parameters), all: (r.sql.sql, r.sql.parameters))
+                try time(label, count: { Int(try session.count(c)) }, all: { try session.countRows(r) })
             }
             session.strategy = nil
             session.useRollups = true
@@ -212,7 +212,7 @@ struct QueryBench: ParsableCommand {
             if let written = q.handWritten {
                 let (handSQL, handParams) = fill(written, ids)
                 let handCount = q.handCount.map { fill($0, ids) } ?? ("SELECT count(*) FROM (\(handSQL))", handParams)
-                try time("hand-written SQLite", count: handCount, all: (handSQL, handParams))
+                try time("hand-written SQLite", count: { try sqlCount(store, handCount.0, handCount.1) }, all: { try sqlRows(store, handSQL, handParams) })
             }
 
             let hand = q.handWritten == nil ? rows[0] : rows[rows.count - 1]
@@ -280,14 +280,6 @@ struct QueryBench: ParsableCommand {
         }
         return (out, params)
     }
-
-    private func executeCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
-        try timedCount(store, sql, params, cutoff: cutoff)
-    }
-
-    private func execute(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> ((cpu: Double, wall: Double), Int) {
-        try timedRows(store, sql, params, cutoff: cutoff)
-    }
 }
 
 /// Runs `body`, interrupting SQLite once it has taken twice `cutoff` ms; an interrupted
@@ -302,22 +294,31 @@ func bounded(_ store: Store, cutoff: Double, _ body: () throws -> Int) throws ->
         return ((cpu_ms() - c0, now_ms() - w0), n)
     } catch let e as DatabaseError where e.isInterrupt {
         return ((Double.infinity, Double.infinity), -1)
+    } catch let e as SessionError where e.isInterrupt {
+        return ((Double.infinity, Double.infinity), -1)
     }
 }
 
-/// Times a query that returns one count, within `bounded`.
-func timedCount(_ store: Store, _ sql: String, _ params: [SQLValue], cutoff: Double) throws -> ((cpu: Double, wall: Double), Int) {
-    try bounded(store, cutoff: cutoff) { Int(try store.database.int64(sql, params) ?? 0) }
+/// One count by plain SQL (the hand-written and DuckDB-style baselines).
+func sqlCount(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> Int {
+    Int(try store.database.int64(sql, params) ?? 0)
 }
 
-/// Times reading every row of a query, within `bounded`; the number of rows comes back.
-func timedRows(_ store: Store, _ sql: String, _ params: [SQLValue], cutoff: Double) throws -> ((cpu: Double, wall: Double), Int) {
-    try bounded(store, cutoff: cutoff) {
+/// Reads every row of plain SQL; the number of rows comes back.
+func sqlRows(_ store: Store, _ sql: String, _ params: [SQLValue]) throws -> Int {
+    var n = 0
+    try store.database.query(sql, params) { row in
+        _ = row.int64(0)
+        n += 1
+    }
+    return n
+}
+
+extension Session {
+    /// Reads every contact row of `c` as `show`/export do; the number of rows comes back.
+    func countRows(_ c: CompiledQuery) throws -> Int {
         var n = 0
-        try store.database.query(sql, params) { row in
-            _ = row.int64(0)
-            n += 1
-        }
+        try contactRows(c, limit: nil) { _ in n += 1 }
         return n
     }
 }

@@ -107,8 +107,8 @@ struct RandomBench: ParsableCommand {
             } catch {
                 throw ValidationError("query \(i + 1) does not compile: \(text)\n\(error)")
             }
-            let count = try measure { try timedCount(store, counting.sql.sql, counting.sql.parameters, cutoff: cutoff) }
-            let rows = try measure { try timedRows(store, listing.sql.sql, listing.sql.parameters, cutoff: cutoff) }
+            let count = try measure { try bounded(store, cutoff: cutoff) { Int(try session.count(counting)) } }
+            let rows = try measure { try bounded(store, cutoff: cutoff) { try session.countRows(listing) } }
             if count.n >= 0, rows.n >= 0, count.n != rows.n {
                 mismatches.append("query \(i + 1): count \(count.n) but \(rows.n) rows: \(text)")
             }

@@ -38,13 +38,13 @@ import Testing
         return c
     }()
 
-    /// The plan of `text`; `mergesSets: false` is the plan for a database that does not
-    /// merge set operations (PostgreSQL), which never chooses the set shape.
-    static func plan(_ text: String, mergesSets: Bool = true, strategy: Strategy? = nil) throws -> Plan {
+    /// The plan of `text`: the planner's own (bitmaps) unless a single-statement shape is
+    /// forced, as the benchmarks do to compare them.
+    static func plan(_ text: String, strategy: Strategy? = nil) throws -> Plan {
         let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: text)).query)
         let (bound, diagnostics) = Binder.bind(query, in: BindingEnvironment(catalog: catalog))
         let b = try #require(bound, "\(diagnostics)")
-        return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000), strategy: strategy, mergesSets: mergesSets))
+        return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000), strategy: strategy))
     }
 
     static let q1 = #"opened(campaign: "Spring Sale") and not clicked(link: "/pricing") and clicks >= 2"#
@@ -54,13 +54,11 @@ import Testing
     /// (their partial index, by a literal `> 0`) meet the Swedes, then the clickers of the
     /// three campaigns (grouped) are added; counting reads no contact.
     @Test func disjunctionIsOneMerge() throws {
-        let plan = try Self.plan(Self.q5)
-        #expect(plan.strategy == .setOperations)
-        #expect(plan.reasons.first?.hasPrefix("sets: one merge of 3 sets in contact order") == true)
+        let plan = try Self.plan(Self.q5, strategy: .setOperations)
         let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
         #expect(count == """
             SELECT count(*) FROM (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?1 AND a.opens > 0
-            INTERSECT SELECT t.contact_id FROM contact_attributes t WHERE t.name = ?2 AND t.type = 'string' AND t.value = ?3
+            INTERSECT SELECT t.contact_id FROM contact_attributes t INDEXED BY contact_attributes_by_value WHERE t.name = ?2 AND t.type = 'string' AND t.value = ?3
             UNION SELECT a.contact_id FROM activity a WHERE a.campaign_id IN (?4, ?5, ?6) AND a.clicks > 0 GROUP BY a.contact_id HAVING sum(a.clicks) >= ?7
             ORDER BY 1) s
             """)
@@ -75,12 +73,11 @@ import Testing
 
     /// The design card (Q1): openers INTERSECT two-time clickers EXCEPT /pricing clickers.
     @Test func conjunctionWithNegationIsOneMerge() throws {
-        let plan = try Self.plan(Self.q1)
-        #expect(plan.strategy == .setOperations)
+        let plan = try Self.plan(Self.q1, strategy: .setOperations)
         let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
         let arms = count.split(separator: "\n").map { String($0.prefix(10)) }
         #expect(arms == ["SELECT cou", "INTERSECT ", "EXCEPT SEL", "ORDER BY 1"], "\(count)")
-        #expect(count.contains("a.opens > 0") && count.contains("EXCEPT SELECT e.contact_id FROM events e WHERE e.kind = 6 AND e.link_id"))
+        #expect(count.contains("a.opens > 0") && count.contains("EXCEPT SELECT e.contact_id FROM events e INDEXED BY events_by_link WHERE e.kind = 6 AND e.link_id"), "\(count)")
     }
 
     /// The chain's operators associate left: an `or` can only continue the chain as its
@@ -101,29 +98,12 @@ import Testing
         #expect(alone.hasPrefix("SELECT count(*) FROM (SELECT DISTINCT contact_id FROM (SELECT e.contact_id FROM events e"), "\(alone)")
     }
 
-    /// A driven candidate seeks its `contact_activity` row (a scan reads it beside the
-    /// contact): an attribute's candidates tested on it lose to a merge of the two sets.
-    @Test func drivenCandidatesPayForTheirContactActivityRow() throws {
-        let plan = try Self.plan(#"country = "SE" and not opened(within: 90d)"#)
-        #expect(plan.strategy == .setOperations, "\(plan.reasons)")
-    }
-
-    /// Where one row per contact or per campaign answers everything, the merge is not
-    /// chosen: reading the rows once is cheaper than reading each set (Q2, Q4).
-    @Test func oneRowPerContactStaysAScanOrDriver() throws {
-        #expect(try Self.plan(#"delivered(campaign: "Spring Sale") and not opened(campaign: "Spring Sale")"#).strategy == .driver)
-        #expect(try Self.plan("delivered(within: 365d) and not opened(within: 365d) and not clicked(within: 365d)").strategy == .scan)
-        #expect(try Self.plan("opened(within: 30d)").strategy == .scan)
-    }
-
-    /// Q5 where set operations are not merged (PostgreSQL): each branch of the `or` is
-    /// driven by its own candidates — the click count by the three campaigns' clickers
+    /// Q5 driven: each branch of the `or` is driven by its own candidates — the click count by the three campaigns' clickers
     /// (their partial index), the opened-and-country branch by the campaign's rollup rows
     /// (not by the attribute, whose size is a guess) — and no candidate is tested
     /// against the other branch.
     @Test func disjunctionIsDrivenBranchByBranch() throws {
-        let plan = try Self.plan(Self.q5, mergesSets: false)
-        #expect(plan.strategy == .driver)
+        let plan = try Self.plan(Self.q5, strategy: .driver)
         #expect(plan.filter == .everyone)
         guard case .branches(let sets, let residuals)? = plan.driver else {
             Issue.record("expected a branch-by-branch driver, got \(String(describing: plan.driver))")
@@ -165,7 +145,7 @@ import Testing
     /// a rollup's rows reference contacts, so their contact ids are enough.
     @Test func countsReadRollupRowsWithoutContacts() throws {
         func sql(_ query: String, _ projection: Projection) throws -> String {
-            SQLRenderer.render(try Self.plan(query), projection: projection, dialect: SQLiteDialect()).sql
+            SQLRenderer.render(try Self.plan(query, strategy: .driver), projection: projection, dialect: SQLiteDialect()).sql
         }
         let campaign = #"delivered(campaign: "Spring Sale") and not opened(campaign: "Spring Sale")"#
         #expect(try sql(campaign, .count) == "SELECT count(*) FROM activity d\nWHERE d.campaign_id = ?1\n  AND (d.deliveries >= ?2)\n  AND NOT (d.opens >= ?3)")
@@ -175,35 +155,18 @@ import Testing
         #expect(try sql(campaign + #" and first_name = "Ada""#, .count).contains("JOIN contacts c ON c.id = d.contact_id"))
         // A probe correlates with the rollup row's contact.
         let withProbe = SQLRenderer.render(
-            try Self.plan(#"opened(campaign: "Spring Sale") and not bounced(campaign: "Spring Sale", type: hard)"#, mergesSets: false),
+            try Self.plan(#"opened(campaign: "Spring Sale") and not bounced(campaign: "Spring Sale", type: hard)"#, strategy: .driver),
             projection: .count, dialect: SQLiteDialect()).sql
         #expect(withProbe.contains("e.contact_id = d.contact_id") && !withProbe.contains("contacts c"))
 
-        let recent = try sql("opened(within: 30d) and clicks >= 1", .count)
+        let recent = SQLRenderer.render(try Self.plan("opened(within: 30d) and clicks >= 1", strategy: .scan), projection: .count, dialect: SQLiteDialect()).sql
         #expect(recent.hasPrefix("SELECT count(*) FROM contact_activity ca\nWHERE "))
         #expect(!recent.contains("contacts"))
     }
 
-    /// One campaign's rollup rows drive unless reading contact_activity whole is cheaper:
-    /// few contacts pass its condition and many of the campaign's rows pass theirs.
-    @Test func contactRollupScanWinsOverABroadCampaign() throws {
-        let rare = try Self.plan(#"opened(campaign: "Spring Sale") and clicks >= 2"#, mergesSets: false)
-        #expect(rare.strategy == .scan && rare.requiresContactActivity)
-        #expect(rare.reasons.first?.hasPrefix("scan: contact_activity read whole") == true)
-        let sql = SQLRenderer.render(rare, projection: .count, dialect: SQLiteDialect()).sql
-        #expect(sql.hasPrefix("SELECT count(*) FROM contact_activity ca\nWHERE (ca.clicks >= ?1 AND EXISTS (SELECT 1 FROM activity a WHERE a.campaign_id = ?2"))
-        // Most contacts have opened something: the campaign's rows stay the driver.
-        let common = try Self.plan(#"opened(campaign: "Spring Sale") and opens >= 1"#, mergesSets: false)
-        #expect(common.strategy == .driver)
-        guard case .activityRow? = common.driver else {
-            Issue.record("expected the campaign's rollup rows to drive, got \(String(describing: common.driver))")
-            return
-        }
-    }
-
     /// `count not P`, P needing a contact_activity row, is every contact less P's count.
     @Test func negatedRollupIsCountedAsTheComplement() throws {
-        let plan = try Self.plan("not opened")
+        let plan = try Self.plan("not opened", strategy: .scan)
         let count = SQLRenderer.render(plan, projection: .count, dialect: SQLiteDialect()).sql
         // Counted in the partial index of the contacts who opened anything (`> 0` is `>= 1`).
         #expect(count == "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM contact_activity ca WHERE ca.opens > 0)")
@@ -211,7 +174,7 @@ import Testing
         let rows = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: SQLiteDialect()).sql
         #expect(rows.contains("FROM contacts c NOT INDEXED LEFT JOIN contact_activity ca"))
         // A negated condition that a contact without events passes is not complemented.
-        let zero = SQLRenderer.render(try Self.plan("not clicks < 2"), projection: .count, dialect: SQLiteDialect()).sql
+        let zero = SQLRenderer.render(try Self.plan("not clicks < 2", strategy: .scan), projection: .count, dialect: SQLiteDialect()).sql
         #expect(!zero.contains("SELECT (SELECT count(*) FROM contacts)"))
     }
 
@@ -219,7 +182,7 @@ import Testing
     @Test func branchReadingAContactColumnIsTestedOnTheContact() throws {
         let plan = try Self.plan(
             #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and first_name = "Ada")"#,
-            mergesSets: false)
+            strategy: .driver)
         guard case .branches? = plan.driver else {
             Issue.record("expected a branch-by-branch driver, got \(String(describing: plan.driver))")
             return
@@ -229,11 +192,10 @@ import Testing
         #expect(sql.contains(" OR (c.id IN (SELECT a.contact_id FROM activity a WHERE a.campaign_id = ?5 AND (a.opens >= ?6)) AND (c.first_name"))
     }
 
-    /// In an `and`, one campaign's rollup rows drive ahead of an attribute, even one
-    /// estimated smaller: the attribute's share is a fixed guess.
+    /// Driven, one campaign's rollup rows drive ahead of an attribute in an `and`, even
+    /// one estimated smaller: the attribute's share is a fixed guess.
     @Test func campaignRowsDriveAheadOfAnAttribute() throws {
-        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") and country = "SE""#, mergesSets: false)
-        #expect(plan.strategy == .driver)
+        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") and country = "SE""#, strategy: .driver)
         guard case .activityRow(campaign: 2, _)? = plan.driver else {
             Issue.record("expected Summer Newsletter's rollup rows to drive, got \(String(describing: plan.driver))")
             return
@@ -244,33 +206,70 @@ import Testing
         }
     }
 
-    /// A saved list still drives by its estimate (lists are usually small audiences).
+    /// Driven, a saved list drives by its estimate (lists are usually small audiences).
     @Test func listStillDrivesAheadOfCampaignRows() throws {
-        let plan = try Self.plan(#"list "vip" and opened(campaign: "Summer Newsletter")"#, mergesSets: false)
-        #expect(plan.strategy == .driver)
+        let plan = try Self.plan(#"list "vip" and opened(campaign: "Summer Newsletter")"#, strategy: .driver)
         #expect(plan.driver == .atom(.list(7)))
     }
 
-    /// A list's size, counted in the catalog, decides: a small list drives (its few
-    /// members looked up), a large one is merged with the campaign's openers.
-    @Test func aListsCountedSizeChoosesBetweenDrivingAndMerging() throws {
-        func strategy(members: Int64) throws -> Strategy {
-            var catalog = Self.catalog
-            catalog.listSizes[7] = members
-            let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: #"list "vip" and opened(campaign: "Summer Newsletter")"#)).query)
-            let b = try #require(Binder.bind(query, in: BindingEnvironment(catalog: catalog)).0)
-            return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000))).strategy
-        }
-        #expect(try strategy(members: 20) == .driver)
-        #expect(try strategy(members: 3_000) == .setOperations)
+    // MARK: - Bitmaps (the planner's own strategy)
+
+    static func program(_ text: String) throws -> SetProgram {
+        let plan = try plan(text)
+        #expect(plan.strategy == .bitmaps)
+        return SQLRenderer.program(plan, dialect: SQLiteDialect())
     }
 
-    /// A top-level `or` whose candidates together exceed the threshold is still scanned.
-    @Test func largeDisjunctionIsScanned() throws {
-        let plan = try Self.plan(#"opened(campaign: "Summer Newsletter") or opened(campaign: "Spring Sale")"#, mergesSets: false)
-        #expect(plan.strategy == .scan)
-        #expect(plan.driver == nil)
-        // Merged, the two campaigns' openers are read from their partial index alone.
-        #expect(try Self.plan(#"opened(campaign: "Summer Newsletter") or opened(campaign: "Spring Sale")"#).strategy == .setOperations)
+    /// Every condition is one leaf that reads the index whose range holds exactly its
+    /// rows, pinned with INDEXED BY so that SQLite cannot walk another.
+    @Test func eachLeafReadsItsOwnIndex() throws {
+        for (query, index) in [
+            ("sent(within: 30d)", "events_by_kind_ts"),
+            (#"clicked(link: "/pricing")"#, "events_by_link"),
+            (#"country = "SE""#, "contact_attributes_by_value"),
+            (#"bounced(campaign: "Spring Sale", type: hard)"#, "events_by_campaign"),
+        ] {
+            let leaves = try Self.program(query).leaves
+            #expect(leaves.count == 1, "\(query)")
+            guard let leaf = leaves.first else { continue }
+            #expect(leaf.access.index == index, "\(query): \(leaf.access)")
+            #expect(leaf.sql.sql.contains("INDEXED BY \(index)"), "\(query): \(leaf.sql.sql)")
+            // The restricted form reads the same rows for a list of contacts, by contact.
+            #expect(leaf.restricted.sql.contains("json_each(?\(leaf.restricted.parameters.count + 1))"), "\(leaf.restricted.sql)")
+        }
+    }
+
+    /// Q5 is three sets: the or of the clickers' sum and the and of openers and Swedes.
+    @Test func q5IsThreeSets() throws {
+        guard case .or(let arms) = try Self.program(Self.q5) else {
+            Issue.record("expected an or")
+            return
+        }
+        #expect(arms.count == 2)
+        #expect(arms.flatMap(\.leaves).count == 3)
+        let summed = arms.flatMap(\.leaves).filter { if case .summed = $0.reading { true } else { false } }
+        #expect(summed.count == 1, "the click count over three campaigns is a sum per contact")
+    }
+
+    /// A count that a contact without events passes (`= 0`, `< 3`) is read as every
+    /// contact less the contacts of its complement, never as a scan of all contacts.
+    @Test func zeroCountIsTheComplement() throws {
+        for query in ["opens(within: 365d) = 0", "clicks < 3", #"opens(campaign: "Spring Sale") <= 1"#] {
+            guard case .not(let inner) = try Self.program(query) else {
+                Issue.record("\(query): expected not(set)")
+                continue
+            }
+            #expect(inner.leaves.count == 1, "\(query)")
+        }
+    }
+
+    /// The leaves' estimates add up to the program's; a small and is read smallest first
+    /// by the evaluator, so the planner estimates each leaf on its own.
+    @Test func leavesCarryTheirEstimates() throws {
+        let program = try Self.program(#"opened(campaign: "Spring Sale") and clicked(link: "/pricing")"#)
+        let leaves = program.leaves
+        #expect(leaves.count == 2)
+        #expect(leaves.allSatisfy { $0.access.estimatedRows > 0 && $0.access.estimatedContacts > 0 })
+        #expect(program.estimatedRows == leaves.reduce(0) { $0 + $1.access.estimatedRows })
     }
 }

@@ -31,7 +31,7 @@ import Testing
         let (bound, diagnostics) = Binder.bind(query, in: BindingEnvironment(catalog: testCatalog))
         let b = try #require(bound, "\(diagnostics)")
         let plan = Planner.plan(b, catalog: testCatalog, options: PlannerOptions(
-            now: inline ? .readTime : .fixed(1_780_272_000), strategy: strategy, mergesSets: dialect.mergesCompoundChains))
+            now: inline ? .readTime : .fixed(1_780_272_000), strategy: strategy))
         let sql = SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: dialect, inlineLiterals: inline)
         var out = "strategy: \(plan.strategy.rawValue)\n\(sql.sql)\n"
         if !sql.parameters.isEmpty { out += "parameters: " + sql.parameters.map(\.description).joined(separator: ", ") + "\n" }

@@ -42,21 +42,13 @@ public struct PlannerOptions: Hashable, Sendable {
     public var strategy: Strategy?
     /// Whether rollups may answer predicates (benchmarks turn them off to compare).
     public var useRollups: Bool
-    /// Drive from a candidate set estimated below this share of all contacts.
-    public var driverThreshold: Double
-    /// Whether the database merges a chain of set operations in contact order
-    /// (`SQLDialect.mergesCompoundChains`); only then is the set shape chosen.
-    public var mergesSets: Bool
 
     public init(
-        now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true, driverThreshold: Double = 0.25,
-        mergesSets: Bool = true
+        now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true
     ) {
         self.now = now
         self.strategy = strategy
         self.useRollups = useRollups
-        self.driverThreshold = driverThreshold
-        self.mergesSets = mergesSets
     }
 }
 
@@ -86,45 +78,9 @@ public struct Planner {
             return bitmapPlan(filter, rows: rows)
         }
         let candidate = driver(for: filter)
+        // A forced single-statement shape (benchmarks compare them; tests pin their SQL).
         var strategy = options.strategy ?? .scan
-        if options.strategy == nil {
-            if let (set, est) = candidate, let campaign = singleCampaign(of: set) {
-                if let scan = contactRollupScanBeats(campaign: campaign, passing: est, filter: filter) {
-                    reasons.append(scan)
-                } else {
-                    strategy = .driver
-                    reasons.append(
-                        "driver: one campaign's rollup rows (estimated \(Int64(est)) of \(catalog.contactCount) contacts), "
-                            + "a primary-key range that is never larger than the contacts; conditions on the same campaign are tested on the row")
-                }
-            } else if let (_, est) = candidate, est <= options.driverThreshold * contactCount {
-                strategy = .driver
-                reasons.append(
-                    "driver: the candidates are estimated at \(Int64(est)) of \(catalog.contactCount) contacts "
-                        + "(under \(Int(options.driverThreshold * 100))%), read from an index; the rest is probed per candidate")
-            } else if let (_, est) = candidate {
-                reasons.append(
-                    "scan: the smallest positive part is estimated at \(Int64(est)) of \(catalog.contactCount) contacts "
-                        + "(over \(Int(options.driverThreshold * 100))%), so every contact is probed in id order")
-            } else {
-                reasons.append(
-                    "scan: no part of the query that a contact without events fails, so every contact is probed in id order")
-            }
-        } else {
-            reasons.append("\(strategy.rawValue): forced")
-        }
-        if options.strategy == nil, options.mergesSets, let merge = mergeCost(filter) {
-            let current = choiceCost(strategy, candidate, filter)
-            if merge.cost < current {
-                reasons = [
-                    "sets: one merge of \(merge.arms) sets in contact order (estimated \(ms(merge.cost))) costs less than "
-                        + "\(strategy == .driver ? "driving from candidates" : "probing in a scan") (estimated \(ms(current)))"
-                ]
-                strategy = .setOperations
-            } else {
-                reasons.append("a merge of \(merge.arms) sets is estimated at \(ms(merge.cost)), against \(ms(current)) for this")
-            }
-        }
+        reasons.append("\(strategy.rawValue): forced")
         var driverSet: DriverSet?
         var candidates: Int64?
         var residual = filter
@@ -296,197 +252,9 @@ public struct Planner {
         return contactCount * (1 - missing)
     }
 
-    /// Why a scan of `contact_activity` is cheaper than one campaign's rollup rows as the
-    /// driver, or nil. Both are read in contact order; the campaign's range costs its rows
-    /// (every recipient) and a lookup in `contact_activity` for each that passes its row
-    /// conditions, the scan costs every contact with events and a lookup in `activity` for
-    /// each that passes the per-contact conditions. Per row read ~60 ns, per lookup ~600
-    /// ns (measured on the demo store). Q1: Spring Sale's 650k rows of which 247k openers,
-    /// against 1M rows of which 97k with two clicks or more: 176 → 128 ms.
-    private func contactRollupScanBeats(campaign: Int64, passing: Double, filter: PlanExpr) -> String? {
-        guard let perContact = contactRollupBound(filter) else { return nil }
-        let rows = campaignRows(campaign)
-        let driver = Cost.row * rows + Cost.lookup * passing
-        let scan = Cost.row * contactCount + Cost.lookup * perContact
-        guard scan < driver else { return nil }
-        return "scan: contact_activity read whole (\(catalog.contactCount) rows, an estimated \(Int64(perContact)) passing) "
-            + "costs less than the campaign's \(Int64(rows)) rollup rows (\(Int64(passing)) passing) with a lookup for each"
-    }
-
     /// A campaign's `activity` rows: its recipients of any kind.
     private func campaignRows(_ campaign: Int64) -> Double {
         Double(catalog.stats[campaign]?.values.map(\.contacts).max() ?? 0)
-    }
-
-    // MARK: - Merged sets
-
-    /// Costs of the operations the shapes are made of, in nanoseconds per row, measured
-    /// on the 1M-contact demo store (docs/planner.md, "Merged sets").
-    private enum Cost {
-        /// A rollup row read in a range or a scan.
-        static let row = 60.0
-        /// An entry of a narrow index: a campaign's openers or clickers, an attribute's
-        /// values, a list's members, a link's clicks.
-        static let entry = 36.0
-        /// A lookup of one contact in an index or a table keyed by contact.
-        static let lookup = 600.0
-        /// A row passed through the merge of a compound.
-        static let merge = 60.0
-        /// A row sorted (or grouped) before it can be merged.
-        static let sort = 300.0
-    }
-
-    private func ms(_ ns: Double) -> String {
-        let tenths = Int((ns / 100_000).rounded())
-        return tenths < 100 ? "\(tenths / 10).\(tenths % 10) ms" : "\(Int((ns / 1_000_000).rounded())) ms"
-    }
-
-    /// One arm of a merged chain: every contact, or the contacts of a positive atom.
-    private enum ChainArm {
-        case everyone
-        case atom(PlanAtom)
-    }
-
-    /// The estimated cost of `e` as one flat merged chain (the renderer's merge form),
-    /// or nil when it is not one: a single set, or an operand that would have to be a
-    /// nested compound.
-    private func mergeCost(_ e: PlanExpr) -> (cost: Double, arms: Int)? {
-        guard let arms = chain(e), arms.count >= 2 else { return nil }
-        return (arms.reduce(0) { $0 + armCost($1) }, arms.count)
-    }
-
-    /// The arms of `e`'s flat chain, as the renderer writes them (`chainArms`), or nil.
-    private func chain(_ e: PlanExpr) -> [ChainArm]? {
-        switch e {
-        case .everyone, .nobody: return nil
-        case .atom(let a) where a.includesZero:
-            guard let c = a.positiveComplement else { return nil }
-            return [.everyone, .atom(c)]
-        case .atom(let a): return [.atom(a)]
-        case .not(let x):
-            guard case .atom(let a) = x, !a.includesZero else { return nil }
-            return [.everyone, .atom(a)]
-        case .and(let xs):
-            let head = PlanExpr.andChainHead(xs)
-            guard var arms = head.map({ chain(xs[$0]) }) ?? [.everyone] else { return nil }
-            for (i, x) in xs.enumerated() where i != head {
-                switch x {
-                case .not(.atom(let a)) where !a.includesZero: arms.append(.atom(a))
-                case .atom(let a) where a.includesZero: if let c = a.positiveComplement { arms.append(.atom(c)) }
-                case .atom(let a): arms.append(.atom(a))
-                default: return nil
-                }
-            }
-            return arms
-        case .or(let xs):
-            let head = PlanExpr.orChainHead(xs)
-            guard var arms = chain(xs[head]) else { return nil }
-            for (i, x) in xs.enumerated() where i != head {
-                guard case .atom(let a) = x, !a.includesZero else { return nil }
-                arms.append(.atom(a))
-            }
-            return arms
-        }
-    }
-
-    /// Reading an arm's contacts, passing them through the merge, and sorting them first
-    /// when the index they come from is not in contact order.
-    private func armCost(_ arm: ChainArm) -> Double {
-        guard case .atom(let a) = arm else { return contactCount * (Cost.row + Cost.merge) }
-        let out = estimate(a)
-        var read: Double
-        var sorted = 0.0
-        switch a {
-        case .rollup(let r):
-            // A count above zero of opens or clicks reads its partial index, one narrow
-            // entry per contact who opened (clicked); otherwise every row.
-            var narrow = false
-            if case .count(let m, let t) = r.test { narrow = m.nonZeroIndexedColumn(for: t) != nil }
-            switch r.scope {
-            case .allCampaigns:
-                read = narrow ? Cost.entry * estimateEvents(r.kind, .any, test: .atLeastOne, narrowing: 1) : Cost.row * contactCount
-            case .campaigns(let ids):
-                read = ids.reduce(0.0) { acc, id in
-                    acc + (narrow ? Cost.entry * Double(catalog.stats[id]?[r.kind]?.contacts ?? 0) : Cost.row * campaignRows(id))
-                }
-                if ids.count > 1 { sorted = read / Cost.entry }
-            }
-        case .events(let f, _):
-            let rows: Double
-            if case .only(let ids) = f.links {
-                rows = clicks(onLinks: ids)
-            } else {
-                rows = campaigns(in: f.campaigns).reduce(0.0) { acc, c in
-                    acc + Double(catalog.stats[c.id]?[f.kind]?.events ?? 0)
-                } * narrowing(f)
-            }
-            let covered = f.message == nil && f.machine == nil && f.bounce == nil && f.reason == nil && f.excludedLinks.isEmpty
-            read = rows * (covered ? Cost.entry : Cost.lookup / 2)
-            sorted = rows
-        case .attribute(_, let t):
-            read = Cost.entry * out
-            if case .compare(.equal, _) = t {} else { sorted = out }
-        case .column:
-            read = Cost.row * contactCount
-        case .list:
-            read = Cost.entry * out
-        }
-        return read + Cost.merge * out + Cost.sort * sorted
-    }
-
-    /// The estimated cost of the scan or driven shape chosen for `filter`, in the same
-    /// terms: the rows read, a lookup for each candidate that reaches a probe, and the
-    /// link sets read once.
-    private func choiceCost(_ strategy: Strategy, _ candidate: (DriverSet, Double)?, _ filter: PlanExpr) -> Double {
-        var cost: Double
-        var residual = filter
-        var tested = contactCount
-        switch strategy {
-        case .driver:
-            guard let (set, est) = candidate else { return .infinity }
-            if let c = singleCampaign(of: set) {
-                residual = split(set, filter).1
-                cost = Cost.row * campaignRows(c)
-            } else {
-                if case .atom = set { residual = split(set, filter).1 }
-                cost = Cost.lookup * est
-            }
-            tested = est
-        case .scan:
-            var inner = filter
-            if case .not(let x) = filter, x.requiresContactActivity { inner = x }
-            cost = Cost.row * contactCount
-            if inner.requiresContactActivity {
-                tested = contactRollupBound(inner) ?? contactCount
-                residual = simplify(.and(inner.conjuncts.filter { !$0.requiresContactActivity }))
-            }
-            // The conditions on the row at hand are tested first (`byCost`): only the
-            // contacts that pass them reach a probe.
-            let atHand = residual.conjuncts.filter { !probes($0) }
-            if !atHand.isEmpty { tested = min(tested, estimate(.and(atHand))) }
-        default:
-            return .infinity
-        }
-        // A driven candidate finds its `contact_activity` row by a lookup too; a scan
-        // reads it beside the contact, in id order.
-        if probes(residual) || (strategy == .driver && residual.readsContactActivity) { cost += Cost.lookup * tested }
-        for case .events(let f, _) in linkSets(in: [residual], candidates: tested) {
-            if case .only(let ids) = f.links { cost += clicks(onLinks: ids) * (Cost.entry + Cost.sort) }
-        }
-        return cost
-    }
-
-    /// Whether testing `e` looks anything up beyond the row at hand (a contact's own
-    /// columns and its `contact_activity` row are at hand in a scan).
-    private func probes(_ e: PlanExpr) -> Bool {
-        switch e {
-        case .everyone, .nobody: return false
-        case .and(let xs), .or(let xs): return xs.contains(where: probes)
-        case .not(let x): return probes(x)
-        case .atom(.column): return false
-        case .atom(.rollup(let r)): return r.scope != .allCampaigns
-        case .atom: return true
-        }
     }
 
     /// The smallest estimate among the positive `contact_activity` conditions of the

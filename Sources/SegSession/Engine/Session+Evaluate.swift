@@ -35,7 +35,7 @@ extension Session {
     /// Each contact row of `c` (`contact_id, email, phone, first_name, last_name`), in id
     /// order, at most `limit`. A bitmap plan's rows are read by id when they are few beside
     /// the store's contacts, else by one pass over contacts in id order.
-    func contactRows(_ c: CompiledQuery, limit: Int64?, row: ([SQLValue]) throws -> Void) throws {
+    public func contactRows(_ c: CompiledQuery, limit: Int64?, row: ([SQLValue]) throws -> Void) throws {
         func values(_ r: Row) -> [SQLValue] {
             var out: [SQLValue] = []
             out.reserveCapacity(5)
