@@ -169,6 +169,24 @@ final class TemporaryStore {
                                     """)
                                 return
                             }
+                            // The bitmap engine's count and ids, reading each range whole
+                            // and, where it can, only for the contacts still left.
+                            let compiled = try session.compile(query, projection: .count, in: file)
+                            if compiled.program != nil {
+                                for factor in [30.0, .infinity] {
+                                    session.restrictedReadFactor = factor
+                                    defer { session.restrictedReadFactor = 30 }
+                                    let engineCount = try session.count(compiled)
+                                    let engineIDs = try session.contactIDs(compiled)
+                                    if engineCount != Int64(want.count) || engineIDs != output.ids {
+                                        Issue.record("""
+                                            the bitmap engine differs (restricted reads past \(factor)×) — \(label)
+                                              count \(engineCount), expected \(want.count); ids \(engineIDs.prefix(5)), rows \(output.ids.prefix(5))
+                                            """)
+                                        return
+                                    }
+                                }
+                            }
                             compared += 1
                             if !got.isEmpty { nonEmpty += 1 }
                         case (.failure, .failure):

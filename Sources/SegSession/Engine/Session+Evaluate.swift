@@ -12,6 +12,7 @@ extension Session {
         var evaluator = SetEvaluator(database: store.database, maxID: catalog.contactCount) { [store] in
             try store.contactIDs()
         }
+        evaluator.leftFactor = restrictedReadFactor
         let set = try runtime { try evaluator.evaluate(program) }
         return (set, evaluator.reads)
     }
