@@ -210,6 +210,25 @@ public final class Session {
         }
     }
 
+    /// `catalog` with the contact sample when `bound` has a condition whose share the
+    /// planner estimates from it (attributes, contact columns, events over every
+    /// campaign); the sample is read only then (Store.contactSample).
+    func planningCatalog(_ catalog: Catalog, for bound: BoundQuery) throws -> Catalog {
+        func sampled(_ q: BoundQuery) -> Bool {
+            switch q {
+            case .everyone, .nobody, .list: false
+            case .and(let xs), .or(let xs): xs.contains(where: sampled)
+            case .not(let x): sampled(x)
+            case .attribute, .column: true
+            case .events(let f, _): f.campaigns == .any
+            }
+        }
+        guard catalog.sample == nil, sampled(bound) else { return catalog }
+        var out = catalog
+        out.sample = try runtime { try store.contactSample() }
+        return out
+    }
+
     /// Binds, plans and renders `query`; warnings are reported through `warn`.
     public func compile(_ query: Query, projection: Projection, in file: SourceFile) throws -> CompiledQuery {
         let catalog = try loadCatalog()
@@ -220,7 +239,7 @@ public final class Session {
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         let options = PlannerOptions(
             now: .fixed(now), strategy: strategy, useRollups: useRollups)
-        let plan = Planner.plan(bound, catalog: catalog, options: options)
+        let plan = Planner.plan(bound, catalog: try planningCatalog(catalog, for: bound), options: options)
         let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
         let program = plan.strategy == .bitmaps ? SQLRenderer.program(plan, dialect: store.database.dialect) : nil
         return CompiledQuery(

@@ -44,6 +44,8 @@ public final class Store {
     var cachedCatalog: (mark: SQLiteDatabase.ChangeMark, catalog: Catalog)?
     /// Every contact id, read last at that change mark (StoreCatalog.swift).
     var cachedContacts: (mark: SQLiteDatabase.ChangeMark, contacts: ContactSet)?
+    /// The planner's contact sample, read last at that change mark (StoreCatalog.swift).
+    var cachedSample: (mark: SQLiteDatabase.ChangeMark, sample: ContactSample)?
     /// The file path, or the PostgreSQL URL without its password.
     public let path: String
     /// Whether the store was opened read-only.

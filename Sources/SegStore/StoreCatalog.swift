@@ -35,6 +35,60 @@ extension Store {
         return fresh
     }
 
+    /// About `size` contacts spread evenly over the ids, with their columns, attributes
+    /// and per-contact rollup row: the planner's sample for the shares the statistics do
+    /// not count (ContactSample). Read by primary key (~3 ms for 1,000 contacts on the
+    /// 1M-contact demo store); on SQLite reused until the store changes.
+    public func contactSample(size: Int = 1_000) throws -> ContactSample {
+        func read() throws -> ContactSample {
+            let db = database
+            let maxID = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
+            guard maxID > 0 else { return ContactSample(contacts: []) }
+            let step = max(1, maxID / Int64(max(size, 1)))
+            let ids: [Int64] = Array(stride(from: step, through: maxID, by: Int64.Stride(step)))
+            let list = db.dialect.idListValue(ids)
+            func member(_ column: String) -> String { db.dialect.idListMembership(column, db.dialect.placeholder(1)) }
+            var byID: [Int64: ContactSample.Contact] = [:]
+            try db.query("SELECT id, email, phone, first_name, last_name, created_at FROM contacts WHERE \(member("id"))", [list]) { row in
+                var columns: [StandardField: FieldLiteral] = [:]
+                for (i, f) in [StandardField.email, .phone, .first_name, .last_name].enumerated() where !row.isNull(Int32(i + 1)) {
+                    columns[f] = .string(row.text(Int32(i + 1)))
+                }
+                if !row.isNull(5) { columns[.created_at] = .time(row.int64(5)) }
+                byID[row.int64(0)] = ContactSample.Contact(columns: columns, attributes: [:], activity: [:])
+            }
+            try db.query("SELECT contact_id, name, type, value FROM contact_attributes WHERE \(member("contact_id"))", [list]) { row in
+                let v = row.value(3)
+                let number: Double? = switch v {
+                case .integer(let i): Double(i)
+                case .real(let d): d
+                case .text(let t): Double(t)
+                case .null: nil
+                }
+                let value: FieldLiteral? = switch row.text(2) {
+                case "string": .string(v.plainText)
+                case "boolean": .boolean(number.map { $0 != 0 } ?? (v.plainText == "true"))
+                default: number.map(FieldLiteral.number)
+                }
+                byID[row.int64(0)]?.attributes[row.text(1)] = value
+            }
+            let columns = ["sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
+                           "replies", "forwards", "unsubscribes", "complaints", "last_delivered", "last_opened", "last_clicked"]
+            try db.query("SELECT contact_id, \(columns.joined(separator: ", ")) FROM contact_activity WHERE \(member("contact_id"))", [list]) { row in
+                var activity: [String: Int64] = [:]
+                for (i, c) in columns.enumerated() where !row.isNull(Int32(i + 1)) { activity[c] = row.int64(Int32(i + 1)) }
+                byID[row.int64(0)]?.activity = activity
+            }
+            return ContactSample(contacts: byID.keys.sorted().compactMap { byID[$0] })
+        }
+        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try read() }
+        let key = try sqlite.changeMark()
+        if let cached = cachedSample, cached.mark == key { return cached.sample }
+        let fresh = try read()
+        cachedSample = (key, fresh)
+        return fresh
+    }
+
     private func readCatalog() throws -> Catalog {
         let db = database
         var catalog = Catalog()

@@ -272,4 +272,41 @@ import Testing
         #expect(leaves.allSatisfy { $0.access.estimatedRows > 0 && $0.access.estimatedContacts > 0 })
         #expect(program.estimatedRows == leaves.reduce(0) { $0 + $1.access.estimatedRows })
     }
+
+    /// With a sample, an attribute's, a contact column's and the per-contact rollup's
+    /// shares are the sample's (fixed guesses without it); a share no sampled contact
+    /// meets is half a contact's.
+    @Test func sampledSharesEstimateWhatTheStatisticsDoNotCount() throws {
+        var catalog = Self.catalog
+        catalog.attributes.insert("vip")
+        var contacts: [ContactSample.Contact] = []
+        for i in 0..<100 {
+            let name: FieldLiteral = .string(i < 30 ? "Jon" : "Ada")
+            var attributes: [String: FieldLiteral] = [:]
+            if i < 70 {
+                attributes["country"] = .string(i < 40 ? "SE" : "NO")
+                attributes["vip"] = .boolean(i % 2 == 0)
+            }
+            var activity: [String: Int64] = [:]
+            if i < 25 {
+                activity["opens"] = Int64(i % 5)
+                activity["machine_opens"] = 1
+            }
+            contacts.append(ContactSample.Contact(columns: [.first_name: name], attributes: attributes, activity: activity))
+        }
+        catalog.sample = ContactSample(contacts: contacts)
+        func estimate(_ text: String) throws -> Int64 {
+            let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: text)).query)
+            let b = try #require(Binder.bind(query, in: BindingEnvironment(catalog: catalog)).0)
+            return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000))).estimatedRows
+        }
+        #expect(try estimate(#"country = "SE""#) == 4_000)
+        #expect(try estimate(#"country in ["SE", "NO"]"#) == 7_000)
+        #expect(try estimate("vip = true") == 3_500)
+        #expect(try estimate(#"country = "SE" and first_name matches "J*""#) == 1_200)
+        // opens >= 1: 20 of the first 25 (i % 5 != 0); opens without machine opens: 15.
+        #expect(try estimate("opened") == 2_000)
+        #expect(try estimate("opens(machine: false) >= 1") == 1_500)
+        #expect(try estimate(#"country = "DK""#) == 50)
+    }
 }

@@ -243,6 +243,29 @@ import Testing
         #expect(try store.catalog().stats[1]?[.opened]?.contacts == 7)
     }
 
+    /// The planner's sample: contacts spread over the ids, each with its columns, its
+    /// attributes typed as stored and its per-contact rollup; renewed when the store changes.
+    @Test func theContactSampleReadsEachSampledContactWhole() throws {
+        let dir = TempDir()
+        let store = try Store(path: dir.path("sample.db"))
+        let db = store.database
+        for i in 1...40 {
+            try db.execute("INSERT INTO contacts(id, email, first_name, created_at) VALUES (\(i), 'c\(i)@x.example', 'N\(i)', \(1000 + i))")
+        }
+        try db.execute("INSERT INTO contact_attributes(contact_id, name, type, value) VALUES (20, 'plan', 'string', 'pro'), (20, 'vip', 'boolean', 1), (20, 'orders', 'number', 3.5)")
+        try db.execute("INSERT INTO contact_activity(contact_id, opens, clicks, last_opened) VALUES (20, 4, 1, 1234)")
+        let sample = try store.contactSample(size: 4)
+        // Every tenth id: 10, 20, 30, 40.
+        #expect(sample.contacts.count == 4)
+        let c = try #require(sample.contacts.first { $0.columns[.email] == .string("c20@x.example") })
+        #expect(c.columns[.first_name] == .string("N20") && c.columns[.created_at] == .time(1020) && c.columns[.phone] == nil)
+        #expect(c.attributes == ["plan": .string("pro"), "vip": .boolean(true), "orders": .number(3.5)])
+        #expect(c.activity["opens"] == 4 && c.activity["clicks"] == 1 && c.activity["last_opened"] == 1234 && c.activity["last_clicked"] == nil)
+        #expect(sample.contacts.filter { $0.activity.isEmpty }.count == 3)
+        try db.execute("DELETE FROM contact_attributes")
+        #expect(try store.contactSample(size: 4).contacts.allSatisfy { $0.attributes.isEmpty })
+    }
+
     @Test func aNewerStoreIsRefused() throws {
         let dir = TempDir()
         let path = dir.path("new.db")

@@ -216,7 +216,7 @@ public struct Planner {
                     return AccessPath(
                         index: "contact_activity_\(narrow == "opens" ? "openers" : "clickers")",
                         description: "contact_activity_\(narrow == "opens" ? "openers" : "clickers"): contacts with \(narrow)",
-                        estimatedRows: estimateEvents(r.kind, .any, test: .atLeastOne, narrowing: 1), estimatedContacts: 0)
+                        estimatedRows: estimate(.rollup(RollupAtom(kind: r.kind, scope: .allCampaigns, test: .count(RollupMeasure(plus: [narrow]), .atLeastOne)))), estimatedContacts: 0)
                 }
                 return AccessPath(index: nil, description: "contact_activity: every contact with events", estimatedRows: rollupContacts(), estimatedContacts: 0)
             case .campaigns(let ids):
@@ -569,6 +569,7 @@ public struct Planner {
 
     private func estimate(_ a: PlanAtom) -> Double {
         let n = contactCount
+        if let share = sampledShare(a) { return share * n }
         switch a {
         case .events(let f, let t):
             return estimateEvents(f.kind, f.campaigns, test: t, narrowing: narrowing(f))
@@ -601,6 +602,25 @@ public struct Planner {
         case .list(let id):
             // Counted when the catalog was read; a list missing there is assumed small.
             return catalog.listSizes[id].map(Double.init) ?? 0.05 * n
+        }
+    }
+
+    /// The share of the contacts `a` holds for, from the catalog's sample, for the
+    /// conditions the statistics do not count: attributes, contact columns (not a unique
+    /// e-mail or phone) and the per-contact rollup (ContactSample).
+    private func sampledShare(_ a: PlanAtom) -> Double? {
+        guard let sample = catalog.sample else { return nil }
+        switch a {
+        case .attribute(let name, let t):
+            return sample.share { ContactSample.holds(t, $0.attributes[name]) }
+        case .column(let f, let t):
+            if case .compare(.equal, _) = t, f == .email || f == .phone { return nil }
+            return sample.share { ContactSample.holds(t, $0.columns[f]) }
+        case .rollup(let r) where r.scope == .allCampaigns:
+            guard case .fixed(let now) = options.now else { return nil }
+            return sample.share { ContactSample.holds(r, $0, now: now) }
+        default:
+            return nil
         }
     }
 

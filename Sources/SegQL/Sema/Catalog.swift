@@ -80,6 +80,10 @@ public struct Catalog: Sendable {
     public var contactCount: Int64
     /// Per campaign id and event kind.
     public var stats: [Int64: [EventKind: KindStats]]
+    /// Contacts read whole for the estimates the statistics cannot give (attributes,
+    /// contact columns, the per-contact rollup); nil: fixed shares are assumed. The
+    /// session reads it only for a query that has such a condition (Store.contactSample).
+    public var sample: ContactSample?
 
     public init(
         campaigns: [Campaign] = [], links: [Link] = [], attributes: Set<String> = [],

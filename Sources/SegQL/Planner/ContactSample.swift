@@ -1,0 +1,95 @@
+// A sample of contacts for the estimates the statistics cannot give: the store counts
+// events per campaign (event_stats) but keeps no counts of attribute values, contact
+// columns or the per-contact rollup, and assuming campaigns independent overstates how
+// many contacts opened anything (the same people open every campaign). As PostgreSQL's
+// ANALYZE does, a fixed sample answers those shares: about a thousand contacts spread
+// evenly over the ids, read by primary key (Store.contactSample), the condition tested
+// on each in Swift. A share has a standard error of at most 1.6 points at 1,000
+// contacts; a condition no sampled contact meets is estimated at half a contact's share.
+
+/// Contacts read whole for estimates: their columns, attributes and per-contact rollup.
+public struct ContactSample: Sendable {
+    public struct Contact: Sendable {
+        /// email, phone, first_name, last_name as strings; created_at as a time.
+        public var columns: [StandardField: FieldLiteral]
+        /// Each attribute the contact has, typed as stored.
+        public var attributes: [String: FieldLiteral]
+        /// The contact's `contact_activity` row, column by column (absent: no events).
+        public var activity: [String: Int64]
+
+        public init(columns: [StandardField: FieldLiteral], attributes: [String: FieldLiteral], activity: [String: Int64]) {
+            self.columns = columns
+            self.attributes = attributes
+            self.activity = activity
+        }
+    }
+
+    public var contacts: [Contact]
+
+    public init(contacts: [Contact]) {
+        self.contacts = contacts
+    }
+
+    /// The share of the sampled contacts for which `holds` is true, or nil without a sample.
+    func share(_ holds: (Contact) -> Bool) -> Double? {
+        guard !contacts.isEmpty else { return nil }
+        let n = contacts.reduce(0) { $0 + (holds($1) ? 1 : 0) }
+        return Double(n == 0 ? 0.5 : Double(n)) / Double(contacts.count)
+    }
+
+    /// Whether the condition on a per-contact rollup holds for `c` (windows against `now`).
+    static func holds(_ r: RollupAtom, _ c: Contact, now: Int64) -> Bool {
+        switch r.test {
+        case .count(let m, let t):
+            let value = m.plus.reduce(0) { $0 + (c.activity[$1] ?? 0) } - m.minus.reduce(0) { $0 + (c.activity[$1] ?? 0) }
+            return t.holds(for: value)
+        case .recent(let column, let w):
+            guard let last = c.activity[column] else { return false }
+            return w.bounds(now: now).lower.map { last >= $0 } ?? true
+        }
+    }
+
+    /// Whether `t` holds for a field's value (nil: the contact has none), as the SQL
+    /// tests it: of the literal's type, strings compared byte by byte.
+    static func holds(_ t: FieldTest, _ value: FieldLiteral?) -> Bool {
+        guard let value else { return false }
+        switch t {
+        case .exists: return true
+        case .compare(let op, let l): return compare(value, op, l)
+        case .oneOf(let ls): return ls.contains { compare(value, .equal, $0) }
+        case .matches(let p):
+            guard case .string(let s) = value else { return false }
+            return p.matches(s)
+        }
+    }
+
+    private static func compare(_ v: FieldLiteral, _ op: ComparisonOperator, _ l: FieldLiteral) -> Bool {
+        let order: Int
+        switch (v, l) {
+        case (.string(let a), .string(let b)):
+            order = a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : a.utf8.elementsEqual(b.utf8) ? 0 : 1
+        case (.boolean(let a), .boolean(let b)):
+            order = a == b ? 0 : (!a ? -1 : 1)
+        default:
+            guard let a = number(v), let b = number(l) else { return false }
+            order = a < b ? -1 : a == b ? 0 : 1
+        }
+        switch op {
+        case .equal: return order == 0
+        case .notEqual: return order != 0
+        case .less: return order < 0
+        case .lessOrEqual: return order <= 0
+        case .greater: return order > 0
+        case .greaterOrEqual: return order >= 0
+        }
+    }
+
+    private static func number(_ l: FieldLiteral) -> Double? {
+        switch l {
+        case .number(let d): d
+        case .integer(let i): Double(i)
+        case .time(let t): Double(t)
+        case .string, .boolean: nil
+        }
+    }
+}
