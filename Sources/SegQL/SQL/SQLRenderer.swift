@@ -773,7 +773,17 @@ public struct SQLRenderer {
         let restricted = CompiledSQL(sql: narrow, parameters: parameters)
         parameters = outer
         let access = plan.access[a] ?? AccessPath(index: nil, description: "", estimatedRows: 0, estimatedContacts: 0)
-        return SetLeaf(condition: a, reading: reading, access: access, sql: whole, restricted: restricted)
+        // One row per contact: the keys of contacts, contact_attributes (contact, name),
+        // list_members (list, contact), contact_activity (contact) and activity
+        // (campaign, contact) when one campaign is read.
+        let distinct: Bool
+        switch a {
+        case .column, .attribute, .list: distinct = true
+        case .rollup(let r):
+            if case .campaigns(let ids) = r.scope, ids.count > 1 { distinct = false } else { distinct = true }
+        case .events: distinct = false
+        }
+        return SetLeaf(condition: a, reading: reading, access: access, sql: whole, restricted: restricted, distinct: distinct)
     }
 
     /// `SELECT contact_id [, value] FROM … WHERE …`, for the whole range or, `restricted`,

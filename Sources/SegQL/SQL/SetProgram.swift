@@ -58,12 +58,19 @@ public struct SetLeaf: Hashable, Sendable {
     /// dialect's `idListValue`. The evaluator reads a leaf this way when the contacts it
     /// has left are far fewer than the range's rows.
     public var restricted: CompiledSQL
+    /// Whether the SQL returns each contact at most once (a key of its table holds the
+    /// contact), so that a count of its rows is a count of contacts: a query that is
+    /// this one leaf, or its negation, is counted in SQL without reading the ids.
+    public var distinct: Bool
 
-    public init(condition: PlanAtom, reading: Reading, access: AccessPath, sql: CompiledSQL, restricted: CompiledSQL) {
+    public init(
+        condition: PlanAtom, reading: Reading, access: AccessPath, sql: CompiledSQL, restricted: CompiledSQL, distinct: Bool = false
+    ) {
         self.condition = condition
         self.reading = reading
         self.access = access
         self.sql = sql
         self.restricted = restricted
+        self.distinct = distinct
     }
 }

@@ -20,7 +20,22 @@ extension Session {
     /// How many contacts `c` selects.
     public func count(_ c: CompiledQuery) throws -> Int64 {
         guard let program = c.program else { return try scalarCount(c.sql) }
-        return Int64(try evaluate(program).0.count)
+        // One condition whose rows are its contacts, or its negation: counted by the
+        // database in its index, no id read (a million ids cost ~60 ms to read, their
+        // count in the index a few ms).
+        func rows(_ l: SetLeaf, less: Bool) throws -> Int64 {
+            let n = "(SELECT count(*) FROM (\(l.sql.sql)) s)"
+            return try scalarCount(CompiledSQL(
+                sql: less ? "SELECT (SELECT count(*) FROM contacts) - \(n)" : "SELECT \(n)", parameters: l.sql.parameters))
+        }
+        switch program {
+        case .leaf(let l) where l.distinct && l.reading == .ids:
+            return try rows(l, less: false)
+        case .not(.leaf(let l)) where l.distinct && l.reading == .ids:
+            return try rows(l, less: true)
+        default:
+            return Int64(try evaluate(program).0.count)
+        }
     }
 
     /// The ids of the contacts `c` selects, ascending.
