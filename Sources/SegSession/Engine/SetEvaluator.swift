@@ -42,6 +42,9 @@ struct SetEvaluator {
     var leftFactor = 30.0
     private(set) var reads: [Read] = []
     private var everyone: ContactSet?
+    /// Each leaf read whole, kept for the leaf's other uses in the program: a condition
+    /// written several times (`(A and B) or (A and C) or …`) is read once.
+    private var wholeReads: [SetLeaf: ContactSet] = [:]
 
     init(database: Database, maxID: Int64, universe: @escaping () throws -> ContactSet) {
         self.database = database
@@ -104,6 +107,10 @@ struct SetEvaluator {
 
     /// A leaf's contacts among `within`.
     private mutating func read(_ leaf: SetLeaf, within: ContactSet?) throws -> ContactSet {
+        if var known = wholeReads[leaf] {
+            if let within { known.formIntersection(within) }
+            return known
+        }
         let start = Clock.now()
         var restrictedTo: Int?
         var sql = leaf.sql
@@ -147,7 +154,10 @@ struct SetEvaluator {
                 return true
             }
         }
-        if let within, restrictedTo == nil { out.formIntersection(within) }
+        if restrictedTo == nil {
+            wholeReads[leaf] = out
+            if let within { out.formIntersection(within) }
+        }
         reads.append(Read(
             leaf: leaf, restrictedTo: restrictedTo, rows: rows, contacts: out.count,
             milliseconds: Clock.millisecondsSince(start)))
