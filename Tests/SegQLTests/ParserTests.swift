@@ -59,6 +59,9 @@ import Testing
         ("SHOW openers LIMIT 10", "show openers limit 10"),
         ("show limit limit 0", "show limit limit 0"),
         ("explain opened and not clicked", "explain opened and not clicked"),
+        ("EXPLAIN ANALYZE opened", "explain analyze opened"),
+        // `analyze` is a keyword only right after explain: an alias of that name still works.
+        ("explain analyze", "explain analyze"),
         ("let engaged = opened or clicked", "let engaged = opened or clicked"),
         ("let 'my alias' = opened", #"let "my alias" = opened"#),
         ("save segment vip = clicks >= 3", "save segment vip = clicks >= 3"),

@@ -107,6 +107,31 @@ final class ActionsFixture {
         #expect(f.lastText().contains("COVERING INDEX contact_activity_clickers"), "\(f.lastText())")
     }
 
+    /// The planner's own plan: each condition a set read from its own index, shown with
+    /// its SQL and the database's plan for it; `explain analyze` runs it and sets each
+    /// set's estimate beside what was read.
+    @Test func explainShowsEachSetAndAnalyzeWhatWasRead() throws {
+        let f = try ActionsFixture()
+        let query = #"delivered(campaign: "Spring Sale") and not clicked(link: "/pricing") and country = "SE""#
+        #expect(f.run("explain " + query) == nil)
+        let plan = f.lastText()
+        #expect(plan.contains("strategy:  bitmaps\n"), "\(plan)")
+        #expect(plan.contains("set [1]: ") && plan.contains("set [3]: "), "\(plan)")
+        #expect(plan.contains("as one statement (a saved view, a frozen list):"), "\(plan)")
+        if TemporaryStore.postgres == nil {
+            #expect(plan.contains("INDEXED BY events_by_link"), "\(plan)")
+            #expect(plan.contains("USING COVERING INDEX events_by_link"), "\(plan)")
+            #expect(plan.contains("USING COVERING INDEX contact_attributes_by_value"), "\(plan)")
+        }
+        #expect(f.run("explain analyze " + query) == nil)
+        let ran = f.lastText()
+        let members = try f.members(query)
+        #expect(ran.contains("read:\n  ["), "\(ran)")
+        #expect(ran.contains("whole range: estimated"), "\(ran)")
+        #expect(ran.contains("ran:       \(members.count) contacts (estimated "), "\(ran)")
+        #expect(!members.isEmpty)
+    }
+
     @Test func segmentViewReadByAnotherProgramMatchesShowSegment() throws {
         let f = try ActionsFixture()
         #expect(f.run(#"save segment "spring openers" = opened(campaign: "Spring Sale") and country = "SE""#) == nil)
