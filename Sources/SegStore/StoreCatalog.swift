@@ -37,9 +37,9 @@ extension Store {
 
     /// About `size` contacts spread evenly over the ids, with their columns, attributes
     /// and per-contact rollup row: the planner's sample for the shares the statistics do
-    /// not count (ContactSample). Read by primary key (~3 ms for 1,000 contacts on the
+    /// not count (ContactSample). Read by primary key (~4 ms for 500 contacts on the
     /// 1M-contact demo store); on SQLite reused until the store changes.
-    public func contactSample(size: Int = 1_000) throws -> ContactSample {
+    public func contactSample(size: Int = 500) throws -> ContactSample {
         func read() throws -> ContactSample {
             let db = database
             let maxID = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
