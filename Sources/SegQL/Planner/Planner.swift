@@ -16,23 +16,24 @@
 //    the index keyed by contact. On SQLite a rollup read is 5–50× cheaper than the
 //    events it summarizes.
 //
-// 3. Choose the shape. If a positive part of the query (one that a contact with no
-//    data fails) is estimated, from the statistics the store keeps, to hold a small
-//    share of the contacts, the plan drives from it: those candidates, by index, then
-//    the whole filter probed for each; an `or` is driven branch by branch, each
-//    branch's candidates tested against that branch only. Otherwise it scans
-//    contacts in id order and probes each. Both keep every contact that has no events
-//    at all in the universe, which is what makes `not` a true complement.
+// 3. Plan bounded sets (the planner's own choice, `bitmaps`). Every atom becomes a
+//    set leaf: the SQL that reads the index range holding exactly its rows (kind,
+//    campaign, link, message, time; an attribute's value; a rollup column) into
+//    contact ids, with the index named (`INDEXED BY` on SQLite) so the database cannot
+//    pick another, and a second form restricted to a given id list. The session's
+//    set engine (Sources/SegSession/Engine) reads the leaves, smallest estimate first
+//    within an `and`, and combines them by intersection, union and difference; so the
+//    worst case of any query is the sum of its conditions' own ranges, never
+//    contacts × conditions. Estimates come from the store's statistics and, for
+//    attributes, contact columns and the per-contact rollup, from a contact sample
+//    (ContactSample.swift).
 //
-// 4. Merge, where the database merges set operations (SQLite). When the query is a
-//    chain of two or more sets (`A and B and not C`, `(A and B) or C`) that narrow
-//    indexes hold in contact order — a campaign's openers or clickers, an attribute's
-//    value, `contact_activity` itself — the cost of reading each set once and merging
-//    them is estimated against the cost of the shape from step 3 (rows read, lookups
-//    per candidate), with costs per row measured on the demo store, and the cheaper
-//    wins. The IN-subquery and grouped-pass shapes are plannable too (`explain` and the
-//    benchmark use them to compare) but never chosen: on SQLite neither beats the
-//    chosen shape on any benchmark query (docs/planner.md).
+// 4. The other shapes — driving from candidates, scanning contacts with correlated
+//    probes, IN subqueries, a grouped pass, merged compound selects — are still
+//    plannable when forced (`--strategy`, `explain`, benchmarks and the differential
+//    test compare them), but the planner never chooses them: the cost chooser between
+//    them is gone, because its estimates, not its shapes, were what went wrong on
+//    questions outside the benchmark (docs/planner.md).
 
 /// What the planner may do.
 public struct PlannerOptions: Hashable, Sendable {
