@@ -100,8 +100,8 @@ public final class Session {
     public var useRollups = true
     /// The bitmap evaluator reads a condition's range only for the contacts still left
     /// when the range is estimated at this many times more rows than those contacts
-    /// (SetEvaluator.leftFactor); the differential test sets it to infinity so that every
-    /// read that can be restricted is.
+    /// (SetEvaluator.leftFactor); the differential test runs with 30 and with infinity,
+    /// which reads every range whole (no read is restricted).
     public var restrictedReadFactor = 30.0
 
     public init(store: Store, output: SessionOutput, mode: Mode = .script, warn: @escaping (String) -> Void) {

@@ -6,33 +6,31 @@
 //    removed, and an event predicate whose campaigns or links resolved to nothing
 //    becomes a constant (a count of zero either passes its test or not).
 //
-// 2. Choose each atom's source. An event predicate that the rollups can answer
-//    exactly is read from them: `activity` (one row per campaign and contact) when
-//    it names campaigns, `contact_activity` (one row per contact) when it does not.
-//    That is every predicate without `message`, `link`, `type` or `reason`, either
-//    unbounded in time (counts over whole campaigns) or a recency test (`opened
-//    within 30d`, `since`) of a kind whose last time the rollup keeps, provided no
-//    such event lies after now. Everything else is counted from `events`, through
-//    the index keyed by contact. On SQLite a rollup read is 5–50× cheaper than the
-//    events it summarizes.
+// 2. Choose each atom's source. The rollups can answer an event predicate exactly:
+//    `activity` (one row per campaign and contact) when it names campaigns,
+//    `contact_activity` (one row per contact) when it does not. That is every
+//    predicate without `message`, `link`, `type` or `reason`, either unbounded in time
+//    (counts over whole campaigns) or a recency test (`opened within 30d`, `since`) of
+//    a kind whose last time the rollup keeps, provided no such event lies after now.
+//    The bitmap strategy takes whichever of the events and such a rollup reads fewer
+//    rows (step 3); a forced shape reads the rollup where one answers, and counts
+//    everything else from `events` through the index keyed by contact.
 //
-// 3. Choose the shape. If a positive part of the query (one that a contact with no
-//    data fails) is estimated, from the statistics the store keeps, to hold a small
-//    share of the contacts, the plan drives from it: those candidates, by index, then
-//    the whole filter probed for each; an `or` is driven branch by branch, each
-//    branch's candidates tested against that branch only. Otherwise it scans
-//    contacts in id order and probes each. Both keep every contact that has no events
-//    at all in the universe, which is what makes `not` a true complement.
+// 3. Choose each condition's range (the bitmap strategy, the planner's own choice).
+//    Every positive condition is one leaf, read from the index range that holds
+//    exactly its rows (`accessPath`: a campaign's events, a kind's events in a window,
+//    a link's clicks, a rollup's partial index of openers or clickers, an attribute's
+//    value); an event predicate takes the reading with the fewest estimated rows among
+//    its events, a rollup, or `not` the rollup of its complement (`cheapestRead`). A
+//    condition that holds at zero is `not` of its complement's leaf. The estimates come
+//    from event_stats and, for attributes, contact columns and the per-contact rollup,
+//    from a sample of contacts (ContactSample). The session's engine (SetEvaluator)
+//    reads the leaves and combines them as bitmaps.
 //
-// 4. Merge, where the database merges set operations (SQLite). When the query is a
-//    chain of two or more sets (`A and B and not C`, `(A and B) or C`) that narrow
-//    indexes hold in contact order — a campaign's openers or clickers, an attribute's
-//    value, `contact_activity` itself — the cost of reading each set once and merging
-//    them is estimated against the cost of the shape from step 3 (rows read, lookups
-//    per candidate), with costs per row measured on the demo store, and the cheaper
-//    wins. The IN-subquery and grouped-pass shapes are plannable too (`explain` and the
-//    benchmark use them to compare) but never chosen: on SQLite neither beats the
-//    chosen shape on any benchmark query (docs/planner.md).
+// 4. A forced strategy (benchmarks, the differential test) is still planned as one SQL
+//    statement: a driver from a positive part's candidates, a scan of contacts with
+//    probes, IN-subqueries, a grouped pass, or a chain of set operations. The cost
+//    chooser that picked among them is gone; docs/planner.md keeps its history.
 
 /// What the planner may do.
 public struct PlannerOptions: Hashable, Sendable {
