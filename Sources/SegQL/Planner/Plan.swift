@@ -2,11 +2,14 @@
 // without any SQL text. A dialect (SQLiteDialect, later PostgreSQL) renders it.
 //
 // A plan is a boolean filter over contacts, in which each atom says where its answer
-// comes from (the events table, or a rollup), plus the strategy that decides how
-// the filter is assembled into one statement: probe every contact, drive from a small
-// candidate set, combine sets, or group events once.
+// comes from (the events table, or a rollup), plus the strategy: `bitmaps` (the
+// planner's own choice: each atom's contacts read from its own index range, the sets
+// combined in memory by the session's engine) or, when forced, how the filter is
+// assembled into one statement: probe every contact, drive from a small candidate set,
+// combine sets, or group events once.
 
-/// How the whole query is assembled into one SQL statement.
+/// How the query is answered: as bitmaps (the planner's choice), or as one SQL
+/// statement of a forced shape.
 public enum Strategy: String, CaseIterable, Hashable, Sendable {
     /// Scan contacts in id order; each atom is a correlated probe (EXISTS / NOT EXISTS /
     /// a count) on an index keyed by contact.

@@ -6,34 +6,31 @@
 //    removed, and an event predicate whose campaigns or links resolved to nothing
 //    becomes a constant (a count of zero either passes its test or not).
 //
-// 2. Choose each atom's source. An event predicate that the rollups can answer
-//    exactly is read from them: `activity` (one row per campaign and contact) when
-//    it names campaigns, `contact_activity` (one row per contact) when it does not.
-//    That is every predicate without `message`, `link`, `type` or `reason`, either
-//    unbounded in time (counts over whole campaigns) or a recency test (`opened
-//    within 30d`, `since`) of a kind whose last time the rollup keeps, provided no
-//    such event lies after now. Everything else is counted from `events`, through
-//    the index keyed by contact. On SQLite a rollup read is 5–50× cheaper than the
-//    events it summarizes.
+// 2. Choose each atom's source. The rollups can answer an event predicate exactly:
+//    `activity` (one row per campaign and contact) when it names campaigns,
+//    `contact_activity` (one row per contact) when it does not. That is every
+//    predicate without `message`, `link`, `type` or `reason`, either unbounded in time
+//    (counts over whole campaigns) or a recency test (`opened within 30d`, `since`) of
+//    a kind whose last time the rollup keeps, provided no such event lies after now.
+//    The bitmap strategy takes whichever of the events and such a rollup reads fewer
+//    rows (step 3); a forced shape reads the rollup where one answers, and counts
+//    everything else from `events` through the index keyed by contact.
 //
-// 3. Plan bounded sets (the planner's own choice, `bitmaps`). Every atom becomes a
-//    set leaf: the SQL that reads the index range holding exactly its rows (kind,
-//    campaign, link, message, time; an attribute's value; a rollup column) into
-//    contact ids, with the index named (`INDEXED BY` on SQLite) so the database cannot
-//    pick another, and a second form restricted to a given id list. The session's
-//    set engine (Sources/SegSession/Engine) reads the leaves, smallest estimate first
-//    within an `and`, and combines them by intersection, union and difference; so the
-//    worst case of any query is the sum of its conditions' own ranges, never
-//    contacts × conditions. Estimates come from the store's statistics and, for
-//    attributes, contact columns and the per-contact rollup, from a contact sample
-//    (ContactSample.swift).
+// 3. Choose each condition's range (the bitmap strategy, the planner's own choice).
+//    Every positive condition is one leaf, read from the index range that holds
+//    exactly its rows (`accessPath`: a campaign's events, a kind's events in a window,
+//    a link's clicks, a rollup's partial index of openers or clickers, an attribute's
+//    value); an event predicate takes the reading with the fewest estimated rows among
+//    its events, a rollup, or `not` the rollup of its complement (`cheapestRead`). A
+//    condition that holds at zero is `not` of its complement's leaf. The estimates come
+//    from event_stats and, for attributes, contact columns and the per-contact rollup,
+//    from a sample of contacts (ContactSample). The session's engine (SetEvaluator)
+//    reads the leaves and combines them as bitmaps.
 //
-// 4. The other shapes — driving from candidates, scanning contacts with correlated
-//    probes, IN subqueries, a grouped pass, merged compound selects — are still
-//    plannable when forced (`--strategy`, `explain`, benchmarks and the differential
-//    test compare them), but the planner never chooses them: the cost chooser between
-//    them is gone, because its estimates, not its shapes, were what went wrong on
-//    questions outside the benchmark (docs/planner.md).
+// 4. A forced strategy (benchmarks, the differential test) is still planned as one SQL
+//    statement: a driver from a positive part's candidates, a scan of contacts with
+//    probes, IN-subqueries, a grouped pass, or a chain of set operations. The cost
+//    chooser that picked among them is gone; docs/planner.md keeps its history.
 
 /// What the planner may do.
 public struct PlannerOptions: Hashable, Sendable {

@@ -1,6 +1,8 @@
 // Running a compiled query: a bitmap plan (the planner's choice) is evaluated in
 // memory from its leaves (SetEvaluator); any other plan is its one SQL statement.
-// Every statement that counts, lists or previews contacts goes through here.
+// `count`, `show`, a bare query, `.segments` and `explain analyze` go through here;
+// `export`, `save list` (and `duplicate campaign`'s list) and saved segments' views run
+// the query's one SQL statement (CompiledQuery.sql) instead.
 
 import SegQL
 import SegStore
