@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The REPL on the 1M-contact demo store, driven through tmux: a long query is
+# The REPL on the 1M-contact demo store, driven through tmux: a long statement is
 # interrupted with Ctrl-C and the prompt must come back within a second; then the
 # session must still answer. Prints the measured latency.
 #
@@ -46,14 +46,15 @@ wait_for() {
 prompts() { tmux capture-pane -p -t "$session" -S -200 | grep -c '^segq [^ ]*>' || true; }
 
 wait_for "segq $(basename "$db")>" 10000
-# A query that reads every event (no rollup answers `since:` over all campaigns with
-# a footer flag), so it runs for many seconds on 25M events.
-query='count clicks(since: "2000-01-01", footer: true) >= 1 or opens(since: "2000-01-01", machine: true) >= 2 or bounces(since: "2000-01-01") >= 1 or replies(since: "2000-01-01") >= 1'
+# A statement that runs for seconds whatever the planner does: it reads every contact
+# and writes a million rows to the terminal (the engine answers even a question that
+# reads every event in about a second, too short to test Ctrl-C reliably).
+query='show everyone'
 tmux send-keys -t "$session" -l "$query"
 tmux send-keys -t "$session" Enter
-sleep 2
-if tmux capture-pane -p -t "$session" -S -200 | grep -qE '^[0-9]+$'; then
-    echo "FAIL: the query finished within 2 s; it is not long enough to test Ctrl-C" >&2
+sleep 1
+if tmux capture-pane -p -t "$session" | grep -v '^[[:space:]]*$' | tail -1 | grep -q '^segq [^ ]*>'; then
+    echo "FAIL: '$query' finished within 1 s; it is not long enough to test Ctrl-C" >&2
     exit 1
 fi
 before=$(prompts)

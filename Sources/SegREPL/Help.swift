@@ -118,6 +118,7 @@ enum Help {
           count QUERY                    the number of contacts
           show QUERY [limit N]           the contacts
           explain QUERY                  the SQL, the plan and why
+          explain analyze QUERY          runs it: each set read, its rows and time
           let NAME = QUERY               an alias for this session
           save [or replace] segment NAME = QUERY     a dynamic segment (and SQL view)
           save [or replace] list NAME = QUERY [including suppressed]   frozen members
