@@ -749,10 +749,24 @@ public struct SQLRenderer {
         switch e {
         case .everyone: return .everyone
         case .nobody: return .nobody
-        case .and(let xs), .or(let xs):
+        case .and(let xs):
+            // The conditions that are tests on a `contact_activity` row, when one of
+            // them reads the table whole anyway: one read of the rows for all of them.
+            let onRow = xs.compactMap(Self.contactRowTest)
+            var parts: [SetProgram] = []
+            if let scan = onRow.firstIndex(where: Self.scansContactActivity), onRow.count > 1 {
+                guard case .atom(let a) = onRow[scan] else { preconditionFailure("a scan is a positive atom") }
+                var others = onRow
+                others.remove(at: scan)
+                parts.append(.leaf(leaf(a, alsoOnRow: others)))
+                for x in xs where Self.contactRowTest(x) == nil { parts.append(program(x)) }
+            } else {
+                for x in xs { parts.append(program(x)) }
+            }
+            return parts.count == 1 ? parts[0] : .and(parts)
+        case .or(let xs):
             var parts: [SetProgram] = []
             for x in xs { parts.append(program(x)) }
-            if case .and = e { return .and(parts) }
             return .or(parts)
         case .not(let x): return .not(program(x))
         case .atom(let a):
@@ -762,17 +776,48 @@ public struct SQLRenderer {
         }
     }
 
-    /// One positive atom's leaf: its range, and the same for a list of contacts.
-    private mutating func leaf(_ a: PlanAtom) -> SetLeaf {
+    /// `x` as a test on a `contact_activity` row, positive or negated, if it is one: a
+    /// rollup condition over all campaigns.
+    static func contactRowTest(_ x: PlanExpr) -> PlanExpr? {
+        switch x {
+        case .atom(.rollup(let r)) where r.scope == .allCampaigns:
+            if !r.includesZero { return x }
+            guard let p = PlanAtom.rollup(r).positiveComplement else { return nil }
+            return .not(.atom(p))
+        case .not(.atom(.rollup(let r))) where r.scope == .allCampaigns && !r.includesZero:
+            return x
+        default:
+            return nil
+        }
+    }
+
+    /// Whether `x` (a contact row test) is read by scanning `contact_activity` whole: a
+    /// positive test that no partial index narrows.
+    static func scansContactActivity(_ x: PlanExpr) -> Bool {
+        guard case .atom(.rollup(let r)) = x, r.scope == .allCampaigns, !r.includesZero else { return false }
+        if case .count(let m, let t) = r.test, m.nonZeroIndexedColumn(for: t) != nil { return false }
+        return true
+    }
+
+    /// One positive atom's leaf: its range, and the same for a list of contacts. With
+    /// `alsoOnRow`, the other tests of the same `contact_activity` row (`a` scans it).
+    private mutating func leaf(_ a: PlanAtom, alsoOnRow: [PlanExpr] = []) -> SetLeaf {
         let outer = parameters
         parameters = []
-        let (sql, reading) = leafSelect(a, restricted: false)
+        let (sql, reading) = leafSelect(a, restricted: false, alsoOnRow: alsoOnRow)
         let whole = CompiledSQL(sql: sql, parameters: parameters)
         parameters = []
-        let (narrow, _) = leafSelect(a, restricted: true)
+        let (narrow, _) = leafSelect(a, restricted: true, alsoOnRow: alsoOnRow)
         let restricted = CompiledSQL(sql: narrow, parameters: parameters)
         parameters = outer
-        let access = plan.access[a] ?? AccessPath(index: nil, description: "", estimatedRows: 0, estimatedContacts: 0)
+        var access = plan.access[a] ?? AccessPath(index: nil, description: "", estimatedRows: 0, estimatedContacts: 0)
+        if !alsoOnRow.isEmpty {
+            access.description += ", with \(alsoOnRow.count) more test\(alsoOnRow.count == 1 ? "" : "s") on the same row"
+            // At most the positive tests' smallest set.
+            for x in alsoOnRow {
+                if case .atom(let b) = x, let other = plan.access[b] { access.estimatedContacts = min(access.estimatedContacts, other.estimatedContacts) }
+            }
+        }
         // One row per contact: the keys of contacts, contact_attributes (contact, name),
         // list_members (list, contact), contact_activity (contact) and activity
         // (campaign, contact) when one campaign is read.
@@ -783,12 +828,13 @@ public struct SQLRenderer {
             if case .campaigns(let ids) = r.scope, ids.count > 1 { distinct = false } else { distinct = true }
         case .events: distinct = false
         }
-        return SetLeaf(condition: a, reading: reading, access: access, sql: whole, restricted: restricted, distinct: distinct)
+        return SetLeaf(
+            condition: a, reading: reading, access: access, sql: whole, restricted: restricted, distinct: distinct, alsoOnRow: alsoOnRow)
     }
 
     /// `SELECT contact_id [, value] FROM … WHERE …`, for the whole range or, `restricted`,
     /// for the contacts of one more parameter (the last), through the index by contact.
-    private mutating func leafSelect(_ a: PlanAtom, restricted: Bool) -> (String, SetLeaf.Reading) {
+    private mutating func leafSelect(_ a: PlanAtom, restricted: Bool, alsoOnRow: [PlanExpr] = []) -> (String, SetLeaf.Reading) {
         var reading = SetLeaf.Reading.ids
         var select: String
         var conds: [String]
@@ -839,6 +885,7 @@ public struct SQLRenderer {
             select = "SELECT lm.contact_id FROM list_members lm"
             conds = ["lm.list_id = \(bind(listID))"]
         }
+        for x in alsoOnRow { conds.append(rowCondition(x, alias: "ca")) }
         if restricted { conds.append(dialect.idListMembership(id, dialect.placeholder(parameters.count + 1))) }
         return ("\(select) WHERE \(conds.joined(separator: " AND "))", reading)
     }

@@ -62,10 +62,16 @@ public struct SetLeaf: Hashable, Sendable {
     /// contact), so that a count of its rows is a count of contacts: a query that is
     /// this one leaf, or its negation, is counted in SQL without reading the ids.
     public var distinct: Bool
+    /// Further conditions of the same `and` tested on the same row (a rollup's, or its
+    /// negation): `contact_activity` read once for `delivered(within: 365d) and not
+    /// opened(within: 365d)` instead of once per condition. Empty for most leaves.
+    public var alsoOnRow: [PlanExpr]
 
     public init(
-        condition: PlanAtom, reading: Reading, access: AccessPath, sql: CompiledSQL, restricted: CompiledSQL, distinct: Bool = false
+        condition: PlanAtom, reading: Reading, access: AccessPath, sql: CompiledSQL, restricted: CompiledSQL, distinct: Bool = false,
+        alsoOnRow: [PlanExpr] = []
     ) {
+        self.alsoOnRow = alsoOnRow
         self.condition = condition
         self.reading = reading
         self.access = access

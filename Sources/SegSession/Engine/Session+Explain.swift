@@ -78,7 +78,13 @@ extension Session {
         case .nobody: return indent + "no contact\n"
         case .leaf(let l):
             let est = "~\(Int64(l.access.estimatedRows.rounded())) rows, ~\(Int64(l.access.estimatedContacts.rounded())) contacts"
-            return indent + "[\(numbers[l] ?? 0)] \(describe(l.condition, l.reading)) — \(l.access.description) (\(est))\n"
+            var what = describe(l.condition, l.reading)
+            for x in l.alsoOnRow {
+                let negated: Bool
+                if case .not = x { negated = true } else { negated = false }
+                what += (negated ? " and not " : " and ") + (describeSources(x, role: .probe).first ?? "")
+            }
+            return indent + "[\(numbers[l] ?? 0)] \(what) — \(l.access.description) (\(est))\n"
         case .not(let x): return indent + "not\n" + tree(x, numbers: numbers, indent: indent + "  ")
         case .and(let xs): return indent + "and\n" + xs.map { tree($0, numbers: numbers, indent: indent + "  ") }.joined()
         case .or(let xs): return indent + "or\n" + xs.map { tree($0, numbers: numbers, indent: indent + "  ") }.joined()
