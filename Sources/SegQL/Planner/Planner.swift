@@ -73,7 +73,7 @@ public struct Planner {
         let filter = simplify(lower(query))
         let rows = Int64(estimate(filter).rounded())
         if options.strategy == nil || options.strategy == .bitmaps {
-            return bitmapPlan(options.useRollups ? onContactRows(filter) : filter, rows: rows)
+            return bitmapPlan(options.useRollups ? onRollupRows(filter) : filter, rows: rows)
         }
         let candidate = driver(for: filter)
         // A forced single-statement shape (benchmarks compare them; tests pin their SQL).
@@ -156,41 +156,46 @@ public struct Planner {
         return plan
     }
 
-    /// Within an `and` that reads `contact_activity` whole anyway (a positive condition
-    /// over all campaigns that no partial index narrows, such as `delivered(within:
-    /// 365d)`), every sibling the rollup also answers is read as a test on that row, not
-    /// from its own range: the renderer makes them one read of the table
-    /// (SQLRenderer.program). Q4, `delivered(within: 365d) and not opened(within: 365d)
-    /// and not clicked(within: 365d)`, is then one pass over the rollup, as the
-    /// hand-written query is, instead of three reads.
-    private func onContactRows(_ e: PlanExpr) -> PlanExpr {
+    /// Within an `and` that reads rollup rows whole anyway (a positive condition that no
+    /// partial index narrows: `delivered(within: 365d)` scans `contact_activity`,
+    /// `delivered(campaign: "X")` the campaign's `activity` rows), every sibling the same
+    /// rows also answer is read as a test on that row, not from its own range: the
+    /// renderer makes them one read (SQLRenderer.program). Q4, `delivered(within: 365d)
+    /// and not opened(within: 365d) and not clicked(within: 365d)`, is then one pass
+    /// over the rollup, as the hand-written query is, instead of three reads.
+    private func onRollupRows(_ e: PlanExpr) -> PlanExpr {
         switch e {
         case .and(let xs):
-            let ys = xs.map(onContactRows)
-            guard ys.contains(where: { SQLRenderer.contactRowTest($0).map(SQLRenderer.scansContactActivity) ?? false }) else {
-                return .and(ys)
+            let ys = xs.map(onRollupRows)
+            var scopes: [RollupAtom.Scope] = []
+            for y in ys where SQLRenderer.scansRollupRows(y) {
+                if case .atom(.rollup(let r)) = y, !scopes.contains(r.scope) { scopes.append(r.scope) }
             }
-            return .and(ys.map { contactRowAlternative($0) ?? $0 })
-        case .or(let xs): return .or(xs.map(onContactRows))
-        case .not(let x): return .not(onContactRows(x))
+            guard !scopes.isEmpty else { return .and(ys) }
+            return .and(ys.map { y in
+                for scope in scopes { if let alt = rowAlternative(y, scope: scope) { return alt } }
+                return y
+            })
+        case .or(let xs): return .or(xs.map(onRollupRows))
+        case .not(let x): return .not(onRollupRows(x))
         default: return e
         }
     }
 
-    /// An event condition (or its negation) as the same test on a `contact_activity`
-    /// row, where the rollup answers it exactly.
-    private func contactRowAlternative(_ e: PlanExpr) -> PlanExpr? {
-        func overAll(_ f: EventFilter, _ t: CountTest) -> RollupAtom? {
-            guard let r = rollup(for: f, t), r.scope == .allCampaigns else { return nil }
+    /// An event condition (or its negation) as the same test on a rollup row of
+    /// `scope`, where that rollup answers it exactly.
+    private func rowAlternative(_ e: PlanExpr, scope: RollupAtom.Scope) -> PlanExpr? {
+        func on(_ f: EventFilter, _ t: CountTest) -> RollupAtom? {
+            guard let r = rollup(for: f, t), r.scope == scope else { return nil }
             return r
         }
         switch e {
         case .atom(.events(let f, let t)):
-            if !t.includesZero { return overAll(f, t).map { .atom(.rollup($0)) } }
+            if !t.includesZero { return on(f, t).map { .atom(.rollup($0)) } }
             guard let c = t.complementExcludingZero else { return nil }
-            return overAll(f, c).map { .not(.atom(.rollup($0))) }
+            return on(f, c).map { .not(.atom(.rollup($0))) }
         case .not(.atom(.events(let f, let t))) where !t.includesZero:
-            return overAll(f, t).map { .not(.atom(.rollup($0))) }
+            return on(f, t).map { .not(.atom(.rollup($0))) }
         default:
             return nil
         }

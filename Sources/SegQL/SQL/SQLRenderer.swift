@@ -750,19 +750,20 @@ public struct SQLRenderer {
         case .everyone: return .everyone
         case .nobody: return .nobody
         case .and(let xs):
-            // The conditions that are tests on a `contact_activity` row, when one of
-            // them reads the table whole anyway: one read of the rows for all of them.
-            let onRow = xs.compactMap(Self.contactRowTest)
+            // The conditions that are tests on the same rollup row (a `contact_activity`
+            // row, or one campaign's `activity` row), when one of them reads those rows
+            // whole anyway: one read of the rows for all of them.
             var parts: [SetProgram] = []
-            if let scan = onRow.firstIndex(where: Self.scansContactActivity), onRow.count > 1 {
-                guard case .atom(let a) = onRow[scan] else { preconditionFailure("a scan is a positive atom") }
-                var others = onRow
-                others.remove(at: scan)
-                parts.append(.leaf(leaf(a, alsoOnRow: others)))
-                for x in xs where Self.contactRowTest(x) == nil { parts.append(program(x)) }
-            } else {
-                for x in xs { parts.append(program(x)) }
+            var fused: Set<Int> = []
+            for (i, x) in xs.enumerated() where !fused.contains(i) && Self.scansRollupRows(x) {
+                guard case .atom(.rollup(let r)) = x else { continue }
+                let others = xs.indices.filter { $0 != i && !fused.contains($0) && Self.rowTest(xs[$0], scope: r.scope) != nil }
+                guard !others.isEmpty else { continue }
+                fused.insert(i)
+                fused.formUnion(others)
+                parts.append(.leaf(leaf(.rollup(r), alsoOnRow: others.compactMap { Self.rowTest(xs[$0], scope: r.scope) })))
             }
+            for (i, x) in xs.enumerated() where !fused.contains(i) { parts.append(program(x)) }
             return parts.count == 1 ? parts[0] : .and(parts)
         case .or(let xs):
             var parts: [SetProgram] = []
@@ -776,31 +777,34 @@ public struct SQLRenderer {
         }
     }
 
-    /// `x` as a test on a `contact_activity` row, positive or negated, if it is one: a
-    /// rollup condition over all campaigns.
-    static func contactRowTest(_ x: PlanExpr) -> PlanExpr? {
+    /// `x` as a test on a rollup row of `scope` (a `contact_activity` row for all
+    /// campaigns, one campaign's `activity` row), positive or negated, if it is one.
+    static func rowTest(_ x: PlanExpr, scope: RollupAtom.Scope) -> PlanExpr? {
+        if case .campaigns(let ids) = scope, ids.count != 1 { return nil }
         switch x {
-        case .atom(.rollup(let r)) where r.scope == .allCampaigns:
+        case .atom(.rollup(let r)) where r.scope == scope:
             if !r.includesZero { return x }
             guard let p = PlanAtom.rollup(r).positiveComplement else { return nil }
             return .not(.atom(p))
-        case .not(.atom(.rollup(let r))) where r.scope == .allCampaigns && !r.includesZero:
+        case .not(.atom(.rollup(let r))) where r.scope == scope && !r.includesZero:
             return x
         default:
             return nil
         }
     }
 
-    /// Whether `x` (a contact row test) is read by scanning `contact_activity` whole: a
-    /// positive test that no partial index narrows.
-    static func scansContactActivity(_ x: PlanExpr) -> Bool {
-        guard case .atom(.rollup(let r)) = x, r.scope == .allCampaigns, !r.includesZero else { return false }
+    /// Whether `x` is read by scanning its rollup rows whole (all of `contact_activity`,
+    /// or all of one campaign's `activity` rows): a positive rollup test that no partial
+    /// index narrows.
+    static func scansRollupRows(_ x: PlanExpr) -> Bool {
+        guard case .atom(.rollup(let r)) = x, !r.includesZero else { return false }
+        if case .campaigns(let ids) = r.scope, ids.count != 1 { return false }
         if case .count(let m, let t) = r.test, m.nonZeroIndexedColumn(for: t) != nil { return false }
         return true
     }
 
     /// One positive atom's leaf: its range, and the same for a list of contacts. With
-    /// `alsoOnRow`, the other tests of the same `contact_activity` row (`a` scans it).
+    /// `alsoOnRow`, the other tests of the same rollup row (`a` reads those rows whole).
     private mutating func leaf(_ a: PlanAtom, alsoOnRow: [PlanExpr] = []) -> SetLeaf {
         let outer = parameters
         parameters = []
@@ -885,7 +889,7 @@ public struct SQLRenderer {
             select = "SELECT lm.contact_id FROM list_members lm"
             conds = ["lm.list_id = \(bind(listID))"]
         }
-        for x in alsoOnRow { conds.append(rowCondition(x, alias: "ca")) }
+        for x in alsoOnRow { conds.append(rowCondition(x, alias: id.hasPrefix("ca.") ? "ca" : "a")) }
         if restricted { conds.append(dialect.idListMembership(id, dialect.placeholder(parameters.count + 1))) }
         return ("\(select) WHERE \(conds.joined(separator: " AND "))", reading)
     }
