@@ -29,6 +29,11 @@ extension Session {
         _ = try compile(q, projection: .count, in: file)  // errors in the user's own terms first
         var catalog = try store.catalog()
         let source = selfContainedSource(q, catalog: catalog)
+        // Aliases written out can exceed what the parser reads back (nesting, operators).
+        if let e = Parser.parseQuery(SourceFile(name: "segment", text: source)).diagnostics.first(where: { $0.severity == .error }) {
+            throw SessionError.compile(
+                [.error("segment '\(name.text)' cannot be saved: with its aliases written out, \(e.message)", at: q.range)], file)
+        }
         let existed = catalog.segments[name.text] != nil
         if existed, !orReplace {
             throw SessionError.compile(

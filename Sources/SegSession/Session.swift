@@ -194,8 +194,13 @@ public final class Session {
             throw SessionError.compile(
                 [.error("'\(name.text)' is an event name and cannot be an alias", at: name.range)], file)
         }
-        // Bind it now, so that a broken alias is reported where it is defined.
-        _ = try compile(q, projection: .count, in: file)
+        // Bind it now, so that a broken alias is reported where it is defined (binding
+        // only: planning each link of a long chain of aliases again would be quadratic).
+        let env = BindingEnvironment(catalog: try loadCatalog(), aliases: aliases, campaignContext: campaignContext)
+        let (bound, diagnostics) = Binder.bind(q, in: env)
+        let errors = diagnostics.filter { $0.severity == .error }
+        guard bound != nil, errors.isEmpty else { throw SessionError.compile(errors, file) }
+        for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         aliases.append(AliasDefinition(name: name.text, query: q))
         output.text("alias \(name.text) = \(Printer.source(of: q))")
     }

@@ -1,0 +1,63 @@
+import Foundation
+import SegQL
+import SegSession
+import SegStore
+import Testing
+
+/// The reproducers of issue 21 (hostile input and faults), on the backend the suite
+/// runs on: each must end in a clear error or an answer, the store unchanged by a
+/// refused statement.
+@Suite(.serialized) struct HostileInputTests {
+    /// A chain of 50,000 `let` aliases, each the negation of the last: the definition
+    /// that takes the expanded query past the depth limit is refused, naming the alias,
+    /// and the script stops there (it used to overflow the stack).
+    @Test func aLongChainOfAliasesIsRefusedAtTheDepthLimit() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1..<50_000 { script += "let a\(i) = not a\(i - 1);\n" }
+        script += "count a49999;\n"
+        let e = try #require(f.run(script))
+        let text = "\(e)"
+        #expect(text.contains("nests more than \(Binder.maximumExpandedDepth) levels deep"))
+        #expect(text.contains("once alias 'a"))
+        #expect(f.session.aliases.count < 1_000)
+        #expect(f.output.counts.isEmpty)
+    }
+
+    /// Doubling aliases (`let a1 = (a0 or a0)`) reach the size limit at the 14th
+    /// definition instead of growing exponentially.
+    @Test func doublingAliasesAreRefusedAtTheSizeLimit() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1..<40 { script += "let a\(i) = (a\(i - 1) or a\(i - 1));\n" }
+        let e = try #require(f.run(script))
+        #expect("\(e)".contains("more than \(Binder.maximumExpandedSize) conditions and operators once alias 'a12'"))
+        #expect(f.session.aliases.count == 13)
+    }
+
+    /// Doubling saved segments likewise: the segment that passes the limit is not saved.
+    @Test func doublingSegmentsAreRefusedAtTheSizeLimit() throws {
+        let f = try ActionsFixture()
+        var script = "save segment s0 = opened;\n"
+        for i in 1..<30 { script += "save segment s\(i) = segment s\(i - 1) or segment s\(i - 1);\n" }
+        let e = try #require(f.run(script))
+        #expect("\(e)".contains("more than \(Binder.maximumExpandedSize) conditions and operators once segment 's12'"))
+        let saved = try f.temp.store.catalog().segments
+        #expect(saved.count == 13)
+        #expect(saved["s13"] == nil)
+        #expect(f.run("count segment s12") == nil)
+        #expect(f.output.counts.last == 2)
+    }
+
+    /// An alias whose written-out text holds more operators than the parser reads back
+    /// cannot be saved as a segment (it would save text that no longer parses).
+    @Test func aSegmentWhoseExpandedTextWouldNotParseIsRefused() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1...600 { script += "let a\(i) = delivered and opened and a\(i - 1);\n" }
+        #expect(f.run(script) == nil)
+        let e = try #require(f.run("save segment big = a600"))
+        #expect("\(e)".contains("segment 'big' cannot be saved: with its aliases written out"))
+        #expect(try f.temp.store.catalog().segments["big"] == nil)
+    }
+}
