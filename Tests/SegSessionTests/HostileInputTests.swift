@@ -60,4 +60,34 @@ import Testing
         #expect("\(e)".contains("segment 'big' cannot be saved: with its aliases written out"))
         #expect(try f.temp.store.catalog().segments["big"] == nil)
     }
+
+    /// A store that another tool wrote extreme times into (the 64-bit limits) can still
+    /// be read: stats in any zone, the campaign listing and a duplicate compute with
+    /// times clamped to 1900–9999 instead of trapping on overflow.
+    @Test func extremeStoredTimesDoNotTrap() throws {
+        let f = try ActionsFixture()
+        let sql = """
+            UPDATE campaigns SET sent_at = -9223372036854775808 WHERE name = 'Spring Sale';
+            UPDATE events SET ts = 9223372036854775807 WHERE kind = 5;
+            UPDATE events SET ts = -9223372036854775808 WHERE kind = 3;
+            UPDATE event_stats SET min_ts = -9223372036854775808, max_ts = 9223372036854775807;
+            UPDATE contacts SET created_at = -9223372036854775808;
+            """
+        let r = try f.sqlite3(sql)
+        #expect(r.status == 0, "\(r.err)")
+        for zone in ["UTC", "Europe/Stockholm", "Pacific/Kiritimati"] {
+            f.session.timeZone = zone
+            let name = "Spring Sale"
+            let stats = try f.session.computeStats(
+                Name(text: name, quoted: true, range: SourceRange(0, name.utf8.count)),
+                message: nil, firstOpensOnly: false, in: SourceFile(name: "t", text: name))
+            #expect(stats.campaign.sentAt == Timestamp.earliest)
+            #expect(stats.heatmap?.counts.joined().reduce(0, +) == 2)
+        }
+        #expect(f.run(#"stats "Spring Sale""#) == nil)
+        let listing = try f.session.campaignListing()
+        #expect(listing.rows.contains { $0.contains(.text("1900-01-01")) })
+        #expect(f.run(#"duplicate campaign "Spring Sale" for openers"#) == nil)
+        #expect(f.run(#"count created_at < "1950-01-01" and opened(within: 30d)"#) == nil)
+    }
 }
