@@ -178,8 +178,8 @@ public final class Session {
             try saveList(name, q, orReplace: orReplace, includingSuppressed: includingSuppressed, in: file)
         case .duplicate(let campaign, let audience, let includingSuppressed):
             try duplicate(campaign: campaign, audience: audience, includingSuppressed: includingSuppressed, in: file)
-        case .export(let q, let path):
-            try export(q, to: path, in: file)
+        case .export(let q, let path, let orReplace):
+            try export(q, to: path, orReplace: orReplace, in: file)
         case .dropSegment(let name):
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):

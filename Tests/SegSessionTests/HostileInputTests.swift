@@ -90,4 +90,44 @@ import Testing
         #expect(f.run(#"duplicate campaign "Spring Sale" for openers"#) == nil)
         #expect(f.run(#"count created_at < "1950-01-01" and opened(within: 30d)"#) == nil)
     }
+
+    /// Export paths: a NUL (which C would cut the path at) or any control character is
+    /// refused; the store's own files are never written, by any spelling or link; an
+    /// existing file is kept unless `export or replace`.
+    @Test func exportWritesOnlyWhereMeant() throws {
+        let f = try ActionsFixture()
+        let dir = f.temp.directory.path
+        func exportError(_ path: String, replace: Bool = false) -> String? {
+            f.run("export \(replace ? "or replace " : "")everyone to \(segqlString(path))").map { "\($0)" }
+        }
+        // The store is untouched by every refused export below (SQLite: its file's bytes).
+        let storeBytes = TemporaryStore.postgres == nil ? try Data(contentsOf: URL(fileURLWithPath: f.temp.path)) : nil
+        for bad in [f.temp.path + "\u{0}.csv", dir + "/evil\u{0}.sh\u{0}.csv", dir + "/a\nb.csv", dir + "/a\u{1B}[31m.csv"] {
+            #expect(exportError(bad)?.contains("an export path cannot contain control characters") == true)
+        }
+        #expect(exportError(dir + "/evil.sh") != nil)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/evil"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/evil.sh"))
+        if TemporaryStore.postgres == nil {
+            // The store by a name with the right extension: a hard link, and a symbolic link to its directory.
+            try FileManager.default.linkItem(atPath: f.temp.path, toPath: dir + "/store-link.csv")
+            try FileManager.default.createSymbolicLink(atPath: dir + "/here", withDestinationPath: dir)
+            let sneaky = [dir + "/store-link.csv", dir + "/here/store-link.csv"]
+            for path in sneaky {
+                #expect(exportError(path, replace: true)?.contains("is the store's own file") == true)
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: f.temp.path)) == storeBytes)
+            try FileManager.default.removeItem(atPath: dir + "/store-link.csv")
+        }
+        // An existing file is kept, then replaced when asked.
+        let target = dir + "/mine.csv"
+        try "precious\n".write(toFile: target, atomically: false, encoding: .utf8)
+        #expect(exportError(target)?.contains("already exists; use 'export or replace") == true)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "precious\n")
+        #expect(exportError(target, replace: true) == nil)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("contact_id,email"))
+        // A new file needs no `or replace`; nothing temporary is left behind.
+        #expect(exportError(dir + "/new.jsonl") == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }.isEmpty)
+    }
 }
