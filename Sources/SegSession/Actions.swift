@@ -29,6 +29,11 @@ extension Session {
         _ = try compile(q, projection: .count, in: file)  // errors in the user's own terms first
         var catalog = try store.catalog()
         let source = selfContainedSource(q, catalog: catalog)
+        // Aliases written out can exceed what the parser reads back (nesting, operators).
+        if let e = Parser.parseQuery(SourceFile(name: "segment", text: source)).diagnostics.first(where: { $0.severity == .error }) {
+            throw SessionError.compile(
+                [.error("segment '\(name.text)' cannot be saved: with its aliases written out, \(e.message)", at: q.range)], file)
+        }
         let existed = catalog.segments[name.text] != nil
         if existed, !orReplace {
             throw SessionError.compile(
@@ -277,7 +282,16 @@ extension Session {
 
     // MARK: - Export
 
-    func export(_ q: Query, to path: Name, in file: SourceFile) throws {
+    func export(_ q: Query, to path: Name, orReplace: Bool, in file: SourceFile) throws {
+        if let bad = path.text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            let hex = String(bad.value, radix: 16, uppercase: true)
+            let code = "U+" + String(repeating: "0", count: 4 - hex.count) + hex
+            throw SessionError.compile(
+                [.error("an export path cannot contain control characters (\(code) here)", at: path.range)], file)
+        }
+        if path.text.isEmpty {
+            throw SessionError.compile([.error("the export path is empty", at: path.range)], file)
+        }
         let format: OutputFormat
         switch path.text.split(separator: ".").last.map({ $0.lowercased() }) {
         case "csv": format = .csv
@@ -287,9 +301,19 @@ extension Session {
             throw SessionError.compile(
                 [.error("export writes .csv, .json or .jsonl files; '\(path.text)' has none of these extensions", at: path.range)], file)
         }
+        if let storeFile = storeFileMatching(path.text) {
+            throw SessionError.compile(
+                [.error("'\(path.text)' is the store's own file (\(storeFile)); export elsewhere", at: path.range)], file)
+        }
+        var existing = stat()
+        if !orReplace, lstat(path.text, &existing) == 0 {
+            throw SessionError.compile(
+                [.error("'\(path.text)' already exists; use 'export or replace … to' to overwrite it", at: path.range)], file)
+        }
         let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
         // Written to a temporary file beside the target and renamed into place, so a
-        // failure never leaves half a file.
+        // failure never leaves half a file. Without `or replace` it is linked into place,
+        // which fails if a file appeared there meanwhile (rename would replace it).
         let temporary = Self.temporaryPath(besides: path.text)
         let fd = systemOpen(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
@@ -315,14 +339,52 @@ extension Session {
         if failure == nil, sink.failed { failure = SessionError.runtime("writing '\(path.text)' failed: \(String(cString: strerror(errno)))") }
         if failure == nil, fsync(fd) != 0 { failure = SessionError.runtime("cannot flush '\(path.text)' to disk") }
         close(fd)
-        if failure == nil, rename(temporary, path.text) != 0 {
-            failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+        if failure == nil {
+            if orReplace {
+                if rename(temporary, path.text) != 0 {
+                    failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+                }
+            } else if link(temporary, path.text) != 0 {
+                failure = errno == EEXIST
+                    ? SessionError.runtime("'\(path.text)' already exists; use 'export or replace … to' to overwrite it")
+                    : SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+            } else {
+                unlink(temporary)
+            }
         }
         if let failure {
             unlink(temporary)
             throw storeFailure(failure)
         }
         output.text("exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)")
+    }
+
+    /// The store's file (or its `-wal`, `-shm`, `-journal`) that `path` names, if any:
+    /// the same file (device and inode) when it exists, else the same resolved path.
+    private func storeFileMatching(_ path: String) -> String? {
+        guard !store.database.isPostgres, store.path != ":memory:", !store.path.isEmpty else { return nil }
+        let target = Self.resolved(path)
+        var st = stat()
+        let targetStat: stat? = stat(path, &st) == 0 ? st : nil
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let candidate = store.path + suffix
+            var cs = stat()
+            if let t = targetStat, stat(candidate, &cs) == 0, cs.st_dev == t.st_dev, cs.st_ino == t.st_ino {
+                return candidate
+            }
+            if Self.resolved(candidate) == target { return candidate }
+        }
+        return nil
+    }
+
+    /// `path` with its directory resolved (symbolic links, `..`), the last name kept.
+    static func resolved(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard let real = realpath(dir.isEmpty ? "/" : dir, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real) + "/" + base
     }
 
     static func temporaryPath(besides path: String) -> String {

@@ -178,8 +178,8 @@ public final class Session {
             try saveList(name, q, orReplace: orReplace, includingSuppressed: includingSuppressed, in: file)
         case .duplicate(let campaign, let audience, let includingSuppressed):
             try duplicate(campaign: campaign, audience: audience, includingSuppressed: includingSuppressed, in: file)
-        case .export(let q, let path):
-            try export(q, to: path, in: file)
+        case .export(let q, let path, let orReplace):
+            try export(q, to: path, orReplace: orReplace, in: file)
         case .dropSegment(let name):
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
@@ -194,8 +194,13 @@ public final class Session {
             throw SessionError.compile(
                 [.error("'\(name.text)' is an event name and cannot be an alias", at: name.range)], file)
         }
-        // Bind it now, so that a broken alias is reported where it is defined.
-        _ = try compile(q, projection: .count, in: file)
+        // Bind it now, so that a broken alias is reported where it is defined (binding
+        // only: planning each link of a long chain of aliases again would be quadratic).
+        let env = BindingEnvironment(catalog: try loadCatalog(), aliases: aliases, campaignContext: campaignContext)
+        let (bound, diagnostics) = Binder.bind(q, in: env)
+        let errors = diagnostics.filter { $0.severity == .error }
+        guard bound != nil, errors.isEmpty else { throw SessionError.compile(errors, file) }
+        for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         aliases.append(AliasDefinition(name: name.text, query: q))
         output.text("alias \(name.text) = \(Printer.source(of: q))")
     }
@@ -263,6 +268,9 @@ public final class Session {
         if let e = error as? SessionError { return e }
         if let e = error as? DatabaseError {
             if e.isInterrupt { return .runtime("interrupted") }
+            if e.primaryCode == 11 || e.primaryCode == 26 {
+                return .runtime("the store is damaged (SQLite: \(e.message)); check it with sqlite3's 'PRAGMA integrity_check' and restore it from a backup")
+            }
             if e.message.contains("readonly") || e.code == 8 {
                 return .runtime("the store is open read-only (--read-only); this statement writes")
             }

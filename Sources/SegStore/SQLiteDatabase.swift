@@ -31,12 +31,26 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     ///   - path: a file path, or `":memory:"` for a private in-memory database.
     ///   - readOnly: open with `SQLITE_OPEN_READONLY`; the file must exist.
     ///   - busyTimeout: milliseconds to wait for another connection's lock.
-    public init(path: String, readOnly: Bool = false, busyTimeout: Int32 = 5_000) throws {
+    ///   - immutable: open read-only as `file:PATH?immutable=1`: no locks, no `-shm`,
+    ///     for read-only media (the file must not change while it is open).
+    public init(path: String, readOnly: Bool = false, busyTimeout: Int32 = 5_000, immutable: Bool = false) throws {
         _ = SQLiteDatabase.configured
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+        var flags = (readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        var name = path
+        if immutable {
+            flags |= SQLITE_OPEN_URI
+            var encoded = ""
+            for u in path.unicodeScalars {
+                switch u {
+                case "%", "?", "#": encoded += "%" + String(u.value, radix: 16, uppercase: true)
+                default: encoded.unicodeScalars.append(u)
+                }
+            }
+            name = "file:" + encoded + "?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard let db else {
             throw DatabaseError(code: rc, message: "cannot open database '\(path)': out of memory")
         }
@@ -48,7 +62,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         sqlite3_extended_result_codes(db, 1)
         self.handle = db
         self.path = path
-        self.readOnly = readOnly
+        self.readOnly = readOnly || immutable
         try check(sqlite3_busy_timeout(db, busyTimeout), sql: nil)
     }
 

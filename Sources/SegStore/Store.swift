@@ -21,6 +21,12 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case needsUpgrade(path: String, found: Int, known: Int)
     /// A read-only open of a file that does not exist.
     case missing(path: String)
+    /// An existing file of zero bytes, opened by a command that does not create stores.
+    case emptyFile(path: String)
+    /// A writable open where the store's directory or file cannot be written.
+    case cannotWrite(path: String, detail: String)
+    /// A file that SQLite finds is not a database, or a damaged one.
+    case damaged(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -32,6 +38,12 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             "\(path): the store has schema version \(found) and needs upgrading to \(known); open it once without read-only"
         case let .missing(path):
             "\(path): no such store"
+        case let .emptyFile(path):
+            "\(path): the file is empty, not a segq store; create a store with 'segq import' or 'segq demo' (or remove the file)"
+        case let .cannotWrite(path, detail):
+            "\(path): cannot open the store for writing (\(detail)); on read-only media or a read-only directory, pass --read-only"
+        case let .damaged(path, detail):
+            "\(path): not a readable segq store: the file is not an SQLite database or is damaged (\(detail)); restore it from a backup"
         }
     }
 }
@@ -53,7 +65,13 @@ public final class Store {
 
     /// Opens the store at `path`, creating it if missing (unless `readOnly`) and running
     /// any missing migrations.
-    public init(path: String, readOnly: Bool = false) throws {
+    ///
+    /// Nothing is written to a file before it is known to be a segq store (or a new,
+    /// empty one): the schema is checked before the switch to WAL mode. An existing
+    /// empty file is refused unless `acceptEmptyFile` (what `segq import` passes: it
+    /// creates stores). A read-only open that SQLite cannot make because it cannot
+    /// create the `-shm` file (a read-only mount) is retried with `immutable=1`.
+    public init(path: String, readOnly: Bool = false, acceptEmptyFile: Bool = false) throws {
         self.readOnly = readOnly
         if PostgresDatabase.isURL(path) {
             let postgres = try PostgresDatabase(url: path, readOnly: readOnly)
@@ -66,7 +84,18 @@ public final class Store {
         if readOnly && path != ":memory:" && !fileExists(path) {
             throw StoreError.missing(path: path)
         }
-        let database = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if !acceptEmptyFile, path != ":memory:", !path.isEmpty, fileSize(path) == 0 {
+            throw StoreError.emptyFile(path: path)
+        }
+        var database = try SQLiteDatabase(path: path, readOnly: readOnly)
+        do {
+            try Store.preflight(database, path: path)
+        } catch let e as DatabaseError where e.primaryCode == 14 || e.primaryCode == 8 {
+            guard readOnly else { throw StoreError.cannotWrite(path: path, detail: e.message) }
+            // Read-only media: WAL needs the -shm file, which cannot be created there.
+            database = try SQLiteDatabase(path: path, readOnly: true, immutable: true)
+            try Store.preflight(database, path: path)
+        }
         self.database = database
         if readOnly {
             try database.execute("PRAGMA query_only = ON")
@@ -85,6 +114,20 @@ public final class Store {
         // (docs/planner.md: half the CPU time of one Q1 plan was the kernel's copying).
         try database.execute("PRAGMA mmap_size = 1099511627776")
         try migrate()
+    }
+
+    /// Reads the header and the schema of an SQLite file before anything is written to
+    /// it: refuses a file that is not a database, a damaged one, another application's
+    /// database and a newer segq's store.
+    private static func preflight(_ db: SQLiteDatabase, path: String) throws {
+        do {
+            let found = Int(try db.int64("PRAGMA user_version") ?? 0)
+            let tables = try db.int64("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+            if found == 0, tables > 0 { throw StoreError.notAStore(path: path) }
+            if found > Schema.version { throw StoreError.newerSchema(path: path, found: found, known: Schema.version) }
+        } catch let e as DatabaseError where e.primaryCode == 26 || e.primaryCode == 11 {
+            throw StoreError.damaged(path: path, detail: e.message)
+        }
     }
 
     /// The schema version of the store (`PRAGMA user_version`; on PostgreSQL,
@@ -210,6 +253,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// The size of the file at `path`, or nil when there is none.
+func fileSize(_ path: String) -> Int64? {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int64(st.st_size) : nil
+}
 
 /// Whether a file exists at `path`.
 func fileExists(_ path: String) -> Bool {

@@ -54,7 +54,7 @@ extension Store {
                 for (i, f) in [StandardField.email, .phone, .first_name, .last_name].enumerated() where !row.isNull(Int32(i + 1)) {
                     columns[f] = .string(row.text(Int32(i + 1)))
                 }
-                if !row.isNull(5) { columns[.created_at] = .time(row.int64(5)) }
+                if !row.isNull(5) { columns[.created_at] = .time(Timestamp.clamped(row.int64(5))) }
                 byID[row.int64(0)] = ContactSample.Contact(columns: columns, attributes: [:], activity: [:])
             }
             try db.query("SELECT contact_id, name, type, value FROM contact_attributes WHERE \(member("contact_id"))", [list]) { row in
@@ -95,7 +95,7 @@ extension Store {
         try db.query("SELECT id, name, channel, sent_at, messages FROM campaigns ORDER BY id") { row in
             catalog.campaigns.append(Catalog.Campaign(
                 id: row.int64(0), name: row.text(1), channel: SegQL.Channel(rawValue: row.text(2)) ?? .email,
-                sentAt: row.isNull(3) ? nil : row.int64(3), messages: row.int64(4)))
+                sentAt: row.isNull(3) ? nil : Timestamp.clamped(row.int64(3)), messages: row.int64(4)))
         }
         try db.query("SELECT id, campaign_id, url, path, footer FROM links ORDER BY id") { row in
             catalog.links.append(Catalog.Link(
@@ -131,7 +131,7 @@ extension Store {
             guard let kind = EventKind(rawValue: Int(row.int64(1))) else { return }
             catalog.stats[row.int64(0), default: [:]][kind] = Catalog.KindStats(
                 events: row.int64(2), contacts: row.int64(3),
-                minTs: row.isNull(4) ? nil : row.int64(4), maxTs: row.isNull(5) ? nil : row.int64(5))
+                minTs: row.isNull(4) ? nil : Timestamp.clamped(row.int64(4)), maxTs: row.isNull(5) ? nil : Timestamp.clamped(row.int64(5)))
         }
         return catalog
     }

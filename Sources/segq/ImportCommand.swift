@@ -91,7 +91,7 @@ struct ImportCommand: ParsableCommand {
         }
         let opened: Store
         do {
-            opened = try Store(path: store.path)
+            opened = try Store(path: store.path, acceptEmptyFile: true)
         } catch {
             printError("segq import: error: \(error)")
             throw ExitCode(3)

@@ -166,6 +166,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: missing))
     }
 
+    /// `--read-only` opens a store on a read-only mount (SQLite could not create the
+    /// -shm file there: error 14); a writable open says to pass --read-only. Needs a
+    /// mount namespace (root, unshare), so it runs only where one can be made.
+    @Test(.enabled(if: mountNamespacesWork())) func readOnlyMount() throws {
+        let dir = try temporaryDirectory()
+        try FileManager.default.copyItem(atPath: db, toPath: dir.appendingPathComponent("s.db").path)
+        let binary = try #require(segqPath)
+        let d = dir.path, store = dir.appendingPathComponent("s.db").path
+        let script = """
+            mount --bind -o ro '\(d)' '\(d)' || exit 99
+            '\(binary)' run --read-only --db '\(store)' -c 'count everyone' || exit 1
+            '\(binary)' run --db '\(store)' -c 'count everyone' 2>&1
+            exit 0
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        p.arguments = ["-m", "sh", "-c", script]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.hasPrefix("5\n"))
+        #expect(text.contains("cannot open the store for writing") && text.contains("pass --read-only"))
+    }
+
     // MARK: Help and completion scripts
 
     @Test func helpDocumentsExitStatuses() throws {
@@ -225,4 +252,16 @@ import Testing
         #expect(dot.status == 3)
         #expect(dot.stderr.contains("usage: .mode table|csv|tsv|json|jsonl"))
     }
+}
+
+/// Whether this process may make a mount namespace with a read-only bind mount.
+func mountNamespacesWork() -> Bool {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+    p.arguments = ["-m", "sh", "-c", "mount --bind -o ro /tmp /tmp"]
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
 }

@@ -170,3 +170,31 @@ func bind(_ text: String, context: String? = nil, aliases: [AliasDefinition] = [
         #expect(d.notes.contains { $0.message.contains("in alias 'hot'") })
     }
 }
+
+@Suite struct BinderExpansionLimitTests {
+    /// 60 doubling aliases would expand to 2^60 conditions: the limit stops the binder
+    /// after the first `Binder.maximumExpandedSize` nodes, with one error naming the alias.
+    @Test func doublingAliasesStopAtTheSizeLimit() {
+        var aliases = [AliasDefinition(name: "a0", query: Parser.parseQuery(SourceFile(name: "a", text: "opened")).query!)]
+        for i in 1..<60 {
+            aliases.append(AliasDefinition(name: "a\(i)", query: Parser.parseQuery(SourceFile(name: "a", text: "a\(i - 1) or a\(i - 1)")).query!))
+        }
+        let (bound, diagnostics) = bind("a59 and clicked", aliases: aliases)
+        #expect(bound == nil)
+        #expect(diagnostics.count == 1)
+        #expect(diagnostics.first?.message.contains("more than 20000 conditions and operators once alias 'a59' is expanded") == true)
+    }
+
+    /// A chain of 5,000 aliases is refused at the depth limit, not by the stack.
+    @Test func aliasChainsStopAtTheDepthLimit() {
+        var aliases = [AliasDefinition(name: "a0", query: Parser.parseQuery(SourceFile(name: "a", text: "opened")).query!)]
+        for i in 1..<5_000 {
+            aliases.append(AliasDefinition(name: "a\(i)", query: Parser.parseQuery(SourceFile(name: "a", text: "not a\(i - 1)")).query!))
+        }
+        let (bound, diagnostics) = bind("a4999", aliases: aliases)
+        #expect(bound == nil)
+        #expect(diagnostics.map(\.message) == ["the query nests more than 1500 levels deep once alias 'a4999' is expanded; simplify the alias or segment, or save a list instead"])
+        // Within the limit, the same chain binds.
+        #expect(bind("a700", aliases: aliases).0 != nil)
+    }
+}

@@ -314,6 +314,12 @@ let importExample = """
         (#"{"record":"campaign","name":"C","messages":"2"}"#, "'messages' must be an integer of at least 1, not \"2\""),
         (#"{"record":"link","campaign":"C"}"#, "missing member 'url'"),
         (#"{"record":"link","campaign":"C","url":"https://x","footer":1}"#, "'footer' must be true or false, not a number"),
+        (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":-9223372036854775808}"#, "'ts' is out of range: -9223372036854775808 is not between 1900-01-01 and 9999-12-31 (as Unix seconds, -2208988800 to 253402300799)"),
+        (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":"0001-01-01T00:00:00Z"}"#, "'ts' is out of range: -62135596800 is not between 1900-01-01 and 9999-12-31 (as Unix seconds, -2208988800 to 253402300799)"),
+        (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":1,"message":2000000}"#, "'message' is out of range: 2000000 is more than 1000000"),
+        (#"{"record":"campaign","name":"C","sent_at":9223372036854775807}"#, "'sent_at' is out of range: 9223372036854775807 is not between 1900-01-01 and 9999-12-31 (as Unix seconds, -2208988800 to 253402300799)"),
+        (#"{"record":"campaign","name":"C","messages":1000001}"#, "'messages' is out of range: 1000001 is more than 1000000"),
+        (#"{"record":"contact","email":"a@b.c","created_at":253402300800}"#, "'created_at' is out of range: 253402300800 is not between 1900-01-01 and 9999-12-31 (as Unix seconds, -2208988800 to 253402300799)"),
         (#"{"record":"contact","email":"a@b.c","first_name":"\ud800"}"#, "not valid JSON: lone surrogate \\uD800 in string (column 51)"),
     ])
     func eachKindOfBadLine(input: String, message: String) throws {

@@ -59,6 +59,15 @@ public struct Binder {
         .events(EventFilter(kind: .bounced, bounce: .hard), .atLeastOne),
     ])
 
+    /// How deeply the query may nest once aliases and saved segments are expanded (the
+    /// parser's trees are never deeper than about 1,300; every later stage walks the
+    /// tree recursively, so this bound is what keeps them off the end of the stack).
+    public static let maximumExpandedDepth = 1_500
+    /// How many conditions and operators the query may hold once aliases and saved
+    /// segments are expanded: a chain of doubling aliases reaches it at the 14th link,
+    /// after a few milliseconds, where it would otherwise grow exponentially.
+    public static let maximumExpandedSize = 20_000
+
     /// Built-in audiences, in the order help lists them.
     public static let builtinAudiences = ["everyone", "openers", "clickers", "active", "inactive", "suppressed"]
 
@@ -72,6 +81,13 @@ public struct Binder {
     private var context: Catalog.Campaign?
     /// How many alias definitions are visible (fewer inside an alias's own query).
     private var visibleAliases: Int
+    /// Current nesting and nodes bound so far, checked against the expansion limits.
+    private var depth = 0
+    private var size = 0
+    /// Set once a limit is exceeded: binding then stops at once.
+    private var overLimit = false
+    /// The alias or segment being expanded, outermost (for the limit errors).
+    private var expanding: String?
     /// Campaigns, lists and segments the query refers to by name (saved segments record them).
     public private(set) var references: [(kind: String, name: String)] = []
 
@@ -145,6 +161,19 @@ public struct Binder {
     // MARK: - Queries
 
     private mutating func bind(_ query: Query) -> BoundQuery {
+        if overLimit { return .nobody }
+        size += 1
+        depth += 1
+        defer { depth -= 1 }
+        if size > Self.maximumExpandedSize || depth > Self.maximumExpandedDepth {
+            overLimit = true
+            report(.error(
+                SemaMessages.expansionTooLarge(
+                    expanding, deep: depth > Self.maximumExpandedDepth,
+                    limit: depth > Self.maximumExpandedDepth ? Self.maximumExpandedDepth : Self.maximumExpandedSize),
+                at: query.range))
+            return .nobody
+        }
         switch query.kind {
         case .or(let a, let b):
             return .or([bind(a), bind(b)])
@@ -181,7 +210,9 @@ public struct Binder {
             let saved = visibleAliases
             visibleAliases = index
             defer { visibleAliases = saved }
-            return expand(definition.query, as: SemaMessages.inAlias(n.text, Printer.source(of: definition.query)), at: n.range)
+            return expand(definition.query, named: "alias '\(n.text)'", at: n.range) {
+                SemaMessages.inAlias(n.text, Printer.source(of: definition.query))
+            }
         }
         if let builtin = builtin(n.text, at: n.range) { return builtin }
         if StandardField(rawValue: n.text) != nil || env.catalog.attributes.contains(n.text) {
@@ -195,10 +226,19 @@ public struct Binder {
         return .nobody
     }
 
-    private mutating func expand(_ query: Query, as note: String, at range: SourceRange) -> BoundQuery {
+    /// Binds an alias's or segment's query at its use site; `note` is made only for the
+    /// outermost expansion (printing a deep alias's text at every level would be quadratic).
+    private mutating func expand(
+        _ query: Query, named what: String, at range: SourceRange, note: () -> String
+    ) -> BoundQuery {
         let saved = expansion
-        if expansion == nil { expansion = (range, note) }
-        defer { expansion = saved }
+        let savedName = expanding
+        if expansion == nil { expansion = (range, note()) }
+        if expanding == nil { expanding = what }
+        defer {
+            expansion = saved
+            expanding = savedName
+        }
         return bind(query)
     }
 
@@ -254,7 +294,7 @@ public struct Binder {
             segmentStack.removeLast()
             context = savedContext
         }
-        return expand(query, as: SemaMessages.inSegment(n.text, source), at: n.range)
+        return expand(query, named: "segment '\(n.text)'", at: n.range) { SemaMessages.inSegment(n.text, source) }
     }
 
     // MARK: - Events

@@ -29,6 +29,11 @@ enum SemaMessages {
     static func inAlias(_ name: String, _ source: String) -> String {
         "in alias '\(name)', defined as: \(source)"
     }
+    static func expansionTooLarge(_ expanding: String?, deep: Bool, limit: Int) -> String {
+        let what = deep ? "nests more than \(limit) levels deep" : "has more than \(limit) conditions and operators"
+        let where_ = expanding.map { " once \($0) is expanded" } ?? ""
+        return "the query \(what)\(where_); simplify the alias or segment, or save a list instead"
+    }
     static func unknownName(_ name: String, suggestion: String?) -> String {
         "unknown name '\(name)'" + didYouMean(suggestion)
     }

@@ -4,6 +4,17 @@
 
 /// Conversions between ISO-8601 text and Unix seconds (UTC).
 public enum Timestamp {
+    /// The earliest time segq imports or computes with: 1900-01-01T00:00:00Z.
+    public static let earliest: Int64 = -2_208_988_800
+    /// The latest: 9999-12-31T23:59:59Z. Times read from a store (which another tool
+    /// may have written) are clamped into this range before any arithmetic, so no sum
+    /// of a time, an offset and a duration can overflow.
+    public static let latest: Int64 = 253_402_300_799
+
+    /// `t` moved into `earliest...latest`.
+    @inline(__always)
+    public static func clamped(_ t: Int64) -> Int64 { min(max(t, earliest), latest) }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
     public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
@@ -113,6 +124,7 @@ public enum Timestamp {
 
     /// `2026-03-01T09:00:00Z` for a Unix time.
     public static func iso8601(_ t: Int64) -> String {
+        let t = clamped(t)
         let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
         let secs = t - days * 86_400
         let (y, m, d) = civilFromDays(days)

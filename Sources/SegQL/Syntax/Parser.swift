@@ -217,7 +217,7 @@ struct ParserState {
         if next.kind.comparison != nil { return false }
         switch next.kind {
         case .keyword(.in), .keyword(.matches), .keyword(.exists), .keyword(.and): return false
-        case .keyword(.or): return k == .save && isContextual(peek(2), .replace)
+        case .keyword(.or): return (k == .save || k == .export) && isContextual(peek(2), .replace)
         default: return true
         }
     }
@@ -379,10 +379,16 @@ struct ParserState {
         }
     }
 
-    // export_statement = "export" query "to" STRING ;
+    // export_statement = "export" [ "or" "replace" ] query "to" STRING ;
     private mutating func exportStatement() -> Statement? {
         let start = token.range.start
         advance()
+        var orReplace = false
+        if token.kind == .keyword(.or) {  // `startsStatement` saw `replace` after it
+            advance()
+            advance()
+            orReplace = true
+        }
         guard let q = query(after: "'export'") else { return nil }
         guard isContextual(token, .to) else {
             if atStatementEnd { return fail(ParseMessages.expectedToAfterQuery(), at: here) }
@@ -392,7 +398,7 @@ struct ParserState {
         guard token.kind == .string else { return fail(ParseMessages.expectedPath(), at: here) }
         let path = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
         advance()
-        return finish(.export(q, path: path), from: start, continuations: nil)
+        return finish(.export(q, path: path, orReplace: orReplace), from: start, continuations: nil)
     }
 
     // stats_statement = "stats" name [ "message" INTEGER ] ;

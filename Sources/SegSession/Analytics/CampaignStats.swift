@@ -512,7 +512,7 @@ extension CampaignStats {
         // The time span of the campaign's opens (any message), from the planner's statistics.
         var range: (Int64, Int64)?
         try db.query("SELECT min_ts, max_ts FROM event_stats WHERE campaign_id = ?1 AND kind = 5", [.integer(scope.campaign)]) { r in
-            if !r.isNull(0), !r.isNull(1) { range = (r.int64(0), r.int64(1)) }
+            if !r.isNull(0), !r.isNull(1) { range = (Timestamp.clamped(r.int64(0)), Timestamp.clamped(r.int64(1))) }
         }
         guard let (lo, hi) = range else {
             return Heatmap(timeZone: options.timeZone, firstOpensOnly: options.firstOpensOnly, counts: counts)
@@ -531,7 +531,7 @@ extension CampaignStats {
         // temporary B-tree: a 7 × 24 array indexed by local day of week and hour.
         let single = segments.count == 1 ? segments[0].offset : nil
         try db.stream(opens, scope.parameters) { r in
-            let ts = r.int64(0)
+            let ts = Timestamp.clamped(r.int64(0))
             let local = ts + (single ?? offset(at: ts, in: segments))
             let hour = floorDiv(local, 3600)
             let day = floorDiv(hour, 24)
@@ -605,7 +605,7 @@ extension CampaignOverview {
         var campaigns: [(id: Int64, CampaignOverview)] = []
         try db.query("SELECT id, name, channel, sent_at FROM campaigns ORDER BY coalesce(sent_at, created_at), id") { r in
             campaigns.append((r.int64(0), CampaignOverview(
-                name: r.text(1), channel: SegQL.Channel(rawValue: r.text(2)) ?? .email, sentAt: r.optionalInt64(3),
+                name: r.text(1), channel: SegQL.Channel(rawValue: r.text(2)) ?? .email, sentAt: r.optionalInt64(3).map(Timestamp.clamped),
                 sent: 0, openRate: nil, clickRate: nil)))
         }
         var contacts: [Int64: [Int64: Int64]] = [:]

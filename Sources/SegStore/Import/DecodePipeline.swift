@@ -6,6 +6,8 @@
 // owns the SQLite connection) applies them in order, so results are exactly those of a
 // single-threaded run. Closing the queue (on error or cancellation) stops the reader.
 
+import SegQL
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,6 +31,42 @@ enum DecodeOutcome: Sendable {
         case .success(let r): self = .record(r)
         case .failure(let e): self = .bad(e)
         }
+    }
+}
+
+extension DecodeOutcome {
+    /// The largest message number (`message`, `messages`) an import accepts.
+    static let maximumMessage: Int64 = 1_000_000
+
+    /// The outcome, or a refusal when a time or message number of its records is out of
+    /// the documented range (times 1900-01-01 to 9999-12-31, messages 1 to 1,000,000):
+    /// one check for every format, so no stored value can overflow later arithmetic.
+    func checkedRanges() -> DecodeOutcome {
+        func time(_ key: String, _ t: Int64?) -> LineError? {
+            guard let t, t < Timestamp.earliest || t > Timestamp.latest else { return nil }
+            return LineError(message: "'\(key)' is out of range: \(t) is not between 1900-01-01 and 9999-12-31 (as Unix seconds, \(Timestamp.earliest) to \(Timestamp.latest))")
+        }
+        func message(_ key: String, _ n: Int64?) -> LineError? {
+            guard let n, n > Self.maximumMessage else { return nil }
+            return LineError(message: "'\(key)' is out of range: \(n) is more than \(Self.maximumMessage)")
+        }
+        func check(_ r: ImportRecord) -> LineError? {
+            switch r {
+            case .event(let e): time("ts", e.ts) ?? message("message", e.message)
+            case .contact(let c): time("created_at", c.createdAt)
+            case .campaign(let c): time("sent_at", c.sentAt) ?? message("messages", c.messages)
+            case .link: nil
+            }
+        }
+        switch self {
+        case .record(let r):
+            if let e = check(r) { return .bad(e) }
+        case .records(let rs, _):
+            for r in rs { if let e = check(r) { return .bad(e) } }
+        case .unsupported, .bad:
+            break
+        }
+        return self
     }
 }
 
@@ -299,6 +337,7 @@ enum DecodePipeline {
             func emit(_ decoded: DecodedLine) {
                 if stopped { return }
                 var decoded = decoded
+                decoded.result = decoded.result.checkedRanges()
                 interner.intern(&decoded.result, &fresh)
                 lines.append(decoded)
                 if lines.count == batchSize { put() }

@@ -1,0 +1,133 @@
+import Foundation
+import SegQL
+import SegSession
+import SegStore
+import Testing
+
+/// The reproducers of issue 21 (hostile input and faults), on the backend the suite
+/// runs on: each must end in a clear error or an answer, the store unchanged by a
+/// refused statement.
+@Suite(.serialized) struct HostileInputTests {
+    /// A chain of 50,000 `let` aliases, each the negation of the last: the definition
+    /// that takes the expanded query past the depth limit is refused, naming the alias,
+    /// and the script stops there (it used to overflow the stack).
+    @Test func aLongChainOfAliasesIsRefusedAtTheDepthLimit() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1..<50_000 { script += "let a\(i) = not a\(i - 1);\n" }
+        script += "count a49999;\n"
+        let e = try #require(f.run(script))
+        let text = "\(e)"
+        #expect(text.contains("nests more than \(Binder.maximumExpandedDepth) levels deep"))
+        #expect(text.contains("once alias 'a"))
+        #expect(f.session.aliases.count < 1_000)
+        #expect(f.output.counts.isEmpty)
+    }
+
+    /// Doubling aliases (`let a1 = (a0 or a0)`) reach the size limit at the 14th
+    /// definition instead of growing exponentially.
+    @Test func doublingAliasesAreRefusedAtTheSizeLimit() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1..<40 { script += "let a\(i) = (a\(i - 1) or a\(i - 1));\n" }
+        let e = try #require(f.run(script))
+        #expect("\(e)".contains("more than \(Binder.maximumExpandedSize) conditions and operators once alias 'a12'"))
+        #expect(f.session.aliases.count == 13)
+    }
+
+    /// Doubling saved segments likewise: the segment that passes the limit is not saved.
+    @Test func doublingSegmentsAreRefusedAtTheSizeLimit() throws {
+        let f = try ActionsFixture()
+        var script = "save segment s0 = opened;\n"
+        for i in 1..<30 { script += "save segment s\(i) = segment s\(i - 1) or segment s\(i - 1);\n" }
+        let e = try #require(f.run(script))
+        #expect("\(e)".contains("more than \(Binder.maximumExpandedSize) conditions and operators once segment 's12'"))
+        let saved = try f.temp.store.catalog().segments
+        #expect(saved.count == 13)
+        #expect(saved["s13"] == nil)
+        #expect(f.run("count segment s12") == nil)
+        #expect(f.output.counts.last == 2)
+    }
+
+    /// An alias whose written-out text holds more operators than the parser reads back
+    /// cannot be saved as a segment (it would save text that no longer parses).
+    @Test func aSegmentWhoseExpandedTextWouldNotParseIsRefused() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1...600 { script += "let a\(i) = delivered and opened and a\(i - 1);\n" }
+        #expect(f.run(script) == nil)
+        let e = try #require(f.run("save segment big = a600"))
+        #expect("\(e)".contains("segment 'big' cannot be saved: with its aliases written out"))
+        #expect(try f.temp.store.catalog().segments["big"] == nil)
+    }
+
+    /// A store that another tool wrote extreme times into (the 64-bit limits) can still
+    /// be read: stats in any zone, the campaign listing and a duplicate compute with
+    /// times clamped to 1900–9999 instead of trapping on overflow.
+    @Test func extremeStoredTimesDoNotTrap() throws {
+        let f = try ActionsFixture()
+        let sql = """
+            UPDATE campaigns SET sent_at = -9223372036854775808 WHERE name = 'Spring Sale';
+            UPDATE events SET ts = 9223372036854775807 WHERE kind = 5;
+            UPDATE events SET ts = -9223372036854775808 WHERE kind = 3;
+            UPDATE event_stats SET min_ts = -9223372036854775808, max_ts = 9223372036854775807;
+            UPDATE contacts SET created_at = -9223372036854775808;
+            """
+        let r = try f.sqlite3(sql)
+        #expect(r.status == 0, "\(r.err)")
+        for zone in ["UTC", "Europe/Stockholm", "Pacific/Kiritimati"] {
+            f.session.timeZone = zone
+            let name = "Spring Sale"
+            let stats = try f.session.computeStats(
+                Name(text: name, quoted: true, range: SourceRange(0, name.utf8.count)),
+                message: nil, firstOpensOnly: false, in: SourceFile(name: "t", text: name))
+            #expect(stats.campaign.sentAt == Timestamp.earliest)
+            #expect(stats.heatmap?.counts.joined().reduce(0, +) == 2)
+        }
+        #expect(f.run(#"stats "Spring Sale""#) == nil)
+        let listing = try f.session.campaignListing()
+        #expect(listing.rows.contains { $0.contains(.text("1900-01-01")) })
+        #expect(f.run(#"duplicate campaign "Spring Sale" for openers"#) == nil)
+        #expect(f.run(#"count created_at < "1950-01-01" and opened(within: 30d)"#) == nil)
+    }
+
+    /// Export paths: a NUL (which C would cut the path at) or any control character is
+    /// refused; the store's own files are never written, by any spelling or link; an
+    /// existing file is kept unless `export or replace`.
+    @Test func exportWritesOnlyWhereMeant() throws {
+        let f = try ActionsFixture()
+        let dir = f.temp.directory.path
+        func exportError(_ path: String, replace: Bool = false) -> String? {
+            f.run("export \(replace ? "or replace " : "")everyone to \(segqlString(path))").map { "\($0)" }
+        }
+        // The store is untouched by every refused export below (SQLite: its file's bytes).
+        let storeBytes = TemporaryStore.postgres == nil ? try Data(contentsOf: URL(fileURLWithPath: f.temp.path)) : nil
+        for bad in [f.temp.path + "\u{0}.csv", dir + "/evil\u{0}.sh\u{0}.csv", dir + "/a\nb.csv", dir + "/a\u{1B}[31m.csv"] {
+            #expect(exportError(bad)?.contains("an export path cannot contain control characters") == true)
+        }
+        #expect(exportError(dir + "/evil.sh") != nil)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/evil"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/evil.sh"))
+        if TemporaryStore.postgres == nil {
+            // The store by a name with the right extension: a hard link, and a symbolic link to its directory.
+            try FileManager.default.linkItem(atPath: f.temp.path, toPath: dir + "/store-link.csv")
+            try FileManager.default.createSymbolicLink(atPath: dir + "/here", withDestinationPath: dir)
+            let sneaky = [dir + "/store-link.csv", dir + "/here/store-link.csv"]
+            for path in sneaky {
+                #expect(exportError(path, replace: true)?.contains("is the store's own file") == true)
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: f.temp.path)) == storeBytes)
+            try FileManager.default.removeItem(atPath: dir + "/store-link.csv")
+        }
+        // An existing file is kept, then replaced when asked.
+        let target = dir + "/mine.csv"
+        try "precious\n".write(toFile: target, atomically: false, encoding: .utf8)
+        #expect(exportError(target)?.contains("already exists; use 'export or replace") == true)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "precious\n")
+        #expect(exportError(target, replace: true) == nil)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("contact_id,email"))
+        // A new file needs no `or replace`; nothing temporary is left behind.
+        #expect(exportError(dir + "/new.jsonl") == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }.isEmpty)
+    }
+}
