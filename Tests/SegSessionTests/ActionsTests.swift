@@ -148,6 +148,48 @@ final class ActionsFixture {
         #expect(cols.out.split(separator: "\n") == ["contact_id", "email", "phone", "first_name", "last_name"])
     }
 
+    /// A view holds what its segment resolved when compiled (campaign and link ids, globs
+    /// expanded); an import that adds matching campaigns and links compiles every view
+    /// again, nested ones included, so each still counts what `segq` counts.
+    @Test func viewsFollowAnImportOfNewCampaignsAndLinks() throws {
+        let f = try ActionsFixture()
+        let segments = [
+            "pricing": #"clicked(link: "/pricing") and not country = "NO""#,
+            "spring": #"opened(campaign: "Spring*")"#,
+            "nested": #"segment "spring" or segment "pricing""#,
+            "both": #"segment "nested" and not segment "pricing""#,
+        ]
+        for name in ["pricing", "spring", "nested", "both"] {
+            #expect(f.run("save segment \(name) = \(segments[name] ?? "")") == nil)
+        }
+        func compare() throws -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for name in segments.keys.sorted() {
+                let shown = try f.members("segment \(segqlString(name))")
+                let r = try f.sqlite3("SELECT email FROM segment_\(name) ORDER BY contact_id")
+                #expect(r.status == 0, "\(r.err)")
+                let viewed = r.out.split(separator: "\n").map(String.init)
+                #expect(viewed == shown, "segment \(name): the view returns \(viewed), segq shows \(shown)")
+                counts[name] = shown.count
+            }
+            return counts
+        }
+        let before = try compare()
+        #expect(before == ["pricing": 1, "spring": 2, "nested": 2, "both": 1])
+        let later = [
+            #"{"record":"campaign","name":"Spring Extra","channel":"email"}"#,
+            #"{"record":"link","campaign":"Spring Extra","url":"https://news.example.org/pricing","footer":false}"#,
+            #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Extra","ts":"2026-03-03T10:00:00Z"}"#,
+            #"{"record":"event","kind":"clicked","contact":"cy@example.com","campaign":"Spring Extra","url":"https://news.example.org/pricing","ts":"2026-03-03T10:01:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"dee@example.com","campaign":"Spring Extra","ts":"2026-03-03T11:00:00Z"}"#,
+        ]
+        let summary = try Importer(store: f.temp.store).run([.text(later.joined(separator: "\n") + "\n", name: "later.jsonl")])
+        #expect(summary.committed)
+        #expect(summary.phases.contains { $0.0 == "segment views" })
+        let after = try compare()
+        #expect(after == ["pricing": 2, "spring": 4, "nested": 4, "both": 2])
+    }
+
     @Test func savedTextIsSelfContained() throws {
         let f = try ActionsFixture()
         #expect(f.run(#"use campaign "Spring Sale"; let fans = openers and country = "SE"; save segment s = fans or clickers"#) == nil)

@@ -333,7 +333,15 @@ public final class Importer {
             }
             statements = nil
             if writing {
-                let t = monotonicSeconds()
+                // The saved segments' views hold campaign and link ids and resolved globs,
+                // and bind attribute names: the import may have added any of these, so the
+                // views are compiled again before the commit, in the same transaction.
+                var t = monotonicSeconds()
+                if try db.int64("SELECT 1 FROM segments LIMIT 1") != nil {
+                    try SegmentViews.refreshAll(in: store)
+                    summary.phases.append(("segment views", monotonicSeconds() - t))
+                }
+                t = monotonicSeconds()
                 try db.execute("COMMIT")
                 summary.phases.append(("commit", monotonicSeconds() - t))
                 summary.committed = true
