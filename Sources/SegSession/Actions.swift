@@ -73,7 +73,7 @@ extension Session {
         }
         let n = try countMembers(of: Query(.segment(name), range: name.range), in: file)
         let view = (try? store.database.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])) ?? nil
-        output.text("\(existed ? "replaced" : "saved") segment '\(name.text)' (\(n) contact\(n == 1 ? "" : "s") now), view \(view ?? "?"): \(source)")
+        output.note("\(existed ? "replaced" : "saved") segment '\(name.text)' (\(n) contact\(n == 1 ? "" : "s") now), view \(view ?? "?"): \(source)")
     }
 
     private func countMembers(of q: Query, in file: SourceFile) throws -> Int64 {
@@ -133,7 +133,7 @@ extension Session {
         } catch {
             throw storeFailure(error)
         }
-        output.text(Self.frozenSummary("\(existed ? "replaced" : "saved") list '\(name.text)'", counts, includingSuppressed))
+        output.note(Self.frozenSummary("\(existed ? "replaced" : "saved") list '\(name.text)'", counts, includingSuppressed))
     }
 
     static func frozenSummary(_ what: String, _ counts: (Int64, Int64), _ includingSuppressed: Bool) -> String {
@@ -191,7 +191,7 @@ extension Session {
         } catch {
             throw storeFailure(error)
         }
-        output.text("dropped \(kind) '\(name.text)'")
+        output.note("dropped \(kind) '\(name.text)'")
     }
 
     // MARK: - Duplicating
@@ -272,7 +272,7 @@ extension Session {
         } catch {
             throw storeFailure(error)
         }
-        output.text(Self.frozenSummary("created draft campaign '\(copyName)' with its recipients frozen as list '\(copyName)'", counts, includingSuppressed))
+        output.note(Self.frozenSummary("created draft campaign '\(copyName)' with its recipients frozen as list '\(copyName)'", counts, includingSuppressed))
     }
 
     // MARK: - Export
@@ -322,7 +322,7 @@ extension Session {
             unlink(temporary)
             throw storeFailure(failure)
         }
-        output.text("exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)")
+        output.note("exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)")
     }
 
     static func temporaryPath(besides path: String) -> String {

@@ -26,8 +26,18 @@ public protocol SessionOutput: AnyObject {
     func endRows()
     /// The answer of `count`.
     func count(_ n: Int64)
-    /// Free text: `explain`, confirmations, previews.
+    /// Free text asked for: `explain`, `stats`.
     func text(_ s: String)
+    /// A confirmation of what a statement did (campaign context, alias, saved, dropped,
+    /// exported) or a preview's count line: not a result. `segq run` writes these to
+    /// standard error, so that standard output carries results alone; the prompt shows
+    /// them with the results.
+    func note(_ s: String)
+}
+
+extension SessionOutput {
+    /// By default a note is written as text.
+    public func note(_ s: String) { text(s) }
 }
 
 /// Why a statement did not run.
@@ -166,12 +176,17 @@ public final class Session {
             try rows(q, limit: limit, in: file)
         case .explain(let q, let analyze):
             let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
-            output.text(analyze ? try analysis(of: compiled) : try explanation(of: compiled))
+            let text = analyze ? try analysis(of: compiled) : try explanation(of: compiled)
+            if let writer = output as? ResultWriter, writer.format == .json || writer.format == .jsonl {
+                output.text("{\"explain\": \(ResultWriter.jsonString(text))}")
+            } else {
+                output.text(text)
+            }
         case .let(let name, let q):
             try defineAlias(name, q, in: file)
         case .useCampaign(let name):
             try useCampaign(name, in: file)
-            output.text(campaignContext.map { "campaign context: \($0)" } ?? "campaign context cleared")
+            output.note(campaignContext.map { "campaign context: \($0)" } ?? "campaign context cleared")
         case .saveSegment(let name, let q, let orReplace):
             try saveSegment(name, q, orReplace: orReplace, in: file)
         case .saveList(let name, let q, let orReplace, let includingSuppressed):
@@ -197,7 +212,7 @@ public final class Session {
         // Bind it now, so that a broken alias is reported where it is defined.
         _ = try compile(q, projection: .count, in: file)
         aliases.append(AliasDefinition(name: name.text, query: q))
-        output.text("alias \(name.text) = \(Printer.source(of: q))")
+        output.note("alias \(name.text) = \(Printer.source(of: q))")
     }
 
     // MARK: - Compiling
@@ -299,7 +314,7 @@ public final class Session {
         var line = "\(n) contact\(n == 1 ? "" : "s")"
         if n > previewLimit { line += " (first \(previewLimit) shown)" }
         if timer { line += ", \(Clock.format(ms))" }
-        output.text(line)
+        output.note(line)
     }
 
     // MARK: - Explain
