@@ -277,7 +277,31 @@ extension Session {
 
     // MARK: - Export
 
-    func export(_ q: Query, to path: Name, in file: SourceFile) throws {
+    /// Why each suppressed contact among `bound`'s is suppressed, by contact id: the
+    /// reasons of `Binder.suppressionReasons` that hold, joined by ", ".
+    func suppression(of bound: BoundQuery) throws -> [Int64: String] {
+        var reasons: [Int64: String] = [:]
+        for (reason, query) in Binder.suppressionReasons {
+            let c = try compile(bound: .and([bound, query]), source: reason, projection: .contactIDs)
+            for id in try contactIDs(c) {
+                reasons[id] = reasons[id].map { $0 + ", " + reason } ?? reason
+            }
+        }
+        return reasons
+    }
+
+    /// "221 suppressed contacts left out (150 unsubscribed, 40 complained, 50 hard-bounced)".
+    static func leftOutSummary(_ reasons: [Int64: String]) -> String {
+        var byReason: [String: Int] = [:]
+        for r in reasons.values {
+            for part in r.split(separator: ",") { byReason[String(part.drop { $0 == " " }), default: 0] += 1 }
+        }
+        let parts = Binder.suppressionReasons.compactMap { r in byReason[r.reason].map { "\($0) \(r.reason)" } }
+        let n = reasons.count
+        return "\(n) suppressed contact\(n == 1 ? "" : "s") left out (\(parts.joined(separator: ", ")))"
+    }
+
+    func export(_ q: Query, to path: Name, includingSuppressed: Bool, in file: SourceFile) throws {
         let format: OutputFormat
         switch path.text.split(separator: ".").last.map({ $0.lowercased() }) {
         case "csv": format = .csv
@@ -287,7 +311,17 @@ extension Session {
             throw SessionError.compile(
                 [.error("export writes .csv, .json or .jsonl files; '\(path.text)' has none of these extensions", at: path.range)], file)
         }
-        let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
+        var compiled = try compile(q, projection: .contacts(limit: nil), in: file)
+        // An export is the usual hand-off to a sending platform: like `save list`, it
+        // leaves out the suppressed contacts unless the statement keeps them.
+        var leftOut: [Int64: String] = [:]
+        if !includingSuppressed {
+            leftOut = try suppression(of: compiled.bound)
+            if !leftOut.isEmpty {
+                compiled = try compile(bound: .and([compiled.bound, .not(Binder.suppressedAudience)]),
+                                       source: compiled.source, projection: .contacts(limit: nil))
+            }
+        }
         // Written to a temporary file beside the target and renamed into place, so a
         // failure never leaves half a file.
         let temporary = Self.temporaryPath(besides: path.text)
@@ -322,7 +356,11 @@ extension Session {
             unlink(temporary)
             throw storeFailure(failure)
         }
-        output.note("exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)")
+        var note = "exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)"
+        if !leftOut.isEmpty {
+            note += "; \(Self.leftOutSummary(leftOut)); 'export … to \(Printer.quoted(path.text)) including suppressed' keeps them"
+        }
+        output.note(note)
     }
 
     static func temporaryPath(besides path: String) -> String {

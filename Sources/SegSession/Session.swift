@@ -193,8 +193,8 @@ public final class Session {
             try saveList(name, q, orReplace: orReplace, includingSuppressed: includingSuppressed, in: file)
         case .duplicate(let campaign, let audience, let includingSuppressed):
             try duplicate(campaign: campaign, audience: audience, includingSuppressed: includingSuppressed, in: file)
-        case .export(let q, let path):
-            try export(q, to: path, in: file)
+        case .export(let q, let path, let includingSuppressed):
+            try export(q, to: path, includingSuppressed: includingSuppressed, in: file)
         case .dropSegment(let name):
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
@@ -252,13 +252,22 @@ public final class Session {
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
+        return try compile(bound: bound, source: Printer.source(of: query), projection: projection,
+                           catalog: catalog, warnings: diagnostics)
+    }
+
+    /// Plans and renders a query already bound (a statement's, or one the session
+    /// narrows, such as an export without the suppressed contacts).
+    func compile(bound: BoundQuery, source: String, projection: Projection,
+                 catalog: Catalog? = nil, warnings: [Diagnostic] = []) throws -> CompiledQuery {
+        let catalog = try catalog ?? loadCatalog()
         let options = PlannerOptions(
             now: .fixed(now), strategy: strategy, useRollups: useRollups)
         let plan = Planner.plan(bound, catalog: try planningCatalog(catalog, for: bound), options: options)
         let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
         let program = plan.strategy == .bitmaps ? SQLRenderer.program(plan, dialect: store.database.dialect) : nil
         return CompiledQuery(
-            source: Printer.source(of: query), bound: bound, plan: plan, sql: sql, program: program, warnings: diagnostics)
+            source: source, bound: bound, plan: plan, sql: sql, program: program, warnings: warnings)
     }
 
     // MARK: - Executing
@@ -298,10 +307,22 @@ public final class Session {
         try stream(compiled, limit: limit)
     }
 
+    /// The contacts' rows, and a last column `suppressed` that says why a suppressed
+    /// contact is one (`unsubscribed`, `complained`, `hard-bounced`, comma-separated;
+    /// null for the others): a list made from the rows would leave those out.
     private func stream(_ c: CompiledQuery, limit: Int64?) throws {
-        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
+        let suppressed = try suppression(of: c.bound)
+        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name", "suppressed"])
         defer { output.endRows() }
-        try contactRows(c, limit: limit) { output.row($0) }
+        try contactRows(c, limit: limit) { values in
+            var values = values
+            let reasons: SQLValue = values.first.flatMap { v in
+                if case .integer(let id) = v { return suppressed[id].map(SQLValue.text) }
+                return nil
+            } ?? .null
+            values.append(reasons)
+            output.row(values)
+        }
     }
 
     private func preview(_ q: Query, in file: SourceFile) throws {

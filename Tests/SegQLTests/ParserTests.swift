@@ -72,6 +72,7 @@ import Testing
         (#"duplicate campaign "Spring Sale" for "VIP" including suppressed"#, #"duplicate campaign "Spring Sale" for "VIP" including suppressed"#),
         (#"duplicate campaign "Spring Sale" for (opened and not clicked) as "non-clickers""#, #"duplicate campaign "Spring Sale" for (opened and not clicked) as "non-clickers""#),
         (#"export active to 'out.csv'"#, #"export active to "out.csv""#),
+        (#"export active to "out.csv" including suppressed"#, #"export active to "out.csv" including suppressed"#),
         (#"stats "Spring Sale""#, #"stats "Spring Sale""#),
         (#"stats "Spring Sale" message 2"#, #"stats "Spring Sale" message 2"#),
         ("drop segment vip; drop list 'old'", "drop segment vip\ndrop list \"old\""),

@@ -337,21 +337,67 @@ final class ActionsFixture {
     @Test func exportsAreCompleteAndAtomic() throws {
         let f = try ActionsFixture()
         let dir = f.temp.directory.path
+        // Bo unsubscribed: left out unless the statement keeps the suppressed contacts.
         #expect(f.run("export everyone to \(segqlString(dir + "/all.csv"))") == nil)
+        #expect(f.lastText() == "exported 4 contacts to \(dir)/all.csv; 1 suppressed contact left out (1 unsubscribed); 'export … to \"\(dir)/all.csv\" including suppressed' keeps them")
         let csv = try String(contentsOfFile: dir + "/all.csv", encoding: .utf8)
-        #expect(csv.split(separator: "\r\n").count == 6)
+        #expect(csv.split(separator: "\r\n").count == 5)
         #expect(csv.hasPrefix("contact_id,email,phone,first_name,last_name\r\n"))
+        #expect(!csv.contains("bo@example.com"))
+        #expect(f.run("export everyone to \(segqlString(dir + "/all.csv")) including suppressed") == nil)
+        #expect(f.lastText() == "exported 5 contacts to \(dir)/all.csv")
+        #expect(try String(contentsOfFile: dir + "/all.csv", encoding: .utf8).contains("bo@example.com"))
         #expect(f.run("export delivered to \(segqlString(dir + "/d.json"))") == nil)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/d.json"))) as? [[String: Any]]
-        #expect(json?.count == 4)
+        #expect(json?.count == 3)
         #expect(f.run("export delivered to \(segqlString(dir + "/d.jsonl"))") == nil)
-        #expect(try String(contentsOfFile: dir + "/d.jsonl", encoding: .utf8).split(separator: "\n").count == 4)
+        #expect(try String(contentsOfFile: dir + "/d.jsonl", encoding: .utf8).split(separator: "\n").count == 3)
+        // Nobody suppressed among them: nothing to say.
+        #expect(f.run("export opened and not unsubscribed to \(segqlString(dir + "/o.csv"))") == nil)
+        #expect(f.lastText() == "exported 1 contact to \(dir)/o.csv")
         // A failure to put the file in place leaves nothing behind.
         try FileManager.default.createDirectory(atPath: dir + "/taken.csv", withIntermediateDirectories: false)
         #expect(f.run("export everyone to \(segqlString(dir + "/taken.csv"))") != nil)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }
         #expect(leftovers.isEmpty)
         #expect(f.run("export everyone to \(segqlString(dir + "/x.txt"))").map { "\($0)" }?.contains(".csv, .json or .jsonl") == true)
+    }
+
+    /// Export leaves out the same contacts as `save list`, and says why, on both backends;
+    /// `show` marks each suppressed contact with its reasons.
+    @Test func exportAndShowRespectSuppression() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"event","kind":"complained","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T12:00:00Z"}"#,
+            #"{"record":"event","kind":"bounced","contact":"cy@example.com","campaign":"Spring Sale","bounce":"hard","ts":"2026-03-01T09:02:00Z"}"#,
+            #"{"record":"event","kind":"bounced","contact":"dee@example.com","campaign":"Spring Sale","bounce":"soft","ts":"2026-03-01T09:02:00Z"}"#,
+        ])
+        let dir = f.temp.directory.path
+        #expect(f.run("save list kept = everyone") == nil)
+        #expect(f.lastText() == "saved list 'kept': 3 contacts (2 suppressed contacts left out)")
+        #expect(f.run("export everyone to \(segqlString(dir + "/e.csv"))") == nil)
+        #expect(f.lastText().hasPrefix("exported 3 contacts to \(dir)/e.csv; 2 suppressed contacts left out (1 unsubscribed, 1 complained, 1 hard-bounced); "))
+        let exported = try String(contentsOfFile: dir + "/e.csv", encoding: .utf8)
+        #expect(try f.members("list kept").allSatisfy { exported.contains($0) })
+        #expect(!exported.contains("bo@example.com") && !exported.contains("cy@example.com"))
+        // show: the last column says why.
+        final class Rows: SessionOutput {
+            var columns: [String] = []
+            var rows: [[SQLValue]] = []
+            func beginRows(columns: [String]) { self.columns = columns }
+            func row(_ values: [SQLValue]) { rows.append(values) }
+            func endRows() {}
+            func count(_ n: Int64) {}
+            func text(_ s: String) {}
+        }
+        let out = Rows()
+        let s = Session(store: f.temp.store, output: out, mode: .script) { _ in }
+        try s.run(SourceFile(name: "t", text: "show everyone"))
+        #expect(out.columns.last == "suppressed")
+        let marks = out.rows.map { row -> String in
+            if case .text(let r) = row.last ?? .null { return r }
+            return "-"
+        }
+        #expect(marks == ["-", "unsubscribed, complained", "hard-bounced", "-", "-"])
     }
 
     @Test func readOnlyStoresRefuseWritesClearly() throws {

@@ -379,7 +379,7 @@ struct ParserState {
         }
     }
 
-    // export_statement = "export" query "to" STRING ;
+    // export_statement = "export" query "to" STRING [ "including" "suppressed" ] ;
     private mutating func exportStatement() -> Statement? {
         let start = token.range.start
         advance()
@@ -392,7 +392,11 @@ struct ParserState {
         guard token.kind == .string else { return fail(ParseMessages.expectedPath(), at: here) }
         let path = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
         advance()
-        return finish(.export(q, path: path), from: start, continuations: nil)
+        guard isContextual(token, .including) else {
+            return finish(.export(q, path: path, includingSuppressed: false), from: start, continuations: nil)
+        }
+        guard includingSuppressed() else { return nil }
+        return finish(.export(q, path: path, includingSuppressed: true), from: start, continuations: nil)
     }
 
     // stats_statement = "stats" name [ "message" INTEGER ] ;

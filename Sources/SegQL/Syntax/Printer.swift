@@ -46,8 +46,8 @@ public enum Printer {
             case .labeled(let q, let label): target = "(" + source(of: q) + ") as " + name(label)
             }
             return "duplicate campaign " + name(campaign) + " for " + target + (including ? " including suppressed" : "")
-        case .export(let q, let path):
-            return "export " + source(of: q) + " to " + quoted(path.text)
+        case .export(let q, let path, let including):
+            return "export " + source(of: q) + " to " + quoted(path.text) + (including ? " including suppressed" : "")
         case .stats(let campaign, let message):
             return "stats " + name(campaign) + (message.map { " message \($0)" } ?? "")
         case .dropSegment(let n):
