@@ -307,23 +307,36 @@ public final class Session {
         try stream(compiled, limit: limit)
     }
 
-    /// The contacts' rows, and a last column `suppressed` that says why a suppressed
-    /// contact is one (`unsubscribed`, `complained`, `hard-bounced`, comma-separated;
-    /// null for the others): a list made from the rows would leave those out.
+    /// The contacts' rows (the spec's five columns, nothing else), then a note that
+    /// marks the suppressed contacts among them with why — `save list`, `duplicate` and
+    /// `export` would leave those out.
     private func stream(_ c: CompiledQuery, limit: Int64?) throws {
         let suppressed = try suppression(of: c.bound)
-        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name", "suppressed"])
-        defer { output.endRows() }
-        try contactRows(c, limit: limit) { values in
-            var values = values
-            let reasons: SQLValue = values.first.flatMap { v in
-                if case .integer(let id) = v { return suppressed[id].map(SQLValue.text) }
-                return nil
-            } ?? .null
-            values.append(reasons)
-            output.row(values)
+        var marked: [String] = []
+        var markedCount = 0
+        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
+        do {
+            defer { output.endRows() }
+            try contactRows(c, limit: limit) { values in
+                output.row(values)
+                guard case .integer(let id)? = values.first, let reasons = suppressed[id] else { return }
+                markedCount += 1
+                if marked.count < Self.suppressedShownLimit {
+                    let who = values.dropFirst().prefix(2).first { if case .text = $0 { return true } else { return false } }
+                    let name: String = if case .text(let t)? = who { " " + t } else { "" }
+                    marked.append("\(id)\(name) (\(reasons))")
+                }
+            }
+        }
+        if markedCount > 0 {
+            var note = "suppressed, left out of lists and exports: " + marked.joined(separator: "; ")
+            if markedCount > marked.count { note += "; and \(markedCount - marked.count) more" }
+            output.note(note)
         }
     }
+
+    /// How many suppressed contacts the note after `show`'s rows names.
+    static let suppressedShownLimit = 10
 
     private func preview(_ q: Query, in file: SourceFile) throws {
         let start = Clock.now()

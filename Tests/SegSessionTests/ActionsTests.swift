@@ -379,25 +379,12 @@ final class ActionsFixture {
         let exported = try String(contentsOfFile: dir + "/e.csv", encoding: .utf8)
         #expect(try f.members("list kept").allSatisfy { exported.contains($0) })
         #expect(!exported.contains("bo@example.com") && !exported.contains("cy@example.com"))
-        // show: the last column says why.
-        final class Rows: SessionOutput {
-            var columns: [String] = []
-            var rows: [[SQLValue]] = []
-            func beginRows(columns: [String]) { self.columns = columns }
-            func row(_ values: [SQLValue]) { rows.append(values) }
-            func endRows() {}
-            func count(_ n: Int64) {}
-            func text(_ s: String) {}
-        }
-        let out = Rows()
-        let s = Session(store: f.temp.store, output: out, mode: .script) { _ in }
-        try s.run(SourceFile(name: "t", text: "show everyone"))
-        #expect(out.columns.last == "suppressed")
-        let marks = out.rows.map { row -> String in
-            if case .text(let r) = row.last ?? .null { return r }
-            return "-"
-        }
-        #expect(marks == ["-", "unsubscribed, complained", "hard-bounced", "-", "-"])
+        // show: the rows as ever, then a note naming the suppressed ones and why.
+        #expect(try f.members("everyone").count == 5)
+        #expect(f.lastText() == "suppressed, left out of lists and exports: 2 bo@example.com (unsubscribed, complained); 3 cy@example.com (hard-bounced)")
+        f.output.texts = []
+        #expect(try f.members("everyone and not suppressed").count == 3)
+        #expect(f.output.texts.isEmpty)
     }
 
     @Test func readOnlyStoresRefuseWritesClearly() throws {
