@@ -154,6 +154,10 @@ extension ImportCommand {
             let kinds = EventKind.allCases.compactMap { k in summary.storedByKind[k].map { "\(k.verb) \(grouped($0))" } }
             lines.append("  stored: " + kinds.joined(separator: ", "))
         }
+        if summary.footerLinksRecognised > 0 {
+            let n = summary.footerLinksRecognised
+            lines.append("  footer links recognised (unsubscribe, preferences, privacy; not counted as clicks): \(grouped(n)) \(n == 1 ? "link" : "links") (declare 'footer' on a link to override)")
+        }
         if !summary.unsupportedByType.isEmpty {
             let types = summary.unsupportedByType.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
             lines.append("  unsupported (no kind in the store, not stored): " + types.joined(separator: ", "))

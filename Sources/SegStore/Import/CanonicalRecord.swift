@@ -105,7 +105,8 @@ struct CampaignRecord {
 struct LinkRecord {
     var campaign: String
     var url: String
-    var footer: Bool
+    /// Declared; nil leaves it to `FooterLinks` for a new link, and unchanged for a stored one.
+    var footer: Bool?
 }
 
 /// An event.
@@ -121,6 +122,9 @@ struct EventRecord {
     var bounce: String?
     var reason: String?
     var machine: Bool = false
+    /// On a click: declares whether its link is a footer link (nil: `FooterLinks` decides
+    /// for a new link; a stored link keeps its flag).
+    var footer: Bool?
     var id: String?
     /// Set by the decoding thread (`RunInterner`): the id repeats an earlier event's of the run.
     var repeated = false
@@ -493,7 +497,7 @@ struct CanonicalDecoder {
     }
 
     private func link() throws -> LinkRecord {
-        LinkRecord(campaign: try required(.campaign), url: try required(.url), footer: try bool(.footer) ?? false)
+        LinkRecord(campaign: try required(.campaign), url: try required(.url), footer: try bool(.footer))
     }
 
     private func event() throws -> EventRecord {
@@ -535,6 +539,11 @@ struct CanonicalDecoder {
         if let machine = try bool(.machine) {
             guard kind == .opened else { throw onlyOn(.machine, "opened", kind) }
             e.machine = machine
+        }
+        if let footer = try bool(.footer) {
+            guard kind == .clicked else { throw onlyOn(.footer, "clicked", kind) }
+            guard e.url != nil else { throw LineError(message: "'footer' on a click needs its 'url' (it marks that link)") }
+            e.footer = footer
         }
         return e
     }

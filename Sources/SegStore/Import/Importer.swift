@@ -151,6 +151,9 @@ public struct ImportSummary: Sendable {
     public var campaignsCreated = 0
     /// Links created.
     public var linksCreated = 0
+    /// Links created as footer links because `FooterLinks` recognised their URL (no
+    /// `footer` declared).
+    public var footerLinksRecognised = 0
     /// Whether the transaction was committed (false after bad lines without `skipBad`).
     public var committed = false
     /// Seconds the run took.
@@ -522,7 +525,7 @@ public final class Importer {
         let contact = try contactID(of: e, s)
         let campaign = try campaignID(of: e, s)
         var link: LinkInfo?
-        if let url = e.url { link = try linkInfo(campaign: campaign, url: url, s) }
+        if let url = e.url { link = try linkInfo(campaign: campaign, url: url, footer: e.footer, s) }
 
         pending.append(PendingEvent(kind: e.kind, contact: contact, campaign: campaign, message: e.message, ts: e.ts,
                                     link: link?.id, bounce: e.bounce, reason: e.reason, machine: e.machine, id: e.id))
@@ -755,10 +758,30 @@ public final class Importer {
         return info
     }
 
-    /// The link with this URL in this campaign, created (not a footer link) if missing.
-    private func linkInfo(campaign: Int64, url: String, _ s: Statements) throws -> LinkInfo {
-        if let info = try findLink(campaign: campaign, url: url, s) { return info }
-        return try createLink(campaign: campaign, url: url, footer: false, s)
+    /// The link with this URL in this campaign, created if missing: a footer link when
+    /// `footer` says so, or when it is nil and `FooterLinks` recognises the URL. A
+    /// declared `footer` different from a stored link's flag changes the flag.
+    private func linkInfo(campaign: Int64, url: String, footer: Bool?, _ s: Statements) throws -> LinkInfo {
+        guard let info = try findLink(campaign: campaign, url: url, s) else {
+            let flag = footer ?? FooterLinks.isFooter(url: url)
+            if footer == nil, flag { summary.footerLinksRecognised += 1 }
+            return try createLink(campaign: campaign, url: url, footer: flag, s)
+        }
+        guard let footer, footer != info.footer else { return info }
+        return try setFooter(info, footer, campaign: campaign, url: url, s)
+    }
+
+    /// Changes a stored link's footer flag; the campaign's clicks are counted again.
+    private func setFooter(_ info: LinkInfo, _ footer: Bool, campaign: Int64, url: String, _ s: Statements) throws -> LinkInfo {
+        try s.updateLinkFooter.bind(Int64(footer ? 1 : 0), at: 1)
+        try s.updateLinkFooter.bind(info.id, at: 2)
+        try s.updateLinkFooter.run()
+        let updated = LinkInfo(id: info.id, footer: footer)
+        links[LinkKey(campaign: campaign, url: url)] = updated
+        // Clicks already counted on this link were counted with the old flag.
+        clickRecount.insert(campaign)
+        touchedCampaigns.insert(campaign)
+        return updated
     }
 
     private func createLink(campaign: Int64, url: String, footer: Bool, _ s: Statements) throws -> LinkInfo {
@@ -785,19 +808,7 @@ public final class Importer {
     }
 
     private func applyLink(_ l: LinkRecord, _ s: Statements) throws {
-        let campaign = try campaignID(l.campaign, s)
-        guard let info = try findLink(campaign: campaign, url: l.url, s) else {
-            _ = try createLink(campaign: campaign, url: l.url, footer: l.footer, s)
-            return
-        }
-        guard info.footer != l.footer else { return }
-        try s.updateLinkFooter.bind(Int64(l.footer ? 1 : 0), at: 1)
-        try s.updateLinkFooter.bind(info.id, at: 2)
-        try s.updateLinkFooter.run()
-        links[LinkKey(campaign: campaign, url: l.url)] = LinkInfo(id: info.id, footer: l.footer)
-        // Clicks already counted on this link were counted with the old flag.
-        clickRecount.insert(campaign)
-        touchedCampaigns.insert(campaign)
+        _ = try linkInfo(campaign: try campaignID(l.campaign, s), url: l.url, footer: l.footer, s)
     }
 
     private func applyContact(_ c: ContactRecord, _ s: Statements) throws {

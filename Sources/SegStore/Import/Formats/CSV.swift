@@ -5,7 +5,7 @@
 // names are matched case-insensitively, spaces and hyphens read as underscores.
 //   - a `record` column: each row is a canonical record, the columns its members;
 //   - else a `kind` column: each row is an event (id, kind, contact, campaign, ts,
-//     message, url, bounce, reason, machine; other columns are ignored);
+//     message, url, bounce, reason, machine, footer; other columns are ignored);
 //   - else each row is a contact: email, phone, first_name, last_name, created_at, and
 //     every other column an attribute (integers and decimals become numbers, except
 //     numerals with a leading zero such as postcodes; an empty cell sets nothing).
@@ -120,7 +120,7 @@ struct CSVReader {
         }
         if seen.contains("kind") {
             shape = .events
-            let eventMembers: Set<Member> = [.id, .kind, .contact, .campaign, .ts, .message, .url, .bounce, .reason, .machine]
+            let eventMembers: Set<Member> = [.id, .kind, .contact, .campaign, .ts, .message, .url, .bounce, .reason, .machine, .footer]
             return .success(names.map { n in byKey[n].flatMap { eventMembers.contains($0) ? .member($0) : nil } ?? .ignored })
         }
         guard seen.contains("email") || seen.contains("phone") else {
