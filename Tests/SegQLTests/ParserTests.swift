@@ -64,6 +64,7 @@ import Testing
         ("explain analyze", "explain analyze"),
         ("let engaged = opened or clicked", "let engaged = opened or clicked"),
         ("let 'my alias' = opened", #"let "my alias" = opened"#),
+        (#"'Signup Date' exists and "vip?" = true"#, #""Signup Date" exists and "vip?" = true"#),
         ("save segment vip = clicks >= 3", "save segment vip = clicks >= 3"),
         ("save or replace segment 'VIP' = clicks >= 3", #"save or replace segment "VIP" = clicks >= 3"#),
         ("save list winback = inactive", "save list winback = inactive"),

@@ -190,6 +190,17 @@ final class ActionsFixture {
         #expect(after == ["pricing": 2, "spring": 4, "nested": 4, "both": 2])
     }
 
+    /// An attribute whose name is no identifier is written quoted, and saved so.
+    @Test func aQuotedAttributeName() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"contact","email":"ana@example.com","attributes":{"Signup Date":"2026-01-05","vip?":true}}"#,
+        ])
+        #expect(try f.members(#""Signup Date" exists"#) == ["ana@example.com"])
+        #expect(try f.members(#""vip?" = true and country = "SE""#) == ["ana@example.com"])
+        #expect(f.run(#"save segment s = "Signup Date" matches "2026-*""#) == nil)
+        #expect(try f.members(#"segment "s""#) == ["ana@example.com"])
+    }
+
     @Test func savedTextIsSelfContained() throws {
         let f = try ActionsFixture()
         #expect(f.run(#"use campaign "Spring Sale"; let fans = openers and country = "SE"; save segment s = fans or clickers"#) == nil)

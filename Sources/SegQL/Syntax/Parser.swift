@@ -553,6 +553,9 @@ struct ParserState {
             let n = Name(text: text(token), range: token.range)
             advance()
             return Query(.name(n), range: n.range)
+        case .string where isFieldTest(peek().kind):
+            // A quoted field name: an attribute whose name is no identifier (`"Signup Date"`).
+            return field()
         default:
             let notes = token.kind == .string
                 ? [DiagnosticNote(ParseMessages.stringIsNotAQueryNote(ParseMessages.snippet(bytes, token.range)))] : []
@@ -761,9 +764,11 @@ struct ParserState {
         }
     }
 
-    // field = IDENTIFIER ( comparison literal | "in" list | "matches" STRING | "exists" ) ;
+    // field = ( IDENTIFIER | STRING ) ( comparison literal | "in" list | "matches" STRING | "exists" ) ;
     private mutating func field() -> Query? {
-        let field = Name(text: text(token), range: token.range)
+        let field = token.kind == .string
+            ? Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+            : Name(text: text(token), range: token.range)
         advance()
         let test: FieldCondition.Test
         if let op = token.kind.comparison {

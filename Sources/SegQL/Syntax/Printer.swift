@@ -125,7 +125,7 @@ public enum Printer {
             if !c.arguments.isEmpty { out += arguments(c.arguments) }
             out += " \(c.op.rawValue) \(c.count)"
         case .field(let f):
-            out += f.field.text
+            out += f.field.quoted ? quoted(f.field.text) : f.field.text
             switch f.test {
             case .compare(let op, let v): out += " \(op.rawValue) " + source(of: v)
             case .oneOf(let v): out += " in " + source(of: v)

@@ -243,7 +243,13 @@ struct CanonicalDecoder {
     private var lastContact = RepeatedString()
     private var lastCampaign = RepeatedString()
 
-    init() { filled.reserveCapacity(Member.allCases.count) }
+    /// The zone of date-times written without one (`--tz`); nil refuses them.
+    var local: LocalZone?
+
+    init(local: LocalZone? = nil) {
+        self.local = local
+        filled.reserveCapacity(Member.allCases.count)
+    }
 
     /// Decodes one non-blank line.
     mutating func decode(line: UnsafeBufferPointer<UInt8>) -> Result<ImportRecord, LineError> {
@@ -387,7 +393,10 @@ struct CanonicalDecoder {
         switch v {
         case .integer(let i): return i
         case .string(let s):
-            if let t = ImportTimestamp.parse(s) { return t }
+            if let t = ImportTimestamp.parse(s, local: local) { return t }
+            if local == nil, ImportTimestamp.parse(s, local: LocalZone(name: "UTC") { _ in 0 }) != nil {
+                throw LineError(message: "'\(m.key)' has no time zone: \(describe(v)); add one, or give the zone of such times with --tz (e.g. --tz Europe/Stockholm)")
+            }
         default: break
         }
         throw LineError(message: "'\(m.key)' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \(describe(v))")

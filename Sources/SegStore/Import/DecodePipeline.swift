@@ -23,6 +23,8 @@ enum DecodeOutcome: Sendable {
     case unsupported(String)
     /// A refused record.
     case bad(LineError)
+    /// Not a record: what the reader made of its input (a CSV header's columns), for the summary.
+    case note(String)
 
     init(_ result: Result<ImportRecord, LineError>) {
         switch result {
@@ -331,7 +333,7 @@ enum DecodePipeline {
                             emit(DecodedLine(line: number, result: decoder.decode(bytes)))
                             framing = .lines(decoder)
                         case .csv:
-                            var reader = CSVReader()
+                            var reader = CSVReader(map: options.csvMap, local: options.localZone)
                             reader.feed(bytes, line: number, emit: emit)
                             framing = .csv(reader)
                         case .document:
@@ -362,7 +364,7 @@ enum DecodePipeline {
 
     static func makeDecoder(_ format: ImportFormat, _ options: ImportOptions) -> any RecordDecoder {
         switch format {
-        case .jsonl: CanonicalDecoder()
+        case .jsonl: CanonicalDecoder(local: options.localZone)
         case .sendgrid: SendGridDecoder(defaultCampaign: options.defaultCampaign)
         case .ses: SESDecoder(campaignTag: options.campaignTag, defaultCampaign: options.defaultCampaign)
         case .mailgun: MailgunDecoder(campaignVariable: options.campaignTag, defaultCampaign: options.defaultCampaign)

@@ -55,6 +55,11 @@ public struct ImportOptions: Sendable {
     public var keptBadLines: Int
     /// Write the rollup deltas once this many (campaign, contact) pairs are pending.
     public var flushThreshold: Int
+    /// CSV: header names (as normalised: lower-case, spaces and hyphens as `_`) mapped
+    /// to a canonical member key, `attribute` or `ignore` (`--map Column=field`).
+    public var csvMap: [String: String] = [:]
+    /// The zone of date-times written without one (`--tz`); nil refuses them.
+    public var localZone: LocalZone?
     /// Drop and rebuild the secondary indexes after this many new events (nil: a
     /// quarter of the events already stored, plus 20,000).
     public var bulkThreshold: Int?
@@ -154,6 +159,9 @@ public struct ImportSummary: Sendable {
     /// Links created as footer links because `FooterLinks` recognised their URL (no
     /// `footer` declared).
     public var footerLinksRecognised = 0
+    /// What the readers made of their input, by source (a CSV header's columns read as
+    /// synonyms or mapped, attribute names normalised, columns ignored).
+    public var notes: [String] = []
     /// Whether the transaction was committed (false after bad lines without `skipBad`).
     public var committed = false
     /// Seconds the run took.
@@ -423,8 +431,13 @@ public final class Importer {
                 learn(batch.fresh)
                 if storeHadIDs, let postgres { try findStoredIDs(batch.lines, in: postgres) }
                 for decoded in batch.lines {
+                    if case .note(let text) = decoded.result {
+                        summary.notes.append("\(source.name): \(text)")
+                        continue
+                    }
                     summary.records += 1
                     switch decoded.result {
+                    case .note: break
                     case .bad(let error):
                         bad(BadLine(file: source.name, line: decoded.line, record: decoded.record, message: error.message))
                     case .unsupported(let type):

@@ -4,15 +4,26 @@
 // quotes, and quoted fields may span lines (the row is named by its first line). Header
 // names are matched case-insensitively, spaces and hyphens read as underscores.
 //   - a `record` column: each row is a canonical record, the columns its members;
-//   - else a `kind` column: each row is an event (id, kind, contact, campaign, ts,
-//     message, url, bounce, reason, machine, footer; other columns are ignored);
-//   - else each row is a contact: email, phone, first_name, last_name, created_at, and
-//     every other column an attribute (integers and decimals become numbers, except
-//     numerals with a leading zero such as postcodes; an empty cell sets nothing).
+//   - else a column read as `kind` (`--map`, the name, or a synonym such as Event or
+//     Type): each row is an event (id, kind, contact, campaign, ts, message, url, bounce,
+//     reason, machine, footer; Date → ts, Link → url, the e-mail column → contact; other
+//     columns are ignored and named in the summary);
+//   - else, with an e-mail or phone column and no event column, each row is a contact:
+//     email, phone, first_name, last_name, created_at, and every other column an
+//     attribute, its name normalised to one a query can write (`Signup Date` →
+//     `signup_date`; integers and decimals become numbers, except numerals with a
+//     leading zero such as postcodes; an empty cell sets nothing);
+//   - else the header is neither shape: one bad record that names the shapes.
+// What the header was read as goes to the summary as a note.
 // Rows are checked by the canonical decoder, so they follow the same rules and messages.
 
+/// Why a `--map` argument was refused.
+public struct CSVMapError: Error, Sendable {
+    public var message: String
+}
+
 /// Cuts CSV lines into rows and decodes each.
-struct CSVReader {
+public struct CSVReader {
     private enum Shape {
         case records, events, contacts
     }
@@ -31,13 +42,41 @@ struct CSVReader {
     private var pending: [UInt8] = []
     private var pendingLine = 0
     private var quotes = 0
-    private var decoder = CanonicalDecoder()
+    private var decoder: CanonicalDecoder
+    /// `--map`: normalised header name → member key, `attribute` or `ignore`.
+    private let map: [String: String]
+
+    init(map: [String: String] = [:], local: LocalZone? = nil) {
+        self.map = map
+        decoder = CanonicalDecoder(local: local)
+    }
 
     /// Whether `line` can be a header row this reader understands.
     static func looksLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard case .success(let fields) = fields(line) else { return false }
         let names = Set(fields.map(normalize))
         return !names.isDisjoint(with: ["email", "phone", "kind", "record"])
+            || names.contains { eventSynonyms[$0] == .kind }
+    }
+
+    /// Parses `--map Column=field,…` into normalised header names and fields, or says
+    /// what is wrong. A field is a canonical member (`kind`, `contact`, `campaign`, `ts`,
+    /// `url`, `email`, `first_name`, …), `attribute` or `ignore`.
+    public static func parseMap(_ text: String) -> Result<[String: String], CSVMapError> {
+        var out: [String: String] = [:]
+        let fields = Set(Member.allCases.filter { $0 != .record && $0 != .attributes }.map(\.key)).union(["attribute", "ignore"])
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
+            guard pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty else {
+                return .failure(CSVMapError(message: "--map takes Column=field pairs separated by commas, not '\(part)'"))
+            }
+            let field = pair[1].lowercased()
+            guard fields.contains(field) else {
+                return .failure(CSVMapError(message: "--map: unknown field '\(pair[1])' for column '\(pair[0])' (expected one of \(fields.sorted().joined(separator: ", ")))"))
+            }
+            out[normalize(pair[0])] = field
+        }
+        return .success(out)
     }
 
     /// Takes one line; emits a row once its quotes are balanced.
@@ -74,7 +113,7 @@ struct CSVReader {
         }
         guard let columns else {
             // The first row is the header; it is not a record.
-            switch header(cells) {
+            switch header(cells, emit: emit, line: line) {
             case .success(let c): self.columns = c
             case .failure(let e):
                 unusable = true
@@ -107,7 +146,22 @@ struct CSVReader {
         emit(DecodedLine(line: line, result: DecodeOutcome(decoder.decode(members: members))))
     }
 
-    private mutating func header(_ cells: [String]) -> Result<[Column], LineError> {
+    /// Header names that mean an event member, beyond the members' own names.
+    static let eventSynonyms: [String: Member] = [
+        "event": .kind, "type": .kind, "action": .kind, "event_type": .kind, "status": .kind,
+        "date": .ts, "time": .ts, "timestamp": .ts, "date_time": .ts, "datetime": .ts, "event_time": .ts,
+        "occurred_at": .ts, "link": .url, "clicked_url": .url, "campaign_name": .campaign,
+        "recipient": .contact, "email_address": .contact,
+    ]
+
+    /// The event members a column can be.
+    static let eventMembers: Set<Member> = [.id, .kind, .contact, .campaign, .ts, .message, .url, .bounce, .reason, .machine, .footer]
+
+    /// Reads the header: the shape (records, events or contacts) and what each column is.
+    /// `--map` entries come first, then the members' own names, then the synonyms. Emits
+    /// a note naming what was read other than as written (synonyms, mapped columns,
+    /// normalised attribute names, ignored columns).
+    private mutating func header(_ cells: [String], emit: (DecodedLine) -> Void, line: Int) -> Result<[Column], LineError> {
         let names = cells.map(CSVReader.normalize)
         var seen: Set<String> = []
         for n in names where !n.isEmpty {
@@ -118,25 +172,116 @@ struct CSVReader {
             shape = .records
             return .success(names.map { byKey[$0].map { $0 == .attributes ? .ignored : .member($0) } ?? .ignored })
         }
-        if seen.contains("kind") {
+        var read: [String] = []
+        func show(_ i: Int) -> String { "'\(cells[i].trimmingSpaces)'" }
+        // What each column means, before the shape is known: a mapped field, a member, a synonym.
+        var explicit: [Int: Column] = [:]
+        for (i, n) in names.enumerated() {
+            guard let field = map[n] else { continue }
+            switch field {
+            case "ignore": explicit[i] = .ignored
+            case "attribute": explicit[i] = .attribute(CSVReader.attributeName(cells[i]))
+            default:
+                if let m = byKey[field] { explicit[i] = .member(m) }
+            }
+            read.append("\(show(i)) → \(field) (--map)")
+        }
+        func member(_ i: Int) -> Member? {
+            if case .member(let m)? = explicit[i] { return m }
+            if explicit[i] != nil { return nil }
+            return byKey[names[i]] ?? CSVReader.eventSynonyms[names[i]]
+        }
+        let isEvents = names.indices.contains { member($0) == .kind }
+        if isEvents {
             shape = .events
-            let eventMembers: Set<Member> = [.id, .kind, .contact, .campaign, .ts, .message, .url, .bounce, .reason, .machine, .footer]
-            return .success(names.map { n in byKey[n].flatMap { eventMembers.contains($0) ? .member($0) : nil } ?? .ignored })
+            let hasContact = names.indices.contains { member($0) == .contact }
+            var ignored: [String] = []
+            let columns: [Column] = names.indices.map { i in
+                if let c = explicit[i] { return c }
+                var m = member(i)
+                // The e-mail (or phone) column names the contact when none is called so.
+                if !hasContact, m == .email || m == .phone { m = .contact }
+                guard let m, CSVReader.eventMembers.contains(m) else {
+                    if !names[i].isEmpty { ignored.append(show(i)) }
+                    return .ignored
+                }
+                if m.key != names[i] { read.append("\(show(i)) → \(m.key)") }
+                return .member(m)
+            }
+            let required: [Member] = [.kind, .contact, .campaign, .ts]
+            let missing = required.filter { r in !columns.contains { if case .member(r) = $0 { true } else { false } } }
+            if !missing.isEmpty {
+                return .failure(LineError(message: """
+                    this looks like events (a column is read as 'kind') but no column is read as \
+                    \(missing.map { "'\($0.key)'" }.joined(separator: ", ")); name one with \
+                    --map COLUMN=\(missing[0].key); nothing below the header was read
+                    """))
+            }
+            var note = "events"
+            if !read.isEmpty { note += "; columns read as: " + read.joined(separator: ", ") }
+            if !ignored.isEmpty { note += "; columns ignored: " + ignored.joined(separator: ", ") }
+            emit(DecodedLine(line: line, result: .note(note)))
+            return .success(columns)
         }
-        guard seen.contains("email") || seen.contains("phone") else {
-            return .failure(LineError(message: """
-                the header row needs an 'email' or 'phone' column (contacts), a 'kind' column (events) \
-                or a 'record' column; nothing below it was read
-                """))
-        }
-        shape = .contacts
         let contactMembers: [String: Member] = ["email": .email, "phone": .phone, "first_name": .firstName,
                                                 "last_name": .lastName, "created_at": .createdAt]
-        return .success(zip(cells, names).map { cell, n in
+        let hasContactKey = names.indices.contains { i in
+            if case .member(let m)? = explicit[i] { return m == .email || m == .phone }
+            return explicit[i] == nil && (names[i] == "email" || names[i] == "phone")
+        }
+        // Columns that only events have: such a header is neither shape.
+        let eventOnly = names.indices.filter { i in
+            guard explicit[i] == nil, contactMembers[names[i]] == nil, let m = member(i) else { return false }
+            return CSVReader.eventMembers.contains(m) && m != .id
+        }
+        guard hasContactKey, eventOnly.isEmpty else {
+            var message = "the header is neither the contacts shape (an 'email' or 'phone' column; every other column an attribute) "
+                + "nor the events shape (columns 'kind', 'contact', 'campaign', 'ts'; synonyms such as Event, Type or Action for "
+                + "kind, Date, Time or Timestamp for ts, URL or Link for url)"
+            if !eventOnly.isEmpty {
+                message += "; \(eventOnly.map(show).joined(separator: ", ")) \(eventOnly.count == 1 ? "is an event column" : "are event columns") but no column is the event's kind"
+            } else {
+                message += "; no column is 'email' or 'phone'"
+            }
+            message += ". Say what the columns are with --map, e.g. --map Type=kind or --map Date=attribute; nothing below it was read"
+            return .failure(LineError(message: message))
+        }
+        shape = .contacts
+        var renamed: [String] = []
+        let columns: [Column] = zip(cells, names).enumerated().map { i, pair in
+            let (cell, n) = pair
+            if let c = explicit[i] { return c }
             if let m = contactMembers[n] { return .member(m) }
-            let name = cell.trimmingSpaces
-            return name.isEmpty ? .ignored : .attribute(name)
-        })
+            let written = cell.trimmingSpaces
+            let name = CSVReader.attributeName(written)
+            if name.isEmpty { return .ignored }
+            if name != written { renamed.append("'\(written)' → \(name)") }
+            return .attribute(name)
+        }
+        var note = "contacts"
+        if !read.isEmpty { note += "; columns read as: " + read.joined(separator: ", ") }
+        if !renamed.isEmpty { note += "; attribute names normalised: " + renamed.joined(separator: ", ") }
+        emit(DecodedLine(line: line, result: .note(note)))
+        return .success(columns)
+    }
+
+    /// An attribute name a query can write: lower-case, every run of characters other
+    /// than letters, digits and `_` as one `_`, none at either end (`Signup Date` →
+    /// `signup_date`, `VIP?` → `vip`); a name that would start with a digit gets `_`.
+    static func attributeName(_ header: String) -> String {
+        var out = ""
+        var pendingUnderscore = false
+        for ch in header.lowercased() {
+            if ch.isLetter || ch.isNumber || ch == "_" {
+                if pendingUnderscore, !out.isEmpty { out.append("_") }
+                pendingUnderscore = false
+                out.append(ch)
+            } else {
+                pendingUnderscore = true
+            }
+        }
+        if let f = out.first, f.isNumber { out = "_" + out }
+        return out
     }
 
     /// `First Name` → `first_name`.
