@@ -79,6 +79,11 @@ struct ImportCommand: ParsableCommand {
         valueName: "Column=field,…"))
     var map: String?
 
+    @Option(name: .customLong("type"), help: ArgumentHelp(
+        "CSV contacts: an attribute column's type instead of the one decided from the whole column (boolean, integer, decimal, date or text).",
+        valueName: "Column=type,…"))
+    var columnTypes: String?
+
     @Option(help: ArgumentHelp(
         "The time zone of date-times written without one (an IANA name such as Europe/Stockholm); without it they are refused.",
         valueName: "zone"))
@@ -92,6 +97,7 @@ struct ImportCommand: ParsableCommand {
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input (-) can be read only once.") }
         if defaultCampaign.isEmpty { throw ValidationError("--default-campaign must not be empty.") }
         if let map, case .failure(let why) = CSVReader.parseMap(map) { throw ValidationError(why.message) }
+        if let columnTypes, case .failure(let why) = CSVReader.parseTypes(columnTypes) { throw ValidationError(why.message) }
         if let tz, TimeZone(identifier: tz) == nil {
             throw ValidationError("--tz: unknown time zone '\(tz)'; use an IANA name such as UTC, Europe/Stockholm or America/New_York")
         }
@@ -102,6 +108,7 @@ struct ImportCommand: ParsableCommand {
         var options = ImportOptions(
             format: format?.importFormat, defaultCampaign: defaultCampaign, campaignTag: campaignTag, skipBad: skipBad)
         if let map, case .success(let m) = CSVReader.parseMap(map) { options.csvMap = m }
+        if let columnTypes, case .success(let t) = CSVReader.parseTypes(columnTypes) { options.csvTypes = t }
         if let tz, let zone = TimeZone(identifier: tz) {
             options.localZone = LocalZone(name: tz) { Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0)))) }
         }

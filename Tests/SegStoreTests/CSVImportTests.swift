@@ -17,7 +17,10 @@ import SegQL
         #expect(s.committed && s.bad == 0)
         #expect(s.records == 3 && s.declarations == 3 && s.stored == 0)
         // Attribute names a query can write, and the summary says so.
-        #expect(s.notes == ["contacts.csv: contacts; attribute names normalised: 'Notes, free text' → notes_free_text"])
+        #expect(s.notes == [
+            "contacts.csv: contacts; attribute names normalised: 'Notes, free text' → notes_free_text",
+            "contacts.csv: column types: plan text, age number (integers), score number, zip text, notes_free_text text, vip boolean",
+        ])
         #expect(try t.rows("SELECT email, phone, first_name, last_name FROM contacts ORDER BY id") == [
             [.text("ana@example.com"), .text("+46701234567"), .text("Ana"), .text("Berg")],
             [.text("bob@example.com"), .null, .text("Bob"), .null],
@@ -31,15 +34,48 @@ import SegQL
             [.text("notes_free_text"), .text("string"), .text("said \"hi\"\non two lines")],
             [.text("plan"), .text("string"), .text("pro")],
             [.text("score"), .text("number"), .real(4.5)],
-            [.text("vip"), .text("string"), .text("true")],
-            // A leading zero keeps a postcode text.
+            [.text("vip"), .text("boolean"), .integer(1)],
+            // A leading zero keeps a postcode text, and so the whole column.
             [.text("zip"), .text("string"), .text("01234")],
         ])
         // An empty cell sets nothing.
         #expect(try t.rows("""
             SELECT a.name, a.value FROM contact_attributes a JOIN contacts c ON c.id = a.contact_id
             WHERE c.email = 'bob@example.com' ORDER BY a.name
-            """) == [[.text("age"), .integer(-7)], [.text("zip"), .integer(12345)]])
+            """) == [[.text("age"), .integer(-7)], [.text("zip"), .text("12345")]])
+    }
+
+    /// One type per column, from every cell; `--type` overrides it.
+    @Test func columnTypesFromTheWholeColumn() throws {
+        let t = try TestStore(backendIndependent: true)
+        let csv = """
+            email,Postcode,VIP,Orders,Signup Date,Score
+            a@x.com,01234,yes,3,2026-01-05,1
+            b@x.com,5003,no,12,2026-02-01 10:00,2.5
+            c@x.com,,TRUE,,,
+
+            """
+        let s = try t.importText(csv, name: "c.csv")
+        #expect(s.committed, "\(s.badLines)")
+        #expect(s.notes.last == "c.csv: column types: postcode text, vip boolean, orders number (integers), signup_date date (kept as text), score number")
+        func attr(_ email: String, _ name: String) throws -> [SQLValue] {
+            try t.rows("SELECT a.type, a.value FROM contact_attributes a JOIN contacts c ON c.id = a.contact_id WHERE c.email = ?1 AND a.name = ?2",
+                       [.text(email), .text(name)]).first ?? []
+        }
+        #expect(try attr("b@x.com", "postcode") == [.text("string"), .text("5003")])
+        #expect(try attr("c@x.com", "vip") == [.text("boolean"), .integer(1)])
+        #expect(try attr("a@x.com", "score") == [.text("number"), .integer(1)])
+        var options = ImportOptions(now: 1)
+        options.csvTypes = try CSVReader.parseTypes("Orders=text").get()
+        let t2 = try TestStore(backendIndependent: true)
+        let forced = try Importer(store: t2.store, options: options).run([.text(csv, name: "c.csv")])
+        #expect(forced.committed)
+        #expect(try t2.rows("SELECT type FROM contact_attributes WHERE name = 'orders'") == [[.text("string")], [.text("string")]])
+        options.csvTypes = try CSVReader.parseTypes("Postcode=integer").get()
+        let t3 = try TestStore(backendIndependent: true)
+        let refused = try Importer(store: t3.store, options: options).run([.text(csv, name: "c.csv")])
+        #expect(!refused.committed)
+        #expect(refused.badLines.first?.message == "column 'postcode' is integer (--type), but this row has \"01234\"")
     }
 
     /// Events: columns named like the canonical members; a re-import doubles nothing.

@@ -333,7 +333,7 @@ enum DecodePipeline {
                             emit(DecodedLine(line: number, result: decoder.decode(bytes)))
                             framing = .lines(decoder)
                         case .csv:
-                            var reader = CSVReader(map: options.csvMap, local: options.localZone)
+                            var reader = CSVReader(map: options.csvMap, types: options.csvTypes, local: options.localZone)
                             reader.feed(bytes, line: number, emit: emit)
                             framing = .csv(reader)
                         case .document:

@@ -58,6 +58,9 @@ public struct ImportOptions: Sendable {
     /// CSV: header names (as normalised: lower-case, spaces and hyphens as `_`) mapped
     /// to a canonical member key, `attribute` or `ignore` (`--map Column=field`).
     public var csvMap: [String: String] = [:]
+    /// CSV: attribute columns (by normalised attribute name) given a type (`--type
+    /// Column=boolean|integer|decimal|date|text`) instead of the one decided from the column.
+    public var csvTypes: [String: String] = [:]
     /// The zone of date-times written without one (`--tz`); nil refuses them.
     public var localZone: LocalZone?
     /// Drop and rebuild the secondary indexes after this many new events (nil: a

@@ -11,8 +11,9 @@
 //   - else, with an e-mail or phone column and no event column, each row is a contact:
 //     email, phone, first_name, last_name, created_at, and every other column an
 //     attribute, its name normalised to one a query can write (`Signup Date` →
-//     `signup_date`; integers and decimals become numbers, except numerals with a
-//     leading zero such as postcodes; an empty cell sets nothing);
+//     `signup_date`), one type per column decided from all its cells once the input
+//     is read (boolean, integer, decimal, date, else text; a numeral with a leading
+//     zero is no number) unless `--type` gives it; an empty cell sets nothing);
 //   - else the header is neither shape: one bad record that names the shapes.
 // What the header was read as goes to the summary as a note.
 // Rows are checked by the canonical decoder, so they follow the same rules and messages.
@@ -45,9 +46,78 @@ public struct CSVReader {
     private var decoder: CanonicalDecoder
     /// `--map`: normalised header name → member key, `attribute` or `ignore`.
     private let map: [String: String]
+    /// `--type`: normalised header name → a column type's name.
+    private let types: [String: String]
+    /// Contact rows held until the end of the input, when each attribute column's type is
+    /// decided from all its cells.
+    private var held: [(line: Int, cells: [String])] = []
+    /// Per column: the types every non-empty cell so far fits.
+    private var fits: [Set<ColumnType>] = []
+    /// Per column: whether it has a non-empty cell.
+    private var filled: [Bool] = []
 
-    init(map: [String: String] = [:], local: LocalZone? = nil) {
+    /// The type of an attribute column, decided from the whole column.
+    enum ColumnType: String, CaseIterable {
+        case boolean, integer, decimal, date, text
+
+        /// How the summary names it, with what the store keeps.
+        var described: String {
+            switch self {
+            case .boolean: "boolean"
+            case .integer: "number (integers)"
+            case .decimal: "number"
+            case .date: "date (kept as text)"
+            case .text: "text"
+            }
+        }
+
+        /// Whether a (non-empty) cell is of this type.
+        func fits(_ cell: String) -> Bool {
+            switch self {
+            case .boolean: return ["true", "false", "yes", "no"].contains(cell.lowercased())
+            case .integer:
+                if case .integer = CSVReader.attributeValue(cell) { return true }
+                return false
+            case .decimal:
+                switch CSVReader.attributeValue(cell) {
+                case .integer, .number: return true
+                default: return false
+                }
+            case .date:
+                var c = cell
+                return c.withUTF8 { b in
+                    b.count >= 10 && b[4] == UInt8(ascii: "-") && b[7] == UInt8(ascii: "-")
+                        && (ImportTimestamp.parse(bytes: b, local: LocalZone(name: "UTC") { _ in 0 }) != nil
+                            || (b.count == 10 && ImportTimestamp.parse(cell + "T00:00Z") != nil))
+                }
+            case .text: return true
+            }
+        }
+
+        /// A cell as the JSON value the canonical decoder stores for this type.
+        func value(_ cell: String) -> JSONValue? {
+            switch self {
+            case .boolean:
+                switch cell.lowercased() {
+                case "true", "yes": return .bool(true)
+                case "false", "no": return .bool(false)
+                default: return nil
+                }
+            case .integer, .decimal:
+                // As the column's type was decided: a numeral with a leading zero is no number.
+                switch CSVReader.attributeValue(cell) {
+                case .integer(let i): return .integer(i)
+                case .number(let d): return self == .decimal ? .number(d) : nil
+                default: return nil
+                }
+            case .date, .text: return .string(cell)
+            }
+        }
+    }
+
+    init(map: [String: String] = [:], types: [String: String] = [:], local: LocalZone? = nil) {
         self.map = map
+        self.types = types
         decoder = CanonicalDecoder(local: local)
     }
 
@@ -57,6 +127,20 @@ public struct CSVReader {
         let names = Set(fields.map(normalize))
         return !names.isDisjoint(with: ["email", "phone", "kind", "record"])
             || names.contains { eventSynonyms[$0] == .kind }
+    }
+
+    /// Parses `--type Column=type,…` into normalised attribute names and column types
+    /// (`boolean`, `integer`, `decimal`, `date`, `text`).
+    public static func parseTypes(_ text: String) -> Result<[String: String], CSVMapError> {
+        var out: [String: String] = [:]
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
+            guard pair.count == 2, !pair[0].isEmpty, let type = ColumnType(rawValue: pair[1].lowercased()) else {
+                return .failure(CSVMapError(message: "--type takes Column=type pairs separated by commas (type: \(ColumnType.allCases.map(\.rawValue).joined(separator: ", "))), not '\(part)'"))
+            }
+            out[attributeName(pair[0])] = type.rawValue
+        }
+        return .success(out)
     }
 
     /// Parses `--map Column=field,…` into normalised header names and fields, or says
@@ -96,11 +180,51 @@ public struct CSVReader {
         row.withUnsafeBufferPointer { self.row($0, line: pendingLine, emit: emit) }
     }
 
-    /// Reports a quoted field left open at the end of the input.
+    /// Reports a quoted field left open at the end of the input; decides each attribute
+    /// column's type and emits the contact rows held until now.
     mutating func finish(emit: (DecodedLine) -> Void) {
-        guard !pending.isEmpty else { return }
-        emit(DecodedLine(line: pendingLine, result: .bad(LineError(message: "a quoted field is not closed before the end of the input"))))
-        pending = []
+        if !pending.isEmpty {
+            emit(DecodedLine(line: pendingLine, result: .bad(LineError(message: "a quoted field is not closed before the end of the input"))))
+            pending = []
+        }
+        guard let columns, shape == .contacts, !held.isEmpty || !fits.isEmpty else { return }
+        // One type per column: the first of boolean, integer, decimal, date that fits every
+        // non-empty cell, else text; `--type` decides where it is given.
+        var chosen: [Int: ColumnType] = [:]
+        var report: [String] = []
+        for (i, column) in columns.enumerated() {
+            guard case .attribute(let name) = column else { continue }
+            let forced = types[name].flatMap(ColumnType.init(rawValue:))
+            let type = forced ?? (i < filled.count && filled[i] ? ColumnType.allCases.first { fits[i].contains($0) } : nil) ?? .text
+            chosen[i] = type
+            report.append("\(name) \(type.described)\(forced != nil ? " (--type)" : "")")
+        }
+        if !report.isEmpty { emit(DecodedLine(line: held.first?.line ?? 1, result: .note("column types: " + report.joined(separator: ", ")))) }
+        for (line, cells) in held {
+            var members: [(Member, JSONValue)] = [(.record, .string("contact"))]
+            var attributes: [(String, JSONValue)] = []
+            var bad: LineError?
+            for (i, (cell, column)) in zip(cells, columns).enumerated() where !cell.isEmpty {
+                switch column {
+                case .member(let m): members.append((m, CSVReader.value(cell, for: m)))
+                case .attribute(let name):
+                    let type = chosen[i] ?? .text
+                    if let v = type.value(cell) {
+                        attributes.append((name, v))
+                    } else if bad == nil {
+                        bad = LineError(message: "column '\(name)' is \(type.rawValue) (--type), but this row has \"\(cell)\"")
+                    }
+                case .ignored: break
+                }
+            }
+            if let bad {
+                emit(DecodedLine(line: line, result: .bad(bad)))
+                continue
+            }
+            if !attributes.isEmpty { members.append((.attributes, .object(attributes))) }
+            emit(DecodedLine(line: line, result: DecodeOutcome(decoder.decode(members: members))))
+        }
+        held = []
     }
 
     private mutating func row(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, emit: (DecodedLine) -> Void) {
@@ -126,6 +250,20 @@ public struct CSVReader {
         guard cells.count <= columns.count else {
             emit(DecodedLine(line: line, result: .bad(LineError(
                 message: "this row has \(cells.count) fields but the header has \(columns.count)"))))
+            return
+        }
+        if shape == .contacts {
+            // Held: the attribute columns' types are decided from every row (`finish`).
+            if fits.isEmpty {
+                fits = Array(repeating: Set(ColumnType.allCases), count: columns.count)
+                filled = Array(repeating: false, count: columns.count)
+            }
+            for (i, cell) in cells.enumerated() where !cell.isEmpty {
+                guard case .attribute = columns[i] else { continue }
+                filled[i] = true
+                fits[i] = fits[i].filter { $0.fits(cell) }
+            }
+            held.append((line, cells))
             return
         }
         var members: [(Member, JSONValue)] = []
