@@ -123,7 +123,7 @@ enum Help {
           save [or replace] segment NAME = QUERY     a dynamic segment (and SQL view)
           save [or replace] list NAME = QUERY [including suppressed]   frozen members
           duplicate campaign "C" for AUDIENCE        a draft copy sent to AUDIENCE
-          export [or replace] QUERY to "file.csv"   .csv, .json or .jsonl
+          export [or replace] QUERY to "file.csv" [including suppressed]   .csv, .json or .jsonl
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
         Separate statements with ;.

@@ -78,7 +78,7 @@ extension Session {
         }
         let n = try countMembers(of: Query(.segment(name), range: name.range), in: file)
         let view = (try? store.database.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])) ?? nil
-        output.text("\(existed ? "replaced" : "saved") segment '\(name.text)' (\(n) contact\(n == 1 ? "" : "s") now), view \(view ?? "?"): \(source)")
+        output.note("\(existed ? "replaced" : "saved") segment '\(name.text)' (\(n) contact\(n == 1 ? "" : "s") now), view \(view ?? "?"): \(source)")
     }
 
     private func countMembers(of q: Query, in file: SourceFile) throws -> Int64 {
@@ -138,7 +138,7 @@ extension Session {
         } catch {
             throw storeFailure(error)
         }
-        output.text(Self.frozenSummary("\(existed ? "replaced" : "saved") list '\(name.text)'", counts, includingSuppressed))
+        output.note(Self.frozenSummary("\(existed ? "replaced" : "saved") list '\(name.text)'", counts, includingSuppressed))
     }
 
     static func frozenSummary(_ what: String, _ counts: (Int64, Int64), _ includingSuppressed: Bool) -> String {
@@ -196,7 +196,7 @@ extension Session {
         } catch {
             throw storeFailure(error)
         }
-        output.text("dropped \(kind) '\(name.text)'")
+        output.note("dropped \(kind) '\(name.text)'")
     }
 
     // MARK: - Duplicating
@@ -277,12 +277,36 @@ extension Session {
         } catch {
             throw storeFailure(error)
         }
-        output.text(Self.frozenSummary("created draft campaign '\(copyName)' with its recipients frozen as list '\(copyName)'", counts, includingSuppressed))
+        output.note(Self.frozenSummary("created draft campaign '\(copyName)' with its recipients frozen as list '\(copyName)'", counts, includingSuppressed))
     }
 
     // MARK: - Export
 
-    func export(_ q: Query, to path: Name, orReplace: Bool, in file: SourceFile) throws {
+    /// Why each suppressed contact among `bound`'s is suppressed, by contact id: the
+    /// reasons of `Binder.suppressionReasons` that hold, joined by ", ".
+    func suppression(of bound: BoundQuery) throws -> [Int64: String] {
+        var reasons: [Int64: String] = [:]
+        for (reason, query) in Binder.suppressionReasons {
+            let c = try compile(bound: .and([bound, query]), source: reason, projection: .contactIDs)
+            for id in try contactIDs(c) {
+                reasons[id] = reasons[id].map { $0 + ", " + reason } ?? reason
+            }
+        }
+        return reasons
+    }
+
+    /// "221 suppressed contacts left out (150 unsubscribed, 40 complained, 50 hard-bounced)".
+    static func leftOutSummary(_ reasons: [Int64: String]) -> String {
+        var byReason: [String: Int] = [:]
+        for r in reasons.values {
+            for part in r.split(separator: ",") { byReason[String(part.drop { $0 == " " }), default: 0] += 1 }
+        }
+        let parts = Binder.suppressionReasons.compactMap { r in byReason[r.reason].map { "\($0) \(r.reason)" } }
+        let n = reasons.count
+        return "\(n) suppressed contact\(n == 1 ? "" : "s") left out (\(parts.joined(separator: ", ")))"
+    }
+
+    func export(_ q: Query, to path: Name, orReplace: Bool, includingSuppressed: Bool, in file: SourceFile) throws {
         if let bad = path.text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             let hex = String(bad.value, radix: 16, uppercase: true)
             let code = "U+" + String(repeating: "0", count: 4 - hex.count) + hex
@@ -310,7 +334,17 @@ extension Session {
             throw SessionError.compile(
                 [.error("'\(path.text)' already exists; use 'export or replace … to' to overwrite it", at: path.range)], file)
         }
-        let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
+        var compiled = try compile(q, projection: .contacts(limit: nil), in: file)
+        // An export is the usual hand-off to a sending platform: like `save list`, it
+        // leaves out the suppressed contacts unless the statement keeps them.
+        var leftOut: [Int64: String] = [:]
+        if !includingSuppressed {
+            leftOut = try suppression(of: compiled.bound)
+            if !leftOut.isEmpty {
+                compiled = try compile(bound: .and([compiled.bound, .not(Binder.suppressedAudience)]),
+                                       source: compiled.source, projection: .contacts(limit: nil))
+            }
+        }
         // Written to a temporary file beside the target and renamed into place, so a
         // failure never leaves half a file. Without `or replace` it is linked into place,
         // which fails if a file appeared there meanwhile (rename would replace it).
@@ -356,7 +390,11 @@ extension Session {
             unlink(temporary)
             throw storeFailure(failure)
         }
-        output.text("exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)")
+        var note = "exported \(rows) contact\(rows == 1 ? "" : "s") to \(path.text)"
+        if !leftOut.isEmpty {
+            note += "; \(Self.leftOutSummary(leftOut)); 'export … to \(Printer.quoted(path.text)) including suppressed' keeps them"
+        }
+        output.note(note)
     }
 
     /// The store's file (or its `-wal`, `-shm`, `-journal`) that `path` names, if any:

@@ -67,6 +67,9 @@ public final class ResultWriter: SessionOutput {
     public let sink: ByteSink
     /// Text (explain, confirmations) goes here; standard output by default.
     public var textSink: ByteSink?
+    /// Notes (confirmations: `SessionOutput.note`) go here; where text goes by default.
+    /// `segq run` sets standard error.
+    public var noteSink: ByteSink?
 
     private var columns: [String] = []
     private var rowCount = 0
@@ -139,6 +142,12 @@ public final class ResultWriter: SessionOutput {
 
     public func text(_ s: String) {
         let out = textSink ?? sink
+        out.write(s.hasSuffix("\n") ? s : s + "\n")
+        out.flush()
+    }
+
+    public func note(_ s: String) {
+        let out = noteSink ?? textSink ?? sink
         out.write(s.hasSuffix("\n") ? s : s + "\n")
         out.flush()
     }

@@ -26,8 +26,18 @@ public protocol SessionOutput: AnyObject {
     func endRows()
     /// The answer of `count`.
     func count(_ n: Int64)
-    /// Free text: `explain`, confirmations, previews.
+    /// Free text asked for: `explain`, `stats`.
     func text(_ s: String)
+    /// A confirmation of what a statement did (campaign context, alias, saved, dropped,
+    /// exported) or a preview's count line: not a result. `segq run` writes these to
+    /// standard error, so that standard output carries results alone; the prompt shows
+    /// them with the results.
+    func note(_ s: String)
+}
+
+extension SessionOutput {
+    /// By default a note is written as text.
+    public func note(_ s: String) { text(s) }
 }
 
 /// Why a statement did not run.
@@ -166,20 +176,25 @@ public final class Session {
             try rows(q, limit: limit, in: file)
         case .explain(let q, let analyze):
             let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
-            output.text(analyze ? try analysis(of: compiled) : try explanation(of: compiled))
+            let text = analyze ? try analysis(of: compiled) : try explanation(of: compiled)
+            if let writer = output as? ResultWriter, writer.format == .json || writer.format == .jsonl {
+                output.text("{\"explain\": \(ResultWriter.jsonString(text))}")
+            } else {
+                output.text(text)
+            }
         case .let(let name, let q):
             try defineAlias(name, q, in: file)
         case .useCampaign(let name):
             try useCampaign(name, in: file)
-            output.text(campaignContext.map { "campaign context: \($0)" } ?? "campaign context cleared")
+            output.note(campaignContext.map { "campaign context: \($0)" } ?? "campaign context cleared")
         case .saveSegment(let name, let q, let orReplace):
             try saveSegment(name, q, orReplace: orReplace, in: file)
         case .saveList(let name, let q, let orReplace, let includingSuppressed):
             try saveList(name, q, orReplace: orReplace, includingSuppressed: includingSuppressed, in: file)
         case .duplicate(let campaign, let audience, let includingSuppressed):
             try duplicate(campaign: campaign, audience: audience, includingSuppressed: includingSuppressed, in: file)
-        case .export(let q, let path, let orReplace):
-            try export(q, to: path, orReplace: orReplace, in: file)
+        case .export(let q, let path, let orReplace, let includingSuppressed):
+            try export(q, to: path, orReplace: orReplace, includingSuppressed: includingSuppressed, in: file)
         case .dropSegment(let name):
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
@@ -202,7 +217,7 @@ public final class Session {
         guard bound != nil, errors.isEmpty else { throw SessionError.compile(errors, file) }
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         aliases.append(AliasDefinition(name: name.text, query: q))
-        output.text("alias \(name.text) = \(Printer.source(of: q))")
+        output.note("alias \(name.text) = \(Printer.source(of: q))")
     }
 
     // MARK: - Compiling
@@ -242,13 +257,22 @@ public final class Session {
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
+        return try compile(bound: bound, source: Printer.source(of: query), projection: projection,
+                           catalog: catalog, warnings: diagnostics)
+    }
+
+    /// Plans and renders a query already bound (a statement's, or one the session
+    /// narrows, such as an export without the suppressed contacts).
+    func compile(bound: BoundQuery, source: String, projection: Projection,
+                 catalog: Catalog? = nil, warnings: [Diagnostic] = []) throws -> CompiledQuery {
+        let catalog = try catalog ?? loadCatalog()
         let options = PlannerOptions(
             now: .fixed(now), strategy: strategy, useRollups: useRollups)
         let plan = Planner.plan(bound, catalog: try planningCatalog(catalog, for: bound), options: options)
         let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
         let program = plan.strategy == .bitmaps ? SQLRenderer.program(plan, dialect: store.database.dialect) : nil
         return CompiledQuery(
-            source: Printer.source(of: query), bound: bound, plan: plan, sql: sql, program: program, warnings: diagnostics)
+            source: source, bound: bound, plan: plan, sql: sql, program: program, warnings: warnings)
     }
 
     // MARK: - Executing
@@ -291,11 +315,36 @@ public final class Session {
         try stream(compiled, limit: limit)
     }
 
+    /// The contacts' rows (the spec's five columns, nothing else), then a note that
+    /// marks the suppressed contacts among them with why — `save list`, `duplicate` and
+    /// `export` would leave those out.
     private func stream(_ c: CompiledQuery, limit: Int64?) throws {
+        let suppressed = try suppression(of: c.bound)
+        var marked: [String] = []
+        var markedCount = 0
         output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
-        defer { output.endRows() }
-        try contactRows(c, limit: limit) { output.row($0) }
+        do {
+            defer { output.endRows() }
+            try contactRows(c, limit: limit) { values in
+                output.row(values)
+                guard case .integer(let id)? = values.first, let reasons = suppressed[id] else { return }
+                markedCount += 1
+                if marked.count < Self.suppressedShownLimit {
+                    let who = values.dropFirst().prefix(2).first { if case .text = $0 { return true } else { return false } }
+                    let name: String = if case .text(let t)? = who { " " + t } else { "" }
+                    marked.append("\(id)\(name) (\(reasons))")
+                }
+            }
+        }
+        if markedCount > 0 {
+            var note = "suppressed, left out of lists and exports: " + marked.joined(separator: "; ")
+            if markedCount > marked.count { note += "; and \(markedCount - marked.count) more" }
+            output.note(note)
+        }
     }
+
+    /// How many suppressed contacts the note after `show`'s rows names.
+    static let suppressedShownLimit = 10
 
     private func preview(_ q: Query, in file: SourceFile) throws {
         let start = Clock.now()
@@ -307,7 +356,7 @@ public final class Session {
         var line = "\(n) contact\(n == 1 ? "" : "s")"
         if n > previewLimit { line += " (first \(previewLimit) shown)" }
         if timer { line += ", \(Clock.format(ms))" }
-        output.text(line)
+        output.note(line)
     }
 
     // MARK: - Explain

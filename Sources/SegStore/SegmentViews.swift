@@ -4,8 +4,11 @@
 // compiled with the literals inlined (quoted by SQLite's own rules) and `within`
 // measured from the time the view is read. Because the compiled SQL refers to
 // campaigns and links by id, and globs are resolved when it is compiled, the views
-// are compiled again whenever segq changes what they depend on: after a segment is
-// saved or dropped, after a campaign is duplicated, and after every import.
+// are compiled again, in the transaction of the change, whenever segq changes what
+// they depend on: when a segment or list is saved or dropped, a campaign duplicated,
+// a store copied, and by every import (Importer.run, before its commit: new campaigns,
+// links and attribute names). A segment used by another is inlined into that one's
+// view, so rewriting every view rewrites the ones that depend on a changed segment.
 //
 // A segment whose text no longer binds (a campaign it names was renamed or removed)
 // gets a view that fails when read, naming the problem — it never silently returns

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import enum SegQL.EventKind
 import SegStore
 
@@ -73,6 +74,21 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Store the good records and report the bad ones, instead of storing nothing.")
     var skipBad = false
 
+    @Option(help: ArgumentHelp(
+        "CSV: what columns are, as Column=field pairs (field: kind, contact, campaign, ts, url, email, first_name, …, attribute or ignore).",
+        valueName: "Column=field,…"))
+    var map: String?
+
+    @Option(name: .customLong("type"), help: ArgumentHelp(
+        "CSV contacts: an attribute column's type instead of the one decided from the whole column (boolean, integer, decimal, date or text).",
+        valueName: "Column=type,…"))
+    var columnTypes: String?
+
+    @Option(help: ArgumentHelp(
+        "The time zone of date-times written without one (an IANA name such as Europe/Stockholm); without it they are refused.",
+        valueName: "zone"))
+    var tz: String?
+
     @Argument(help: ArgumentHelp("Files to import, in order; - reads standard input.", valueName: "file"))
     var files: [String]
 
@@ -80,6 +96,23 @@ struct ImportCommand: ParsableCommand {
         if files.isEmpty { throw ValidationError("Name at least one file to import (- for standard input).") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input (-) can be read only once.") }
         if defaultCampaign.isEmpty { throw ValidationError("--default-campaign must not be empty.") }
+        if let map, case .failure(let why) = CSVReader.parseMap(map) { throw ValidationError(why.message) }
+        if let columnTypes, case .failure(let why) = CSVReader.parseTypes(columnTypes) { throw ValidationError(why.message) }
+        if let tz, TimeZone(identifier: tz) == nil {
+            throw ValidationError("--tz: unknown time zone '\(tz)'; use an IANA name such as UTC, Europe/Stockholm or America/New_York")
+        }
+    }
+
+    /// The options of the run, from the command line.
+    var importOptions: ImportOptions {
+        var options = ImportOptions(
+            format: format?.importFormat, defaultCampaign: defaultCampaign, campaignTag: campaignTag, skipBad: skipBad)
+        if let map, case .success(let m) = CSVReader.parseMap(map) { options.csvMap = m }
+        if let columnTypes, case .success(let t) = CSVReader.parseTypes(columnTypes) { options.csvTypes = t }
+        if let tz, let zone = TimeZone(identifier: tz) {
+            options.localZone = LocalZone(name: tz) { Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0)))) }
+        }
+        return options
     }
 
     func run() throws {
@@ -97,8 +130,7 @@ struct ImportCommand: ParsableCommand {
             throw ExitCode(3)
         }
         Interrupts.install()
-        let importer = Importer(store: opened, options: ImportOptions(
-            format: format?.importFormat, defaultCampaign: defaultCampaign, campaignTag: campaignTag, skipBad: skipBad))
+        let importer = Importer(store: opened, options: importOptions)
         let progress = ProgressLine(enabled: stderrIsTerminal)
         importer.onBadLine = {
             progress.clear()
@@ -153,6 +185,11 @@ extension ImportCommand {
         if !summary.storedByKind.isEmpty {
             let kinds = EventKind.allCases.compactMap { k in summary.storedByKind[k].map { "\(k.verb) \(grouped($0))" } }
             lines.append("  stored: " + kinds.joined(separator: ", "))
+        }
+        for note in summary.notes { lines.append("  read \(note)") }
+        if summary.footerLinksRecognised > 0 {
+            let n = summary.footerLinksRecognised
+            lines.append("  footer links recognised (unsubscribe, preferences, privacy; not counted as clicks): \(grouped(n)) \(n == 1 ? "link" : "links") (declare 'footer' on a link to override)")
         }
         if !summary.unsupportedByType.isEmpty {
             let types = summary.unsupportedByType.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }

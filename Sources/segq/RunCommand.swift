@@ -11,7 +11,9 @@ struct RunCommand: ParsableCommand {
         abstract: "Run SegQL statements from files, standard input or -c.",
         discussion: """
             Runs the statements in order and stops at the first error. Results go to \
-            standard output, diagnostics to standard error. A bare query writes its \
+            standard output; diagnostics, warnings and confirmations ('campaign \
+            context: …', 'alias …', 'saved segment …', 'exported …') to standard \
+            error. A bare query writes its \
             contacts; 'count' writes the bare number.
 
             Examples:
@@ -53,6 +55,8 @@ struct RunCommand: ParsableCommand {
             sources.append(file)
         }
         let session = try openSession(store: store, query: query)
+        // Standard output carries results alone; confirmations go with the diagnostics.
+        (session.output as? ResultWriter)?.noteSink = ByteSink(fileDescriptor: STDERR_FILENO)
         for file in sources {
             do {
                 try session.run(file)

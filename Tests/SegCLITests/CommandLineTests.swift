@@ -33,6 +33,14 @@ import Testing
         try expectGolden(r.stdout, "empty-\(format).txt")
     }
 
+    /// The rows keep exactly the spec's columns; the suppressed contacts among them are
+    /// named after them, on standard error in a script.
+    @Test func showMarksSuppressedContactsOutsideTheRows() throws {
+        let r = try run(["-c", "show everyone"])
+        #expect(r.stdout.hasPrefix("contact_id,email,phone,first_name,last_name\r\n"))
+        #expect(r.stderr == "suppressed, left out of lists and exports: 5 eva@example.com (hard-bounced)\n")
+    }
+
     @Test func csvIsTheDefaultWhenNotATerminal() throws {
         let r = try run(["-c", "show clickers"])
         // Cléo clicked only a footer link, which is not a click.
@@ -73,7 +81,9 @@ import Testing
     @Test func severalStatementsInOrder() throws {
         let r = try run(["-c", "count everyone; let q = opened and not clicked; count q; show q limit 1"])
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("5\nalias q = opened and not clicked\n"))
+        // The alias's confirmation is not a result: standard error.
+        #expect(r.stdout.hasPrefix("5\n2\ncontact_id,"), "\(r.stdout)")
+        #expect(r.stderr == "alias q = opened and not clicked\n")
     }
 
     // MARK: Inputs

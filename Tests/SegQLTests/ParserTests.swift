@@ -64,6 +64,7 @@ import Testing
         ("explain analyze", "explain analyze"),
         ("let engaged = opened or clicked", "let engaged = opened or clicked"),
         ("let 'my alias' = opened", #"let "my alias" = opened"#),
+        (#"'Signup Date' exists and "vip?" = true"#, #""Signup Date" exists and "vip?" = true"#),
         ("save segment vip = clicks >= 3", "save segment vip = clicks >= 3"),
         ("save or replace segment 'VIP' = clicks >= 3", #"save or replace segment "VIP" = clicks >= 3"#),
         ("save list winback = inactive", "save list winback = inactive"),
@@ -75,6 +76,8 @@ import Testing
         (#"export or replace active or clicked to 'out.csv'"#, #"export or replace active or clicked to "out.csv""#),
         // Without `replace` after it, `export or` is a query on an alias named export.
         ("export or clicked", "(export) or clicked"),
+        (#"export active to "out.csv" including suppressed"#, #"export active to "out.csv" including suppressed"#),
+        (#"export or replace active to "out.csv" including suppressed"#, #"export or replace active to "out.csv" including suppressed"#),
         (#"stats "Spring Sale""#, #"stats "Spring Sale""#),
         (#"stats "Spring Sale" message 2"#, #"stats "Spring Sale" message 2"#),
         ("drop segment vip; drop list 'old'", "drop segment vip\ndrop list \"old\""),

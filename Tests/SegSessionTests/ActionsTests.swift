@@ -148,6 +148,59 @@ final class ActionsFixture {
         #expect(cols.out.split(separator: "\n") == ["contact_id", "email", "phone", "first_name", "last_name"])
     }
 
+    /// A view holds what its segment resolved when compiled (campaign and link ids, globs
+    /// expanded); an import that adds matching campaigns and links compiles every view
+    /// again, nested ones included, so each still counts what `segq` counts.
+    @Test func viewsFollowAnImportOfNewCampaignsAndLinks() throws {
+        let f = try ActionsFixture()
+        let segments = [
+            "pricing": #"clicked(link: "/pricing") and not country = "NO""#,
+            "spring": #"opened(campaign: "Spring*")"#,
+            "nested": #"segment "spring" or segment "pricing""#,
+            "both": #"segment "nested" and not segment "pricing""#,
+        ]
+        for name in ["pricing", "spring", "nested", "both"] {
+            #expect(f.run("save segment \(name) = \(segments[name] ?? "")") == nil)
+        }
+        func compare() throws -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for name in segments.keys.sorted() {
+                let shown = try f.members("segment \(segqlString(name))")
+                let r = try f.sqlite3("SELECT email FROM segment_\(name) ORDER BY contact_id")
+                #expect(r.status == 0, "\(r.err)")
+                let viewed = r.out.split(separator: "\n").map(String.init)
+                #expect(viewed == shown, "segment \(name): the view returns \(viewed), segq shows \(shown)")
+                counts[name] = shown.count
+            }
+            return counts
+        }
+        let before = try compare()
+        #expect(before == ["pricing": 1, "spring": 2, "nested": 2, "both": 1])
+        let later = [
+            #"{"record":"campaign","name":"Spring Extra","channel":"email"}"#,
+            #"{"record":"link","campaign":"Spring Extra","url":"https://news.example.org/pricing","footer":false}"#,
+            #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Extra","ts":"2026-03-03T10:00:00Z"}"#,
+            #"{"record":"event","kind":"clicked","contact":"cy@example.com","campaign":"Spring Extra","url":"https://news.example.org/pricing","ts":"2026-03-03T10:01:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"dee@example.com","campaign":"Spring Extra","ts":"2026-03-03T11:00:00Z"}"#,
+        ]
+        let summary = try Importer(store: f.temp.store).run([.text(later.joined(separator: "\n") + "\n", name: "later.jsonl")])
+        #expect(summary.committed)
+        #expect(summary.phases.contains { $0.0 == "segment views" })
+        let after = try compare()
+        #expect(after == ["pricing": 2, "spring": 4, "nested": 4, "both": 2])
+    }
+
+    /// An attribute whose name is no identifier is written quoted, and saved so.
+    @Test func aQuotedAttributeName() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"contact","email":"ana@example.com","attributes":{"Signup Date":"2026-01-05","vip?":true}}"#,
+        ])
+        #expect(try f.members(#""Signup Date" exists"#) == ["ana@example.com"])
+        #expect(try f.members(#""vip?" = true and country = "SE""#) == ["ana@example.com"])
+        #expect(f.run(#"save segment s = "Signup Date" matches "2026-*""#) == nil)
+        #expect(try f.members(#"segment "s""#) == ["ana@example.com"])
+    }
+
     @Test func savedTextIsSelfContained() throws {
         let f = try ActionsFixture()
         #expect(f.run(#"use campaign "Spring Sale"; let fans = openers and country = "SE"; save segment s = fans or clickers"#) == nil)
@@ -295,21 +348,54 @@ final class ActionsFixture {
     @Test func exportsAreCompleteAndAtomic() throws {
         let f = try ActionsFixture()
         let dir = f.temp.directory.path
+        // Bo unsubscribed: left out unless the statement keeps the suppressed contacts.
         #expect(f.run("export everyone to \(segqlString(dir + "/all.csv"))") == nil)
+        #expect(f.lastText() == "exported 4 contacts to \(dir)/all.csv; 1 suppressed contact left out (1 unsubscribed); 'export … to \"\(dir)/all.csv\" including suppressed' keeps them")
         let csv = try String(contentsOfFile: dir + "/all.csv", encoding: .utf8)
-        #expect(csv.split(separator: "\r\n").count == 6)
+        #expect(csv.split(separator: "\r\n").count == 5)
         #expect(csv.hasPrefix("contact_id,email,phone,first_name,last_name\r\n"))
+        #expect(!csv.contains("bo@example.com"))
+        #expect(f.run("export everyone to \(segqlString(dir + "/all.csv")) including suppressed") == nil)
+        #expect(f.lastText() == "exported 5 contacts to \(dir)/all.csv")
+        #expect(try String(contentsOfFile: dir + "/all.csv", encoding: .utf8).contains("bo@example.com"))
         #expect(f.run("export delivered to \(segqlString(dir + "/d.json"))") == nil)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/d.json"))) as? [[String: Any]]
-        #expect(json?.count == 4)
+        #expect(json?.count == 3)
         #expect(f.run("export delivered to \(segqlString(dir + "/d.jsonl"))") == nil)
-        #expect(try String(contentsOfFile: dir + "/d.jsonl", encoding: .utf8).split(separator: "\n").count == 4)
+        #expect(try String(contentsOfFile: dir + "/d.jsonl", encoding: .utf8).split(separator: "\n").count == 3)
+        // Nobody suppressed among them: nothing to say.
+        #expect(f.run("export opened and not unsubscribed to \(segqlString(dir + "/o.csv"))") == nil)
+        #expect(f.lastText() == "exported 1 contact to \(dir)/o.csv")
         // A failure to put the file in place leaves nothing behind.
         try FileManager.default.createDirectory(atPath: dir + "/taken.csv", withIntermediateDirectories: false)
         #expect(f.run("export everyone to \(segqlString(dir + "/taken.csv"))") != nil)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }
         #expect(leftovers.isEmpty)
         #expect(f.run("export everyone to \(segqlString(dir + "/x.txt"))").map { "\($0)" }?.contains(".csv, .json or .jsonl") == true)
+    }
+
+    /// Export leaves out the same contacts as `save list`, and says why, on both backends;
+    /// `show` marks each suppressed contact with its reasons.
+    @Test func exportAndShowRespectSuppression() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"event","kind":"complained","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T12:00:00Z"}"#,
+            #"{"record":"event","kind":"bounced","contact":"cy@example.com","campaign":"Spring Sale","bounce":"hard","ts":"2026-03-01T09:02:00Z"}"#,
+            #"{"record":"event","kind":"bounced","contact":"dee@example.com","campaign":"Spring Sale","bounce":"soft","ts":"2026-03-01T09:02:00Z"}"#,
+        ])
+        let dir = f.temp.directory.path
+        #expect(f.run("save list kept = everyone") == nil)
+        #expect(f.lastText() == "saved list 'kept': 3 contacts (2 suppressed contacts left out)")
+        #expect(f.run("export everyone to \(segqlString(dir + "/e.csv"))") == nil)
+        #expect(f.lastText().hasPrefix("exported 3 contacts to \(dir)/e.csv; 2 suppressed contacts left out (1 unsubscribed, 1 complained, 1 hard-bounced); "))
+        let exported = try String(contentsOfFile: dir + "/e.csv", encoding: .utf8)
+        #expect(try f.members("list kept").allSatisfy { exported.contains($0) })
+        #expect(!exported.contains("bo@example.com") && !exported.contains("cy@example.com"))
+        // show: the rows as ever, then a note naming the suppressed ones and why.
+        #expect(try f.members("everyone").count == 5)
+        #expect(f.lastText() == "suppressed, left out of lists and exports: 2 bo@example.com (unsubscribed, complained); 3 cy@example.com (hard-bounced)")
+        f.output.texts = []
+        #expect(try f.members("everyone and not suppressed").count == 3)
+        #expect(f.output.texts.isEmpty)
     }
 
     @Test func readOnlyStoresRefuseWritesClearly() throws {

@@ -183,11 +183,12 @@ final class GeneratedStatsFixture {
                 try f.count("SELECT count(DISTINCT contact_id) FROM events WHERE campaign_id = ?1 AND kind = \(k)", c)
             }
             #expect(s.recipients == (try f.count("SELECT count(DISTINCT contact_id) FROM events WHERE campaign_id = ?1", c)))
-            let sent = try kind(1)
-            #expect(s.sent == (sent > 0 ? sent
-                : try f.count("SELECT count(DISTINCT contact_id) FROM events WHERE campaign_id = ?1 AND kind IN (3, 4)", c)))
+            // Any event but `dropped` means sent; delivered, or any event after delivery.
+            #expect(s.sent == (try f.count("SELECT count(DISTINCT contact_id) FROM events WHERE campaign_id = ?1 AND kind != 2", c)))
+            #expect(s.sentInferred == (try kind(1) == 0 && s.sent > 0))
             #expect(s.notSent == (try kind(2)))
-            #expect(s.delivered == (try kind(3)))
+            #expect(s.delivered == (try f.count(
+                "SELECT count(DISTINCT contact_id) FROM events WHERE campaign_id = ?1 AND kind IN (3, 5, 6, 7, 8, 9, 10)", c)))
             #expect(s.bounced == (try kind(4)))
             #expect(s.replied == (try kind(7)))
             #expect(s.forwarded == (try kind(8)))
@@ -204,9 +205,13 @@ final class GeneratedStatsFixture {
                 WHERE e.campaign_id = ?1 AND e.kind = 6 AND l.footer = 1
                 """, c)))
             if c.channel == .email {
-                #expect(s.opened == (try kind(5)))
-                #expect(s.openedHuman == (try f.count(
-                    "SELECT count(DISTINCT contact_id) FROM events WHERE campaign_id = ?1 AND kind = 5 AND machine = 0", c)))
+                // An open, or a click on a non-footer link.
+                let openedOrClicked = """
+                    SELECT count(DISTINCT e.contact_id) FROM events e LEFT JOIN links l ON l.id = e.link_id
+                    WHERE e.campaign_id = ?1 AND ((e.kind = 5 AND MACHINE) OR (e.kind = 6 AND coalesce(l.footer, 0) = 0))
+                    """
+                #expect(s.opened == (try f.count(openedOrClicked.replacingOccurrences(of: "MACHINE", with: "1 = 1"), c)))
+                #expect(s.openedHuman == (try f.count(openedOrClicked.replacingOccurrences(of: "MACHINE", with: "e.machine = 0"), c)))
                 #expect(s.opens == (try f.count("SELECT count(*) FROM events WHERE campaign_id = ?1 AND kind = 5", c)))
                 #expect(s.humanOpens == (try f.count(
                     "SELECT count(*) FROM events WHERE campaign_id = ?1 AND kind = 5 AND machine = 0", c)))
@@ -229,6 +234,79 @@ final class GeneratedStatsFixture {
                 let expected = try f.calendarHeatmap(c, zone: zone, firstOpens: firstOpens)
                 #expect(s.heatmap?.counts == expected, "\(zone), first opens \(firstOpens)")
             }
+        }
+    }
+}
+
+/// Rates are at most 100% by construction, whatever events a store holds: every event
+/// kind in any order and combination per contact, clicks with and without opens,
+/// footer-only clickers, unsubscribes without a delivery, campaigns without `sent`.
+@Suite(.serialized) struct RateBoundsTests {
+    static let kinds = ["sent", "dropped", "delivered", "bounced", "opened", "clicked",
+                        "replied", "forwarded", "unsubscribed", "complained"]
+
+    static func randomStore(seed: UInt64) -> [String] {
+        var g = GeneratedStatsFixture.Generator(state: seed)
+        var out: [String] = []
+        let campaigns = ["E", "S", "M"]
+        for (i, c) in campaigns.enumerated() {
+            out.append(#"{"record":"campaign","name":"\#(c)","channel":"\#(c == "S" ? "sms" : "email")","messages":\#(c == "M" ? 2 : 1)}"#)
+            out.append(#"{"record":"link","campaign":"\#(c)","url":"https://x.example/buy","footer":false}"#)
+            out.append(#"{"record":"link","campaign":"\#(c)","url":"https://x.example/unsubscribe","footer":true}"#)
+            _ = i
+        }
+        for contact in 0..<(20 + g.next(60)) {
+            for c in campaigns where g.chance(70) {
+                for _ in 0..<(1 + g.next(4)) {
+                    let kind = kinds[g.next(kinds.count)]
+                    var fields = [#""record":"event""#, #""kind":"\#(kind)""#, #""contact":"p\#(contact)@x.com""#,
+                                  #""campaign":"\#(c)""#, #""ts":\#(1_772_355_600 + g.next(86_400))"#]
+                    if c == "M" { fields.append(#""message":\#(1 + g.next(2))"#) }
+                    switch kind {
+                    case "clicked":
+                        if g.chance(80) { fields.append(#""url":"https://x.example/\#(g.chance(30) ? "unsubscribe" : "buy")""#) }
+                    case "opened": fields.append(#""machine":\#(g.chance(30))"#)
+                    case "bounced": fields.append(#""bounce":"\#(g.chance(50) ? "hard" : "soft")""#)
+                    default: break
+                    }
+                    out.append("{" + fields.joined(separator: ",") + "}")
+                }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: 1...12)
+    func everyRateIsAtMostOne(seed: Int) throws {
+        let temp = try TemporaryStore()
+        let summary = try Importer(store: temp.store).run([.text(Self.randomStore(seed: UInt64(seed) * 7_919).joined(separator: "\n") + "\n", name: "random.jsonl")])
+        #expect(summary.committed)
+        for c in try temp.store.catalog().campaigns {
+            var all: [(String, CampaignStats)] = []
+            for message: Int64? in c.messages > 1 ? [nil, 1, 2] : [nil] {
+                let fast = try CampaignStats.compute(store: temp.store, campaign: c, message: message, heatmap: nil, path: .fast)
+                let onePass = try CampaignStats.compute(store: temp.store, campaign: c, message: message, heatmap: nil, path: .onePass)
+                if message == nil { #expect(fast == onePass, "seed \(seed), \(c.name)") }
+                all.append(("\(c.name) message \(message.map(String.init) ?? "all")", fast))
+            }
+            for (what, s) in all {
+                let rates: [(String, Double?)] = [
+                    ("delivery", s.deliveryRate), ("bounce", s.bounceRate), ("open", s.openRate),
+                    ("open by a person", s.humanOpenRate), ("click", s.clickRate), ("click-to-open", s.clickToOpenRate),
+                    ("click-to-open by a person", s.humanClickToOpenRate), ("response", s.responseRate),
+                    ("unsubscribe", s.unsubscribeRate), ("spam", s.spamRate),
+                ]
+                for (name, rate) in rates {
+                    if let rate { #expect(rate >= 0 && rate <= 1, "seed \(seed), \(what): \(name) rate \(rate)") }
+                }
+                #expect(s.sent + s.notSent >= s.recipients, "seed \(seed), \(what): a recipient neither sent nor dropped")
+                let f = s.funnel
+                #expect(f.optedOut + f.clicked + (f.opened ?? 0) + f.received + f.notReceived == s.recipients)
+                #expect(f.notReceived >= 0 && f.received >= 0)
+            }
+        }
+        for o in try CampaignOverview.load(from: temp.store) {
+            for rate in [o.openRate, o.clickRate].compactMap({ $0 }) { #expect(rate <= 1, "seed \(seed), \(o.name)") }
         }
     }
 }

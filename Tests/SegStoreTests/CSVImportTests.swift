@@ -16,6 +16,11 @@ import SegQL
             """, name: "contacts.csv")
         #expect(s.committed && s.bad == 0)
         #expect(s.records == 3 && s.declarations == 3 && s.stored == 0)
+        // Attribute names a query can write, and the summary says so.
+        #expect(s.notes == [
+            "contacts.csv: contacts; attribute names normalised: 'Notes, free text' → notes_free_text",
+            "contacts.csv: column types: plan text, age number (integers), score number, zip text, notes_free_text text, vip boolean",
+        ])
         #expect(try t.rows("SELECT email, phone, first_name, last_name FROM contacts ORDER BY id") == [
             [.text("ana@example.com"), .text("+46701234567"), .text("Ana"), .text("Berg")],
             [.text("bob@example.com"), .null, .text("Bob"), .null],
@@ -25,19 +30,52 @@ import SegQL
             SELECT a.name, a.type, a.value FROM contact_attributes a JOIN contacts c ON c.id = a.contact_id
             WHERE c.email = 'ana@example.com' ORDER BY a.name
             """) == [
-            [.text("Notes, free text"), .text("string"), .text("said \"hi\"\non two lines")],
             [.text("age"), .text("number"), .integer(34)],
+            [.text("notes_free_text"), .text("string"), .text("said \"hi\"\non two lines")],
             [.text("plan"), .text("string"), .text("pro")],
             [.text("score"), .text("number"), .real(4.5)],
-            [.text("vip"), .text("string"), .text("true")],
-            // A leading zero keeps a postcode text.
+            [.text("vip"), .text("boolean"), .integer(1)],
+            // A leading zero keeps a postcode text, and so the whole column.
             [.text("zip"), .text("string"), .text("01234")],
         ])
         // An empty cell sets nothing.
         #expect(try t.rows("""
             SELECT a.name, a.value FROM contact_attributes a JOIN contacts c ON c.id = a.contact_id
             WHERE c.email = 'bob@example.com' ORDER BY a.name
-            """) == [[.text("age"), .integer(-7)], [.text("zip"), .integer(12345)]])
+            """) == [[.text("age"), .integer(-7)], [.text("zip"), .text("12345")]])
+    }
+
+    /// One type per column, from every cell; `--type` overrides it.
+    @Test func columnTypesFromTheWholeColumn() throws {
+        let t = try TestStore(backendIndependent: true)
+        let csv = """
+            email,Postcode,VIP,Orders,Signup Date,Score
+            a@x.com,01234,yes,3,2026-01-05,1
+            b@x.com,5003,no,12,2026-02-01 10:00,2.5
+            c@x.com,,TRUE,,,
+
+            """
+        let s = try t.importText(csv, name: "c.csv")
+        #expect(s.committed, "\(s.badLines)")
+        #expect(s.notes.last == "c.csv: column types: postcode text, vip boolean, orders number (integers), signup_date date (kept as text), score number")
+        func attr(_ email: String, _ name: String) throws -> [SQLValue] {
+            try t.rows("SELECT a.type, a.value FROM contact_attributes a JOIN contacts c ON c.id = a.contact_id WHERE c.email = ?1 AND a.name = ?2",
+                       [.text(email), .text(name)]).first ?? []
+        }
+        #expect(try attr("b@x.com", "postcode") == [.text("string"), .text("5003")])
+        #expect(try attr("c@x.com", "vip") == [.text("boolean"), .integer(1)])
+        #expect(try attr("a@x.com", "score") == [.text("number"), .integer(1)])
+        var options = ImportOptions(now: 1)
+        options.csvTypes = try CSVReader.parseTypes("Orders=text").get()
+        let t2 = try TestStore(backendIndependent: true)
+        let forced = try Importer(store: t2.store, options: options).run([.text(csv, name: "c.csv")])
+        #expect(forced.committed)
+        #expect(try t2.rows("SELECT type FROM contact_attributes WHERE name = 'orders'") == [[.text("string")], [.text("string")]])
+        options.csvTypes = try CSVReader.parseTypes("Postcode=integer").get()
+        let t3 = try TestStore(backendIndependent: true)
+        let refused = try Importer(store: t3.store, options: options).run([.text(csv, name: "c.csv")])
+        #expect(!refused.committed)
+        #expect(refused.badLines.first?.message == "column 'postcode' is integer (--type), but this row has \"01234\"")
     }
 
     /// Events: columns named like the canonical members; a re-import doubles nothing.
@@ -89,7 +127,63 @@ import SegQL
 
         let header = try t.importText("name,plan\nAna,pro\n", name: "h.csv", options: ImportOptions(format: .csv, now: 1))
         #expect(header.badLines.first?.line == 1 && header.bad == 1 && header.records == 1)
-        #expect(header.badLines.first?.message.hasPrefix("the header row needs an 'email' or 'phone' column") == true)
+        #expect(header.badLines.first?.message.hasPrefix("the header is neither the contacts shape") == true)
+        #expect(header.badLines.first?.message.contains("no column is 'email' or 'phone'") == true)
+    }
+
+    /// A spreadsheet's events: Event, Date and Link are read as kind, ts and url, the
+    /// e-mail column as the contact; the summary says so.
+    @Test func spreadsheetEventsWithSynonyms() throws {
+        let t = try TestStore(backendIndependent: true)
+        let s = try t.importText("""
+            Email,Event,Campaign,Date,Link,Browser
+            ana@example.com,opened,Spring Sale,2026-03-01T10:00:00Z,,Firefox
+            ana@example.com,clicked,Spring Sale,2026-03-01T10:01:00Z,https://shop.example.com/pricing,Firefox
+            """, name: "sheet.csv")
+        #expect(s.committed, "\(s.badLines)")
+        #expect(s.stored == 2 && s.storedByKind == [.opened: 1, .clicked: 1])
+        #expect(try t.count("contact_attributes") == 0)
+        #expect(s.notes == ["sheet.csv: events; columns read as: 'Email' → contact, 'Event' → kind, 'Date' → ts, 'Link' → url; columns ignored: 'Browser'"])
+    }
+
+    /// A header that is neither shape is refused, naming the shapes and the columns;
+    /// `--map` says what they are.
+    @Test func neitherShapeUnlessMapped() throws {
+        let t = try TestStore(backendIndependent: true)
+        let csv = """
+            Email,Activity,Campaign,When
+            ana@example.com,opened,Spring Sale,2026-03-01T10:00:00Z
+
+            """
+        let refused = try t.importText(csv, name: "a.csv", options: ImportOptions(format: .csv, now: 1))
+        #expect(!refused.committed && refused.bad == 1)
+        let message = refused.badLines.first?.message ?? ""
+        #expect(message.contains("neither the contacts shape") && message.contains("nor the events shape"), "\(message)")
+        #expect(message.contains("'Campaign' is an event column"), "\(message)")
+        #expect(try t.count("contacts") == 0)
+        var options = ImportOptions(format: .csv, now: 1)
+        options.csvMap = try CSVReader.parseMap("Activity=kind, When=ts").get()
+        let mapped = try t.importText(csv, name: "a.csv", options: options)
+        #expect(mapped.committed && mapped.stored == 1, "\(mapped.badLines)")
+        #expect(mapped.notes.first?.contains("'Activity' → kind (--map), 'When' → ts (--map)") == true, "\(mapped.notes)")
+        // A bad --map is refused before anything is read.
+        if case .success = CSVReader.parseMap("Activity=kinds") { Issue.record("an unknown field was accepted") }
+    }
+
+    /// `--tz`: times written without a zone are read in the zone given; without it they
+    /// are refused, saying how to give one.
+    @Test func zonelessTimesWithTimeZone() throws {
+        let t = try TestStore(backendIndependent: true)
+        let csv = "kind,contact,campaign,ts\nopened,a@x.com,C,2026-03-01 10:00\nopened,b@x.com,C,2026-07-01 10:00\n"
+        let refused = try t.importText(csv, name: "z.csv", options: ImportOptions(format: .csv, now: 1))
+        #expect(!refused.committed)
+        #expect(refused.badLines.first?.message.contains("has no time zone") == true && refused.badLines.first?.message.contains("--tz") == true)
+        var options = ImportOptions(format: .csv, now: 1)
+        // Stockholm: UTC+1 in March, UTC+2 in July.
+        options.localZone = LocalZone(name: "Europe/Stockholm") { ts in ts >= 1_774_746_000 && ts < 1_792_890_000 ? 7_200 : 3_600 }
+        let s = try t.importText(csv, name: "z.csv", options: options)
+        #expect(s.committed)
+        #expect(try t.rows("SELECT ts FROM events ORDER BY id") == [[.integer(1_772_355_600)], [.integer(1_782_892_800)]])
     }
 
     /// Canonical records as rows (a `record` column).

@@ -53,11 +53,14 @@ public struct BindingEnvironment: Sendable {
 public struct Binder {
     /// `suppressed`: unsubscribed, complained or hard-bounced in any campaign — never
     /// scoped by a campaign context.
-    public static let suppressedAudience: BoundQuery = .or([
-        .events(EventFilter(kind: .unsubscribed), .atLeastOne),
-        .events(EventFilter(kind: .complained), .atLeastOne),
-        .events(EventFilter(kind: .bounced, bounce: .hard), .atLeastOne),
-    ])
+    public static let suppressedAudience: BoundQuery = .or(suppressionReasons.map(\.query))
+
+    /// Each reason a contact is suppressed, by the word `show` and `export` use for it.
+    public static let suppressionReasons: [(reason: String, query: BoundQuery)] = [
+        ("unsubscribed", .events(EventFilter(kind: .unsubscribed), .atLeastOne)),
+        ("complained", .events(EventFilter(kind: .complained), .atLeastOne)),
+        ("hard-bounced", .events(EventFilter(kind: .bounced, bounce: .hard), .atLeastOne)),
+    ]
 
     /// How deeply the query may nest once aliases and saved segments are expanded (the
     /// parser's trees are never deeper than about 1,300; every later stage walks the

@@ -379,7 +379,7 @@ struct ParserState {
         }
     }
 
-    // export_statement = "export" [ "or" "replace" ] query "to" STRING ;
+    // export_statement = "export" [ "or" "replace" ] query "to" STRING [ "including" "suppressed" ] ;
     private mutating func exportStatement() -> Statement? {
         let start = token.range.start
         advance()
@@ -398,7 +398,11 @@ struct ParserState {
         guard token.kind == .string else { return fail(ParseMessages.expectedPath(), at: here) }
         let path = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
         advance()
-        return finish(.export(q, path: path, orReplace: orReplace), from: start, continuations: nil)
+        guard isContextual(token, .including) else {
+            return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: false), from: start, continuations: nil)
+        }
+        guard includingSuppressed() else { return nil }
+        return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: true), from: start, continuations: nil)
     }
 
     // stats_statement = "stats" name [ "message" INTEGER ] ;
@@ -555,6 +559,9 @@ struct ParserState {
             let n = Name(text: text(token), range: token.range)
             advance()
             return Query(.name(n), range: n.range)
+        case .string where isFieldTest(peek().kind):
+            // A quoted field name: an attribute whose name is no identifier (`"Signup Date"`).
+            return field()
         default:
             let notes = token.kind == .string
                 ? [DiagnosticNote(ParseMessages.stringIsNotAQueryNote(ParseMessages.snippet(bytes, token.range)))] : []
@@ -763,9 +770,11 @@ struct ParserState {
         }
     }
 
-    // field = IDENTIFIER ( comparison literal | "in" list | "matches" STRING | "exists" ) ;
+    // field = ( IDENTIFIER | STRING ) ( comparison literal | "in" list | "matches" STRING | "exists" ) ;
     private mutating func field() -> Query? {
-        let field = Name(text: text(token), range: token.range)
+        let field = token.kind == .string
+            ? Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+            : Name(text: text(token), range: token.range)
         advance()
         let test: FieldCondition.Test
         if let op = token.kind.comparison {

@@ -46,8 +46,8 @@ public enum Printer {
             case .labeled(let q, let label): target = "(" + source(of: q) + ") as " + name(label)
             }
             return "duplicate campaign " + name(campaign) + " for " + target + (including ? " including suppressed" : "")
-        case .export(let q, let path, let orReplace):
-            return "export " + (orReplace ? "or replace " : "") + source(of: q) + " to " + quoted(path.text)
+        case .export(let q, let path, let orReplace, let including):
+            return "export " + (orReplace ? "or replace " : "") + source(of: q) + " to " + quoted(path.text) + (including ? " including suppressed" : "")
         case .stats(let campaign, let message):
             return "stats " + name(campaign) + (message.map { " message \($0)" } ?? "")
         case .dropSegment(let n):
@@ -125,7 +125,7 @@ public enum Printer {
             if !c.arguments.isEmpty { out += arguments(c.arguments) }
             out += " \(c.op.rawValue) \(c.count)"
         case .field(let f):
-            out += f.field.text
+            out += f.field.quoted ? quoted(f.field.text) : f.field.text
             switch f.test {
             case .compare(let op, let v): out += " \(op.rawValue) " + source(of: v)
             case .oneOf(let v): out += " in " + source(of: v)

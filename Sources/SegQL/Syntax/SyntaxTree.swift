@@ -353,7 +353,7 @@ public struct Statement: Hashable, Sendable {
         /// `duplicate campaign "C" for AUDIENCE [including suppressed]`.
         case duplicate(campaign: Name, audience: Audience, includingSuppressed: Bool)
         /// `export QUERY to "FILE"`.
-        case export(Query, path: Name, orReplace: Bool)
+        case export(Query, path: Name, orReplace: Bool, includingSuppressed: Bool)
         /// `stats "C" [message N]`.
         case stats(campaign: Name, message: Int64?)
         /// `drop segment NAME`.

@@ -62,8 +62,10 @@ public enum TreeDump {
                 head: head("duplicate " + name(campaign) + (including ? " including-suppressed" : "")),
                 children: [audienceNode]
             )
-        case .export(let q, let path, let orReplace):
-            return Node(head: head("export " + Printer.quoted(path.text) + (orReplace ? " or-replace" : "")), children: [node(q, r)])
+        case .export(let q, let path, let orReplace, let including):
+            return Node(
+                head: head("export " + Printer.quoted(path.text) + (orReplace ? " or-replace" : "") + (including ? " including-suppressed" : "")),
+                children: [node(q, r)])
         case .stats(let campaign, let message):
             return Node(head: head("stats " + name(campaign) + (message.map { " message \($0)" } ?? "")))
         case .dropSegment(let n):

@@ -134,22 +134,22 @@ public struct CampaignStats: Sendable, Equatable {
     /// Contacts with any event in the campaign (or in the message): the funnel's universe.
     public var recipients: Int64
 
-    /// Contacts with a `sent` event; when the scope has no `sent` event at all, contacts
-    /// with a `delivered` or `bounced` event (see `sentInferred`).
+    /// Contacts with a `sent` event or any later-stage one: every event but `dropped`.
     public var sent: Int64
-    /// True when no `sent` events exist and `sent` was inferred from deliveries and bounces.
+    /// True when no `sent` events exist and `sent` was inferred from the later stages.
     public var sentInferred: Bool
     /// Contacts with a `dropped` event.
     public var notSent: Int64
     /// Contacts with a `dropped` event, per reason (a contact dropped for two reasons counts in both).
     public var notSentByReason: [Reason]
+    /// Contacts with a `delivered` event or one only a delivered message can have.
     public var delivered: Int64
     public var bounced: Int64
     public var bouncedHard: Int64
     public var bouncedSoft: Int64
-    /// Contacts with an `opened` event; nil for SMS (no open tracking).
+    /// Contacts with an `opened` event or a click on a non-footer link; nil for SMS (no open tracking).
     public var opened: Int64?
-    /// Contacts with an `opened` event not flagged `machine` (a person's open); nil for SMS.
+    /// Contacts with an `opened` event not flagged `machine` (a person's open), or a click; nil for SMS.
     public var openedHuman: Int64?
     /// Contacts with a click on a non-footer link.
     public var clicked: Int64
@@ -266,7 +266,7 @@ extension CampaignStats {
         } else {
             row = try onePassFigures(db, scope: scope, email: email)
         }
-        let (recipients, sentEvents, deliveredOrBounced) = (row[0], row[1], row[2])
+        let (recipients, sentEvents, sent) = (row[0], row[1], row[2])
 
         // 2. Drop reasons and bounce types.
         var reasons: [Reason] = []
@@ -301,8 +301,8 @@ extension CampaignStats {
             campaign: CampaignInfo(name: campaign.name, channel: campaign.channel, sentAt: campaign.sentAt, messages: campaign.messages),
             message: message,
             recipients: recipients,
-            sent: sentEvents > 0 ? sentEvents : deliveredOrBounced,
-            sentInferred: sentEvents == 0 && deliveredOrBounced > 0,
+            sent: sent,
+            sentInferred: sentEvents == 0 && sent > 0,
             notSent: row[3],
             notSentByReason: reasons,
             delivered: row[4],
@@ -361,11 +361,21 @@ extension CampaignStats {
         }
         func k(_ kind: Int64) -> Int64 { contacts[kind] ?? 0 }
         let recipients = try db.int64("SELECT count(*) FROM activity WHERE campaign_id = ?1", [c]) ?? 0
-        var deliveredOrBounced: Int64 = 0
-        if k(1) == 0, k(3) + k(4) > 0 {
-            deliveredOrBounced = try db.int64(
-                "SELECT count(*) FILTER (WHERE deliveries > 0 OR bounces > 0) FROM activity WHERE campaign_id = ?1", [c]) ?? 0
+        // Sent and delivered count a contact with a later-stage event and none of the
+        // stage itself (`Scope.sentAny`, `Scope.deliveredAny`): among the rows without a
+        // `delivered` event, the ones that were delivered anyway, and the ones that were
+        // only dropped (every other recipient was sent).
+        var droppedOnly: Int64 = 0, deliveredWithoutEvent: Int64 = 0
+        try db.query("""
+            SELECT count(*) FILTER (WHERE sends = 0 AND bounces = 0 AND NOT (\(Scope.deliveredAny))),
+                   count(*) FILTER (WHERE \(Scope.deliveredAny))
+            FROM activity WHERE campaign_id = ?1 AND deliveries = 0
+            """, [c]) { r in
+            droppedOnly = r.isNull(0) ? 0 : r.int64(0)
+            deliveredWithoutEvent = r.isNull(1) ? 0 : r.int64(1)
         }
+        let sent = recipients - droppedOnly
+        let delivered = k(3) + deliveredWithoutEvent
         // Two constant statements rather than a parameter in the WHERE, so that the
         // cheap, most often true test comes first. Engaged rows: opened (e-mail only: an
         // SMS open does not move a contact out of "received"), clicked a non-footer link,
@@ -375,23 +385,24 @@ extension CampaignStats {
             : "clicks > 0 OR unsubscribes > 0 OR complaints > 0"
         var e: [Int64] = Array(repeating: 0, count: 8)
         try db.query("""
-            SELECT count(*), count(*) FILTER (WHERE deliveries > 0), count(*) FILTER (WHERE opens > machine_opens), sum(machine_opens),
+            SELECT count(*), count(*) FILTER (WHERE opens = 0 AND clicks > 0), count(*) FILTER (WHERE opens > machine_opens OR clicks > 0), sum(machine_opens),
                    count(*) FILTER (WHERE clicks > 0), sum(clicks), count(*) FILTER (WHERE unsubscribes > 0 OR complaints > 0),
                    count(*) FILTER (WHERE clicks > 0 AND unsubscribes = 0 AND complaints = 0)
             FROM activity WHERE campaign_id = ?1 AND (\(engaged))
             """, [c]) { r in
             e = (0..<8).map { r.isNull(Int32($0)) ? 0 : r.int64(Int32($0)) }
         }
-        let (engagedRows, engagedDelivered, openedHuman, machineOpens) = (e[0], e[1], e[2], e[3])
+        let (engagedRows, clickedNotOpened, openedHuman, machineOpens) = (e[0], e[1], e[2], e[3])
         let (clicked, contentClicks, optedOut, clickedBucket) = (e[4], e[5], e[6], e[7])
         // Engaged and still subscribed without a click: opened (e-mail); for SMS there are none.
         let openedBucket = email ? engagedRows - optedOut - clickedBucket : 0
         // Every delivered recipient outside the engaged rows is "received"; no engaged
-        // row is (it opted out, clicked, or — e-mail — opened).
-        let received = k(3) - engagedDelivered
+        // row is (it opted out, clicked, or — e-mail — opened), and every engaged row
+        // was delivered (`Scope.deliveredAny`).
+        let received = delivered - engagedRows
         let opens = events[5] ?? 0
         return [
-            recipients, k(1), deliveredOrBounced, k(2), k(3), k(4), k(5), openedHuman,
+            recipients, k(1), sent, k(2), delivered, k(4), k(5) + clickedNotOpened, openedHuman,
             clicked, k(7), k(8), k(9), k(10),
             opens, opens - machineOpens, contentClicks, (events[6] ?? 0) - contentClicks,
             optedOut, clickedBucket, openedBucket, received,
@@ -436,25 +447,37 @@ extension CampaignStats {
 
         static let aggregateColumns = 21
 
+        /// A contact was delivered the campaign when it has a `delivered` event or any
+        /// event that only a delivered message can have (opened, clicked — footer links
+        /// too —, replied, forwarded, unsubscribed, complained).
+        static let deliveredAny =
+            "deliveries > 0 OR opens > 0 OR clicks > 0 OR footer_clicks > 0 OR replies > 0 OR forwards > 0 OR unsubscribes > 0 OR complaints > 0"
+        /// A contact was sent the campaign when it has a `sent` event, a bounce, or was
+        /// delivered (`deliveredAny`): every event but `dropped` comes after a send.
+        static let sentAny = "sends > 0 OR bounces > 0 OR " + deliveredAny
+
         /// The outer aggregate over `source`; ?1 the campaign, ?2 the message (NULL for
         /// all), ?3 is 1 when opens are tracked (e-mail).
-        /// Columns: 0 recipients, 1 sent, 2 delivered-or-bounced, 3 dropped, 4 delivered,
-        /// 5 bounced, 6 opened, 7 opened by a person, 8 clicked, 9 replied, 10 forwarded,
+        /// Columns: 0 recipients, 1 with a `sent` event, 2 sent (`sentAny`), 3 dropped,
+        /// 4 delivered (`deliveredAny`), 5 bounced, 6 opened (an open or a click on a
+        /// non-footer link: a click implies the message was opened), 7 opened by a person
+        /// (an open not made by a machine, or a click), 8 clicked, 9 replied, 10 forwarded,
         /// 11 unsubscribed, 12 complained, 13 opens, 14 human opens, 15 clicks,
         /// 16 footer clicks, 17–20 funnel: opted out, clicked, opened, received.
         static func aggregateSQL(source: String) -> String {
             let stillIn = "unsubscribes = 0 AND complaints = 0"
             return """
                 SELECT count(*),
-                       count(*) FILTER (WHERE sends > 0), count(*) FILTER (WHERE deliveries > 0 OR bounces > 0), count(*) FILTER (WHERE drops > 0),
-                       count(*) FILTER (WHERE deliveries > 0), count(*) FILTER (WHERE bounces > 0), count(*) FILTER (WHERE opens > 0), count(*) FILTER (WHERE opens > machine_opens),
+                       count(*) FILTER (WHERE sends > 0), count(*) FILTER (WHERE \(sentAny)), count(*) FILTER (WHERE drops > 0),
+                       count(*) FILTER (WHERE \(deliveredAny)), count(*) FILTER (WHERE bounces > 0),
+                       count(*) FILTER (WHERE opens > 0 OR clicks > 0), count(*) FILTER (WHERE opens > machine_opens OR clicks > 0),
                        count(*) FILTER (WHERE clicks > 0), count(*) FILTER (WHERE replies > 0), count(*) FILTER (WHERE forwards > 0), count(*) FILTER (WHERE unsubscribes > 0),
                        count(*) FILTER (WHERE complaints > 0),
                        sum(opens), sum(opens - machine_opens), sum(clicks), sum(footer_clicks),
                        count(*) FILTER (WHERE NOT (\(stillIn))),
                        count(*) FILTER (WHERE \(stillIn) AND clicks > 0),
                        count(*) FILTER (WHERE \(stillIn) AND clicks = 0 AND ?3 = 1 AND opens > 0),
-                       count(*) FILTER (WHERE \(stillIn) AND clicks = 0 AND NOT (?3 = 1 AND opens > 0) AND deliveries > 0)
+                       count(*) FILTER (WHERE \(stillIn) AND clicks = 0 AND NOT (?3 = 1 AND opens > 0) AND (\(deliveredAny)))
                 FROM (\(source)) per_contact
                 """
         }
@@ -595,11 +618,9 @@ public struct CampaignOverview: Sendable, Equatable {
 extension CampaignOverview {
     /// Every campaign, oldest first, with the figures `stats` would give.
     ///
-    /// Cheap on a large store: the counts come from `event_stats` (unique contacts per
-    /// kind, kept by every import). Two figures need more only when the data calls for
-    /// it: `sent` when a campaign has no `sent` events (then delivered or bounced
-    /// contacts, from `activity`), and `clicked` when a campaign has clicks on footer
-    /// links (then distinct clickers of its other links, from `events_by_link`).
+    /// Each campaign's figures come from `CampaignStats.wholeCampaignFigures`: `event_stats`
+    /// (unique contacts per kind, kept by every import), the campaign's engaged
+    /// `activity` rows, and one pass over its rows without a `delivered` event.
     public static func load(from store: Store) throws -> [CampaignOverview] {
         let db = store.database
         var campaigns: [(id: Int64, CampaignOverview)] = []
@@ -608,49 +629,17 @@ extension CampaignOverview {
                 name: r.text(1), channel: SegQL.Channel(rawValue: r.text(2)) ?? .email, sentAt: r.optionalInt64(3).map(Timestamp.clamped),
                 sent: 0, openRate: nil, clickRate: nil)))
         }
-        var contacts: [Int64: [Int64: Int64]] = [:]
-        var events: [Int64: [Int64: Int64]] = [:]
-        try db.query("SELECT campaign_id, kind, contacts, events FROM event_stats") { r in
-            contacts[r.int64(0), default: [:]][r.int64(1)] = r.int64(2)
-            events[r.int64(0), default: [:]][r.int64(1)] = r.int64(3)
-        }
         var out: [CampaignOverview] = []
         for (id, var c) in campaigns {
-            let k = contacts[id] ?? [:]
-            let delivered = k[3] ?? 0
-            c.sent = k[1] ?? 0
-            if c.sent == 0, (k[3] ?? 0) + (k[4] ?? 0) > 0 {
-                c.sent = try db.int64(
-                    "SELECT count(*) FILTER (WHERE deliveries > 0 OR bounces > 0) FROM activity WHERE campaign_id = ?1",
-                    [.integer(id)]) ?? 0
-            }
-            if c.channel == .email { c.openRate = CampaignStats.ratio(k[5] ?? 0, delivered) }
-            c.clickRate = CampaignStats.ratio(try clickers(db, campaign: id, statsContacts: k[6] ?? 0, statsEvents: events[id]?[6] ?? 0), delivered)
+            // The same figures as `stats` (sent and delivered counting later stages, a
+            // click as an open), from its whole-campaign path.
+            let row = try CampaignStats.wholeCampaignFigures(db, campaign: id, email: c.channel == .email)
+            let delivered = row[4]
+            c.sent = row[2]
+            if c.channel == .email { c.openRate = CampaignStats.ratio(row[6], delivered) }
+            c.clickRate = CampaignStats.ratio(row[8], delivered)
             out.append(c)
         }
         return out
-    }
-
-    /// Contacts that clicked a non-footer link of the campaign.
-    static func clickers(_ db: Database, campaign: Int64, statsContacts: Int64, statsEvents: Int64) throws -> Int64 {
-        guard statsEvents > 0 else { return 0 }
-        var footerClicks: Int64 = 0, linkedClicks: Int64 = 0
-        try db.query("""
-            SELECT l.footer, count(*) FROM links l JOIN events e ON e.link_id = l.id
-            WHERE l.campaign_id = ?1 GROUP BY l.footer
-            """, [.integer(campaign)]) { r in
-            if r.int64(0) != 0 { footerClicks += r.int64(1) }
-            linkedClicks += r.int64(1)
-        }
-        // No footer clicks: every clicker in the statistics clicked a real link.
-        if footerClicks == 0 { return statsContacts }
-        // Every click is on a known link: the distinct clickers of the non-footer ones.
-        if linkedClicks == statsEvents {
-            return try db.int64("""
-                SELECT count(*) FROM (SELECT DISTINCT e.contact_id FROM links l JOIN events e ON e.link_id = l.id
-                                      WHERE l.campaign_id = ?1 AND l.footer = 0) clickers
-                """, [.integer(campaign)]) ?? 0
-        }
-        return try db.int64("SELECT count(*) FILTER (WHERE clicks > 0) FROM activity WHERE campaign_id = ?1", [.integer(campaign)]) ?? 0
     }
 }

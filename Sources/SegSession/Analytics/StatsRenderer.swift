@@ -16,7 +16,7 @@ public enum StatsRenderer {
     public static func text(_ s: CampaignStats) -> String {
         var out = header(s)
         if s.sentInferred {
-            out += "note: no 'sent' events in the store for this campaign; sent = contacts delivered or bounced\n"
+            out += "note: no 'sent' events in the store for this campaign; sent = contacts with any event but 'dropped'\n"
         }
         if !s.tracksOpens { out += "note: \(smsNote)\n" }
         out += "\n" + counts(s) + "\n" + rates(s) + "\n" + links(s) + "\n" + funnel(s)

@@ -105,7 +105,8 @@ struct CampaignRecord {
 struct LinkRecord {
     var campaign: String
     var url: String
-    var footer: Bool
+    /// Declared; nil leaves it to `FooterLinks` for a new link, and unchanged for a stored one.
+    var footer: Bool?
 }
 
 /// An event.
@@ -121,6 +122,9 @@ struct EventRecord {
     var bounce: String?
     var reason: String?
     var machine: Bool = false
+    /// On a click: declares whether its link is a footer link (nil: `FooterLinks` decides
+    /// for a new link; a stored link keeps its flag).
+    var footer: Bool?
     var id: String?
     /// Set by the decoding thread (`RunInterner`): the id repeats an earlier event's of the run.
     var repeated = false
@@ -239,7 +243,13 @@ struct CanonicalDecoder {
     private var lastContact = RepeatedString()
     private var lastCampaign = RepeatedString()
 
-    init() { filled.reserveCapacity(Member.allCases.count) }
+    /// The zone of date-times written without one (`--tz`); nil refuses them.
+    var local: LocalZone?
+
+    init(local: LocalZone? = nil) {
+        self.local = local
+        filled.reserveCapacity(Member.allCases.count)
+    }
 
     /// Decodes one non-blank line.
     mutating func decode(line: UnsafeBufferPointer<UInt8>) -> Result<ImportRecord, LineError> {
@@ -383,7 +393,10 @@ struct CanonicalDecoder {
         switch v {
         case .integer(let i): return i
         case .string(let s):
-            if let t = ImportTimestamp.parse(s) { return t }
+            if let t = ImportTimestamp.parse(s, local: local) { return t }
+            if local == nil, ImportTimestamp.parse(s, local: LocalZone(name: "UTC") { _ in 0 }) != nil {
+                throw LineError(message: "'\(m.key)' has no time zone: \(describe(v)); add one, or give the zone of such times with --tz (e.g. --tz Europe/Stockholm)")
+            }
         default: break
         }
         throw LineError(message: "'\(m.key)' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \(describe(v))")
@@ -493,7 +506,7 @@ struct CanonicalDecoder {
     }
 
     private func link() throws -> LinkRecord {
-        LinkRecord(campaign: try required(.campaign), url: try required(.url), footer: try bool(.footer) ?? false)
+        LinkRecord(campaign: try required(.campaign), url: try required(.url), footer: try bool(.footer))
     }
 
     private func event() throws -> EventRecord {
@@ -535,6 +548,11 @@ struct CanonicalDecoder {
         if let machine = try bool(.machine) {
             guard kind == .opened else { throw onlyOn(.machine, "opened", kind) }
             e.machine = machine
+        }
+        if let footer = try bool(.footer) {
+            guard kind == .clicked else { throw onlyOn(.footer, "clicked", kind) }
+            guard e.url != nil else { throw LineError(message: "'footer' on a click needs its 'url' (it marks that link)") }
+            e.footer = footer
         }
         return e
     }

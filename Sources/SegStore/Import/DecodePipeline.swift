@@ -25,6 +25,8 @@ enum DecodeOutcome: Sendable {
     case unsupported(String)
     /// A refused record.
     case bad(LineError)
+    /// Not a record: what the reader made of its input (a CSV header's columns), for the summary.
+    case note(String)
 
     init(_ result: Result<ImportRecord, LineError>) {
         switch result {
@@ -63,7 +65,7 @@ extension DecodeOutcome {
             if let e = check(r) { return .bad(e) }
         case .records(let rs, _):
             for r in rs { if let e = check(r) { return .bad(e) } }
-        case .unsupported, .bad:
+        case .unsupported, .bad, .note:
             break
         }
         return self
@@ -370,7 +372,7 @@ enum DecodePipeline {
                             emit(DecodedLine(line: number, result: decoder.decode(bytes)))
                             framing = .lines(decoder)
                         case .csv:
-                            var reader = CSVReader()
+                            var reader = CSVReader(map: options.csvMap, types: options.csvTypes, local: options.localZone)
                             reader.feed(bytes, line: number, emit: emit)
                             framing = .csv(reader)
                         case .document:
@@ -401,7 +403,7 @@ enum DecodePipeline {
 
     static func makeDecoder(_ format: ImportFormat, _ options: ImportOptions) -> any RecordDecoder {
         switch format {
-        case .jsonl: CanonicalDecoder()
+        case .jsonl: CanonicalDecoder(local: options.localZone)
         case .sendgrid: SendGridDecoder(defaultCampaign: options.defaultCampaign)
         case .ses: SESDecoder(campaignTag: options.campaignTag, defaultCampaign: options.defaultCampaign)
         case .mailgun: MailgunDecoder(campaignVariable: options.campaignTag, defaultCampaign: options.defaultCampaign)

@@ -8,16 +8,40 @@
 
 import SegQL
 
+/// The zone that date-times without one are read in (`segq import --tz`): its UTC
+/// offset at each instant, given by the caller (the CLI asks Foundation's `TimeZone`).
+public struct LocalZone: Sendable {
+    /// The zone's name, for messages.
+    public var name: String
+    /// Seconds east of UTC at a Unix time.
+    public var offsetAt: @Sendable (Int64) -> Int64
+
+    public init(name: String, offsetAt: @escaping @Sendable (Int64) -> Int64) {
+        self.name = name
+        self.offsetAt = offsetAt
+    }
+
+    /// The Unix time of a local wall-clock time (seconds as if it were UTC): the offset
+    /// at the guess, then at the corrected instant (so a time just after a change is
+    /// right; a time in a skipped hour is read with the offset before the change).
+    func utc(fromLocal local: Int64) -> Int64 {
+        let guess = local - offsetAt(local)
+        return local - offsetAt(guess)
+    }
+}
+
 /// Parsing of the date-times the import format accepts.
 enum ImportTimestamp {
     /// Unix seconds for an ISO-8601 date-time with a zone, or `nil` when `text` is not one.
-    static func parse(_ text: String) -> Int64? {
+    /// With `local`, a date-time without a zone is read in that zone (`--tz`).
+    static func parse(_ text: String, local: LocalZone? = nil) -> Int64? {
         var text = text
-        return text.withUTF8 { parse(bytes: $0) }
+        return text.withUTF8 { parse(bytes: $0, local: local) }
     }
 
-    /// Unix seconds for the UTF-8 bytes of an ISO-8601 date-time with a zone.
-    static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Int64? {
+    /// Unix seconds for the UTF-8 bytes of an ISO-8601 date-time with a zone (or, with
+    /// `local`, without one).
+    static func parse(bytes b: UnsafeBufferPointer<UInt8>, local: LocalZone? = nil) -> Int64? {
         let n = b.count
         var i = 0
         @inline(__always) func digits(_ count: Int) -> Int? {
@@ -54,7 +78,12 @@ enum ImportTimestamp {
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
               hour <= 23, minute <= 59, second <= 60 else { return nil }
         if second == 60 { second = 59 }
-        guard i < n else { return nil }  // a zone is required
+        let days = daysFromCivil(year: year, month: month, day: day)
+        guard i < n else {
+            // A zone is required, unless the import names one for zone-less times.
+            guard let local else { return nil }
+            return local.utc(fromLocal: Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second))
+        }
         var offset = 0
         switch b[i] {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
@@ -74,7 +103,6 @@ enum ImportTimestamp {
             return nil
         }
         guard i == n else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
         return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
     }
 

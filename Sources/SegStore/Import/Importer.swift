@@ -55,6 +55,14 @@ public struct ImportOptions: Sendable {
     public var keptBadLines: Int
     /// Write the rollup deltas once this many (campaign, contact) pairs are pending.
     public var flushThreshold: Int
+    /// CSV: header names (as normalised: lower-case, spaces and hyphens as `_`) mapped
+    /// to a canonical member key, `attribute` or `ignore` (`--map Column=field`).
+    public var csvMap: [String: String] = [:]
+    /// CSV: attribute columns (by normalised attribute name) given a type (`--type
+    /// Column=boolean|integer|decimal|date|text`) instead of the one decided from the column.
+    public var csvTypes: [String: String] = [:]
+    /// The zone of date-times written without one (`--tz`); nil refuses them.
+    public var localZone: LocalZone?
     /// Drop and rebuild the secondary indexes after this many new events (nil: a
     /// quarter of the events already stored, plus 20,000).
     public var bulkThreshold: Int?
@@ -151,6 +159,12 @@ public struct ImportSummary: Sendable {
     public var campaignsCreated = 0
     /// Links created.
     public var linksCreated = 0
+    /// Links created as footer links because `FooterLinks` recognised their URL (no
+    /// `footer` declared).
+    public var footerLinksRecognised = 0
+    /// What the readers made of their input, by source (a CSV header's columns read as
+    /// synonyms or mapped, attribute names normalised, columns ignored).
+    public var notes: [String] = []
     /// Whether the transaction was committed (false after bad lines without `skipBad`).
     public var committed = false
     /// Seconds the run took.
@@ -333,7 +347,15 @@ public final class Importer {
             }
             statements = nil
             if writing {
-                let t = monotonicSeconds()
+                // The saved segments' views hold campaign and link ids and resolved globs,
+                // and bind attribute names: the import may have added any of these, so the
+                // views are compiled again before the commit, in the same transaction.
+                var t = monotonicSeconds()
+                if try db.int64("SELECT 1 FROM segments LIMIT 1") != nil {
+                    try SegmentViews.refreshAll(in: store)
+                    summary.phases.append(("segment views", monotonicSeconds() - t))
+                }
+                t = monotonicSeconds()
                 try db.execute("COMMIT")
                 summary.phases.append(("commit", monotonicSeconds() - t))
                 summary.committed = true
@@ -412,8 +434,13 @@ public final class Importer {
                 learn(batch.fresh)
                 if storeHadIDs, let postgres { try findStoredIDs(batch.lines, in: postgres) }
                 for decoded in batch.lines {
+                    if case .note(let text) = decoded.result {
+                        summary.notes.append("\(source.name): \(text)")
+                        continue
+                    }
                     summary.records += 1
                     switch decoded.result {
+                    case .note: break
                     case .bad(let error):
                         bad(BadLine(file: source.name, line: decoded.line, record: decoded.record, message: error.message))
                     case .unsupported(let type):
@@ -514,7 +541,7 @@ public final class Importer {
         let contact = try contactID(of: e, s)
         let campaign = try campaignID(of: e, s)
         var link: LinkInfo?
-        if let url = e.url { link = try linkInfo(campaign: campaign, url: url, s) }
+        if let url = e.url { link = try linkInfo(campaign: campaign, url: url, footer: e.footer, s) }
 
         pending.append(PendingEvent(kind: e.kind, contact: contact, campaign: campaign, message: e.message, ts: e.ts,
                                     link: link?.id, bounce: e.bounce, reason: e.reason, machine: e.machine, id: e.id))
@@ -747,10 +774,30 @@ public final class Importer {
         return info
     }
 
-    /// The link with this URL in this campaign, created (not a footer link) if missing.
-    private func linkInfo(campaign: Int64, url: String, _ s: Statements) throws -> LinkInfo {
-        if let info = try findLink(campaign: campaign, url: url, s) { return info }
-        return try createLink(campaign: campaign, url: url, footer: false, s)
+    /// The link with this URL in this campaign, created if missing: a footer link when
+    /// `footer` says so, or when it is nil and `FooterLinks` recognises the URL. A
+    /// declared `footer` different from a stored link's flag changes the flag.
+    private func linkInfo(campaign: Int64, url: String, footer: Bool?, _ s: Statements) throws -> LinkInfo {
+        guard let info = try findLink(campaign: campaign, url: url, s) else {
+            let flag = footer ?? FooterLinks.isFooter(url: url)
+            if footer == nil, flag { summary.footerLinksRecognised += 1 }
+            return try createLink(campaign: campaign, url: url, footer: flag, s)
+        }
+        guard let footer, footer != info.footer else { return info }
+        return try setFooter(info, footer, campaign: campaign, url: url, s)
+    }
+
+    /// Changes a stored link's footer flag; the campaign's clicks are counted again.
+    private func setFooter(_ info: LinkInfo, _ footer: Bool, campaign: Int64, url: String, _ s: Statements) throws -> LinkInfo {
+        try s.updateLinkFooter.bind(Int64(footer ? 1 : 0), at: 1)
+        try s.updateLinkFooter.bind(info.id, at: 2)
+        try s.updateLinkFooter.run()
+        let updated = LinkInfo(id: info.id, footer: footer)
+        links[LinkKey(campaign: campaign, url: url)] = updated
+        // Clicks already counted on this link were counted with the old flag.
+        clickRecount.insert(campaign)
+        touchedCampaigns.insert(campaign)
+        return updated
     }
 
     private func createLink(campaign: Int64, url: String, footer: Bool, _ s: Statements) throws -> LinkInfo {
@@ -777,19 +824,7 @@ public final class Importer {
     }
 
     private func applyLink(_ l: LinkRecord, _ s: Statements) throws {
-        let campaign = try campaignID(l.campaign, s)
-        guard let info = try findLink(campaign: campaign, url: l.url, s) else {
-            _ = try createLink(campaign: campaign, url: l.url, footer: l.footer, s)
-            return
-        }
-        guard info.footer != l.footer else { return }
-        try s.updateLinkFooter.bind(Int64(l.footer ? 1 : 0), at: 1)
-        try s.updateLinkFooter.bind(info.id, at: 2)
-        try s.updateLinkFooter.run()
-        links[LinkKey(campaign: campaign, url: l.url)] = LinkInfo(id: info.id, footer: l.footer)
-        // Clicks already counted on this link were counted with the old flag.
-        clickRecount.insert(campaign)
-        touchedCampaigns.insert(campaign)
+        _ = try linkInfo(campaign: try campaignID(l.campaign, s), url: l.url, footer: l.footer, s)
     }
 
     private func applyContact(_ c: ContactRecord, _ s: Statements) throws {

@@ -4,15 +4,27 @@
 // quotes, and quoted fields may span lines (the row is named by its first line). Header
 // names are matched case-insensitively, spaces and hyphens read as underscores.
 //   - a `record` column: each row is a canonical record, the columns its members;
-//   - else a `kind` column: each row is an event (id, kind, contact, campaign, ts,
-//     message, url, bounce, reason, machine; other columns are ignored);
-//   - else each row is a contact: email, phone, first_name, last_name, created_at, and
-//     every other column an attribute (integers and decimals become numbers, except
-//     numerals with a leading zero such as postcodes; an empty cell sets nothing).
+//   - else a column read as `kind` (`--map`, the name, or a synonym such as Event or
+//     Type): each row is an event (id, kind, contact, campaign, ts, message, url, bounce,
+//     reason, machine, footer; Date → ts, Link → url, the e-mail column → contact; other
+//     columns are ignored and named in the summary);
+//   - else, with an e-mail or phone column and no event column, each row is a contact:
+//     email, phone, first_name, last_name, created_at, and every other column an
+//     attribute, its name normalised to one a query can write (`Signup Date` →
+//     `signup_date`), one type per column decided from all its cells once the input
+//     is read (boolean, integer, decimal, date, else text; a numeral with a leading
+//     zero is no number) unless `--type` gives it; an empty cell sets nothing);
+//   - else the header is neither shape: one bad record that names the shapes.
+// What the header was read as goes to the summary as a note.
 // Rows are checked by the canonical decoder, so they follow the same rules and messages.
 
+/// Why a `--map` argument was refused.
+public struct CSVMapError: Error, Sendable {
+    public var message: String
+}
+
 /// Cuts CSV lines into rows and decodes each.
-struct CSVReader {
+public struct CSVReader {
     private enum Shape {
         case records, events, contacts
     }
@@ -31,13 +43,124 @@ struct CSVReader {
     private var pending: [UInt8] = []
     private var pendingLine = 0
     private var quotes = 0
-    private var decoder = CanonicalDecoder()
+    private var decoder: CanonicalDecoder
+    /// `--map`: normalised header name → member key, `attribute` or `ignore`.
+    private let map: [String: String]
+    /// `--type`: normalised header name → a column type's name.
+    private let types: [String: String]
+    /// Contact rows held until the end of the input, when each attribute column's type is
+    /// decided from all its cells.
+    private var held: [(line: Int, cells: [String])] = []
+    /// Per column: the types every non-empty cell so far fits.
+    private var fits: [Set<ColumnType>] = []
+    /// Per column: whether it has a non-empty cell.
+    private var filled: [Bool] = []
+
+    /// The type of an attribute column, decided from the whole column.
+    enum ColumnType: String, CaseIterable {
+        case boolean, integer, decimal, date, text
+
+        /// How the summary names it, with what the store keeps.
+        var described: String {
+            switch self {
+            case .boolean: "boolean"
+            case .integer: "number (integers)"
+            case .decimal: "number"
+            case .date: "date (kept as text)"
+            case .text: "text"
+            }
+        }
+
+        /// Whether a (non-empty) cell is of this type.
+        func fits(_ cell: String) -> Bool {
+            switch self {
+            case .boolean: return ["true", "false", "yes", "no"].contains(cell.lowercased())
+            case .integer:
+                if case .integer = CSVReader.attributeValue(cell) { return true }
+                return false
+            case .decimal:
+                switch CSVReader.attributeValue(cell) {
+                case .integer, .number: return true
+                default: return false
+                }
+            case .date:
+                var c = cell
+                return c.withUTF8 { b in
+                    b.count >= 10 && b[4] == UInt8(ascii: "-") && b[7] == UInt8(ascii: "-")
+                        && (ImportTimestamp.parse(bytes: b, local: LocalZone(name: "UTC") { _ in 0 }) != nil
+                            || (b.count == 10 && ImportTimestamp.parse(cell + "T00:00Z") != nil))
+                }
+            case .text: return true
+            }
+        }
+
+        /// A cell as the JSON value the canonical decoder stores for this type.
+        func value(_ cell: String) -> JSONValue? {
+            switch self {
+            case .boolean:
+                switch cell.lowercased() {
+                case "true", "yes": return .bool(true)
+                case "false", "no": return .bool(false)
+                default: return nil
+                }
+            case .integer, .decimal:
+                // As the column's type was decided: a numeral with a leading zero is no number.
+                switch CSVReader.attributeValue(cell) {
+                case .integer(let i): return .integer(i)
+                case .number(let d): return self == .decimal ? .number(d) : nil
+                default: return nil
+                }
+            case .date, .text: return .string(cell)
+            }
+        }
+    }
+
+    init(map: [String: String] = [:], types: [String: String] = [:], local: LocalZone? = nil) {
+        self.map = map
+        self.types = types
+        decoder = CanonicalDecoder(local: local)
+    }
 
     /// Whether `line` can be a header row this reader understands.
     static func looksLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard case .success(let fields) = fields(line) else { return false }
         let names = Set(fields.map(normalize))
         return !names.isDisjoint(with: ["email", "phone", "kind", "record"])
+            || names.contains { eventSynonyms[$0] == .kind }
+    }
+
+    /// Parses `--type Column=type,…` into normalised attribute names and column types
+    /// (`boolean`, `integer`, `decimal`, `date`, `text`).
+    public static func parseTypes(_ text: String) -> Result<[String: String], CSVMapError> {
+        var out: [String: String] = [:]
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
+            guard pair.count == 2, !pair[0].isEmpty, let type = ColumnType(rawValue: pair[1].lowercased()) else {
+                return .failure(CSVMapError(message: "--type takes Column=type pairs separated by commas (type: \(ColumnType.allCases.map(\.rawValue).joined(separator: ", "))), not '\(part)'"))
+            }
+            out[attributeName(pair[0])] = type.rawValue
+        }
+        return .success(out)
+    }
+
+    /// Parses `--map Column=field,…` into normalised header names and fields, or says
+    /// what is wrong. A field is a canonical member (`kind`, `contact`, `campaign`, `ts`,
+    /// `url`, `email`, `first_name`, …), `attribute` or `ignore`.
+    public static func parseMap(_ text: String) -> Result<[String: String], CSVMapError> {
+        var out: [String: String] = [:]
+        let fields = Set(Member.allCases.filter { $0 != .record && $0 != .attributes }.map(\.key)).union(["attribute", "ignore"])
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
+            guard pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty else {
+                return .failure(CSVMapError(message: "--map takes Column=field pairs separated by commas, not '\(part)'"))
+            }
+            let field = pair[1].lowercased()
+            guard fields.contains(field) else {
+                return .failure(CSVMapError(message: "--map: unknown field '\(pair[1])' for column '\(pair[0])' (expected one of \(fields.sorted().joined(separator: ", ")))"))
+            }
+            out[normalize(pair[0])] = field
+        }
+        return .success(out)
     }
 
     /// Takes one line; emits a row once its quotes are balanced.
@@ -57,11 +180,51 @@ struct CSVReader {
         row.withUnsafeBufferPointer { self.row($0, line: pendingLine, emit: emit) }
     }
 
-    /// Reports a quoted field left open at the end of the input.
+    /// Reports a quoted field left open at the end of the input; decides each attribute
+    /// column's type and emits the contact rows held until now.
     mutating func finish(emit: (DecodedLine) -> Void) {
-        guard !pending.isEmpty else { return }
-        emit(DecodedLine(line: pendingLine, result: .bad(LineError(message: "a quoted field is not closed before the end of the input"))))
-        pending = []
+        if !pending.isEmpty {
+            emit(DecodedLine(line: pendingLine, result: .bad(LineError(message: "a quoted field is not closed before the end of the input"))))
+            pending = []
+        }
+        guard let columns, shape == .contacts, !held.isEmpty || !fits.isEmpty else { return }
+        // One type per column: the first of boolean, integer, decimal, date that fits every
+        // non-empty cell, else text; `--type` decides where it is given.
+        var chosen: [Int: ColumnType] = [:]
+        var report: [String] = []
+        for (i, column) in columns.enumerated() {
+            guard case .attribute(let name) = column else { continue }
+            let forced = types[name].flatMap(ColumnType.init(rawValue:))
+            let type = forced ?? (i < filled.count && filled[i] ? ColumnType.allCases.first { fits[i].contains($0) } : nil) ?? .text
+            chosen[i] = type
+            report.append("\(name) \(type.described)\(forced != nil ? " (--type)" : "")")
+        }
+        if !report.isEmpty { emit(DecodedLine(line: held.first?.line ?? 1, result: .note("column types: " + report.joined(separator: ", ")))) }
+        for (line, cells) in held {
+            var members: [(Member, JSONValue)] = [(.record, .string("contact"))]
+            var attributes: [(String, JSONValue)] = []
+            var bad: LineError?
+            for (i, (cell, column)) in zip(cells, columns).enumerated() where !cell.isEmpty {
+                switch column {
+                case .member(let m): members.append((m, CSVReader.value(cell, for: m)))
+                case .attribute(let name):
+                    let type = chosen[i] ?? .text
+                    if let v = type.value(cell) {
+                        attributes.append((name, v))
+                    } else if bad == nil {
+                        bad = LineError(message: "column '\(name)' is \(type.rawValue) (--type), but this row has \"\(cell)\"")
+                    }
+                case .ignored: break
+                }
+            }
+            if let bad {
+                emit(DecodedLine(line: line, result: .bad(bad)))
+                continue
+            }
+            if !attributes.isEmpty { members.append((.attributes, .object(attributes))) }
+            emit(DecodedLine(line: line, result: DecodeOutcome(decoder.decode(members: members))))
+        }
+        held = []
     }
 
     private mutating func row(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, emit: (DecodedLine) -> Void) {
@@ -74,7 +237,7 @@ struct CSVReader {
         }
         guard let columns else {
             // The first row is the header; it is not a record.
-            switch header(cells) {
+            switch header(cells, emit: emit, line: line) {
             case .success(let c): self.columns = c
             case .failure(let e):
                 unusable = true
@@ -87,6 +250,20 @@ struct CSVReader {
         guard cells.count <= columns.count else {
             emit(DecodedLine(line: line, result: .bad(LineError(
                 message: "this row has \(cells.count) fields but the header has \(columns.count)"))))
+            return
+        }
+        if shape == .contacts {
+            // Held: the attribute columns' types are decided from every row (`finish`).
+            if fits.isEmpty {
+                fits = Array(repeating: Set(ColumnType.allCases), count: columns.count)
+                filled = Array(repeating: false, count: columns.count)
+            }
+            for (i, cell) in cells.enumerated() where !cell.isEmpty {
+                guard case .attribute = columns[i] else { continue }
+                filled[i] = true
+                fits[i] = fits[i].filter { $0.fits(cell) }
+            }
+            held.append((line, cells))
             return
         }
         var members: [(Member, JSONValue)] = []
@@ -107,7 +284,22 @@ struct CSVReader {
         emit(DecodedLine(line: line, result: DecodeOutcome(decoder.decode(members: members))))
     }
 
-    private mutating func header(_ cells: [String]) -> Result<[Column], LineError> {
+    /// Header names that mean an event member, beyond the members' own names.
+    static let eventSynonyms: [String: Member] = [
+        "event": .kind, "type": .kind, "action": .kind, "event_type": .kind, "status": .kind,
+        "date": .ts, "time": .ts, "timestamp": .ts, "date_time": .ts, "datetime": .ts, "event_time": .ts,
+        "occurred_at": .ts, "link": .url, "clicked_url": .url, "campaign_name": .campaign,
+        "recipient": .contact, "email_address": .contact,
+    ]
+
+    /// The event members a column can be.
+    static let eventMembers: Set<Member> = [.id, .kind, .contact, .campaign, .ts, .message, .url, .bounce, .reason, .machine, .footer]
+
+    /// Reads the header: the shape (records, events or contacts) and what each column is.
+    /// `--map` entries come first, then the members' own names, then the synonyms. Emits
+    /// a note naming what was read other than as written (synonyms, mapped columns,
+    /// normalised attribute names, ignored columns).
+    private mutating func header(_ cells: [String], emit: (DecodedLine) -> Void, line: Int) -> Result<[Column], LineError> {
         let names = cells.map(CSVReader.normalize)
         var seen: Set<String> = []
         for n in names where !n.isEmpty {
@@ -118,25 +310,116 @@ struct CSVReader {
             shape = .records
             return .success(names.map { byKey[$0].map { $0 == .attributes ? .ignored : .member($0) } ?? .ignored })
         }
-        if seen.contains("kind") {
+        var read: [String] = []
+        func show(_ i: Int) -> String { "'\(cells[i].trimmingSpaces)'" }
+        // What each column means, before the shape is known: a mapped field, a member, a synonym.
+        var explicit: [Int: Column] = [:]
+        for (i, n) in names.enumerated() {
+            guard let field = map[n] else { continue }
+            switch field {
+            case "ignore": explicit[i] = .ignored
+            case "attribute": explicit[i] = .attribute(CSVReader.attributeName(cells[i]))
+            default:
+                if let m = byKey[field] { explicit[i] = .member(m) }
+            }
+            read.append("\(show(i)) → \(field) (--map)")
+        }
+        func member(_ i: Int) -> Member? {
+            if case .member(let m)? = explicit[i] { return m }
+            if explicit[i] != nil { return nil }
+            return byKey[names[i]] ?? CSVReader.eventSynonyms[names[i]]
+        }
+        let isEvents = names.indices.contains { member($0) == .kind }
+        if isEvents {
             shape = .events
-            let eventMembers: Set<Member> = [.id, .kind, .contact, .campaign, .ts, .message, .url, .bounce, .reason, .machine]
-            return .success(names.map { n in byKey[n].flatMap { eventMembers.contains($0) ? .member($0) : nil } ?? .ignored })
+            let hasContact = names.indices.contains { member($0) == .contact }
+            var ignored: [String] = []
+            let columns: [Column] = names.indices.map { i in
+                if let c = explicit[i] { return c }
+                var m = member(i)
+                // The e-mail (or phone) column names the contact when none is called so.
+                if !hasContact, m == .email || m == .phone { m = .contact }
+                guard let m, CSVReader.eventMembers.contains(m) else {
+                    if !names[i].isEmpty { ignored.append(show(i)) }
+                    return .ignored
+                }
+                if m.key != names[i] { read.append("\(show(i)) → \(m.key)") }
+                return .member(m)
+            }
+            let required: [Member] = [.kind, .contact, .campaign, .ts]
+            let missing = required.filter { r in !columns.contains { if case .member(r) = $0 { true } else { false } } }
+            if !missing.isEmpty {
+                return .failure(LineError(message: """
+                    this looks like events (a column is read as 'kind') but no column is read as \
+                    \(missing.map { "'\($0.key)'" }.joined(separator: ", ")); name one with \
+                    --map COLUMN=\(missing[0].key); nothing below the header was read
+                    """))
+            }
+            var note = "events"
+            if !read.isEmpty { note += "; columns read as: " + read.joined(separator: ", ") }
+            if !ignored.isEmpty { note += "; columns ignored: " + ignored.joined(separator: ", ") }
+            emit(DecodedLine(line: line, result: .note(note)))
+            return .success(columns)
         }
-        guard seen.contains("email") || seen.contains("phone") else {
-            return .failure(LineError(message: """
-                the header row needs an 'email' or 'phone' column (contacts), a 'kind' column (events) \
-                or a 'record' column; nothing below it was read
-                """))
-        }
-        shape = .contacts
         let contactMembers: [String: Member] = ["email": .email, "phone": .phone, "first_name": .firstName,
                                                 "last_name": .lastName, "created_at": .createdAt]
-        return .success(zip(cells, names).map { cell, n in
+        let hasContactKey = names.indices.contains { i in
+            if case .member(let m)? = explicit[i] { return m == .email || m == .phone }
+            return explicit[i] == nil && (names[i] == "email" || names[i] == "phone")
+        }
+        // Columns that only events have: such a header is neither shape.
+        let eventOnly = names.indices.filter { i in
+            guard explicit[i] == nil, contactMembers[names[i]] == nil, let m = member(i) else { return false }
+            return CSVReader.eventMembers.contains(m) && m != .id
+        }
+        guard hasContactKey, eventOnly.isEmpty else {
+            var message = "the header is neither the contacts shape (an 'email' or 'phone' column; every other column an attribute) "
+                + "nor the events shape (columns 'kind', 'contact', 'campaign', 'ts'; synonyms such as Event, Type or Action for "
+                + "kind, Date, Time or Timestamp for ts, URL or Link for url)"
+            if !eventOnly.isEmpty {
+                message += "; \(eventOnly.map(show).joined(separator: ", ")) \(eventOnly.count == 1 ? "is an event column" : "are event columns") but no column is the event's kind"
+            } else {
+                message += "; no column is 'email' or 'phone'"
+            }
+            message += ". Say what the columns are with --map, e.g. --map Type=kind or --map Date=attribute; nothing below it was read"
+            return .failure(LineError(message: message))
+        }
+        shape = .contacts
+        var renamed: [String] = []
+        let columns: [Column] = zip(cells, names).enumerated().map { i, pair in
+            let (cell, n) = pair
+            if let c = explicit[i] { return c }
             if let m = contactMembers[n] { return .member(m) }
-            let name = cell.trimmingSpaces
-            return name.isEmpty ? .ignored : .attribute(name)
-        })
+            let written = cell.trimmingSpaces
+            let name = CSVReader.attributeName(written)
+            if name.isEmpty { return .ignored }
+            if name != written { renamed.append("'\(written)' → \(name)") }
+            return .attribute(name)
+        }
+        var note = "contacts"
+        if !read.isEmpty { note += "; columns read as: " + read.joined(separator: ", ") }
+        if !renamed.isEmpty { note += "; attribute names normalised: " + renamed.joined(separator: ", ") }
+        emit(DecodedLine(line: line, result: .note(note)))
+        return .success(columns)
+    }
+
+    /// An attribute name a query can write: lower-case, every run of characters other
+    /// than letters, digits and `_` as one `_`, none at either end (`Signup Date` →
+    /// `signup_date`, `VIP?` → `vip`); a name that would start with a digit gets `_`.
+    static func attributeName(_ header: String) -> String {
+        var out = ""
+        var pendingUnderscore = false
+        for ch in header.lowercased() {
+            if ch.isLetter || ch.isNumber || ch == "_" {
+                if pendingUnderscore, !out.isEmpty { out.append("_") }
+                pendingUnderscore = false
+                out.append(ch)
+            } else {
+                pendingUnderscore = true
+            }
+        }
+        if let f = out.first, f.isNumber { out = "_" + out }
+        return out
     }
 
     /// `First Name` → `first_name`.

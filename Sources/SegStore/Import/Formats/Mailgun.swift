@@ -44,6 +44,7 @@ struct MailgunDecoder: RecordDecoder {
                             unsupported += u
                         case .unsupported(let type): unsupported.append(type)
                         case .bad(let e): throw e
+                        case .note: break
                         }
                     } catch let e as LineError {
                         throw LineError(message: "items[\(i)]: \(e.message)")
