@@ -355,7 +355,7 @@ final class ActionsFixture {
         #expect(csv.split(separator: "\r\n").count == 5)
         #expect(csv.hasPrefix("contact_id,email,phone,first_name,last_name\r\n"))
         #expect(!csv.contains("bo@example.com"))
-        #expect(f.run("export everyone to \(segqlString(dir + "/all.csv")) including suppressed") == nil)
+        #expect(f.run("export or replace everyone to \(segqlString(dir + "/all.csv")) including suppressed") == nil)
         #expect(f.lastText() == "exported 5 contacts to \(dir)/all.csv")
         #expect(try String(contentsOfFile: dir + "/all.csv", encoding: .utf8).contains("bo@example.com"))
         #expect(f.run("export delivered to \(segqlString(dir + "/d.json"))") == nil)
