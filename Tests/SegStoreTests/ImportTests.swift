@@ -292,7 +292,7 @@ let importExample = """
         (#"{"record":"event","kind":"sent","contact":"a@b.c","ts":1}"#, "missing member 'campaign'"),
         (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C"}"#, "missing member 'ts'"),
         (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":"yesterday"}"#, "'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \"yesterday\""),
-        (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":"2026-03-01T09:00:00"}"#, "'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \"2026-03-01T09:00:00\""),
+        (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":"2026-03-01T09:00:00"}"#, "'ts' has no time zone: \"2026-03-01T09:00:00\"; add one, or give the zone of such times with --tz (e.g. --tz Europe/Stockholm)"),
         (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":"2026-02-30T09:00:00Z"}"#, "'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not \"2026-02-30T09:00:00Z\""),
         (#"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":1.5}"#, "'ts' must be an ISO-8601 date-time with a zone or integer Unix seconds, not 1.5"),
         (#"{"record":"event","kind":"sent","contact":5,"campaign":"C","ts":1}"#, "'contact' must be a string, not a number"),
