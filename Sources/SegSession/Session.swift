@@ -251,9 +251,46 @@ public final class Session {
         let (bound, diagnostics) = Binder.bind(query, in: env)
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
-        for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
+        let reasonWarnings = try unmatchedReasons(in: query)
+        for d in diagnostics + reasonWarnings { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         return try compile(bound: bound, source: Printer.source(of: query), projection: projection,
-                           catalog: catalog, warnings: diagnostics)
+                           catalog: catalog, warnings: diagnostics + reasonWarnings)
+    }
+
+    /// Warnings for the `reason:` patterns written in `query` that match no reason the
+    /// store holds for a dropped or bounced event (the catalog does not know reasons:
+    /// they are read only for a query that names one).
+    func unmatchedReasons(in query: Query) throws -> [Diagnostic] {
+        var patterns: [(String, SourceRange)] = []
+        func walk(_ q: Query) {
+            switch q.kind {
+            case .or(let a, let b), .and(let a, let b): walk(a); walk(b)
+            case .not(let a): walk(a)
+            case .event(let e): collect(e.arguments)
+            case .count(let c): collect(c.arguments)
+            case .field, .name, .segment, .list: break
+            }
+        }
+        func collect(_ arguments: [Argument]) {
+            for a in arguments where a.name == .reason {
+                if case .string(let s) = a.value.kind { patterns.append((s, a.value.range)) }
+            }
+        }
+        walk(query)
+        guard !patterns.isEmpty else { return [] }
+        var stored: [String] = []
+        try runtime {
+            try store.database.query(
+                "SELECT DISTINCT reason FROM events WHERE kind IN (2, 4) AND reason IS NOT NULL ORDER BY 1") { stored.append($0.text(0)) }
+        }
+        return patterns.compactMap { text, range in
+            let pattern = GlobPattern(text)
+            guard !stored.contains(where: pattern.matches) else { return nil }
+            let shown = stored.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ") + (stored.count > 5 ? ", …" : "")
+            let message = "the pattern '\(text)' matches no stored reason of a dropped or bounced event, so this matches no contact"
+                + (stored.isEmpty ? " (the store has none)" : "; the store has \(shown) (* matches any run of characters)")
+            return .warning(message, at: range)
+        }
     }
 
     /// Plans and renders a query already bound (a statement's, or one the session

@@ -207,6 +207,7 @@ final class ActionsFixture {
         let f = try ActionsFixture(extra: [
             #"{"record":"contact","email":"ana@example.com","attributes":{"vip":true,"age":34}}"#,
             #"{"record":"contact","email":"bo@example.com","attributes":{"vip":false,"age":29}}"#,
+            #"{"record":"event","kind":"dropped","contact":"dee@example.com","campaign":"Spring Sale","reason":"Bounced Address","ts":"2026-03-01T09:00:00Z"}"#,
         ])
         func warned(_ query: String) throws -> [String] {
             f.warnings = []
@@ -226,6 +227,12 @@ final class ActionsFixture {
         // Link paths that match nothing are warned about too.
         let link = try warned(#"clicked(link: "/pricng")"#)
         #expect(link.count == 1 && link[0].contains("no known link has the path '/pricng'"), "\(link)")
+        // reason: patterns that match no stored reason.
+        #expect(try warned(#"dropped(reason: "Bounce*")"#).isEmpty)
+        #expect(f.output.counts == [1])
+        let reason = try warned(#"dropped(reason: "bounce*") or bounced(reason: "Spam*")"#)
+        #expect(reason.count == 2, "\(reason)")
+        #expect(reason.first?.contains(#"the pattern 'bounce*' matches no stored reason of a dropped or bounced event, so this matches no contact; the store has "Bounced Address""#) == true, "\(reason)")
     }
 
     @Test func savedTextIsSelfContained() throws {
