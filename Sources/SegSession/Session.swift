@@ -348,23 +348,30 @@ public final class Session {
     /// marks the suppressed contacts among them with why — `save list`, `duplicate` and
     /// `export` would leave those out.
     private func stream(_ c: CompiledQuery, limit: Int64?) throws {
-        let suppressed = try suppression(of: c.bound)
-        var marked: [String] = []
-        var markedCount = 0
+        var shown: [Int64] = []
         output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
         do {
             defer { output.endRows() }
             try contactRows(c, limit: limit) { values in
                 output.row(values)
-                guard case .integer(let id)? = values.first, let reasons = suppressed[id] else { return }
-                markedCount += 1
-                if marked.count < Self.suppressedShownLimit {
-                    let who = values.dropFirst().prefix(2).first { if case .text = $0 { return true } else { return false } }
-                    let name: String = if case .text(let t)? = who { " " + t } else { "" }
-                    marked.append("\(id)\(name) (\(reasons))")
-                }
+                guard case .integer(let id)? = values.first else { return }
+                shown.append(id)
             }
         }
+        // The suppressed ones among the rows shown, read by their ids.
+        let suppressed = try suppression(ofContacts: shown)
+        let markedIDs = shown.filter { suppressed[$0] != nil }
+        let markedCount = markedIDs.count
+        let named = Array(markedIDs.prefix(Self.suppressedShownLimit))
+        var who: [Int64: String] = [:]
+        if !named.isEmpty {
+            let db = store.database
+            try runtime {
+                try db.query("SELECT id, coalesce(email, phone) FROM contacts WHERE \(db.dialect.idListMembership("id", db.dialect.placeholder(1)))",
+                             [db.dialect.idListValue(named)]) { r in if !r.isNull(1) { who[r.int64(0)] = r.text(1) } }
+            }
+        }
+        let marked = named.map { id in "\(id)\(who[id].map { " " + $0 } ?? "") (\(suppressed[id] ?? ""))" }
         if markedCount > 0 {
             var note = "suppressed, left out of lists and exports: " + marked.joined(separator: "; ")
             if markedCount > marked.count { note += "; and \(markedCount - marked.count) more" }
