@@ -295,6 +295,38 @@ extension Session {
         return reasons
     }
 
+    /// Why each suppressed contact among `ids` (contacts being shown) is suppressed, by
+    /// id: the same reasons as `suppression(of:)`, read by contact id through
+    /// `events_by_contact`, so that `show … limit 10` reads ten contacts' events.
+    func suppression(ofContacts ids: [Int64]) throws -> [Int64: String] {
+        let db = store.database
+        let member = db.dialect.idListMembership("contact_id", db.dialect.placeholder(1))
+        let sql = """
+            SELECT contact_id, kind, bounce FROM events
+            WHERE \(member) AND kind IN (\(EventKind.bounced.rawValue), \(EventKind.unsubscribed.rawValue), \(EventKind.complained.rawValue))
+            """
+        var found: [Int64: Set<String>] = [:]
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(start + 10_000, ids.count)])
+            try runtime {
+                try db.query(sql, [db.dialect.idListValue(chunk)]) { r in
+                    let reason: String? = switch EventKind(rawValue: Int(r.int64(1))) {
+                    case .unsubscribed: "unsubscribed"
+                    case .complained: "complained"
+                    case .bounced: r.isNull(2) || r.text(2) != "hard" ? nil : "hard-bounced"
+                    default: nil
+                    }
+                    if let reason { found[r.int64(0), default: []].insert(reason) }
+                }
+            }
+            start += chunk.count
+        }
+        return found.mapValues { set in
+            Binder.suppressionReasons.map(\.reason).filter(set.contains).joined(separator: ", ")
+        }
+    }
+
     /// "221 suppressed contacts left out (150 unsubscribed, 40 complained, 50 hard-bounced)".
     static func leftOutSummary(_ reasons: [Int64: String]) -> String {
         var byReason: [String: Int] = [:]

@@ -256,9 +256,46 @@ public final class Session {
         let (bound, diagnostics) = Binder.bind(query, in: env)
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
-        for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
+        let reasonWarnings = try unmatchedReasons(in: query)
+        for d in diagnostics + reasonWarnings { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
         return try compile(bound: bound, source: Printer.source(of: query), projection: projection,
-                           catalog: catalog, warnings: diagnostics)
+                           catalog: catalog, warnings: diagnostics + reasonWarnings)
+    }
+
+    /// Warnings for the `reason:` patterns written in `query` that match no reason the
+    /// store holds for a dropped or bounced event (the catalog does not know reasons:
+    /// they are read only for a query that names one).
+    func unmatchedReasons(in query: Query) throws -> [Diagnostic] {
+        var patterns: [(String, SourceRange)] = []
+        func walk(_ q: Query) {
+            switch q.kind {
+            case .or(let a, let b), .and(let a, let b): walk(a); walk(b)
+            case .not(let a): walk(a)
+            case .event(let e): collect(e.arguments)
+            case .count(let c): collect(c.arguments)
+            case .field, .name, .segment, .list: break
+            }
+        }
+        func collect(_ arguments: [Argument]) {
+            for a in arguments where a.name == .reason {
+                if case .string(let s) = a.value.kind { patterns.append((s, a.value.range)) }
+            }
+        }
+        walk(query)
+        guard !patterns.isEmpty else { return [] }
+        var stored: [String] = []
+        try runtime {
+            try store.database.query(
+                "SELECT DISTINCT reason FROM events WHERE kind IN (2, 4) AND reason IS NOT NULL ORDER BY 1") { stored.append($0.text(0)) }
+        }
+        return patterns.compactMap { text, range in
+            let pattern = GlobPattern(text)
+            guard !stored.contains(where: pattern.matches) else { return nil }
+            let shown = stored.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ") + (stored.count > 5 ? ", …" : "")
+            let message = "the pattern '\(text)' matches no stored reason of a dropped or bounced event, so this matches no contact"
+                + (stored.isEmpty ? " (the store has none)" : "; the store has \(shown) (* matches any run of characters)")
+            return .warning(message, at: range)
+        }
     }
 
     /// Plans and renders a query already bound (a statement's, or one the session
@@ -319,23 +356,30 @@ public final class Session {
     /// marks the suppressed contacts among them with why — `save list`, `duplicate` and
     /// `export` would leave those out.
     private func stream(_ c: CompiledQuery, limit: Int64?) throws {
-        let suppressed = try suppression(of: c.bound)
-        var marked: [String] = []
-        var markedCount = 0
+        var shown: [Int64] = []
         output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
         do {
             defer { output.endRows() }
             try contactRows(c, limit: limit) { values in
                 output.row(values)
-                guard case .integer(let id)? = values.first, let reasons = suppressed[id] else { return }
-                markedCount += 1
-                if marked.count < Self.suppressedShownLimit {
-                    let who = values.dropFirst().prefix(2).first { if case .text = $0 { return true } else { return false } }
-                    let name: String = if case .text(let t)? = who { " " + t } else { "" }
-                    marked.append("\(id)\(name) (\(reasons))")
-                }
+                guard case .integer(let id)? = values.first else { return }
+                shown.append(id)
             }
         }
+        // The suppressed ones among the rows shown, read by their ids.
+        let suppressed = try suppression(ofContacts: shown)
+        let markedIDs = shown.filter { suppressed[$0] != nil }
+        let markedCount = markedIDs.count
+        let named = Array(markedIDs.prefix(Self.suppressedShownLimit))
+        var who: [Int64: String] = [:]
+        if !named.isEmpty {
+            let db = store.database
+            try runtime {
+                try db.query("SELECT id, coalesce(email, phone) FROM contacts WHERE \(db.dialect.idListMembership("id", db.dialect.placeholder(1)))",
+                             [db.dialect.idListValue(named)]) { r in if !r.isNull(1) { who[r.int64(0)] = r.text(1) } }
+            }
+        }
+        let marked = named.map { id in "\(id)\(who[id].map { " " + $0 } ?? "") (\(suppressed[id] ?? ""))" }
         if markedCount > 0 {
             var note = "suppressed, left out of lists and exports: " + marked.joined(separator: "; ")
             if markedCount > marked.count { note += "; and \(markedCount - marked.count) more" }

@@ -101,18 +101,23 @@ extension Store {
             catalog.links.append(Catalog.Link(
                 id: row.int64(0), campaignID: row.int64(1), url: row.text(2), path: row.text(3), footer: row.int64(4) != 0))
         }
-        // Distinct attribute names by skipping through the (name, value, contact_id)
-        // index one name at a time: one seek per name, not a scan of every value.
+        // Distinct attribute names by skipping through the (name, type, value, contact_id)
+        // index one name at a time: one seek per name, not a scan of every value; then
+        // the types each name holds, one seek per name and type.
         try db.query("""
             WITH RECURSIVE names(name) AS (
                 SELECT min(name) FROM contact_attributes
                 UNION ALL
                 SELECT (SELECT min(name) FROM contact_attributes WHERE name > names.name) FROM names
                 WHERE names.name IS NOT NULL
-            )
-            SELECT name FROM names WHERE name IS NOT NULL
+            ),
+            types(type) AS (SELECT 'boolean' UNION ALL SELECT 'number' UNION ALL SELECT 'string')
+            SELECT n.name, t.type FROM names n CROSS JOIN types t
+            WHERE n.name IS NOT NULL
+              AND EXISTS (SELECT 1 FROM contact_attributes a WHERE a.name = n.name AND a.type = t.type)
             """) { row in
             catalog.attributes.insert(row.text(0))
+            catalog.attributeTypes[row.text(0), default: []].insert(row.text(1))
         }
         try db.query("SELECT name, query FROM segments") { row in
             catalog.segments[row.text(0)] = row.text(1)

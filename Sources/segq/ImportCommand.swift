@@ -14,7 +14,10 @@ struct ImportCommand: ParsableCommand {
         SendGrid Event Webhook events (a JSON array as POSTed, or one object per line); \
         Amazon SES event publishing records (Firehose lines, SNS notifications, arrays); \
         Mailgun events (webhook bodies, Events API pages, event-data objects); \
-        and CSV with a header row (contacts, or events). The format is detected from each \
+        and CSV with a header row (contacts, or events; Event/Type/Action read as kind, \
+        Date/Time/Timestamp as ts, Link as url, attribute names normalised to signup_date \
+        style, one type per attribute column; the summary says how each column was read). \
+        The format is detected from each \
         file's content; --format forces it. \
         Contacts, campaigns and links that events name are created on the spot; events \
         whose id is already stored are skipped, so importing a file twice changes \
@@ -34,6 +37,8 @@ struct ImportCommand: ParsableCommand {
           segq import --skip-bad day1.jsonl day2.jsonl
           segq import --db shop.db sendgrid-webhook.json
           segq import --format csv --db shop.db contacts.csv
+          segq import --db shop.db --tz Europe/Stockholm --map Activity=kind,When=ts sheet.csv
+          segq import --db shop.db --type Postcode=text contacts.csv
           segq import --campaign-tag campaign --db shop.db ses-firehose-*.json
 
         Exit status: 0 imported; 1 bad records (nothing stored unless --skip-bad, which \

@@ -201,6 +201,40 @@ final class ActionsFixture {
         #expect(try f.members(#"segment "s""#) == ["ana@example.com"])
     }
 
+    /// Comparisons stay type-strict, but a literal of a type the store never holds for
+    /// the attribute is warned about, with the stored types and the literal that would match.
+    @Test func typeMismatchesAreWarnedAbout() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"contact","email":"ana@example.com","attributes":{"vip":true,"age":34}}"#,
+            #"{"record":"contact","email":"bo@example.com","attributes":{"vip":false,"age":29}}"#,
+            #"{"record":"event","kind":"dropped","contact":"dee@example.com","campaign":"Spring Sale","reason":"Bounced Address","ts":"2026-03-01T09:00:00Z"}"#,
+        ])
+        func warned(_ query: String) throws -> [String] {
+            f.warnings = []
+            f.output.counts = []
+            #expect(f.run("count " + query) == nil)
+            return f.warnings
+        }
+        let vip = try warned(#"vip = "yes""#)
+        #expect(f.output.counts == [0])
+        #expect(vip.count == 1 && vip[0].contains(#"warning: "yes" is a string, but every stored 'vip' is a boolean, so this matches no contact; did you mean vip = true?"#), "\(vip)")
+        let age = try warned(#"age > "30""#)
+        #expect(age.count == 1 && age[0].contains("every stored 'age' is a number") && age[0].contains("did you mean age > 30?"), "\(age)")
+        let country = try warned("country in [46, \"SE\"]")
+        #expect(country.count == 1 && country[0].contains(#"did you mean "46"?"#), "\(country)")
+        #expect(try warned("vip = true and age > 30 and country = \"SE\"").isEmpty)
+        #expect(f.output.counts == [1])
+        // Link paths that match nothing are warned about too.
+        let link = try warned(#"clicked(link: "/pricng")"#)
+        #expect(link.count == 1 && link[0].contains("no known link has the path '/pricng'"), "\(link)")
+        // reason: patterns that match no stored reason.
+        #expect(try warned(#"dropped(reason: "Bounce*")"#).isEmpty)
+        #expect(f.output.counts == [1])
+        let reason = try warned(#"dropped(reason: "bounce*") or bounced(reason: "Spam*")"#)
+        #expect(reason.count == 2, "\(reason)")
+        #expect(reason.first?.contains(#"the pattern 'bounce*' matches no stored reason of a dropped or bounced event, so this matches no contact; the store has "Bounced Address""#) == true, "\(reason)")
+    }
+
     @Test func savedTextIsSelfContained() throws {
         let f = try ActionsFixture()
         #expect(f.run(#"use campaign "Spring Sale"; let fans = openers and country = "SE"; save segment s = fans or clickers"#) == nil)

@@ -548,6 +548,7 @@ public struct Binder {
         }
         if env.catalog.attributes.contains(name) {
             guard let test = attributeTest(f) else { return .nobody }
+            checkStoredTypes(name, f)
             return .attribute(name, test)
         }
         if alias(name) != nil || Self.builtinAudiences.contains(name) {
@@ -618,6 +619,59 @@ public struct Binder {
                 return .nobody
             }
             return .column(field, .matches(GlobPattern(lower ? s.lowercased() : s)))
+        }
+    }
+
+    /// Comparisons stay type-strict (`vip = "yes"` never matches a boolean `vip`), but a
+    /// literal of no type the store holds for the attribute is warned about, with the
+    /// stored types and the literal that would match where one reads the same.
+    private mutating func checkStoredTypes(_ name: String, _ f: FieldCondition) {
+        guard let stored = env.catalog.attributeTypes[name], !stored.isEmpty else { return }
+        let values: [Value]
+        switch f.test {
+        case .compare(_, let v): values = [v]
+        case .oneOf(let v):
+            guard case .list(let items) = v.kind else { return }
+            values = items
+        case .matches, .exists: return
+        }
+        let field = f.field.quoted ? Printer.quoted(name) : name
+        for v in values {
+            let (type, written): (String, String)
+            var instead: String?
+            switch v.kind {
+            case .string(let s):
+                (type, written) = ("string", Printer.quoted(s))
+                if stored.contains("boolean") {
+                    switch s.lowercased() {
+                    case "true", "yes": instead = "true"
+                    case "false", "no": instead = "false"
+                    default: break
+                    }
+                }
+                if instead == nil, stored.contains("number"), let d = Double(s), d.isFinite {
+                    instead = s
+                }
+            case .integer(let i):
+                (type, written) = ("number", String(i))
+                if stored.contains("string") { instead = Printer.quoted(String(i)) }
+                else if stored.contains("boolean"), i == 0 || i == 1 { instead = i == 1 ? "true" : "false" }
+            case .decimal(let d):
+                (type, written) = ("number", String(d))
+                if stored.contains("string") { instead = Printer.quoted(String(d)) }
+            case .boolean(let b):
+                (type, written) = ("boolean", b ? "true" : "false")
+                if stored.contains("string") { instead = Printer.quoted(b ? "true" : "false") }
+            default:
+                continue
+            }
+            guard !stored.contains(type) else { continue }
+            let suggestion: String? = instead.map { alt in
+                if case .compare(let op, _) = f.test { return "\(field) \(op.rawValue) \(alt)" }
+                return alt
+            }
+            report(.warning(SemaMessages.typeMismatch(name, literal: written, literalType: type,
+                                                       stored: stored.sorted(), instead: suggestion), at: v.range))
         }
     }
 

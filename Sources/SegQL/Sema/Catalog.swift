@@ -69,6 +69,10 @@ public struct Catalog: Sendable {
     public var links: [Link]
     /// Names of the custom attributes any contact has.
     public var attributes: Set<String>
+    /// The types the store holds for each attribute (`string`, `number`, `boolean`);
+    /// an attribute missing here is not checked (the binder warns when a comparison's
+    /// literal is of no type the attribute holds).
+    public var attributeTypes: [String: Set<String>] = [:]
     /// Saved segments: name → canonical query source.
     public var segments: [String: String]
     /// Saved lists: name → list id.

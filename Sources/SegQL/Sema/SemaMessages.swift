@@ -84,6 +84,11 @@ enum SemaMessages {
     static func linkMatchesNothing(_ text: String, byPath: Bool) -> String {
         "no known link has the \(byPath ? "path" : "URL") '\(text)'"
     }
+    static func typeMismatch(_ name: String, literal: String, literalType: String, stored: [String], instead: String?) -> String {
+        var m = "\(literal) is a \(literalType), but every stored '\(name)' is a \(stored.joined(separator: " or ")), so this matches no contact"
+        if let instead { m += "; did you mean \(instead)?" }
+        return m
+    }
     static func fieldIsText(_ name: String) -> String { "'\(name)' is text; compare it with a string" }
     static let createdAtNeedsDate =
         "'created_at' compares with a date \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone"
