@@ -10,7 +10,7 @@ enum Help {
         ("arguments", "campaign:, within:, link:, … and where they apply"),
         ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
         ("fields", "contact fields and attributes: country = \"SE\""),
-        ("statements", "count, show, explain, let, save, duplicate, export, use, drop"),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why"),
         ("examples", "whole workflows to copy"),
         ("commands", "the dot-commands of this prompt"),
     ]
@@ -125,6 +125,7 @@ enum Help {
           export QUERY to "file.csv"     .csv, .json or .jsonl
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
+          why "ana@example.com" in QUERY   each condition's truth for one contact, and why
         Separate statements with ;.
 
         """

@@ -186,6 +186,8 @@ public final class Session {
             try drop(kind: "list", name, in: file)
         case .stats(let campaign, let message):
             try stats(campaign, message: message, statement: statement.range, in: file)
+        case .why(let contact, let q):
+            try why(contact, q, in: file)
         }
     }
 

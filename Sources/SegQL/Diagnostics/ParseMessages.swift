@@ -115,6 +115,9 @@ enum ParseMessages {
     static func expectedName(after context: String) -> String {
         "expected a name (an identifier or a string) after \(context)"
     }
+    static func expectedContact() -> String {
+        "expected a contact after 'why': an e-mail or phone in quotes, or a contact id, e.g. 'why \"ana@example.com\" in openers'"
+    }
     static func expectedPath() -> String {
         "expected a file name in quotes after 'to', e.g. 'to \"contacts.csv\"'"
     }

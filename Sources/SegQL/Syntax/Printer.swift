@@ -57,6 +57,16 @@ public enum Printer {
         case .useCampaign(let n):
             guard let n else { return "use campaign none" }
             return "use campaign " + (Vocabulary.lookup(n.text)?.keyword == Keyword.none ? quoted(n.text) : name(n))
+        case .why(let contact, let q):
+            return "why " + source(of: contact) + " in " + source(of: q)
+        }
+    }
+
+    /// The canonical source of a contact reference: a quoted string or an id.
+    public static func source(of contact: ContactReference) -> String {
+        switch contact.key {
+        case .email(let s), .phone(let s): quoted(s)
+        case .id(let n): String(n)
         }
     }
 

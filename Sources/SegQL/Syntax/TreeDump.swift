@@ -72,6 +72,8 @@ public enum TreeDump {
             return Node(head: head("drop-list " + name(n)))
         case .useCampaign(let n):
             return Node(head: head("use-campaign " + (n.map(name) ?? "none")))
+        case .why(let contact, let q):
+            return Node(head: head("why " + Printer.source(of: contact)), children: [node(q, r)])
         }
     }
 

@@ -1,0 +1,27 @@
+// Statements that ask questions of the store about audiences rather than list them:
+// `why` (one contact's path through a query). Kept apart from Parser.swift; they use
+// its helpers and its query rules.
+
+extension ParserState {
+    // why_statement = "why" ( STRING | INTEGER ) "in" query ;
+    mutating func whyStatement() -> Statement? {
+        let start = token.range.start
+        advance()
+        let key: ContactReference.Key
+        if token.kind == .string {
+            let s = Lexer.stringValue(of: token, in: bytes)
+            key = s.contains("@") ? .email(s) : .phone(s)
+        } else if let n = Lexer.integerValue(of: token, in: bytes), n >= 1 {
+            key = .id(n)
+        } else {
+            return fail(ParseMessages.expectedContact(), at: here)
+        }
+        let contact = ContactReference(key, range: token.range)
+        advance()
+        guard match(.keyword(.in)) else {
+            return fail(ParseMessages.expectedKeyword("in", after: "the contact"), at: here)
+        }
+        guard let q = query(after: "'in'") else { return nil }
+        return finish(.why(contact, q), from: start, continuations: [])
+    }
+}
