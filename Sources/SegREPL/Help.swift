@@ -10,7 +10,7 @@ enum Help {
         ("arguments", "campaign:, within:, link:, … and where they apply"),
         ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
         ("fields", "contact fields and attributes: country = \"SE\""),
-        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why"),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap"),
         ("examples", "whole workflows to copy"),
         ("commands", "the dot-commands of this prompt"),
     ]
@@ -126,6 +126,7 @@ enum Help {
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
           why "ana@example.com" in QUERY   each condition's truth for one contact, and why
+          overlap A, B, (QUERY), …         pairwise intersections, Jaccard, exclusive parts
         Separate statements with ;.
 
         """

@@ -188,6 +188,8 @@ public final class Session {
             try stats(campaign, message: message, statement: statement.range, in: file)
         case .why(let contact, let q):
             try why(contact, q, in: file)
+        case .overlap(let qs):
+            try runOverlap(qs, in: file)
         }
     }
 

@@ -1,5 +1,5 @@
 // Statements that ask questions of the store about audiences rather than list them:
-// `why` (one contact's path through a query). Kept apart from Parser.swift; they use
+// `why` (one contact's path through a query) and `overlap` (how audiences intersect). Kept apart from Parser.swift; they use
 // its helpers and its query rules.
 
 extension ParserState {
@@ -23,5 +23,33 @@ extension ParserState {
         }
         guard let q = query(after: "'in'") else { return nil }
         return finish(.why(contact, q), from: start, continuations: [])
+    }
+}
+
+extension ParserState {
+    /// How many audiences one `overlap` compares at most.
+    static let maximumOverlapAudiences = 16
+
+    // overlap_statement = "overlap" not_query "," not_query { "," not_query } ;
+    mutating func overlapStatement() -> Statement? {
+        let start = token.range.start
+        let keyword = token.range
+        advance()
+        var operands: [Query] = []
+        repeat {
+            guard let q = notQuery(after: operands.isEmpty ? "'overlap'" : "','") else { return nil }
+            operands.append(q)
+            if token.kind == .keyword(.and) || token.kind == .keyword(.or) {
+                return fail(ParseMessages.overlapOperandInParentheses(), at: token.range)
+            }
+        } while match(.comma)
+        if operands.count < 2 {
+            if atStatementEnd { return fail(ParseMessages.overlapNeedsTwo(), at: here) }
+            return unexpectedAfterQuery(continuations: [","], allowSemicolon: true)
+        }
+        if operands.count > Self.maximumOverlapAudiences {
+            return fail(ParseMessages.overlapTooMany(Self.maximumOverlapAudiences), at: keyword)
+        }
+        return finish(.overlap(operands), from: start, continuations: [","])
     }
 }

@@ -386,6 +386,8 @@ public struct Statement: Hashable, Sendable {
         case useCampaign(Name?)
         /// `why CONTACT in QUERY`: the query's tree with each condition's truth for one contact.
         case why(ContactReference, Query)
+        /// `overlap A, B, …`: the pairwise intersections of two or more audiences.
+        case overlap([Query])
     }
 
     /// The statement.

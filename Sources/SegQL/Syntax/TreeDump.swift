@@ -74,6 +74,8 @@ public enum TreeDump {
             return Node(head: head("use-campaign " + (n.map(name) ?? "none")))
         case .why(let contact, let q):
             return Node(head: head("why " + Printer.source(of: contact)), children: [node(q, r)])
+        case .overlap(let qs):
+            return Node(head: head("overlap"), children: qs.map { node($0, r) })
         }
     }
 
