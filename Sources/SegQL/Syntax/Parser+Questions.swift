@@ -1,5 +1,6 @@
 // Statements that ask questions of the store about audiences rather than list them:
-// `why` (one contact's path through a query) and `overlap` (how audiences intersect). Kept apart from Parser.swift; they use
+// `why` (one contact's path through a query), `overlap` (how audiences intersect) and
+// `reach` (how many of an audience can be sent to). Kept apart from Parser.swift; they use
 // its helpers and its query rules.
 
 extension ParserState {
@@ -51,5 +52,15 @@ extension ParserState {
             return fail(ParseMessages.overlapTooMany(Self.maximumOverlapAudiences), at: keyword)
         }
         return finish(.overlap(operands), from: start, continuations: [","])
+    }
+}
+
+extension ParserState {
+    // reach_statement = "reach" query ;
+    mutating func reachStatement() -> Statement? {
+        let start = token.range.start
+        advance()
+        guard let q = query(after: "'reach'") else { return nil }
+        return finish(.reach(q), from: start, continuations: [])
     }
 }

@@ -191,7 +191,7 @@ struct ParserState {
     // statement = count_statement | show_statement | explain_statement | let_statement
     //           | save_statement | duplicate_statement | export_statement
     //           | stats_statement | drop_statement | use_statement
-    //           | why_statement | overlap_statement | query_statement ;
+    //           | why_statement | overlap_statement | reach_statement | query_statement ;
     private mutating func statement() -> Statement? {
         guard let k = word(token)?.keyword, Keyword.statementStarters.contains(k), startsStatement(k) else {
             return queryStatement()
@@ -209,6 +209,7 @@ struct ParserState {
         case .use: return useStatement()
         case .why: return whyStatement()
         case .overlap: return overlapStatement()
+        case .reach: return reachStatement()
         default: return queryStatement()
         }
     }

@@ -61,6 +61,8 @@ public enum Printer {
             return "why " + source(of: contact) + " in " + source(of: q)
         case .overlap(let qs):
             return "overlap " + qs.map(operandSource).joined(separator: ", ")
+        case .reach(let q):
+            return "reach " + source(of: q)
         }
     }
 

@@ -388,6 +388,8 @@ public struct Statement: Hashable, Sendable {
         case why(ContactReference, Query)
         /// `overlap A, B, …`: the pairwise intersections of two or more audiences.
         case overlap([Query])
+        /// `reach QUERY`: how many of the audience can be sent to, and why not the rest.
+        case reach(Query)
     }
 
     /// The statement.

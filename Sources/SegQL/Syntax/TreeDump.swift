@@ -76,6 +76,8 @@ public enum TreeDump {
             return Node(head: head("why " + Printer.source(of: contact)), children: [node(q, r)])
         case .overlap(let qs):
             return Node(head: head("overlap"), children: qs.map { node($0, r) })
+        case .reach(let q):
+            return Node(head: head("reach"), children: [node(q, r)])
         }
     }
 
