@@ -9,18 +9,9 @@ import Testing
 @Suite(.serialized) struct OverlapTests {
     @Test(arguments: [UInt64(21), 22])
     func figuresAreTheCountsOfTheCombinedQueries(seed: UInt64) throws {
-        var builder = RandomStoreBuilder(seed: seed)
-        let (lines, model) = builder.build()
-        let temp = try TemporaryStore()
-        _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
-        let output = CollectingOutput()
-        let session = Session(store: temp.store, output: output, mode: .script) { _ in }
-        session.fixedNow = differentialNow
-        var generator = RandomQueryBuilder(seed: seed &* 17, store: model)
-        func count(_ text: String) throws -> Int {
-            let file = SourceFile(name: "c", text: text)
-            return Int(try session.count(session.compile(Parser.parseQuery(file).query!, projection: .count, in: file)))
-        }
+        let f = try RandomSessionFixture(seed: seed)
+        let (session, count) = (f.session, f.count)
+        var generator = RandomQueryBuilder(seed: seed &* 17, store: f.model)
         var compared = 0, nonEmpty = 0
         for _ in 0..<15 {
             let texts = (0..<3).map { _ in "(" + generator.query() + ")" }

@@ -9,24 +9,15 @@ import Testing
 @Suite(.serialized) struct ReachTests {
     @Test(arguments: [UInt64(31), 32])
     func figuresAreTheCountsOfTheMatchingQueries(seed: UInt64) throws {
-        var builder = RandomStoreBuilder(seed: seed)
-        let (lines, model) = builder.build()
-        let temp = try TemporaryStore()
-        _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
-        let session = Session(store: temp.store, output: CollectingOutput(), mode: .script) { _ in }
-        session.fixedNow = differentialNow
+        let f = try RandomSessionFixture(seed: seed)
+        let (model, session, count) = (f.model, f.session, f.count)
         var generator = RandomQueryBuilder(seed: seed &* 13, store: model)
-        func count(_ text: String) throws -> Int {
-            let file = SourceFile(name: "c", text: text)
-            return Int(try session.count(session.compile(Parser.parseQuery(file).query!, projection: .count, in: file)))
-        }
         let email = model.campaigns.first { $0.channel == "email" && $0.sentAt != nil }?.name
         let sms = model.campaigns.first { $0.channel == "sms" && $0.sentAt != nil }?.name
         var compared = 0, suppressedSeen = 0
         for i in 0..<24 {
             let context = [nil, email, sms][i % 3]
-            let file = SourceFile(name: "q", text: "")
-            try session.useCampaign(context.map { Name(text: $0, quoted: true, range: .at(0)) }, in: file)
+            try f.use(context)
             let text = "(" + generator.query() + ")"
             guard let q = Parser.parseQuery(SourceFile(name: "q", text: text)).query,
                   let r = try? session.reach(q, in: SourceFile(name: "q", text: text)) else { continue }

@@ -13,12 +13,8 @@ import Testing
     /// contact, and every event condition's truth is its count tested.
     @Test(arguments: [UInt64(11), 12, 13])
     func rootAgreesWithMembership(seed: UInt64) throws {
-        var builder = RandomStoreBuilder(seed: seed)
-        let (lines, model) = builder.build()
-        let temp = try TemporaryStore()
-        _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
-        let session = Session(store: temp.store, output: CollectingOutput(), mode: .script) { _ in }
-        session.fixedNow = differentialNow
+        let f = try RandomSessionFixture(seed: seed)
+        let (temp, model, session) = (f.temp, f.model, f.session)
         var generator = RandomQueryBuilder(seed: seed &* 31, store: model)
         if session.runReportingError("let hot = \(generator.query(depth: 2))") == nil { generator.aliases = ["hot"] }
         let contacts = try temp.store.database.int64("SELECT max(id) FROM contacts", []) ?? 0
@@ -31,7 +27,7 @@ import Testing
             let file = SourceFile(name: "q", text: text)
             guard let query = Parser.parseQuery(file).query else { continue }
             let context = i % 2 == 0 ? nil : email
-            try session.useCampaign(context.map { Name(text: $0, quoted: true, range: .at(0)) }, in: file)
+            try f.use(context)
             guard let compiled = try? session.compile(query, projection: .count, in: file) else { continue }
             let members = Set(try session.contactIDs(compiled))
             for _ in 0..<8 {
