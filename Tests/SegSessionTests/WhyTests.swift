@@ -83,6 +83,22 @@ import Testing
         #expect(f.output.texts.last?.contains("no  first_name exists: first_name is not set") == true)
     }
 
+    @Test func segmentsAndAliasesShowTheirDefinitions() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"save segment nordic = country in ["SE", "NO"]; let readers = opened and segment nordic"#) == nil)
+        #expect(f.run(#"use campaign "Spring Sale"; why "cy@example.com" in readers or list_free"#) != nil)  // an unknown name
+        #expect(f.run(#"why "cy@example.com" in readers"#) == nil)
+        let text = try #require(f.output.texts.last)
+        #expect(text == """
+            cy@example.com (contact 3) is not in: readers
+            no  alias readers
+            └─ no  and
+               ├─ no  opened(campaign: "Spring Sale"): 0 events found, needs >= 1
+               └─ yes segment "nordic"
+                  └─ yes country in ["SE", "NO"]: country is "SE"
+            """)
+    }
+
     @Test func jsonIsTheSameTree() throws {
         let f = try ActionsFixture()
         let q = try #require(Parser.parseQuery(SourceFile(name: "q", text: "opens >= 1 and country = \"SE\"")).query)

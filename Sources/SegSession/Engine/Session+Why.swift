@@ -163,7 +163,9 @@ extension Session {
     private func leaf(_ q: Query, env: BindingEnvironment, contact: Int64) throws -> WhyNode {
         let (bound, _) = Binder.bind(q, in: env)
         var node = try boundNode(bound ?? .nobody, contact: contact, catalog: env.catalog)
-        node.condition = Printer.source(of: q)
+        // As written, with the campaign context written out: `opened(campaign: "X")`.
+        let context = env.campaignContext.flatMap { env.catalog.campaign(named: $0) }
+        node.condition = Printer.source(of: QueryExpander.selfContained(q, aliases: [], context: context))
         return node
     }
 
