@@ -21,6 +21,9 @@ import Testing
             let text = "(" + generator.query() + ")"
             guard let q = Parser.parseQuery(SourceFile(name: "q", text: text)).query,
                   let r = try? session.reach(q, in: SourceFile(name: "q", text: text)) else { continue }
+            // The prompt's path: the planner's own plan, whatever strategy it chose.
+            let planned = try session.compile(q, projection: .count, in: SourceFile(name: "q", text: text))
+            #expect(try session.reach(of: planned) == r, "\(text)")
             let isSMS = context != nil && context == sms
             #expect(r.channel == (isSMS ? .sms : .email))
             let address = isSMS ? "phone" : "email"
