@@ -112,7 +112,7 @@ import Testing
         #expect(children.count == 2)
         #expect(children[0]["found"] as? Int == 1 && children[0]["needs"] as? String == ">= 1")
         #expect((children[0]["events"] as? [[String: Any]])?.first?["campaign"] as? String == "Spring Sale")
-        #expect(children[1]["field"] as? String == "country" && children[1]["value"] as? String == #""SE""#)
+        #expect(children[1]["field"] as? String == "country" && children[1]["value"] as? String == "SE")
     }
 
     @Test func refusesAnUnknownContactAndBadSyntax() throws {

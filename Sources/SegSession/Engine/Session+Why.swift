@@ -16,6 +16,23 @@
 import SegQL
 import SegStore
 
+/// A contact's value of a field, as `why` shows it.
+public enum FieldValue: Sendable, Equatable {
+    case string(String)
+    /// A number, written as SegQL writes it (`42`, `2.5`).
+    case number(String)
+    case boolean(Bool)
+
+    /// In SegQL syntax: `"SE"`, `42`, `true`.
+    public var source: String {
+        switch self {
+        case .string(let s): Printer.quoted(s)
+        case .number(let n): n
+        case .boolean(let b): b ? "true" : "false"
+        }
+    }
+}
+
 /// One condition of a `why` tree, evaluated for one contact.
 public struct WhyNode: Sendable {
     /// One event that counted.
@@ -38,9 +55,9 @@ public struct WhyNode: Sendable {
     public var test: CountTest?
     /// The first matching events, in time order (at most `WhyNode.eventsShown`).
     public var events: [Event] = []
-    /// For a field condition: the contact's value, in SegQL syntax (nil: it has none).
+    /// For a field condition: the field, and the contact's value (nil: it has none).
     public var field: String?
-    public var value: String?
+    public var value: FieldValue?
     public var children: [WhyNode] = []
 
     /// How many of a condition's events are listed.
@@ -204,7 +221,7 @@ extension Session {
             try runtime {
                 try store.database.query("SELECT \(f.rawValue) FROM contacts WHERE id = ?1", [.integer(contact)]) { r in
                     guard !r.isNull(0) else { return }
-                    node.value = f == .created_at ? Printer.quoted(Timestamp.iso8601(r.int64(0))) : Printer.quoted(r.text(0))
+                    node.value = .string(f == .created_at ? Timestamp.iso8601(r.int64(0)) : r.text(0))
                 }
             }
             return node
@@ -223,20 +240,20 @@ extension Session {
         return try runtime { try store.database.int64(sql.sql, sql.parameters + [.integer(contact)]) ?? 0 } > 0
     }
 
-    /// A contact's attribute value in SegQL syntax (`"SE"`, `42`, `true`), nil if it has none.
-    private func attributeValue(_ name: String, contact: Int64) throws -> String? {
+    /// A contact's attribute value, nil if it has none.
+    private func attributeValue(_ name: String, contact: Int64) throws -> FieldValue? {
         let d = store.database.dialect
         let sql = "SELECT t.type, \(d.attributeValue("t.value", type: "string")), \(d.attributeValue("t.value", type: "number")), "
             + "\(d.attributeValue("t.value", type: "boolean")) FROM contact_attributes t WHERE t.contact_id = ?1 AND t.name = ?2"
-        var out: String?
+        var out: FieldValue?
         try runtime {
             try store.database.query(sql, [.integer(contact), .text(name)]) { r in
                 switch r.text(0) {
                 case "number":
                     let v = r.double(2)
-                    out = v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-                case "boolean": out = r.int64(3) != 0 ? "true" : "false"
-                default: out = Printer.quoted(r.text(1))
+                    out = .number(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))
+                case "boolean": out = .boolean(r.int64(3) != 0)
+                default: out = .string(r.text(1))
                 }
             }
         }
@@ -274,7 +291,7 @@ enum WhyRenderer {
         if let found = n.found, let test = n.test {
             return ": \(found) event\(found == 1 ? "" : "s") found, needs \(test.op.rawValue) \(test.value)"
         }
-        if let field = n.field { return ": \(field) is " + (n.value ?? "not set") }
+        if let field = n.field { return ": \(field) is " + (n.value?.source ?? "not set") }
         if n.condition == "not", let c = n.children.first {
             return c.holds ? " (what follows holds)" : " (what follows does not hold)"
         }
@@ -317,7 +334,14 @@ enum WhyRenderer {
         }
         if let field = n.field {
             members.append(("field", .string(field)))
-            members.append(("value", n.value.map { .string($0) } ?? .raw("null")))
+            let value: JSON
+            switch n.value {
+            case .string(let v)?: value = .string(v)
+            case .number(let v)?: value = .raw(v)
+            case .boolean(let b)?: value = .raw(b ? "true" : "false")
+            case nil: value = .raw("null")
+            }
+            members.append(("value", value))
         }
         if !n.children.isEmpty { members.append(("children", .array(n.children.map(node)))) }
         return .object(members)
