@@ -142,40 +142,22 @@ public struct SQLRenderer {
         return r.program(plan.filter)
     }
 
-    /// For `why`: one condition checked for one contact, whose id is bound as the last
-    /// parameter. An event condition returns the contact's matching events (`ts`, the
-    /// campaign's name, `kind`, the link's URL, `reason`, `bounce`, `machine`) in time
-    /// order, so that their number is the condition's count; a field or list condition
-    /// returns one row, 1 if it holds for the contact and 0 if not. The conditions are
-    /// the ones every plan uses (`eventConditions`, `columnCondition`, …). Nil for a
-    /// query that is no single condition (`and`, `or`, `not`, everyone, nobody).
-    public static func contactCheck(_ atom: BoundQuery, now: Int64, dialect: any SQLDialect) -> CompiledSQL? {
+    /// For `why`: one contact's events that an event condition counts — its id bound as
+    /// the last parameter — with `ts`, the campaign's name, `kind`, the link's URL,
+    /// `reason`, `bounce` and `machine`, in time order. The conditions are the ones every
+    /// plan uses (`eventConditions`).
+    public static func contactEvents(_ f: EventFilter, now: Int64, dialect: any SQLDialect) -> CompiledSQL {
         var r = SQLRenderer(
             dialect: dialect, inline: false, plan: Plan(strategy: .bitmaps, filter: .everyone, now: .fixed(now), estimatedRows: 0))
-        let sql: String
-        switch atom {
-        case .events(let f, _):
-            // An empty scope (a glob that matched no campaign) matches no event; `IN ()` is
-            // no SQL that PostgreSQL accepts.
-            let empty = f.campaigns == .only([]) || f.links == .only([])
-            let conds = empty ? dialect.falseCondition : r.eventConditions(f, alias: "e").joined(separator: " AND ")
-            sql = """
-                SELECT e.ts, cm.name, e.kind, l.url, e.reason, e.bounce, e.machine FROM events e
-                JOIN campaigns cm ON cm.id = e.campaign_id LEFT JOIN links l ON l.id = e.link_id
-                WHERE \(conds) AND e.contact_id = \(dialect.placeholder(r.parameters.count + 1)) ORDER BY e.ts, e.id
-                """
-        case .column(let f, let t):
-            let cond = r.columnCondition("c.\(f.rawValue)", t)
-            sql = "SELECT count(*) FROM contacts c WHERE \(cond) AND c.id = \(dialect.placeholder(r.parameters.count + 1))"
-        case .attribute(let name, let t):
-            let conds = r.attributeConditions(name, t).joined(separator: " AND ")
-            sql = "SELECT count(*) FROM contact_attributes t WHERE \(conds) AND t.contact_id = \(dialect.placeholder(r.parameters.count + 1))"
-        case .list(let id, _):
-            let list = r.bind(id)
-            sql = "SELECT count(*) FROM list_members lm WHERE lm.list_id = \(list) AND lm.contact_id = \(dialect.placeholder(r.parameters.count + 1))"
-        case .everyone, .nobody, .and, .or, .not:
-            return nil
-        }
+        // An empty scope (a glob that matched no campaign) matches no event; `IN ()` is
+        // no SQL that PostgreSQL accepts.
+        let empty = f.campaigns == .only([]) || f.links == .only([])
+        let conds = empty ? dialect.falseCondition : r.eventConditions(f, alias: "e").joined(separator: " AND ")
+        let sql = """
+            SELECT e.ts, cm.name, e.kind, l.url, e.reason, e.bounce, e.machine FROM events e
+            JOIN campaigns cm ON cm.id = e.campaign_id LEFT JOIN links l ON l.id = e.link_id
+            WHERE \(conds) AND e.contact_id = \(dialect.placeholder(r.parameters.count + 1)) ORDER BY e.ts, e.id
+            """
         return CompiledSQL(sql: sql, parameters: r.parameters)
     }
 

@@ -4,14 +4,14 @@
 // The tree follows the query as written: `and`, `or` and `not` nodes, and below a
 // built-in audience, alias or saved segment its definition (a segment's saved text, an
 // alias's query, a built-in's documented expansion under the campaign context). Each
-// condition is bound on its own, in the same environment as the whole query, and
-// checked for the one contact with the conditions every plan uses
-// (SQLRenderer.contactCheck): an event condition reads the contact's matching events,
-// whose number is tested against the threshold, so the answer shows the events found
-// (or their absence, under `not`); a field condition reads the contact's value. Each
-// check reads one contact's rows through the index by contact, so a `why` costs a few
-// milliseconds whatever the store's size. The root's truth value is the contact's
-// membership; the tests check it against the set engine's answer.
+// condition is bound on its own, in the same environment as the whole query, and its
+// truth value is the set engine's own answer for that condition, evaluated within a
+// set of one contact (every range read through the index by contact, for that contact
+// only). The evidence is read beside it: an event condition's matching events
+// (SQLRenderer.contactEvents: the conditions every plan uses), whose number is shown
+// against the threshold (or their absence, under `not`); a field condition's value.
+// So a `why` costs a few milliseconds whatever the store's size, and its root is the
+// contact's membership; the tests check both against the set engine's answer.
 
 import SegQL
 import SegStore
@@ -110,6 +110,18 @@ extension Session {
         return try whyNode(q, env: env, contact: contactID, segments: [])
     }
 
+    /// Whether one condition holds for the contact, as the set engine answers it: its
+    /// bitmap program evaluated within the set of that one contact, so that every range
+    /// is read for that contact only.
+    private func engineHolds(_ b: BoundQuery, contact: Int64, catalog: Catalog) throws -> Bool {
+        let options = PlannerOptions(now: .fixed(now), strategy: .bitmaps, useRollups: useRollups)
+        let program = SQLRenderer.program(Planner.plan(b, catalog: catalog, options: options), dialect: store.database.dialect)
+        var evaluator = SetEvaluator(database: store.database, maxID: catalog.contactCount) { [store] in try store.contactIDs() }
+        evaluator.leftFactor = 0  // every non-empty range restricted to the one contact
+        let one = ContactSet([contact], maxID: catalog.contactCount)
+        return try runtime { try evaluator.evaluate(program, within: one).contains(contact) }
+    }
+
     private func whyNode(_ q: Query, env: BindingEnvironment, contact: Int64, segments: [String]) throws -> WhyNode {
         func again(_ x: Query) throws -> WhyNode { try whyNode(x, env: env, contact: contact, segments: segments) }
         switch q.kind {
@@ -199,9 +211,9 @@ extension Session {
         case .not(let x):
             let child = try boundNode(x, contact: contact, catalog: catalog)
             return WhyNode(condition: "not", holds: !child.holds, children: [child])
-        case .events(_, let test):
-            let sql = SQLRenderer.contactCheck(b, now: now, dialect: store.database.dialect)!
-            var node = WhyNode(condition: "", holds: false, found: 0, test: test)
+        case .events(let filter, let test):
+            let sql = SQLRenderer.contactEvents(filter, now: now, dialect: store.database.dialect)
+            var node = WhyNode(condition: "", holds: try engineHolds(b, contact: contact, catalog: catalog), found: 0, test: test)
             var n: Int64 = 0
             try runtime {
                 try store.database.query(sql.sql, sql.parameters + [.integer(contact)]) { r in
@@ -214,10 +226,9 @@ extension Session {
                 }
             }
             node.found = n
-            node.holds = test.holds(for: n)
             return node
         case .column(let f, _):
-            var node = WhyNode(condition: "", holds: try checks(b, contact: contact), field: f.rawValue)
+            var node = WhyNode(condition: "", holds: try engineHolds(b, contact: contact, catalog: catalog), field: f.rawValue)
             try runtime {
                 try store.database.query("SELECT \(f.rawValue) FROM contacts WHERE id = ?1", [.integer(contact)]) { r in
                     guard !r.isNull(0) else { return }
@@ -226,18 +237,12 @@ extension Session {
             }
             return node
         case .attribute(let name, _):
-            var node = WhyNode(condition: "", holds: try checks(b, contact: contact), field: name)
+            var node = WhyNode(condition: "", holds: try engineHolds(b, contact: contact, catalog: catalog), field: name)
             node.value = try attributeValue(name, contact: contact)
             return node
         case .list:
-            return WhyNode(condition: "", holds: try checks(b, contact: contact))
+            return WhyNode(condition: "", holds: try engineHolds(b, contact: contact, catalog: catalog))
         }
-    }
-
-    /// Whether a field or list condition holds for the contact.
-    private func checks(_ b: BoundQuery, contact: Int64) throws -> Bool {
-        let sql = SQLRenderer.contactCheck(b, now: now, dialect: store.database.dialect)!
-        return try runtime { try store.database.int64(sql.sql, sql.parameters + [.integer(contact)]) ?? 0 } > 0
     }
 
     /// A contact's attribute value, nil if it has none.
