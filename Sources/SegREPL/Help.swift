@@ -10,7 +10,7 @@ enum Help {
         ("arguments", "campaign:, within:, link:, … and where they apply"),
         ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
         ("fields", "contact fields and attributes: country = \"SE\""),
-        ("statements", "count, show, explain, let, save, duplicate, export, use, drop"),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap, reach"),
         ("examples", "whole workflows to copy"),
         ("commands", "the dot-commands of this prompt"),
     ]
@@ -115,7 +115,8 @@ enum Help {
 
     static let statements = """
           QUERY                          here: count, first rows, time
-          count QUERY                    the number of contacts
+          count QUERY                    the number of contacts, and how many are mailable
+          reach QUERY                    mailable (or textable), suppressed by reason, machine-only openers
           show QUERY [limit N]           the contacts
           explain QUERY                  the SQL, the plan and why
           explain analyze QUERY          runs it: each set read, its rows and time
@@ -126,6 +127,8 @@ enum Help {
           export [or replace] QUERY to "file.csv" [including suppressed]   .csv, .json or .jsonl
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
+          why "ana@example.com" in QUERY   each condition's truth for one contact, and why
+          overlap A, B, (QUERY), …         pairwise intersections, Jaccard, exclusive parts
         Separate statements with ;.
 
         """

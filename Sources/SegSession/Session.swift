@@ -171,7 +171,14 @@ public final class Session {
             }
         case .count(let q):
             let compiled = try compile(q, projection: .count, in: file)
-            output.count(try count(compiled))
+            guard mode == .interactive else {
+                output.count(try count(compiled))
+                return
+            }
+            // At the prompt, the count comes with its reach (one evaluation of the set).
+            let r = try reach(of: compiled)
+            output.count(Int64(r.audience))
+            output.text(ReachRenderer.note(r))
         case .show(let q, let limit):
             try rows(q, limit: limit, in: file)
         case .explain(let q, let analyze):
@@ -201,6 +208,15 @@ public final class Session {
             try drop(kind: "list", name, in: file)
         case .stats(let campaign, let message):
             try stats(campaign, message: message, statement: statement.range, in: file)
+        case .why(let contact, let q):
+            try why(contact, q, in: file)
+        case .overlap(let qs):
+            try runOverlap(qs, in: file)
+        case .reach(let q):
+            let r = try reach(q, in: file)
+            output.beginRows(columns: ReachRenderer.columns)
+            output.row(ReachRenderer.row(r))
+            output.endRows()
         }
     }
 

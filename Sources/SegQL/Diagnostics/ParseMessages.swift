@@ -115,6 +115,16 @@ enum ParseMessages {
     static func expectedName(after context: String) -> String {
         "expected a name (an identifier or a string) after \(context)"
     }
+    static func expectedContact() -> String {
+        "expected a contact after 'why': an e-mail or phone in quotes, or a contact id, e.g. 'why \"ana@example.com\" in openers'"
+    }
+    static func overlapNeedsTwo() -> String {
+        "expected ',' and another audience: 'overlap' compares two or more, e.g. 'overlap openers, clickers'"
+    }
+    static func overlapOperandInParentheses() -> String {
+        "an audience of 'overlap' with 'and' or 'or' is written in parentheses, e.g. 'overlap (openers and clickers), segment \"vip\"'"
+    }
+    static func overlapTooMany(_ n: Int) -> String { "'overlap' compares at most \(n) audiences" }
     static func expectedPath() -> String {
         "expected a file name in quotes after 'to', e.g. 'to \"contacts.csv\"'"
     }

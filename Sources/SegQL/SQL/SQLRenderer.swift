@@ -142,6 +142,25 @@ public struct SQLRenderer {
         return r.program(plan.filter)
     }
 
+    /// For `why`: one contact's events that an event condition counts — its id bound as
+    /// the last parameter — with `ts`, the campaign's name, `kind`, the link's URL,
+    /// `reason`, `bounce` and `machine`, in time order. The conditions are the ones every
+    /// plan uses (`eventConditions`).
+    public static func contactEvents(_ f: EventFilter, now: Int64, dialect: any SQLDialect) -> CompiledSQL {
+        var r = SQLRenderer(
+            dialect: dialect, inline: false, plan: Plan(strategy: .bitmaps, filter: .everyone, now: .fixed(now), estimatedRows: 0))
+        // An empty scope (a glob that matched no campaign) matches no event; `IN ()` is
+        // no SQL that PostgreSQL accepts.
+        let empty = f.campaigns == .only([]) || f.links == .only([])
+        let conds = empty ? dialect.falseCondition : r.eventConditions(f, alias: "e").joined(separator: " AND ")
+        let sql = """
+            SELECT e.ts, cm.name, e.kind, l.url, e.reason, e.bounce, e.machine FROM events e
+            JOIN campaigns cm ON cm.id = e.campaign_id LEFT JOIN links l ON l.id = e.link_id
+            WHERE \(conds) AND e.contact_id = \(dialect.placeholder(r.parameters.count + 1)) ORDER BY e.ts, e.id
+            """
+        return CompiledSQL(sql: sql, parameters: r.parameters)
+    }
+
     private init(dialect: any SQLDialect, inline: Bool, plan: Plan) {
         self.dialect = dialect
         self.inline = inline

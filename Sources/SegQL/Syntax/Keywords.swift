@@ -31,6 +31,8 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     case count, show, explain, `let`, save, replace, segment, list, including, suppressed
     /// A contextual keyword: a keyword only where the grammar expects it.
     case duplicate, campaign, `for`, `as`, export, to, stats, message, drop, use, none, limit, analyze
+    /// A contextual keyword: a keyword only where the grammar expects it.
+    case why, overlap, reach
 
     /// The reserved keywords, which the lexer turns into `.keyword` tokens.
     public static let reserved: [Keyword] = [.and, .or, .not, .in, .matches, .exists, .true, .false]
@@ -38,6 +40,7 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     /// The keywords that begin a statement other than a bare query.
     public static let statementStarters: [Keyword] = [
         .count, .show, .explain, .let, .save, .duplicate, .export, .stats, .drop, .use,
+        .why, .overlap, .reach,
     ]
 
     /// Whether the word can never be a name.

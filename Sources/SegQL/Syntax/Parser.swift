@@ -68,7 +68,7 @@ struct ParserState {
     /// The token being looked at.
     private(set) var token: Token
     /// The last token consumed (for ranges and for "after X" positions).
-    private var previous: Token
+    var previous: Token
     /// Tokens already lexed beyond `token`.
     private var lookahead: [Token] = []
     /// Current nesting of parentheses, `not` and lists.
@@ -94,13 +94,13 @@ struct ParserState {
 
     // MARK: Helpers
 
-    private mutating func advance() {
+    mutating func advance() {
         previous = token
         token = lookahead.isEmpty ? lexer.next() : lookahead.removeFirst()
     }
 
     /// The token `n` places after the current one.
-    private mutating func peek(_ n: Int = 1) -> Token {
+    mutating func peek(_ n: Int = 1) -> Token {
         while lookahead.count < n { lookahead.append(lexer.next()) }
         return lookahead[n - 1]
     }
@@ -111,30 +111,30 @@ struct ParserState {
         return true
     }
 
-    private var atStatementEnd: Bool { token.kind == .semicolon || token.kind == .endOfFile }
+    var atStatementEnd: Bool { token.kind == .semicolon || token.kind == .endOfFile }
 
     /// Where an "expected …" error points: the current token, or just after the previous
     /// one when the statement ends (at `;` or the end of the input), so that the caret
     /// stays on the line that is incomplete.
-    private var here: SourceRange { atStatementEnd ? .at(previous.range.end) : token.range }
+    var here: SourceRange { atStatementEnd ? .at(previous.range.end) : token.range }
 
     /// The word table entry of an identifier token.
-    private func word(_ t: Token) -> Word? {
+    func word(_ t: Token) -> Word? {
         t.wordIndex >= 0 ? Vocabulary.words[Int(t.wordIndex)] : nil
     }
 
     /// Whether `t` is an identifier spelling the contextual keyword `k`.
-    private func isContextual(_ t: Token, _ k: Keyword) -> Bool {
+    func isContextual(_ t: Token, _ k: Keyword) -> Bool {
         word(t)?.keyword == k
     }
 
-    private func text(_ t: Token) -> String { t.text(in: bytes) }
+    func text(_ t: Token) -> String { t.text(in: bytes) }
 
     private func describe(_ t: Token) -> String { ParseMessages.describe(t, in: bytes) }
 
     /// Records an error and returns nil, unless the current token is an `.error` token,
     /// whose problem the lexer has reported already.
-    private mutating func fail<T>(
+    mutating func fail<T>(
         _ message: String, at range: SourceRange, notes: [DiagnosticNote] = [], suggestion: String? = nil
     ) -> T? {
         if token.kind != .error {
@@ -190,7 +190,8 @@ struct ParserState {
 
     // statement = count_statement | show_statement | explain_statement | let_statement
     //           | save_statement | duplicate_statement | export_statement
-    //           | stats_statement | drop_statement | use_statement | query_statement ;
+    //           | stats_statement | drop_statement | use_statement
+    //           | why_statement | overlap_statement | reach_statement | query_statement ;
     private mutating func statement() -> Statement? {
         guard let k = word(token)?.keyword, Keyword.statementStarters.contains(k), startsStatement(k) else {
             return queryStatement()
@@ -206,6 +207,9 @@ struct ParserState {
         case .stats: return statsStatement()
         case .drop: return dropStatement()
         case .use: return useStatement()
+        case .why: return whyStatement()
+        case .overlap: return overlapStatement()
+        case .reach: return reachStatement()
         default: return queryStatement()
         }
     }
@@ -452,7 +456,7 @@ struct ParserState {
     }
 
     // name = IDENTIFIER | STRING ;
-    private mutating func name(after context: String) -> Name? {
+    mutating func name(after context: String) -> Name? {
         switch token.kind {
         case .identifier:
             let n = Name(text: text(token), quoted: false, range: token.range)
@@ -469,7 +473,7 @@ struct ParserState {
 
     /// Ends a statement at `;` or the end of the input. `continuations` lists the words
     /// that could still have followed its final query (nil: it does not end in a query).
-    private mutating func finish(_ kind: Statement.Kind, from start: Int, continuations: [String]?) -> Statement? {
+    mutating func finish(_ kind: Statement.Kind, from start: Int, continuations: [String]?) -> Statement? {
         if atStatementEnd { return Statement(kind, range: SourceRange(start, previous.range.end)) }
         guard let continuations else {
             return fail(ParseMessages.unexpectedAfterStatement(describe(token)), at: token.range)
@@ -490,7 +494,7 @@ struct ParserState {
         )
     }
 
-    private func canStartQuery(_ t: Token) -> Bool {
+    func canStartQuery(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier, .leftParen, .keyword(.not), .string: true
         default: false
@@ -524,7 +528,7 @@ struct ParserState {
     }
 
     // not_query = "not" not_query | primary ;
-    private mutating func notQuery(after context: String?) -> Query? {
+    mutating func notQuery(after context: String?) -> Query? {
         guard token.kind == .keyword(.not) else { return primary(after: context) }
         let start = token.range.start
         guard enter(at: token.range) else { return nil }

@@ -57,6 +57,28 @@ public enum Printer {
         case .useCampaign(let n):
             guard let n else { return "use campaign none" }
             return "use campaign " + (Vocabulary.lookup(n.text)?.keyword == Keyword.none ? quoted(n.text) : name(n))
+        case .why(let contact, let q):
+            return "why " + source(of: contact) + " in " + source(of: q)
+        case .overlap(let qs):
+            return "overlap " + qs.map(operandSource).joined(separator: ", ")
+        case .reach(let q):
+            return "reach " + source(of: q)
+        }
+    }
+
+    /// The canonical source of a query where only a `not` or a primary fits (an
+    /// `overlap` audience): in parentheses if it has `and` or `or` at its top.
+    public static func operandSource(of query: Query) -> String {
+        var out = ""
+        write(query, minimum: .not, leading: false, into: &out)
+        return out
+    }
+
+    /// The canonical source of a contact reference: a quoted string or an id.
+    public static func source(of contact: ContactReference) -> String {
+        switch contact.key {
+        case .email(let s), .phone(let s): quoted(s)
+        case .id(let n): String(n)
         }
     }
 

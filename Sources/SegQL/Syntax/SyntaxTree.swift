@@ -331,6 +331,28 @@ public enum Audience: Hashable, Sendable {
     case labeled(Query, label: Name)
 }
 
+/// One contact, as `why` names it.
+public struct ContactReference: Hashable, Sendable {
+    /// How the contact is named.
+    public enum Key: Hashable, Sendable {
+        /// A string with `@`: the e-mail address (compared lower-cased, as stored).
+        case email(String)
+        /// Any other string: the phone number.
+        case phone(String)
+        /// An integer: the contact id.
+        case id(Int64)
+    }
+
+    public var key: Key
+    /// Where it was written.
+    public var range: SourceRange
+
+    public init(_ key: Key, range: SourceRange) {
+        self.key = key
+        self.range = range
+    }
+}
+
 /// A statement: what a script or a REPL line runs.
 public struct Statement: Hashable, Sendable {
     /// The statements of the language.
@@ -362,6 +384,12 @@ public struct Statement: Hashable, Sendable {
         case dropList(Name)
         /// `use campaign "C"`, or `use campaign none` (nil).
         case useCampaign(Name?)
+        /// `why CONTACT in QUERY`: the query's tree with each condition's truth for one contact.
+        case why(ContactReference, Query)
+        /// `overlap A, B, …`: the pairwise intersections of two or more audiences.
+        case overlap([Query])
+        /// `reach QUERY`: how many of the audience can be sent to, and why not the rest.
+        case reach(Query)
     }
 
     /// The statement.

@@ -74,6 +74,12 @@ public enum TreeDump {
             return Node(head: head("drop-list " + name(n)))
         case .useCampaign(let n):
             return Node(head: head("use-campaign " + (n.map(name) ?? "none")))
+        case .why(let contact, let q):
+            return Node(head: head("why " + Printer.source(of: contact)), children: [node(q, r)])
+        case .overlap(let qs):
+            return Node(head: head("overlap"), children: qs.map { node($0, r) })
+        case .reach(let q):
+            return Node(head: head("reach"), children: [node(q, r)])
         }
     }
 

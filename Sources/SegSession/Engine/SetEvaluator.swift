@@ -65,7 +65,7 @@ struct SetEvaluator {
     }
 
     /// `program`'s contacts among `within` (nil: every contact).
-    private mutating func evaluate(_ program: SetProgram, within: ContactSet?) throws -> ContactSet {
+    mutating func evaluate(_ program: SetProgram, within: ContactSet?) throws -> ContactSet {
         switch program {
         case .everyone:
             return try within ?? all()
