@@ -58,11 +58,12 @@ for example in examples/*.segq; do
     echo "ok   $example ($(grep -cv '^contact_id,' "$out") lines)" >&2
 done
 
-# `explain` shows each database's own SQL, parameters and plan, and its own choice of
-# strategy with the estimates and sources that go with it (SQLite merges set
-# operations, PostgreSQL does not): compared without them.
+# `explain` shows each database's own SQL, parameters and plan, and the sets read with
+# estimates and index names that are each backend's own (SQLite names its indexes with
+# INDEXED BY, PostgreSQL chooses by itself): compared without them, from `strategy:` to
+# the end of the report (every line of it is either a header or indented under one).
 without_sql() {
-    awk '/^(sql|parameters|sqlite plan|postgresql plan|sources):$/ || /^(strategy|estimate): / { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$1"
+    awk '/^(sql|parameters|sqlite plan|postgresql plan|sources|sets|read):$/ || /^(strategy|estimate|ran): / || /^set \[[0-9]+\]: / || /^as one statement/ { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$1"
 }
 
 if [ -n "${SEGQ_TEST_POSTGRES:-}" ]; then

@@ -54,7 +54,7 @@ import Testing
             Parser.parseQuery(SourceFile(name: "a", text: "openers")).query!,
             Parser.parseQuery(SourceFile(name: "b", text: "list sweden")).query!,
         ], in: SourceFile(name: "o", text: ""))
-        let json = OverlapRenderer.json(o)
+        let json = OverlapRenderer.json(o).text(indent: 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let pair = try #require((object["pairs"] as? [[String: Any]])?.first)
         #expect(pair["first"] as? String == "openers" && pair["second"] as? String == "list sweden")

@@ -108,7 +108,7 @@ import Testing
         let f = try ActionsFixture()
         let q = try #require(Parser.parseQuery(SourceFile(name: "q", text: "opens >= 1 and country = \"SE\"")).query)
         let tree = try f.session.whyTree(q, contactID: 1)
-        let json = WhyRenderer.json(tree, contact: .init(id: 1, email: "ana@example.com", phone: nil), query: "q")
+        let json = WhyRenderer.json(tree, contact: .init(id: 1, email: "ana@example.com", phone: nil), query: "q").text(indent: 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["in"] as? Bool == true)
         let root = try #require(object["tree"] as? [String: Any])

@@ -88,7 +88,7 @@ extension Session {
     func runOverlap(_ queries: [Query], in file: SourceFile) throws {
         let result = try overlap(queries, in: file)
         if let writer = output as? ResultWriter, writer.format == .json || writer.format == .jsonl {
-            output.text(OverlapRenderer.json(result))
+            output.text(OverlapRenderer.json(result).text(for: writer.format))
         } else {
             output.text(OverlapRenderer.text(result))
         }
@@ -132,7 +132,7 @@ enum OverlapRenderer {
         return String(out.dropLast())
     }
 
-    static func json(_ o: Overlap) -> String {
+    static func json(_ o: Overlap) -> JSON {
         let audiences: [JSON] = o.audiences.map { a in
             .object([("audience", .string(a.label)), ("contacts", .raw(String(a.contacts))), ("exclusive", .raw(String(a.exclusive)))])
         }
@@ -147,6 +147,6 @@ enum OverlapRenderer {
         return JSON.object([
             ("audiences", .array(audiences)), ("pairs", .array(pairs)),
             ("in_any", .raw(String(o.inAny))), ("in_all", .raw(String(o.inAll))),
-        ]).text(indent: 0)
+        ])
     }
 }

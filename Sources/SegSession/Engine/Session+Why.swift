@@ -71,7 +71,7 @@ extension Session {
         let who = try resolveContact(contact, in: file)
         let tree = try whyTree(q, contactID: who.id)
         if let writer = output as? ResultWriter, writer.format == .json || writer.format == .jsonl {
-            output.text(WhyRenderer.json(tree, contact: who, query: compiled.source))
+            output.text(WhyRenderer.json(tree, contact: who, query: compiled.source).text(for: writer.format))
         } else {
             output.text(WhyRenderer.text(tree, contact: who, query: compiled.source))
         }
@@ -312,14 +312,13 @@ enum WhyRenderer {
         return parts.joined(separator: "  ")
     }
 
-    static func json(_ tree: WhyNode, contact: Session.ContactIdentity, query: String) -> String {
+    static func json(_ tree: WhyNode, contact: Session.ContactIdentity, query: String) -> JSON {
         let who: JSON = .object([
             ("id", .raw(String(contact.id))),
             ("email", contact.email.map { .string($0) } ?? .raw("null")),
             ("phone", contact.phone.map { .string($0) } ?? .raw("null")),
         ])
         return JSON.object([("contact", who), ("query", .string(query)), ("in", .raw(tree.holds ? "true" : "false")), ("tree", node(tree))])
-            .text(indent: 0)
     }
 
     private static func node(_ n: WhyNode) -> JSON {
@@ -359,6 +358,19 @@ indirect enum JSON {
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
+
+    /// On one line, for JSON Lines (`--format jsonl`: one document per line).
+    var compact: String {
+        switch self {
+        case .raw(let s): return s
+        case .string(let s): return ResultWriter.jsonString(s)
+        case .array(let xs): return "[" + xs.map(\.compact).joined(separator: ", ") + "]"
+        case .object(let ms): return "{" + ms.map { ResultWriter.jsonString($0.0) + ": " + $0.1.compact }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// Written as `--format` asks: indented for JSON, one line for JSON Lines.
+    func text(for format: OutputFormat) -> String { format == .jsonl ? compact : text(indent: 0) }
 
     func text(indent: Int) -> String {
         let inner = String(repeating: "  ", count: indent + 1)
