@@ -371,6 +371,11 @@ public final class Session {
             case .events(let f, let t):
                 // A set on SQLite (`NOT IN`), a hashed anti-join on PostgreSQL (`NOT
                 // EXISTS`): read once either way, so `explain` says the same on both.
+                if f.readAsSet {
+                    let what = f.distinctCampaigns ? "campaigns \(f.kind.verb) \(t.op.rawValue) \(t.value)" : "\(f.kind.noun) \(t.op.rawValue) \(t.value)"
+                    let scope = f.ofLast.map { " of each contact's last \($0) campaigns" } ?? ""
+                    return ["\(what)\(scope): events table (grouped by contact, read once as a set)\(read)"]
+                }
                 let how = role != .probe ? "their contacts" : sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
                 return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))\(read)"]
             case .rollup(let r):

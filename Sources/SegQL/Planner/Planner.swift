@@ -184,6 +184,22 @@ public struct Planner {
     func accessPath(_ a: PlanAtom) -> AccessPath {
         let n = contactCount
         switch a {
+        case .events(let f, _) where f.readAsSet:
+            // The predicate's own events, and for `of_last` the contacts' sends in scope
+            // (ranked per contact by a window function).
+            var plain = f
+            plain.ofLast = nil
+            plain.distinctCampaigns = false
+            var path = accessPath(.events(plain, .atLeastOne))
+            var what: [String] = []
+            if f.distinctCampaigns { what.append("grouped by contact, distinct campaigns counted") }
+            if let n = f.ofLast {
+                let sends = EventFilter(kind: .sent, campaigns: f.campaigns)
+                path.estimatedRows += accessPath(.events(sends, .atLeastOne)).estimatedRows
+                what.append("joined to each contact's last \(n) campaigns, ranked over its sends")
+            }
+            path.description += "; " + what.joined(separator: "; ")
+            return path
         case .events(let f, _):
             let extra = f.bounce != nil || f.reason != nil ? " (bounce and reason read from the rows)" : ""
             if case .only(let ids) = f.links {
@@ -464,7 +480,7 @@ public struct Planner {
 
     /// The rollup reading that answers `filter`/`test` exactly, if there is one.
     private func rollup(for filter: EventFilter, _ test: CountTest) -> RollupAtom? {
-        guard filter.links == .any, filter.bounce == nil, filter.reason == nil else { return nil }
+        guard filter.links == .any, filter.bounce == nil, filter.reason == nil, !filter.readAsSet else { return nil }
         if let message = filter.message {
             // `message: 1` of campaigns that have only one message is every event.
             guard message == 1, campaigns(in: filter.campaigns).allSatisfy({ $0.messages == 1 }) else { return nil }
@@ -632,6 +648,7 @@ public struct Planner {
         if f.machine != nil { share *= 0.5 }
         if f.bounce != nil { share *= 0.5 }
         if f.reason != nil { share *= 0.3 }
+        if f.ofLast != nil { share *= 0.7 }
         share *= windowShare(f.window, f.kind, f.campaigns)
         return share
     }

@@ -155,6 +155,10 @@ public struct Binder {
         case .event(let p):
             return bindEvent(kind: p.kind, word: p.verb, arguments: p.arguments, test: .atLeastOne, range: p.range)
         case .count(let c):
+            if let a = c.arguments.first(where: { $0.name == .atLeast }) {
+                report(.error(SemaMessages.atLeastOnCount(c.noun.text), at: a.nameRange))
+                return .nobody
+            }
             return bindEvent(
                 kind: c.kind, word: c.noun, arguments: c.arguments, test: CountTest(c.op, c.count), range: c.range)
         case .field(let f):
@@ -348,6 +352,23 @@ public struct Binder {
                 return .nobody
             }
             if name == .since { filter.window.since = t.start } else { filter.window.before = t.start }
+        }
+        if let arg = seen[.ofLast] {
+            guard case .integer(let n) = arg.value.kind, n >= 1 else {
+                report(.error(SemaMessages.expectedPositive("of_last"), at: arg.value.range))
+                return .nobody
+            }
+            filter.ofLast = n
+        }
+        var test = test
+        if let arg = seen[.atLeast] {
+            guard case .integer(let n) = arg.value.kind, n >= 0 else {
+                report(.error(SemaMessages.expectedCampaignCount, at: arg.value.range))
+                return .nobody
+            }
+            // At least one campaign is at least one event.
+            test = CountTest(.greaterOrEqual, n)
+            filter.distinctCampaigns = n >= 2
         }
         if let arg = seen[.machine] {
             guard case .boolean(let b) = arg.value.kind else {

@@ -75,6 +75,15 @@ public struct EventFilter: Hashable, Sendable {
     public var bounce: BounceType?
     /// `reason:` (drops and bounces).
     public var reason: GlobPattern?
+    /// `of_last: N`: only events of the N campaigns (in `campaigns`) most recently sent
+    /// to the contact, by when it was first sent each; ties: the higher campaign id first.
+    public var ofLast: Int64?
+    /// `at_least: N`: the count is of distinct campaigns, not of events.
+    public var distinctCampaigns: Bool = false
+
+    /// Whether the predicate is read only as a set of its own (`of_last`, `at_least`):
+    /// no rollup answers it, and no per-contact probe is written for it.
+    public var readAsSet: Bool { ofLast != nil || distinctCampaigns }
 
     public init(
         kind: EventKind, campaigns: CampaignScope = .any, message: Int64? = nil,

@@ -15,7 +15,7 @@
 // NOUN = "sends" | "drops" | "deliveries" | "bounces" | "opens" | "clicks" | "replies"
 //      | "forwards" | "unsubscribes" | "complaints" ;
 // ARGUMENT_NAME = "campaign" | "channel" | "message" | "within" | "since" | "before"
-//               | "link" | "footer" | "type" | "machine" | "reason" ;
+//               | "link" | "footer" | "type" | "machine" | "reason" | "of_last" | "at_least" ;
 // WORD = IDENTIFIER ;
 
 /// A keyword of SegQL.
@@ -63,7 +63,7 @@ struct Word: Sendable {
 
 /// Case-insensitive lookup of words in UTF-8 bytes.
 ///
-/// Every word is ASCII letters only and at most 16 long, so its lower-case spelling packs
+/// Every word is ASCII letters and `_` only and at most 16 long, so its lower-case spelling packs
 /// into two `UInt64`s; a lookup packs the candidate the same way and compares integers —
 /// no strings, no allocation, no reference counting on the lexer's hot path.
 enum Vocabulary {
@@ -103,8 +103,9 @@ enum Vocabulary {
         guard n >= 2 && n <= 16 && range.end <= bytes.count else { return nil }
         var low: UInt64 = 0, high: UInt64 = 0
         for k in 0..<n {
-            let lower = bytes[range.start + k] | 0x20  // ASCII letters only; anything else fails below
-            guard lower >= 0x61 && lower <= 0x7A else { return nil }
+            let b = bytes[range.start + k]
+            let lower = b == 0x5F ? b : b | 0x20  // ASCII letters and `_` only; anything else fails below
+            guard (lower >= 0x61 && lower <= 0x7A) || lower == 0x5F else { return nil }
             if k < 8 { low |= UInt64(lower) << (8 * UInt64(k)) } else { high |= UInt64(lower) << (8 * UInt64(k - 8)) }
         }
         var slot = hash(low, high)

@@ -107,9 +107,13 @@ public enum EventKind: Int, CaseIterable, Hashable, Sendable {
 /// The names an event predicate or count accepts as `name: value`.
 public enum ArgumentName: String, CaseIterable, Hashable, Sendable {
     case campaign, channel, message, within, since, before, link, footer, type, machine, reason
+    /// `of_last: N`: only the N campaigns most recently sent to the contact.
+    case ofLast = "of_last"
+    /// `at_least: N` (verbs only): at least N distinct campaigns.
+    case atLeast = "at_least"
 
-    /// Arguments every event kind accepts.
-    public static let common: [ArgumentName] = [.campaign, .channel, .message, .within, .since, .before]
+    /// Arguments every event kind accepts (`at_least` only on a verb, which the binder checks).
+    public static let common: [ArgumentName] = [.campaign, .channel, .message, .within, .since, .before, .ofLast, .atLeast]
 }
 
 /// A comparison operator: `= != < <= > >=`.

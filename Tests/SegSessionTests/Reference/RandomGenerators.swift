@@ -226,7 +226,7 @@ struct RandomQueryBuilder {
     mutating func event() -> String {
         let kind = rng.pick(EventKind.allCases)
         let verb = kind == .delivered && rng.chance(0.3) ? "received" : kind.verb
-        let args = arguments(for: kind)
+        let args = arguments(for: kind, verb: true)
         if args.isEmpty { return rng.chance(0.5) ? verb : "\(verb)()" }
         return "\(verb)(\(args))"
     }
@@ -250,9 +250,9 @@ struct RandomQueryBuilder {
         }
     }
 
-    mutating func arguments(for kind: EventKind) -> String {
+    mutating func arguments(for kind: EventKind, verb: Bool = false) -> String {
         var args: [String] = []
-        var candidates: [ArgumentName] = ArgumentName.common + kind.specificArguments
+        var candidates: [ArgumentName] = (ArgumentName.common + kind.specificArguments).filter { verb || $0 != .atLeast }
         if rng.chance(0.04) { candidates.append(rng.pick(ArgumentName.allCases)) }  // maybe inapplicable
         for name in candidates where rng.chance(name == .campaign ? 0.5 : 0.15) {
             let value: String
@@ -272,6 +272,8 @@ struct RandomQueryBuilder {
             case .footer, .machine: value = rng.chance(0.5) ? "true" : "false"
             case .type: value = rng.pick(["hard", "soft"])
             case .reason: value = segqlString(rng.pick(["550*", "*full", "Bounced Address", "*"]))
+            case .ofLast: value = String(rng.int(1...4))
+            case .atLeast: value = String(rng.int(0...3))
             }
             args.append("\(name.rawValue): \(value)")
         }
