@@ -309,9 +309,12 @@ struct QueryGenerator {
 
     private mutating func window() -> [String] {
         switch weighted([(0, 55.0), (1, 18), (2, 15), (3, 9), (4, 3)]) {
-        case 0: return ["within: " + weighted(Self.durations)]
+        case 0:
+            // Now and then a relative range: between the farther and the nearer duration.
+            guard rng.chance(0.15) else { return ["within: " + weighted(Self.durations)] }
+            return [weighted([("within: 90d..30d", 3.0), ("within: 60d..7d", 2), ("within: 365d..180d", 1), ("within: 2w..1w", 1)])]
         case 1: return ["since: " + date()]
-        case 2: return ["before: " + date()]
+        case 2: return ["before: " + (rng.chance(0.2) ? weighted([("365d", 2.0), ("180d", 1), ("90d", 1)]) : date())]
         case 3:
             let a = instant(), b = instant()
             return ["since: " + dateText(min(a, b)), "before: " + dateText(max(a, b) + 86_400)]

@@ -495,7 +495,7 @@ public struct Planner {
             return RollupAtom(kind: filter.kind, scope: scope, test: .count(measure, test))
         }
         // Recency: `verb within …` / `verb since …`, from the last time the rollup keeps.
-        guard test == .atLeastOne, filter.window.before == nil, filter.machine == nil else { return nil }
+        guard test == .atLeastOne, !filter.window.hasEnd, filter.machine == nil else { return nil }
         let column: String
         switch filter.kind {
         case .delivered: column = "last_delivered"

@@ -182,9 +182,11 @@ public struct SQLRenderer {
             var upper: [String] = []
             if let s = w.since { lower.append(bind(s)) }
             if let d = w.within { lower.append("\(dialect.nowExpression) - \(bind(d))") }
+            if let d = w.sinceAgo { lower.append("\(dialect.nowExpression) - \(bind(d))") }
             if wantUpper {
                 if let b = w.before { upper.append("\(bind(b)) - 1") }
                 if w.within != nil { upper.append(dialect.nowExpression) }
+                if let d = w.beforeAgo { upper.append("\(dialect.nowExpression) - \(bind(d)) - 1") }
             }
             return (lower, upper)
         }

@@ -338,15 +338,35 @@ public struct Binder {
             }
         }
         if let arg = seen[.within] {
-            guard case .duration(let amount, let unit) = arg.value.kind else {
+            switch arg.value.kind {
+            case .duration(let amount, let unit):
+                filter.window.within = Self.seconds(amount, unit)
+            case .durationRange(let from, let to):
+                // Relative ranges: the farther bound first (docs/language.md).
+                guard case .duration(let a, let u) = from.kind, case .duration(let b, let v) = to.kind,
+                      Self.seconds(a, u) > Self.seconds(b, v) else {
+                    report(.error(SemaMessages.rangeOrder, at: arg.value.range))
+                    return .nobody
+                }
+                filter.window.sinceAgo = Self.seconds(a, u)
+                filter.window.beforeAgo = Self.seconds(b, v)
+            default:
                 report(.error(SemaMessages.expectedDuration, at: arg.value.range))
                 return .nobody
             }
-            let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds)
-            filter.window.within = overflow ? Int64.max / 4 : seconds
         }
         for name in [ArgumentName.since, .before] {
             guard let arg = seen[name] else { continue }
+            // A duration: that long before now (`before: 365d`, longer ago than a year).
+            if case .duration(let amount, let unit) = arg.value.kind {
+                let ago = Self.seconds(amount, unit)
+                if name == .since {
+                    filter.window.sinceAgo = min(filter.window.sinceAgo ?? .max, ago)
+                } else {
+                    filter.window.beforeAgo = max(filter.window.beforeAgo ?? .min, ago)
+                }
+                continue
+            }
             guard case .string(let text) = arg.value.kind, let t = Timestamp.parse(text) else {
                 report(.error(SemaMessages.expectedDate(name.rawValue), at: arg.value.range))
                 return .nobody
@@ -428,6 +448,12 @@ public struct Binder {
         }
         if test.op == .greaterOrEqual, test.value == 0 { return .everyone }
         return .events(filter, test)
+    }
+
+    /// A duration in seconds (past any real time span when it overflows).
+    private static func seconds(_ amount: Int64, _ unit: DurationUnit) -> Int64 {
+        let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds)
+        return overflow ? Int64.max / 4 : seconds
     }
 
     private func linksInScope(_ scope: CampaignScope) -> [Catalog.Link] {

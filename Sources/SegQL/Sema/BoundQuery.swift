@@ -28,15 +28,26 @@ public struct TimeWindow: Hashable, Sendable {
     public var since: Int64?
     /// `before`: `ts < before`.
     public var before: Int64?
+    /// Seconds before now the window starts at (`within: 90d..30d`, `since: 30d`):
+    /// `ts >= now - sinceAgo`, with no upper bound of its own.
+    public var sinceAgo: Int64?
+    /// Seconds before now the window ends before (`within: 90d..30d`, `before: 365d`):
+    /// `ts < now - beforeAgo`.
+    public var beforeAgo: Int64?
 
-    public init(within: Int64? = nil, since: Int64? = nil, before: Int64? = nil) {
+    public init(within: Int64? = nil, since: Int64? = nil, before: Int64? = nil, sinceAgo: Int64? = nil, beforeAgo: Int64? = nil) {
         self.within = within
         self.since = since
         self.before = before
+        self.sinceAgo = sinceAgo
+        self.beforeAgo = beforeAgo
     }
 
     /// No bound at all.
-    public var isUnbounded: Bool { within == nil && since == nil && before == nil }
+    public var isUnbounded: Bool { within == nil && since == nil && before == nil && sinceAgo == nil && beforeAgo == nil }
+
+    /// Whether the window has an upper bound (an absolute or relative `before`).
+    public var hasEnd: Bool { before != nil || beforeAgo != nil }
 
     /// The inclusive bounds `[lower, upper]` in Unix seconds, given now.
     public func bounds(now: Int64) -> (lower: Int64?, upper: Int64?) {
@@ -46,6 +57,8 @@ public struct TimeWindow: Hashable, Sendable {
             lower = max(lower ?? Int64.min, now - within)
             upper = min(upper ?? Int64.max, now)
         }
+        if let sinceAgo { lower = max(lower ?? Int64.min, now - sinceAgo) }
+        if let beforeAgo { upper = min(upper ?? Int64.max, now - beforeAgo - 1) }
         return (lower, upper)
     }
 }

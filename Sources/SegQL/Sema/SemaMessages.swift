@@ -57,6 +57,7 @@ enum SemaMessages {
     }
     static let expectedMessageNumber = "'message' takes a message number: an integer, 1 or more"
     static func expectedPositive(_ name: String) -> String { "'\(name)' takes a number of campaigns: an integer, 1 or more" }
+    static let rangeOrder = "a range of times before now goes from the farther to the nearer: write 90d..30d"
     static let expectedCampaignCount = "'at_least' takes a number of campaigns: an integer, 0 or more"
     static func atLeastOnCount(_ noun: String) -> String {
         "'at_least' counts campaigns and belongs to an event verb; a count '\(noun)' is compared instead"

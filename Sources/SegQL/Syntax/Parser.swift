@@ -702,7 +702,7 @@ struct ParserState {
         return Argument(name: name, nameRange: nameRange, value: v)
     }
 
-    // value = STRING | INTEGER | DECIMAL | DURATION | "true" | "false" | WORD | list ;
+    // value = STRING | INTEGER | DECIMAL | duration_range | DURATION | "true" | "false" | WORD | list ;
     private mutating func value(after context: String) -> Value? {
         let t = token
         let kind: Value.Kind
@@ -716,6 +716,8 @@ struct ParserState {
         case .decimal:
             guard let d = Lexer.decimalValue(of: t, in: bytes) else { return fail(ParseMessages.invalidNumber(text(t)), at: t.range) }
             kind = .decimal(d)
+        case .duration where peek().kind == .dotDot:
+            return durationRange()
         case .duration:
             guard let d = Lexer.durationValue(of: t, in: bytes) else { return fail(ParseMessages.invalidNumber(text(t)), at: t.range) }
             kind = .duration(amount: d.amount, unit: d.unit)
@@ -732,6 +734,21 @@ struct ParserState {
         }
         advance()
         return Value(kind, range: t.range)
+    }
+
+    // duration_range = DURATION ".." DURATION ;
+    private mutating func durationRange() -> Value? {
+        var ends: [Value] = []
+        for _ in 0..<2 {
+            let t = token
+            guard t.kind == .duration, let d = Lexer.durationValue(of: t, in: bytes) else {
+                return fail(ParseMessages.expectedDuration(after: "'..'"), at: here)
+            }
+            ends.append(Value(.duration(amount: d.amount, unit: d.unit), range: t.range))
+            advance()
+            if ends.count == 1 { advance() }  // the `..`
+        }
+        return Value(.durationRange(ends[0], ends[1]), range: SourceRange(ends[0].range.start, ends[1].range.end))
     }
 
     // list = "[" [ value { "," value } ] "]" ;

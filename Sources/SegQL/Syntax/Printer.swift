@@ -72,6 +72,7 @@ public enum Printer {
         case .integer(let n): String(n)
         case .decimal(let d): decimal(d)
         case .duration(let amount, let unit): "\(amount)\(unit.rawValue)"
+        case .durationRange(let from, let to): source(of: from) + ".." + source(of: to)
         case .boolean(let b): b ? "true" : "false"
         case .word(let w): w
         case .list(let items): "[" + items.map { source(of: $0) }.joined(separator: ", ") + "]"

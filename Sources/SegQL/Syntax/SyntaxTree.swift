@@ -172,6 +172,8 @@ public struct Value: Hashable, Sendable {
         case decimal(Double)
         /// A duration literal such as `30d`.
         case duration(amount: Int64, unit: DurationUnit)
+        /// `90d..30d`: from the first duration before now to the second (two `.duration`s).
+        case durationRange(Value, Value)
         /// `true` or `false`.
         case boolean(Bool)
         /// A bare word used as a value: `hard`, `soft`, `email`, `sms`.

@@ -260,9 +260,10 @@ struct RandomQueryBuilder {
             case .campaign: value = campaignValue()
             case .channel: value = rng.pick(["email", "sms"])
             case .message: value = String(rng.int(1...3))
-            case .within: value = rng.pick(["1d", "7d", "30d", "12h", "2w", "90m", "400d"])
+            case .within: value = rng.pick(["1d", "7d", "30d", "12h", "2w", "90m", "400d", "30d..7d", "2w..1d", "60d..30d", "7d..7d"])
             case .since, .before:
-                value = segqlString(rng.pick(["2026-05-01", "2026-05-20", "2026-06-01", "2026-05-25T12:00:00Z", "2026-04-01"]))
+                value = rng.chance(0.2) ? rng.pick(["1d", "10d", "30d", "36h"])
+                    : segqlString(rng.pick(["2026-05-01", "2026-05-20", "2026-06-01", "2026-05-25T12:00:00Z", "2026-04-01"]))
             case .link:
                 let pool = ["/pricing", "/blog/*", "/", "/Pricing", "/50%_off", "/unsubscribe", "*example.com*",
                             "https://shop.example.com/pricing", "https://shop.example.com", "/nothing-here"]

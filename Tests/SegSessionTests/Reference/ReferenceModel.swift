@@ -306,14 +306,25 @@ struct RefEvaluator {
             message = n
         }
         var lower = Int64.min, upper = Int64.max
-        if let v = byName[.within] {
-            guard case .duration(let amount, let unit) = v.kind else { throw RefError(description: "within") }
-            let per: Int64 = unit == .minutes ? 60 : unit == .hours ? 3_600 : unit == .days ? 86_400 : 604_800
-            lower = max(lower, now - amount * per)
-            upper = min(upper, now)
+        func seconds(_ v: Value) -> Int64? {
+            guard case .duration(let amount, let unit) = v.kind else { return nil }
+            return amount * (unit == .minutes ? 60 : unit == .hours ? 3_600 : unit == .days ? 86_400 : 604_800)
         }
-        if let v = byName[.since] { lower = max(lower, try date(v)) }
-        if let v = byName[.before] { upper = min(upper, try date(v) - 1) }
+        if let v = byName[.within] {
+            if case .durationRange(let from, let to) = v.kind {
+                // `a..b`: now - a <= ts < now - b, the farther first.
+                guard let a = seconds(from), let b = seconds(to), a > b else { throw RefError(description: "within range") }
+                lower = max(lower, now - a)
+                upper = min(upper, now - b - 1)
+            } else {
+                guard let d = seconds(v) else { throw RefError(description: "within") }
+                lower = max(lower, now - d)
+                upper = min(upper, now)
+            }
+        }
+        // A duration: that long before now.
+        if let v = byName[.since] { lower = max(lower, try seconds(v).map { now - $0 } ?? date(v)) }
+        if let v = byName[.before] { upper = min(upper, try (seconds(v).map { now - $0 } ?? date(v)) - 1) }
         var machine: Bool?
         if let v = byName[.machine] {
             guard case .boolean(let b) = v.kind else { throw RefError(description: "machine") }
