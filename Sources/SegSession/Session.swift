@@ -84,6 +84,8 @@ public final class Session {
     public internal(set) var campaignContext: String?
     /// A fixed now (`--now`); nil means the wall clock.
     public var fixedNow: Int64?
+    /// While a statement `as of` a moment runs: that moment, which is also now.
+    public private(set) var asOf: Int64?
     /// Rows a bare query previews in the REPL.
     public var previewLimit: Int64 = 10
     /// Whether the REPL prints timings.
@@ -113,6 +115,7 @@ public final class Session {
 
     /// Now, in Unix seconds.
     public var now: Int64 {
+        if let asOf { return asOf }
         if let fixedNow { return fixedNow }
         return Int64(time(nil))
     }
@@ -151,6 +154,16 @@ public final class Session {
 
     /// Runs one parsed statement.
     public func execute(_ statement: Statement, in file: SourceFile) throws {
+        // `as of`: the statement runs with only the events up to that moment, and it is now.
+        if let at = statement.asOf, asOf == nil {
+            guard let moment = Timestamp.parse(at.text) else {
+                throw SessionError.compile([.error("'as of' takes a date \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone, such as \"2026-03-01T09:00:00Z\"", at: at.range)], file)
+            }
+            asOf = moment.start
+            defer { asOf = nil }
+            try execute(statement, in: file)
+            return
+        }
         switch statement.kind {
         case .query(let q):
             switch mode {
@@ -232,7 +245,7 @@ public final class Session {
     /// Binds, plans and renders `query`; warnings are reported through `warn`.
     public func compile(_ query: Query, projection: Projection, in file: SourceFile) throws -> CompiledQuery {
         let catalog = try loadCatalog()
-        let env = BindingEnvironment(catalog: catalog, aliases: aliases, campaignContext: campaignContext)
+        let env = BindingEnvironment(catalog: catalog, aliases: aliases, campaignContext: campaignContext, asOf: asOf)
         let (bound, diagnostics) = Binder.bind(query, in: env)
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }

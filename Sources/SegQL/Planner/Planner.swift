@@ -364,7 +364,13 @@ public struct Planner {
         case .column(let f, let t): return .atom(.column(f, t))
         case .attribute(let n, let t): return .atom(.attribute(n, t))
         case .list(let id, _): return .atom(.list(id))
-        case .events(let filter, let test):
+        case .events(var filter, let test):
+            // `as of` a moment no event in scope is later than changes nothing, and
+            // leaves the rollups exact (they would not be, for a moment before the last).
+            if let until = filter.window.until, !filter.readAsSet,
+               let latest = latestEvent(filter.kind, in: filter.campaigns), latest <= until {
+                filter.window.until = nil
+            }
             if case .only(let ids) = filter.campaigns, ids.isEmpty {
                 return test.includesZero ? .everyone : .nobody
             }

@@ -187,6 +187,7 @@ public struct SQLRenderer {
                 if let b = w.before { upper.append("\(bind(b)) - 1") }
                 if w.within != nil { upper.append(dialect.nowExpression) }
                 if let d = w.beforeAgo { upper.append("\(dialect.nowExpression) - \(bind(d)) - 1") }
+                if let u = w.until { upper.append(bind(u)) }
             }
             return (lower, upper)
         }
@@ -572,6 +573,7 @@ public struct SQLRenderer {
         if let n = f.ofLast {
             var sends = ["s.kind = \(EventKind.sent.rawValue)"]
             if case .only(let ids) = f.campaigns { sends.append(member("s.campaign_id", ids)) }
+            if let until = f.window.until { sends.append("s.ts <= \(bind(until))") }
             if restricted { sends.append(dialect.idListMembership("s.contact_id", marker)) }
             let index = restricted ? "events_by_contact" : f.campaigns == .any ? "events_by_kind_ts" : "events_by_campaign"
             let ranked = "SELECT s.contact_id, s.campaign_id, row_number() OVER (PARTITION BY s.contact_id "

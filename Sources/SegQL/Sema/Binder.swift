@@ -41,11 +41,14 @@ public struct BindingEnvironment: Sendable {
     public var aliases: [AliasDefinition]
     /// The campaign context (`use campaign`, `--campaign`), by name.
     public var campaignContext: String?
+    /// `as of`: every event predicate sees only the events up to this instant.
+    public var asOf: Int64?
 
-    public init(catalog: Catalog, aliases: [AliasDefinition] = [], campaignContext: String? = nil) {
+    public init(catalog: Catalog, aliases: [AliasDefinition] = [], campaignContext: String? = nil, asOf: Int64? = nil) {
         self.catalog = catalog
         self.aliases = aliases
         self.campaignContext = campaignContext
+        self.asOf = asOf
     }
 }
 
@@ -226,7 +229,7 @@ public struct Binder {
                 ? .and([event(.delivered), .not(event(.clicked))])
                 : .and([event(.delivered), .not(event(.opened)), .not(event(.clicked))])
         case "suppressed":
-            return Self.suppressedAudience
+            return Self.until(env.asOf, Self.suppressedAudience)
         default:
             return nil
         }
@@ -447,7 +450,21 @@ public struct Binder {
             return .nobody
         }
         if test.op == .greaterOrEqual, test.value == 0 { return .everyone }
-        return .events(filter, test)
+        return Self.until(env.asOf, .events(filter, test))
+    }
+
+    /// `q` with every event predicate seeing only the events up to `asOf` (`as of`).
+    static func until(_ asOf: Int64?, _ q: BoundQuery) -> BoundQuery {
+        guard let asOf else { return q }
+        switch q {
+        case .events(var f, let t):
+            f.window.until = min(f.window.until ?? .max, asOf)
+            return .events(f, t)
+        case .and(let xs): return .and(xs.map { until(asOf, $0) })
+        case .or(let xs): return .or(xs.map { until(asOf, $0) })
+        case .not(let x): return .not(until(asOf, x))
+        case .everyone, .nobody, .column, .attribute, .list: return q
+        }
     }
 
     /// A duration in seconds (past any real time span when it overflows).

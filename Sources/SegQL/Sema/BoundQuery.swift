@@ -34,20 +34,28 @@ public struct TimeWindow: Hashable, Sendable {
     /// Seconds before now the window ends before (`within: 90d..30d`, `before: 365d`):
     /// `ts < now - beforeAgo`.
     public var beforeAgo: Int64?
+    /// `as of`: only events up to this instant, `ts <= until`.
+    public var until: Int64?
 
-    public init(within: Int64? = nil, since: Int64? = nil, before: Int64? = nil, sinceAgo: Int64? = nil, beforeAgo: Int64? = nil) {
+    public init(
+        within: Int64? = nil, since: Int64? = nil, before: Int64? = nil, sinceAgo: Int64? = nil, beforeAgo: Int64? = nil,
+        until: Int64? = nil
+    ) {
         self.within = within
         self.since = since
         self.before = before
         self.sinceAgo = sinceAgo
         self.beforeAgo = beforeAgo
+        self.until = until
     }
 
     /// No bound at all.
-    public var isUnbounded: Bool { within == nil && since == nil && before == nil && sinceAgo == nil && beforeAgo == nil }
+    public var isUnbounded: Bool {
+        within == nil && since == nil && before == nil && sinceAgo == nil && beforeAgo == nil && until == nil
+    }
 
-    /// Whether the window has an upper bound (an absolute or relative `before`).
-    public var hasEnd: Bool { before != nil || beforeAgo != nil }
+    /// Whether the window has an upper bound (an absolute or relative `before`, `as of`).
+    public var hasEnd: Bool { before != nil || beforeAgo != nil || until != nil }
 
     /// The inclusive bounds `[lower, upper]` in Unix seconds, given now.
     public func bounds(now: Int64) -> (lower: Int64?, upper: Int64?) {
@@ -59,6 +67,7 @@ public struct TimeWindow: Hashable, Sendable {
         }
         if let sinceAgo { lower = max(lower ?? Int64.min, now - sinceAgo) }
         if let beforeAgo { upper = min(upper ?? Int64.max, now - beforeAgo - 1) }
+        if let until { upper = min(upper ?? Int64.max, until) }
         return (lower, upper)
     }
 }

@@ -31,6 +31,8 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     case count, show, explain, `let`, save, replace, segment, list, including, suppressed
     /// A contextual keyword: a keyword only where the grammar expects it.
     case duplicate, campaign, `for`, `as`, export, to, stats, message, drop, use, none, limit, analyze
+    /// A contextual keyword: `as of` after the query of `count`, `show` and `export`.
+    case of
 
     /// The reserved keywords, which the lexer turns into `.keyword` tokens.
     public static let reserved: [Keyword] = [.and, .or, .not, .in, .matches, .exists, .true, .false]

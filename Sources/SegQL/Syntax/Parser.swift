@@ -232,26 +232,43 @@ struct ParserState {
         return finish(.query(q), from: q.range.start, continuations: [])
     }
 
-    // count_statement = "count" query ;
+    // count_statement = "count" query [ as_of ] ;
     private mutating func countStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'count'") else { return nil }
-        return finish(.count(q), from: start, continuations: [])
+        guard let at = asOf() else { return nil }
+        return finish(.count(q), from: start, continuations: at == nil ? ["as"] : [])?.at(at)
     }
 
-    // show_statement = "show" query [ "limit" INTEGER ] ;
+    // show_statement = "show" query [ as_of ] [ "limit" INTEGER ] ;
     private mutating func showStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'show'") else { return nil }
-        guard isContextual(token, .limit) else { return finish(.show(q, limit: nil), from: start, continuations: ["limit"]) }
+        guard let at = asOf() else { return nil }
+        guard isContextual(token, .limit) else {
+            return finish(.show(q, limit: nil), from: start, continuations: at == nil ? ["as", "limit"] : ["limit"])?.at(at)
+        }
         advance()
         guard let n = Lexer.integerValue(of: token, in: bytes), n >= 0 else {
             return fail(ParseMessages.expectedLimit(), at: here)
         }
         advance()
-        return finish(.show(q, limit: n), from: start, continuations: nil)
+        return finish(.show(q, limit: n), from: start, continuations: nil)?.at(at)
+    }
+
+    // as_of = "as" "of" STRING ;
+    /// `as of "DATE"` when the next words are `as of`: `.some(nil)` when they are not,
+    /// nil after an error.
+    private mutating func asOf() -> Name?? {
+        guard isContextual(token, .as), isContextual(peek(), .of) else { return .some(nil) }
+        advance()
+        advance()
+        guard token.kind == .string else { return fail(ParseMessages.expectedAsOfDate(), at: here) }
+        let date = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+        advance()
+        return .some(date)
     }
 
     // explain_statement = "explain" [ "analyze" ] query ;
@@ -379,11 +396,12 @@ struct ParserState {
         }
     }
 
-    // export_statement = "export" query "to" STRING ;
+    // export_statement = "export" query [ as_of ] "to" STRING ;
     private mutating func exportStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'export'") else { return nil }
+        guard let at = asOf() else { return nil }
         guard isContextual(token, .to) else {
             if atStatementEnd { return fail(ParseMessages.expectedToAfterQuery(), at: here) }
             return unexpectedAfterQuery(continuations: ["to"], allowSemicolon: false)
@@ -392,7 +410,7 @@ struct ParserState {
         guard token.kind == .string else { return fail(ParseMessages.expectedPath(), at: here) }
         let path = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
         advance()
-        return finish(.export(q, path: path), from: start, continuations: nil)
+        return finish(.export(q, path: path), from: start, continuations: nil)?.at(at)
     }
 
     // stats_statement = "stats" name [ "message" INTEGER ] ;

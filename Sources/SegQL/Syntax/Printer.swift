@@ -19,6 +19,11 @@ public enum Printer {
         return out
     }
 
+    /// ` as of "DATE"`, or nothing.
+    private static func asOf(_ s: Statement) -> String {
+        s.asOf.map { " as of " + quoted($0.text) } ?? ""
+    }
+
     /// The canonical source of a statement, without a terminating `;`.
     public static func source(of statement: Statement) -> String {
         switch statement.kind {
@@ -27,9 +32,9 @@ public enum Printer {
             write(q, minimum: .or, leading: true, into: &out)
             return out
         case .count(let q):
-            return "count " + source(of: q)
+            return "count " + source(of: q) + asOf(statement)
         case .show(let q, let limit):
-            return "show " + source(of: q) + (limit.map { " limit \($0)" } ?? "")
+            return "show " + source(of: q) + asOf(statement) + (limit.map { " limit \($0)" } ?? "")
         case .explain(let q, let analyze):
             return (analyze ? "explain analyze " : "explain ") + source(of: q)
         case .let(let n, let q):
@@ -47,7 +52,7 @@ public enum Printer {
             }
             return "duplicate campaign " + name(campaign) + " for " + target + (including ? " including suppressed" : "")
         case .export(let q, let path):
-            return "export " + source(of: q) + " to " + quoted(path.text)
+            return "export " + source(of: q) + asOf(statement) + " to " + quoted(path.text)
         case .stats(let campaign, let message):
             return "stats " + name(campaign) + (message.map { " message \($0)" } ?? "")
         case .dropSegment(let n):

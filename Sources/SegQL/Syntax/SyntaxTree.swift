@@ -374,9 +374,19 @@ public struct Statement: Hashable, Sendable {
     public var kind: Kind
     /// Its source, without the terminating `;`.
     public var range: SourceRange
+    /// `as of "DATE"` (count, show, export): evaluated with only the events up to then.
+    public var asOf: Name?
 
-    public init(_ kind: Kind, range: SourceRange) {
+    /// The statement with `as of` set.
+    func at(_ asOf: Name?) -> Statement {
+        var s = self
+        s.asOf = asOf
+        return s
+    }
+
+    public init(_ kind: Kind, range: SourceRange, asOf: Name? = nil) {
         self.kind = kind
         self.range = range
+        self.asOf = asOf
     }
 }

@@ -33,7 +33,9 @@ public enum TreeDump {
     private static func name(_ n: Name) -> String { n.quoted ? Printer.quoted(n.text) : n.text }
 
     static func node(_ s: Statement, _ r: Bool) -> Node {
-        func head(_ text: String) -> String { "statement " + text + at(s.range, r) }
+        func head(_ text: String) -> String {
+            "statement " + text + (s.asOf.map { " as-of " + Printer.quoted($0.text) } ?? "") + at(s.range, r)
+        }
         switch s.kind {
         case .query(let q):
             return Node(head: head("query"), children: [node(q, r)])
