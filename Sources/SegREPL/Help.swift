@@ -127,6 +127,7 @@ enum Help {
           duplicate campaign "C" for AUDIENCE        a draft copy sent to AUDIENCE
           export QUERY to "file.csv"     .csv, .json or .jsonl
           count | show | export QUERY as of "2026-03-01" ...   only the events up to then
+          diff QUERY from "DATE" to "DATE" | diff QUERY to QUERY   who joined, who left
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
         Separate statements with ;.

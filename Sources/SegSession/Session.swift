@@ -152,16 +152,24 @@ public final class Session {
         }
     }
 
+    /// Runs `body` with only the events up to `moment` seen, and now at that moment.
+    func whileAsOf(_ moment: Name, in file: SourceFile, _ body: () throws -> Void) throws {
+        guard let t = Timestamp.parse(moment.text) else {
+            throw SessionError.compile([.error(
+                "'\(moment.text)' is not a date: write \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone, such as \"2026-03-01T09:00:00Z\"",
+                at: moment.range)], file)
+        }
+        let saved = asOf
+        asOf = t.start
+        defer { asOf = saved }
+        try body()
+    }
+
     /// Runs one parsed statement.
     public func execute(_ statement: Statement, in file: SourceFile) throws {
         // `as of`: the statement runs with only the events up to that moment, and it is now.
         if let at = statement.asOf, asOf == nil {
-            guard let moment = Timestamp.parse(at.text) else {
-                throw SessionError.compile([.error("'as of' takes a date \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone, such as \"2026-03-01T09:00:00Z\"", at: at.range)], file)
-            }
-            asOf = moment.start
-            defer { asOf = nil }
-            try execute(statement, in: file)
+            try whileAsOf(at, in: file) { try execute(statement, in: file) }
             return
         }
         switch statement.kind {
@@ -197,6 +205,8 @@ public final class Session {
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
             try drop(kind: "list", name, in: file)
+        case .diff(let q, let target):
+            try diff(q, target, in: file)
         case .stats(let campaign, let message):
             try stats(campaign, message: message, statement: statement.range, in: file)
         }

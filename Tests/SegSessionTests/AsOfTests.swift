@@ -74,6 +74,6 @@ import Testing
         let temp = try TemporaryStore()
         let session = Session(store: temp.store, output: CollectingOutput(), mode: .script) { _ in }
         let bad = session.runReportingError(#"count opened as of "March""#)
-        #expect("\(String(describing: bad))".contains("'as of' takes a date"))
+        #expect("\(String(describing: bad))".contains("'March' is not a date"))
     }
 }

@@ -33,13 +33,15 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     case duplicate, campaign, `for`, `as`, export, to, stats, message, drop, use, none, limit, analyze
     /// A contextual keyword: `as of` after the query of `count`, `show` and `export`.
     case of
+    /// Contextual keywords of `diff QUERY from "DATE" to "DATE"`.
+    case diff, from
 
     /// The reserved keywords, which the lexer turns into `.keyword` tokens.
     public static let reserved: [Keyword] = [.and, .or, .not, .in, .matches, .exists, .true, .false]
 
     /// The keywords that begin a statement other than a bare query.
     public static let statementStarters: [Keyword] = [
-        .count, .show, .explain, .let, .save, .duplicate, .export, .stats, .drop, .use,
+        .count, .show, .explain, .let, .save, .duplicate, .export, .stats, .drop, .use, .diff,
     ]
 
     /// Whether the word can never be a name.

@@ -190,7 +190,7 @@ struct ParserState {
 
     // statement = count_statement | show_statement | explain_statement | let_statement
     //           | save_statement | duplicate_statement | export_statement
-    //           | stats_statement | drop_statement | use_statement | query_statement ;
+    //           | stats_statement | drop_statement | use_statement | diff_statement | query_statement ;
     private mutating func statement() -> Statement? {
         guard let k = word(token)?.keyword, Keyword.statementStarters.contains(k), startsStatement(k) else {
             return queryStatement()
@@ -206,6 +206,7 @@ struct ParserState {
         case .stats: return statsStatement()
         case .drop: return dropStatement()
         case .use: return useStatement()
+        case .diff: return diffStatement()
         default: return queryStatement()
         }
     }
@@ -457,6 +458,32 @@ struct ParserState {
         }
         guard let n = name(after: "'campaign'") else { return nil }
         return finish(.useCampaign(n), from: start, continuations: nil)
+    }
+
+    // diff_statement = "diff" query ( "from" STRING "to" STRING | "to" query ) ;
+    private mutating func diffStatement() -> Statement? {
+        let start = token.range.start
+        advance()
+        guard let q = query(after: "'diff'") else { return nil }
+        if isContextual(token, .from) {
+            advance()
+            guard token.kind == .string else { return fail(ParseMessages.expectedDate(after: "'from'"), at: here) }
+            let from = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+            advance()
+            guard isContextual(token, .to) else { return fail(ParseMessages.expectedKeyword("to", after: "the date"), at: here) }
+            advance()
+            guard token.kind == .string else { return fail(ParseMessages.expectedDate(after: "'to'"), at: here) }
+            let to = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+            advance()
+            return finish(.diff(q, .moments(from: from, to: to)), from: start, continuations: nil)
+        }
+        guard isContextual(token, .to) else {
+            if atStatementEnd { return fail(ParseMessages.expectedOneOf(["from", "to"], after: "the query"), at: here) }
+            return unexpectedAfterQuery(continuations: ["from", "to"], allowSemicolon: false)
+        }
+        advance()
+        guard let other = query(after: "'to'") else { return nil }
+        return finish(.diff(q, .query(other)), from: start, continuations: [])
     }
 
     // name = IDENTIFIER | STRING ;

@@ -59,6 +59,10 @@ public enum Printer {
             return "drop segment " + name(n)
         case .dropList(let n):
             return "drop list " + name(n)
+        case .diff(let q, .moments(let from, let to)):
+            return "diff " + source(of: q) + " from " + quoted(from.text) + " to " + quoted(to.text)
+        case .diff(let q, .query(let other)):
+            return "diff " + source(of: q) + " to " + source(of: other)
         case .useCampaign(let n):
             guard let n else { return "use campaign none" }
             return "use campaign " + (Vocabulary.lookup(n.text)?.keyword == Keyword.none ? quoted(n.text) : name(n))

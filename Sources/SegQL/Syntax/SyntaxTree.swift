@@ -368,6 +368,17 @@ public struct Statement: Hashable, Sendable {
         case dropList(Name)
         /// `use campaign "C"`, or `use campaign none` (nil).
         case useCampaign(Name?)
+        /// `diff QUERY from "DATE" to "DATE"` (the query as of each moment) or
+        /// `diff QUERY to QUERY`: who joined and who left.
+        case diff(Query, DiffTarget)
+    }
+
+    /// What `diff` compares its query with.
+    public enum DiffTarget: Hashable, Sendable {
+        /// The same query as of two moments.
+        case moments(from: Name, to: Name)
+        /// Another query.
+        case query(Query)
     }
 
     /// The statement.

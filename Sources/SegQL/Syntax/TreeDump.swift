@@ -70,6 +70,10 @@ public enum TreeDump {
             return Node(head: head("stats " + name(campaign) + (message.map { " message \($0)" } ?? "")))
         case .dropSegment(let n):
             return Node(head: head("drop-segment " + name(n)))
+        case .diff(let q, .moments(let from, let to)):
+            return Node(head: head("diff from " + Printer.quoted(from.text) + " to " + Printer.quoted(to.text)), children: [node(q, r)])
+        case .diff(let q, .query(let other)):
+            return Node(head: head("diff"), children: [node(q, r), node(other, r)])
         case .dropList(let n):
             return Node(head: head("drop-list " + name(n)))
         case .useCampaign(let n):
