@@ -11,13 +11,9 @@ import Testing
 @Suite(.serialized) struct AsOfTests {
     @Test(arguments: [UInt64(21), 22, 23])
     func randomQueriesAsOfAMomentAgreeWithTheReference(_ seed: UInt64) throws {
-        var builder = RandomStoreBuilder(seed: seed)
-        let (lines, model) = builder.build()
-        let temp = try TemporaryStore()
-        _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
         let output = CollectingOutput()
-        let session = Session(store: temp.store, output: output, mode: .script) { _ in }
-        session.fixedNow = differentialNow
+        let (model, temp, session) = try importedRandomStore(seed: seed, output: output)
+        defer { withExtendedLifetime(temp) {} }
         var generator = RandomQueryBuilder(seed: seed &* 31, store: model)
         var compared = 0, differs = 0
         for (i, daysBack) in [20, 7, 0, 45].enumerated() {

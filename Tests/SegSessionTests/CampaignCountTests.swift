@@ -113,13 +113,9 @@ import Testing
     /// Random stores, N-of-M queries, against the reference evaluator.
     @Test(arguments: [UInt64(11), 12, 13])
     func randomStoresAgreeWithTheReference(_ seed: UInt64) throws {
-        var builder = RandomStoreBuilder(seed: seed)
-        let (lines, model) = builder.build()
-        let temp = try TemporaryStore()
-        _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
         let output = CollectingOutput()
-        let session = Session(store: temp.store, output: output, mode: .script) { _ in }
-        session.fixedNow = differentialNow
+        let (model, temp, session) = try importedRandomStore(seed: seed, output: output)
+        defer { withExtendedLifetime(temp) {} }
         let reference = RefEvaluator(store: model, now: differentialNow)
         let names = model.campaigns.map { segqlString($0.name) }
         var rng = SeededRandom(seed: seed)
@@ -137,4 +133,17 @@ import Testing
         }
         #expect(nonEmpty >= 5, "too few queries that tell contacts apart")
     }
+}
+
+/// A random store of the differential test, imported, with a session on it at the
+/// differential test's now: the model it means, the store (kept alive by the caller),
+/// and the session.
+func importedRandomStore(seed: UInt64, output: SessionOutput) throws -> (model: RefStore, temp: TemporaryStore, session: Session) {
+    var builder = RandomStoreBuilder(seed: seed)
+    let (lines, model) = builder.build()
+    let temp = try TemporaryStore()
+    _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
+    let session = Session(store: temp.store, output: output, mode: .script) { _ in }
+    session.fixedNow = differentialNow
+    return (model, temp, session)
 }

@@ -30,13 +30,9 @@ final class DiffOutput: SessionOutput {
 @Suite(.serialized) struct DiffTests {
     @Test(arguments: [UInt64(31), 32])
     func randomQueriesBetweenTwoMomentsAgreeWithTheReference(_ seed: UInt64) throws {
-        var builder = RandomStoreBuilder(seed: seed)
-        let (lines, model) = builder.build()
-        let temp = try TemporaryStore()
-        _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
         let output = DiffOutput()
-        let session = Session(store: temp.store, output: output, mode: .script) { _ in }
-        session.fixedNow = differentialNow
+        let (model, temp, session) = try importedRandomStore(seed: seed, output: output)
+        defer { withExtendedLifetime(temp) {} }
         var generator = RandomQueryBuilder(seed: seed &* 17, store: model)
         func reference(_ moment: Int64) -> RefEvaluator {
             var past = model
