@@ -397,7 +397,10 @@ public final class Session {
                 if f.readAsSet {
                     let what = f.distinctCampaigns ? "campaigns \(f.kind.verb) \(t.op.rawValue) \(t.value)" : "\(f.kind.noun) \(t.op.rawValue) \(t.value)"
                     let scope = f.ofLast.map { " of each contact's last \($0) campaigns" } ?? ""
-                    return ["\(what)\(scope): events table (grouped by contact, read once as a set)\(read)"]
+                    let source = f.campaignsFromRollup != nil
+                        ? "rollup activity (the campaigns' rows with \(f.kind.noun), counted per contact)"
+                        : "events table (grouped by contact, read once as a set)"
+                    return ["\(what)\(scope): \(source)\(read)"]
                 }
                 let how = role != .probe ? "their contacts" : sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
                 return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))\(read)"]

@@ -184,6 +184,12 @@ public struct Planner {
     func accessPath(_ a: PlanAtom) -> AccessPath {
         let n = contactCount
         switch a {
+        case .events(let f, _) where f.campaignsFromRollup != nil:
+            let ids = campaigns(in: f.campaigns).map(\.id)
+            let rows = ids.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.contacts ?? 0) }
+            return AccessPath(
+                index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s") with \(f.kind.noun), counted per contact",
+                estimatedRows: rows, estimatedContacts: 0)
         case .events(let f, _) where f.readAsSet:
             // The predicate's own events, and for `of_last` the contacts' sends in scope
             // (ranked per contact by a window function).
@@ -376,6 +382,15 @@ public struct Planner {
             }
             if case .only(let ids) = filter.links, ids.isEmpty {
                 return test.includesZero ? .everyone : .nobody
+            }
+            if filter.distinctCampaigns, filter.ofLast == nil, options.useRollups {
+                // N of M from the rollup: a contact's rows of those campaigns with such an
+                // event, counted, where the rollup is exact for the plain predicate.
+                var plain = filter
+                plain.distinctCampaigns = false
+                if let r = rollup(for: plain, .atLeastOne), case .count(let m, _) = r.test {
+                    filter.campaignsFromRollup = m
+                }
             }
             if bitmaps {
                 return cheapestRead(filter, test)

@@ -524,6 +524,9 @@ public struct SQLRenderer {
     /// The contacts for which a positive atom holds, as a SELECT of `contact_id`.
     private mutating func atomSet(_ a: PlanAtom) -> String {
         switch a {
+        case .events(let f, let t) where f.campaignsFromRollup != nil:
+            return "SELECT a.contact_id FROM activity a WHERE " + campaignRows(f).joined(separator: " AND ")
+                + " GROUP BY a.contact_id HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
         case .events(let f, _) where f.readAsSet:
             return campaignsSet(a, restricted: false)
         case .events(let f, let t):
@@ -556,6 +559,16 @@ public struct SQLRenderer {
         case .list(let id):
             return "SELECT lm.contact_id FROM list_members lm WHERE lm.list_id = \(bind(id))"
         }
+    }
+
+    /// The `activity` rows (one per campaign and contact) of the campaigns of an
+    /// `at_least` predicate in which the contact had such an event.
+    private mutating func campaignRows(_ f: EventFilter) -> [String] {
+        guard let m = f.campaignsFromRollup else { return [] }
+        var conds: [String] = []
+        if case .only(let ids) = f.campaigns { conds.append(member("a.campaign_id", ids)) }
+        conds.append(rowsCounting(m, .atLeastOne, alias: "a"))
+        return conds
     }
 
     /// The contacts of a predicate read only as a set (`of_last`, `at_least`; the test
@@ -832,8 +845,35 @@ public struct SQLRenderer {
         var conds: [String]
         var id: String
         switch a {
+        case .events(let f, let t) where f.ofLast != nil:
+            // The events and the sends are read as they are, each once; the contacts'
+            // latest campaigns are ranked and the events counted in memory (SetEvaluator):
+            // the window function over every send costs ~10× the reads (docs/benchmarks.md).
+            id = "e.contact_id"
+            let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+            select = "SELECT e.contact_id, e.campaign_id FROM \(from)"
+            conds = eventConditions(f, alias: "e")
+            let outer = parameters
+            var sends: [CompiledSQL] = []
+            for narrow in [false, true] {
+                parameters = []
+                var where_ = ["s.kind = \(EventKind.sent.rawValue)"]
+                if case .only(let ids) = f.campaigns { where_.append(member("s.campaign_id", ids)) }
+                if let until = f.window.until { where_.append("s.ts <= \(bind(until))") }
+                if narrow { where_.append(dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))) }
+                let index = narrow ? "events_by_contact" : f.campaigns == .any ? "events_by_kind_ts" : "events_by_campaign"
+                let sql = "SELECT s.contact_id, s.campaign_id, s.ts FROM events s\(dialect.indexHint(index)) WHERE " + where_.joined(separator: " AND ")
+                sends.append(CompiledSQL(sql: sql, parameters: parameters))
+            }
+            parameters = outer
+            reading = .lastCampaigns(ofLast: f.ofLast ?? 1, test: t, distinct: f.distinctCampaigns, sends: sends[0], sendsRestricted: sends[1])
+        case .events(let f, let t) where f.campaignsFromRollup != nil:
+            id = "a.contact_id"
+            select = "SELECT a.contact_id FROM activity a"
+            conds = campaignRows(f)
+            reading = .counted(t)
         case .events(let f, _) where f.readAsSet:
-            // Grouped and ranked in SQL; the restriction is inside (both its reads).
+            // Grouped in SQL; the restriction is inside.
             return (campaignsSet(a, restricted: restricted), .ids)
         case .events(let f, let t):
             id = "e.contact_id"

@@ -102,6 +102,10 @@ public struct EventFilter: Hashable, Sendable {
     public var ofLast: Int64?
     /// `at_least: N`: the count is of distinct campaigns, not of events.
     public var distinctCampaigns: Bool = false
+    /// Set by the planner for `at_least` without `of_last` when a rollup answers "had
+    /// such an event in that campaign" exactly: the campaigns are counted as the
+    /// contact's `activity` rows where this measure is above zero (one row per campaign).
+    public var campaignsFromRollup: RollupMeasure?
 
     /// Whether the predicate is read only as a set of its own (`of_last`, `at_least`):
     /// no rollup answers it, and no per-contact probe is written for it.

@@ -18,6 +18,12 @@
 import SegQL
 import SegStore
 
+/// A contact and a campaign, as a key.
+private struct ContactCampaign: Hashable {
+    var contact: Int64
+    var campaign: Int64
+}
+
 /// Evaluates bitmap programs against one store.
 struct SetEvaluator {
     /// One leaf as it was read.
@@ -139,6 +145,38 @@ struct SetEvaluator {
                 counts[id] += 1
             }
             for (id, n) in counts.enumerated() where n > 0 && test.holds(for: n) { out.insert(Int64(id)) }
+        case .lastCampaigns(let ofLast, let test, let distinct, let sends, let sendsRestricted):
+            var sendsSQL = sends
+            if restrictedTo != nil, let within {
+                sendsSQL = sendsRestricted
+                sendsSQL.parameters.append(database.dialect.idListValue(within.ids()))
+            }
+            // Each contact's campaigns, first sent when; then its latest `ofLast`.
+            var firstSent: [ContactCampaign: Int64] = [:]
+            try database.stream(sendsSQL.sql, sendsSQL.parameters) { row in
+                rows += 1
+                let key = ContactCampaign(contact: row.int64(0), campaign: row.int64(1))
+                let ts = row.int64(2)
+                if let t = firstSent[key], t <= ts { return }
+                firstSent[key] = ts
+            }
+            var byContact: [Int64: [(campaign: Int64, first: Int64)]] = [:]
+            for (key, first) in firstSent { byContact[key.contact, default: []].append((key.campaign, first)) }
+            var latest = Set<ContactCampaign>()
+            for (contact, sent) in byContact {
+                let newest = sent.sorted { ($0.first, $0.campaign) > ($1.first, $1.campaign) }.prefix(Int(clamping: ofLast))
+                for s in newest { latest.insert(ContactCampaign(contact: contact, campaign: s.campaign)) }
+            }
+            var counts: [Int64: Int64] = [:]
+            var counted = Set<ContactCampaign>()
+            try database.stream(sql.sql, sql.parameters) { row in
+                rows += 1
+                let key = ContactCampaign(contact: row.int64(0), campaign: row.int64(1))
+                guard latest.contains(key) else { return }
+                if distinct, !counted.insert(key).inserted { return }
+                counts[key.contact, default: 0] += 1
+            }
+            for (contact, n) in counts where test.holds(for: n) { out.insert(contact) }
         case .summed(let test):
             var sums = [Int64](repeating: 0, count: Int(max(maxID, 0)) + 1)
             var seen = ContactSet(maxID: maxID)
