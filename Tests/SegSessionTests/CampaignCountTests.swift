@@ -115,7 +115,9 @@ import Testing
         #expect("\(String(describing: negative))".contains("'at_least' takes a number of campaigns"))
         let zero = session.runReportingError("count opened(of_last: 0)")
         #expect("\(String(describing: zero))".contains("'of_last' takes a number of campaigns"))
-        #expect(session.runReportingError("count opened(of_last: 2, at_least: 2)") == nil)
+        let many = session.runReportingError("count opened(of_last: 25)")
+        #expect("\(String(describing: many))".contains("from 1 to 24"))
+        #expect(session.runReportingError("count opened(of_last: 24, at_least: 2)") == nil)
     }
 
     /// Random stores, N-of-M queries, against the reference evaluator.

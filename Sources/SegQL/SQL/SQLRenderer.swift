@@ -861,8 +861,11 @@ public struct SQLRenderer {
                 if case .only(let ids) = f.campaigns { where_.append(member("s.campaign_id", ids)) }
                 if let until = f.window.until { where_.append("s.ts <= \(bind(until))") }
                 if narrow { where_.append(dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))) }
-                let index = narrow ? "events_by_contact" : f.campaigns == .any ? "events_by_kind_ts" : "events_by_campaign"
-                let sql = "SELECT s.contact_id, s.campaign_id, s.ts FROM events s\(dialect.indexHint(index)) WHERE " + where_.joined(separator: " AND ")
+                // In time order (the index's own, for the whole range): a contact's first
+                // send of a campaign is then the first row that names the pair.
+                let index = narrow ? "events_by_contact" : "events_by_kind_ts"
+                let sql = "SELECT s.contact_id, s.campaign_id, s.ts FROM events s\(dialect.indexHint(index)) WHERE "
+                    + where_.joined(separator: " AND ") + " ORDER BY s.ts, s.contact_id, s.campaign_id"
                 sends.append(CompiledSQL(sql: sql, parameters: parameters))
             }
             parameters = outer

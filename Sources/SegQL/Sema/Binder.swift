@@ -377,7 +377,7 @@ public struct Binder {
             if name == .since { filter.window.since = t.start } else { filter.window.before = t.start }
         }
         if let arg = seen[.ofLast] {
-            guard case .integer(let n) = arg.value.kind, n >= 1 else {
+            guard case .integer(let n) = arg.value.kind, n >= 1, n <= 24 else {
                 report(.error(SemaMessages.expectedPositive("of_last"), at: arg.value.range))
                 return .nobody
             }

@@ -56,7 +56,7 @@ enum SemaMessages {
         "the campaign context is '\(name)', an SMS campaign"
     }
     static let expectedMessageNumber = "'message' takes a message number: an integer, 1 or more"
-    static func expectedPositive(_ name: String) -> String { "'\(name)' takes a number of campaigns: an integer, 1 or more" }
+    static func expectedPositive(_ name: String) -> String { "'\(name)' takes a number of campaigns: an integer from 1 to 24" }
     static let rangeOrder = "a range of times before now goes from the farther to the nearer: write 90d..30d"
     static let expectedCampaignCount = "'at_least' takes a number of campaigns: an integer, 0 or more"
     static func atLeastOnCount(_ noun: String) -> String {

@@ -18,12 +18,6 @@
 import SegQL
 import SegStore
 
-/// A contact and a campaign, as a key.
-private struct ContactCampaign: Hashable {
-    var contact: Int64
-    var campaign: Int64
-}
-
 /// Evaluates bitmap programs against one store.
 struct SetEvaluator {
     /// One leaf as it was read.
@@ -151,32 +145,49 @@ struct SetEvaluator {
                 sendsSQL = sendsRestricted
                 sendsSQL.parameters.append(database.dialect.idListValue(within.ids()))
             }
-            // Each contact's campaigns, first sent when; then its latest `ofLast`.
-            var firstSent: [ContactCampaign: Int64] = [:]
+            // The sends come in time order, so a contact's first send of a campaign is the
+            // first row naming the pair; each contact keeps the last `ofLast` campaigns so
+            // first seen (ties of one second: the higher campaign id, later in the order),
+            // in a ring of `n` slots per contact (flat arrays indexed by contact id).
+            let n = Int(clamping: max(ofLast, 1))
+            var seen = Set<Int64>()
+            var ring: [Int32] = []
+            var filled: [Int32] = []
+            func grow(_ contact: Int) {
+                guard contact >= filled.count else { return }
+                let size = max(contact + 1, filled.count * 2, Int(maxID) + 1)
+                filled.append(contentsOf: repeatElement(0, count: size - filled.count))
+                ring.append(contentsOf: repeatElement(0, count: size * n - ring.count))
+            }
             try database.stream(sendsSQL.sql, sendsSQL.parameters) { row in
                 rows += 1
-                let key = ContactCampaign(contact: row.int64(0), campaign: row.int64(1))
-                let ts = row.int64(2)
-                if let t = firstSent[key], t <= ts { return }
-                firstSent[key] = ts
+                let contact = row.int64(0), campaign = row.int64(1)
+                guard seen.insert(contact &* 4_294_967_296 &+ campaign).inserted else { return }
+                let c = Int(contact)
+                grow(c)
+                ring[c * n + Int(filled[c]) % n] = Int32(truncatingIfNeeded: campaign)
+                filled[c] &+= 1
             }
-            var byContact: [Int64: [(campaign: Int64, first: Int64)]] = [:]
-            for (key, first) in firstSent { byContact[key.contact, default: []].append((key.campaign, first)) }
-            var latest = Set<ContactCampaign>()
-            for (contact, sent) in byContact {
-                let newest = sent.sorted { ($0.first, $0.campaign) > ($1.first, $1.campaign) }.prefix(Int(clamping: ofLast))
-                for s in newest { latest.insert(ContactCampaign(contact: contact, campaign: s.campaign)) }
-            }
-            var counts: [Int64: Int64] = [:]
-            var counted = Set<ContactCampaign>()
+            // The events, kept when their campaign is in the contact's ring; `distinct`
+            // marks the ring slot counted (`of_last` is at most 24, so a slot is one bit).
+            var counts = [Int64](repeating: 0, count: filled.count)
+            var marks = [UInt64](repeating: 0, count: distinct ? filled.count : 0)
             try database.stream(sql.sql, sql.parameters) { row in
                 rows += 1
-                let key = ContactCampaign(contact: row.int64(0), campaign: row.int64(1))
-                guard latest.contains(key) else { return }
-                if distinct, !counted.insert(key).inserted { return }
-                counts[key.contact, default: 0] += 1
+                let c = Int(row.int64(0)), campaign = Int32(truncatingIfNeeded: row.int64(1))
+                guard c < filled.count else { return }
+                let slots = min(Int(filled[c]), n)
+                for slot in 0..<slots where ring[c * n + slot] == campaign {
+                    if distinct {
+                        let bit = UInt64(1) << UInt64(slot)
+                        if marks[c] & bit != 0 { return }
+                        marks[c] |= bit
+                    }
+                    counts[c] += 1
+                    return
+                }
             }
-            for (contact, n) in counts where test.holds(for: n) { out.insert(contact) }
+            for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: k) { out.insert(Int64(contact)) }
         case .summed(let test):
             var sums = [Int64](repeating: 0, count: Int(max(maxID, 0)) + 1)
             var seen = ContactSet(maxID: maxID)

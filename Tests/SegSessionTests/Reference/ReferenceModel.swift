@@ -352,7 +352,7 @@ struct RefEvaluator {
         // recently (ties of the same second: the model's generated stores have none).
         var lastCampaigns: [String: Set<String>]?
         if let v = byName[.ofLast] {
-            guard case .integer(let n) = v.kind, n >= 1 else { throw RefError(description: "of_last") }
+            guard case .integer(let n) = v.kind, n >= 1, n <= 24 else { throw RefError(description: "of_last") }
             var firstSent: [String: [String: Int64]] = [:]
             for e in store.events where e.kind == .sent {
                 if let scope, !scope.contains(e.campaign) { continue }
