@@ -399,6 +399,7 @@ public final class Session {
                     let scope = f.ofLast.map { " of each contact's last \($0) campaigns" } ?? ""
                     let source = f.campaignsFromRollup != nil
                         ? "rollup activity (the campaigns' rows with \(f.kind.noun), counted per contact)"
+                        : f.ofLast != nil ? "events table, and its sends (each read once as a set)"
                         : "events table (grouped by contact, read once as a set)"
                     return ["\(what)\(scope): \(source)\(read)"]
                 }

@@ -191,8 +191,7 @@ public struct Planner {
                 index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s") with \(f.kind.noun), counted per contact",
                 estimatedRows: rows, estimatedContacts: 0)
         case .events(let f, _) where f.readAsSet:
-            // The predicate's own events, and for `of_last` the contacts' sends in scope
-            // (ranked per contact by a window function).
+            // The predicate's own events, and for `of_last` the contacts' sends in scope.
             var plain = f
             plain.ofLast = nil
             plain.distinctCampaigns = false
@@ -202,7 +201,7 @@ public struct Planner {
             if let n = f.ofLast {
                 let sends = EventFilter(kind: .sent, campaigns: f.campaigns)
                 path.estimatedRows += accessPath(.events(sends, .atLeastOne)).estimatedRows
-                what.append("joined to each contact's last \(n) campaigns, ranked over its sends")
+                what.append("kept for each contact's last \(n) campaigns, from the sends read in time order")
             }
             path.description += "; " + what.joined(separator: "; ")
             return path
