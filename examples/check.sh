@@ -59,10 +59,10 @@ for example in examples/*.segq; do
 done
 
 # `explain` shows each database's own SQL, parameters and plan, and its own choice of
-# strategy with the estimates and sources that go with it (SQLite merges set
-# operations, PostgreSQL does not): compared without them.
+# strategy with the estimates and sources that go with it, and a bitmap plan's sets with
+# their SQL (SQLite merges set operations, PostgreSQL does not): compared without them.
 without_sql() {
-    awk '/^(sql|parameters|sqlite plan|postgresql plan|sources):$/ || /^(strategy|estimate): / { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$1"
+    awk '/^(sql|parameters|sqlite plan|postgresql plan|sources):$/ || /^(strategy|estimate): / || /^set \[[0-9]+\]: / || /^as one statement/ { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$1"
 }
 
 if [ -n "${SEGQ_TEST_POSTGRES:-}" ]; then
