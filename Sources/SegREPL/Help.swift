@@ -81,9 +81,12 @@ enum Help {
           machine: false (people only) | true (privacy-proxy opens only)  (opened, opens)
           type: hard | soft             (bounced, bounces)
           reason: "550*"                (dropped, bounced)
+          within: 90d..30d (between 90 and 30 days ago)   before: 365d (longer ago)   since: 30d
+          of_last: 5 (the contact's 5 latest campaigns)   at_least: 3 (distinct campaigns; verbs)
 
           clicked(campaign: "Spring Sale", link: "/pricing")
           bounced(type: hard, within: 26w)
+          opened(of_last: 5, at_least: 3)
 
         """
 
@@ -125,6 +128,8 @@ enum Help {
           save [or replace] list NAME = QUERY [including suppressed]   frozen members
           duplicate campaign "C" for AUDIENCE        a draft copy sent to AUDIENCE
           export [or replace] QUERY to "file.csv" [including suppressed]   .csv, .json or .jsonl
+          count | show | export QUERY as of "2026-03-01" ...   only the events up to then
+          diff QUERY from "DATE" to "DATE" | diff QUERY to QUERY   who joined, who left
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
           why "ana@example.com" in QUERY   each condition's truth for one contact, and why

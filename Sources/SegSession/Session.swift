@@ -94,6 +94,8 @@ public final class Session {
     public internal(set) var campaignContext: String?
     /// A fixed now (`--now`); nil means the wall clock.
     public var fixedNow: Int64?
+    /// While a statement `as of` a moment runs: that moment, which is also now.
+    public private(set) var asOf: Int64?
     /// Rows a bare query previews in the REPL.
     public var previewLimit: Int64 = 10
     /// Whether the REPL prints timings.
@@ -123,6 +125,7 @@ public final class Session {
 
     /// Now, in Unix seconds.
     public var now: Int64 {
+        if let asOf { return asOf }
         if let fixedNow { return fixedNow }
         return Int64(time(nil))
     }
@@ -159,8 +162,26 @@ public final class Session {
         }
     }
 
+    /// Runs `body` with only the events up to `moment` seen, and now at that moment.
+    func whileAsOf(_ moment: Name, in file: SourceFile, _ body: () throws -> Void) throws {
+        guard let t = Timestamp.parse(moment.text) else {
+            throw SessionError.compile([.error(
+                "'\(moment.text)' is not a date: write \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone, such as \"2026-03-01T09:00:00Z\"",
+                at: moment.range)], file)
+        }
+        let saved = asOf
+        asOf = t.start
+        defer { asOf = saved }
+        try body()
+    }
+
     /// Runs one parsed statement.
     public func execute(_ statement: Statement, in file: SourceFile) throws {
+        // `as of`: the statement runs with only the events up to that moment, and it is now.
+        if let at = statement.asOf, asOf == nil {
+            try whileAsOf(at, in: file) { try execute(statement, in: file) }
+            return
+        }
         switch statement.kind {
         case .query(let q):
             switch mode {
@@ -206,6 +227,8 @@ public final class Session {
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
             try drop(kind: "list", name, in: file)
+        case .diff(let q, let target):
+            try diff(q, target, in: file)
         case .stats(let campaign, let message):
             try stats(campaign, message: message, statement: statement.range, in: file)
         case .why(let contact, let q):
@@ -268,7 +291,7 @@ public final class Session {
     /// Binds, plans and renders `query`; warnings are reported through `warn`.
     public func compile(_ query: Query, projection: Projection, in file: SourceFile) throws -> CompiledQuery {
         let catalog = try loadCatalog()
-        let env = BindingEnvironment(catalog: catalog, aliases: aliases, campaignContext: campaignContext)
+        let env = BindingEnvironment(catalog: catalog, aliases: aliases, campaignContext: campaignContext, asOf: asOf)
         let (bound, diagnostics) = Binder.bind(query, in: env)
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
@@ -488,6 +511,15 @@ public final class Session {
             case .events(let f, let t):
                 // A set on SQLite (`NOT IN`), a hashed anti-join on PostgreSQL (`NOT
                 // EXISTS`): read once either way, so `explain` says the same on both.
+                if f.readAsSet {
+                    let what = f.distinctCampaigns ? "campaigns \(f.kind.verb) \(t.op.rawValue) \(t.value)" : "\(f.kind.noun) \(t.op.rawValue) \(t.value)"
+                    let scope = f.ofLast.map { " of each contact's last \($0) campaigns" } ?? ""
+                    let source = f.campaignsFromRollup != nil
+                        ? "rollup activity (the campaigns' rows with \(f.kind.noun), counted per contact)"
+                        : f.ofLast != nil ? "events table, and its sends (each read once as a set)"
+                        : "events table (grouped by contact, read once as a set)"
+                    return ["\(what)\(scope): \(source)\(read)"]
+                }
                 let how = role != .probe ? "their contacts" : sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
                 return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))\(read)"]
             case .rollup(let r):

@@ -44,12 +44,15 @@ enum PlainSQL {
         case .not(let inner):
             return "SELECT id AS contact_id FROM contacts EXCEPT " + operand(set(inner, now: now))
         case .events(let filter, let test):
-            let matching = "SELECT contact_id FROM events WHERE " + conditions(filter, now: now).joined(separator: " AND ")
+            var conds = conditions(filter, now: now)
+            if let n = filter.ofLast { conds.append("(contact_id, campaign_id) IN (\(lastCampaigns(filter, n)))") }
+            let matching = "SELECT contact_id FROM events WHERE " + conds.joined(separator: " AND ")
                 + " GROUP BY contact_id HAVING "
+            let counted = filter.distinctCampaigns ? "count(DISTINCT campaign_id)" : "count(*)"
             if test.includesZero {
-                return "SELECT id AS contact_id FROM contacts EXCEPT " + operand(matching + "NOT (\(countTest(test)))")
+                return "SELECT id AS contact_id FROM contacts EXCEPT " + operand(matching + "NOT (\(countTest(test, counted)))")
             }
-            return matching + countTest(test)
+            return matching + countTest(test, counted)
         case .column(let field, let test):
             return "SELECT id AS contact_id FROM contacts WHERE " + column(field, test)
         case .attribute(let name, let test):
@@ -64,8 +67,18 @@ enum PlainSQL {
         "SELECT contact_id FROM (\(sql)) AS s"
     }
 
-    private static func countTest(_ t: CountTest) -> String {
-        "count(*) \(op(t.op)) \(t.value)"
+    private static func countTest(_ t: CountTest, _ counted: String) -> String {
+        "\(counted) \(op(t.op)) \(t.value)"
+    }
+
+    /// `of_last: n`: each contact's campaigns (of the filter's) of which fewer than n
+    /// were first sent to it later (a tie of the same second: the higher id is later).
+    private static func lastCampaigns(_ f: EventFilter, _ n: Int64) -> String {
+        var sends = "kind = \(EventKind.sent.rawValue)"
+        if case .only(let ids) = f.campaigns { sends += " AND " + inList("campaign_id", ids) }
+        let first = "SELECT contact_id, campaign_id, min(ts) AS first FROM events WHERE \(sends) GROUP BY contact_id, campaign_id"
+        return "SELECT f.contact_id, f.campaign_id FROM (\(first)) AS f WHERE (SELECT count(*) FROM (\(first)) AS g "
+            + "WHERE g.contact_id = f.contact_id AND (g.first > f.first OR (g.first = f.first AND g.campaign_id > f.campaign_id))) < \(n)"
     }
 
     /// What selects an event filter's events, one condition per argument.

@@ -7,7 +7,8 @@
 // that narrows events (campaign names, globs and lists, channel, message, link paths,
 // URLs, globs and lists, footer, machine, bounce type, reason globs), windows of every
 // form (`within:` in minutes, hours, days and weeks; `since:` and `before:` as dates and
-// date-times, alone or together), custom attributes of every type (comparisons, `in`,
+// date-times, alone or together), N of M (`at_least:` distinct campaigns, `of_last:`
+// campaigns sent to the contact), custom attributes of every type (comparisons, `in`,
 // `matches`, `exists`, and now and then a literal of the wrong type), the standard
 // contact fields, the built-in audiences, saved lists, and `and`/`or`/`not` nested up
 // to four levels. What it draws from — campaigns, links, attribute names and their
@@ -199,6 +200,7 @@ struct QueryGenerator {
             args.append("message: \(1 + rng.below(Int(max(1, most))))")
         }
         if rng.chance(0.45) { args.append(contentsOf: window()) }
+        if rng.chance(0.06) { args.append("of_last: \(1 + rng.below(6))") }
         switch kind {
         case .clicked:
             if rng.chance(0.3) { args.append("link: " + linkArgument(in: campaigns)) }
@@ -215,8 +217,10 @@ struct QueryGenerator {
         }
         // Arguments in any order, as people write them.
         for i in stride(from: args.count - 1, to: 0, by: -1) { args.swapAt(i, rng.below(i + 1)) }
-        let written = args.isEmpty ? (rng.chance(0.1) ? "()" : "") : "(" + args.joined(separator: ", ") + ")"
+        var written = args.isEmpty ? (rng.chance(0.1) ? "()" : "") : "(" + args.joined(separator: ", ") + ")"
         if rng.chance(0.65) {
+            // N of M: at least N distinct campaigns (verbs only).
+            if rng.chance(0.08) { written = "(" + (args + ["at_least: \(2 + rng.below(3))"]).joined(separator: ", ") + ")" }
             let verb = kind == .delivered && rng.chance(0.3) ? "received" : kind.verb
             return (rng.chance(0.2) ? "not " : "") + verb + written
         }
@@ -305,9 +309,12 @@ struct QueryGenerator {
 
     private mutating func window() -> [String] {
         switch weighted([(0, 55.0), (1, 18), (2, 15), (3, 9), (4, 3)]) {
-        case 0: return ["within: " + weighted(Self.durations)]
+        case 0:
+            // Now and then a relative range: between the farther and the nearer duration.
+            guard rng.chance(0.15) else { return ["within: " + weighted(Self.durations)] }
+            return [weighted([("within: 90d..30d", 3.0), ("within: 60d..7d", 2), ("within: 365d..180d", 1), ("within: 2w..1w", 1)])]
         case 1: return ["since: " + date()]
-        case 2: return ["before: " + date()]
+        case 2: return ["before: " + (rng.chance(0.2) ? weighted([("365d", 2.0), ("180d", 1), ("90d", 1)]) : date())]
         case 3:
             let a = instant(), b = instant()
             return ["since: " + dateText(min(a, b)), "before: " + dateText(max(a, b) + 86_400)]

@@ -38,6 +38,7 @@ import Testing
         var attributeTypes: Set<String> = []
         var oneOf = false, matches = false, exists = false, standardFields: Set<StandardField> = []
         var lists = false, everyone = false, nots = false, ors = false
+        var ofLast = false, atLeast = false, relativeRange = false, beforeAgo = false
 
         mutating func walk(_ q: BoundQuery) {
             switch q {
@@ -62,6 +63,10 @@ import Testing
                 machine = machine || f.machine != nil
                 bounceType = bounceType || f.bounce != nil
                 reason = reason || f.reason != nil
+                ofLast = ofLast || f.ofLast != nil
+                relativeRange = relativeRange || (f.window.sinceAgo != nil && f.window.beforeAgo != nil)
+                beforeAgo = beforeAgo || (f.window.sinceAgo == nil && f.window.beforeAgo != nil)
+                atLeast = atLeast || f.distinctCampaigns
             case .column(let field, let test):
                 standardFields.insert(field)
                 note(test)
@@ -140,6 +145,7 @@ import Testing
         #expect(coverage.oneOf && coverage.matches && coverage.exists)
         #expect(coverage.standardFields == Set(StandardField.allCases))
         #expect(coverage.lists && coverage.everyone && coverage.nots && coverage.ors)
+        #expect(coverage.ofLast && coverage.atLeast && coverage.relativeRange && coverage.beforeAgo)
         #expect(deepest >= 4)
     }
 

@@ -227,6 +227,27 @@ public struct Planner {
     func accessPath(_ a: PlanAtom) -> AccessPath {
         let n = contactCount
         switch a {
+        case .events(let f, _) where f.campaignsFromRollup != nil:
+            let ids = campaigns(in: f.campaigns).map(\.id)
+            let rows = ids.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.contacts ?? 0) }
+            return AccessPath(
+                index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s") with \(f.kind.noun), counted per contact",
+                estimatedRows: rows, estimatedContacts: 0)
+        case .events(let f, _) where f.readAsSet:
+            // The predicate's own events, and for `of_last` the contacts' sends in scope.
+            var plain = f
+            plain.ofLast = nil
+            plain.distinctCampaigns = false
+            var path = accessPath(.events(plain, .atLeastOne))
+            var what: [String] = []
+            if f.distinctCampaigns { what.append("grouped by contact, distinct campaigns counted") }
+            if let n = f.ofLast {
+                let sends = EventFilter(kind: .sent, campaigns: f.campaigns)
+                path.estimatedRows += accessPath(.events(sends, .atLeastOne)).estimatedRows
+                what.append("kept for each contact's last \(n) campaigns, from the sends read in time order")
+            }
+            path.description += "; " + what.joined(separator: "; ")
+            return path
         case .events(let f, _):
             let extra = f.bounce != nil || f.reason != nil ? " (bounce and reason read from the rows)" : ""
             if case .only(let ids) = f.links {
@@ -391,12 +412,27 @@ public struct Planner {
         case .column(let f, let t): return .atom(.column(f, t))
         case .attribute(let n, let t): return .atom(.attribute(n, t))
         case .list(let id, _): return .atom(.list(id))
-        case .events(let filter, let test):
+        case .events(var filter, let test):
+            // `as of` a moment no event in scope is later than changes nothing, and
+            // leaves the rollups exact (they would not be, for a moment before the last).
+            if let until = filter.window.until, !filter.readAsSet,
+               let latest = latestEvent(filter.kind, in: filter.campaigns), latest <= until {
+                filter.window.until = nil
+            }
             if case .only(let ids) = filter.campaigns, ids.isEmpty {
                 return test.includesZero ? .everyone : .nobody
             }
             if case .only(let ids) = filter.links, ids.isEmpty {
                 return test.includesZero ? .everyone : .nobody
+            }
+            if filter.distinctCampaigns, filter.ofLast == nil, options.useRollups {
+                // N of M from the rollup: a contact's rows of those campaigns with such an
+                // event, counted, where the rollup is exact for the plain predicate.
+                var plain = filter
+                plain.distinctCampaigns = false
+                if let r = rollup(for: plain, .atLeastOne), case .count(let m, _) = r.test {
+                    filter.campaignsFromRollup = m
+                }
             }
             if bitmaps {
                 return cheapestRead(filter, test)
@@ -507,7 +543,7 @@ public struct Planner {
 
     /// The rollup reading that answers `filter`/`test` exactly, if there is one.
     private func rollup(for filter: EventFilter, _ test: CountTest) -> RollupAtom? {
-        guard filter.links == .any, filter.bounce == nil, filter.reason == nil else { return nil }
+        guard filter.links == .any, filter.bounce == nil, filter.reason == nil, !filter.readAsSet else { return nil }
         if let message = filter.message {
             // `message: 1` of campaigns that have only one message is every event.
             guard message == 1, campaigns(in: filter.campaigns).allSatisfy({ $0.messages == 1 }) else { return nil }
@@ -522,7 +558,7 @@ public struct Planner {
             return RollupAtom(kind: filter.kind, scope: scope, test: .count(measure, test))
         }
         // Recency: `verb within …` / `verb since …`, from the last time the rollup keeps.
-        guard test == .atLeastOne, filter.window.before == nil, filter.machine == nil else { return nil }
+        guard test == .atLeastOne, !filter.window.hasEnd, filter.machine == nil else { return nil }
         let column: String
         switch filter.kind {
         case .delivered: column = "last_delivered"
@@ -675,6 +711,7 @@ public struct Planner {
         if f.machine != nil { share *= 0.5 }
         if f.bounce != nil { share *= 0.5 }
         if f.reason != nil { share *= 0.3 }
+        if f.ofLast != nil { share *= 0.7 }
         share *= windowShare(f.window, f.kind, f.campaigns)
         return share
     }

@@ -201,9 +201,12 @@ public struct SQLRenderer {
             var upper: [String] = []
             if let s = w.since { lower.append(bind(s)) }
             if let d = w.within { lower.append("\(dialect.nowExpression) - \(bind(d))") }
+            if let d = w.sinceAgo { lower.append("\(dialect.nowExpression) - \(bind(d))") }
             if wantUpper {
                 if let b = w.before { upper.append("\(bind(b)) - 1") }
                 if w.within != nil { upper.append(dialect.nowExpression) }
+                if let d = w.beforeAgo { upper.append("\(dialect.nowExpression) - \(bind(d)) - 1") }
+                if let u = w.until { upper.append(bind(u)) }
             }
             return (lower, upper)
         }
@@ -398,7 +401,7 @@ public struct SQLRenderer {
     private mutating func probe(_ a: PlanAtom) -> String {
         switch a {
         case .events(let f, let t):
-            if dialect.writesSetProbesAsIN, plan.setProbes.contains(a) { return setMembership(a) }
+            if f.readAsSet || (dialect.writesSetProbesAsIN && plan.setProbes.contains(a)) { return setMembership(a) }
             let conds = eventConditions(f, alias: "e")
             // Pinned to the index by contact: without statistics SQLite may read the
             // index by kind and time instead, and then walk the whole window for every
@@ -540,6 +543,11 @@ public struct SQLRenderer {
     /// The contacts for which a positive atom holds, as a SELECT of `contact_id`.
     private mutating func atomSet(_ a: PlanAtom) -> String {
         switch a {
+        case .events(let f, let t) where f.campaignsFromRollup != nil:
+            return "SELECT a.contact_id FROM activity a WHERE " + campaignRows(f).joined(separator: " AND ")
+                + " GROUP BY a.contact_id HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
+        case .events(let f, _) where f.readAsSet:
+            return campaignsSet(a, restricted: false)
         case .events(let f, let t):
             let conds = eventConditions(f, alias: "e").joined(separator: " AND ")
             let from = "events e" + hint(a)
@@ -570,6 +578,49 @@ public struct SQLRenderer {
         case .list(let id):
             return "SELECT lm.contact_id FROM list_members lm WHERE lm.list_id = \(bind(id))"
         }
+    }
+
+    /// The `activity` rows (one per campaign and contact) of the campaigns of an
+    /// `at_least` predicate in which the contact had such an event.
+    private mutating func campaignRows(_ f: EventFilter) -> [String] {
+        guard let m = f.campaignsFromRollup else { return [] }
+        var conds: [String] = []
+        if case .only(let ids) = f.campaigns { conds.append(member("a.campaign_id", ids)) }
+        conds.append(rowsCounting(m, .atLeastOne, alias: "a"))
+        return conds
+    }
+
+    /// The contacts of a predicate read only as a set (`of_last`, `at_least`; the test
+    /// fails at zero): its events, for `of_last` only those of each contact's last N
+    /// campaigns — `(contact, campaign) IN` the contact's sends grouped by campaign and
+    /// ranked by a window function, newest first sending first — and, for a count,
+    /// grouped by contact with `count(DISTINCT campaign_id)` (or `count(*)`) tested.
+    /// Both ranges are read once; `restricted`, both only for the contacts of one more
+    /// parameter (the last), through the index by contact.
+    private mutating func campaignsSet(_ a: PlanAtom, restricted: Bool) -> String {
+        guard case .events(let f, let t) = a else { return "" }
+        // The restriction's placeholder is known only once every value is bound.
+        let marker = "\u{1}ids\u{1}"
+        var conds = eventConditions(f, alias: "e")
+        if let n = f.ofLast {
+            var sends = ["s.kind = \(EventKind.sent.rawValue)"]
+            if case .only(let ids) = f.campaigns { sends.append(member("s.campaign_id", ids)) }
+            if let until = f.window.until { sends.append("s.ts <= \(bind(until))") }
+            if restricted { sends.append(dialect.idListMembership("s.contact_id", marker)) }
+            let index = restricted ? "events_by_contact" : f.campaigns == .any ? "events_by_kind_ts" : "events_by_campaign"
+            let ranked = "SELECT s.contact_id, s.campaign_id, row_number() OVER (PARTITION BY s.contact_id "
+                + "ORDER BY min(s.ts) DESC, s.campaign_id DESC) AS r FROM events s\(dialect.indexHint(index)) WHERE "
+                + sends.joined(separator: " AND ") + " GROUP BY s.contact_id, s.campaign_id"
+            conds.append("(e.contact_id, e.campaign_id) IN (SELECT x.contact_id, x.campaign_id FROM (\(ranked)) x WHERE x.r <= \(bind(n)))")
+        }
+        if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
+        let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+        var sql = "SELECT e.contact_id FROM \(from) WHERE " + conds.joined(separator: " AND ")
+        if t != .atLeastOne {
+            let counted = f.distinctCampaigns ? "count(DISTINCT e.campaign_id)" : "count(*)"
+            sql += " GROUP BY e.contact_id HAVING \(counted) \(t.op.rawValue) \(bind(t.value))"
+        }
+        return sql.replacing(marker, with: dialect.placeholder(parameters.count + 1))
     }
 
     /// The index the planner chose for a set's range, pinned where the dialect pins
@@ -863,6 +914,39 @@ public struct SQLRenderer {
         var conds: [String]
         var id: String
         switch a {
+        case .events(let f, let t) where f.ofLast != nil:
+            // The events and the sends are read as they are, each once; the contacts'
+            // latest campaigns are ranked and the events counted in memory (SetEvaluator):
+            // the window function over every send costs ~10× the reads (docs/benchmarks.md).
+            id = "e.contact_id"
+            let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+            select = "SELECT e.contact_id, e.campaign_id FROM \(from)"
+            conds = eventConditions(f, alias: "e")
+            let outer = parameters
+            var sends: [CompiledSQL] = []
+            for narrow in [false, true] {
+                parameters = []
+                var where_ = ["s.kind = \(EventKind.sent.rawValue)"]
+                if case .only(let ids) = f.campaigns { where_.append(member("s.campaign_id", ids)) }
+                if let until = f.window.until { where_.append("s.ts <= \(bind(until))") }
+                if narrow { where_.append(dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))) }
+                // In time order (the index's own, for the whole range): a contact's first
+                // send of a campaign is then the first row that names the pair.
+                let index = narrow ? "events_by_contact" : "events_by_kind_ts"
+                let sql = "SELECT s.contact_id, s.campaign_id, s.ts FROM events s\(dialect.indexHint(index)) WHERE "
+                    + where_.joined(separator: " AND ") + " ORDER BY s.ts, s.contact_id, s.campaign_id"
+                sends.append(CompiledSQL(sql: sql, parameters: parameters))
+            }
+            parameters = outer
+            reading = .lastCampaigns(ofLast: f.ofLast ?? 1, test: t, distinct: f.distinctCampaigns, sends: sends[0], sendsRestricted: sends[1])
+        case .events(let f, let t) where f.campaignsFromRollup != nil:
+            id = "a.contact_id"
+            select = "SELECT a.contact_id FROM activity a"
+            conds = campaignRows(f)
+            reading = .counted(t)
+        case .events(let f, _) where f.readAsSet:
+            // Grouped in SQL; the restriction is inside.
+            return (campaignsSet(a, restricted: restricted), .ids)
         case .events(let f, let t):
             id = "e.contact_id"
             let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
@@ -947,7 +1031,7 @@ public struct SQLRenderer {
         case .and(let xs), .or(let xs): for x in xs { collectEventAtoms(x, into: &atoms) }
         case .not(let x): collectEventAtoms(x, into: &atoms)
         case .atom(let a):
-            if case .events = a, !atoms.contains(a) { atoms.append(a) }
+            if case .events(let f, _) = a, !f.readAsSet, !atoms.contains(a) { atoms.append(a) }
         default: break
         }
     }

@@ -44,6 +44,12 @@ public struct SetLeaf: Hashable, Sendable {
         /// Each row is a contact id and a number; the set is the contacts whose sum
         /// passes the test (which fails at zero).
         case summed(CountTest)
+        /// `of_last`: each row is one matching event, its contact id and campaign id,
+        /// kept when the campaign is one of the contact's `ofLast` campaigns first sent
+        /// to it most recently, as the rows of `sends` say (contact id, campaign id, time
+        /// of a send; `sendsRestricted` for some contacts, as `restricted`); the set is the
+        /// contacts whose kept rows (or, `distinct`, their campaigns) pass the test.
+        case lastCampaigns(ofLast: Int64, test: CountTest, distinct: Bool, sends: CompiledSQL, sendsRestricted: CompiledSQL)
     }
 
     /// The positive condition whose contacts it reads.

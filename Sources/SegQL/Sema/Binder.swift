@@ -41,11 +41,14 @@ public struct BindingEnvironment: Sendable {
     public var aliases: [AliasDefinition]
     /// The campaign context (`use campaign`, `--campaign`), by name.
     public var campaignContext: String?
+    /// `as of`: every event predicate sees only the events up to this instant.
+    public var asOf: Int64?
 
-    public init(catalog: Catalog, aliases: [AliasDefinition] = [], campaignContext: String? = nil) {
+    public init(catalog: Catalog, aliases: [AliasDefinition] = [], campaignContext: String? = nil, asOf: Int64? = nil) {
         self.catalog = catalog
         self.aliases = aliases
         self.campaignContext = campaignContext
+        self.asOf = asOf
     }
 }
 
@@ -187,6 +190,10 @@ public struct Binder {
         case .event(let p):
             return bindEvent(kind: p.kind, word: p.verb, arguments: p.arguments, test: .atLeastOne, range: p.range)
         case .count(let c):
+            if let a = c.arguments.first(where: { $0.name == .atLeast }) {
+                report(.error(SemaMessages.atLeastOnCount(c.noun.text), at: a.nameRange))
+                return .nobody
+            }
             return bindEvent(
                 kind: c.kind, word: c.noun, arguments: c.arguments, test: CountTest(c.op, c.count), range: c.range)
         case .field(let f):
@@ -265,7 +272,7 @@ public struct Binder {
                 ? .and([event(.delivered), .not(event(.clicked))])
                 : .and([event(.delivered), .not(event(.opened)), .not(event(.clicked))])
         case "suppressed":
-            return Self.suppressedAudience
+            return Self.until(env.asOf, Self.suppressedAudience)
         default:
             return nil
         }
@@ -377,20 +384,57 @@ public struct Binder {
             }
         }
         if let arg = seen[.within] {
-            guard case .duration(let amount, let unit) = arg.value.kind else {
+            switch arg.value.kind {
+            case .duration(let amount, let unit):
+                filter.window.within = Self.seconds(amount, unit)
+            case .durationRange(let from, let to):
+                // Relative ranges: the farther bound first (docs/language.md).
+                guard case .duration(let a, let u) = from.kind, case .duration(let b, let v) = to.kind,
+                      Self.seconds(a, u) > Self.seconds(b, v) else {
+                    report(.error(SemaMessages.rangeOrder, at: arg.value.range))
+                    return .nobody
+                }
+                filter.window.sinceAgo = Self.seconds(a, u)
+                filter.window.beforeAgo = Self.seconds(b, v)
+            default:
                 report(.error(SemaMessages.expectedDuration, at: arg.value.range))
                 return .nobody
             }
-            let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds)
-            filter.window.within = overflow ? Int64.max / 4 : seconds
         }
         for name in [ArgumentName.since, .before] {
             guard let arg = seen[name] else { continue }
+            // A duration: that long before now (`before: 365d`, longer ago than a year).
+            if case .duration(let amount, let unit) = arg.value.kind {
+                let ago = Self.seconds(amount, unit)
+                if name == .since {
+                    filter.window.sinceAgo = min(filter.window.sinceAgo ?? .max, ago)
+                } else {
+                    filter.window.beforeAgo = max(filter.window.beforeAgo ?? .min, ago)
+                }
+                continue
+            }
             guard case .string(let text) = arg.value.kind, let t = Timestamp.parse(text) else {
                 report(.error(SemaMessages.expectedDate(name.rawValue), at: arg.value.range))
                 return .nobody
             }
             if name == .since { filter.window.since = t.start } else { filter.window.before = t.start }
+        }
+        if let arg = seen[.ofLast] {
+            guard case .integer(let n) = arg.value.kind, n >= 1, n <= 24 else {
+                report(.error(SemaMessages.expectedPositive("of_last"), at: arg.value.range))
+                return .nobody
+            }
+            filter.ofLast = n
+        }
+        var test = test
+        if let arg = seen[.atLeast] {
+            guard case .integer(let n) = arg.value.kind, n >= 0 else {
+                report(.error(SemaMessages.expectedCampaignCount, at: arg.value.range))
+                return .nobody
+            }
+            // At least one campaign is at least one event.
+            test = CountTest(.greaterOrEqual, n)
+            filter.distinctCampaigns = n >= 2
         }
         if let arg = seen[.machine] {
             guard case .boolean(let b) = arg.value.kind else {
@@ -449,7 +493,27 @@ public struct Binder {
             return .nobody
         }
         if test.op == .greaterOrEqual, test.value == 0 { return .everyone }
-        return .events(filter, test)
+        return Self.until(env.asOf, .events(filter, test))
+    }
+
+    /// `q` with every event predicate seeing only the events up to `asOf` (`as of`).
+    static func until(_ asOf: Int64?, _ q: BoundQuery) -> BoundQuery {
+        guard let asOf else { return q }
+        switch q {
+        case .events(var f, let t):
+            f.window.until = min(f.window.until ?? .max, asOf)
+            return .events(f, t)
+        case .and(let xs): return .and(xs.map { until(asOf, $0) })
+        case .or(let xs): return .or(xs.map { until(asOf, $0) })
+        case .not(let x): return .not(until(asOf, x))
+        case .everyone, .nobody, .column, .attribute, .list: return q
+        }
+    }
+
+    /// A duration in seconds (past any real time span when it overflows).
+    private static func seconds(_ amount: Int64, _ unit: DurationUnit) -> Int64 {
+        let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds)
+        return overflow ? Int64.max / 4 : seconds
     }
 
     private func linksInScope(_ scope: CampaignScope) -> [Catalog.Link] {

@@ -28,15 +28,34 @@ public struct TimeWindow: Hashable, Sendable {
     public var since: Int64?
     /// `before`: `ts < before`.
     public var before: Int64?
+    /// Seconds before now the window starts at (`within: 90d..30d`, `since: 30d`):
+    /// `ts >= now - sinceAgo`, with no upper bound of its own.
+    public var sinceAgo: Int64?
+    /// Seconds before now the window ends before (`within: 90d..30d`, `before: 365d`):
+    /// `ts < now - beforeAgo`.
+    public var beforeAgo: Int64?
+    /// `as of`: only events up to this instant, `ts <= until`.
+    public var until: Int64?
 
-    public init(within: Int64? = nil, since: Int64? = nil, before: Int64? = nil) {
+    public init(
+        within: Int64? = nil, since: Int64? = nil, before: Int64? = nil, sinceAgo: Int64? = nil, beforeAgo: Int64? = nil,
+        until: Int64? = nil
+    ) {
         self.within = within
         self.since = since
         self.before = before
+        self.sinceAgo = sinceAgo
+        self.beforeAgo = beforeAgo
+        self.until = until
     }
 
     /// No bound at all.
-    public var isUnbounded: Bool { within == nil && since == nil && before == nil }
+    public var isUnbounded: Bool {
+        within == nil && since == nil && before == nil && sinceAgo == nil && beforeAgo == nil && until == nil
+    }
+
+    /// Whether the window has an upper bound (an absolute or relative `before`, `as of`).
+    public var hasEnd: Bool { before != nil || beforeAgo != nil || until != nil }
 
     /// The inclusive bounds `[lower, upper]` in Unix seconds, given now.
     public func bounds(now: Int64) -> (lower: Int64?, upper: Int64?) {
@@ -46,6 +65,9 @@ public struct TimeWindow: Hashable, Sendable {
             lower = max(lower ?? Int64.min, now - within)
             upper = min(upper ?? Int64.max, now)
         }
+        if let sinceAgo { lower = max(lower ?? Int64.min, now - sinceAgo) }
+        if let beforeAgo { upper = min(upper ?? Int64.max, now - beforeAgo - 1) }
+        if let until { upper = min(upper ?? Int64.max, until) }
         return (lower, upper)
     }
 }
@@ -75,6 +97,19 @@ public struct EventFilter: Hashable, Sendable {
     public var bounce: BounceType?
     /// `reason:` (drops and bounces).
     public var reason: GlobPattern?
+    /// `of_last: N`: only events of the N campaigns (in `campaigns`) most recently sent
+    /// to the contact, by when it was first sent each; ties: the higher campaign id first.
+    public var ofLast: Int64?
+    /// `at_least: N`: the count is of distinct campaigns, not of events.
+    public var distinctCampaigns: Bool = false
+    /// Set by the planner for `at_least` without `of_last` when a rollup answers "had
+    /// such an event in that campaign" exactly: the campaigns are counted as the
+    /// contact's `activity` rows where this measure is above zero (one row per campaign).
+    public var campaignsFromRollup: RollupMeasure?
+
+    /// Whether the predicate is read only as a set of its own (`of_last`, `at_least`):
+    /// no rollup answers it, and no per-contact probe is written for it.
+    public var readAsSet: Bool { ofLast != nil || distinctCampaigns }
 
     public init(
         kind: EventKind, campaigns: CampaignScope = .any, message: Int64? = nil,

@@ -61,6 +61,12 @@ enum SemaMessages {
         "the campaign context is '\(name)', an SMS campaign"
     }
     static let expectedMessageNumber = "'message' takes a message number: an integer, 1 or more"
+    static func expectedPositive(_ name: String) -> String { "'\(name)' takes a number of campaigns: an integer from 1 to 24" }
+    static let rangeOrder = "a range of times before now goes from the farther to the nearer: write 90d..30d"
+    static let expectedCampaignCount = "'at_least' takes a number of campaigns: an integer, 0 or more"
+    static func atLeastOnCount(_ noun: String) -> String {
+        "'at_least' counts campaigns and belongs to an event verb; a count '\(noun)' is compared instead"
+    }
     static func noSuchMessage(_ n: Int64, most: Int64) -> String {
         "no campaign here has a message \(n) (they have at most \(most)); this matches no event"
     }

@@ -15,7 +15,7 @@
 // NOUN = "sends" | "drops" | "deliveries" | "bounces" | "opens" | "clicks" | "replies"
 //      | "forwards" | "unsubscribes" | "complaints" ;
 // ARGUMENT_NAME = "campaign" | "channel" | "message" | "within" | "since" | "before"
-//               | "link" | "footer" | "type" | "machine" | "reason" ;
+//               | "link" | "footer" | "type" | "machine" | "reason" | "of_last" | "at_least" ;
 // WORD = IDENTIFIER ;
 
 /// A keyword of SegQL.
@@ -33,13 +33,17 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     case duplicate, campaign, `for`, `as`, export, to, stats, message, drop, use, none, limit, analyze
     /// A contextual keyword: a keyword only where the grammar expects it.
     case why, overlap, reach
+    /// A contextual keyword: `as of` after the query of `count`, `show` and `export`.
+    case of
+    /// Contextual keywords of `diff QUERY from "DATE" to "DATE"`.
+    case diff, from
 
     /// The reserved keywords, which the lexer turns into `.keyword` tokens.
     public static let reserved: [Keyword] = [.and, .or, .not, .in, .matches, .exists, .true, .false]
 
     /// The keywords that begin a statement other than a bare query.
     public static let statementStarters: [Keyword] = [
-        .count, .show, .explain, .let, .save, .duplicate, .export, .stats, .drop, .use,
+        .count, .show, .explain, .let, .save, .duplicate, .export, .stats, .drop, .use, .diff,
         .why, .overlap, .reach,
     ]
 
@@ -66,7 +70,7 @@ struct Word: Sendable {
 
 /// Case-insensitive lookup of words in UTF-8 bytes.
 ///
-/// Every word is ASCII letters only and at most 16 long, so its lower-case spelling packs
+/// Every word is ASCII letters and `_` only and at most 16 long, so its lower-case spelling packs
 /// into two `UInt64`s; a lookup packs the candidate the same way and compares integers —
 /// no strings, no allocation, no reference counting on the lexer's hot path.
 enum Vocabulary {
@@ -106,8 +110,9 @@ enum Vocabulary {
         guard n >= 2 && n <= 16 && range.end <= bytes.count else { return nil }
         var low: UInt64 = 0, high: UInt64 = 0
         for k in 0..<n {
-            let lower = bytes[range.start + k] | 0x20  // ASCII letters only; anything else fails below
-            guard lower >= 0x61 && lower <= 0x7A else { return nil }
+            let b = bytes[range.start + k]
+            let lower = b == 0x5F ? b : b | 0x20  // ASCII letters and `_` only; anything else fails below
+            guard (lower >= 0x61 && lower <= 0x7A) || lower == 0x5F else { return nil }
             if k < 8 { low |= UInt64(lower) << (8 * UInt64(k)) } else { high |= UInt64(lower) << (8 * UInt64(k - 8)) }
         }
         var slot = hash(low, high)

@@ -102,6 +102,9 @@ public struct Lexer: Sendable {
         case UInt8(ascii: ","): return single(.comma)
         case UInt8(ascii: ":"): return single(.colon)
         case UInt8(ascii: ";"): return single(.semicolon)
+        case UInt8(ascii: ".") where peekByte(1) == UInt8(ascii: "."):
+            offset += 2
+            return Token(.dotDot, SourceRange(start, offset))
         case UInt8(ascii: "&"): return unexpected(hint: "use 'and'")
         case UInt8(ascii: "|"): return unexpected(hint: "use 'or'")
         default:

@@ -190,7 +190,7 @@ struct ParserState {
 
     // statement = count_statement | show_statement | explain_statement | let_statement
     //           | save_statement | duplicate_statement | export_statement
-    //           | stats_statement | drop_statement | use_statement
+    //           | stats_statement | drop_statement | use_statement | diff_statement
     //           | why_statement | overlap_statement | reach_statement | query_statement ;
     private mutating func statement() -> Statement? {
         guard let k = word(token)?.keyword, Keyword.statementStarters.contains(k), startsStatement(k) else {
@@ -210,6 +210,7 @@ struct ParserState {
         case .why: return whyStatement()
         case .overlap: return overlapStatement()
         case .reach: return reachStatement()
+        case .diff: return diffStatement()
         default: return queryStatement()
         }
     }
@@ -236,26 +237,43 @@ struct ParserState {
         return finish(.query(q), from: q.range.start, continuations: [])
     }
 
-    // count_statement = "count" query ;
+    // count_statement = "count" query [ as_of ] ;
     private mutating func countStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'count'") else { return nil }
-        return finish(.count(q), from: start, continuations: [])
+        guard let at = asOf() else { return nil }
+        return finish(.count(q), from: start, continuations: at == nil ? ["as"] : [])?.at(at)
     }
 
-    // show_statement = "show" query [ "limit" INTEGER ] ;
+    // show_statement = "show" query [ as_of ] [ "limit" INTEGER ] ;
     private mutating func showStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'show'") else { return nil }
-        guard isContextual(token, .limit) else { return finish(.show(q, limit: nil), from: start, continuations: ["limit"]) }
+        guard let at = asOf() else { return nil }
+        guard isContextual(token, .limit) else {
+            return finish(.show(q, limit: nil), from: start, continuations: at == nil ? ["as", "limit"] : ["limit"])?.at(at)
+        }
         advance()
         guard let n = Lexer.integerValue(of: token, in: bytes), n >= 0 else {
             return fail(ParseMessages.expectedLimit(), at: here)
         }
         advance()
-        return finish(.show(q, limit: n), from: start, continuations: nil)
+        return finish(.show(q, limit: n), from: start, continuations: nil)?.at(at)
+    }
+
+    // as_of = "as" "of" STRING ;
+    /// `as of "DATE"` when the next words are `as of`: `.some(nil)` when they are not,
+    /// nil after an error.
+    private mutating func asOf() -> Name?? {
+        guard isContextual(token, .as), isContextual(peek(), .of) else { return .some(nil) }
+        advance()
+        advance()
+        guard token.kind == .string else { return fail(ParseMessages.expectedAsOfDate(), at: here) }
+        let date = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+        advance()
+        return .some(date)
     }
 
     // explain_statement = "explain" [ "analyze" ] query ;
@@ -383,7 +401,7 @@ struct ParserState {
         }
     }
 
-    // export_statement = "export" [ "or" "replace" ] query "to" STRING [ "including" "suppressed" ] ;
+    // export_statement = "export" [ "or" "replace" ] query [ as_of ] "to" STRING [ "including" "suppressed" ] ;
     private mutating func exportStatement() -> Statement? {
         let start = token.range.start
         advance()
@@ -394,6 +412,7 @@ struct ParserState {
             orReplace = true
         }
         guard let q = query(after: "'export'") else { return nil }
+        guard let at = asOf() else { return nil }
         guard isContextual(token, .to) else {
             if atStatementEnd { return fail(ParseMessages.expectedToAfterQuery(), at: here) }
             return unexpectedAfterQuery(continuations: ["to"], allowSemicolon: false)
@@ -403,10 +422,10 @@ struct ParserState {
         let path = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
         advance()
         guard isContextual(token, .including) else {
-            return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: false), from: start, continuations: nil)
+            return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: false), from: start, continuations: nil)?.at(at)
         }
         guard includingSuppressed() else { return nil }
-        return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: true), from: start, continuations: nil)
+        return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: true), from: start, continuations: nil)?.at(at)
     }
 
     // stats_statement = "stats" name [ "message" INTEGER ] ;
@@ -453,6 +472,32 @@ struct ParserState {
         }
         guard let n = name(after: "'campaign'") else { return nil }
         return finish(.useCampaign(n), from: start, continuations: nil)
+    }
+
+    // diff_statement = "diff" query ( "from" STRING "to" STRING | "to" query ) ;
+    private mutating func diffStatement() -> Statement? {
+        let start = token.range.start
+        advance()
+        guard let q = query(after: "'diff'") else { return nil }
+        if isContextual(token, .from) {
+            advance()
+            guard token.kind == .string else { return fail(ParseMessages.expectedDate(after: "'from'"), at: here) }
+            let from = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+            advance()
+            guard isContextual(token, .to) else { return fail(ParseMessages.expectedKeyword("to", after: "the date"), at: here) }
+            advance()
+            guard token.kind == .string else { return fail(ParseMessages.expectedDate(after: "'to'"), at: here) }
+            let to = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
+            advance()
+            return finish(.diff(q, .moments(from: from, to: to)), from: start, continuations: nil)
+        }
+        guard isContextual(token, .to) else {
+            if atStatementEnd { return fail(ParseMessages.expectedOneOf(["from", "to"], after: "the query"), at: here) }
+            return unexpectedAfterQuery(continuations: ["from", "to"], allowSemicolon: false)
+        }
+        advance()
+        guard let other = query(after: "'to'") else { return nil }
+        return finish(.diff(q, .query(other)), from: start, continuations: [])
     }
 
     // name = IDENTIFIER | STRING ;
@@ -719,7 +764,7 @@ struct ParserState {
         return Argument(name: name, nameRange: nameRange, value: v)
     }
 
-    // value = STRING | INTEGER | DECIMAL | DURATION | "true" | "false" | WORD | list ;
+    // value = STRING | INTEGER | DECIMAL | duration_range | DURATION | "true" | "false" | WORD | list ;
     private mutating func value(after context: String) -> Value? {
         let t = token
         let kind: Value.Kind
@@ -733,6 +778,8 @@ struct ParserState {
         case .decimal:
             guard let d = Lexer.decimalValue(of: t, in: bytes) else { return fail(ParseMessages.invalidNumber(text(t)), at: t.range) }
             kind = .decimal(d)
+        case .duration where peek().kind == .dotDot:
+            return durationRange()
         case .duration:
             guard let d = Lexer.durationValue(of: t, in: bytes) else { return fail(ParseMessages.invalidNumber(text(t)), at: t.range) }
             kind = .duration(amount: d.amount, unit: d.unit)
@@ -749,6 +796,21 @@ struct ParserState {
         }
         advance()
         return Value(kind, range: t.range)
+    }
+
+    // duration_range = DURATION ".." DURATION ;
+    private mutating func durationRange() -> Value? {
+        var ends: [Value] = []
+        for _ in 0..<2 {
+            let t = token
+            guard t.kind == .duration, let d = Lexer.durationValue(of: t, in: bytes) else {
+                return fail(ParseMessages.expectedDuration(after: "'..'"), at: here)
+            }
+            ends.append(Value(.duration(amount: d.amount, unit: d.unit), range: t.range))
+            advance()
+            if ends.count == 1 { advance() }  // the `..`
+        }
+        return Value(.durationRange(ends[0], ends[1]), range: SourceRange(ends[0].range.start, ends[1].range.end))
     }
 
     // list = "[" [ value { "," value } ] "]" ;

@@ -19,6 +19,11 @@ public enum Printer {
         return out
     }
 
+    /// ` as of "DATE"`, or nothing.
+    private static func asOf(_ s: Statement) -> String {
+        s.asOf.map { " as of " + quoted($0.text) } ?? ""
+    }
+
     /// The canonical source of a statement, without a terminating `;`.
     public static func source(of statement: Statement) -> String {
         switch statement.kind {
@@ -27,9 +32,9 @@ public enum Printer {
             write(q, minimum: .or, leading: true, into: &out)
             return out
         case .count(let q):
-            return "count " + source(of: q)
+            return "count " + source(of: q) + asOf(statement)
         case .show(let q, let limit):
-            return "show " + source(of: q) + (limit.map { " limit \($0)" } ?? "")
+            return "show " + source(of: q) + asOf(statement) + (limit.map { " limit \($0)" } ?? "")
         case .explain(let q, let analyze):
             return (analyze ? "explain analyze " : "explain ") + source(of: q)
         case .let(let n, let q):
@@ -47,13 +52,18 @@ public enum Printer {
             }
             return "duplicate campaign " + name(campaign) + " for " + target + (including ? " including suppressed" : "")
         case .export(let q, let path, let orReplace, let including):
-            return "export " + (orReplace ? "or replace " : "") + source(of: q) + " to " + quoted(path.text) + (including ? " including suppressed" : "")
+            return "export " + (orReplace ? "or replace " : "") + source(of: q) + asOf(statement) + " to " + quoted(path.text)
+                + (including ? " including suppressed" : "")
         case .stats(let campaign, let message):
             return "stats " + name(campaign) + (message.map { " message \($0)" } ?? "")
         case .dropSegment(let n):
             return "drop segment " + name(n)
         case .dropList(let n):
             return "drop list " + name(n)
+        case .diff(let q, .moments(let from, let to)):
+            return "diff " + source(of: q) + " from " + quoted(from.text) + " to " + quoted(to.text)
+        case .diff(let q, .query(let other)):
+            return "diff " + source(of: q) + " to " + source(of: other)
         case .useCampaign(let n):
             guard let n else { return "use campaign none" }
             return "use campaign " + (Vocabulary.lookup(n.text)?.keyword == Keyword.none ? quoted(n.text) : name(n))
@@ -94,6 +104,7 @@ public enum Printer {
         case .integer(let n): String(n)
         case .decimal(let d): decimal(d)
         case .duration(let amount, let unit): "\(amount)\(unit.rawValue)"
+        case .durationRange(let from, let to): source(of: from) + ".." + source(of: to)
         case .boolean(let b): b ? "true" : "false"
         case .word(let w): w
         case .list(let items): "[" + items.map { source(of: $0) }.joined(separator: ", ") + "]"

@@ -107,9 +107,13 @@ public enum EventKind: Int, CaseIterable, Hashable, Sendable {
 /// The names an event predicate or count accepts as `name: value`.
 public enum ArgumentName: String, CaseIterable, Hashable, Sendable {
     case campaign, channel, message, within, since, before, link, footer, type, machine, reason
+    /// `of_last: N`: only the N campaigns most recently sent to the contact.
+    case ofLast = "of_last"
+    /// `at_least: N` (verbs only): at least N distinct campaigns.
+    case atLeast = "at_least"
 
-    /// Arguments every event kind accepts.
-    public static let common: [ArgumentName] = [.campaign, .channel, .message, .within, .since, .before]
+    /// Arguments every event kind accepts (`at_least` only on a verb, which the binder checks).
+    public static let common: [ArgumentName] = [.campaign, .channel, .message, .within, .since, .before, .ofLast, .atLeast]
 }
 
 /// A comparison operator: `= != < <= > >=`.
@@ -168,6 +172,8 @@ public struct Value: Hashable, Sendable {
         case decimal(Double)
         /// A duration literal such as `30d`.
         case duration(amount: Int64, unit: DurationUnit)
+        /// `90d..30d`: from the first duration before now to the second (two `.duration`s).
+        case durationRange(Value, Value)
         /// `true` or `false`.
         case boolean(Bool)
         /// A bare word used as a value: `hard`, `soft`, `email`, `sms`.
@@ -390,15 +396,36 @@ public struct Statement: Hashable, Sendable {
         case overlap([Query])
         /// `reach QUERY`: how many of the audience can be sent to, and why not the rest.
         case reach(Query)
+        /// `diff QUERY from "DATE" to "DATE"` (the query as of each moment) or
+        /// `diff QUERY to QUERY`: who joined and who left.
+        case diff(Query, DiffTarget)
+    }
+
+    /// What `diff` compares its query with.
+    public enum DiffTarget: Hashable, Sendable {
+        /// The same query as of two moments.
+        case moments(from: Name, to: Name)
+        /// Another query.
+        case query(Query)
     }
 
     /// The statement.
     public var kind: Kind
     /// Its source, without the terminating `;`.
     public var range: SourceRange
+    /// `as of "DATE"` (count, show, export): evaluated with only the events up to then.
+    public var asOf: Name?
 
-    public init(_ kind: Kind, range: SourceRange) {
+    /// The statement with `as of` set.
+    func at(_ asOf: Name?) -> Statement {
+        var s = self
+        s.asOf = asOf
+        return s
+    }
+
+    public init(_ kind: Kind, range: SourceRange, asOf: Name? = nil) {
         self.kind = kind
         self.range = range
+        self.asOf = asOf
     }
 }

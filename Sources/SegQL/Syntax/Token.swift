@@ -43,6 +43,8 @@ public enum TokenKind: Hashable, Sendable, CustomStringConvertible {
     case colon
     /// `;`
     case semicolon
+    /// `..` (between the two durations of a range)
+    case dotDot
     /// The end of the input (an empty range at its end).
     case endOfFile
     /// Text the lexer could not make a token of; the lexer has already reported why.
@@ -84,6 +86,7 @@ public enum TokenKind: Hashable, Sendable, CustomStringConvertible {
         case .comma: "','"
         case .colon: "':'"
         case .semicolon: "';'"
+        case .dotDot: "'..'"
         case .endOfFile: "end of input"
         case .error: "error"
         }

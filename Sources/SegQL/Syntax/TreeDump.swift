@@ -33,7 +33,9 @@ public enum TreeDump {
     private static func name(_ n: Name) -> String { n.quoted ? Printer.quoted(n.text) : n.text }
 
     static func node(_ s: Statement, _ r: Bool) -> Node {
-        func head(_ text: String) -> String { "statement " + text + at(s.range, r) }
+        func head(_ text: String) -> String {
+            "statement " + text + (s.asOf.map { " as-of " + Printer.quoted($0.text) } ?? "") + at(s.range, r)
+        }
         switch s.kind {
         case .query(let q):
             return Node(head: head("query"), children: [node(q, r)])
@@ -70,6 +72,10 @@ public enum TreeDump {
             return Node(head: head("stats " + name(campaign) + (message.map { " message \($0)" } ?? "")))
         case .dropSegment(let n):
             return Node(head: head("drop-segment " + name(n)))
+        case .diff(let q, .moments(let from, let to)):
+            return Node(head: head("diff from " + Printer.quoted(from.text) + " to " + Printer.quoted(to.text)), children: [node(q, r)])
+        case .diff(let q, .query(let other)):
+            return Node(head: head("diff"), children: [node(q, r), node(other, r)])
         case .dropList(let n):
             return Node(head: head("drop-list " + name(n)))
         case .useCampaign(let n):

@@ -20,6 +20,11 @@ extension Session {
             out += "  " + leaf.sql.sql + "\n"
             for (i, p) in leaf.sql.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
             out += try databasePlan(leaf.sql, indent: "    ")
+            if case .lastCampaigns(let n, _, _, let sends, _) = leaf.reading {
+                out += "  and the sends, each contact's latest \(n) campaigns kept in memory:\n  " + sends.sql + "\n"
+                for (i, p) in sends.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
+                out += try databasePlan(sends, indent: "    ")
+            }
         }
         out += "as one statement (a saved view, a frozen list):\n"
         out += c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()

@@ -139,6 +139,55 @@ struct SetEvaluator {
                 counts[id] += 1
             }
             for (id, n) in counts.enumerated() where n > 0 && test.holds(for: n) { out.insert(Int64(id)) }
+        case .lastCampaigns(let ofLast, let test, let distinct, let sends, let sendsRestricted):
+            var sendsSQL = sends
+            if restrictedTo != nil, let within {
+                sendsSQL = sendsRestricted
+                sendsSQL.parameters.append(database.dialect.idListValue(within.ids()))
+            }
+            // The sends come in time order, so a contact's first send of a campaign is the
+            // first row naming the pair; each contact keeps the last `ofLast` campaigns so
+            // first seen (ties of one second: the higher campaign id, later in the order),
+            // in a ring of `n` slots per contact (flat arrays indexed by contact id).
+            let n = Int(clamping: max(ofLast, 1))
+            var seen = Set<Int64>()
+            var ring: [Int32] = []
+            var filled: [Int32] = []
+            func grow(_ contact: Int) {
+                guard contact >= filled.count else { return }
+                let size = max(contact + 1, filled.count * 2, Int(maxID) + 1)
+                filled.append(contentsOf: repeatElement(0, count: size - filled.count))
+                ring.append(contentsOf: repeatElement(0, count: size * n - ring.count))
+            }
+            try database.stream(sendsSQL.sql, sendsSQL.parameters) { row in
+                rows += 1
+                let contact = row.int64(0), campaign = row.int64(1)
+                guard seen.insert(contact &* 4_294_967_296 &+ campaign).inserted else { return }
+                let c = Int(contact)
+                grow(c)
+                ring[c * n + Int(filled[c]) % n] = Int32(truncatingIfNeeded: campaign)
+                filled[c] &+= 1
+            }
+            // The events, kept when their campaign is in the contact's ring; `distinct`
+            // marks the ring slot counted (`of_last` is at most 24, so a slot is one bit).
+            var counts = [Int64](repeating: 0, count: filled.count)
+            var marks = [UInt64](repeating: 0, count: distinct ? filled.count : 0)
+            try database.stream(sql.sql, sql.parameters) { row in
+                rows += 1
+                let c = Int(row.int64(0)), campaign = Int32(truncatingIfNeeded: row.int64(1))
+                guard c < filled.count else { return }
+                let slots = min(Int(filled[c]), n)
+                for slot in 0..<slots where ring[c * n + slot] == campaign {
+                    if distinct {
+                        let bit = UInt64(1) << UInt64(slot)
+                        if marks[c] & bit != 0 { return }
+                        marks[c] |= bit
+                    }
+                    counts[c] += 1
+                    return
+                }
+            }
+            for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: k) { out.insert(Int64(contact)) }
         case .summed(let test):
             var sums = [Int64](repeating: 0, count: Int(max(maxID, 0)) + 1)
             var seen = ContactSet(maxID: maxID)

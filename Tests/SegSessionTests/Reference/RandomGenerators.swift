@@ -226,7 +226,7 @@ struct RandomQueryBuilder {
     mutating func event() -> String {
         let kind = rng.pick(EventKind.allCases)
         let verb = kind == .delivered && rng.chance(0.3) ? "received" : kind.verb
-        let args = arguments(for: kind)
+        let args = arguments(for: kind, verb: true)
         if args.isEmpty { return rng.chance(0.5) ? verb : "\(verb)()" }
         return "\(verb)(\(args))"
     }
@@ -250,9 +250,9 @@ struct RandomQueryBuilder {
         }
     }
 
-    mutating func arguments(for kind: EventKind) -> String {
+    mutating func arguments(for kind: EventKind, verb: Bool = false) -> String {
         var args: [String] = []
-        var candidates: [ArgumentName] = ArgumentName.common + kind.specificArguments
+        var candidates: [ArgumentName] = (ArgumentName.common + kind.specificArguments).filter { verb || $0 != .atLeast }
         if rng.chance(0.04) { candidates.append(rng.pick(ArgumentName.allCases)) }  // maybe inapplicable
         for name in candidates where rng.chance(name == .campaign ? 0.5 : 0.15) {
             let value: String
@@ -260,9 +260,10 @@ struct RandomQueryBuilder {
             case .campaign: value = campaignValue()
             case .channel: value = rng.pick(["email", "sms"])
             case .message: value = String(rng.int(1...3))
-            case .within: value = rng.pick(["1d", "7d", "30d", "12h", "2w", "90m", "400d"])
+            case .within: value = rng.pick(["1d", "7d", "30d", "12h", "2w", "90m", "400d", "30d..7d", "2w..1d", "60d..30d", "7d..7d"])
             case .since, .before:
-                value = segqlString(rng.pick(["2026-05-01", "2026-05-20", "2026-06-01", "2026-05-25T12:00:00Z", "2026-04-01"]))
+                value = rng.chance(0.2) ? rng.pick(["1d", "10d", "30d", "36h"])
+                    : segqlString(rng.pick(["2026-05-01", "2026-05-20", "2026-06-01", "2026-05-25T12:00:00Z", "2026-04-01"]))
             case .link:
                 let pool = ["/pricing", "/blog/*", "/", "/Pricing", "/50%_off", "/unsubscribe", "*example.com*",
                             "https://shop.example.com/pricing", "https://shop.example.com", "/nothing-here"]
@@ -272,6 +273,8 @@ struct RandomQueryBuilder {
             case .footer, .machine: value = rng.chance(0.5) ? "true" : "false"
             case .type: value = rng.pick(["hard", "soft"])
             case .reason: value = segqlString(rng.pick(["550*", "*full", "Bounced Address", "*"]))
+            case .ofLast: value = String(rng.int(1...4))
+            case .atLeast: value = String(rng.int(0...3))
             }
             args.append("\(name.rawValue): \(value)")
         }

@@ -146,7 +146,7 @@ struct RefEvaluator {
         case .not(let a):
             return universe.subtracting(try eval(a, context: context, stack: stack))
         case .event(let p):
-            return try events(p.kind, p.arguments, context: context) { $0 >= 1 }
+            return try events(p.kind, p.arguments, context: context, verb: true) { $0 >= 1 }
         case .count(let c):
             return try events(c.kind, c.arguments, context: context) { n in
                 refHolds(n < c.count ? -1 : n == c.count ? 0 : 1, c.op)
@@ -244,11 +244,12 @@ struct RefEvaluator {
     }
 
     private func events(
-        _ kind: EventKind, _ args: [Argument], context: RefStore.Campaign?, test: (Int64) -> Bool
+        _ kind: EventKind, _ args: [Argument], context: RefStore.Campaign?, verb: Bool = false, test: (Int64) -> Bool
     ) throws -> Set<String> {
         var byName: [ArgumentName: Value] = [:]
         let allowed: Set<ArgumentName> = {
-            var s: Set<ArgumentName> = [.campaign, .channel, .message, .within, .since, .before]
+            var s: Set<ArgumentName> = [.campaign, .channel, .message, .within, .since, .before, .ofLast]
+            if verb { s.insert(.atLeast) }
             switch kind {
             case .dropped: s.insert(.reason)
             case .bounced: s.formUnion([.type, .reason])
@@ -305,14 +306,25 @@ struct RefEvaluator {
             message = n
         }
         var lower = Int64.min, upper = Int64.max
-        if let v = byName[.within] {
-            guard case .duration(let amount, let unit) = v.kind else { throw RefError(description: "within") }
-            let per: Int64 = unit == .minutes ? 60 : unit == .hours ? 3_600 : unit == .days ? 86_400 : 604_800
-            lower = max(lower, now - amount * per)
-            upper = min(upper, now)
+        func seconds(_ v: Value) -> Int64? {
+            guard case .duration(let amount, let unit) = v.kind else { return nil }
+            return amount * (unit == .minutes ? 60 : unit == .hours ? 3_600 : unit == .days ? 86_400 : 604_800)
         }
-        if let v = byName[.since] { lower = max(lower, try date(v)) }
-        if let v = byName[.before] { upper = min(upper, try date(v) - 1) }
+        if let v = byName[.within] {
+            if case .durationRange(let from, let to) = v.kind {
+                // `a..b`: now - a <= ts < now - b, the farther first.
+                guard let a = seconds(from), let b = seconds(to), a > b else { throw RefError(description: "within range") }
+                lower = max(lower, now - a)
+                upper = min(upper, now - b - 1)
+            } else {
+                guard let d = seconds(v) else { throw RefError(description: "within") }
+                lower = max(lower, now - d)
+                upper = min(upper, now)
+            }
+        }
+        // A duration: that long before now.
+        if let v = byName[.since] { lower = max(lower, try seconds(v).map { now - $0 } ?? date(v)) }
+        if let v = byName[.before] { upper = min(upper, try (seconds(v).map { now - $0 } ?? date(v)) - 1) }
         var machine: Bool?
         if let v = byName[.machine] {
             guard case .boolean(let b) = v.kind else { throw RefError(description: "machine") }
@@ -336,6 +348,26 @@ struct RefEvaluator {
             guard case .string(let s) = v.kind else { throw RefError(description: "reason") }
             reason = s
         }
+        // `of_last: N`: per contact, the N campaigns of the scope first sent to it most
+        // recently (ties of the same second: the model's generated stores have none).
+        var lastCampaigns: [String: Set<String>]?
+        if let v = byName[.ofLast] {
+            guard case .integer(let n) = v.kind, n >= 1, n <= 24 else { throw RefError(description: "of_last") }
+            var firstSent: [String: [String: Int64]] = [:]
+            for e in store.events where e.kind == .sent {
+                if let scope, !scope.contains(e.campaign) { continue }
+                firstSent[e.contact, default: [:]][e.campaign] = min(firstSent[e.contact]?[e.campaign] ?? .max, e.ts)
+            }
+            lastCampaigns = firstSent.mapValues { sent in
+                Set(sent.sorted { $0.value > $1.value }.prefix(Int(n)).map(\.key))
+            }
+        }
+        // `at_least: N`: distinct campaigns, at least N (0: everyone).
+        var atLeast: Int64?
+        if let v = byName[.atLeast] {
+            guard case .integer(let n) = v.kind, n >= 0 else { throw RefError(description: "at_least") }
+            atLeast = n
+        }
         var linkPatterns: [String]?
         if let v = byName[.link] {
             guard let ps = strings(v) else { throw RefError(description: "link") }
@@ -347,8 +379,10 @@ struct RefEvaluator {
         }
 
         var counts: [String: Int64] = [:]
+        var campaignsOf: [String: Set<String>] = [:]
         for e in store.events where e.kind == kind {
             if let scope, !scope.contains(e.campaign) { continue }
+            if let lastCampaigns, !(lastCampaigns[e.contact]?.contains(e.campaign) ?? false) { continue }
             if let message, e.message != message { continue }
             if e.ts < lower || e.ts > upper { continue }
             if let machine, e.machine != machine { continue }
@@ -365,6 +399,10 @@ struct RefEvaluator {
                 }
             }
             counts[e.contact, default: 0] += 1
+            campaignsOf[e.contact, default: []].insert(e.campaign)
+        }
+        if let atLeast {
+            return Set(store.contacts.map(\.key).filter { Int64(campaignsOf[$0]?.count ?? 0) >= atLeast })
         }
         return Set(store.contacts.map(\.key).filter { test(counts[$0] ?? 0) })
     }

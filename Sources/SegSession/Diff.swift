@@ -1,0 +1,61 @@
+// `diff QUERY from "DATE" to "DATE"` and `diff QUERY to QUERY`: who joined and who left.
+//
+// Each side is a set of contact ids, evaluated as any count is (the first side `as of`
+// its moment, as `count … as of` is); the counts come first, then one row per contact
+// that changed, the joined first, each part in contact id order, with a `change` column.
+
+import SegQL
+import SegStore
+
+extension Session {
+    func diff(_ q: Query, _ target: Statement.DiffTarget, in file: SourceFile) throws {
+        let before: [Int64], after: [Int64]
+        let labels: (String, String)
+        switch target {
+        case .moments(let from, let to):
+            before = try ids(of: q, asOf: from, in: file)
+            after = try ids(of: q, asOf: to, in: file)
+            labels = ("as of " + Printer.quoted(from.text), "as of " + Printer.quoted(to.text))
+        case .query(let other):
+            before = try contactIDs(compile(q, projection: .contactIDs, in: file))
+            after = try contactIDs(compile(other, projection: .contactIDs, in: file))
+            labels = (Printer.source(of: q), Printer.source(of: other))
+        }
+        let had = Set(before), has = Set(after)
+        let joined = after.filter { !had.contains($0) }
+        let left = before.filter { !has.contains($0) }
+        output.text("before (\(labels.0)): \(before.count) contacts")
+        output.text("after (\(labels.1)): \(after.count) contacts")
+        output.text("joined: \(joined.count), left: \(left.count), stayed: \(after.count - joined.count)")
+        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name", "change"])
+        defer { output.endRows() }
+        for (ids, change) in [(joined, "joined"), (left, "left")] {
+            try rows(of: ids) { output.row($0 + [.text(change)]) }
+        }
+    }
+
+    /// The contact ids of `q` evaluated as of `moment` (as `count … as of` does).
+    private func ids(of q: Query, asOf moment: Name, in file: SourceFile) throws -> [Int64] {
+        var result: [Int64] = []
+        try whileAsOf(moment, in: file) { result = try contactIDs(compile(q, projection: .contactIDs, in: file)) }
+        return result
+    }
+
+    /// The contact rows of `ids` (ascending), read by id in chunks.
+    private func rows(of ids: [Int64], _ row: ([SQLValue]) throws -> Void) throws {
+        let db = store.database
+        let sql = SQLRenderer.contactRows(dialect: db.dialect, byID: true)
+        var start = 0
+        try runtime {
+            while start < ids.count {
+                let chunk = Array(ids[start..<min(start + 10_000, ids.count)])
+                try db.stream(sql, [db.dialect.idListValue(chunk)]) { r in
+                    var values: [SQLValue] = []
+                    for i in 0..<r.count { values.append(r.value(i)) }
+                    try row(values)
+                }
+                start += chunk.count
+            }
+        }
+    }
+}
