@@ -75,7 +75,7 @@ enum Help {
         Arguments go in parentheses, name: value, comma separated, each at most once.
           campaign: "Spring Sale" | "Spring*" | ["A", "B"] | "*"   (glob, list, every)
           channel: email | sms          message: 2 (of a multi-message campaign)
-          within: 30d (m h d w)         since: "2026-01-01"    before: "2026-03-01T12:00:00Z"
+          within: 30d (m h d w mo y)    since: "2026-01-01"    before: "2026-03-01T12:00:00Z"
           link: "/pricing" (path) or a whole URL, globs allowed   (clicked, clicks)
           footer: true (count footer links too; default false)  (clicked, clicks)
           machine: false (people only) | true (privacy-proxy opens only)  (opened, opens)
@@ -84,6 +84,7 @@ enum Help {
 
           clicked(campaign: "Spring Sale", link: "/pricing")
           bounced(type: hard, within: 26w)
+          opened(within: 6mo)           -- calendar months in UTC; 1y = 12mo
 
         """
 
@@ -96,6 +97,11 @@ enum Help {
           inactive     delivered and not opened and not clicked
           suppressed   unsubscribed, complained or hard-bounced, in any campaign
 
+        All but everyone take campaign:, channel:, message:, within:, since:, before:,
+        which narrow each of their events:
+
+          inactive(within: 90d)         -- reached in 90 days, no open or click since
+          active(since: "2026-01-01")
           use campaign "Spring Sale"
           inactive and not suppressed
 

@@ -318,7 +318,7 @@ import Testing
         ])
         #expect(TestSupport.messages("opened @ clicked; clicked") == ["unexpected character '@'"])
         #expect(TestSupport.messages("x = 30x and opened") == [
-            "invalid duration unit 'x' in '30x'; use m (minutes), h (hours), d (days) or w (weeks)",
+            "invalid duration unit 'x' in '30x'; use m (minutes), h (hours), d (days), w (weeks), mo (months) or y (years)",
         ])
     }
 

@@ -161,6 +161,8 @@ public struct Binder {
             return bindField(f)
         case .name(let n):
             return bindName(n)
+        case .audience(let a):
+            return bindAudienceCall(a)
         case .segment(let n):
             return bindSegment(n)
         case .list(let n):
@@ -225,6 +227,46 @@ public struct Binder {
             return Self.suppressedAudience
         default:
             return nil
+        }
+    }
+
+    /// `inactive(within: 90d)`: the built-in audience with every event narrowed by the
+    /// arguments. Whether `active`/`inactive` take their SMS form follows the campaigns
+    /// the arguments leave (all SMS), else the context, as for the bare name.
+    private mutating func bindAudienceCall(_ a: AudienceCall) -> BoundQuery {
+        var valid = true
+        for arg in a.arguments where !ArgumentName.common.contains(arg.name) {
+            report(.error(SemaMessages.audienceArgument(arg.name.rawValue, a.name.text), at: arg.nameRange))
+            valid = false
+        }
+        guard valid else { return .nobody }
+        func event(_ kind: EventKind, _ extra: [Argument] = []) -> BoundQuery {
+            bindEvent(kind: kind, word: a.name, arguments: a.arguments + extra, test: .atLeastOne, range: a.range)
+        }
+        switch a.name.text {
+        case "openers":
+            return event(.opened)
+        case "clickers":
+            return event(.clicked)
+        case "suppressed":
+            // Never scoped by the context: every campaign unless the arguments say otherwise.
+            let all = a.arguments.contains { $0.name == .campaign }
+                ? [] : [Argument(name: .campaign, nameRange: a.range, value: Value(.string("*"), range: a.range))]
+            let hard = Argument(name: .type, nameRange: a.range, value: Value(.word("hard"), range: a.range))
+            return .or([event(.unsubscribed, all), event(.complained, all), event(.bounced, all + [hard])])
+        default:  // active, inactive
+            let delivered = event(.delivered)
+            var sms = context?.channel == .sms
+            if a.arguments.contains(where: { $0.name == .campaign || $0.name == .channel }) {
+                sms = false
+                if case .events(let filter, _) = delivered, case .only(let ids) = filter.campaigns, !ids.isEmpty {
+                    sms = ids.allSatisfy { env.catalog.campaign(id: $0)?.channel == .sms }
+                }
+            }
+            if a.name.text == "active" { return sms ? event(.clicked) : .or([event(.opened), event(.clicked)]) }
+            return sms
+                ? .and([delivered, .not(event(.clicked))])
+                : .and([delivered, .not(event(.opened)), .not(event(.clicked))])
         }
     }
 
@@ -338,8 +380,14 @@ public struct Binder {
                 report(.error(SemaMessages.expectedDuration, at: arg.value.range))
                 return .nobody
             }
-            let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds)
-            filter.window.within = overflow ? Int64.max / 4 : seconds
+            if let perUnit = unit.months {
+                // Beyond 100,000 years every event is inside; the cap keeps the date arithmetic finite.
+                filter.window.within = 0
+                filter.window.withinMonths = min(amount, 1_200_000 / perUnit) * perUnit
+            } else {
+                let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds ?? 0)
+                filter.window.within = overflow ? Int64.max / 4 : seconds
+            }
         }
         for name in [ArgumentName.since, .before] {
             guard let arg = seen[name] else { continue }

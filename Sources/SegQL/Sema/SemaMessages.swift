@@ -49,6 +49,9 @@ enum SemaMessages {
         let to = owners.isEmpty ? "" : "; it applies to " + owners.map { "'\($0.verb)'/'\($0.noun)'" }.joined(separator: ", ")
         return "argument '\(name)' does not apply to '\(word)'" + to
     }
+    static func audienceArgument(_ name: String, _ audience: String) -> String {
+        "argument '\(name)' does not apply to the audience '\(audience)'; it takes campaign, channel, message, within, since and before"
+    }
     static func smsOpens(_ word: String) -> String {
         "'\(word)' is restricted to SMS campaigns, which have no open tracking; use 'clicked' or 'delivered' instead"
     }
@@ -59,7 +62,7 @@ enum SemaMessages {
     static func noSuchMessage(_ n: Int64, most: Int64) -> String {
         "no campaign here has a message \(n) (they have at most \(most)); this matches no event"
     }
-    static let expectedDuration = "'within' takes a duration such as 30d, 12h, 2w or 15m"
+    static let expectedDuration = "'within' takes a duration such as 30d, 12h, 2w, 15m, 6mo or 1y"
     static func expectedDate(_ name: String) -> String {
         "'\(name)' takes a date \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone, such as \"2026-03-01T09:00:00Z\""
     }

@@ -524,7 +524,7 @@ struct ParserState {
         return Query(.not(operand), range: SourceRange(start, operand.range.end))
     }
 
-    // primary = group | event | count | reference | field | IDENTIFIER ;
+    // primary = group | event | count | reference | field | audience_call | IDENTIFIER ;
     private mutating func primary(after context: String?) -> Query? {
         switch token.kind {
         case .leftParen:
@@ -538,6 +538,7 @@ struct ParserState {
                 return reference()
             }
             if isFieldTest(next.kind) { return field() }
+            if next.kind == .leftParen, AudienceCall.names.contains(text(token)) { return audienceCall() }
             if next.kind == .leftParen {
                 let written = text(token)
                 let s = Suggestions.nearest(to: written, among: Vocabulary.eventWords)
@@ -640,6 +641,15 @@ struct ParserState {
             count: n, countRange: countRange, range: range
         )
         return Query(.count(c), range: range)
+    }
+
+    // audience_call = AUDIENCE arguments ;
+    private mutating func audienceCall() -> Query? {
+        let name = Name(text: text(token), range: token.range)
+        advance()
+        guard let args = arguments(of: name.text) else { return nil }
+        let range = SourceRange(name.range.start, previous.range.end)
+        return Query(.audience(AudienceCall(name: name, arguments: args, range: range)), range: range)
     }
 
     // arguments = "(" [ argument { "," argument } ] ")" ;

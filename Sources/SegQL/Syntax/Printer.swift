@@ -144,6 +144,8 @@ public enum Printer {
             out += "segment " + name(n)
         case .list(let n):
             out += "list " + name(n)
+        case .audience(let a):
+            out += a.name.text + arguments(a.arguments)
         }
     }
 

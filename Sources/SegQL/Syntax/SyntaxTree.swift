@@ -128,14 +128,29 @@ public enum DurationUnit: String, CaseIterable, Hashable, Sendable {
     case hours = "h"
     case days = "d"
     case weeks = "w"
+    /// Calendar months: `6mo` is the same day and time six months earlier (UTC), the
+    /// day clamped to the month's last (31 August less 6mo is 28 or 29 February).
+    case months = "mo"
+    /// Calendar years: `1y` is `12mo`.
+    case years = "y"
 
-    /// Seconds in one unit.
-    public var seconds: Int64 {
+    /// Seconds in one unit, or nil for the calendar units, whose length varies.
+    public var seconds: Int64? {
         switch self {
         case .minutes: 60
         case .hours: 3_600
         case .days: 86_400
         case .weeks: 604_800
+        case .months, .years: nil
+        }
+    }
+
+    /// Calendar months in one unit (nil for the fixed-length units).
+    public var months: Int64? {
+        switch self {
+        case .months: 1
+        case .years: 12
+        default: nil
         }
     }
 }
@@ -288,6 +303,27 @@ public struct FieldCondition: Hashable, Sendable {
     }
 }
 
+// AUDIENCE = "openers" | "clickers" | "active" | "inactive" | "suppressed" ;
+/// `inactive(within: 90d)`: a built-in audience whose events are all narrowed by the
+/// arguments (the common ones: campaign, channel, message, within, since, before).
+public struct AudienceCall: Hashable, Sendable {
+    /// The audiences that take arguments, as `BuiltinAudience` spells them.
+    public static let names = ["openers", "clickers", "active", "inactive", "suppressed"]
+
+    /// The audience's name as written, and where.
+    public var name: Name
+    /// The arguments, in source order.
+    public var arguments: [Argument]
+    /// The whole call.
+    public var range: SourceRange
+
+    public init(name: Name, arguments: [Argument], range: SourceRange) {
+        self.name = name
+        self.arguments = arguments
+        self.range = range
+    }
+}
+
 /// A query: an expression that denotes a set of contacts.
 public struct Query: Hashable, Sendable {
     /// The forms a query takes.
@@ -310,6 +346,8 @@ public struct Query: Hashable, Sendable {
         case segment(Name)
         /// `list "name"`.
         case list(Name)
+        /// A built-in audience with arguments: `inactive(within: 90d)`.
+        case audience(AudienceCall)
     }
 
     /// The form.

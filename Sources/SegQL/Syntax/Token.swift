@@ -15,7 +15,7 @@ public enum TokenKind: Hashable, Sendable, CustomStringConvertible {
     case integer
     /// `2.5` or `-0.75`.
     case decimal
-    /// `30d`: an integer immediately followed by `m`, `h`, `d` or `w`.
+    /// `30d`: an integer immediately followed by `m`, `h`, `d`, `w`, `mo` or `y`.
     case duration
     /// `=`
     case equal

@@ -106,6 +106,8 @@ public enum TreeDump {
             return Node(head: "segment " + name(n) + range)
         case .list(let n):
             return Node(head: "list " + name(n) + range)
+        case .audience(let a):
+            return Node(head: "audience " + a.name.text + range, children: a.arguments.map { argument($0, r) })
         }
     }
 
