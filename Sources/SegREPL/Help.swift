@@ -128,7 +128,10 @@ enum Help {
           save [or replace] segment NAME = QUERY     a dynamic segment (and SQL view)
           save [or replace] list NAME = QUERY [including suppressed]   frozen members
           duplicate campaign "C" for AUDIENCE        a draft copy sent to AUDIENCE
+            (AUDIENCE: a name, segment NAME, list NAME, or (QUERY) as "label")
           export QUERY to "file.csv"     .csv, .json or .jsonl
+          save list NAME = _             _ is the previous query (of a query, count,
+                                         show, export or save), written out
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
         Separate statements with ;.

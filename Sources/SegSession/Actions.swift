@@ -213,6 +213,12 @@ extension Session {
         case .labeled(let q, let l):
             query = q
             label = l.text
+        case .segment(let n):
+            query = Query(.segment(n), range: n.range)
+            label = n.text
+        case .list(let n):
+            query = Query(.list(n), range: n.range)
+            label = n.text
         case .named(let n):
             label = n.text
             let isAlias = aliases.contains { $0.name == n.text }

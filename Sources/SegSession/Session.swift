@@ -84,6 +84,8 @@ public final class Session {
     public internal(set) var campaignContext: String?
     /// A fixed now (`--now`); nil means the wall clock.
     public var fixedNow: Int64?
+    /// The last result, `_`: the previous query that ran (self-contained), if any.
+    public internal(set) var lastResult: Query?
     /// Rows a bare query previews in the REPL.
     public var previewLimit: Int64 = 10
     /// Whether the REPL prints timings.
@@ -149,8 +151,14 @@ public final class Session {
         }
     }
 
-    /// Runs one parsed statement.
+    /// Runs one parsed statement; `_` in it is the last result (see LastResult).
     public func execute(_ statement: Statement, in file: SourceFile) throws {
+        let statement = try resolvingLastResult(statement, in: file)
+        try perform(statement, in: file)
+        remember(statement)
+    }
+
+    private func perform(_ statement: Statement, in file: SourceFile) throws {
         switch statement.kind {
         case .query(let q):
             switch mode {

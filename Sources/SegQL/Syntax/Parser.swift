@@ -354,8 +354,17 @@ struct ParserState {
         return finish(kind, from: start, continuations: nil)
     }
 
-    // audience = name | "(" query ")" "as" name ;
+    // audience = reference | name | "(" query ")" "as" name ;
     private mutating func audience() -> Audience? {
+        if isContextual(token, .segment) || isContextual(token, .list) {
+            let next = peek()
+            if next.kind == .string || (next.kind == .identifier && !isContextual(next, .including)) {
+                let isList = isContextual(token, .list)
+                advance()
+                guard let n = name(after: isList ? "'list'" : "'segment'") else { return nil }
+                return isList ? .list(n) : .segment(n)
+            }
+        }
         switch token.kind {
         case .identifier, .string:
             guard let n = name(after: "'for'") else { return nil }

@@ -44,6 +44,9 @@ public enum Printer {
             switch audience {
             case .named(let n): target = name(n)
             case .labeled(let q, let label): target = "(" + source(of: q) + ") as " + name(label)
+            // `for segment including` would read `including` as the statement's word.
+            case .segment(let n): target = "segment " + (n.text.lowercased() == "including" ? quoted(n.text) : name(n))
+            case .list(let n): target = "list " + (n.text.lowercased() == "including" ? quoted(n.text) : name(n))
             }
             return "duplicate campaign " + name(campaign) + " for " + target + (including ? " including suppressed" : "")
         case .export(let q, let path):

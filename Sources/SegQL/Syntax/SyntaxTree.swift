@@ -367,6 +367,10 @@ public enum Audience: Hashable, Sendable {
     case named(Name)
     /// `(QUERY) as "label"`.
     case labeled(Query, label: Name)
+    /// `segment NAME`: a saved segment, even where an alias or list has the same name.
+    case segment(Name)
+    /// `list NAME`: a saved list, even where a segment has the same name.
+    case list(Name)
 }
 
 /// A statement: what a script or a REPL line runs.

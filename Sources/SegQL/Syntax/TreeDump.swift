@@ -57,6 +57,10 @@ public enum TreeDump {
                 audienceNode = Node(head: "audience " + name(n) + at(n.range, r))
             case .labeled(let q, let label):
                 audienceNode = Node(head: "audience-query " + name(label) + at(label.range, r), children: [node(q, r)])
+            case .segment(let n):
+                audienceNode = Node(head: "audience-segment " + name(n) + at(n.range, r))
+            case .list(let n):
+                audienceNode = Node(head: "audience-list " + name(n) + at(n.range, r))
             }
             return Node(
                 head: head("duplicate " + name(campaign) + (including ? " including-suppressed" : "")),
