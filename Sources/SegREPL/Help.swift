@@ -134,7 +134,8 @@ enum Help {
                                          show, export or save), written out
           drop segment NAME | drop list NAME
           use campaign "C" | use campaign none       the campaign context
-        Separate statements with ;.
+        Separate statements with ; or put one on each line (a line ending in ( [ and
+        or not , = or another operator goes on on the next line).
 
         """
 

@@ -217,10 +217,14 @@ import Testing
     }
 
     @Test func replScriptStopsAtTheFirstError() throws {
-        let r = try segq(["repl", "--db", db], stdin: "count everyone;\ncount\n  bogus;\ncount everyone;\n")
+        let r = try segq(["repl", "--db", db], stdin: "count everyone;\ncount bogus\ncount everyone;\n")
         #expect(r.status == 1)
         #expect(r.stdout == "5\n")
-        #expect(r.stderr.contains("<stdin>:3:3: error: unknown name 'bogus'"))
+        #expect(r.stderr.contains("<stdin>:2:7: error: unknown name 'bogus'"))
+        // A line break after a complete line ends the statement, as at the prompt.
+        let early = try segq(["repl", "--db", db], stdin: "count\n  everyone;\n")
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("<stdin>:1:6: error: expected a query after 'count'"), "\(early.stderr)")
         let dot = try segq(["repl", "--db", db], stdin: ".mode xml\ncount everyone;\n")
         #expect(dot.status == 3)
         #expect(dot.stderr.contains("usage: .mode table|csv|tsv|json|jsonl"))

@@ -84,6 +84,15 @@ import Testing
         (#"use campaign "none""#, #"use campaign "none""#),
         // separators
         (";;opened;;clicked;", "opened\nclicked"),
+        // a line break after a complete line is a separator
+        ("count opened\nshow clicked limit 2", "count opened\nshow clicked limit 2"),
+        ("opened and\n  not clicked", "opened and not clicked"),
+        ("count (opened\n  or clicked)\nclicked", "count opened or clicked\nclicked"),
+        ("opened(campaign: 'A',\n  within: 30d)  # note\n\n-- more\nclicked", "opened(campaign: \"A\", within: 30d)\nclicked"),
+        ("let a = opened;\ncount a;\n", "let a = opened\ncount a"),
+        ("opened and # why\nclicked", "opened and clicked"),
+        ("country in [\"SE\",\n \"NO\"]", "country in [\"SE\", \"NO\"]"),
+        ("opened\nand clicked", "(error)"),
         ("", ""),
         ("-- only a comment\n# and another", ""),
     ])
@@ -313,6 +322,20 @@ import Testing
         #expect(TestSupport.messages("opened(campain: 1, foo: [, ) ) ) and and or") == [
             "unknown argument 'campain'; did you mean 'campaign'?",
         ])
+    }
+
+    @Test func aLineBreakEndsACompleteStatement() {
+        // As at the prompt: `opened` is complete, so the next line is a new statement.
+        #expect(TestSupport.messages("opened\nand clicked") == ["expected a query, found 'and'"])
+        let leading = TestSupport.parse("opened\nor clicked").diagnostics
+        #expect(leading.first?.notes.map(\.message) == ["the line before was a complete statement, so the line break ended it; to go on, end that line with 'or'"])
+        let r = TestSupport.parse("count opened\n\n  show clicked   # two\nclicked(")
+        #expect(r.statements.map { Printer.source(of: $0) } == ["count opened", "show clicked"])
+        #expect(r.statements.map(\.range) == [SourceRange(0, 12), SourceRange(16, 28)])
+        #expect(r.diagnostics.map(\.message) == ["'(' is never closed"])
+        // One query (`--query`, saved segments) has no separators: a line break is space.
+        let (q, d) = Parser.parseQuery(SourceFile(name: "t", text: "opened\nand clicked"))
+        #expect(d.isEmpty && q.map { Printer.source(of: $0) } == "opened and clicked")
     }
 
     @Test func noCascadeAfterALexicalError() {

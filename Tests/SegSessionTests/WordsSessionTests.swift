@@ -55,4 +55,20 @@ extension ActionsFixture {
         // (`members` ran `show list fans`, so `_` has built on `list fans` since.)
         #expect(saved.trimmingCharacters(in: .newlines) == #"(list fans or email = "dee@example.com") and (list fans or email = "dee@example.com")"#)
     }
+
+    @Test func aScriptRunsOneStatementPerLine() throws {
+        let f = try ActionsFixture()
+        let script = """
+            use campaign "Spring Sale"
+            let se = country =
+                "SE"
+            count openers and
+                  se
+            count clickers   # a comment
+            count inactive(within: 1mo)
+            """
+        #expect(f.run(script) == nil)
+        #expect(f.output.counts == [1, 1, 1])
+        #expect(f.run("count openers\nand se")?.description.contains("to go on, end that line with 'and'") == true)
+    }
 }

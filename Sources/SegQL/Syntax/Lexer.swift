@@ -65,7 +65,14 @@ public struct Lexer: Sendable {
 
     /// The next token; `.endOfFile` forever once the input (or the error budget) is used up.
     public mutating func next() -> Token {
+        let before = offset
         skipTrivia()
+        var t = token()
+        t.afterLineBreak = bytes[before..<max(before, t.range.start)].contains(0x0A)
+        return t
+    }
+
+    private mutating func token() -> Token {
         let start = offset
         guard !stopped, start < bytes.count else { return Token(.endOfFile, .at(bytes.count)) }
         let b = bytes[start]

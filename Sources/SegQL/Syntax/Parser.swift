@@ -41,7 +41,7 @@ public enum Parser {
     /// the diagnostics say why, at most one per statement plus independent lexical ones.
     /// After `Lexer.maximumErrors` errors the parse stops with a final "too many errors".
     public static func parseScript(_ file: SourceFile) -> (statements: [Statement], diagnostics: [Diagnostic]) {
-        var state = ParserState(bytes: file.bytes)
+        var state = ParserState(bytes: file.bytes, lineBreaksSeparate: true)
         let statements = state.script()
         return (statements, state.finishedDiagnostics())
     }
@@ -75,12 +75,54 @@ struct ParserState {
     private var depth = 0
     /// `and` and `or` operators in the current statement.
     private var operators = 0
+    /// Whether a line break after a complete line ends a statement (scripts, the REPL).
+    private let lineBreaksSeparate: Bool
+    /// Brackets opened and not yet closed, over the tokens pulled from the lexer.
+    private var openBrackets = 0
+    /// The kind of the last token pulled from the lexer.
+    private var lastPulled: TokenKind?
+    /// Where the last token pulled from the lexer ends.
+    private var lastPulledEnd = 0
+    /// A token pulled from the lexer but held back behind a line break's `;`.
+    private var heldBack: Token?
 
-    init(bytes: [UInt8]) {
+    init(bytes: [UInt8], lineBreaksSeparate: Bool = false) {
         self.bytes = bytes
+        self.lineBreaksSeparate = lineBreaksSeparate
         lexer = Lexer(bytes: bytes)
-        token = lexer.next()
+        token = Token(.endOfFile, .at(0))
+        previous = token
+        token = pull()
         previous = Token(.endOfFile, .at(token.range.start))
+    }
+
+    // separator = ";" | ? a line break after a complete line ? ;
+    /// The next token for the parser: the lexer's, with a `;` (empty, at the line's end)
+    /// where a line break follows a complete line — every bracket closed, and the line
+    /// not ending in an operator such as `and`, `,` or `=` — as the REPL decides
+    /// (InputCompleteness).
+    private mutating func pull() -> Token {
+        if let t = heldBack {
+            heldBack = nil
+            return t
+        }
+        let t = lexer.next()
+        if lineBreaksSeparate, t.afterLineBreak, t.kind != .semicolon, t.kind != .endOfFile, openBrackets <= 0,
+           let last = lastPulled, last != .semicolon, !InputCompleteness.continuesLine(last) {
+            heldBack = t
+            lastPulled = .semicolon
+            openBrackets = 0
+            return Token(.semicolon, .at(lastPulledEnd))
+        }
+        switch t.kind {
+        case .leftParen, .leftBracket: openBrackets += 1
+        case .rightParen, .rightBracket: openBrackets -= 1
+        case .semicolon: openBrackets = 0
+        default: break
+        }
+        lastPulled = t.kind
+        lastPulledEnd = t.range.end
+        return t
     }
 
     /// All diagnostics in source order.
@@ -96,12 +138,12 @@ struct ParserState {
 
     private mutating func advance() {
         previous = token
-        token = lookahead.isEmpty ? lexer.next() : lookahead.removeFirst()
+        token = lookahead.isEmpty ? pull() : lookahead.removeFirst()
     }
 
     /// The token `n` places after the current one.
     private mutating func peek(_ n: Int = 1) -> Token {
-        while lookahead.count < n { lookahead.append(lexer.next()) }
+        while lookahead.count < n { lookahead.append(pull()) }
         return lookahead[n - 1]
     }
 
@@ -170,7 +212,7 @@ struct ParserState {
 
     // MARK: Statements
 
-    // script = [ statement ] { ";" [ statement ] } ;
+    // script = [ statement ] { separator [ statement ] } ;
     mutating func script() -> [Statement] {
         var statements: [Statement] = []
         while token.kind != .endOfFile {
@@ -560,8 +602,11 @@ struct ParserState {
             advance()
             return Query(.name(n), range: n.range)
         default:
-            let notes = token.kind == .string
+            var notes = token.kind == .string
                 ? [DiagnosticNote(ParseMessages.stringIsNotAQueryNote(ParseMessages.snippet(bytes, token.range)))] : []
+            if lineBreaksSeparate, token.afterLineBreak, token.kind == .keyword(.and) || token.kind == .keyword(.or) {
+                notes.append(DiagnosticNote(ParseMessages.lineEndedStatement(text(token))))
+            }
             if let context { return fail(ParseMessages.expectedQuery(after: context), at: here, notes: notes) }
             return fail(ParseMessages.expectedQuery(found: describe(token)), at: here, notes: notes)
         }
