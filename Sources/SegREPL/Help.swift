@@ -10,7 +10,7 @@ enum Help {
         ("arguments", "campaign:, within:, link:, … and where they apply"),
         ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
         ("fields", "contact fields and attributes: country = \"SE\""),
-        ("statements", "count, show, explain, let, save, duplicate, export, use, drop"),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, contact"),
         ("examples", "whole workflows to copy"),
         ("commands", "the dot-commands of this prompt"),
     ]
@@ -133,6 +133,8 @@ enum Help {
           save list NAME = _             _ is the previous query (of a query, count,
                                          show, export or save), written out
           drop segment NAME | drop list NAME
+          contact "e-mail" | "phone" | ID            a contact's fields, lists, segments,
+                                         suppression and events (times in .tz)
           use campaign "C" | use campaign none       the campaign context
         Separate statements with ; or put one on each line (a line ending in ( [ and
         or not , = or another operator goes on on the next line).
@@ -165,7 +167,7 @@ enum Help {
           .mode [FORMAT]       result format: table, csv, tsv, json, jsonl
           .timer [on|off]      show the time a query took
           .limit [N]           rows a bare query shows (default 10)
-          .tz [ZONE]           time zone of the open heatmap (e.g. Europe/Stockholm)
+          .tz [ZONE]           time zone of the open heatmap and of contact (e.g. Europe/Stockholm)
           .open PATH|URL       switch to another store (a file or postgres://…)
           .read FILE           run the statements in FILE
           .quit                leave (also Ctrl-D)

@@ -194,6 +194,8 @@ public final class Session {
             try drop(kind: "list", name, in: file)
         case .stats(let campaign, let message):
             try stats(campaign, message: message, statement: statement.range, in: file)
+        case .contact(let key):
+            try contact(key, in: file)
         }
     }
 

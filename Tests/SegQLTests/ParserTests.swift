@@ -84,6 +84,12 @@ import Testing
         (#"use campaign "none""#, #"use campaign "none""#),
         // separators
         (";;opened;;clicked;", "opened\nclicked"),
+        // contact: a statement before a string or an integer only
+        ("contact 'ana@example.com'", #"contact "ana@example.com""#),
+        ("CONTACT 42", "contact 42"),
+        ("contact = 3", "contact = 3"),
+        ("contact and opened", "(contact) and opened"),
+        ("contact", "(contact)"),
         // a line break after a complete line is a separator
         ("count opened\nshow clicked limit 2", "count opened\nshow clicked limit 2"),
         ("opened and\n  not clicked", "opened and not clicked"),

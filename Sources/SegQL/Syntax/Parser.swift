@@ -232,7 +232,8 @@ struct ParserState {
 
     // statement = count_statement | show_statement | explain_statement | let_statement
     //           | save_statement | duplicate_statement | export_statement
-    //           | stats_statement | drop_statement | use_statement | query_statement ;
+    //           | stats_statement | drop_statement | use_statement | contact_statement
+    //           | query_statement ;
     private mutating func statement() -> Statement? {
         guard let k = word(token)?.keyword, Keyword.statementStarters.contains(k), startsStatement(k) else {
             return queryStatement()
@@ -248,6 +249,7 @@ struct ParserState {
         case .stats: return statsStatement()
         case .drop: return dropStatement()
         case .use: return useStatement()
+        case .contact: return contactStatement()
         default: return queryStatement()
         }
     }
@@ -257,6 +259,8 @@ struct ParserState {
     private mutating func startsStatement(_ k: Keyword) -> Bool {
         let next = peek()
         if next.kind.comparison != nil { return false }
+        // `contact` begins a statement only before the string or number it looks up.
+        if k == .contact { return next.kind == .string || next.kind == .integer }
         switch next.kind {
         case .keyword(.in), .keyword(.matches), .keyword(.exists), .keyword(.and): return false
         case .keyword(.or): return k == .save && isContextual(peek(2), .replace)
@@ -490,6 +494,21 @@ struct ParserState {
         }
         guard let n = name(after: "'campaign'") else { return nil }
         return finish(.useCampaign(n), from: start, continuations: nil)
+    }
+
+    // contact_statement = "contact" ( STRING | INTEGER ) ;
+    private mutating func contactStatement() -> Statement? {
+        let start = token.range.start
+        advance()  // `startsStatement` saw a string or an integer next
+        let key: ContactKey
+        if token.kind == .string {
+            key = .text(Lexer.stringValue(of: token, in: bytes), range: token.range)
+        } else {
+            guard let n = Lexer.integerValue(of: token, in: bytes) else { return fail(ParseMessages.invalidNumber(text(token)), at: token.range) }
+            key = .id(n, range: token.range)
+        }
+        advance()
+        return finish(.contact(key), from: start, continuations: nil)
     }
 
     // name = IDENTIFIER | STRING ;

@@ -53,6 +53,10 @@ public enum Printer {
             return "export " + source(of: q) + " to " + quoted(path.text)
         case .stats(let campaign, let message):
             return "stats " + name(campaign) + (message.map { " message \($0)" } ?? "")
+        case .contact(.id(let n, _)):
+            return "contact \(n)"
+        case .contact(.text(let s, _)):
+            return "contact " + quoted(s)
         case .dropSegment(let n):
             return "drop segment " + name(n)
         case .dropList(let n):

@@ -373,6 +373,20 @@ public enum Audience: Hashable, Sendable {
     case list(Name)
 }
 
+/// Which contact `contact …` shows: by id, or by a string — an e-mail address when it
+/// holds `@`, else a phone number.
+public enum ContactKey: Hashable, Sendable {
+    case id(Int64, range: SourceRange)
+    case text(String, range: SourceRange)
+
+    /// Where it was written.
+    public var range: SourceRange {
+        switch self {
+        case .id(_, let r), .text(_, let r): r
+        }
+    }
+}
+
 /// A statement: what a script or a REPL line runs.
 public struct Statement: Hashable, Sendable {
     /// The statements of the language.
@@ -404,6 +418,8 @@ public struct Statement: Hashable, Sendable {
         case dropList(Name)
         /// `use campaign "C"`, or `use campaign none` (nil).
         case useCampaign(Name?)
+        /// `contact "ana@example.com"`, `contact "+46700000001"` or `contact 42`.
+        case contact(ContactKey)
     }
 
     /// The statement.

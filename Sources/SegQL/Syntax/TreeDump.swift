@@ -70,6 +70,10 @@ public enum TreeDump {
             return Node(head: head("export " + Printer.quoted(path.text)), children: [node(q, r)])
         case .stats(let campaign, let message):
             return Node(head: head("stats " + name(campaign) + (message.map { " message \($0)" } ?? "")))
+        case .contact(.id(let n, _)):
+            return Node(head: head("contact \(n)"))
+        case .contact(.text(let s, _)):
+            return Node(head: head("contact " + Printer.quoted(s)))
         case .dropSegment(let n):
             return Node(head: head("drop-segment " + name(n)))
         case .dropList(let n):
