@@ -123,13 +123,14 @@ enum Help {
           QUERY                          here: count, first rows, time
           count QUERY                    the number of contacts
           show QUERY [limit N]           the contacts
+          show QUERY with columns email, plan, last_opened [limit N]   chosen columns
           explain QUERY                  the SQL, the plan and why
           let NAME = QUERY               an alias for this session
           save [or replace] segment NAME = QUERY     a dynamic segment (and SQL view)
           save [or replace] list NAME = QUERY [including suppressed]   frozen members
           duplicate campaign "C" for AUDIENCE        a draft copy sent to AUDIENCE
             (AUDIENCE: a name, segment NAME, list NAME, or (QUERY) as "label")
-          export QUERY to "file.csv"     .csv, .json or .jsonl
+          export QUERY [with columns C, …] to "file.csv"     .csv, .json or .jsonl
           save list NAME = _             _ is the previous query (of a query, count,
                                          show, export or save), written out
           drop segment NAME | drop list NAME

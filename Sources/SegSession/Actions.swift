@@ -283,7 +283,7 @@ extension Session {
 
     // MARK: - Export
 
-    func export(_ q: Query, to path: Name, in file: SourceFile) throws {
+    func export(_ q: Query, to path: Name, columns: [Name]? = nil, in file: SourceFile) throws {
         let format: OutputFormat
         switch path.text.split(separator: ".").last.map({ $0.lowercased() }) {
         case "csv": format = .csv
@@ -293,6 +293,7 @@ extension Session {
             throw SessionError.compile(
                 [.error("export writes .csv, .json or .jsonl files; '\(path.text)' has none of these extensions", at: path.range)], file)
         }
+        let chosen = try chosenColumns(columns, in: file)
         let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
         // Written to a temporary file beside the target and renamed into place, so a
         // failure never leaves half a file.
@@ -306,13 +307,17 @@ extension Session {
         var rows: Int64 = 0
         var failure: Error?
         do {
-            writer.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
-            try store.database.stream(compiled.sql.sql, compiled.sql.parameters) { row in
-                var values: [SQLValue] = []
-                for i in 0..<row.count { values.append(row.value(i)) }
+            writer.beginRows(columns: chosen?.names ?? ChosenColumns.base)
+            try withColumns(chosen, { emit in
+                try store.database.stream(compiled.sql.sql, compiled.sql.parameters) { row in
+                    var values: [SQLValue] = []
+                    for i in 0..<row.count { values.append(row.value(i)) }
+                    try emit(values)
+                }
+            }, emit: { values in
                 writer.row(values)
                 rows += 1
-            }
+            })
             writer.endRows()
         } catch {
             failure = error

@@ -38,7 +38,9 @@ extension Session {
             kind = .duplicate(campaign: campaign, audience: .labeled(try sub(q), label: label), includingSuppressed: including)
         default: return statement
         }
-        return Statement(kind, range: statement.range)
+        var out = statement
+        out.kind = kind
+        return out
     }
 
     /// Makes the query of a statement that ran the last result.

@@ -171,7 +171,7 @@ public final class Session {
             let compiled = try compile(q, projection: .count, in: file)
             output.count(try count(compiled))
         case .show(let q, let limit):
-            try rows(q, limit: limit, in: file)
+            try rows(q, limit: limit, columns: statement.columns, in: file)
         case .explain(let q, let analyze):
             let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
             output.text(analyze ? try analysis(of: compiled) : try explanation(of: compiled))
@@ -187,7 +187,7 @@ public final class Session {
         case .duplicate(let campaign, let audience, let includingSuppressed):
             try duplicate(campaign: campaign, audience: audience, includingSuppressed: includingSuppressed, in: file)
         case .export(let q, let path):
-            try export(q, to: path, in: file)
+            try export(q, to: path, columns: statement.columns, in: file)
         case .dropSegment(let name):
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
@@ -288,15 +288,16 @@ public final class Session {
     }
 
     /// Streams the contacts of `q` to the output.
-    public func rows(_ q: Query, limit: Int64?, in file: SourceFile) throws {
+    public func rows(_ q: Query, limit: Int64?, columns: [Name]? = nil, in file: SourceFile) throws {
+        let chosen = try chosenColumns(columns, in: file)
         let compiled = try compile(q, projection: .contacts(limit: limit), in: file)
-        try stream(compiled, limit: limit)
+        try stream(compiled, limit: limit, chosen: chosen)
     }
 
-    private func stream(_ c: CompiledQuery, limit: Int64?) throws {
-        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
+    private func stream(_ c: CompiledQuery, limit: Int64?, chosen: ChosenColumns? = nil) throws {
+        output.beginRows(columns: chosen?.names ?? ChosenColumns.base)
         defer { output.endRows() }
-        try contactRows(c, limit: limit) { output.row($0) }
+        try withColumns(chosen, { emit in try contactRows(c, limit: limit, row: emit) }, emit: { output.row($0) })
     }
 
     private func preview(_ q: Query, in file: SourceFile) throws {

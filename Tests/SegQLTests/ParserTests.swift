@@ -84,6 +84,11 @@ import Testing
         (#"use campaign "none""#, #"use campaign "none""#),
         // separators
         (";;opened;;clicked;", "opened\nclicked"),
+        // with columns
+        ("show opened with columns email, 'plan', last_opened limit 3", #"show opened with columns email, "plan", last_opened limit 3"#),
+        ("export opened with columns contact_id to 'x.csv'", #"export opened with columns contact_id to "x.csv""#),
+        ("show opened with email", "(error)"),
+        ("show opened with columns", "(error)"),
         // contact: a statement before a string or an integer only
         ("contact 'ana@example.com'", #"contact "ana@example.com""#),
         ("CONTACT 42", "contact 42"),
@@ -259,7 +264,7 @@ import Testing
         ("duplicate campaign 'C' for openers including", "expected 'suppressed' after 'including'", "1:45"),
         ("duplicate campaign 'C' for openers now", "unexpected 'now' after the statement; expected ';'", "1:36"),
         ("export openers", "expected 'to' and a file name after the query, e.g. 'to \"contacts.csv\"'", "1:15"),
-        ("export openers 'a.csv'", "unexpected string 'a.csv' after the query; expected 'and', 'or' or 'to'", "1:16"),
+        ("export openers 'a.csv'", "unexpected string 'a.csv' after the query; expected 'and', 'or', 'with' or 'to'", "1:16"),
         ("export openers to out", "expected a file name in quotes after 'to', e.g. 'to \"contacts.csv\"'", "1:19"),
         ("stats", "expected a name (an identifier or a string) after 'stats'", "1:6"),
         ("stats 'C' message 0", "expected a message number (1 or more) after 'message'", "1:19"),

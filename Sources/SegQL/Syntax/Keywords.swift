@@ -32,7 +32,7 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     /// A contextual keyword: a keyword only where the grammar expects it.
     case duplicate, campaign, `for`, `as`, export, to, stats, message, drop, use, none, limit, analyze
     /// A contextual keyword: a keyword only where the grammar expects it.
-    case contact
+    case contact, with, columns
 
     /// The reserved keywords, which the lexer turns into `.keyword` tokens.
     public static let reserved: [Keyword] = [.and, .or, .not, .in, .matches, .exists, .true, .false]

@@ -286,18 +286,44 @@ struct ParserState {
         return finish(.count(q), from: start, continuations: [])
     }
 
-    // show_statement = "show" query [ "limit" INTEGER ] ;
+    // show_statement = "show" query [ columns ] [ "limit" INTEGER ] ;
     private mutating func showStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'show'") else { return nil }
-        guard isContextual(token, .limit) else { return finish(.show(q, limit: nil), from: start, continuations: ["limit"]) }
+        var chosen: [Name]?
+        if isContextual(token, .with) {
+            guard let c = columns() else { return nil }
+            chosen = c
+        }
+        var statement: Statement?
+        if isContextual(token, .limit) {
+            advance()
+            guard let n = Lexer.integerValue(of: token, in: bytes), n >= 0 else {
+                return fail(ParseMessages.expectedLimit(), at: here)
+            }
+            advance()
+            statement = finish(.show(q, limit: n), from: start, continuations: nil)
+        } else {
+            statement = finish(.show(q, limit: nil), from: start, continuations: chosen == nil ? ["with", "limit"] : ["limit"])
+        }
+        statement?.columns = chosen
+        return statement
+    }
+
+    // columns = "with" "columns" name { "," name } ;
+    private mutating func columns() -> [Name]? {
         advance()
-        guard let n = Lexer.integerValue(of: token, in: bytes), n >= 0 else {
-            return fail(ParseMessages.expectedLimit(), at: here)
+        guard isContextual(token, .columns) else {
+            return fail(ParseMessages.expectedKeyword("columns", after: "'with'"), at: here)
         }
         advance()
-        return finish(.show(q, limit: n), from: start, continuations: nil)
+        var names: [Name] = []
+        repeat {
+            guard let n = name(after: names.isEmpty ? "'columns'" : "','") else { return nil }
+            names.append(n)
+        } while match(.comma)
+        return names
     }
 
     // explain_statement = "explain" [ "analyze" ] query ;
@@ -434,20 +460,27 @@ struct ParserState {
         }
     }
 
-    // export_statement = "export" query "to" STRING ;
+    // export_statement = "export" query [ columns ] "to" STRING ;
     private mutating func exportStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'export'") else { return nil }
+        var chosen: [Name]?
+        if isContextual(token, .with) {
+            guard let c = columns() else { return nil }
+            chosen = c
+        }
         guard isContextual(token, .to) else {
             if atStatementEnd { return fail(ParseMessages.expectedToAfterQuery(), at: here) }
-            return unexpectedAfterQuery(continuations: ["to"], allowSemicolon: false)
+            return unexpectedAfterQuery(continuations: chosen == nil ? ["with", "to"] : ["to"], allowSemicolon: false)
         }
         advance()
         guard token.kind == .string else { return fail(ParseMessages.expectedPath(), at: here) }
         let path = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
         advance()
-        return finish(.export(q, path: path), from: start, continuations: nil)
+        var statement = finish(.export(q, path: path), from: start, continuations: nil)
+        statement?.columns = chosen
+        return statement
     }
 
     // stats_statement = "stats" name [ "message" INTEGER ] ;

@@ -29,7 +29,7 @@ public enum Printer {
         case .count(let q):
             return "count " + source(of: q)
         case .show(let q, let limit):
-            return "show " + source(of: q) + (limit.map { " limit \($0)" } ?? "")
+            return "show " + source(of: q) + columns(statement.columns) + (limit.map { " limit \($0)" } ?? "")
         case .explain(let q, let analyze):
             return (analyze ? "explain analyze " : "explain ") + source(of: q)
         case .let(let n, let q):
@@ -50,7 +50,7 @@ public enum Printer {
             }
             return "duplicate campaign " + name(campaign) + " for " + target + (including ? " including suppressed" : "")
         case .export(let q, let path):
-            return "export " + source(of: q) + " to " + quoted(path.text)
+            return "export " + source(of: q) + columns(statement.columns) + " to " + quoted(path.text)
         case .stats(let campaign, let message):
             return "stats " + name(campaign) + (message.map { " message \($0)" } ?? "")
         case .contact(.id(let n, _)):
@@ -65,6 +65,12 @@ public enum Printer {
             guard let n else { return "use campaign none" }
             return "use campaign " + (Vocabulary.lookup(n.text)?.keyword == Keyword.none ? quoted(n.text) : name(n))
         }
+    }
+
+    /// ` with columns a, b`, or "" for the usual columns.
+    private static func columns(_ names: [Name]?) -> String {
+        guard let names else { return "" }
+        return " with columns " + names.map { name($0) }.joined(separator: ", ")
     }
 
     /// The canonical source of statements, each followed by `;` and a line break.

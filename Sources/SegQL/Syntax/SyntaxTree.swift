@@ -426,6 +426,9 @@ public struct Statement: Hashable, Sendable {
     public var kind: Kind
     /// Its source, without the terminating `;`.
     public var range: SourceRange
+    /// `show … with columns a, b` / `export … with columns a, b`: the columns asked
+    /// for, in order (nil: the usual five).
+    public var columns: [Name]?
 
     public init(_ kind: Kind, range: SourceRange) {
         self.kind = kind
