@@ -335,6 +335,11 @@ import Testing
         ])
     }
 
+    @Test func chosenColumnsAreInTheTree() {
+        let dump = TestSupport.parse("show opened with columns email, plan limit 2").statements.map { TreeDump.dump($0) }
+        #expect(dump.first?.hasPrefix(#"(statement show limit 2 with-columns "email","plan""#) == true, "\(dump)")
+    }
+
     @Test func aLineBreakEndsACompleteStatement() {
         // As at the prompt: `opened` is complete, so the next line is a new statement.
         #expect(TestSupport.messages("opened\nand clicked") == ["expected a query, found 'and'"])

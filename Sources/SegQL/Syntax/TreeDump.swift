@@ -33,7 +33,8 @@ public enum TreeDump {
     private static func name(_ n: Name) -> String { n.quoted ? Printer.quoted(n.text) : n.text }
 
     static func node(_ s: Statement, _ r: Bool) -> Node {
-        func head(_ text: String) -> String { "statement " + text + at(s.range, r) }
+        let columns = s.columns.map { " with-columns " + $0.map { Printer.quoted($0.text) }.joined(separator: ",") } ?? ""
+        func head(_ text: String) -> String { "statement " + text + columns + at(s.range, r) }
         switch s.kind {
         case .query(let q):
             return Node(head: head("query"), children: [node(q, r)])
