@@ -10,7 +10,7 @@ enum Help {
         ("arguments", "campaign:, within:, link:, … and where they apply"),
         ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
         ("fields", "contact fields and attributes: country = \"SE\""),
-        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap, reach"),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap, reach, diff, contact"),
         ("examples", "whole workflows to copy"),
         ("commands", "the dot-commands of this prompt"),
     ]
@@ -75,7 +75,7 @@ enum Help {
         Arguments go in parentheses, name: value, comma separated, each at most once.
           campaign: "Spring Sale" | "Spring*" | ["A", "B"] | "*"   (glob, list, every)
           channel: email | sms          message: 2 (of a multi-message campaign)
-          within: 30d (m h d w)         since: "2026-01-01"    before: "2026-03-01T12:00:00Z"
+          within: 30d (m h d w mo y)    since: "2026-01-01"    before: "2026-03-01T12:00:00Z"
           link: "/pricing" (path) or a whole URL, globs allowed   (clicked, clicks)
           footer: true (count footer links too; default false)  (clicked, clicks)
           machine: false (people only) | true (privacy-proxy opens only)  (opened, opens)
@@ -87,6 +87,7 @@ enum Help {
           clicked(campaign: "Spring Sale", link: "/pricing")
           bounced(type: hard, within: 26w)
           opened(of_last: 5, at_least: 3)
+          opened(within: 6mo)           -- calendar months in UTC; 1y = 12mo
 
         """
 
@@ -99,6 +100,11 @@ enum Help {
           inactive     delivered and not opened and not clicked
           suppressed   unsubscribed, complained or hard-bounced, in any campaign
 
+        All but everyone take campaign:, channel:, message:, within:, since:, before:,
+        which narrow each of their events:
+
+          inactive(within: 90d)         -- reached in 90 days, no open or click since
+          active(since: "2026-01-01")
           use campaign "Spring Sale"
           inactive and not suppressed
 
@@ -121,20 +127,28 @@ enum Help {
           count QUERY                    the number of contacts, and how many are mailable
           reach QUERY                    mailable (or textable), suppressed by reason, machine-only openers
           show QUERY [limit N]           the contacts
+          show QUERY with columns email, plan, last_opened [limit N]   chosen columns
           explain QUERY                  the SQL, the plan and why
           explain analyze QUERY          runs it: each set read, its rows and time
           let NAME = QUERY               an alias for this session
           save [or replace] segment NAME = QUERY     a dynamic segment (and SQL view)
           save [or replace] list NAME = QUERY [including suppressed]   frozen members
           duplicate campaign "C" for AUDIENCE        a draft copy sent to AUDIENCE
-          export [or replace] QUERY to "file.csv" [including suppressed]   .csv, .json or .jsonl
+            (AUDIENCE: a name, segment NAME, list NAME, or (QUERY) as "label")
+          export [or replace] QUERY [with columns C, …] to "file.csv" [including suppressed]
+                                         .csv, .json or .jsonl
+          save list NAME = _             _ is the previous query (of a query, count,
+                                         show, export or save), written out
           count | show | export QUERY as of "2026-03-01" ...   only the events up to then
           diff QUERY from "DATE" to "DATE" | diff QUERY to QUERY   who joined, who left
           drop segment NAME | drop list NAME
+          contact "e-mail" | "phone" | ID            a contact's fields, lists, segments,
+                                         suppression and events (times in .tz)
           use campaign "C" | use campaign none       the campaign context
           why "ana@example.com" in QUERY   each condition's truth for one contact, and why
           overlap A, B, (QUERY), …         pairwise intersections, Jaccard, exclusive parts
-        Separate statements with ;.
+        Separate statements with ; or put one on each line (a line ending in ( [ and
+        or not , = or another operator goes on on the next line).
 
         """
 
@@ -164,7 +178,7 @@ enum Help {
           .mode [FORMAT]       result format: table, csv, tsv, json, jsonl
           .timer [on|off]      show the time a query took
           .limit [N]           rows a bare query shows (default 10)
-          .tz [ZONE]           time zone of the open heatmap (e.g. Europe/Stockholm)
+          .tz [ZONE]           time zone of the open heatmap and of contact (e.g. Europe/Stockholm)
           .open PATH|URL       switch to another store (a file or postgres://…)
           .read FILE           run the statements in FILE
           .quit                leave (also Ctrl-D)

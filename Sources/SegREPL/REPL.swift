@@ -130,24 +130,11 @@ public final class REPL {
         }
     }
 
-    /// Whether to run the input now. On a terminal: as soon as it is complete. In a
-    /// script, statements may span lines freely, so a complete input runs only when
-    /// it ends with `;` (or at the end of the input, or before a dot-command).
+    /// Whether to run the input now: as soon as it is complete, on a terminal and in a
+    /// script alike (a line break after a complete line ends a statement, as in
+    /// `segq run`; a statement continues after an open bracket or a trailing operator).
     private func isReady(_ text: String) -> Bool {
-        guard InputCompleteness.isComplete(text) else { return false }
-        if editor != nil { return true }
-        return Self.endsWithSemicolon(text)
-    }
-
-    static func endsWithSemicolon(_ text: String) -> Bool {
-        var lexer = Lexer(bytes: Array(text.utf8))
-        var last: TokenKind?
-        while true {
-            let t = lexer.next()
-            if t.kind == .endOfFile { break }
-            last = t.kind
-        }
-        return last == .semicolon || last == nil
+        InputCompleteness.isComplete(text)
     }
 
     /// Runs statements; reports errors. Returns whether all of them ran.

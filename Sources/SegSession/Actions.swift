@@ -218,6 +218,12 @@ extension Session {
         case .labeled(let q, let l):
             query = q
             label = l.text
+        case .segment(let n):
+            query = Query(.segment(n), range: n.range)
+            label = n.text
+        case .list(let n):
+            query = Query(.list(n), range: n.range)
+            label = n.text
         case .named(let n):
             label = n.text
             let isAlias = aliases.contains { $0.name == n.text }
@@ -338,7 +344,7 @@ extension Session {
         return "\(n) suppressed contact\(n == 1 ? "" : "s") left out (\(parts.joined(separator: ", ")))"
     }
 
-    func export(_ q: Query, to path: Name, orReplace: Bool, includingSuppressed: Bool, in file: SourceFile) throws {
+    func export(_ q: Query, to path: Name, orReplace: Bool, includingSuppressed: Bool, columns: [Name]? = nil, in file: SourceFile) throws {
         if let bad = path.text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             let hex = String(bad.value, radix: 16, uppercase: true)
             let code = "U+" + String(repeating: "0", count: 4 - hex.count) + hex
@@ -366,6 +372,7 @@ extension Session {
             throw SessionError.compile(
                 [.error("'\(path.text)' already exists; use 'export or replace … to' to overwrite it", at: path.range)], file)
         }
+        let chosen = try chosenColumns(columns, in: file)
         var compiled = try compile(q, projection: .contacts(limit: nil), in: file)
         // An export is the usual hand-off to a sending platform: like `save list`, it
         // leaves out the suppressed contacts unless the statement keeps them.
@@ -390,13 +397,17 @@ extension Session {
         var rows: Int64 = 0
         var failure: Error?
         do {
-            writer.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
-            try store.database.stream(compiled.sql.sql, compiled.sql.parameters) { row in
-                var values: [SQLValue] = []
-                for i in 0..<row.count { values.append(row.value(i)) }
+            writer.beginRows(columns: chosen?.names ?? ChosenColumns.base)
+            try withColumns(chosen, { emit in
+                try store.database.stream(compiled.sql.sql, compiled.sql.parameters) { row in
+                    var values: [SQLValue] = []
+                    for i in 0..<row.count { values.append(row.value(i)) }
+                    try emit(values)
+                }
+            }, emit: { values in
                 writer.row(values)
                 rows += 1
-            }
+            })
             writer.endRows()
         } catch {
             failure = error

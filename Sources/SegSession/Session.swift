@@ -96,6 +96,8 @@ public final class Session {
     public var fixedNow: Int64?
     /// While a statement `as of` a moment runs: that moment, which is also now.
     public private(set) var asOf: Int64?
+    /// The last result, `_`: the previous query that ran (self-contained), if any.
+    public internal(set) var lastResult: Query?
     /// Rows a bare query previews in the REPL.
     public var previewLimit: Int64 = 10
     /// Whether the REPL prints timings.
@@ -175,13 +177,19 @@ public final class Session {
         try body()
     }
 
-    /// Runs one parsed statement.
+    /// Runs one parsed statement; `_` in it is the last result (see LastResult).
     public func execute(_ statement: Statement, in file: SourceFile) throws {
+        let statement = try resolvingLastResult(statement, in: file)
         // `as of`: the statement runs with only the events up to that moment, and it is now.
         if let at = statement.asOf, asOf == nil {
-            try whileAsOf(at, in: file) { try execute(statement, in: file) }
-            return
+            try whileAsOf(at, in: file) { try perform(statement, in: file) }
+        } else {
+            try perform(statement, in: file)
         }
+        remember(statement)
+    }
+
+    private func perform(_ statement: Statement, in file: SourceFile) throws {
         switch statement.kind {
         case .query(let q):
             switch mode {
@@ -201,7 +209,7 @@ public final class Session {
             output.count(Int64(r.audience))
             output.text(ReachRenderer.note(r))
         case .show(let q, let limit):
-            try rows(q, limit: limit, in: file)
+            try rows(q, limit: limit, columns: statement.columns, in: file)
         case .explain(let q, let analyze):
             let compiled = try compile(q, projection: .contacts(limit: nil), in: file)
             let text = analyze ? try analysis(of: compiled) : try explanation(of: compiled)
@@ -222,7 +230,7 @@ public final class Session {
         case .duplicate(let campaign, let audience, let includingSuppressed):
             try duplicate(campaign: campaign, audience: audience, includingSuppressed: includingSuppressed, in: file)
         case .export(let q, let path, let orReplace, let includingSuppressed):
-            try export(q, to: path, orReplace: orReplace, includingSuppressed: includingSuppressed, in: file)
+            try export(q, to: path, orReplace: orReplace, includingSuppressed: includingSuppressed, columns: statement.columns, in: file)
         case .dropSegment(let name):
             try drop(kind: "segment", name, in: file)
         case .dropList(let name):
@@ -240,6 +248,8 @@ public final class Session {
             output.beginRows(columns: ReachRenderer.columns)
             output.row(ReachRenderer.row(r))
             output.endRows()
+        case .contact(let key):
+            try contact(key, in: file)
         }
     }
 
@@ -312,6 +322,7 @@ public final class Session {
             case .not(let a): walk(a)
             case .event(let e): collect(e.arguments)
             case .count(let c): collect(c.arguments)
+            case .audience(let a): collect(a.arguments)
             case .field, .name, .segment, .list: break
             }
         }
@@ -386,24 +397,26 @@ public final class Session {
     }
 
     /// Streams the contacts of `q` to the output.
-    public func rows(_ q: Query, limit: Int64?, in file: SourceFile) throws {
+    public func rows(_ q: Query, limit: Int64?, columns: [Name]? = nil, in file: SourceFile) throws {
+        let chosen = try chosenColumns(columns, in: file)
         let compiled = try compile(q, projection: .contacts(limit: limit), in: file)
-        try stream(compiled, limit: limit)
+        try stream(compiled, limit: limit, chosen: chosen)
     }
 
-    /// The contacts' rows (the spec's five columns, nothing else), then a note that
-    /// marks the suppressed contacts among them with why — `save list`, `duplicate` and
-    /// `export` would leave those out.
-    private func stream(_ c: CompiledQuery, limit: Int64?) throws {
+    /// The contacts' rows (the spec's five columns, or those `with columns` chose), then
+    /// a note that marks the suppressed contacts among them with why — `save list`,
+    /// `duplicate` and `export` would leave those out.
+    private func stream(_ c: CompiledQuery, limit: Int64?, chosen: ChosenColumns? = nil) throws {
         var shown: [Int64] = []
-        output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name"])
+        output.beginRows(columns: chosen?.names ?? ChosenColumns.base)
         do {
             defer { output.endRows() }
-            try contactRows(c, limit: limit) { values in
-                output.row(values)
-                guard case .integer(let id)? = values.first else { return }
-                shown.append(id)
-            }
+            try withColumns(chosen, { emit in
+                try contactRows(c, limit: limit) { (values: [SQLValue]) in
+                    if case .integer(let id)? = values.first { shown.append(id) }
+                    try emit(values)
+                }
+            }, emit: { output.row($0) })
         }
         // The suppressed ones among the rows shown, read by their ids.
         let suppressed = try suppression(ofContacts: shown)

@@ -20,6 +20,7 @@ struct RunCommand: ParsableCommand {
               segq run -c 'count opened(campaign: "Spring Sale")'
               segq run --format csv winback.segq > winback.csv
               echo 'show clickers limit 5' | segq run -
+              segq run --tz Europe/Stockholm -c 'contact "ana@example.com"'
 
             A query file can be made executable with a first line
               #!/usr/bin/env -S segq run
@@ -38,7 +39,14 @@ struct RunCommand: ParsableCommand {
     @ArgumentParser.Argument(help: ArgumentHelp("Files of statements; '-' is standard input.", valueName: "file"))
     var files: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The time zone of the times 'contact' shows and of 'stats' heatmaps, an IANA name (default UTC).", valueName: "zone"))
+    var tz = "UTC"
+
     func validate() throws {
+        if TimeZone(identifier: tz) == nil {
+            throw ValidationError("--tz takes an IANA time zone name such as UTC, Europe/Stockholm or America/New_York; got '\(tz)'")
+        }
         if command == nil, files.isEmpty, isatty(STDIN_FILENO) != 0 {
             throw ValidationError("give statements with -c, or files to run ('-' for standard input)")
         }
@@ -57,6 +65,7 @@ struct RunCommand: ParsableCommand {
         let session = try openSession(store: store, query: query)
         // Standard output carries results alone; confirmations go with the diagnostics.
         (session.output as? ResultWriter)?.noteSink = ByteSink(fileDescriptor: STDERR_FILENO)
+        session.timeZone = tz
         for file in sources {
             do {
                 try session.run(file)

@@ -47,6 +47,24 @@ import Testing
         #expect(r.stdout == "contact_id,email,phone,first_name,last_name\r\n1,ana@example.com,+46701234567,Ana,Berg\r\n4,,+46709999999,Dag,Tab\there\r\n")
     }
 
+    @Test func contactAsJSONAndAsText() throws {
+        let j = try run(["--format", "json", "--tz", "Europe/Stockholm", "-c", #"contact "Bo@Example.com""#])
+        #expect(j.status == 0, "\(j.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(object["first_name"] as? String == "Bo, Jr.")
+        #expect(object["time_zone"] as? String == "Europe/Stockholm")
+        let events = try #require(object["events"] as? [[String: Any]])
+        #expect(events.last?["kind"] as? String == "sent")
+        #expect(events.last?["time"] as? String == "2026-03-01 10:00:00 +01:00")
+        let t = try run(["--format", "csv", "-c", "contact 2"])
+        #expect(t.status == 0)
+        #expect(t.stdout.contains("email       bo@example.com\n"))
+        #expect(t.stdout.contains("time,campaign,message,kind,link,bounce,reason,machine\r\n"))
+        #expect(t.stdout.hasSuffix("2026-03-01 09:00:00 +00:00,Spring Sale,1,sent,,,,\r\n"))
+        let bad = try run(["--tz", "Mars/Olympus", "-c", "contact 2"])
+        #expect(bad.status == 2)
+    }
+
     // MARK: Exit statuses
 
     @Test func exitStatuses() throws {
@@ -254,10 +272,14 @@ import Testing
     }
 
     @Test func replScriptStopsAtTheFirstError() throws {
-        let r = try segq(["repl", "--db", db], stdin: "count everyone;\ncount\n  bogus;\ncount everyone;\n")
+        let r = try segq(["repl", "--db", db], stdin: "count everyone;\ncount bogus\ncount everyone;\n")
         #expect(r.status == 1)
         #expect(r.stdout == "5\n")
-        #expect(r.stderr.contains("<stdin>:3:3: error: unknown name 'bogus'"))
+        #expect(r.stderr.contains("<stdin>:2:7: error: unknown name 'bogus'"))
+        // A line break after a complete line ends the statement, as at the prompt.
+        let early = try segq(["repl", "--db", db], stdin: "count\n  everyone;\n")
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("<stdin>:1:6: error: expected a query after 'count'"), "\(early.stderr)")
         let dot = try segq(["repl", "--db", db], stdin: ".mode xml\ncount everyone;\n")
         #expect(dot.status == 3)
         #expect(dot.stderr.contains("usage: .mode table|csv|tsv|json|jsonl"))

@@ -13,6 +13,8 @@ import Testing
         ("opened(campaign: \"Spring", true),  // strings end on their line: report at once
         ("opened(campaign: \"a,\"", false),  // the comma is inside the string, the ( is open
         ("land", true), ("notes", true), ("opened and not", false), ("a,", false),
+        ("let q =", false), ("country !=", false), ("age >= # more\n", false), ("opened(campaign:", false),
+        ("plan in", false), ("email matches", false), ("let q = opened", true), ("count", true),
     ])
     func completeness(text: String, complete: Bool) {
         #expect(InputCompleteness.isComplete(text) == complete)

@@ -70,6 +70,10 @@ import Testing
         ("save list winback = inactive", "save list winback = inactive"),
         ("save or replace list winback = inactive including suppressed", "save or replace list winback = inactive including suppressed"),
         (#"duplicate campaign "Spring Sale" for openers"#, #"duplicate campaign "Spring Sale" for openers"#),
+        (#"duplicate campaign "Spring Sale" for segment "VIP""#, #"duplicate campaign "Spring Sale" for segment "VIP""#),
+        (#"duplicate campaign "Spring Sale" for list winback including suppressed"#, #"duplicate campaign "Spring Sale" for list winback including suppressed"#),
+        (#"duplicate campaign "Spring Sale" for segment including suppressed"#, #"duplicate campaign "Spring Sale" for segment including suppressed"#),
+        (#"duplicate campaign "Spring Sale" for list "including""#, #"duplicate campaign "Spring Sale" for list "including""#),
         (#"duplicate campaign "Spring Sale" for "VIP" including suppressed"#, #"duplicate campaign "Spring Sale" for "VIP" including suppressed"#),
         (#"duplicate campaign "Spring Sale" for (opened and not clicked) as "non-clickers""#, #"duplicate campaign "Spring Sale" for (opened and not clicked) as "non-clickers""#),
         (#"export active to 'out.csv'"#, #"export active to "out.csv""#),
@@ -86,6 +90,26 @@ import Testing
         (#"use campaign "none""#, #"use campaign "none""#),
         // separators
         (";;opened;;clicked;", "opened\nclicked"),
+        // with columns
+        ("show opened with columns email, 'plan', last_opened limit 3", #"show opened with columns email, "plan", last_opened limit 3"#),
+        ("export opened with columns contact_id to 'x.csv'", #"export opened with columns contact_id to "x.csv""#),
+        ("show opened with email", "(error)"),
+        ("show opened with columns", "(error)"),
+        // contact: a statement before a string or an integer only
+        ("contact 'ana@example.com'", #"contact "ana@example.com""#),
+        ("CONTACT 42", "contact 42"),
+        ("contact = 3", "contact = 3"),
+        ("contact and opened", "(contact) and opened"),
+        ("contact", "(contact)"),
+        // a line break after a complete line is a separator
+        ("count opened\nshow clicked limit 2", "count opened\nshow clicked limit 2"),
+        ("opened and\n  not clicked", "opened and not clicked"),
+        ("count (opened\n  or clicked)\nclicked", "count opened or clicked\nclicked"),
+        ("opened(campaign: 'A',\n  within: 30d)  # note\n\n-- more\nclicked", "opened(campaign: \"A\", within: 30d)\nclicked"),
+        ("let a = opened;\ncount a;\n", "let a = opened\ncount a"),
+        ("opened and # why\nclicked", "opened and clicked"),
+        ("country in [\"SE\",\n \"NO\"]", "country in [\"SE\", \"NO\"]"),
+        ("opened\nand clicked", "(error)"),
         ("", ""),
         ("-- only a comment\n# and another", ""),
     ])
@@ -246,7 +270,7 @@ import Testing
         ("duplicate campaign 'C' for openers including", "expected 'suppressed' after 'including'", "1:45"),
         ("duplicate campaign 'C' for openers now", "unexpected 'now' after the statement; expected ';'", "1:36"),
         ("export openers", "expected 'to' and a file name after the query, e.g. 'to \"contacts.csv\"'", "1:15"),
-        ("export openers 'a.csv'", "unexpected string 'a.csv' after the query; expected 'and', 'or' or 'to'", "1:16"),
+        ("export openers 'a.csv'", "unexpected string 'a.csv' after the query; expected 'and', 'or', 'with' or 'to'", "1:16"),
         ("export openers to out", "expected a file name in quotes after 'to', e.g. 'to \"contacts.csv\"'", "1:19"),
         ("stats", "expected a name (an identifier or a string) after 'stats'", "1:6"),
         ("stats 'C' message 0", "expected a message number (1 or more) after 'message'", "1:19"),
@@ -317,6 +341,25 @@ import Testing
         ])
     }
 
+    @Test func chosenColumnsAreInTheTree() {
+        let dump = TestSupport.parse("show opened with columns email, plan limit 2").statements.map { TreeDump.dump($0) }
+        #expect(dump.first?.hasPrefix(#"(statement show limit 2 with-columns "email","plan""#) == true, "\(dump)")
+    }
+
+    @Test func aLineBreakEndsACompleteStatement() {
+        // As at the prompt: `opened` is complete, so the next line is a new statement.
+        #expect(TestSupport.messages("opened\nand clicked") == ["expected a query, found 'and'"])
+        let leading = TestSupport.parse("opened\nor clicked").diagnostics
+        #expect(leading.first?.notes.map(\.message) == ["the line before was a complete statement, so the line break ended it; to go on, end that line with 'or'"])
+        let r = TestSupport.parse("count opened\n\n  show clicked   # two\nclicked(")
+        #expect(r.statements.map { Printer.source(of: $0) } == ["count opened", "show clicked"])
+        #expect(r.statements.map(\.range) == [SourceRange(0, 12), SourceRange(16, 28)])
+        #expect(r.diagnostics.map(\.message) == ["'(' is never closed"])
+        // One query (`--query`, saved segments) has no separators: a line break is space.
+        let (q, d) = Parser.parseQuery(SourceFile(name: "t", text: "opened\nand clicked"))
+        #expect(d.isEmpty && q.map { Printer.source(of: $0) } == "opened and clicked")
+    }
+
     @Test func noCascadeAfterALexicalError() {
         // The parser stays quiet about the error token; the lexer explained it.
         #expect(TestSupport.messages("opened(campaign: \"Spring Sale) and clicked\nand clicked; opened") == [
@@ -324,7 +367,7 @@ import Testing
         ])
         #expect(TestSupport.messages("opened @ clicked; clicked") == ["unexpected character '@'"])
         #expect(TestSupport.messages("x = 30x and opened") == [
-            "invalid duration unit 'x' in '30x'; use m (minutes), h (hours), d (days) or w (weeks)",
+            "invalid duration unit 'x' in '30x'; use m (minutes), h (hours), d (days), w (weeks), mo (months) or y (years)",
         ])
     }
 

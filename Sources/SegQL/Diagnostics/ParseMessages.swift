@@ -20,7 +20,10 @@ enum ParseMessages {
     }
     static let invalidUTF8InString = "invalid UTF-8 in string"
     static func invalidDurationUnit(_ unit: String, in literal: String) -> String {
-        "invalid duration unit '\(unit)' in '\(literal)'; use m (minutes), h (hours), d (days) or w (weeks)"
+        "invalid duration unit '\(unit)' in '\(literal)'; use m (minutes), h (hours), d (days), w (weeks), mo (months) or y (years)"
+    }
+    static func lineEndedStatement(_ op: String) -> String {
+        "the line before was a complete statement, so the line break ended it; to go on, end that line with '\(op)'"
     }
     static let negativeDuration = "a duration cannot be negative"
     static func invalidNumber(_ literal: String) -> String { "invalid number '\(literal)'" }

@@ -12,6 +12,12 @@ public struct PostgresDialect: SQLDialect {
 
     public var nowExpression: String { "CAST(extract(epoch FROM now()) AS bigint)" }
 
+    /// Month arithmetic on a `timestamp` in UTC (never the session's `TimeZone`), which
+    /// clamps the day to the month's last.
+    public func monthsBeforeNow(_ placeholder: String) -> String {
+        "CAST(extract(epoch FROM (now() AT TIME ZONE 'UTC') - make_interval(months => CAST(\(placeholder) AS integer))) AS bigint)"
+    }
+
     public func literal(_ value: SQLValue) -> String {
         switch value {
         case .null: return "NULL"

@@ -41,6 +41,9 @@ public protocol SQLDialect: Sendable {
     func placeholder(_ index: Int) -> String
     /// An expression for the current Unix time in whole seconds.
     var nowExpression: String { get }
+    /// An expression for the Unix time `placeholder` (an integer ≥ 0) calendar months
+    /// before now, in UTC, the day clamped to the month's last (`Timestamp.monthsBefore`).
+    func monthsBeforeNow(_ placeholder: String) -> String
     /// A value written inline (for views), with the database's own quoting.
     func literal(_ value: SQLValue) -> String
     /// A condition that `column` matches a `*` glob, case-sensitively.
@@ -200,7 +203,11 @@ public struct SQLRenderer {
             var lower: [String] = []
             var upper: [String] = []
             if let s = w.since { lower.append(bind(s)) }
-            if let d = w.within { lower.append("\(dialect.nowExpression) - \(bind(d))") }
+            if let months = w.withinMonths {
+                lower.append("\(dialect.monthsBeforeNow(bind(months))) - \(bind(w.within ?? 0))")
+            } else if let d = w.within {
+                lower.append("\(dialect.nowExpression) - \(bind(d))")
+            }
             if let d = w.sinceAgo { lower.append("\(dialect.nowExpression) - \(bind(d))") }
             if wantUpper {
                 if let b = w.before { upper.append("\(bind(b)) - 1") }

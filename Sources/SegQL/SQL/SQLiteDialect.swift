@@ -11,6 +11,16 @@ public struct SQLiteDialect: SQLDialect {
 
     public var nowExpression: String { "CAST(strftime('%s', 'now') AS INTEGER)" }
 
+    /// SQLite's `'-N months'` carries an overflowing day into the next month (31 March
+    /// less a month is 3 March); the last day of the month N months back, at now's time
+    /// of day, caps it, which is the clamping `Timestamp.monthsBefore` does.
+    public func monthsBeforeNow(_ placeholder: String) -> String {
+        let back = "'-' || \(placeholder) || ' months'"
+        return "MIN(CAST(strftime('%s', 'now', \(back)) AS INTEGER), "
+            + "CAST(strftime('%s', 'now', 'start of month', \(back), '+1 months', '-1 days') AS INTEGER) + "
+            + "\(nowExpression) % 86400)"
+    }
+
     public func literal(_ value: SQLValue) -> String {
         switch value {
         case .null: return "NULL"

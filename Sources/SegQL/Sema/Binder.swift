@@ -200,6 +200,8 @@ public struct Binder {
             return bindField(f)
         case .name(let n):
             return bindName(n)
+        case .audience(let a):
+            return bindAudienceCall(a)
         case .segment(let n):
             return bindSegment(n)
         case .list(let n):
@@ -275,6 +277,46 @@ public struct Binder {
             return Self.until(env.asOf, Self.suppressedAudience)
         default:
             return nil
+        }
+    }
+
+    /// `inactive(within: 90d)`: the built-in audience with every event narrowed by the
+    /// arguments. Whether `active`/`inactive` take their SMS form follows the campaigns
+    /// the arguments leave (all SMS), else the context, as for the bare name.
+    private mutating func bindAudienceCall(_ a: AudienceCall) -> BoundQuery {
+        var valid = true
+        for arg in a.arguments where !ArgumentName.common.contains(arg.name) {
+            report(.error(SemaMessages.audienceArgument(arg.name.rawValue, a.name.text), at: arg.nameRange))
+            valid = false
+        }
+        guard valid else { return .nobody }
+        func event(_ kind: EventKind, _ extra: [Argument] = []) -> BoundQuery {
+            bindEvent(kind: kind, word: a.name, arguments: a.arguments + extra, test: .atLeastOne, range: a.range)
+        }
+        switch a.name.text {
+        case "openers":
+            return event(.opened)
+        case "clickers":
+            return event(.clicked)
+        case "suppressed":
+            // Never scoped by the context: every campaign unless the arguments say otherwise.
+            let all = a.arguments.contains { $0.name == .campaign }
+                ? [] : [Argument(name: .campaign, nameRange: a.range, value: Value(.string("*"), range: a.range))]
+            let hard = Argument(name: .type, nameRange: a.range, value: Value(.word("hard"), range: a.range))
+            return .or([event(.unsubscribed, all), event(.complained, all), event(.bounced, all + [hard])])
+        default:  // active, inactive
+            let delivered = event(.delivered)
+            var sms = context?.channel == .sms
+            if a.arguments.contains(where: { $0.name == .campaign || $0.name == .channel }) {
+                sms = false
+                if case .events(let filter, _) = delivered, case .only(let ids) = filter.campaigns, !ids.isEmpty {
+                    sms = ids.allSatisfy { env.catalog.campaign(id: $0)?.channel == .sms }
+                }
+            }
+            if a.name.text == "active" { return sms ? event(.clicked) : .or([event(.opened), event(.clicked)]) }
+            return sms
+                ? .and([delivered, .not(event(.clicked))])
+                : .and([delivered, .not(event(.opened)), .not(event(.clicked))])
         }
     }
 
@@ -386,9 +428,19 @@ public struct Binder {
         if let arg = seen[.within] {
             switch arg.value.kind {
             case .duration(let amount, let unit):
-                filter.window.within = Self.seconds(amount, unit)
+                if let perUnit = unit.months {
+                    // Beyond 100,000 years every event is inside; the cap keeps the date arithmetic finite.
+                    filter.window.within = 0
+                    filter.window.withinMonths = min(amount, 1_200_000 / perUnit) * perUnit
+                } else {
+                    filter.window.within = Self.seconds(amount, unit)
+                }
             case .durationRange(let from, let to):
                 // Relative ranges: the farther bound first (docs/language.md).
+                if case .duration(_, let u) = from.kind, case .duration(_, let v) = to.kind, u.months != nil || v.months != nil {
+                    report(.error(SemaMessages.calendarUnitNotHere, at: arg.value.range))
+                    return .nobody
+                }
                 guard case .duration(let a, let u) = from.kind, case .duration(let b, let v) = to.kind,
                       Self.seconds(a, u) > Self.seconds(b, v) else {
                     report(.error(SemaMessages.rangeOrder, at: arg.value.range))
@@ -405,6 +457,10 @@ public struct Binder {
             guard let arg = seen[name] else { continue }
             // A duration: that long before now (`before: 365d`, longer ago than a year).
             if case .duration(let amount, let unit) = arg.value.kind {
+                guard unit.months == nil else {
+                    report(.error(SemaMessages.calendarUnitNotHere, at: arg.value.range))
+                    return .nobody
+                }
                 let ago = Self.seconds(amount, unit)
                 if name == .since {
                     filter.window.sinceAgo = min(filter.window.sinceAgo ?? .max, ago)
@@ -512,7 +568,8 @@ public struct Binder {
 
     /// A duration in seconds (past any real time span when it overflows).
     private static func seconds(_ amount: Int64, _ unit: DurationUnit) -> Int64 {
-        let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds)
+        // Calendar units are refused or handled before (`withinMonths`).
+        let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds ?? 0)
         return overflow ? Int64.max / 4 : seconds
     }
 

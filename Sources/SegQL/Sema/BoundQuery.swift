@@ -22,8 +22,12 @@ public enum LinkScope: Hashable, Sendable {
 /// The time bounds of an event predicate, kept symbolic so that `within` can be
 /// measured from "now" at the moment the SQL runs (saved segment views need that).
 public struct TimeWindow: Hashable, Sendable {
-    /// `within`: seconds before now (the window also ends at now).
+    /// `within`: seconds before now (the window also ends at now); with `withinMonths`,
+    /// seconds before that many calendar months before now.
     public var within: Int64?
+    /// `within: 6mo` / `1y`: calendar months before now, in UTC, the day clamped to the
+    /// month's last (`within` is then 0). See `Timestamp.monthsBefore`.
+    public var withinMonths: Int64?
     /// `since`: `ts >= since`.
     public var since: Int64?
     /// `before`: `ts < before`.
@@ -62,7 +66,8 @@ public struct TimeWindow: Hashable, Sendable {
         var lower = since
         var upper = before.map { $0 - 1 }
         if let within {
-            lower = max(lower ?? Int64.min, now - within)
+            let start = withinMonths.map { Timestamp.monthsBefore(now, $0) } ?? now
+            lower = max(lower ?? Int64.min, start - within)
             upper = min(upper ?? Int64.max, now)
         }
         if let sinceAgo { lower = max(lower ?? Int64.min, now - sinceAgo) }

@@ -28,6 +28,10 @@ public enum QueryExpander {
             return Query(.count(c), range: q.range)
         case .field, .segment, .list:
             return q
+        case .audience(var a):
+            // `suppressed` is never scoped by the context; the others take it as `campaign:`.
+            if a.name.text != "suppressed" { a.arguments = scoped(a.arguments, context: context, at: a.range) }
+            return Query(.audience(a), range: q.range)
         case .name(let n):
             if let i = (0..<visible).last(where: { aliases[$0].name == n.text }) {
                 return expand(aliases[i].query, aliases: aliases, visible: i, context: context)

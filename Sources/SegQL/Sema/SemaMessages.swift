@@ -54,6 +54,9 @@ enum SemaMessages {
         let to = owners.isEmpty ? "" : "; it applies to " + owners.map { "'\($0.verb)'/'\($0.noun)'" }.joined(separator: ", ")
         return "argument '\(name)' does not apply to '\(word)'" + to
     }
+    static func audienceArgument(_ name: String, _ audience: String) -> String {
+        "argument '\(name)' does not apply to the audience '\(audience)'; it takes campaign, channel, message, within, since and before"
+    }
     static func smsOpens(_ word: String) -> String {
         "'\(word)' is restricted to SMS campaigns, which have no open tracking; use 'clicked' or 'delivered' instead"
     }
@@ -62,6 +65,8 @@ enum SemaMessages {
     }
     static let expectedMessageNumber = "'message' takes a message number: an integer, 1 or more"
     static func expectedPositive(_ name: String) -> String { "'\(name)' takes a number of campaigns: an integer from 1 to 24" }
+    static let calendarUnitNotHere =
+        "calendar months and years (mo, y) are taken by 'within: N' alone; in a range or 'since:'/'before:' write days or weeks (180d, 52w)"
     static let rangeOrder = "a range of times before now goes from the farther to the nearer: write 90d..30d"
     static let expectedCampaignCount = "'at_least' takes a number of campaigns: an integer, 0 or more"
     static func atLeastOnCount(_ noun: String) -> String {
@@ -70,7 +75,7 @@ enum SemaMessages {
     static func noSuchMessage(_ n: Int64, most: Int64) -> String {
         "no campaign here has a message \(n) (they have at most \(most)); this matches no event"
     }
-    static let expectedDuration = "'within' takes a duration such as 30d, 12h, 2w or 15m"
+    static let expectedDuration = "'within' takes a duration such as 30d, 12h, 2w, 15m, 6mo or 1y"
     static func expectedDate(_ name: String) -> String {
         "'\(name)' takes a date \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone, such as \"2026-03-01T09:00:00Z\""
     }

@@ -122,6 +122,21 @@ public enum Timestamp {
         }
     }
 
+    /// The instant `months` calendar months before `t`, in UTC: the same time of day on
+    /// the same day of the month, or on the month's last day when it is shorter
+    /// (`2026-08-31T10:00Z` less 6 months is `2026-02-28T10:00Z`), as PostgreSQL's
+    /// `timestamp - interval 'N months'` computes it.
+    public static func monthsBefore(_ t: Int64, _ months: Int64) -> Int64 {
+        let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+        let secs = t - days * 86_400
+        let (y, m, d) = civilFromDays(days)
+        let index = y * 12 + (m - 1) - months  // months since year 0
+        let year = index >= 0 ? index / 12 : (index - 11) / 12
+        let month = index - year * 12 + 1
+        let day = min(d, daysIn(month: month, year: year))
+        return daysFromCivil(year: year, month: month, day: day) * 86_400 + secs
+    }
+
     /// `2026-03-01T09:00:00Z` for a Unix time.
     public static func iso8601(_ t: Int64) -> String {
         let t = clamped(t)

@@ -37,6 +37,8 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     case of
     /// Contextual keywords of `diff QUERY from "DATE" to "DATE"`.
     case diff, from
+    /// A contextual keyword: a keyword only where the grammar expects it.
+    case contact, with, columns
 
     /// The reserved keywords, which the lexer turns into `.keyword` tokens.
     public static let reserved: [Keyword] = [.and, .or, .not, .in, .matches, .exists, .true, .false]
@@ -44,7 +46,7 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     /// The keywords that begin a statement other than a bare query.
     public static let statementStarters: [Keyword] = [
         .count, .show, .explain, .let, .save, .duplicate, .export, .stats, .drop, .use, .diff,
-        .why, .overlap, .reach,
+        .why, .overlap, .reach, .contact,
     ]
 
     /// Whether the word can never be a name.

@@ -65,7 +65,14 @@ public struct Lexer: Sendable {
 
     /// The next token; `.endOfFile` forever once the input (or the error budget) is used up.
     public mutating func next() -> Token {
+        let before = offset
         skipTrivia()
+        var t = token()
+        t.afterLineBreak = bytes[before..<max(before, t.range.start)].contains(0x0A)
+        return t
+    }
+
+    private mutating func token() -> Token {
         let start = offset
         guard !stopped, start < bytes.count else { return Token(.endOfFile, .at(bytes.count)) }
         let b = bytes[start]
@@ -196,7 +203,7 @@ public struct Lexer: Sendable {
     // integer = [ "-" ] digit { digit } ;
     // decimal = [ "-" ] digit { digit } "." digit { digit } ;
     // duration = digit { digit } unit ;
-    // unit = "m" | "h" | "d" | "w" ;
+    // unit = "m" | "h" | "d" | "w" | "mo" | "y" ;
     /// An integer, a decimal or a duration. Letters glued to a number must be one unit.
     private mutating func number() -> Token {
         let start = offset
@@ -219,7 +226,7 @@ public struct Lexer: Sendable {
         var literal: String { ParseMessages.snippet(bytes, range) }  // only errors need it
 
         if i > suffixStart {
-            let isUnit = !isDecimal && i - suffixStart == 1 && DurationUnit(rawValue: String(UnicodeScalar(bytes[suffixStart]))) != nil
+            let isUnit = !isDecimal && Lexer.durationUnit(bytes, suffixStart, i) != nil
             if isUnit && negative {
                 report(.error(ParseMessages.negativeDuration, at: range))
             } else if isUnit {
@@ -285,11 +292,19 @@ public struct Lexer: Sendable {
 
     /// The amount and unit of a `.duration` token.
     public static func durationValue(of token: Token, in bytes: [UInt8]) -> (amount: Int64, unit: DurationUnit)? {
-        guard token.kind == .duration,
-              let amount = integer(bytes, token.range.start, token.range.end - 1, negative: false),
-              let unit = DurationUnit(rawValue: String(UnicodeScalar(bytes[token.range.end - 1])))
+        guard token.kind == .duration else { return nil }
+        var digitsEnd = token.range.start
+        while digitsEnd < token.range.end && isDigit(bytes[digitsEnd]) { digitsEnd += 1 }
+        guard let amount = integer(bytes, token.range.start, digitsEnd, negative: false),
+              let unit = durationUnit(bytes, digitsEnd, token.range.end)
         else { return nil }
         return (amount, unit)
+    }
+
+    /// The duration unit spelled exactly by `bytes[start..<end]` (`d`, `mo`), if any.
+    static func durationUnit(_ bytes: [UInt8], _ start: Int, _ end: Int) -> DurationUnit? {
+        guard end - start == 1 || end - start == 2, bytes[start..<end].allSatisfy({ $0 < 0x80 }) else { return nil }
+        return DurationUnit(rawValue: String(decoding: bytes[start..<end], as: UTF8.self))
     }
 
     // MARK: Strings

@@ -41,7 +41,7 @@ public enum Parser {
     /// the diagnostics say why, at most one per statement plus independent lexical ones.
     /// After `Lexer.maximumErrors` errors the parse stops with a final "too many errors".
     public static func parseScript(_ file: SourceFile) -> (statements: [Statement], diagnostics: [Diagnostic]) {
-        var state = ParserState(bytes: file.bytes)
+        var state = ParserState(bytes: file.bytes, lineBreaksSeparate: true)
         let statements = state.script()
         return (statements, state.finishedDiagnostics())
     }
@@ -75,12 +75,54 @@ struct ParserState {
     private var depth = 0
     /// `and` and `or` operators in the current statement.
     private var operators = 0
+    /// Whether a line break after a complete line ends a statement (scripts, the REPL).
+    private let lineBreaksSeparate: Bool
+    /// Brackets opened and not yet closed, over the tokens pulled from the lexer.
+    private var openBrackets = 0
+    /// The kind of the last token pulled from the lexer.
+    private var lastPulled: TokenKind?
+    /// Where the last token pulled from the lexer ends.
+    private var lastPulledEnd = 0
+    /// A token pulled from the lexer but held back behind a line break's `;`.
+    private var heldBack: Token?
 
-    init(bytes: [UInt8]) {
+    init(bytes: [UInt8], lineBreaksSeparate: Bool = false) {
         self.bytes = bytes
+        self.lineBreaksSeparate = lineBreaksSeparate
         lexer = Lexer(bytes: bytes)
-        token = lexer.next()
+        token = Token(.endOfFile, .at(0))
+        previous = token
+        token = pull()
         previous = Token(.endOfFile, .at(token.range.start))
+    }
+
+    // separator = ";" | ? a line break after a complete line ? ;
+    /// The next token for the parser: the lexer's, with a `;` (empty, at the line's end)
+    /// where a line break follows a complete line — every bracket closed, and the line
+    /// not ending in an operator such as `and`, `,` or `=` — as the REPL decides
+    /// (InputCompleteness).
+    private mutating func pull() -> Token {
+        if let t = heldBack {
+            heldBack = nil
+            return t
+        }
+        let t = lexer.next()
+        if lineBreaksSeparate, t.afterLineBreak, t.kind != .semicolon, t.kind != .endOfFile, openBrackets <= 0,
+           let last = lastPulled, last != .semicolon, !InputCompleteness.continuesLine(last) {
+            heldBack = t
+            lastPulled = .semicolon
+            openBrackets = 0
+            return Token(.semicolon, .at(lastPulledEnd))
+        }
+        switch t.kind {
+        case .leftParen, .leftBracket: openBrackets += 1
+        case .rightParen, .rightBracket: openBrackets -= 1
+        case .semicolon: openBrackets = 0
+        default: break
+        }
+        lastPulled = t.kind
+        lastPulledEnd = t.range.end
+        return t
     }
 
     /// All diagnostics in source order.
@@ -96,12 +138,12 @@ struct ParserState {
 
     mutating func advance() {
         previous = token
-        token = lookahead.isEmpty ? lexer.next() : lookahead.removeFirst()
+        token = lookahead.isEmpty ? pull() : lookahead.removeFirst()
     }
 
     /// The token `n` places after the current one.
     mutating func peek(_ n: Int = 1) -> Token {
-        while lookahead.count < n { lookahead.append(lexer.next()) }
+        while lookahead.count < n { lookahead.append(pull()) }
         return lookahead[n - 1]
     }
 
@@ -170,7 +212,7 @@ struct ParserState {
 
     // MARK: Statements
 
-    // script = [ statement ] { ";" [ statement ] } ;
+    // script = [ statement ] { separator [ statement ] } ;
     mutating func script() -> [Statement] {
         var statements: [Statement] = []
         while token.kind != .endOfFile {
@@ -191,7 +233,8 @@ struct ParserState {
     // statement = count_statement | show_statement | explain_statement | let_statement
     //           | save_statement | duplicate_statement | export_statement
     //           | stats_statement | drop_statement | use_statement | diff_statement
-    //           | why_statement | overlap_statement | reach_statement | query_statement ;
+    //           | why_statement | overlap_statement | reach_statement | contact_statement
+    //           | query_statement ;
     private mutating func statement() -> Statement? {
         guard let k = word(token)?.keyword, Keyword.statementStarters.contains(k), startsStatement(k) else {
             return queryStatement()
@@ -211,6 +254,7 @@ struct ParserState {
         case .overlap: return overlapStatement()
         case .reach: return reachStatement()
         case .diff: return diffStatement()
+        case .contact: return contactStatement()
         default: return queryStatement()
         }
     }
@@ -220,6 +264,8 @@ struct ParserState {
     private mutating func startsStatement(_ k: Keyword) -> Bool {
         let next = peek()
         if next.kind.comparison != nil { return false }
+        // `contact` begins a statement only before the string or number it looks up.
+        if k == .contact { return next.kind == .string || next.kind == .integer }
         switch next.kind {
         case .keyword(.in), .keyword(.matches), .keyword(.exists), .keyword(.and): return false
         case .keyword(.or): return (k == .save || k == .export) && isContextual(peek(2), .replace)
@@ -246,21 +292,48 @@ struct ParserState {
         return finish(.count(q), from: start, continuations: at == nil ? ["as"] : [])?.at(at)
     }
 
-    // show_statement = "show" query [ as_of ] [ "limit" INTEGER ] ;
+    // show_statement = "show" query [ as_of ] [ columns ] [ "limit" INTEGER ] ;
     private mutating func showStatement() -> Statement? {
         let start = token.range.start
         advance()
         guard let q = query(after: "'show'") else { return nil }
         guard let at = asOf() else { return nil }
-        guard isContextual(token, .limit) else {
-            return finish(.show(q, limit: nil), from: start, continuations: at == nil ? ["as", "limit"] : ["limit"])?.at(at)
+        var chosen: [Name]?
+        if isContextual(token, .with) {
+            guard let c = columns() else { return nil }
+            chosen = c
+        }
+        var statement: Statement?
+        if isContextual(token, .limit) {
+            advance()
+            guard let n = Lexer.integerValue(of: token, in: bytes), n >= 0 else {
+                return fail(ParseMessages.expectedLimit(), at: here)
+            }
+            advance()
+            statement = finish(.show(q, limit: n), from: start, continuations: nil)
+        } else {
+            var continuations = ["limit"]
+            if chosen == nil { continuations.insert("with", at: 0) }
+            if at == nil, chosen == nil { continuations.insert("as", at: 0) }
+            statement = finish(.show(q, limit: nil), from: start, continuations: continuations)
+        }
+        statement?.columns = chosen
+        return statement?.at(at)
+    }
+
+    // columns = "with" "columns" name { "," name } ;
+    private mutating func columns() -> [Name]? {
+        advance()
+        guard isContextual(token, .columns) else {
+            return fail(ParseMessages.expectedKeyword("columns", after: "'with'"), at: here)
         }
         advance()
-        guard let n = Lexer.integerValue(of: token, in: bytes), n >= 0 else {
-            return fail(ParseMessages.expectedLimit(), at: here)
-        }
-        advance()
-        return finish(.show(q, limit: n), from: start, continuations: nil)?.at(at)
+        var names: [Name] = []
+        repeat {
+            guard let n = name(after: names.isEmpty ? "'columns'" : "','") else { return nil }
+            names.append(n)
+        } while match(.comma)
+        return names
     }
 
     // as_of = "as" "of" STRING ;
@@ -376,8 +449,17 @@ struct ParserState {
         return finish(kind, from: start, continuations: nil)
     }
 
-    // audience = name | "(" query ")" "as" name ;
+    // audience = reference | name | "(" query ")" "as" name ;
     private mutating func audience() -> Audience? {
+        if isContextual(token, .segment) || isContextual(token, .list) {
+            let next = peek()
+            if next.kind == .string || (next.kind == .identifier && !isContextual(next, .including)) {
+                let isList = isContextual(token, .list)
+                advance()
+                guard let n = name(after: isList ? "'list'" : "'segment'") else { return nil }
+                return isList ? .list(n) : .segment(n)
+            }
+        }
         switch token.kind {
         case .identifier, .string:
             guard let n = name(after: "'for'") else { return nil }
@@ -401,7 +483,7 @@ struct ParserState {
         }
     }
 
-    // export_statement = "export" [ "or" "replace" ] query [ as_of ] "to" STRING [ "including" "suppressed" ] ;
+    // export_statement = "export" [ "or" "replace" ] query [ as_of ] [ columns ] "to" STRING [ "including" "suppressed" ] ;
     private mutating func exportStatement() -> Statement? {
         let start = token.range.start
         advance()
@@ -413,19 +495,28 @@ struct ParserState {
         }
         guard let q = query(after: "'export'") else { return nil }
         guard let at = asOf() else { return nil }
+        var chosen: [Name]?
+        if isContextual(token, .with) {
+            guard let c = columns() else { return nil }
+            chosen = c
+        }
         guard isContextual(token, .to) else {
             if atStatementEnd { return fail(ParseMessages.expectedToAfterQuery(), at: here) }
-            return unexpectedAfterQuery(continuations: ["to"], allowSemicolon: false)
+            return unexpectedAfterQuery(continuations: chosen == nil ? ["with", "to"] : ["to"], allowSemicolon: false)
         }
         advance()
         guard token.kind == .string else { return fail(ParseMessages.expectedPath(), at: here) }
         let path = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
         advance()
         guard isContextual(token, .including) else {
-            return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: false), from: start, continuations: nil)?.at(at)
+            var statement = finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: false), from: start, continuations: nil)
+            statement?.columns = chosen
+            return statement?.at(at)
         }
         guard includingSuppressed() else { return nil }
-        return finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: true), from: start, continuations: nil)?.at(at)
+        var statement = finish(.export(q, path: path, orReplace: orReplace, includingSuppressed: true), from: start, continuations: nil)
+        statement?.columns = chosen
+        return statement?.at(at)
     }
 
     // stats_statement = "stats" name [ "message" INTEGER ] ;
@@ -498,6 +589,21 @@ struct ParserState {
         advance()
         guard let other = query(after: "'to'") else { return nil }
         return finish(.diff(q, .query(other)), from: start, continuations: [])
+    }
+
+    // contact_statement = "contact" ( STRING | INTEGER ) ;
+    private mutating func contactStatement() -> Statement? {
+        let start = token.range.start
+        advance()  // `startsStatement` saw a string or an integer next
+        let key: ContactKey
+        if token.kind == .string {
+            key = .text(Lexer.stringValue(of: token, in: bytes), range: token.range)
+        } else {
+            guard let n = Lexer.integerValue(of: token, in: bytes) else { return fail(ParseMessages.invalidNumber(text(token)), at: token.range) }
+            key = .id(n, range: token.range)
+        }
+        advance()
+        return finish(.contact(key), from: start, continuations: nil)
     }
 
     // name = IDENTIFIER | STRING ;
@@ -583,7 +689,7 @@ struct ParserState {
         return Query(.not(operand), range: SourceRange(start, operand.range.end))
     }
 
-    // primary = group | event | count | reference | field | IDENTIFIER ;
+    // primary = group | event | count | reference | field | audience_call | IDENTIFIER ;
     private mutating func primary(after context: String?) -> Query? {
         switch token.kind {
         case .leftParen:
@@ -597,6 +703,7 @@ struct ParserState {
                 return reference()
             }
             if isFieldTest(next.kind) { return field() }
+            if next.kind == .leftParen, AudienceCall.names.contains(text(token)) { return audienceCall() }
             if next.kind == .leftParen {
                 let written = text(token)
                 let s = Suggestions.nearest(to: written, among: Vocabulary.eventWords)
@@ -612,8 +719,11 @@ struct ParserState {
             // A quoted field name: an attribute whose name is no identifier (`"Signup Date"`).
             return field()
         default:
-            let notes = token.kind == .string
+            var notes = token.kind == .string
                 ? [DiagnosticNote(ParseMessages.stringIsNotAQueryNote(ParseMessages.snippet(bytes, token.range)))] : []
+            if lineBreaksSeparate, token.afterLineBreak, token.kind == .keyword(.and) || token.kind == .keyword(.or) {
+                notes.append(DiagnosticNote(ParseMessages.lineEndedStatement(text(token))))
+            }
             if let context { return fail(ParseMessages.expectedQuery(after: context), at: here, notes: notes) }
             return fail(ParseMessages.expectedQuery(found: describe(token)), at: here, notes: notes)
         }
@@ -702,6 +812,15 @@ struct ParserState {
             count: n, countRange: countRange, range: range
         )
         return Query(.count(c), range: range)
+    }
+
+    // audience_call = AUDIENCE arguments ;
+    private mutating func audienceCall() -> Query? {
+        let name = Name(text: text(token), range: token.range)
+        advance()
+        guard let args = arguments(of: name.text) else { return nil }
+        let range = SourceRange(name.range.start, previous.range.end)
+        return Query(.audience(AudienceCall(name: name, arguments: args, range: range)), range: range)
     }
 
     // arguments = "(" [ argument { "," argument } ] ")" ;

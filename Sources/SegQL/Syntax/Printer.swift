@@ -34,7 +34,7 @@ public enum Printer {
         case .count(let q):
             return "count " + source(of: q) + asOf(statement)
         case .show(let q, let limit):
-            return "show " + source(of: q) + asOf(statement) + (limit.map { " limit \($0)" } ?? "")
+            return "show " + source(of: q) + asOf(statement) + columns(statement.columns) + (limit.map { " limit \($0)" } ?? "")
         case .explain(let q, let analyze):
             return (analyze ? "explain analyze " : "explain ") + source(of: q)
         case .let(let n, let q):
@@ -49,13 +49,20 @@ public enum Printer {
             switch audience {
             case .named(let n): target = name(n)
             case .labeled(let q, let label): target = "(" + source(of: q) + ") as " + name(label)
+            // `for segment including` would read `including` as the statement's word.
+            case .segment(let n): target = "segment " + (n.text.lowercased() == "including" ? quoted(n.text) : name(n))
+            case .list(let n): target = "list " + (n.text.lowercased() == "including" ? quoted(n.text) : name(n))
             }
             return "duplicate campaign " + name(campaign) + " for " + target + (including ? " including suppressed" : "")
         case .export(let q, let path, let orReplace, let including):
-            return "export " + (orReplace ? "or replace " : "") + source(of: q) + asOf(statement) + " to " + quoted(path.text)
-                + (including ? " including suppressed" : "")
+            return "export " + (orReplace ? "or replace " : "") + source(of: q) + asOf(statement) + columns(statement.columns)
+                + " to " + quoted(path.text) + (including ? " including suppressed" : "")
         case .stats(let campaign, let message):
             return "stats " + name(campaign) + (message.map { " message \($0)" } ?? "")
+        case .contact(.id(let n, _)):
+            return "contact \(n)"
+        case .contact(.text(let s, _)):
+            return "contact " + quoted(s)
         case .dropSegment(let n):
             return "drop segment " + name(n)
         case .dropList(let n):
@@ -90,6 +97,12 @@ public enum Printer {
         case .email(let s), .phone(let s): quoted(s)
         case .id(let n): String(n)
         }
+    }
+
+    /// ` with columns a, b`, or "" for the usual columns.
+    private static func columns(_ names: [Name]?) -> String {
+        guard let names else { return "" }
+        return " with columns " + names.map { name($0) }.joined(separator: ", ")
     }
 
     /// The canonical source of statements, each followed by `;` and a line break.
@@ -177,6 +190,8 @@ public enum Printer {
             out += "segment " + name(n)
         case .list(let n):
             out += "list " + name(n)
+        case .audience(let a):
+            out += a.name.text + arguments(a.arguments)
         }
     }
 

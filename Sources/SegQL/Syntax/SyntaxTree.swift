@@ -132,14 +132,29 @@ public enum DurationUnit: String, CaseIterable, Hashable, Sendable {
     case hours = "h"
     case days = "d"
     case weeks = "w"
+    /// Calendar months: `6mo` is the same day and time six months earlier (UTC), the
+    /// day clamped to the month's last (31 August less 6mo is 28 or 29 February).
+    case months = "mo"
+    /// Calendar years: `1y` is `12mo`.
+    case years = "y"
 
-    /// Seconds in one unit.
-    public var seconds: Int64 {
+    /// Seconds in one unit, or nil for the calendar units, whose length varies.
+    public var seconds: Int64? {
         switch self {
         case .minutes: 60
         case .hours: 3_600
         case .days: 86_400
         case .weeks: 604_800
+        case .months, .years: nil
+        }
+    }
+
+    /// Calendar months in one unit (nil for the fixed-length units).
+    public var months: Int64? {
+        switch self {
+        case .months: 1
+        case .years: 12
+        default: nil
         }
     }
 }
@@ -294,6 +309,27 @@ public struct FieldCondition: Hashable, Sendable {
     }
 }
 
+// AUDIENCE = "openers" | "clickers" | "active" | "inactive" | "suppressed" ;
+/// `inactive(within: 90d)`: a built-in audience whose events are all narrowed by the
+/// arguments (the common ones: campaign, channel, message, within, since, before).
+public struct AudienceCall: Hashable, Sendable {
+    /// The audiences that take arguments, as `BuiltinAudience` spells them.
+    public static let names = ["openers", "clickers", "active", "inactive", "suppressed"]
+
+    /// The audience's name as written, and where.
+    public var name: Name
+    /// The arguments, in source order.
+    public var arguments: [Argument]
+    /// The whole call.
+    public var range: SourceRange
+
+    public init(name: Name, arguments: [Argument], range: SourceRange) {
+        self.name = name
+        self.arguments = arguments
+        self.range = range
+    }
+}
+
 /// A query: an expression that denotes a set of contacts.
 public struct Query: Hashable, Sendable {
     /// The forms a query takes.
@@ -316,6 +352,8 @@ public struct Query: Hashable, Sendable {
         case segment(Name)
         /// `list "name"`.
         case list(Name)
+        /// A built-in audience with arguments: `inactive(within: 90d)`.
+        case audience(AudienceCall)
     }
 
     /// The form.
@@ -335,6 +373,24 @@ public enum Audience: Hashable, Sendable {
     case named(Name)
     /// `(QUERY) as "label"`.
     case labeled(Query, label: Name)
+    /// `segment NAME`: a saved segment, even where an alias or list has the same name.
+    case segment(Name)
+    /// `list NAME`: a saved list, even where a segment has the same name.
+    case list(Name)
+}
+
+/// Which contact `contact …` shows: by id, or by a string — an e-mail address when it
+/// holds `@`, else a phone number.
+public enum ContactKey: Hashable, Sendable {
+    case id(Int64, range: SourceRange)
+    case text(String, range: SourceRange)
+
+    /// Where it was written.
+    public var range: SourceRange {
+        switch self {
+        case .id(_, let r), .text(_, let r): r
+        }
+    }
 }
 
 /// One contact, as `why` names it.
@@ -399,6 +455,8 @@ public struct Statement: Hashable, Sendable {
         /// `diff QUERY from "DATE" to "DATE"` (the query as of each moment) or
         /// `diff QUERY to QUERY`: who joined and who left.
         case diff(Query, DiffTarget)
+        /// `contact "ana@example.com"`, `contact "+46700000001"` or `contact 42`.
+        case contact(ContactKey)
     }
 
     /// What `diff` compares its query with.
@@ -415,6 +473,9 @@ public struct Statement: Hashable, Sendable {
     public var range: SourceRange
     /// `as of "DATE"` (count, show, export): evaluated with only the events up to then.
     public var asOf: Name?
+    /// `show … with columns a, b` / `export … with columns a, b`: the columns asked
+    /// for, in order (nil: the usual five).
+    public var columns: [Name]?
 
     /// The statement with `as of` set.
     func at(_ asOf: Name?) -> Statement {

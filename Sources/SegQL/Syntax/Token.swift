@@ -15,7 +15,7 @@ public enum TokenKind: Hashable, Sendable, CustomStringConvertible {
     case integer
     /// `2.5` or `-0.75`.
     case decimal
-    /// `30d`: an integer immediately followed by `m`, `h`, `d` or `w`.
+    /// `30d`: an integer immediately followed by `m`, `h`, `d`, `w`, `mo` or `y`.
     case duration
     /// `=`
     case equal
@@ -109,6 +109,8 @@ public struct Token: Hashable, Sendable {
     /// For an identifier that spells a word of the language, its index in
     /// `Vocabulary.words` (else -1): the lexer looks it up once for the parser.
     var wordIndex: Int16 = -1
+    /// Whether a line break lies between this token and the one before it.
+    public internal(set) var afterLineBreak = false
 
     /// Creates a token.
     public init(_ kind: TokenKind, _ range: SourceRange) {

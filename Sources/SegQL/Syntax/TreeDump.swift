@@ -33,8 +33,9 @@ public enum TreeDump {
     private static func name(_ n: Name) -> String { n.quoted ? Printer.quoted(n.text) : n.text }
 
     static func node(_ s: Statement, _ r: Bool) -> Node {
+        let columns = s.columns.map { " with-columns " + $0.map { Printer.quoted($0.text) }.joined(separator: ",") } ?? ""
         func head(_ text: String) -> String {
-            "statement " + text + (s.asOf.map { " as-of " + Printer.quoted($0.text) } ?? "") + at(s.range, r)
+            "statement " + text + (s.asOf.map { " as-of " + Printer.quoted($0.text) } ?? "") + columns + at(s.range, r)
         }
         switch s.kind {
         case .query(let q):
@@ -59,6 +60,10 @@ public enum TreeDump {
                 audienceNode = Node(head: "audience " + name(n) + at(n.range, r))
             case .labeled(let q, let label):
                 audienceNode = Node(head: "audience-query " + name(label) + at(label.range, r), children: [node(q, r)])
+            case .segment(let n):
+                audienceNode = Node(head: "audience-segment " + name(n) + at(n.range, r))
+            case .list(let n):
+                audienceNode = Node(head: "audience-list " + name(n) + at(n.range, r))
             }
             return Node(
                 head: head("duplicate " + name(campaign) + (including ? " including-suppressed" : "")),
@@ -70,6 +75,10 @@ public enum TreeDump {
                 children: [node(q, r)])
         case .stats(let campaign, let message):
             return Node(head: head("stats " + name(campaign) + (message.map { " message \($0)" } ?? "")))
+        case .contact(.id(let n, _)):
+            return Node(head: head("contact \(n)"))
+        case .contact(.text(let s, _)):
+            return Node(head: head("contact " + Printer.quoted(s)))
         case .dropSegment(let n):
             return Node(head: head("drop-segment " + name(n)))
         case .diff(let q, .moments(let from, let to)):
@@ -120,6 +129,8 @@ public enum TreeDump {
             return Node(head: "segment " + name(n) + range)
         case .list(let n):
             return Node(head: "list " + name(n) + range)
+        case .audience(let a):
+            return Node(head: "audience " + a.name.text + range, children: a.arguments.map { argument($0, r) })
         }
     }
 

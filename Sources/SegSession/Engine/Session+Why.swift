@@ -157,7 +157,7 @@ extension Session {
             // A saved segment is self-contained: no aliases, no campaign context.
             let child = try whyNode(parsed, env: BindingEnvironment(catalog: env.catalog), contact: contact, segments: segments + [n.text])
             return WhyNode(condition: "segment " + Printer.quoted(n.text), holds: child.holds, children: [child])
-        case .event, .count, .field, .list:
+        case .event, .count, .field, .list, .audience:
             return try leaf(q, env: env, contact: contact)
         }
     }

@@ -217,6 +217,10 @@ struct RandomQueryBuilder {
         case 6...7: return field()
         case 8:
             if !aliases.isEmpty, rng.chance(0.5) { return rng.pick(aliases) }
+            if rng.chance(0.3) {  // a built-in audience with a window or a campaign
+                let args = arguments(for: .delivered)
+                return "\(rng.pick(AudienceCall.names))(\(args))"
+            }
             return rng.pick(Binder.builtinAudiences)
         default:
             return rng.pick(Binder.builtinAudiences)
@@ -260,7 +264,7 @@ struct RandomQueryBuilder {
             case .campaign: value = campaignValue()
             case .channel: value = rng.pick(["email", "sms"])
             case .message: value = String(rng.int(1...3))
-            case .within: value = rng.pick(["1d", "7d", "30d", "12h", "2w", "90m", "400d", "30d..7d", "2w..1d", "60d..30d", "7d..7d"])
+            case .within: value = rng.pick(["1d", "7d", "30d", "12h", "2w", "90m", "400d", "30d..7d", "2w..1d", "60d..30d", "7d..7d", "1mo", "3mo", "1y"])
             case .since, .before:
                 value = rng.chance(0.2) ? rng.pick(["1d", "10d", "30d", "36h"])
                     : segqlString(rng.pick(["2026-05-01", "2026-05-20", "2026-06-01", "2026-05-25T12:00:00Z", "2026-04-01"]))

@@ -3,6 +3,7 @@
 // binder, planner or SQL path except the syntax tree: it resolves names, globs,
 // links, windows and types itself, over plain arrays.
 
+import Foundation
 import SegQL
 
 /// A custom attribute value as imported.
@@ -160,6 +161,8 @@ struct RefEvaluator {
                 return try inner.eval(aliases[i].query, context: context, stack: stack)
             }
             return try builtin(n.text, context: context)
+        case .audience(let a):
+            return try audience(a, context: context)
         case .segment(let n):
             guard let text = store.segments[n.text] else { throw RefError(description: "no segment \(n.text)") }
             if stack.contains(n.text) { throw RefError(description: "segment cycle") }
@@ -171,6 +174,38 @@ struct RefEvaluator {
         case .list(let n):
             guard let members = store.lists[n.text] else { throw RefError(description: "no list \(n.text)") }
             return members
+        }
+    }
+
+    /// `inactive(within: 90d)`: the audience with the arguments on each of its events;
+    /// the SMS forms when every campaign the arguments leave is SMS.
+    private func audience(_ a: AudienceCall, context: RefStore.Campaign?) throws -> Set<String> {
+        let common: Set<ArgumentName> = [.campaign, .channel, .message, .within, .since, .before]
+        guard a.arguments.allSatisfy({ common.contains($0.name) }) else { throw RefError(description: "audience argument") }
+        func verb(_ k: EventKind, _ extra: [Argument] = []) throws -> Set<String> {
+            try events(k, a.arguments + extra, context: context) { $0 >= 1 }
+        }
+        var sms = context?.channel == "sms"
+        if a.arguments.contains(where: { $0.name == .campaign || $0.name == .channel }) {
+            var byName: [ArgumentName: Value] = [:]
+            for x in a.arguments { byName[x.name] = x.value }
+            let (scope, _) = try campaigns(byName, context: context)
+            sms = scope.map { s in !s.isEmpty && s.allSatisfy { n in store.campaigns.first { $0.name == n }?.channel == "sms" } } ?? false
+        }
+        switch a.name.text {
+        case "openers": return try verb(.opened)
+        case "clickers": return try verb(.clicked)
+        case "active": return sms ? try verb(.clicked) : try verb(.opened).union(verb(.clicked))
+        case "inactive":
+            return sms
+                ? try verb(.delivered).subtracting(verb(.clicked))
+                : try verb(.delivered).subtracting(verb(.opened)).subtracting(verb(.clicked))
+        case "suppressed":
+            let r = a.range
+            let all = a.arguments.contains { $0.name == .campaign } ? [] : [Argument(name: .campaign, nameRange: r, value: Value(.string("*"), range: r))]
+            let hard = Argument(name: .type, nameRange: r, value: Value(.word("hard"), range: r))
+            return try verb(.unsubscribed, all).union(verb(.complained, all)).union(verb(.bounced, all + [hard]))
+        default: throw RefError(description: "audience \(a.name.text)")
         }
     }
 
@@ -243,28 +278,8 @@ struct RefEvaluator {
         return t
     }
 
-    private func events(
-        _ kind: EventKind, _ args: [Argument], context: RefStore.Campaign?, verb: Bool = false, test: (Int64) -> Bool
-    ) throws -> Set<String> {
-        var byName: [ArgumentName: Value] = [:]
-        let allowed: Set<ArgumentName> = {
-            var s: Set<ArgumentName> = [.campaign, .channel, .message, .within, .since, .before, .ofLast]
-            if verb { s.insert(.atLeast) }
-            switch kind {
-            case .dropped: s.insert(.reason)
-            case .bounced: s.formUnion([.type, .reason])
-            case .opened: s.insert(.machine)
-            case .clicked: s.formUnion([.link, .footer])
-            default: break
-            }
-            return s
-        }()
-        for a in args {
-            guard byName[a.name] == nil else { throw RefError(description: "duplicate argument") }
-            guard allowed.contains(a.name) else { throw RefError(description: "argument not for this kind") }
-            byName[a.name] = a.value
-        }
-        // Campaigns.
+    /// The campaigns `campaign:` and `channel:` (else the context) leave, nil for all; and the channel.
+    private func campaigns(_ byName: [ArgumentName: Value], context: RefStore.Campaign?) throws -> (Set<String>?, String?) {
         var scope: Set<String>? = nil
         if let v = byName[.campaign] {
             guard let names = strings(v) else { throw RefError(description: "campaign type") }
@@ -294,6 +309,32 @@ struct RefEvaluator {
             let ofChannel = Set(store.campaigns.filter { $0.channel == channel }.map(\.name))
             scope = scope.map { $0.intersection(ofChannel) } ?? ofChannel
         }
+        return (scope, channel)
+    }
+
+    private func events(
+        _ kind: EventKind, _ args: [Argument], context: RefStore.Campaign?, verb: Bool = false, test: (Int64) -> Bool
+    ) throws -> Set<String> {
+        var byName: [ArgumentName: Value] = [:]
+        let allowed: Set<ArgumentName> = {
+            var s: Set<ArgumentName> = [.campaign, .channel, .message, .within, .since, .before, .ofLast]
+            if verb { s.insert(.atLeast) }
+            switch kind {
+            case .dropped: s.insert(.reason)
+            case .bounced: s.formUnion([.type, .reason])
+            case .opened: s.insert(.machine)
+            case .clicked: s.formUnion([.link, .footer])
+            default: break
+            }
+            return s
+        }()
+        for a in args {
+            guard byName[a.name] == nil else { throw RefError(description: "duplicate argument") }
+            guard allowed.contains(a.name) else { throw RefError(description: "argument not for this kind") }
+            byName[a.name] = a.value
+        }
+        // Campaigns.
+        let (scope, channel) = try campaigns(byName, context: context)
         if kind == .opened {
             if channel == "sms" { throw RefError(description: "sms opens") }
             if let s = scope, !s.isEmpty, s.allSatisfy({ n in store.campaigns.first { $0.name == n }?.channel == "sms" }) {
@@ -306,8 +347,25 @@ struct RefEvaluator {
             message = n
         }
         var lower = Int64.min, upper = Int64.max
+        /// `within: 6mo` / `1y`: calendar months back from now in UTC, from Foundation's
+        /// calendar fields, the day clamped to the month's last (its `date(byAdding:
+        /// .month)` on Linux overflows instead); nil for the other units.
+        func monthsBack(_ v: Value) -> Int64? {
+            guard case .duration(let amount, let unit) = v.kind, let per = unit.months else { return nil }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let months = Int(min(amount, 100_000)) * Int(per)
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(now)))
+            let index = c.year! * 12 + c.month! - 1 - months
+            let (year, month) = (index / 12, index % 12 + 1)
+            let first = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+            let length = calendar.range(of: .day, in: .month, for: first)!.count
+            let start = calendar.date(from: DateComponents(
+                year: year, month: month, day: min(c.day!, length), hour: c.hour, minute: c.minute, second: c.second))!
+            return Int64(start.timeIntervalSince1970)
+        }
         func seconds(_ v: Value) -> Int64? {
-            guard case .duration(let amount, let unit) = v.kind else { return nil }
+            guard case .duration(let amount, let unit) = v.kind, unit.months == nil else { return nil }
             return amount * (unit == .minutes ? 60 : unit == .hours ? 3_600 : unit == .days ? 86_400 : 604_800)
         }
         if let v = byName[.within] {
@@ -316,6 +374,9 @@ struct RefEvaluator {
                 guard let a = seconds(from), let b = seconds(to), a > b else { throw RefError(description: "within range") }
                 lower = max(lower, now - a)
                 upper = min(upper, now - b - 1)
+            } else if let start = monthsBack(v) {
+                lower = max(lower, start)
+                upper = min(upper, now)
             } else {
                 guard let d = seconds(v) else { throw RefError(description: "within") }
                 lower = max(lower, now - d)
