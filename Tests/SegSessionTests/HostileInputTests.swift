@@ -130,4 +130,32 @@ import Testing
         #expect(exportError(dir + "/new.jsonl") == nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }.isEmpty)
     }
+
+    /// `field in [...]` with a long list binds it as one value (json_each on SQLite, an
+    /// array on PostgreSQL): 100,000 values (past SQLite's 32,766 parameters) work and
+    /// answer as a short list does, for contact columns and for attributes of each type,
+    /// with quotes, backslashes and non-ASCII in the values.
+    @Test func longInListsAreOneBoundValue() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"contact","email":"odd@example.com","attributes":{"nick":"a\"b\\c é","age":34,"score":2.5,"vip":true}}"#,
+        ])
+        let filler = (0..<100_000).map { "\"u\($0)@example.com\"" }.joined(separator: ", ")
+        #expect(f.run("count email in [\(filler), \"ANA@example.com\", \"cy@example.com\"]") == nil)
+        #expect(f.output.counts.last == 2)
+        let words = (0..<200).map { "\"w\($0)\"" }.joined(separator: ", ")
+        #expect(f.run("count country in [\(words), \"SE\"]") == nil)
+        #expect(f.output.counts.last == 2)
+        #expect(f.run(#"count nick in ["#  + words + #", "a\"b\\c é"]"#) == nil)
+        #expect(f.output.counts.last == 1)
+        let numbers = (100..<300).map(String.init).joined(separator: ", ")
+        #expect(f.run("count age in [\(numbers), 34] or score in [\(numbers), 2.5]") == nil)
+        #expect(f.output.counts.last == 1)
+        #expect(f.run("count vip in [\(words), true]") == nil)
+        #expect(f.output.counts.last == 1)
+        // Only short lists are written out value by value.
+        let sql = try #require(f.session.compile(
+            Parser.parseQuery(SourceFile(name: "q", text: "country in [\(words)]")).query!,
+            projection: .count, in: SourceFile(name: "q", text: "")).sql)
+        #expect(sql.parameters.count < 10)
+    }
 }
