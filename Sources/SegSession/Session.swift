@@ -42,7 +42,7 @@ public enum SessionError: Error, CustomStringConvertible {
         case .compile(let ds, let file):
             return ds.map { DiagnosticRenderer.render($0, in: file, color: false) }.joined(separator: "\n")
         case .runtime(let m):
-            return "error: " + m
+            return "error: " + TerminalText.escaped(m, keeping: ["\n"])
         }
     }
 

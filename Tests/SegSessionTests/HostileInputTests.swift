@@ -158,4 +158,44 @@ import Testing
             projection: .count, in: SourceFile(name: "q", text: "")).sql)
         #expect(sql.parameters.count < 10)
     }
+
+    /// Control characters from the store are shown as escapes in table output, in
+    /// errors and in "did you mean" suggestions; CSV cells that a spreadsheet would run
+    /// as formulas are prefixed with `'`, plain numbers (a phone) left alone.
+    @Test func storedTextCannotDriveTheTerminalOrASpreadsheet() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"campaign","name":"Evil\u001b[2J Sale","channel":"email","sent_at":"2026-03-03T09:00:00Z"}"#,
+            #"{"record":"contact","email":"evil@example.com","phone":"+46700000009","first_name":"\u001b]0;pwned\u0007x","last_name":"=HYPERLINK(\"http://x\",\"y\")"}"#,
+            #"{"record":"contact","email":"at@example.com","first_name":"@SUM(1)","last_name":"-2+3"}"#,
+            #"{"record":"event","kind":"delivered","contact":"evil@example.com","campaign":"Evil\u001b[2J Sale","ts":"2026-03-03T09:01:00Z"}"#,
+        ])
+        let dir = f.temp.directory.path
+        func written(_ format: OutputFormat, _ statements: String) throws -> String {
+            let path = dir + "/out-\(format)"
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let writer = ResultWriter(format: format, sink: ByteSink(fileDescriptor: fd))
+            f.session.output = writer
+            defer { f.session.output = f.output }
+            #expect(f.run(statements) == nil)
+            writer.sink.flush()
+            close(fd)
+            return try String(contentsOfFile: path, encoding: .utf8)
+        }
+        let table = try written(.table, #"show email = "evil@example.com"; stats "Evil\u{1B}[2J Sale""#)
+        #expect(!table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(table.contains(#"\x1B]0;pwned\x07x"#))
+        #expect(table.contains(#"Evil\x1B[2J Sale"#))
+        // An error naming the stored campaign, with it as the suggestion.
+        let e = try #require(f.run(#"count opened(campaign: "Evil[2J Sale")"#))
+        let message = "\(e)"
+        #expect(!message.unicodeScalars.contains { $0.value == 0x1B })
+        #expect(message.contains(#"did you mean 'Evil\x1B[2J Sale'?"#))
+        // CSV: formulas neutralised, numbers kept.
+        #expect(f.run("export email in [\"evil@example.com\", \"at@example.com\"] to \(segqlString(dir + "/x.csv"))") == nil)
+        let csv = try String(contentsOfFile: dir + "/x.csv", encoding: .utf8)
+        #expect(csv.contains(#",+46700000009,"#))
+        #expect(csv.contains(#""'=HYPERLINK(""http://x"",""y"")""#))
+        #expect(csv.contains(#",'@SUM(1),'-2+3"#))
+        #expect(ResultWriter.neutralized("-7") == "-7" && ResultWriter.neutralized("-2.5") == "-2.5" && ResultWriter.neutralized("-") == "'-")
+    }
 }
