@@ -52,8 +52,16 @@ extension Session {
                 let db = store.database
                 var taken = Set<String>()
                 try db.query("SELECT view_name FROM segments WHERE name != ?1", [.text(name.text)]) { taken.insert($0.text(0)) }
-                let view = SegmentViews.viewName(for: name.text, taken: taken)
                 let oldView = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])
+                // segq's own tables and indexes (and anything else in the schema) too:
+                // `save segment "dependencies"` must not collide with `segment_dependencies`.
+                try db.query(db.isPostgres
+                    ? "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+                    : "SELECT name FROM sqlite_master", []) { row in
+                    let relation = row.text(0)
+                    if relation != oldView { taken.insert(relation.lowercased()) }
+                }
+                let view = SegmentViews.viewName(for: name.text, taken: taken)
                 if let oldView, oldView != view {
                     try db.execute("DROP VIEW IF EXISTS \(db.dialect.quoteIdentifier(oldView))")
                 }

@@ -95,6 +95,8 @@ public final class Session {
     /// The time zone of the opens heatmap (`--tz`, `.tz`), an IANA name such as
     /// `Europe/Stockholm`.
     public var timeZone = "UTC"
+    /// Whether store errors show the SQL segq was running (`--verbose`).
+    public var verbose = false
     /// Planner knobs (benchmarks force strategies).
     public var strategy: Strategy?
     public var useRollups = true
@@ -211,7 +213,7 @@ public final class Session {
         do {
             return try store.catalog()
         } catch {
-            throw SessionError.runtime("cannot read the store: \(error)")
+            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
         }
     }
 
@@ -274,6 +276,8 @@ public final class Session {
             if e.message.contains("readonly") || e.code == 8 {
                 return .runtime("the store is open read-only (--read-only); this statement writes")
             }
+            // segq's own SQL is no help to the user, who wrote none (`--verbose` shows it).
+            return .runtime(userFacingDescription(e, verbose: verbose))
         }
         return .runtime("\(error)")
     }

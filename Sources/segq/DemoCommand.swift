@@ -54,7 +54,7 @@ struct DemoCommand: ParsableCommand {
         if PostgresDatabase.isURL(path) {
             let allowed: Bool
             do { allowed = try DemoStore.mayReplacePostgres(url: path) } catch {
-                printError("segq demo: error: \(error)")
+                printError("segq demo: error: \(userFacingDescription(error))")
                 throw ExitCode(3)
             }
             if !force && !allowed {
@@ -85,7 +85,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(Interrupts.exitStatus)
         } catch {
             progress.clear()
-            printError("segq demo: error: \(error)")
+            printError("segq demo: error: \(userFacingDescription(error))")
             throw ExitCode(3)
         }
         progress.clear()

@@ -198,4 +198,30 @@ import Testing
         #expect(csv.contains(#",'@SUM(1),'-2+3"#))
         #expect(ResultWriter.neutralized("-7") == "-7" && ResultWriter.neutralized("-2.5") == "-2.5" && ResultWriter.neutralized("-") == "'-")
     }
+
+    /// A segment whose view name would be one of segq's tables (`segment_dependencies`)
+    /// gets another name, as a collision with another segment's view does.
+    @Test func aSegmentNamedLikeATableIsSaved() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"save segment "dependencies" = opened"#) == nil)
+        #expect(f.lastText().contains("view segment_dependencies_2"))
+        #expect(f.run(#"save or replace segment "dependencies" = clicked; count segment "dependencies""#) == nil)
+        #expect(f.output.counts.last == 1)
+        let r = try f.sqlite3("SELECT count(*) FROM segment_dependencies_2")
+        #expect(r.status == 0 && r.out.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(r.err)")
+    }
+
+    /// A store failure names the problem, not the SQL segq was running; `verbose`
+    /// (`--verbose`) shows the SQL as well.
+    @Test func storeErrorsShowNoInternalSQL() throws {
+        let f = try ActionsFixture()
+        let r = try f.sqlite3("ALTER TABLE list_members RENAME TO list_members_gone")
+        #expect(r.status == 0, "\(r.err)")
+        let e = "\(try #require(f.run("save list l = everyone")))"
+        #expect(e.contains("list_members"))
+        #expect(!e.contains("INSERT") && !e.contains("while executing"))
+        f.session.verbose = true
+        let verbose = "\(try #require(f.run("save list l2 = everyone")))"
+        #expect(verbose.contains("while executing"))
+    }
 }
