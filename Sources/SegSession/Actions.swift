@@ -353,9 +353,16 @@ extension Session {
                     failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
                 }
             } else if link(temporary, path.text) != 0 {
-                failure = errno == EEXIST
-                    ? SessionError.runtime("'\(path.text)' already exists; use 'export or replace … to' to overwrite it")
-                    : SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+                let linkError = errno
+                var st = stat()
+                if linkError == EEXIST {
+                    failure = SessionError.runtime("'\(path.text)' already exists; use 'export or replace … to' to overwrite it")
+                } else if (linkError == EPERM || linkError == ENOTSUP || linkError == EOPNOTSUPP), lstat(path.text, &st) != 0,
+                          rename(temporary, path.text) == 0 {
+                    // A file system without hard links: checked, then renamed.
+                } else {
+                    failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(linkError)))")
+                }
             } else {
                 unlink(temporary)
             }
