@@ -85,6 +85,13 @@ let package = Package(
             dependencies: ["SegQL"],
             path: "Fuzz/SegQLFuzz"
         ),
+        .executableTarget(
+            // libFuzzer target for the binder, planner and renderer, run on a small store;
+            // scripts/fuzz.sh sema (docs/fuzzing.md).
+            name: "SegQLSemaFuzz",
+            dependencies: ["SegQL", "SegSession", "SegStore"],
+            path: "Fuzz/SegQLSemaFuzz"
+        ),
         .testTarget(
             name: "SegQLTests",
             dependencies: ["SegQL"],

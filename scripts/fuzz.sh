@@ -1,28 +1,39 @@
 #!/usr/bin/env bash
-# Fuzz the SegQL front end with libFuzzer (see docs/fuzzing.md).
+# Fuzz SegQL with libFuzzer (see docs/fuzzing.md).
 #
-#   scripts/fuzz.sh [SECONDS] [libFuzzer flags...]     default: 900 seconds
+#   scripts/fuzz.sh [sema] [SECONDS] [libFuzzer flags...]     default: 900 seconds
 #
-# Builds only the SegQLFuzz product, instrumented, in its own build directory (so the
-# normal .build is untouched), seeds fuzz-corpus/ from examples/ and the golden corpus,
-# and runs. Crashes are written to ./crash-*; reproduce one with
-#   swift run SegQLFuzz crash-<hash>
+# Without `sema`: the front end (SegQLFuzz: lexer, parser, printer, diagnostics).
+# With `sema`: the binder, planner and SQL renderer, each input's statements run on a
+# small in-memory store (SegQLSemaFuzz).
+#
+# Builds only that product, instrumented, in its own build directory (so the normal
+# .build is untouched), seeds the corpus (fuzz-corpus/ or fuzz-corpus-sema/) from
+# examples/ and the golden corpus, and runs. Crashes are written to ./crash-*;
+# reproduce one with
+#   swift run SegQLFuzz crash-<hash>        (or SegQLSemaFuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+product=SegQLFuzz
+corpus=fuzz-corpus
+if [ "${1:-}" = sema ]; then
+    product=SegQLSemaFuzz
+    corpus=fuzz-corpus-sema
+    shift
+fi
 seconds="${1:-900}"
 if [ $# -gt 0 ]; then shift; fi
 
-swift build -c release --product SegQLFuzz --build-path .build-fuzz \
+swift build -c release --product "$product" --build-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer -Xswiftc -DSEGQL_FUZZING
 
-corpus=fuzz-corpus
 mkdir -p "$corpus"
 for f in examples/*.segq Tests/SegQLTests/Golden/trees/*.segq Tests/SegQLTests/Golden/diagnostics/*.segq; do
     cp -n "$f" "$corpus/seed-$(basename "$f")"
 done
 
-exec .build-fuzz/release/SegQLFuzz "$corpus" \
+exec ".build-fuzz/release/$product" "$corpus" \
     -dict=Fuzz/segql.dict \
     -max_total_time="$seconds" \
     -max_len=4096 \

@@ -170,7 +170,7 @@ public final class REPL {
             if editor == nil { outcome = .runtimeError }
         } catch {
             writer.sink.flush()
-            writeError("error: \(error)")
+            writeError("error: " + TerminalText.escaped(userFacingDescription(error, verbose: session.verbose), keeping: ["\n"]))
             if editor == nil { outcome = .runtimeError }
         }
         return false
@@ -322,7 +322,7 @@ public final class REPL {
         do {
             store = try Store(path: path, readOnly: readOnly)
         } catch {
-            fail("cannot open '\(PostgresDatabase.redacted(path))': \(error)")
+            fail("cannot open '\(PostgresDatabase.redacted(path))': \(userFacingDescription(error, verbose: session.verbose))")
             return
         }
         session.open(store)

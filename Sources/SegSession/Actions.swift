@@ -52,8 +52,16 @@ extension Session {
                 let db = store.database
                 var taken = Set<String>()
                 try db.query("SELECT view_name FROM segments WHERE name != ?1", [.text(name.text)]) { taken.insert($0.text(0)) }
-                let view = SegmentViews.viewName(for: name.text, taken: taken)
                 let oldView = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])
+                // segq's own tables and indexes (and anything else in the schema) too:
+                // `save segment "dependencies"` must not collide with `segment_dependencies`.
+                try db.query(db.isPostgres
+                    ? "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+                    : "SELECT name FROM sqlite_master", []) { row in
+                    let relation = row.text(0)
+                    if relation != oldView { taken.insert(relation.lowercased()) }
+                }
+                let view = SegmentViews.viewName(for: name.text, taken: taken)
                 if let oldView, oldView != view {
                     try db.execute("DROP VIEW IF EXISTS \(db.dialect.quoteIdentifier(oldView))")
                 }
@@ -422,9 +430,16 @@ extension Session {
                     failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
                 }
             } else if link(temporary, path.text) != 0 {
-                failure = errno == EEXIST
-                    ? SessionError.runtime("'\(path.text)' already exists; use 'export or replace … to' to overwrite it")
-                    : SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+                let linkError = errno
+                var st = stat()
+                if linkError == EEXIST {
+                    failure = SessionError.runtime("'\(path.text)' already exists; use 'export or replace … to' to overwrite it")
+                } else if (linkError == EPERM || linkError == ENOTSUP || linkError == EOPNOTSUPP), lstat(path.text, &st) != 0,
+                          rename(temporary, path.text) == 0 {
+                    // A file system without hard links: checked, then renamed.
+                } else {
+                    failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(linkError)))")
+                }
             } else {
                 unlink(temporary)
             }

@@ -101,15 +101,15 @@ public final class ResultWriter: SessionOutput {
         defer { rowCount += 1 }
         switch format {
         case .csv:
-            sink.write(values.map { Self.csvField(Self.plain($0)) }.joined(separator: ",") + "\r\n")
+            sink.write(values.map { Self.csvField(Self.neutralized(Self.plain($0))) }.joined(separator: ",") + "\r\n")
         case .tsv:
-            sink.write(values.map { Self.tsvField(Self.plain($0)) }.joined(separator: "\t") + "\n")
+            sink.write(values.map { Self.tsvField(Self.neutralized(Self.plain($0))) }.joined(separator: "\t") + "\n")
         case .json:
             sink.write((rowCount == 0 ? "\n" : ",\n") + jsonObject(values))
         case .jsonl:
             sink.write(jsonObject(values) + "\n")
         case .table:
-            let cells = values.map(Self.plain)
+            let cells = values.map { TerminalText.escaped(Self.plain($0)) }
             if tableSized {
                 writeTableRow(cells)
             } else {
@@ -142,7 +142,8 @@ public final class ResultWriter: SessionOutput {
 
     public func text(_ s: String) {
         let out = textSink ?? sink
-        out.write(s.hasSuffix("\n") ? s : s + "\n")
+        let shown = TerminalText.escaped(s, keeping: ["\n", "\t"])
+        out.write(shown.hasSuffix("\n") ? shown : shown + "\n")
         out.flush()
     }
 
@@ -165,7 +166,7 @@ public final class ResultWriter: SessionOutput {
     private func writeTableRow(_ cells: [String]) {
         var line = ""
         for (i, c) in cells.enumerated() {
-            let shown = c.replacingNewlines()
+            let shown = TerminalText.escaped(c)
             let pad = i < widths.count ? max(0, widths[i] - Self.displayWidth(shown)) : 0
             line += shown + (i == cells.count - 1 ? "" : String(repeating: " ", count: pad) + "  ")
         }
@@ -185,6 +186,21 @@ public final class ResultWriter: SessionOutput {
         case .real(let d): String(d)
         case .text(let s): s
         }
+    }
+
+    /// A cell a spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`,
+    /// tab or CR), prefixed with `'` as OWASP recommends for CSV injection; a plain number
+    /// (`-7`, `+46700000001`, `2.5`) cannot hold a formula and is left as it is.
+    public static func neutralized(_ s: String) -> String {
+        guard let first = s.utf8.first, [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13].contains(first)
+        else { return s }
+        var digits = 0, dots = 0
+        for (i, c) in s.utf8.enumerated() {
+            if c >= 0x30 && c <= 0x39 { digits += 1 } else if c == UInt8(ascii: ".") { dots += 1 } else if i > 0 || (c != UInt8(ascii: "+") && c != UInt8(ascii: "-")) {
+                return "'" + s
+            }
+        }
+        return digits > 0 && dots <= 1 ? s : "'" + s
     }
 
     /// RFC 4180: quote a field containing a comma, a quote, CR or LF; double the quotes.
@@ -220,10 +236,3 @@ public final class ResultWriter: SessionOutput {
     public static func jsonString(_ s: String) -> String { JSONText.string(s) }
 }
 
-extension String {
-    /// Newlines and tabs shown as spaces, so a table row stays one line.
-    func replacingNewlines() -> String {
-        guard unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) else { return self }
-        return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 }))
-    }
-}

@@ -52,7 +52,7 @@ public enum SessionError: Error, CustomStringConvertible {
         case .compile(let ds, let file):
             return ds.map { DiagnosticRenderer.render($0, in: file, color: false) }.joined(separator: "\n")
         case .runtime(let m):
-            return "error: " + m
+            return "error: " + TerminalText.escaped(m, keeping: ["\n"])
         }
     }
 
@@ -109,6 +109,8 @@ public final class Session {
     /// The time zone of the opens heatmap (`--tz`, `.tz`), an IANA name such as
     /// `Europe/Stockholm`.
     public var timeZone = "UTC"
+    /// Whether store errors show the SQL segq was running (`--verbose`).
+    public var verbose = false
     /// Planner knobs (benchmarks force strategies).
     public var strategy: Strategy?
     public var useRollups = true
@@ -275,7 +277,7 @@ public final class Session {
         do {
             return try store.catalog()
         } catch {
-            throw SessionError.runtime("cannot read the store: \(error)")
+            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
         }
     }
 
@@ -385,6 +387,8 @@ public final class Session {
             if e.message.contains("readonly") || e.code == 8 {
                 return .runtime("the store is open read-only (--read-only); this statement writes")
             }
+            // segq's own SQL is no help to the user, who wrote none (`--verbose` shows it).
+            return .runtime(userFacingDescription(e, verbose: verbose))
         }
         return .runtime("\(error)")
     }

@@ -54,6 +54,14 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
     }
 }
 
+/// An error as a user should read it: a database error without the SQL segq was
+/// running (which the user never wrote), unless `verbose`; anything else as it is.
+public func userFacingDescription(_ error: Error, verbose: Bool = false) -> String {
+    guard var e = error as? DatabaseError, !verbose else { return "\(error)" }
+    e.sql = nil
+    return e.description
+}
+
 /// One connection to a store's database, used from one thread at a time (only
 /// `interrupt()` may be called from another).
 public protocol Database: AnyObject, Sendable {

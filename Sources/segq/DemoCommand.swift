@@ -20,7 +20,8 @@ struct DemoCommand: ParsableCommand {
 
         An existing demo store at --db is replaced; any other existing file is refused \
         unless --force. The store is built in a temporary file and moved into place at \
-        the end, so an interrupted build leaves nothing behind. With a PostgreSQL --db \
+        the end, so an interrupted build leaves nothing behind; the PATH.building-PID \
+        files of a killed one are removed by the next build. With a PostgreSQL --db \
         (postgres://…), the store is built in a temporary SQLite file and copied into \
         the database in one transaction.
 
@@ -54,7 +55,7 @@ struct DemoCommand: ParsableCommand {
         if PostgresDatabase.isURL(path) {
             let allowed: Bool
             do { allowed = try DemoStore.mayReplacePostgres(url: path) } catch {
-                printError("segq demo: error: \(error)")
+                printError("segq demo: error: \(userFacingDescription(error))")
                 throw ExitCode(3)
             }
             if !force && !allowed {
@@ -85,7 +86,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(Interrupts.exitStatus)
         } catch {
             progress.clear()
-            printError("segq demo: error: \(error)")
+            printError("segq demo: error: \(userFacingDescription(error))")
             throw ExitCode(3)
         }
         progress.clear()

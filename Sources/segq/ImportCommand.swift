@@ -131,7 +131,7 @@ struct ImportCommand: ParsableCommand {
         do {
             opened = try Store(path: store.path, acceptEmptyFile: true)
         } catch {
-            printError("segq import: error: \(error)")
+            printError("segq import: error: \(userFacingDescription(error))")
             throw ExitCode(3)
         }
         Interrupts.install()
@@ -162,7 +162,7 @@ struct ImportCommand: ParsableCommand {
             throw ExitCode(Interrupts.exitStatus)
         } catch {
             progress.clear()
-            printError("segq import: error: \(error)")
+            printError("segq import: error: \(userFacingDescription(error))")
             throw ExitCode(3)
         }
         progress.clear()

@@ -42,6 +42,9 @@ struct QueryOptions: ParsableArguments {
     @Flag(name: .long, help: "Open the store read-only: statements that write fail.")
     var readOnly = false
 
+    @Flag(name: .long, help: "Show the SQL segq was running in store errors.")
+    var verbose = false
+
     func validate() throws {
         if let now, Timestamp.parse(now) == nil {
             throw ValidationError("--now takes an ISO-8601 date or date-time with a zone, such as 2026-06-01T00:00:00Z; got '\(now)'")

@@ -46,6 +46,7 @@ struct ReplCommand: ParsableCommand {
         let color = interactive && isatty(STDOUT_FILENO) != 0 && environment["NO_COLOR"] == nil
             && environment["TERM"] != "dumb"
         session.color = color
+        session.verbose = query.verbose
         let repl: REPL
         do {
             repl = try REPL(session: session, writer: writer, interactive: interactive,

@@ -98,13 +98,14 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
     do {
         store = try Store(path: path, readOnly: query.readOnly)
     } catch {
-        printError("error: cannot open '\(PostgresDatabase.redacted(path))': \(error)")
+        printError("error: cannot open '\(PostgresDatabase.redacted(path))': \(userFacingDescription(error, verbose: query.verbose))")
         throw ExitCode(ExitStatus.runtime)
     }
     let writer = ResultWriter(format: query.outputFormat, sink: ByteSink.standardOutput())
     let color = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     let session = Session(store: store, output: writer, mode: .script) { printError($0) }
     session.color = color
+    session.verbose = query.verbose
     // A demo store is frozen at its reference time; measure `within` from there unless
     // --now says otherwise (docs/cli.md).
     if let now = query.fixedNow {

@@ -14,7 +14,7 @@ struct Segq: ParsableCommand {
             --db go to that command: segq --db demo.db.
 
             Shared options: --db PATH (default $SEGQ_DB, else ./segq.db), --now ISO, \
-            --campaign NAME, --format table|csv|tsv|json|jsonl, --read-only. \
+            --campaign NAME, --format table|csv|tsv|json|jsonl, --read-only, --verbose. \
             See docs/cli.md and docs/repl.md.
 
             Exit status: 0 success; 1 an error in the input (a query, a statement, an \

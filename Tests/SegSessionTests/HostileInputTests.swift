@@ -130,4 +130,98 @@ import Testing
         #expect(exportError(dir + "/new.jsonl") == nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp") }.isEmpty)
     }
+
+    /// `field in [...]` with a long list binds it as one value (json_each on SQLite, an
+    /// array on PostgreSQL): 100,000 values (past SQLite's 32,766 parameters) work and
+    /// answer as a short list does, for contact columns and for attributes of each type,
+    /// with quotes, backslashes and non-ASCII in the values.
+    @Test func longInListsAreOneBoundValue() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"contact","email":"odd@example.com","attributes":{"nick":"a\"b\\c é","age":34,"score":2.5,"vip":true}}"#,
+        ])
+        let filler = (0..<100_000).map { "\"u\($0)@example.com\"" }.joined(separator: ", ")
+        #expect(f.run("count email in [\(filler), \"ANA@example.com\", \"cy@example.com\"]") == nil)
+        #expect(f.output.counts.last == 2)
+        let words = (0..<200).map { "\"w\($0)\"" }.joined(separator: ", ")
+        #expect(f.run("count country in [\(words), \"SE\"]") == nil)
+        #expect(f.output.counts.last == 2)
+        #expect(f.run(#"count nick in ["#  + words + #", "a\"b\\c é"]"#) == nil)
+        #expect(f.output.counts.last == 1)
+        let numbers = (100..<300).map(String.init).joined(separator: ", ")
+        #expect(f.run("count age in [\(numbers), 34] or score in [\(numbers), 2.5]") == nil)
+        #expect(f.output.counts.last == 1)
+        #expect(f.run("count vip in [\(words), true]") == nil)
+        #expect(f.output.counts.last == 1)
+        // Only short lists are written out value by value.
+        let sql = try #require(f.session.compile(
+            Parser.parseQuery(SourceFile(name: "q", text: "country in [\(words)]")).query!,
+            projection: .count, in: SourceFile(name: "q", text: "")).sql)
+        #expect(sql.parameters.count < 10)
+    }
+
+    /// Control characters from the store are shown as escapes in table output, in
+    /// errors and in "did you mean" suggestions; CSV cells that a spreadsheet would run
+    /// as formulas are prefixed with `'`, plain numbers (a phone) left alone.
+    @Test func storedTextCannotDriveTheTerminalOrASpreadsheet() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"campaign","name":"Evil\u001b[2J Sale","channel":"email","sent_at":"2026-03-03T09:00:00Z"}"#,
+            #"{"record":"contact","email":"evil@example.com","phone":"+46700000009","first_name":"\u001b]0;pwned\u0007x","last_name":"=HYPERLINK(\"http://x\",\"y\")"}"#,
+            #"{"record":"contact","email":"at@example.com","first_name":"@SUM(1)","last_name":"-2+3"}"#,
+            #"{"record":"event","kind":"delivered","contact":"evil@example.com","campaign":"Evil\u001b[2J Sale","ts":"2026-03-03T09:01:00Z"}"#,
+        ])
+        let dir = f.temp.directory.path
+        func written(_ format: OutputFormat, _ statements: String) throws -> String {
+            let path = dir + "/out-\(format)"
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            let writer = ResultWriter(format: format, sink: ByteSink(fileDescriptor: fd))
+            f.session.output = writer
+            defer { f.session.output = f.output }
+            #expect(f.run(statements) == nil)
+            writer.sink.flush()
+            close(fd)
+            return try String(contentsOfFile: path, encoding: .utf8)
+        }
+        let table = try written(.table, #"show email = "evil@example.com"; stats "Evil\u{1B}[2J Sale""#)
+        #expect(!table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(table.contains(#"\x1B]0;pwned\x07x"#))
+        #expect(table.contains(#"Evil\x1B[2J Sale"#))
+        // An error naming the stored campaign, with it as the suggestion.
+        let e = try #require(f.run(#"count opened(campaign: "Evil[2J Sale")"#))
+        let message = "\(e)"
+        #expect(!message.unicodeScalars.contains { $0.value == 0x1B })
+        #expect(message.contains(#"did you mean 'Evil\x1B[2J Sale'?"#))
+        // CSV: formulas neutralised, numbers kept.
+        #expect(f.run("export email in [\"evil@example.com\", \"at@example.com\"] to \(segqlString(dir + "/x.csv"))") == nil)
+        let csv = try String(contentsOfFile: dir + "/x.csv", encoding: .utf8)
+        #expect(csv.contains(#",+46700000009,"#))
+        #expect(csv.contains(#""'=HYPERLINK(""http://x"",""y"")""#))
+        #expect(csv.contains(#",'@SUM(1),'-2+3"#))
+        #expect(ResultWriter.neutralized("-7") == "-7" && ResultWriter.neutralized("-2.5") == "-2.5" && ResultWriter.neutralized("-") == "'-")
+    }
+
+    /// A segment whose view name would be one of segq's tables (`segment_dependencies`)
+    /// gets another name, as a collision with another segment's view does.
+    @Test func aSegmentNamedLikeATableIsSaved() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"save segment "dependencies" = opened"#) == nil)
+        #expect(f.lastText().contains("view segment_dependencies_2"))
+        #expect(f.run(#"save or replace segment "dependencies" = clicked; count segment "dependencies""#) == nil)
+        #expect(f.output.counts.last == 1)
+        let r = try f.sqlite3("SELECT count(*) FROM segment_dependencies_2")
+        #expect(r.status == 0 && r.out.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(r.err)")
+    }
+
+    /// A store failure names the problem, not the SQL segq was running; `verbose`
+    /// (`--verbose`) shows the SQL as well.
+    @Test func storeErrorsShowNoInternalSQL() throws {
+        let f = try ActionsFixture()
+        let r = try f.sqlite3("ALTER TABLE list_members RENAME TO list_members_gone")
+        #expect(r.status == 0, "\(r.err)")
+        let e = "\(try #require(f.run("save list l = everyone")))"
+        #expect(e.contains("list_members"))
+        #expect(!e.contains("INSERT") && !e.contains("while executing"))
+        f.session.verbose = true
+        let verbose = "\(try #require(f.run("save list l2 = everyone")))"
+        #expect(verbose.contains("while executing"))
+    }
 }

@@ -95,6 +95,22 @@ import Testing
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains("building") }
         #expect(leftovers.isEmpty)
     }
+
+    /// A killed build's temporary files are removed by the next build of the same path;
+    /// those of a build still running (a live process) are kept.
+    @Test func staleBuildFilesAreRemovedByTheNextBuild() throws {
+        let dir = TempDir()
+        // A pid that is not running (the kernel says so).
+        var dead: Int32 = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let stale = ["demo.db.building-\(dead)", "demo.db.building-\(dead)-wal", "demo.db.building-\(dead)-journal"]
+        let live = "demo.db.building-1"  // init: always alive
+        let other = "other.db.building-\(dead)"
+        for name in stale + [live, other] { FileManager.default.createFile(atPath: dir.path(name), contents: Data(repeating: 7, count: 1_000)) }
+        _ = try build(200, seed: 1, in: dir)
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains("building") })
+        #expect(left == [live, other])
+    }
 }
 
 extension TestStore {

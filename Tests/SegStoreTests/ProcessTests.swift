@@ -217,6 +217,12 @@ struct PlatformImportProcessTests {
         let r = try runSegq(["import", "--db", dir.path("x.db"), file])
         #expect(r.status == 3)
         #expect(r.stderr.contains("\(file): cannot tell the format: the first line is neither JSON nor a CSV header"))
+        // A first line longer than a header can be is not split into fields to look for
+        // column names (one of 100 MB took 2 GB), so even one naming `email` is refused.
+        let long = dir.path("long.txt")
+        try ("email," + String(repeating: "x", count: CSVReader.maximumHeaderLength) + "\nana@example.com,1\n").write(toFile: long, atomically: false, encoding: .utf8)
+        let l = try runSegq(["import", "--db", dir.path("x.db"), long])
+        #expect(l.status == 3 && l.stderr.contains("cannot tell the format"))
         let mailgun = dir.path("mailgun.json")
         try #"{"signature":{},"event-data":{"event":"delivered","recipient":"a@b.c"}}"#.write(toFile: mailgun, atomically: false, encoding: .utf8)
         let m = try runSegq(["import", "--db", dir.path("x.db"), mailgun])

@@ -47,6 +47,7 @@ public enum DiagnosticRenderer {
     }
 
     private static func header(_ s: Severity, _ message: String, at offset: Int, in file: SourceFile, color: Bool) -> String {
+        let message = TerminalText.escaped(message)  // names in it may come from the store
         let (line, column) = file.location(of: offset)
         let location = "\(file.name):\(line):\(column):"
         guard color else { return "\(location) \(s.rawValue): \(message)" }
@@ -102,7 +103,8 @@ public enum DiagnosticRenderer {
         let padding = String(caret.prefix { $0 == " " || $0 == "\t" })
         var out = [source, color ? Style.green + caret + Style.reset : caret]
         if let suggestion, !suggestion.contains("\n") {
-            let fix = ParseMessages.snippet(Array(suggestion.utf8), SourceRange(0, suggestion.utf8.count), limit: 80)
+            let shown = TerminalText.escaped(suggestion)
+            let fix = ParseMessages.snippet(Array(shown.utf8), SourceRange(0, shown.utf8.count), limit: 80)
             out.append(padding + (color ? Style.green + fix + Style.reset : fix))
         }
         return out

@@ -65,6 +65,37 @@ public struct ContactSample: Sendable {
         }
     }
 
+    /// The share of the sampled contacts whose `value` meets `t`. For a long `in` list
+    /// the list is looked up in a set of the sample's values, rather than each contact
+    /// tested against every value (500 contacts × 80,000 values took a second).
+    func share(of t: FieldTest, value: (Contact) -> FieldLiteral?) -> Double? {
+        guard case .oneOf(let ls) = t, ls.count > 8 else { return share { Self.holds(t, value($0)) } }
+        var strings = Set<String>(), numbers = Set<Double>()
+        for c in contacts {
+            switch value(c) {
+            case .string(let s)?: strings.insert(s)
+            case let v?: if let d = Self.number(v) { numbers.insert(d) }
+            case nil: break
+            }
+        }
+        var hitStrings = Set<String>(), hitNumbers = Set<Double>(), hitBooleans = Set<Bool>()
+        for l in ls {
+            switch l {
+            case .string(let s): if strings.contains(s) { hitStrings.insert(s) }
+            case .boolean(let b): hitBooleans.insert(b)
+            default: if let d = Self.number(l), numbers.contains(d) { hitNumbers.insert(d) }
+            }
+        }
+        return share { c in
+            switch value(c) {
+            case nil: false
+            case .string(let s)?: hitStrings.contains(s)
+            case .boolean(let b)?: hitBooleans.contains(b)
+            case let v?: Self.number(v).map { hitNumbers.contains($0) } ?? false
+            }
+        }
+    }
+
     private static func compare(_ v: FieldLiteral, _ op: ComparisonOperator, _ l: FieldLiteral) -> Bool {
         let order: Int
         switch (v, l) {

@@ -691,10 +691,10 @@ public struct Planner {
         guard let sample = catalog.sample else { return nil }
         switch a {
         case .attribute(let name, let t):
-            return sample.share { ContactSample.holds(t, $0.attributes[name]) }
+            return sample.share(of: t) { $0.attributes[name] }
         case .column(let f, let t):
             if case .compare(.equal, _) = t, f == .email || f == .phone { return nil }
-            return sample.share { ContactSample.holds(t, $0.columns[f]) }
+            return sample.share(of: t) { $0.columns[f] }
         case .rollup(let r) where r.scope == .allCampaigns:
             guard case .fixed(let now) = options.now else { return nil }
             return sample.share { ContactSample.holds(r, $0, now: now) }

@@ -49,6 +49,33 @@ public struct PostgresDialect: SQLDialect {
         .text("{" + ids.map(String.init).joined(separator: ",") + "}")
     }
 
+    /// The values as one array literal of the attribute type's SQL type (`= ANY`
+    /// over an array is hashed for long arrays).
+    public func valueListMembership(_ value: String, _ placeholder: String, type: String) -> String {
+        let sqlType = type == "number" ? "float8[]" : type == "boolean" ? "integer[]" : "text[]"
+        return "\(value) = ANY(CAST(\(placeholder) AS \(sqlType)))"
+    }
+
+    public func valueListValue(_ values: [SQLValue]) -> SQLValue {
+        var text = "{"
+        for (i, v) in values.enumerated() {
+            if i > 0 { text += "," }
+            switch v {
+            case .text(let s):
+                text += "\""
+                for c in s.unicodeScalars {
+                    if c == "\"" || c == "\\" { text += "\\" }
+                    text.unicodeScalars.append(c)
+                }
+                text += "\""
+            case .integer(let n): text += String(n)
+            case .real(let d): text += String(d)
+            default: text += "NULL"
+            }
+        }
+        return .text(text + "}")
+    }
+
     public var writesSetProbesAsIN: Bool { false }
 
     /// INTERSECT binds tighter than UNION and EXCEPT here, and a compound is hashed or

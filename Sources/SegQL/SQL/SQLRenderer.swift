@@ -82,6 +82,13 @@ public protocol SQLDialect: Sendable {
     func idListMembership(_ column: String, _ placeholder: String) -> String
     /// Contact ids as the one value `idListMembership` reads.
     func idListValue(_ ids: [Int64]) -> SQLValue
+    /// A condition that `value` (an expression of the attribute type `type`: string,
+    /// number or boolean) is one of the values bound, as one list, to `placeholder`
+    /// (`valueListValue`): how `field in [...]` reads a long list, with no limit on
+    /// the number of values and no statement text that grows with it.
+    func valueListMembership(_ value: String, _ placeholder: String, type: String) -> String
+    /// Text, integer and real values as the one value `valueListMembership` reads.
+    func valueListValue(_ values: [SQLValue]) -> SQLValue
 }
 
 extension SQLDialect {
@@ -182,6 +189,27 @@ public struct SQLRenderer {
 
     private mutating func bindList(_ ids: [Int64]) -> String {
         ids.map { bind($0) }.joined(separator: ", ")
+    }
+
+    /// Lists longer than this are bound as one value (`valueListMembership`).
+    static let longList = 64
+
+    /// `column IN (?, ?, …)`, or, for a long list, `column` in one bound list.
+    private mutating func valueIn(_ column: String, _ ls: [FieldLiteral], type: String) -> String {
+        if ls.count > Self.longList {
+            let values = ls.map { (l: FieldLiteral) -> SQLValue in
+                switch l {
+                case .string(let s): .text(s)
+                case .number(let d): .real(d)
+                case .integer(let i), .time(let i): .integer(i)
+                case .boolean(let b): .integer(b ? 1 : 0)
+                }
+            }
+            return dialect.valueListMembership(column, bind(dialect.valueListValue(values)), type: type)
+        }
+        var items: [String] = []
+        for l in ls { items.append(literal(l)) }
+        return "\(column) IN (\(items.joined(separator: ", ")))"
     }
 
     /// `column = ?` or `column IN (?, ?)`.
@@ -499,9 +527,7 @@ public struct SQLRenderer {
             return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(literal(l)))"
         case .oneOf(let ls):
             guard !ls.isEmpty else { return dialect.falseCondition }
-            var items: [String] = []
-            for l in ls { items.append(literal(l)) }
-            return "(\(column) IS NOT NULL AND \(column) IN (\(items.joined(separator: ", "))))"
+            return "(\(column) IS NOT NULL AND \(valueIn(column, ls, type: "string")))"
         case .matches(let p):
             return "(\(column) IS NOT NULL AND \(textMatch(column, p)))"
         }
@@ -533,9 +559,7 @@ public struct SQLRenderer {
             }
             var alternatives: [String] = []
             for (type, items) in byType {
-                var values: [String] = []
-                for l in items { values.append(literal(l)) }
-                alternatives.append("(t.type = '\(type)' AND \(dialect.attributeValue("t.value", type: type)) IN (\(values.joined(separator: ", "))))")
+                alternatives.append("(t.type = '\(type)' AND \(valueIn(dialect.attributeValue("t.value", type: type), items, type: type)))")
             }
             conds.append(alternatives.isEmpty ? dialect.falseCondition : "(" + alternatives.joined(separator: " OR ") + ")")
         case .matches(let p):

@@ -65,4 +65,23 @@ public struct SQLiteDialect: SQLDialect {
     public func idListValue(_ ids: [Int64]) -> SQLValue {
         .text("[" + ids.map(String.init).joined(separator: ",") + "]")
     }
+
+    /// The values as a JSON array, read by `json_each`, like `idListMembership`.
+    public func valueListMembership(_ value: String, _ placeholder: String, type: String) -> String {
+        "\(value) IN (SELECT value FROM json_each(\(placeholder)))"
+    }
+
+    public func valueListValue(_ values: [SQLValue]) -> SQLValue {
+        var json = "["
+        for (i, v) in values.enumerated() {
+            if i > 0 { json += "," }
+            switch v {
+            case .text(let s): json += JSONText.string(s)
+            case .integer(let n): json += String(n)
+            case .real(let d): json += d.isFinite ? String(d) : "null"
+            default: json += "null"
+            }
+        }
+        return .text(json + "]")
+    }
 }

@@ -29,7 +29,7 @@ extension Session {
         do {
             catalog = try store.catalog()
         } catch {
-            throw SessionError.runtime("cannot read the store: \(error)")
+            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
         }
         let resolved: Catalog.Campaign
         switch Binder.resolveCampaign(campaign, in: catalog) {
@@ -50,7 +50,7 @@ extension Session {
         } catch let e as DatabaseError where e.isInterrupt {
             throw SessionError.runtime("interrupted")
         } catch {
-            throw SessionError.runtime("\(error)")
+            throw storeFailure(error)
         }
     }
 
@@ -59,7 +59,7 @@ extension Session {
         do {
             return try CampaignOverview.load(from: store)
         } catch {
-            throw SessionError.runtime("cannot read the store: \(error)")
+            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
         }
     }
 }

@@ -165,6 +165,7 @@ public enum DemoStore {
             return try buildPostgres(at: path, options: options, progress: progress, isCancelled: isCancelled)
         }
         let temp = "\(path).building-\(getpid())"
+        removeStaleBuilds(of: path)
         removeStoreFiles(temp)
         do {
             // The builder's connection is closed when `buildFile` returns.
@@ -191,6 +192,25 @@ public enum DemoStore {
     ) throws -> DemoSummary {
         var builder = try Builder(path: path, options: options, progress: progress, isCancelled: isCancelled)
         return try builder.build()
+    }
+
+    /// Removes the temporary files (`PATH.building-PID`, with `-wal`, `-shm`,
+    /// `-journal`) of earlier builds of `path` whose process is gone (killed: up to
+    /// 99 MB each were left behind). A build still running elsewhere is left alone.
+    static func removeStaleBuilds(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".building-"
+        guard let d = opendir(dir.isEmpty ? "/" : dir) else { return }
+        defer { closedir(d) }
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix) else { continue }
+            var rest = name.dropFirst(prefix.count)
+            for suffix in ["-wal", "-shm", "-journal"] where rest.hasSuffix(suffix) { rest = rest.dropLast(suffix.count) }
+            guard let pid = Int32(rest), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink((dir.isEmpty ? "" : dir + "/") + name) }
+        }
     }
 
     private static func removeStoreFiles(_ path: String) {

@@ -122,7 +122,13 @@ public struct CSVReader {
     }
 
     /// Whether `line` can be a header row this reader understands.
+    /// The longest first line taken for a CSV header when the format is detected.
+    static let maximumHeaderLength = 65_536
+
     static func looksLikeHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Column names are short: a longer first line is no header, and is not split into
+        // fields (a 100 MB line of unknown format took 2 GB to be refused).
+        guard line.count <= maximumHeaderLength else { return false }
         guard case .success(let fields) = fields(line) else { return false }
         let names = Set(fields.map(normalize))
         return !names.isDisjoint(with: ["email", "phone", "kind", "record"])
