@@ -24,9 +24,20 @@ extension Session {
         let had = Set(before), has = Set(after)
         let joined = after.filter { !had.contains($0) }
         let left = before.filter { !has.contains($0) }
-        output.text("before (\(labels.0)): \(before.count) contacts")
-        output.text("after (\(labels.1)): \(after.count) contacts")
-        output.text("joined: \(joined.count), left: \(left.count), stayed: \(after.count - joined.count)")
+        if let writer = output as? ResultWriter, writer.format == .json || writer.format == .jsonl {
+            // The counts as one JSON document before the rows', so the output stays JSON.
+            let summary = JSON.object([
+                ("before", .object([("audience", .string(labels.0)), ("contacts", .raw(String(before.count)))])),
+                ("after", .object([("audience", .string(labels.1)), ("contacts", .raw(String(after.count)))])),
+                ("joined", .raw(String(joined.count))), ("left", .raw(String(left.count))),
+                ("stayed", .raw(String(after.count - joined.count))),
+            ])
+            output.text(summary.text(for: writer.format))
+        } else {
+            output.text("before (\(labels.0)): \(before.count) contacts")
+            output.text("after (\(labels.1)): \(after.count) contacts")
+            output.text("joined: \(joined.count), left: \(left.count), stayed: \(after.count - joined.count)")
+        }
         output.beginRows(columns: ["contact_id", "email", "phone", "first_name", "last_name", "change"])
         defer { output.endRows() }
         for (ids, change) in [(joined, "joined"), (left, "left")] {

@@ -285,7 +285,7 @@ public struct Binder {
     /// the arguments leave (all SMS), else the context, as for the bare name.
     private mutating func bindAudienceCall(_ a: AudienceCall) -> BoundQuery {
         var valid = true
-        for arg in a.arguments where !ArgumentName.common.contains(arg.name) {
+        for arg in a.arguments where !ArgumentName.audience.contains(arg.name) {
             report(.error(SemaMessages.audienceArgument(arg.name.rawValue, a.name.text), at: arg.nameRange))
             valid = false
         }

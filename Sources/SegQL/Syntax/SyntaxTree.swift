@@ -114,6 +114,9 @@ public enum ArgumentName: String, CaseIterable, Hashable, Sendable {
 
     /// Arguments every event kind accepts (`at_least` only on a verb, which the binder checks).
     public static let common: [ArgumentName] = [.campaign, .channel, .message, .within, .since, .before, .ofLast, .atLeast]
+    /// The arguments a built-in audience takes (`inactive(within: 90d)`): the scope and
+    /// the window, not `of_last` or `at_least`, which count campaigns of one event kind.
+    public static let audience: [ArgumentName] = [.campaign, .channel, .message, .within, .since, .before]
 }
 
 /// A comparison operator: `= != < <= > >=`.
