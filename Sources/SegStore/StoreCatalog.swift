@@ -102,8 +102,10 @@ extension Store {
                 id: row.int64(0), campaignID: row.int64(1), url: row.text(2), path: row.text(3), footer: row.int64(4) != 0))
         }
         // Distinct attribute names by skipping through the (name, value, contact_id)
-        // index one name at a time: one seek per name, not a scan of every value.
-        try db.query("""
+        // index one name at a time: one seek per name, not a scan of every value. Citus
+        // runs a recursive query only on one shard; there each shard's distinct names
+        // are read and merged.
+        try db.query(isCitus ? "SELECT DISTINCT name FROM contact_attributes" : """
             WITH RECURSIVE names(name) AS (
                 SELECT min(name) FROM contact_attributes
                 UNION ALL
