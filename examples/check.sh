@@ -58,11 +58,12 @@ for example in examples/*.segq; do
     echo "ok   $example ($(grep -cvE '^(contact_id,|alias |saved |campaign context)' "$out") lines)" >&2
 done
 
-# `explain` shows each database's own SQL, parameters and plan, and its own choice of
-# strategy with the estimates and sources that go with it (SQLite merges set
-# operations, PostgreSQL does not): compared without them.
+# `explain` shows each database's own SQL, parameters and plan (also each set's, and the
+# one statement of a saved view), and its own choice of strategy with the estimates and
+# sources that go with it (SQLite merges set operations, PostgreSQL does not): compared
+# without them.
 without_sql() {
-    awk '/^(sql|parameters|sqlite plan|postgresql plan|sources):$/ || /^(strategy|estimate): / { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$1"
+    awk '/^(sql|parameters|sqlite plan|postgresql plan|sources):$/ || /^(strategy|estimate): / || /^set \[[0-9]+\]: / || /^as one statement/ { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$1"
 }
 
 if [ -n "${SEGQ_TEST_POSTGRES:-}" ]; then
