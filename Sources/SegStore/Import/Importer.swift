@@ -220,8 +220,8 @@ public final class Importer {
     /// PostgreSQL: attribute values waiting for one COPY and one merge (the last value
     /// of an attribute wins, as it would written in order).
     private var stagedAttributes: [AttributeKey: (type: String, json: String)] = [:]
-    /// PostgreSQL: whether this run's transaction has made the attributes' staging table.
-    private var madeAttributeStage = false
+    /// PostgreSQL: the staging tables this run's transaction has made (see `stage`).
+    private var madeStages: Set<String> = []
     /// Whether the store had events with ids before the run (then ids are also looked up).
     private var storeHadIDs = false
     /// Whether the store had contacts before the run (if not, the run's caches know them all).
@@ -390,7 +390,7 @@ public final class Importer {
         reserveBlock = 16
         newContacts = []
         stagedAttributes = [:]
-        madeAttributeStage = false
+        madeStages = []
         contactKeyNames = []
         contactKeyIDs = []
         contactKeyIndex = nil
@@ -939,14 +939,7 @@ public final class Importer {
         pendingAttributes.removeAll(keepingCapacity: true)
         guard let postgres, !stagedAttributes.isEmpty else { return }
         try flushContacts()
-        if !madeAttributeStage {
-            try postgres.execute("""
-                CREATE TEMPORARY TABLE segq_staged_attributes (
-                    contact_id bigint, name text COLLATE "C", type text COLLATE "C", value jsonb
-                ) ON COMMIT DROP
-                """)
-            madeAttributeStage = true
-        }
+        try stage("segq_staged_attributes", #"contact_id bigint, name text COLLATE "C", type text COLLATE "C", value jsonb"#)
         try postgres.copy(into: "segq_staged_attributes", columns: ["contact_id", "name", "type", "value"]) { w in
             for (key, value) in stagedAttributes {
                 w.int(key.contact)
@@ -963,6 +956,31 @@ public final class Importer {
             TRUNCATE segq_staged_attributes
             """)
         stagedAttributes.removeAll(keepingCapacity: true)
+    }
+
+    /// PostgreSQL: makes the temporary table `name` for rows staged by COPY, once per run
+    /// (dropped with the run's transaction).
+    private func stage(_ name: String, _ columns: String) throws {
+        guard !madeStages.contains(name) else { return }
+        try db.execute("CREATE TEMPORARY TABLE \(name) (\(columns)) ON COMMIT DROP")
+        madeStages.insert(name)
+    }
+
+    /// PostgreSQL: adds rollup deltas to `table` keyed by `key`: the rows go by COPY into
+    /// a staging table and are merged by one INSERT … ON CONFLICT (each key once).
+    private func mergeDeltas(into table: String, key: [String], _ rows: (inout CopyWriter) throws -> Void) throws {
+        guard let postgres else { return }
+        let staged = "segq_staged_\(table)"
+        let columns = key + ActivityDelta.columns
+        try stage(staged, columns.map { $0.hasPrefix("last_") || $0.hasSuffix("_id") ? "\($0) bigint" : "\($0) integer" }
+            .joined(separator: ", "))
+        try postgres.copy(into: staged, columns: columns, rows)
+        let list = columns.joined(separator: ", ")
+        try postgres.execute("""
+            INSERT INTO \(table)(\(list)) SELECT \(list) FROM \(staged) ORDER BY \(key.joined(separator: ", "))
+            \(ActivityDelta.upsertClause(table: table, conflict: key.joined(separator: ", ")));
+            TRUNCATE \(staged)
+            """)
     }
 
     /// Moves everything of contact `drop` to contact `keep` and deletes `drop`.
@@ -1041,6 +1059,17 @@ public final class Importer {
     private func flushActivity(_ s: Statements) throws {
         try flushActivityRows(s)
         guard !contactDeltas.isEmpty else { return }
+        if postgres != nil {
+            try mergeDeltas(into: "contact_activity", key: ["contact_id"]) { w in
+                for (contact, d) in contactDeltas {
+                    w.int(contact)
+                    try d.write(to: &w)
+                }
+            }
+            contactDeltas.removeAll(keepingCapacity: true)
+            try checkCancelled()
+            return
+        }
         for contact in contactDeltas.keys.sorted() {
             guard let d = contactDeltas[contact] else { continue }
             try s.upsertContactActivity.add { st, b in
@@ -1061,6 +1090,19 @@ public final class Importer {
         stashPair()
         guard !activity.isEmpty else { return }
         try flushContacts()
+        if postgres != nil {
+            contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
+            try mergeDeltas(into: "activity", key: ["campaign_id", "contact_id"]) { w in
+                for (key, d) in activity {
+                    w.int(key.campaign)
+                    w.int(key.contact)
+                    try d.write(to: &w)
+                    contactDeltas[key.contact, default: ActivityDelta()].merge(d)
+                }
+            }
+            activity.removeAll(keepingCapacity: true)
+            return
+        }
         // In key order, so the B-tree is written front to back.
         let keys = activity.keys.sorted()
         contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
@@ -1362,6 +1404,16 @@ struct ActivityDelta {
         case .unsubscribed: unsubscribes += 1
         case .complained: complaints += 1
         }
+    }
+
+    /// Writes the 15 columns as COPY fields (and ends the row).
+    func write(to w: inout CopyWriter) throws {
+        for n in [sends, drops, deliveries, bounces, opens, machineOpens, clicks, footerClicks,
+                  replies, forwards, unsubscribes, complaints] {
+            w.int(Int64(n))
+        }
+        for t in [lastDelivered, lastOpened, lastClicked] { w.int(t == .min ? nil : t) }
+        try w.endRow()
     }
 
     /// Binds the 15 columns to parameters `from`, `from + 1`, ….
