@@ -62,8 +62,11 @@ cleanup() {
     done
     rm -rf "$dir"
 }
+child=
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A signal stops the command and then the cluster at once (the shell would otherwise run
+# the trap only after the command ends by itself).
+trap '[ -n "$child" ] && kill "$child" 2>/dev/null; exit 130' INT TERM
 
 ports=""
 for node in $nodes; do
@@ -105,4 +108,7 @@ SEGQ_TEST_POSTGRES=$SEGQ_TEST_CITUS
 export SEGQ_TEST_CITUS SEGQ_TEST_POSTGRES
 version=$("$bindir/psql" -X -At -h 127.0.0.1 -p "$coordinator" -U segq -d segq_test -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'")
 echo "with-citus: Citus $version (coordinator and 2 workers) at $SEGQ_TEST_CITUS" >&2
-"$@"
+exec 3<&0
+"$@" <&3 3<&- &
+child=$!
+wait "$child"
