@@ -49,6 +49,7 @@ extension Session {
         }
         do {
             try store.database.transaction {
+                try store.writeShardsSequentially()
                 let db = store.database
                 var taken = Set<String>()
                 try db.query("SELECT view_name FROM segments WHERE name != ?1", [.text(name.text)]) { taken.insert($0.text(0)) }
@@ -135,6 +136,7 @@ extension Session {
         var counts: (Int64, Int64) = (0, 0)
         do {
             try store.database.transaction {
+                try store.writeShardsSequentially()
                 if existed {
                     try refuseIfUsed(kind: "list", name: name.text, by: "replace")
                     try store.database.execute("DELETE FROM lists WHERE name = ?1", [.text(name.text)])
@@ -185,6 +187,7 @@ extension Session {
         }
         do {
             try db.transaction {
+                try store.writeShardsSequentially()
                 try refuseIfUsed(kind: kind, name: name.text, by: "drop")
                 if kind == "list" {
                     var campaigns: [String] = []
@@ -271,6 +274,7 @@ extension Session {
         var counts: (Int64, Int64) = (0, 0)
         do {
             try store.database.transaction {
+                try store.writeShardsSequentially()
                 let db = store.database
                 counts = try freeze(compiled.bound, listName: copyName, querySource: audienceSource,
                                     includingSuppressed: includingSuppressed, catalog: catalog)

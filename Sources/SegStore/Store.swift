@@ -62,6 +62,9 @@ public final class Store {
     public let path: String
     /// Whether the store was opened read-only.
     public let readOnly: Bool
+    /// Whether the store is on a Citus cluster (the database has the `citus` extension):
+    /// its tables are then distributed by contact (CitusLayout.swift).
+    public private(set) var isCitus = false
 
     /// Opens the store at `path`, creating it if missing (unless `readOnly`) and running
     /// any missing migrations.
@@ -77,6 +80,7 @@ public final class Store {
             let postgres = try PostgresDatabase(url: path, readOnly: readOnly)
             self.path = postgres.url
             database = postgres
+            isCitus = try CitusLayout.isCitus(postgres)
             try migrate()
             return
         }
@@ -150,8 +154,15 @@ public final class Store {
         if found > known { throw StoreError.newerSchema(path: path, found: found, known: known) }
         if found == known { return }
         if found == 0 {
+            // On PostgreSQL, tables and views an extension made (Citus adds views to
+            // `public`) are not another application's.
             let tables = try database.int64(postgres
-                ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                ? """
+                  SELECT count(*) FROM pg_class c
+                  WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = CAST('pg_class' AS regclass)
+                                    AND d.objid = c.oid AND d.deptype = 'e')
+                  """
                 : "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
             if tables > 0 { throw StoreError.notAStore(path: path) }
         }
@@ -172,11 +183,21 @@ public final class Store {
                     try database.execute("PRAGMA user_version = \(version + 1)")
                 }
             }
+            if now == 0 && isCitus { try CitusLayout.apply(to: database) }
             if now == 0 {
                 try database.execute(
                     "INSERT INTO store_info(key, value) VALUES ('created_by', 'segq'), ('created_at', \(database.dialect.nowExpression))")
             }
         }
+    }
+
+    /// On Citus, makes the current transaction write to several shards one connection per
+    /// node (`citus.multi_shard_modify_mode = sequential`): Citus refuses to modify a
+    /// reference table (lists, segments, campaigns, statistics) in a transaction that has
+    /// written to a distributed table in parallel, and every writing transaction of segq
+    /// does both. Nothing elsewhere.
+    public func writeShardsSequentially() throws {
+        if isCitus { try database.execute("SET LOCAL citus.multi_shard_modify_mode = sequential") }
     }
 
     /// A value from `store_info`, or nil.

@@ -103,8 +103,10 @@ extension Store {
         }
         // Distinct attribute names by skipping through the (name, type, value, contact_id)
         // index one name at a time: one seek per name, not a scan of every value; then
-        // the types each name holds, one seek per name and type.
-        try db.query("""
+        // the types each name holds, one seek per name and type. Citus runs a recursive
+        // query only on one shard; there each shard's distinct names and types are read
+        // and merged.
+        try db.query(isCitus ? "SELECT DISTINCT name, type FROM contact_attributes" : """
             WITH RECURSIVE names(name) AS (
                 SELECT min(name) FROM contact_attributes
                 UNION ALL

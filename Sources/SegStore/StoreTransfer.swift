@@ -44,6 +44,7 @@ public enum StoreTransfer {
             throw DatabaseError(code: DatabaseError.misuse, message: "a store can be copied only into PostgreSQL")
         }
         try pg.transaction {
+            try target.writeShardsSequentially()
             if replacing {
                 var views: [String] = []
                 try pg.query("SELECT view_name FROM segments", []) { views.append($0.text(0)) }

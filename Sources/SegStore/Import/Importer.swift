@@ -224,6 +224,18 @@ public final class Importer {
     private var interner = RunInterner()
     /// The (contact, attribute) pairs in `Statements.upsertAttributes`'s unwritten rows.
     private var pendingAttributes: Set<AttributeKey> = []
+    /// PostgreSQL: ids drawn from the contacts' sequence in blocks, not yet given out.
+    private var reservedContactIDs: ArraySlice<Int64> = []
+    /// PostgreSQL: how many ids the next block draws (doubling, up to `maxReserve`).
+    private var reserveBlock = 16
+    private static let maxReserve = 65_536
+    /// PostgreSQL: new contacts waiting for one COPY (see `flushContacts`).
+    private var newContacts: [NewContact] = []
+    /// PostgreSQL: attribute values waiting for one COPY and one merge (the last value
+    /// of an attribute wins, as it would written in order).
+    private var stagedAttributes: [AttributeKey: (type: String, json: String)] = [:]
+    /// PostgreSQL: the staging tables this run's transaction has made (see `stage`).
+    private var madeStages: Set<String> = []
     /// Whether the store had events with ids before the run (then ids are also looked up).
     private var storeHadIDs = false
     /// Whether the store had contacts before the run (if not, the run's caches know them all).
@@ -324,6 +336,7 @@ public final class Importer {
                 try sqlite.execute("PRAGMA ignore_check_constraints = ON")
             }
             try db.begin()
+            try store.writeShardsSequentially()
         } catch let e as DatabaseError {
             throw ImportError.database(e)
         }
@@ -395,6 +408,11 @@ public final class Importer {
         pending = []
         interner = RunInterner()
         pendingAttributes = []
+        reservedContactIDs = []
+        reserveBlock = 16
+        newContacts = []
+        stagedAttributes = [:]
+        madeStages = []
         contactKeyNames = []
         contactKeyIDs = []
         contactKeyIndex = nil
@@ -577,6 +595,7 @@ public final class Importer {
     private func flushEvents(_ s: Statements) throws {
         guard !pending.isEmpty else { return }
         if let postgres {
+            try flushContacts()
             try postgres.copy(into: "events", columns: PendingEvent.columnNames) { w in
                 for e in pending { try e.write(to: &w) }
             }
@@ -684,6 +703,7 @@ public final class Importer {
     private func findContact(email: String, _ s: Statements) throws -> Int64? {
         if let id = contactsByEmail[email] { return id }
         guard storeHadContacts else { return nil }
+        try flushContacts()
         try s.contactByEmail.bind(email, at: 1)
         defer { s.contactByEmail.reset() }
         guard try s.contactByEmail.step() else { return nil }
@@ -695,6 +715,7 @@ public final class Importer {
     private func findContact(phone: String, _ s: Statements) throws -> Int64? {
         if let id = contactsByPhone[phone] { return id }
         guard storeHadContacts else { return nil }
+        try flushContacts()
         try s.contactByPhone.bind(phone, at: 1)
         defer { s.contactByPhone.reset() }
         guard try s.contactByPhone.step() else { return nil }
@@ -707,6 +728,16 @@ public final class Importer {
     /// address or number).
     private func createContact(email: String?, phone: String?, declared c: ContactRecord? = nil,
                                _ s: Statements) throws -> Int64 {
+        if postgres != nil {
+            // Written by the next COPY; the id is drawn now, as events need it at once.
+            let id = try reserveContactID()
+            newContacts.append(NewContact(id: id, email: email, phone: phone, firstName: c?.firstName,
+                                          lastName: c?.lastName, createdAt: c?.createdAt))
+            if let email { contactsByEmail[email] = id }
+            if let phone { contactsByPhone[phone] = id }
+            summary.contactsCreated += 1
+            return id
+        }
         try s.insertContact.bind(email, at: 1)
         try s.insertContact.bind(phone, at: 2)
         try s.insertContact.bind(c?.firstName, at: 3)
@@ -717,6 +748,48 @@ public final class Importer {
         if let phone { contactsByPhone[phone] = id }
         summary.contactsCreated += 1
         return id
+    }
+
+    /// PostgreSQL: the next id of the contacts' sequence, drawn in blocks (one round trip
+    /// per block; `releaseContactIDs` gives back what the run did not use).
+    private func reserveContactID() throws -> Int64 {
+        if reservedContactIDs.isEmpty {
+            var ids: [Int64] = []
+            ids.reserveCapacity(reserveBlock)
+            try db.query("SELECT nextval(pg_get_serial_sequence('contacts', 'id')) FROM generate_series(1, ?1)",
+                         [.integer(Int64(reserveBlock))]) { ids.append($0.int64(0)) }
+            reservedContactIDs = ids[...]
+            reserveBlock = min(reserveBlock * 2, Self.maxReserve)
+        }
+        return reservedContactIDs.removeFirst()
+    }
+
+    /// PostgreSQL: sets the contacts' sequence back to the first id this run drew but did
+    /// not use, unless another session has drawn from it since.
+    private func releaseContactIDs() throws {
+        guard let first = reservedContactIDs.first, let last = reservedContactIDs.last else { return }
+        try db.execute("""
+            SELECT setval(s, ?1, false) FROM (SELECT CAST(pg_get_serial_sequence('contacts', 'id') AS regclass) AS s) q
+            WHERE pg_sequence_last_value(s) = ?2
+            """, [.integer(first), .integer(last)])
+        reservedContactIDs = []
+    }
+
+    /// PostgreSQL: writes the new contacts with one COPY.
+    private func flushContacts() throws {
+        guard let postgres, !newContacts.isEmpty else { return }
+        try postgres.copy(into: "contacts", columns: ["id", "email", "phone", "first_name", "last_name", "created_at"]) { w in
+            for c in newContacts {
+                w.int(c.id)
+                w.text(c.email)
+                w.text(c.phone)
+                w.text(c.firstName)
+                w.text(c.lastName)
+                w.int(c.createdAt)
+                try w.endRow()
+            }
+        }
+        newContacts.removeAll(keepingCapacity: true)
     }
 
     /// Runs a bound INSERT of `Statements` and returns the new row's id. On PostgreSQL the
@@ -843,6 +916,7 @@ public final class Importer {
             id = a ?? b ?? 0
         }
         if byEmail != nil || byPhone != nil {
+            try flushContacts()
             // Setting an address or number that the contact did not have replaces its old one.
             if (c.email != nil && byEmail != id) || (c.phone != nil && byPhone != id) {
                 try s.contactIdentity.bind(id, at: 1)
@@ -864,7 +938,10 @@ public final class Importer {
         if let email = c.email { contactsByEmail[email] = id }
         if let phone = c.phone { contactsByPhone[phone] = id }
         for (name, value) in c.attributes {
-            if let value {
+            if postgres != nil, let value {
+                stagedAttributes[AttributeKey(contact: id, name: name)] = (value.typeName, value.jsonText)
+                if stagedAttributes.count >= 100_000 { try flushAttributes(s) }
+            } else if let value {
                 // Many rows per statement; a second value for the same attribute waits for
                 // the next statement (PostgreSQL refuses to update a row twice in one).
                 if !pendingAttributes.insert(AttributeKey(contact: id, name: name)).inserted {
@@ -890,9 +967,55 @@ public final class Importer {
     }
 
     /// Writes the attribute values waiting for a multi-row statement.
+    /// On PostgreSQL: the staged values go by COPY into a temporary table, merged
+    /// into `contact_attributes` by one statement.
     private func flushAttributes(_ s: Statements) throws {
         try s.upsertAttributes.finish()
         pendingAttributes.removeAll(keepingCapacity: true)
+        guard let postgres, !stagedAttributes.isEmpty else { return }
+        try flushContacts()
+        try stage("segq_staged_attributes", #"contact_id bigint, name text COLLATE "C", type text COLLATE "C", value jsonb"#)
+        try postgres.copy(into: "segq_staged_attributes", columns: ["contact_id", "name", "type", "value"]) { w in
+            for (key, value) in stagedAttributes {
+                w.int(key.contact)
+                w.text(key.name)
+                w.text(value.type)
+                w.text(value.json)
+                try w.endRow()
+            }
+        }
+        try postgres.execute("""
+            INSERT INTO contact_attributes(contact_id, name, type, value)
+            SELECT contact_id, name, type, value FROM segq_staged_attributes ORDER BY contact_id, name
+            ON CONFLICT(contact_id, name) DO UPDATE SET type = excluded.type, value = excluded.value;
+            TRUNCATE segq_staged_attributes
+            """)
+        stagedAttributes.removeAll(keepingCapacity: true)
+    }
+
+    /// PostgreSQL: makes the temporary table `name` for rows staged by COPY, once per run
+    /// (dropped with the run's transaction).
+    private func stage(_ name: String, _ columns: String) throws {
+        guard !madeStages.contains(name) else { return }
+        try db.execute("CREATE TEMPORARY TABLE \(name) (\(columns)) ON COMMIT DROP")
+        madeStages.insert(name)
+    }
+
+    /// PostgreSQL: adds rollup deltas to `table` keyed by `key`: the rows go by COPY into
+    /// a staging table and are merged by one INSERT … ON CONFLICT (each key once).
+    private func mergeDeltas(into table: String, key: [String], _ rows: (inout CopyWriter) throws -> Void) throws {
+        guard let postgres else { return }
+        let staged = "segq_staged_\(table)"
+        let columns = key + ActivityDelta.columns
+        try stage(staged, columns.map { $0.hasPrefix("last_") || $0.hasSuffix("_id") ? "\($0) bigint" : "\($0) integer" }
+            .joined(separator: ", "))
+        try postgres.copy(into: staged, columns: columns, rows)
+        let list = columns.joined(separator: ", ")
+        try postgres.execute("""
+            INSERT INTO \(table)(\(list)) SELECT \(list) FROM \(staged) ORDER BY \(key.joined(separator: ", "))
+            \(ActivityDelta.upsertClause(table: table, conflict: key.joined(separator: ", ")));
+            TRUNCATE \(staged)
+            """)
     }
 
     /// Moves everything of contact `drop` to contact `keep` and deletes `drop`.
@@ -905,7 +1028,17 @@ public final class Importer {
             touchedCampaigns.insert($0.int64(0))
         }
         let k = SQLValue.integer(keep), d = SQLValue.integer(drop)
-        try db.execute("UPDATE events SET contact_id = ?1 WHERE contact_id = ?2", [k, d])
+        if store.isCitus {
+            // Citus does not change a row's distribution column: the events move to the
+            // kept contact's shard as new rows (with their ids) and leave the old one.
+            let columns = PendingEvent.columnNames.filter { $0 != "contact_id" }.joined(separator: ", ")
+            try db.execute("""
+                INSERT INTO events(id, contact_id, \(columns)) SELECT id, ?1, \(columns) FROM events WHERE contact_id = ?2
+                """, [k, d])
+            try db.execute("DELETE FROM events WHERE contact_id = ?1", [d])
+        } else {
+            try db.execute("UPDATE events SET contact_id = ?1 WHERE contact_id = ?2", [k, d])
+        }
         try db.execute("""
             INSERT INTO contact_attributes(contact_id, name, type, value)
             SELECT ?1, name, type, value FROM contact_attributes WHERE contact_id = ?2
@@ -930,14 +1063,19 @@ public final class Importer {
             \(ActivityDelta.upsertClause(table: "contact_activity", conflict: "contact_id"))
             """, [k, d])
         try db.execute("DELETE FROM contact_activity WHERE contact_id = ?1", [d])
+        // The dropped contact's fields are read first and sent as values (on Citus the two
+        // contacts live on different shards, and an UPDATE reads only its own).
+        var dropped: [SQLValue] = [.null, .null, .null]
+        try db.query("SELECT first_name, last_name, created_at FROM contacts WHERE id = ?1", [d]) { row in
+            dropped = [row.value(0), row.value(1), row.value(2)]
+        }
         try db.execute("""
             UPDATE contacts SET
-                first_name = coalesce(first_name, (SELECT first_name FROM contacts WHERE id = ?2)),
-                last_name = coalesce(last_name, (SELECT last_name FROM contacts WHERE id = ?2)),
-                created_at = (SELECT \(PortableSQL.least("contacts.created_at", "d.created_at"))
-                              FROM contacts d WHERE d.id = ?2)
+                first_name = coalesce(first_name, ?2),
+                last_name = coalesce(last_name, ?3),
+                created_at = \(PortableSQL.least("created_at", "CAST(?4 AS bigint)"))
             WHERE id = ?1
-            """, [k, d])
+            """, [k] + dropped)
         // Forget the dropped contact's identifiers; the caller records the kept ones.
         try db.query("SELECT email, phone FROM contacts WHERE id = ?", [d]) { row in
             if let e = row.optionalText(0) { unmapContact(e, isEmail: true) }
@@ -956,6 +1094,17 @@ public final class Importer {
     private func flushActivity(_ s: Statements) throws {
         try flushActivityRows(s)
         guard !contactDeltas.isEmpty else { return }
+        if postgres != nil {
+            try mergeDeltas(into: "contact_activity", key: ["contact_id"]) { w in
+                for (contact, d) in contactDeltas {
+                    w.int(contact)
+                    try d.write(to: &w)
+                }
+            }
+            contactDeltas.removeAll(keepingCapacity: true)
+            try checkCancelled()
+            return
+        }
         for contact in contactDeltas.keys.sorted() {
             guard let d = contactDeltas[contact] else { continue }
             try s.upsertContactActivity.add { st, b in
@@ -975,6 +1124,20 @@ public final class Importer {
     private func flushActivityRows(_ s: Statements) throws {
         stashPair()
         guard !activity.isEmpty else { return }
+        try flushContacts()
+        if postgres != nil {
+            contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
+            try mergeDeltas(into: "activity", key: ["campaign_id", "contact_id"]) { w in
+                for (key, d) in activity {
+                    w.int(key.campaign)
+                    w.int(key.contact)
+                    try d.write(to: &w)
+                    contactDeltas[key.contact, default: ActivityDelta()].merge(d)
+                }
+            }
+            activity.removeAll(keepingCapacity: true)
+            return
+        }
         // In key order, so the B-tree is written front to back.
         let keys = activity.keys.sorted()
         contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
@@ -1004,6 +1167,8 @@ public final class Importer {
         guard let s = statements else { return }
         try flushEvents(s)
         try flushAttributes(s)
+        try flushContacts()
+        if postgres != nil { try releaseContactIDs() }
         var t = monotonicSeconds()
         try flushActivity(s)
         summary.phases.append(("write rollups", monotonicSeconds() - t))
@@ -1142,6 +1307,13 @@ struct StatsKey: Hashable, Comparable {
     }
 }
 
+/// A contact created by the run, waiting for the next COPY (PostgreSQL).
+struct NewContact {
+    var id: Int64
+    var email, phone, firstName, lastName: String?
+    var createdAt: Int64?
+}
+
 struct AttributeKey: Hashable {
     var contact: Int64
     var name: String
@@ -1267,6 +1439,16 @@ struct ActivityDelta {
         case .unsubscribed: unsubscribes += 1
         case .complained: complaints += 1
         }
+    }
+
+    /// Writes the 15 columns as COPY fields (and ends the row).
+    func write(to w: inout CopyWriter) throws {
+        for n in [sends, drops, deliveries, bounces, opens, machineOpens, clicks, footerClicks,
+                  replies, forwards, unsubscribes, complaints] {
+            w.int(Int64(n))
+        }
+        for t in [lastDelivered, lastOpened, lastClicked] { w.int(t == .min ? nil : t) }
+        try w.endRow()
     }
 
     /// Binds the 15 columns to parameters `from`, `from + 1`, ….

@@ -1,0 +1,133 @@
+// segq on a Citus cluster (distributed PostgreSQL): the stores segq creates there are
+// laid out for Citus, and every statement it sends runs there with the same results as
+// on SQLite. Runs only with `SEGQ_TEST_CITUS` set (scripts/with-citus.sh starts a
+// coordinator and two workers and sets it, with SEGQ_TEST_POSTGRES, so that every
+// TemporaryStore below is a schema on the cluster).
+
+import Foundation
+import SegQL
+import SegSession
+import SegStore
+import Testing
+
+/// The Citus coordinator's database the suite runs on (scripts/with-citus.sh sets it).
+let citusURL = ProcessInfo.processInfo.environment["SEGQ_TEST_CITUS"].flatMap { $0.isEmpty ? nil : $0 }
+
+@Suite(.serialized, .enabled(if: citusURL != nil && TemporaryStore.postgres == citusURL,
+                             "needs SEGQ_TEST_CITUS (scripts/with-citus.sh)"))
+struct CitusTests {
+
+    /// Rows of `sql` on the store's connection, each as `a|b`.
+    static func rows(_ store: Store, _ sql: String) throws -> [String] {
+        var out: [String] = []
+        try store.database.query(sql, []) { row in
+            out.append((0..<row.count).map { row.value(Int32($0)).plainText }.joined(separator: "|"))
+        }
+        return out
+    }
+
+    /// A new store is distributed by contact, co-located, with the catalog replicated.
+    @Test func aNewStoreIsDistributedByContact() throws {
+        let temp = try TemporaryStore()
+        #expect(temp.store.isCitus)
+        let tables = try Self.rows(temp.store, """
+            SELECT c.relname, p.partmethod,
+                   CASE WHEN p.partkey IS NULL THEN '' ELSE column_to_column_name(p.logicalrelid, p.partkey) END,
+                   p.colocationid
+            FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+            WHERE c.relnamespace = CAST(current_schema() AS regnamespace)
+            ORDER BY c.relname
+            """)
+        // h: hash-distributed, n: a reference table.
+        let kinds = Dictionary(uniqueKeysWithValues: tables.map { line -> (String, String) in
+            let parts = line.split(separator: "|", omittingEmptySubsequences: false)
+            return (String(parts[0]), parts[1] == "h" ? "h:\(parts[2])" : String(parts[1]))
+        })
+        #expect(kinds == [
+            "contacts": "h:id", "events": "h:contact_id", "activity": "h:contact_id", "contact_activity": "h:contact_id",
+            "contact_attributes": "h:contact_id", "list_members": "h:contact_id",
+            "event_kinds": "n", "campaigns": "n", "links": "n", "event_stats": "n", "lists": "n", "segments": "n",
+            "segment_dependencies": "n", "store_info": "n",
+        ], "\(tables)")
+        let colocations = Set(tables.filter { $0.contains("|h|") }.map { $0.split(separator: "|").last! })
+        #expect(colocations.count == 1, "\(tables)")
+        // The per-contact tables' keys to the catalog are back.
+        let keys = try Self.rows(temp.store, """
+            SELECT t.relname || '->' || f.relname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+            JOIN pg_class f ON f.oid = c.confrelid
+            WHERE c.contype = 'f' AND t.relnamespace = CAST(current_schema() AS regnamespace) ORDER BY 1
+            """)
+        for key in ["events->campaigns", "events->event_kinds", "events->links", "activity->campaigns", "list_members->lists",
+                    "events->contacts", "contact_attributes->contacts"] {
+            #expect(keys.contains(key), "\(key) in \(keys)")
+        }
+    }
+
+    /// The schema Citus adds its own views to (`public`) is not "another application's".
+    @Test func aDatabaseWithTheExtensionIsAcceptedAsANewStore() throws {
+        let base = try #require(citusURL)
+        let db = try PostgresDatabase(url: base)
+        #expect(try db.int64("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") ?? 0 > 0)
+        let store = try Store(path: base)
+        defer {
+            try? db.execute("SET client_min_messages = warning")
+            for table in ["segment_dependencies", "segments", "list_members", "activity", "contact_activity", "event_stats",
+                          "events", "links", "campaigns", "lists", "contact_attributes", "contacts", "event_kinds", "store_info"] {
+                try? db.execute("DROP TABLE IF EXISTS public.\(table) CASCADE")
+            }
+            try? db.execute("DROP FUNCTION IF EXISTS public.segq_broken_segment(text)")
+        }
+        #expect(try store.schemaVersion() == Schema.version)
+        #expect(store.isCitus)
+        // Opened again, it is the same store.
+        #expect(try Store(path: base).schemaVersion() == Schema.version)
+    }
+
+    /// A random store and random queries through every strategy, with and without
+    /// rollups, in three campaign contexts, against the spec's evaluator (few queries:
+    /// each runs about 40 ways, at a few hundred milliseconds a statement on the cluster).
+    @Test func differential() throws {
+        try DifferentialTests.check(seed: 1, queries: 5)
+    }
+
+    /// Lists, segments and their views, duplicates, exports, read-only stores.
+    @Test func actions() throws {
+        let t = ActionsTests()
+        try t.mergedSetsReadTheNarrowIndexes()
+        try t.explainShowsEachSetAndAnalyzeWhatWasRead()
+        try t.segmentViewReadByAnotherProgramMatchesShowSegment()
+        try t.savedTextIsSelfContained()
+        try t.viewWithWithinStaysRight(margin: 10)
+        try t.hostileNamesAndLiteralsCannotBreakOutOfTheView()
+        try t.aViewDependingOnARenamedCampaignFailsClearly()
+        try t.listsAreFrozenAndCountSuppression()
+        try t.duplicateEvaluatesTheAudienceInTheSourceCampaign()
+        // (duplicateIsAllOrNothing makes a step fail with a trigger on `links`, which
+        // Citus does not allow on a reference table; the transaction is the same code.)
+        try t.duplicateRefusesADraftSource()
+        try t.dropRefusesWhatAnotherSegmentUses()
+        try t.aSegmentCannotBeRedefinedInTermsOfItself()
+        try t.exportsAreCompleteAndAtomic()
+        try t.readOnlyStoresRefuseWritesClearly()
+        let listing = CampaignListingTests()
+        try listing.campaignsListTheirRates()
+        try listing.schemaShowsTablesIndexesAndSegmentViews()
+    }
+
+    /// `stats`: every figure, on the rollup and the events paths.
+    @Test func stats() throws {
+        let t = StatsTests()
+        try t.springSaleEveryFigure()
+        try t.smsHasNoOpenFiguresAndSaysWhy()
+        try t.rollupAndEventsPathsAgree("Imported")
+        try t.campaignOverview()
+        try FastPathStatsTests().fastPathMatchesCountsFromEvents()
+    }
+
+    /// A query's SQL runs on the workers: Citus's plan is a distributed one.
+    @Test func explainShowsTheDistributedPlan() throws {
+        let f = try ActionsFixture()
+        #expect(f.run(#"explain opened(campaign: "Spring Sale") and country = "SE""#) == nil)
+        #expect(f.lastText().contains("Custom Scan (Citus"), "\(f.lastText())")
+    }
+}
