@@ -105,23 +105,36 @@ extension Session {
             now: .fixed(now), strategy: strategy, useRollups: useRollups)
         var leftOut: Int64 = 0
         if !includingSuppressed {
-            let plan = Planner.plan(.and([bound, Binder.suppressedAudience]), catalog: catalog, options: options)
-            let sql = SQLRenderer.render(plan, projection: .count, dialect: dialect)
-            leftOut = try db.int64(sql.sql, sql.parameters) ?? 0
+            leftOut = try count(compile(
+                bound: .and([bound, Binder.suppressedAudience]), source: querySource, projection: .count, catalog: catalog))
         }
         try db.execute(
             "INSERT INTO lists(name, query, saved_at, including_suppressed, suppressed_left_out) VALUES (?1, ?2, ?3, ?4, ?5)",
             [.text(listName), .text(querySource), .integer(Int64(time(nil))), .integer(includingSuppressed ? 1 : 0), .integer(leftOut)])
         let listID = try db.lastInsertRowID
-        let plan = Planner.plan(members, catalog: catalog, options: options)
-        let sql = SQLRenderer.render(plan, projection: .contactIDs, dialect: dialect)
-        // The list id is the last parameter, after the query's own.
-        let n = sql.parameters.count + 1
-        try db.execute(
-            "INSERT INTO list_members(list_id, contact_id) SELECT ?\(n), contact_id FROM (\(sql.sql)) m",
-            sql.parameters + [.integer(listID)])
-        let saved = Int64(db.changes)
-        return (saved, leftOut)
+        let compiled = try compile(bound: members, source: querySource, projection: .contactIDs, catalog: catalog)
+        guard compiled.program != nil else {
+            // A forced single-statement strategy: the members in one INSERT … SELECT.
+            let plan = Planner.plan(members, catalog: catalog, options: options)
+            let sql = SQLRenderer.render(plan, projection: .contactIDs, dialect: dialect)
+            // The list id is the last parameter, after the query's own.
+            let n = sql.parameters.count + 1
+            try db.execute(
+                "INSERT INTO list_members(list_id, contact_id) SELECT ?\(n), contact_id FROM (\(sql.sql)) m",
+                sql.parameters + [.integer(listID)])
+            return (Int64(db.changes), leftOut)
+        }
+        // The set engine's members (bounded as a count is), inserted 10,000 ids at a time.
+        let ids = try contactIDs(compiled)
+        let insert = "INSERT INTO list_members(list_id, contact_id) SELECT \(dialect.placeholder(1)), c.id FROM contacts c WHERE "
+            + dialect.idListMembership("c.id", dialect.placeholder(2))
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(start + 10_000, ids.count)])
+            try db.execute(insert, [.integer(listID), dialect.idListValue(chunk)])
+            start += chunk.count
+        }
+        return (Int64(ids.count), leftOut)
     }
 
     func saveList(_ name: Name, _ q: Query, orReplace: Bool, includingSuppressed: Bool, in file: SourceFile) throws {
@@ -410,12 +423,10 @@ extension Session {
         var failure: Error?
         do {
             writer.beginRows(columns: chosen?.names ?? ChosenColumns.base)
+            // Through the set engine, as `show` reads them: bounded by the conditions'
+            // own ranges whatever the query (the one-statement SQL is a view's).
             try withColumns(chosen, { emit in
-                try store.database.stream(compiled.sql.sql, compiled.sql.parameters) { row in
-                    var values: [SQLValue] = []
-                    for i in 0..<row.count { values.append(row.value(i)) }
-                    try emit(values)
-                }
+                try contactRows(compiled, limit: nil) { (values: [SQLValue]) in try emit(values) }
             }, emit: { values in
                 writer.row(values)
                 rows += 1

@@ -117,7 +117,7 @@ final class ActionsFixture {
         let plan = f.lastText()
         #expect(plan.contains("strategy:  bitmaps\n"), "\(plan)")
         #expect(plan.contains("set [1]: ") && plan.contains("set [3]: "), "\(plan)")
-        #expect(plan.contains("as one statement (a saved view, a frozen list):"), "\(plan)")
+        #expect(plan.contains("as one statement (a saved view):"), "\(plan)")
         if TemporaryStore.postgres == nil {
             #expect(plan.contains("INDEXED BY events_by_link"), "\(plan)")
             #expect(plan.contains("USING COVERING INDEX events_by_link"), "\(plan)")

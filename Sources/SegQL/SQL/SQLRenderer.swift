@@ -128,7 +128,7 @@ public struct SQLRenderer {
     ) -> CompiledSQL {
         var r = SQLRenderer(dialect: dialect, inline: inlineLiterals, plan: plan)
         if inlineLiterals { r.plan.now = .readTime }
-        // A bitmap plan as one statement (a view, a frozen list): the same sets, combined
+        // A bitmap plan as one statement (a saved view): the same sets, combined
         // by the database.
         if plan.strategy == .bitmaps { r.plan.strategy = .setOperations }
         let sql = r.statement(projection)

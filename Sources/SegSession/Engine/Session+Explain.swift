@@ -26,7 +26,7 @@ extension Session {
                 out += try databasePlan(sends, indent: "    ")
             }
         }
-        out += "as one statement (a saved view, a frozen list):\n"
+        out += "as one statement (a saved view):\n"
         out += c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
         return out
     }
