@@ -17,7 +17,7 @@ import PackageDescription
 
 let package = Package(
     name: "segq",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "segq", targets: ["segq"]),
         .library(name: "SegQL", targets: ["SegQL"]),

@@ -8,7 +8,6 @@
 // at version 0 that already has tables is some other application's database and is
 // refused too, so segq never writes its tables into it.
 
-import CSQLite
 import SegQL
 
 /// Why a store could not be opened or used (beyond SQLite's own errors).

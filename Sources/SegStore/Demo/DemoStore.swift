@@ -27,7 +27,6 @@
 // with GROUP BY afterwards. At the end the file switches to WAL and is renamed over
 // the destination, so a failure or Ctrl-C never leaves a half-built store behind.
 
-import CSQLite
 import SegQL
 
 #if canImport(Glibc)

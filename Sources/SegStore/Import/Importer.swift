@@ -13,7 +13,6 @@
 // outright leaves an uncommitted WAL transaction that SQLite discards. Either way the
 // store holds exactly what it held before.
 
-import CSQLite
 import SegQL
 
 #if canImport(Glibc)
