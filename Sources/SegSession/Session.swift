@@ -450,7 +450,9 @@ public final class Session {
         let start = Clock.now()
         let counted = try compile(q, projection: .count, in: file)
         let n = try count(counted)
-        let shown = try compile(q, projection: .contacts(limit: previewLimit), in: file)
+        // The same bound query, planned for its rows: compiled once, so each warning is
+        // shown once.
+        let shown = try compile(bound: counted.bound, source: counted.source, projection: .contacts(limit: previewLimit))
         try stream(shown, limit: previewLimit)
         let ms = Clock.millisecondsSince(start)
         var line = "\(n) contact\(n == 1 ? "" : "s")"

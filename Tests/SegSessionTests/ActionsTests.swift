@@ -110,6 +110,17 @@ final class ActionsFixture {
     /// The planner's own plan: each condition a set read from its own index, shown with
     /// its SQL and the database's plan for it; `explain analyze` runs it and sets each
     /// set's estimate beside what was read.
+    @Test func aBareQueryAtThePromptWarnsOnce() throws {
+        let f = try ActionsFixture()
+        let session = Session(store: f.temp.store, output: f.output, mode: .interactive) { _ in }
+        session.fixedNow = f.session.fixedNow
+        var warnings: [String] = []
+        session.warn = { warnings.append($0) }
+        try session.run(SourceFile(name: "t", text: #"clicked(link: "/no-such-page") or opened"#))
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(f.output.keys.count == 2, "\(f.output.keys)")
+    }
+
     @Test func explainShowsEachSetAndAnalyzeWhatWasRead() throws {
         let f = try ActionsFixture()
         let query = #"delivered(campaign: "Spring Sale") and not clicked(link: "/pricing") and country = "SE""#
