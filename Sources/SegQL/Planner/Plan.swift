@@ -1,5 +1,5 @@
 // The logical plan: what SQL shape answers a bound query, and from which tables,
-// without any SQL text. A dialect (SQLiteDialect, later PostgreSQL) renders it.
+// without any SQL text. The renderer (SQLRenderer, with SQLiteDialect or PostgresDialect) writes it.
 //
 // A plan is a boolean filter over contacts, in which each atom says where its answer
 // comes from (the events table, or a rollup), plus the strategy: `bitmaps` (the
