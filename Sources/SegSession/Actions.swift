@@ -128,12 +128,7 @@ extension Session {
         let ids = try contactIDs(compiled)
         let insert = "INSERT INTO list_members(list_id, contact_id) SELECT \(dialect.placeholder(1)), c.id FROM contacts c WHERE "
             + dialect.idListMembership("c.id", dialect.placeholder(2))
-        var start = 0
-        while start < ids.count {
-            let chunk = Array(ids[start..<min(start + 10_000, ids.count)])
-            try db.execute(insert, [.integer(listID), dialect.idListValue(chunk)])
-            start += chunk.count
-        }
+        for chunk in ids.idChunks() { try db.execute(insert, [.integer(listID), dialect.idListValue(chunk)]) }
         return (Int64(ids.count), leftOut)
     }
 
@@ -337,9 +332,7 @@ extension Session {
             WHERE \(member) AND kind IN (\(EventKind.bounced.rawValue), \(EventKind.unsubscribed.rawValue), \(EventKind.complained.rawValue))
             """
         var found: [Int64: Set<String>] = [:]
-        var start = 0
-        while start < ids.count {
-            let chunk = Array(ids[start..<min(start + 10_000, ids.count)])
+        for chunk in ids.idChunks() {
             try runtime {
                 try db.query(sql, [db.dialect.idListValue(chunk)]) { r in
                     let reason: String? = switch EventKind(rawValue: Int(r.int64(1))) {
@@ -351,7 +344,6 @@ extension Session {
                     if let reason { found[r.int64(0), default: []].insert(reason) }
                 }
             }
-            start += chunk.count
         }
         return found.mapValues { set in
             Binder.suppressionReasons.map(\.reason).filter(set.contains).joined(separator: ", ")

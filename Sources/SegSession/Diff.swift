@@ -54,18 +54,11 @@ extension Session {
 
     /// The contact rows of `ids` (ascending), read by id in chunks.
     private func rows(of ids: [Int64], _ row: ([SQLValue]) throws -> Void) throws {
-        let db = store.database
-        let sql = SQLRenderer.contactRows(dialect: db.dialect, byID: true)
-        var start = 0
         try runtime {
-            while start < ids.count {
-                let chunk = Array(ids[start..<min(start + 10_000, ids.count)])
-                try db.stream(sql, [db.dialect.idListValue(chunk)]) { r in
-                    var values: [SQLValue] = []
-                    for i in 0..<r.count { values.append(r.value(i)) }
-                    try row(values)
-                }
-                start += chunk.count
+            try contactRows(ids: ids) { r in
+                var values: [SQLValue] = []
+                for i in 0..<r.count { values.append(r.value(i)) }
+                try row(values)
             }
         }
     }

@@ -89,7 +89,6 @@ extension Session {
     /// The same rows as the database returns them, valid only during the call (a
     /// benchmark counts them without copying their values, as it does a plain query's).
     public func contactRows(_ c: CompiledQuery, limit: Int64?, row: (Row) throws -> Void) throws {
-        func values(_ r: Row) -> Row { r }
         guard let program = c.program else {
             try runtime { try store.database.stream(c.sql.sql, c.sql.parameters) { try row($0) } }
             return
@@ -101,22 +100,33 @@ extension Session {
         let contacts = try loadCatalog().contactCount
         try runtime {
             if Int64(ids.count) * 30 < contacts {
-                let sql = SQLRenderer.contactRows(dialect: db.dialect, byID: true)
-                var start = 0
-                while start < ids.count {
-                    let chunk = Array(ids[start..<min(start + 10_000, ids.count)])
-                    try db.stream(sql, [db.dialect.idListValue(chunk)]) { try row(values($0)) }
-                    start += chunk.count
-                }
+                try contactRows(ids: ids, row: row)
             } else {
                 var left = ids.count
                 guard left > 0 else { return }
                 try db.stream(SQLRenderer.contactRows(dialect: db.dialect, byID: false), []) { r in
                     guard left > 0, set.contains(r.int64(0)) else { return }
                     left -= 1
-                    try row(values(r))
+                    try row(r)
                 }
             }
         }
+    }
+}
+
+extension Session {
+    /// The contact rows of `ids` (ascending), read by id, one bound list of ids at a time.
+    func contactRows(ids: [Int64], row: (Row) throws -> Void) throws {
+        let db = store.database
+        let sql = SQLRenderer.contactRows(dialect: db.dialect, byID: true)
+        for chunk in ids.idChunks() { try db.stream(sql, [db.dialect.idListValue(chunk)]) { try row($0) } }
+    }
+}
+
+extension Array where Element == Int64 {
+    /// The ids in runs of at most `size`, each bound as one list value (a JSON array on
+    /// SQLite, a bigint[] on PostgreSQL).
+    func idChunks(_ size: Int = 10_000) -> [[Int64]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
     }
 }
