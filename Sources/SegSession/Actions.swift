@@ -81,6 +81,9 @@ extension Session {
                         [.integer(id), .text(r.kind), .text(r.name)])
                 }
                 try SegmentViews.refreshAll(in: store)
+                // The saved segment and those that use it are evaluated anew: recorded.
+                try SegmentHistory.record(
+                    SegmentHistory.withDependents(of: name.text, in: store), cause: existed ? .replace : .save, at: now, in: store)
             }
         } catch {
             throw storeFailure(error)

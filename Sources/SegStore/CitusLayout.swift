@@ -14,11 +14,13 @@ enum CitusLayout {
     static let distributed: [(table: String, column: String)] = [
         ("contacts", "id"), ("events", "contact_id"), ("activity", "contact_id"),
         ("contact_activity", "contact_id"), ("contact_attributes", "contact_id"), ("list_members", "contact_id"),
+        ("segment_changes", "contact_id"), ("segment_members", "contact_id"),
     ]
 
     /// The catalog tables, replicated to every node as reference tables.
     static let reference = [
-        "event_kinds", "campaigns", "links", "event_stats", "lists", "segments", "segment_dependencies", "store_info",
+        "event_kinds", "campaigns", "links", "event_stats", "lists", "segments", "segment_dependencies", "segment_evaluations",
+        "store_info",
     ]
 
     /// Whether the database `db` is connected to has the Citus extension.
@@ -30,8 +32,21 @@ enum CitusLayout {
     /// Makes the freshly created tables of the current schema distributed and reference
     /// tables. Runs inside the store's creating transaction.
     static func apply(to db: Database) throws {
+        try apply(to: db, only: nil)
+    }
+
+    /// Lays out the tables `added`, just created by a migration of an existing Citus
+    /// store without their foreign keys (`PostgresSchema.splitForCitus`). Runs inside the
+    /// upgrading transaction.
+    static func layOut(_ db: Database, added: Set<String>) throws {
+        try apply(to: db, only: added)
+    }
+
+    /// Lays out every table (`only` nil, a new store) or just the tables `only` names.
+    private static func apply(to db: Database, only: Set<String>?) throws {
         let quote = db.dialect.quoteIdentifier
         let perContact = Set(distributed.map(\.table))
+        let laidOut = { (table: String) in only?.contains(table) ?? true }
         // DDL on the new shards after this transaction wrote to them in parallel would be
         // refused; one connection per node keeps every step in the same transaction.
         try db.execute("SET LOCAL citus.multi_shard_modify_mode = sequential")
@@ -45,7 +60,7 @@ enum CitusLayout {
             WHERE c.contype = 'f' AND n.nspname = current_schema()
             ORDER BY t.relname, c.conname
             """, []) { row in
-            if perContact.contains(row.text(0)) && !perContact.contains(row.text(3)) {
+            if laidOut(row.text(0)) && perContact.contains(row.text(0)) && !perContact.contains(row.text(3)) {
                 foreignKeys.append((row.text(0), row.text(1), row.text(2)))
             }
         }
@@ -55,7 +70,7 @@ enum CitusLayout {
         // unique with its contact; e-mail addresses, phone numbers and external event ids
         // keep plain indexes, and the importer (which looks each up before inserting)
         // keeps them unique as long as imports run one at a time.
-        try db.execute("""
+        if only == nil { try db.execute("""
             ALTER TABLE contacts DROP CONSTRAINT contacts_email_key;
             ALTER TABLE contacts DROP CONSTRAINT contacts_phone_key;
             CREATE INDEX contacts_by_email ON contacts(email);
@@ -64,14 +79,14 @@ enum CitusLayout {
             ALTER TABLE events ADD PRIMARY KEY (id, contact_id);
             DROP INDEX events_by_external_id;
             CREATE INDEX events_by_external_id ON events(external_id) WHERE external_id IS NOT NULL;
-            """)
+            """) }
 
         // 3. Distribute by contact, co-located; 4. replicate the catalog; 5. keys back.
-        for (table, column) in distributed {
+        for (table, column) in distributed where laidOut(table) {
             let colocation = table == "contacts" ? "" : ", colocate_with => 'contacts'"
             try db.execute("SELECT create_distributed_table('\(table)', '\(column)'\(colocation))")
         }
-        for table in reference {
+        for table in reference where laidOut(table) {
             try db.execute("SELECT create_reference_table('\(table)')")
         }
         for fk in foreignKeys {

@@ -18,7 +18,7 @@ public enum Schema {
     public static var version: Int { migrations.count }
 
     /// The SQL of each migration.
-    public static let migrations: [String] = [v1, v2, v3, v4]
+    public static let migrations: [String] = [v1, v2, v3, v4, v5]
 
     static let v1 = """
     CREATE TABLE event_kinds (
@@ -280,5 +280,36 @@ public enum Schema {
     CREATE INDEX events_by_campaign ON events(campaign_id, kind, ts, contact_id, link_id, message, machine);
     DROP INDEX events_by_kind_ts;
     CREATE INDEX events_by_kind_ts ON events(kind, ts, contact_id, campaign_id, link_id, message, machine);
+    """
+
+    /// Version 5: the membership history of saved segments (docs/schema.md § Segment
+    /// history). Every evaluation of a segment that `save segment` or an import makes is
+    /// one row of `segment_evaluations` (its size and how many joined and left, so size
+    /// over time is one index range); the contacts who joined or left in it are rows of
+    /// `segment_changes`, and `segment_members` holds the members of the latest
+    /// evaluation, which the next one is compared with. A contact who stays a member
+    /// costs nothing per evaluation.
+    static let v5 = """
+    CREATE TABLE segment_evaluations (
+        id INTEGER PRIMARY KEY,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        evaluated_at INTEGER NOT NULL,
+        cause TEXT NOT NULL CHECK (cause IN ('save', 'replace', 'import')),
+        members INTEGER NOT NULL,
+        joins INTEGER NOT NULL,
+        leaves INTEGER NOT NULL
+    );
+    CREATE INDEX segment_evaluations_by_segment ON segment_evaluations(segment_id, evaluated_at, id);
+    CREATE TABLE segment_changes (
+        evaluation_id INTEGER NOT NULL REFERENCES segment_evaluations(id) ON DELETE CASCADE,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        joined INTEGER NOT NULL CHECK (joined IN (0, 1)),
+        PRIMARY KEY (evaluation_id, contact_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE segment_members (
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        PRIMARY KEY (segment_id, contact_id)
+    ) WITHOUT ROWID;
     """
 }

@@ -41,6 +41,17 @@ public enum SegmentViews {
 
     /// The SQL of a segment's view, or why it cannot be compiled.
     public static func viewSQL(segment name: String, catalog: Catalog, dialect: any SQLDialect = SQLiteDialect()) -> Result<String, Diagnostic> {
+        compiled(segment: name, catalog: catalog, dialect: dialect, now: .readTime, projection: .contacts(limit: nil),
+                 inlineLiterals: true).map(\.sql)
+    }
+
+    /// A segment's saved text compiled to one statement, with `within` measured from
+    /// `now`, or why it cannot be compiled (the view's SQL, or an evaluation's for the
+    /// segment's history).
+    static func compiled(
+        segment name: String, catalog: Catalog, dialect: any SQLDialect, now: NowValue,
+        projection: Projection, inlineLiterals: Bool
+    ) -> Result<CompiledSQL, Diagnostic> {
         guard let source = catalog.segments[name] else {
             return .failure(.error("no saved segment named '\(name)'", at: .at(0)))
         }
@@ -55,8 +66,8 @@ public enum SegmentViews {
         guard let bound else {
             return .failure(diagnostics.first { $0.severity == .error } ?? .error("the segment does not bind", at: .at(0)))
         }
-        let plan = Planner.plan(bound, catalog: catalog, options: PlannerOptions(now: .readTime))
-        return .success(SQLRenderer.render(plan, projection: .contacts(limit: nil), dialect: dialect, inlineLiterals: true).sql)
+        let plan = Planner.plan(bound, catalog: catalog, options: PlannerOptions(now: now))
+        return .success(SQLRenderer.render(plan, projection: projection, dialect: dialect, inlineLiterals: inlineLiterals))
     }
 
     /// Drops and recreates every segment's view from its saved text. Run inside the

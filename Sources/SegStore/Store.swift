@@ -173,7 +173,13 @@ public final class Store {
             if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
             for version in now..<known {
                 if postgres {
-                    try database.execute(PostgresSchema.migrations[version])
+                    if isCitus && now > 0, let split = PostgresSchema.splitForCitus[version] {
+                        try database.execute(split.tables)
+                        try CitusLayout.layOut(database, added: split.added)
+                        try database.execute(split.keys)
+                    } else {
+                        try database.execute(PostgresSchema.migrations[version])
+                    }
                     try database.execute(
                         "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                         [.text(String(version + 1))])

@@ -28,10 +28,13 @@ public enum StoreTransfer {
         ("event_stats", ["campaign_id", "kind", "events", "contacts", "min_ts", "max_ts"]),
         ("segments", ["id", "name", "query", "view_name", "saved_at"]),
         ("segment_dependencies", ["segment_id", "kind", "name"]),
+        ("segment_evaluations", ["id", "segment_id", "evaluated_at", "cause", "members", "joins", "leaves"]),
+        ("segment_changes", ["evaluation_id", "contact_id", "joined"]),
+        ("segment_members", ["segment_id", "contact_id"]),
     ]
 
     /// Tables with an identity `id` whose sequence must continue after the copied ids.
-    static let identityTables = ["contacts", "lists", "campaigns", "links", "events", "segments"]
+    static let identityTables = ["contacts", "lists", "campaigns", "links", "events", "segments", "segment_evaluations"]
 
     /// Copies every row of `source` into `target`, which must hold no contacts,
     /// campaigns or events unless `replacing` (then everything it holds is deleted in

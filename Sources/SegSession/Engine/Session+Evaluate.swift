@@ -122,11 +122,3 @@ extension Session {
         for chunk in ids.idChunks() { try db.stream(sql, [db.dialect.idListValue(chunk)]) { try row($0) } }
     }
 }
-
-extension Array where Element == Int64 {
-    /// The ids in runs of at most `size`, each bound as one list value (a JSON array on
-    /// SQLite, a bigint[] on PostgreSQL).
-    func idChunks(_ size: Int = 10_000) -> [[Int64]] {
-        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
-    }
-}

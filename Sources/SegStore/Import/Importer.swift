@@ -361,11 +361,15 @@ public final class Importer {
             if writing {
                 // The saved segments' views hold campaign and link ids and resolved globs,
                 // and bind attribute names: the import may have added any of these, so the
-                // views are compiled again before the commit, in the same transaction.
+                // views are compiled again before the commit, in the same transaction;
+                // then each segment is evaluated and its membership history recorded.
                 var t = monotonicSeconds()
                 if try db.int64("SELECT 1 FROM segments LIMIT 1") != nil {
                     try SegmentViews.refreshAll(in: store)
                     summary.phases.append(("segment views", monotonicSeconds() - t))
+                    t = monotonicSeconds()
+                    try SegmentHistory.record(nil, cause: .import, at: createdAt, in: store)
+                    summary.phases.append(("segment history", monotonicSeconds() - t))
                 }
                 t = monotonicSeconds()
                 try db.execute("COMMIT")
@@ -1083,6 +1087,10 @@ public final class Importer {
         // Foreign keys are off during an import, so nothing cascades: delete explicitly.
         try db.execute("DELETE FROM contact_attributes WHERE contact_id = ?1", [d])
         try db.execute("DELETE FROM list_members WHERE contact_id = ?1", [d])
+        // Its segment history goes with it (the evaluations' counts keep it); the kept
+        // contact's next evaluation records whatever its merged events change.
+        try db.execute("DELETE FROM segment_members WHERE contact_id = ?1", [d])
+        try db.execute("DELETE FROM segment_changes WHERE contact_id = ?1", [d])
         try db.execute("DELETE FROM contacts WHERE id = ?1", [d])
         summary.contactsMerged += 1
     }
