@@ -12,7 +12,7 @@
 /// The PostgreSQL schema migrations, in order, parallel to `Schema.migrations`.
 public enum PostgresSchema {
     /// The SQL of each migration.
-    public static let migrations: [String] = [v1, v2, v3, v4, v5]
+    public static let migrations: [String] = [v1, v2, v3, v4, v5, v6]
 
     static let v1 = """
     CREATE TABLE event_kinds (
@@ -257,4 +257,6 @@ public enum PostgresSchema {
     static let splitForCitus: [Int: (tables: String, keys: String, added: Set<String>)] = [
         4: (v5Tables, v5Keys, ["segment_evaluations", "segment_changes", "segment_members"]),
     ]
+
+    static let v6 = Schema.v6
 }

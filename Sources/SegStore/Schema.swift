@@ -18,7 +18,7 @@ public enum Schema {
     public static var version: Int { migrations.count }
 
     /// The SQL of each migration.
-    public static let migrations: [String] = [v1, v2, v3, v4, v5]
+    public static let migrations: [String] = [v1, v2, v3, v4, v5, v6]
 
     static let v1 = """
     CREATE TABLE event_kinds (
@@ -311,5 +311,13 @@ public enum Schema {
         contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
         PRIMARY KEY (segment_id, contact_id)
     ) WITHOUT ROWID;
+
+    /// Version 6: the contact columns a condition tests by value, each indexed (with the
+    /// contact id, the row id), so that `first_name = "Hanna"`, `last_name in […]` or
+    /// `created_at <= …` reads its range instead of every contact (docs/planner.md).
+    static let v6 = """
+    CREATE INDEX contacts_by_first_name ON contacts(first_name);
+    CREATE INDEX contacts_by_last_name ON contacts(last_name);
+    CREATE INDEX contacts_by_created_at ON contacts(created_at);
     """
 }

@@ -31,6 +31,8 @@ import Testing
         #"country = "SE""#,
         #"country != "SE""#,
         #"first_name = "Ana""#,
+        #"last_name in ["Berg", "Lind"]"#,
+        #"created_at <= "2026-01-01""#,
         "clicks >= 2",
         #"not opened(campaign: "Spring Sale") and delivered"#,
     ]
@@ -78,5 +80,64 @@ import Testing
         // And the answer is the one the reference statement gives.
         let n = try f.session.count(compiled)
         #expect(n == Int64(try f.members(query).count), "\(query)")
+    }
+}
+
+/// A count over a window that holds some campaigns' events wholly (read from their
+/// `activity` rows) and cuts others (read from their events), summed per contact.
+@Suite struct WholeCampaignsTests {
+    static let extra = [
+        #"{"record":"campaign","name":"Summer","channel":"email","sent_at":"2026-03-03T09:00:00Z"}"#,
+        #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T12:00:00Z"}"#,
+        #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T13:00:00Z"}"#,
+        #"{"record":"event","kind":"opened","contact":"bo@example.com","campaign":"Summer","ts":"2026-03-03T10:00:00Z"}"#,
+        #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Summer","ts":"2026-03-03T10:00:00Z"}"#,
+        #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Summer","ts":"2026-03-04T10:00:00Z"}"#,
+    ]
+
+    /// Spring Sale's opens (ana 3, bo 1) lie wholly inside the window; Summer's are cut
+    /// (bo 1 and cy 1 inside, cy's second after it).
+    static let window = #"since: "2026-03-01", before: "2026-03-04""#
+
+    static let cases: [(String, [String])] = [
+        ("opens(\(window)) >= 2", ["ana@example.com", "bo@example.com"]),
+        ("opens(\(window)) = 1", ["cy@example.com"]),
+        ("opens(\(window)) < 2", ["cy@example.com", "dee@example.com", "+46700000001"]),
+        ("opened(\(window))", ["ana@example.com", "bo@example.com", "cy@example.com"]),
+        ("opens(\(window)) >= 2 and country = \"SE\"", ["ana@example.com"]),
+    ]
+
+    @Test(arguments: cases)
+    func splitReadsBothPartsAndSums(_ c: (String, [String])) throws {
+        let f = try ActionsFixture(extra: Self.extra)
+        let file = SourceFile(name: "q", text: c.0)
+        let (parsed, diagnostics) = Parser.parseQuery(file)
+        let q = try #require(parsed, "\(diagnostics)")
+        let compiled = try f.session.compile(q, projection: .count, in: file)
+        let program = try #require(compiled.program)
+        let split = program.leaves.filter { $0.sql.sql.contains("UNION ALL") }
+        #expect(split.count == 1, "\(c.0): \(program.leaves.map(\.sql.sql))")
+        if let leaf = split.first {
+            #expect(leaf.sql.sql.contains("FROM activity a") && leaf.sql.sql.contains("FROM events e"))
+            #expect(leaf.access.description.contains("wholly in the window"))
+        }
+        #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0)")
+        #expect(try f.session.count(compiled) == Int64(c.1.count), "\(c.0)")
+        // Restricted to a few contacts (every read restricted), the same answer.
+        f.session.restrictedReadFactor = 0
+        #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0), restricted reads")
+    }
+
+    /// A window that holds every campaign it touches wholly is those campaigns' rollup.
+    @Test func windowOfWholeCampaignsIsTheirRollup() throws {
+        let f = try ActionsFixture(extra: Self.extra)
+        let text = #"opens(since: "2026-03-01", before: "2026-03-03") >= 2"#
+        let file = SourceFile(name: "q", text: text)
+        let q = try #require(Parser.parseQuery(file).0)
+        let compiled = try f.session.compile(q, projection: .count, in: file)
+        let program = try #require(compiled.program)
+        #expect(program.leaves.count == 1)
+        #expect(program.leaves.allSatisfy { !$0.sql.sql.contains("FROM events") }, "\(program.leaves.map(\.sql.sql))")
+        #expect(try f.members(text) == ["ana@example.com"])
     }
 }

@@ -89,6 +89,24 @@ extension RollupMeasure {
     }
 }
 
+/// An event predicate read in two parts (EventFilter.wholeCampaigns): the campaigns
+/// whose events of its kind lie wholly inside its window are read from their
+/// `activity` rows with `measure` (their whole count is the count in the window), the
+/// other campaigns in scope (`rest`, which the window cuts) from their events.
+public struct WholeCampaigns: Hashable, Sendable {
+    public var measure: RollupMeasure
+    /// Read from `activity`.
+    public var inside: [Int64]
+    /// Read from the events, with the window and every other filter.
+    public var rest: [Int64]
+
+    public init(measure: RollupMeasure, inside: [Int64], rest: [Int64]) {
+        self.measure = measure
+        self.inside = inside
+        self.rest = rest
+    }
+}
+
 /// An event predicate answered from a rollup table.
 public struct RollupAtom: Hashable, Sendable {
     /// Which rollup rows.

@@ -233,6 +233,22 @@ public struct Planner {
             return AccessPath(
                 index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s") with \(f.kind.noun), counted per contact",
                 estimatedRows: rows, estimatedContacts: 0)
+        case .events(let f, _) where f.wholeCampaigns != nil:
+            let split = f.wholeCampaigns!
+            var events = f
+            events.wholeCampaigns = nil
+            events.campaigns = .only(split.rest)
+            var path = accessPath(.events(events, .atLeastOne))
+            path.index = "events_by_campaign"
+            let narrow = split.measure.nonZeroIndexedColumn(for: .atLeastOne) != nil
+            let rows = split.inside.reduce(0.0) { acc, id in
+                acc + (narrow ? Double(catalog.stats[id]?[f.kind]?.contacts ?? 0) : campaignRows(id))
+            }
+            let restRows = split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) }
+            path.description = "activity: the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") wholly in the window, "
+                + "and events_by_campaign: \(f.kind.noun) of \(split.rest.count) campaign\(split.rest.count == 1 ? "" : "s") the window cuts, summed per contact"
+            path.estimatedRows = rows + restRows
+            return path
         case .events(let f, _) where f.readAsSet:
             // The predicate's own events, and for `of_last` the contacts' sends in scope.
             var plain = f
@@ -297,12 +313,34 @@ public struct Planner {
             if case .compare(.equal, _) = t, f == .email || f == .phone {
                 return AccessPath(index: nil, description: "contacts: the unique index on \(f.rawValue)", estimatedRows: 1, estimatedContacts: 0)
             }
+            if let index = Self.columnIndex(f), Self.readsRange(t) {
+                return AccessPath(index: index, description: "\(index): a range of \(f.rawValue)", estimatedRows: estimate(a), estimatedContacts: 0)
+            }
             return AccessPath(index: nil, description: "contacts: every contact's \(f.rawValue)", estimatedRows: n, estimatedContacts: 0)
         case .attribute(let name, _):
             return AccessPath(
                 index: "contact_attributes_by_value", description: "contact_attributes_by_value: \(name)", estimatedRows: estimate(a), estimatedContacts: 0)
         case .list(let id):
             return AccessPath(index: nil, description: "list_members: list #\(id)", estimatedRows: estimate(a), estimatedContacts: 0)
+        }
+    }
+
+    /// The index of a contact column other than the unique e-mail and phone (schema
+    /// version 5), in value order with the contact id: an equality, a list of values or
+    /// a comparison reads a range of it.
+    static func columnIndex(_ f: StandardField) -> String? {
+        switch f {
+        case .first_name, .last_name, .created_at: "contacts_by_\(f.rawValue)"
+        case .email, .phone: nil
+        }
+    }
+
+    /// Whether a test of a column is one range (or a few) of an index on the column.
+    static func readsRange(_ t: FieldTest) -> Bool {
+        switch t {
+        case .compare(let op, _): op != .notEqual
+        case .oneOf(let xs): !xs.isEmpty
+        case .matches, .exists: false
         }
     }
 
@@ -435,6 +473,7 @@ public struct Planner {
                 }
             }
             if bitmaps {
+                if let split = wholeCampaignsRead(filter, test) { return split }
                 return cheapestRead(filter, test)
             }
             if options.useRollups, !sparse(filter, test), let rollup = rollup(for: filter, test) {
@@ -475,6 +514,68 @@ public struct Planner {
             }
         }
         return options.min { rows($0) < rows($1) } ?? options[0]
+    }
+
+    /// A count the rollups cannot answer as a whole (a window, `message: 1`), read in
+    /// part from them: a campaign whose events of the kind all lie inside the window
+    /// (the statistics keep each campaign's first and last event per kind) has its whole
+    /// count in its `activity` row, and one that has a single message has every event
+    /// as `message: 1`; such a campaign is read from its rollup row where that row is
+    /// cheaper than its events, and only the campaigns the window cuts (or with more
+    /// messages) from their events. A campaign wholly outside the window is left out.
+    /// Only when now is fixed (a saved segment's view reads the time it runs at, and
+    /// the statistics it was planned with change with every import).
+    ///
+    /// When every campaign left is read from its rollup the predicate is that rollup
+    /// (`cheapestRead` of the campaigns without the window); otherwise one leaf reads
+    /// both parts and sums them (EventFilter.wholeCampaigns).
+    private func wholeCampaignsRead(_ filter: EventFilter, _ test: CountTest) -> PlanExpr? {
+        guard options.useRollups, case .fixed(let now) = options.now,
+              filter.links == .any, filter.bounce == nil, filter.reason == nil, !filter.readAsSet, filter.campaignsFromRollup == nil,
+              !filter.window.isUnbounded || filter.message != nil,
+              let measure = measure(for: filter)
+        else { return nil }
+        let (lower, upper) = filter.window.bounds(now: now)
+        let positive = test.includesZero ? (test.complementExcludingZero ?? .atLeastOne) : test
+        let narrow = measure.nonZeroIndexedColumn(for: positive) != nil
+        var inside: [Int64] = [], rest: [Int64] = []
+        var insideRows = 0.0, restEvents = 0.0
+        for c in campaigns(in: filter.campaigns) {
+            // No statistics: the campaign has no such events (as for `latestEvent`).
+            guard let s = catalog.stats[c.id]?[filter.kind] else { continue }
+            guard let lo = s.minTs, let hi = s.maxTs else {
+                rest.append(c.id)
+                continue
+            }
+            if let lower, hi < lower { continue }
+            if let upper, lo > upper { continue }
+            let covered = (lower.map { lo >= $0 } ?? true) && (upper.map { hi <= $0 } ?? true)
+            let oneMessage = filter.message == nil || (filter.message == 1 && c.messages == 1)
+            // The rows read from the rollup: the campaign's non-zero rows where they have
+            // an index of their own, else every row of the campaign.
+            let rows = narrow ? Double(s.contacts) : campaignRows(c.id)
+            if covered, oneMessage, rows < Double(s.events) {
+                inside.append(c.id)
+                insideRows += rows
+            } else {
+                rest.append(c.id)
+                restEvents += Double(s.events)
+            }
+        }
+        guard !inside.isEmpty else { return nil }
+        var whole = filter
+        whole.window = TimeWindow()
+        whole.message = nil
+        if rest.isEmpty {
+            whole.campaigns = inside.count == catalog.campaigns.count ? .any : .only(inside)
+            return cheapestRead(whole, test)
+        }
+        // Worth it only when the two parts read fewer rows than the events in the window.
+        let plain = accessPath(.events(filter, positive)).estimatedRows
+        guard insideRows + restEvents < plain else { return nil }
+        var split = filter
+        split.wholeCampaigns = WholeCampaigns(measure: measure, inside: inside, rest: rest)
+        return .atom(.events(split, test))
     }
 
     private func simplify(_ e: PlanExpr) -> PlanExpr {

@@ -654,12 +654,36 @@ public struct SQLRenderer {
         return sql.replacing(marker, with: dialect.placeholder(parameters.count + 1))
     }
 
+    /// A predicate read in two parts (EventFilter.wholeCampaigns): the non-zero
+    /// `activity` rows of the campaigns wholly inside its window (with their count when
+    /// `counted`), then the events of the campaigns the window cuts, one row each (and
+    /// 1), as one `UNION ALL`; `restricted`, both only for the contacts of one more
+    /// parameter (the last).
+    private mutating func wholeCampaignsSelect(_ f: EventFilter, counted: Bool, restricted: Bool) -> String {
+        guard let split = f.wholeCampaigns else { return "" }
+        // The restriction's placeholder is known only once every value is bound.
+        let marker = "\u{1}ids\u{1}"
+        var rows = [member("a.campaign_id", split.inside), rowsCounting(split.measure, .atLeastOne, alias: "a")]
+        if restricted { rows.append(dialect.idListMembership("a.contact_id", marker)) }
+        let value = counted ? ", \(measureSQL(split.measure, alias: "a", nullable: false))" : ""
+        var events = f
+        events.wholeCampaigns = nil
+        events.campaigns = .only(split.rest)
+        var conds = eventConditions(events, alias: "e")
+        if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
+        let index = restricted ? "events_by_contact" : "events_by_campaign"
+        let sql = "SELECT a.contact_id\(value) FROM activity a WHERE " + rows.joined(separator: " AND ")
+            + " UNION ALL SELECT e.contact_id\(counted ? ", 1" : "") FROM events e\(dialect.indexHint(index)) WHERE "
+            + conds.joined(separator: " AND ")
+        return sql.replacing(marker, with: dialect.placeholder(parameters.count + 1))
+    }
+
     /// The index the planner chose for a set's range, pinned where the dialect pins
     /// (events and attributes: the tables SQLite has more than one way into).
     private func hint(_ a: PlanAtom) -> String {
         guard let index = plan.access[a]?.index else { return "" }
         switch a {
-        case .events, .attribute: return dialect.indexHint(index)
+        case .events, .attribute, .column: return dialect.indexHint(index)
         default: return ""
         }
     }
@@ -975,6 +999,9 @@ public struct SQLRenderer {
             select = "SELECT a.contact_id FROM activity a"
             conds = campaignRows(f)
             reading = .counted(t)
+        case .events(let f, let t) where f.wholeCampaigns != nil:
+            // Two ranges, one statement; summed per contact in memory.
+            return (wholeCampaignsSelect(f, counted: t != .atLeastOne, restricted: restricted), t == .atLeastOne ? .ids : .summed(t))
         case .events(let f, _) where f.readAsSet:
             // Grouped in SQL; the restriction is inside.
             return (campaignsSet(a, restricted: restricted), .ids)
@@ -1012,7 +1039,7 @@ public struct SQLRenderer {
             }
         case .column(let f, let t):
             id = "c2.id"
-            select = "SELECT c2.id AS contact_id FROM contacts c2"
+            select = "SELECT c2.id AS contact_id FROM contacts c2" + (restricted ? "" : hint(a))
             conds = [columnCondition("c2.\(f.rawValue)", t)]
         case .attribute(let name, let t):
             id = "t.contact_id"

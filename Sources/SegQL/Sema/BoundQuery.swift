@@ -111,6 +111,11 @@ public struct EventFilter: Hashable, Sendable {
     /// such an event in that campaign" exactly: the campaigns are counted as the
     /// contact's `activity` rows where this measure is above zero (one row per campaign).
     public var campaignsFromRollup: RollupMeasure?
+    /// Set by the planner for a bitmap plan at a fixed now: the campaigns in scope whose
+    /// events of this kind all lie inside the window (with `message: 1`, campaigns of one
+    /// message), read from their `activity` rows, and the rest read from the events. The
+    /// predicate means the same either way; the one-statement forms ignore it.
+    public var wholeCampaigns: WholeCampaigns?
 
     /// Whether the predicate is read only as a set of its own (`of_last`, `at_least`):
     /// no rollup answers it, and no per-contact probe is written for it.

@@ -10,13 +10,20 @@ import SegStore
 extension Session {
     /// The contacts of a bitmap plan, and how each leaf was read.
     func evaluate(_ program: SetProgram) throws -> (ContactSet, [SetEvaluator.Read]) {
-        let catalog = try loadCatalog()
+        var evaluator = try setEvaluator(catalog: loadCatalog())
+        let set = try runtime { try evaluator.evaluate(program) }
+        return (set, evaluator.reads)
+    }
+
+    /// An evaluator on this session's store, sized by `catalog`, with the session's
+    /// restricted-read factor.
+    func setEvaluator(catalog: Catalog) -> SetEvaluator {
         var evaluator = SetEvaluator(database: store.database, maxID: catalog.contactCount) { [store] in
             try store.contactIDs()
         }
         evaluator.leftFactor = restrictedReadFactor
-        let set = try runtime { try evaluator.evaluate(program) }
-        return (set, evaluator.reads)
+        evaluator.maxCampaignID = catalog.campaigns.map(\.id).max() ?? 0
+        return evaluator
     }
 
     /// How many contacts `c` selects.

@@ -55,10 +55,7 @@ extension Session {
         func program(_ b: BoundQuery) -> SetProgram {
             SQLRenderer.program(Planner.plan(b, catalog: catalog, options: options), dialect: dialect)
         }
-        var evaluator = SetEvaluator(database: store.database, maxID: catalog.contactCount) { [store] in
-            try store.contactIDs()
-        }
-        evaluator.leftFactor = restrictedReadFactor
+        var evaluator = setEvaluator(catalog: catalog)
         return try runtime {
             let audience: ContactSet
             if let p = compiled.program {

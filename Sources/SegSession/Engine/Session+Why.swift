@@ -116,7 +116,7 @@ extension Session {
     private func engineHolds(_ b: BoundQuery, contact: Int64, catalog: Catalog) throws -> Bool {
         let options = PlannerOptions(now: .fixed(now), strategy: .bitmaps, useRollups: useRollups)
         let program = SQLRenderer.program(Planner.plan(b, catalog: catalog, options: options), dialect: store.database.dialect)
-        var evaluator = SetEvaluator(database: store.database, maxID: catalog.contactCount) { [store] in try store.contactIDs() }
+        var evaluator = setEvaluator(catalog: catalog)
         evaluator.leftFactor = 0  // every non-empty range restricted to the one contact
         let one = ContactSet([contact], maxID: catalog.contactCount)
         return try runtime { try evaluator.evaluate(program, within: one).contains(contact) }

@@ -35,6 +35,8 @@ struct SetEvaluator {
     let universe: () throws -> ContactSet
     /// The largest contact id, to size the sets.
     let maxID: Int64
+    /// The largest campaign id (`of_last` keeps a bit per contact and campaign).
+    var maxCampaignID: Int64 = 0
     /// A range is read whole unless it is estimated to hold this many times more rows
     /// than there are contacts left to test; then it is read for those contacts alone.
     /// A row of a range costs ~40–60 ns, a contact looked up by id ~1–2 µs (measured on
@@ -150,7 +152,24 @@ struct SetEvaluator {
             // first seen (ties of one second: the higher campaign id, later in the order),
             // in a ring of `n` slots per contact (flat arrays indexed by contact id).
             let n = Int(clamping: max(ofLast, 1))
+            // The pairs already seen: one bit per contact and campaign id (flat, a row of
+            // words per contact), or a hash set where that would exceed 256 MB. A hash
+            // set of 9M pairs cost ~4 s of the 1M demo store's `of_last` (docs/planner.md).
+            let wordsPerContact = Int(max(maxCampaignID, 0) >> 6) + 1
+            let bitsFit = wordsPerContact.multipliedReportingOverflow(by: Int(max(maxID, 0)) + 1).partialValue <= 1 << 25
+            var seenBits = [UInt64](repeating: 0, count: bitsFit ? wordsPerContact * (Int(max(maxID, 0)) + 1) : 0)
             var seen = Set<Int64>()
+            func firstSend(_ contact: Int, _ campaign: Int64) -> Bool {
+                guard bitsFit, campaign >= 0, campaign <= maxCampaignID else {
+                    return seen.insert(Int64(contact) &* 4_294_967_296 &+ campaign).inserted
+                }
+                let i = contact * wordsPerContact + Int(campaign >> 6)
+                if i >= seenBits.count { seenBits.append(contentsOf: repeatElement(0, count: max(i + 1, seenBits.count * 2) - seenBits.count)) }
+                let bit = UInt64(1) << UInt64(campaign & 63)
+                if seenBits[i] & bit != 0 { return false }
+                seenBits[i] |= bit
+                return true
+            }
             var ring: [Int32] = []
             var filled: [Int32] = []
             func grow(_ contact: Int) {
@@ -162,7 +181,7 @@ struct SetEvaluator {
             try database.stream(sendsSQL.sql, sendsSQL.parameters) { row in
                 rows += 1
                 let contact = row.int64(0), campaign = row.int64(1)
-                guard seen.insert(contact &* 4_294_967_296 &+ campaign).inserted else { return }
+                guard contact >= 0, firstSend(Int(contact), campaign) else { return }
                 let c = Int(contact)
                 grow(c)
                 ring[c * n + Int(filled[c]) % n] = Int32(truncatingIfNeeded: campaign)
