@@ -311,6 +311,7 @@ public enum Schema {
         contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
         PRIMARY KEY (segment_id, contact_id)
     ) WITHOUT ROWID;
+    """
 
     /// Version 6: the contact columns a condition tests by value, each indexed (with the
     /// contact id, the row id), so that `first_name = "Hanna"`, `last_name in […]` or

@@ -90,7 +90,7 @@ import Testing
             try raw.execute("PRAGMA user_version = 4")
         }
         let store = try Store(path: path)
-        #expect(try store.schemaVersion() == 5)
+        #expect(try store.schemaVersion() == Schema.version)
         try store.database.execute("INSERT INTO contacts(id, email) VALUES (1, 'a@x.io')")
         try store.database.execute("INSERT INTO segments(id, name, query, view_name, saved_at) VALUES (1, 's', 'opened', 'segment_s', 0)")
         try SegmentHistory.record(nil, cause: .save, at: 5, in: store)

@@ -326,7 +326,7 @@ public struct Planner {
     }
 
     /// The index of a contact column other than the unique e-mail and phone (schema
-    /// version 5), in value order with the contact id: an equality, a list of values or
+    /// version 6), in value order with the contact id: an equality, a list of values or
     /// a comparison reads a range of it.
     static func columnIndex(_ f: StandardField) -> String? {
         switch f {
