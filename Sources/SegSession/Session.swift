@@ -119,6 +119,10 @@ public final class Session {
     /// (SetEvaluator.leftFactor); the differential test also sets it to 0, so that every
     /// read that can be restricted is (infinity would restrict none).
     public var restrictedReadFactor = 30.0
+    /// Whether a condition's set read whole by one statement is reused by the next while
+    /// the store has not changed (Store.rememberedSet); benchmarks turn it off, so that
+    /// every run reads.
+    public var reusesReads = true
 
     public init(store: Store, output: SessionOutput, mode: Mode = .script, warn: @escaping (String) -> Void) {
         self.store = store

@@ -35,6 +35,9 @@ public struct ContactSet: Equatable, Sendable {
         return w < words.count && words[w] & (1 << UInt64(id & 63)) != 0
     }
 
+    /// The 64-bit words it holds (its size in memory, over 8 bytes).
+    public var wordCount: Int { words.count }
+
     /// The number of ids.
     public var count: Int {
         var n = 0

@@ -57,6 +57,8 @@ public final class Store {
     var cachedContacts: (mark: SQLiteDatabase.ChangeMark, contacts: ContactSet)?
     /// The planner's contact sample, read last at that change mark (StoreCatalog.swift).
     var cachedSample: (mark: SQLiteDatabase.ChangeMark, sample: ContactSample)?
+    /// Conditions' sets read whole at that change mark (StoreCatalog.swift).
+    var cachedLeafSets: (mark: SQLiteDatabase.ChangeMark, sets: [SetLeaf: ContactSet], words: Int)?
     /// The file path, or the PostgreSQL URL without its password.
     public let path: String
     /// Whether the store was opened read-only.

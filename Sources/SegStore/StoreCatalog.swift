@@ -35,6 +35,37 @@ extension Store {
         return fresh
     }
 
+    /// The set of a condition (a bitmap program's leaf) read whole before, if the store
+    /// has not changed since: the same condition in the next statement of a script or at
+    /// the prompt (`let loyal = opened(of_last: 5, at_least: 3)` counted, then listed,
+    /// then saved) is read once. On SQLite, outside a transaction, and only for SQL that
+    /// does not read the clock itself (a saved view's form); keyed by the leaf's SQL,
+    /// parameters (now among them) and reading, so a condition relative to now is
+    /// another key once now has moved.
+    public func rememberedSet(of leaf: SetLeaf) throws -> ContactSet? {
+        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction, let cached = cachedLeafSets else { return nil }
+        guard cached.mark == (try sqlite.changeMark()) else {
+            cachedLeafSets = nil
+            return nil
+        }
+        return cached.sets[leaf]
+    }
+
+    /// Keeps `set` as the set of `leaf` at the current change mark (see `rememberedSet`),
+    /// up to 64 MB of sets in all (then the older ones are forgotten).
+    public func remember(_ set: ContactSet, of leaf: SetLeaf) throws {
+        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction,
+              !leaf.sql.sql.contains("'now'")
+        else { return }
+        let mark = try sqlite.changeMark()
+        var cached = cachedLeafSets.flatMap { $0.mark == mark ? $0 : nil } ?? (mark: mark, sets: [:], words: 0)
+        let words = set.wordCount
+        if cached.words + words > 8 << 20 { cached = (mark: mark, sets: [:], words: 0) }
+        cached.sets[leaf] = set
+        cached.words += words
+        cachedLeafSets = cached
+    }
+
     /// About `size` contacts spread evenly over the ids, with their columns, attributes
     /// and per-contact rollup row: the planner's sample for the shares the statistics do
     /// not count (ContactSample). Read by primary key (~4 ms for 500 contacts on the

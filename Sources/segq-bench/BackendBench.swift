@@ -34,6 +34,7 @@ struct BackendBench: ParsableCommand {
                 throw ValidationError("the \(name) store is not a demo store (no store_info 'demo_now')")
             }
             let session = Session(store: store, output: NullOutput()) { _ in }
+            session.reusesReads = false  // every run reads its conditions
             session.fixedNow = now
             sessions.append(session)
         }

@@ -138,6 +138,7 @@ struct QueryBench: ParsableCommand {
         let store = try Store(path: db, readOnly: true)
         let sink = NullOutput()
         let session = Session(store: store, output: sink) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        session.reusesReads = false  // every run reads its conditions
         guard case .integer(let now)? = try store.info("demo_now") else {
             throw ValidationError("\(db) is not a demo store (no store_info 'demo_now'); build one with 'segq demo'")
         }

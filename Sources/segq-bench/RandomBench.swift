@@ -87,6 +87,7 @@ struct RandomBench: ParsableCommand {
         }
         var warnings = 0
         let session = Session(store: store, output: NullOutput()) { _ in warnings += 1 }
+        session.reusesReads = false  // every run reads its conditions
         session.fixedNow = now
         let contacts = try store.database.int64("SELECT count(*) FROM contacts") ?? 0
         let events = try store.database.int64("SELECT count(*) FROM events") ?? 0

@@ -8,9 +8,11 @@ import SegQL
 import SegStore
 
 extension Session {
-    /// The contacts of a bitmap plan, and how each leaf was read.
-    func evaluate(_ program: SetProgram) throws -> (ContactSet, [SetEvaluator.Read]) {
+    /// The contacts of a bitmap plan, and how each leaf was read (`fresh`: every leaf
+    /// read from the store, none taken from an earlier statement's reads).
+    func evaluate(_ program: SetProgram, fresh: Bool = false) throws -> (ContactSet, [SetEvaluator.Read]) {
         var evaluator = try setEvaluator(catalog: loadCatalog())
+        if fresh { evaluator.memory = nil }
         let set = try runtime { try evaluator.evaluate(program) }
         return (set, evaluator.reads)
     }
@@ -23,6 +25,7 @@ extension Session {
         }
         evaluator.leftFactor = restrictedReadFactor
         evaluator.maxCampaignID = catalog.campaigns.map(\.id).max() ?? 0
+        if reusesReads { evaluator.memory = store }
         return evaluator
     }
 

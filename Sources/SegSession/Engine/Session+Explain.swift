@@ -39,7 +39,7 @@ extension Session {
             return try explanation(of: c) + "ran:       \(n) contacts in \(Clock.format(Clock.millisecondsSince(start))) (one statement)\n"
         }
         let start = Clock.now()
-        let (set, reads) = try evaluate(program)
+        let (set, reads) = try evaluate(program, fresh: true)
         let ms = Clock.millisecondsSince(start)
         var out = header(c)
         var numbers: [SetLeaf: Int] = [:]

@@ -42,6 +42,10 @@ struct SetEvaluator {
     /// A row of a range costs ~40–60 ns, a contact looked up by id ~1–2 µs (measured on
     /// the 1M-contact demo store, docs/planner.md).
     var leftFactor = 30.0
+    /// Sets read whole by earlier statements while the store has not changed
+    /// (Store.rememberedSet), looked up before a leaf is read and given each leaf read
+    /// whole; nil: every leaf is read (`explain analyze`, benchmarks).
+    var memory: Store?
     private(set) var reads: [Read] = []
     private var everyone: ContactSet?
     /// Each leaf read whole, kept for the leaf's other uses in the program: a condition
@@ -109,6 +113,7 @@ struct SetEvaluator {
 
     /// A leaf's contacts among `within`.
     private mutating func read(_ leaf: SetLeaf, within: ContactSet?) throws -> ContactSet {
+        if wholeReads[leaf] == nil, let memory, let known = try memory.rememberedSet(of: leaf) { wholeReads[leaf] = known }
         if var known = wholeReads[leaf] {
             if let within { known.formIntersection(within) }
             return known
@@ -224,6 +229,7 @@ struct SetEvaluator {
         }
         if restrictedTo == nil {
             wholeReads[leaf] = out
+            try memory?.remember(out, of: leaf)
             if let within { out.formIntersection(within) }
         }
         reads.append(Read(
