@@ -303,7 +303,11 @@ import Testing
         #expect(try estimate(#"country = "SE""#) == 4_000)
         #expect(try estimate(#"country in ["SE", "NO"]"#) == 7_000)
         #expect(try estimate("vip = true") == 3_500)
-        #expect(try estimate(#"country = "SE" and first_name matches "J*""#) == 1_200)
+        // Estimated together from the sample, not as independent (40% × 30% = 1,200):
+        // every Jon (the first 30) is in SE (the first 40).
+        #expect(try estimate(#"country = "SE" and first_name matches "J*""#) == 3_000)
+        #expect(try estimate(#"country = "NO" and first_name matches "J*""#) == 50)
+        #expect(try estimate(#"country = "SE" and not first_name matches "J*" and vip = true"#) == 500)
         // opens >= 1: 20 of the first 25 (i % 5 != 0); opens without machine opens: 15.
         #expect(try estimate("opened") == 2_000)
         #expect(try estimate("opens(machine: false) >= 1") == 1_500)

@@ -741,7 +741,17 @@ public struct Planner {
         case .everyone: return n
         case .nobody: return 0
         case .not(let x): return max(0, n - estimate(x))
-        case .and(let xs): return xs.reduce(n) { acc, x in acc * estimate(x) / n }
+        case .and(let xs):
+            // The conditions the sample answers are estimated together, as the share of
+            // the sample meeting all of them (a country and a plan, or a city and a
+            // country, are far from independent); the others as independent.
+            let joint = xs.compactMap(samplePredicate)
+            if joint.count >= 2, let sample = catalog.sample,
+               let share = sample.share({ c in joint.allSatisfy { $0(c) } }) {
+                let rest = xs.filter { samplePredicate($0) == nil }
+                return rest.reduce(share * n) { acc, x in acc * estimate(x) / n }
+            }
+            return xs.reduce(n) { acc, x in acc * estimate(x) / n }
         case .or(let xs): return n * (1 - xs.reduce(1.0) { acc, x in acc * (1 - estimate(x) / n) })
         case .atom(let a): return estimate(a)
         }
@@ -782,6 +792,37 @@ public struct Planner {
         case .list(let id):
             // Counted when the catalog was read; a list missing there is assumed small.
             return catalog.listSizes[id].map(Double.init) ?? 0.05 * n
+        }
+    }
+
+    /// `e` as a test of one sampled contact, when the sample answers every condition in
+    /// it (attributes, contact columns but a unique e-mail or phone, the per-contact
+    /// rollup at a fixed now), or nil.
+    private func samplePredicate(_ e: PlanExpr) -> ((ContactSample.Contact) -> Bool)? {
+        switch e {
+        case .everyone: return { _ in true }
+        case .nobody: return { _ in false }
+        case .not(let x):
+            guard let p = samplePredicate(x) else { return nil }
+            return { !p($0) }
+        case .and(let xs), .or(let xs):
+            let ps = xs.compactMap(samplePredicate)
+            guard ps.count == xs.count else { return nil }
+            if case .and = e { return { c in ps.allSatisfy { $0(c) } } }
+            return { c in ps.contains { $0(c) } }
+        case .atom(let a):
+            switch a {
+            case .attribute(let name, let t):
+                return { ContactSample.holds(t, $0.attributes[name]) }
+            case .column(let f, let t):
+                if case .compare(.equal, _) = t, f == .email || f == .phone { return nil }
+                return { ContactSample.holds(t, $0.columns[f]) }
+            case .rollup(let r) where r.scope == .allCampaigns:
+                guard case .fixed(let now) = options.now else { return nil }
+                return { ContactSample.holds(r, $0, now: now) }
+            default:
+                return nil
+            }
         }
     }
 
