@@ -15,6 +15,7 @@ extension Session {
             try store.contactIDs()
         }
         evaluator.leftFactor = restrictedReadFactor
+        evaluator.cancellation = cancellation
         let set = try runtime { try evaluator.evaluate(program) }
         return (set, evaluator.reads)
     }
