@@ -125,7 +125,8 @@ public final class Session {
     public let cancellation = Cancellation()
     /// The statement timeout in seconds (`--timeout`, `.timeout`); nil: none.
     public var timeout: Double?
-    /// Statements being run (a statement that runs others, `.read`, is timed as one).
+    /// `asStatement` calls in progress: a nested one (a dot-command's listing that
+    /// compiles each saved segment) belongs to the outermost, which is timed as one.
     private var statementDepth = 0
 
     public init(store: Store, output: SessionOutput, mode: Mode = .script, warn: @escaping (String) -> Void) {
