@@ -122,6 +122,13 @@ let package = Package(
             path: "Tests/SegBenchTests"
         ),
         .testTarget(
+            // The binder and planner fuzz target's checks over generated inputs, in the
+            // normal test run (docs/fuzzing.md § In the test suite).
+            name: "SegFuzzTests",
+            dependencies: ["SegQLSemaFuzz", "SegQL"],
+            path: "Tests/SegFuzzTests"
+        ),
+        .testTarget(
             name: "SegStoreTests",
             dependencies: ["SegStore", "SegQL"],
             path: "Tests/SegStoreTests",

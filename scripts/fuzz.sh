@@ -12,6 +12,10 @@
 # examples/ and the golden corpus, and runs. Crashes are written to ./crash-*;
 # reproduce one with
 #   swift run SegQLFuzz crash-<hash>        (or SegQLSemaFuzz)
+#
+# The instrumented build alone takes minutes, so CI does not run this: every
+# `swift test` runs SegQLSemaFuzz's checks on generated inputs instead
+# (Tests/SegFuzzTests). For the hour-long run: scripts/fuzz.sh sema 3600.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -87,11 +87,20 @@ public func segqlSemaFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     return 0
 }
 
+/// Runs `bytes` through the checks; traps on the first problem (libFuzzer saves the input).
 func checkSemantics(_ bytes: [UInt8]) {
+    if let problem = semanticProblems(bytes).first { preconditionFailure(problem) }
+}
+
+/// What is wrong with how segq answered the reading statements of `bytes`: nothing
+/// when each ended in an answer or a clean error. (A trap in segq itself ends the
+/// process before this returns, which libFuzzer and the test suite both report.)
+func semanticProblems(_ bytes: [UInt8]) -> [String] {
     let file = SourceFile(name: "fuzz.segq", bytes: bytes)
     let (statements, _) = Parser.parseScript(file)
     let session = Session(store: fuzzStore, output: DiscardingOutput(), mode: .script) { _ in }
     session.fixedNow = 1_780_000_000
+    var problems: [String] = []
     for statement in statements.prefix(50) {
         switch statement.kind {
         case .query, .count, .show, .explain, .let, .useCampaign: break
@@ -102,19 +111,20 @@ func checkSemantics(_ bytes: [UInt8]) {
         } catch let e as SessionError {
             switch e {
             case .compile(let diagnostics, let f):
-                precondition(!diagnostics.isEmpty, "a compile error without diagnostics")
-                for d in diagnostics {
-                    precondition(d.range.start >= 0 && d.range.start <= d.range.end && d.range.end <= f.bytes.count,
-                                 "diagnostic range \(d.range) outside the input: \(d.message)")
+                if diagnostics.isEmpty { problems.append("a compile error without diagnostics") }
+                for d in diagnostics where !(d.range.start >= 0 && d.range.start <= d.range.end && d.range.end <= f.bytes.count) {
+                    problems.append("diagnostic range \(d.range) outside the input: \(d.message)")
                 }
             case .runtime(let message):
-                precondition(!message.contains("SQLite error") && !message.contains("PostgreSQL error"),
-                             "the database refused segq's SQL for '\(Printer.source(of: statement))': \(message)")
+                if message.contains("SQLite error") || message.contains("PostgreSQL error") {
+                    problems.append("the database refused segq's SQL for '\(Printer.source(of: statement))': \(message)")
+                }
             }
         } catch {
-            preconditionFailure("an error that is not a SessionError: \(error)")
+            problems.append("an error that is not a SessionError: \(error)")
         }
     }
+    return problems
 }
 
 #if SEGQL_FUZZING

@@ -178,6 +178,7 @@ enum Help {
           .mode [FORMAT]       result format: table, csv, tsv, json, jsonl
           .timer [on|off]      show the time a query took
           .limit [N]           rows a bare query shows (default 10)
+          .timeout [N|off]     cancel a statement after N seconds (default off)
           .tz [ZONE]           time zone of the open heatmap and of contact (e.g. Europe/Stockholm)
           .open PATH|URL       switch to another store (a file or postgres://…)
           .read FILE           run the statements in FILE

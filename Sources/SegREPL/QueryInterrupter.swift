@@ -1,27 +1,33 @@
-// Ctrl-C while a query runs: SIGINT → `sqlite3_interrupt` → the statement fails with
-// SQLITE_INTERRUPT → the session reports `interrupted` → the REPL prompts again.
+// Ctrl-C while a statement runs: SIGINT → the session's `Cancellation` is cancelled
+// and the database interrupted (`sqlite3_interrupt`, PostgreSQL's cancel request) →
+// the compiler, the set engine or the database stops → the session reports
+// `interrupted` → the REPL prompts again. The statement timeout stops a statement the
+// same way (Session.asStatement): one mechanism, two triggers.
 //
 // A signal handler may only do async-signal-safe things, so it writes one byte to a
 // pipe (the self-pipe trick); a watcher thread reads the pipe and calls
-// `Database.interrupt()`, which SQLite documents as safe from another thread. While a
-// line is being edited the terminal does not raise SIGINT at all (see LineEditor), so
-// the signal only ever means "stop the query". A Ctrl-C that arrives between queries
-// interrupts nothing: SQLite clears the flag when the next statement starts with no
-// other statement running.
+// `Cancellation.cancel()` and `Database.interrupt()`, which SQLite and libpq document
+// as safe from another thread. While a line is being edited the terminal does not raise
+// SIGINT at all (see LineEditor), so the signal only ever means "stop the statement". A
+// Ctrl-C that arrives between statements stops nothing: the next statement starts
+// with its cancellation cleared, and SQLite clears its flag when the next statement
+// starts with no other statement running.
 
 import Foundation
+import SegQL
 import SegSession
 import SegStore
 import Synchronization
 
-/// Interrupts the watched database on SIGINT, for as long as it lives.
+/// Cancels the watched session's statement on SIGINT, for as long as it lives.
 final class QueryInterrupter: @unchecked Sendable {
     /// The write end of the pipe, read by the signal handler.
     private static let writeEnd = Atomic<Int32>(-1)
 
     private struct Target: @unchecked Sendable {
-        // Database.interrupt() is documented thread-safe; the Mutex guards the reference.
+        // Database.interrupt() and Cancellation are thread-safe; the Mutex guards the references.
         let database: Database
+        let cancellation: Cancellation
     }
 
     private let target = Mutex<Target?>(nil)
@@ -58,9 +64,10 @@ final class QueryInterrupter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Makes Ctrl-C interrupt `database` (after `.open`, the new store's).
-    func watch(_ database: Database) {
-        target.withLock { $0 = Target(database: database) }
+    /// Makes Ctrl-C cancel `session`'s statement (after `.open`, on the new store).
+    func watch(_ session: Session) {
+        let t = Target(database: session.store.database, cancellation: session.cancellation)
+        target.withLock { $0 = t }
     }
 
     private func watch() {
@@ -69,7 +76,10 @@ final class QueryInterrupter: @unchecked Sendable {
             let n = read(readEnd, &byte, 1)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
-            target.withLock { $0?.database.interrupt() }
+            target.withLock { t in
+                t?.cancellation.cancel()
+                t?.database.interrupt()
+            }
         }
     }
 }

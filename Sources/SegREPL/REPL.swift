@@ -52,7 +52,7 @@ public final class REPL {
         if interactive {
             editor = try LineEditor(programName: "segq", historyPath: historyPath)
             interrupter = try QueryInterrupter()
-            interrupter?.watch(session.store.database)
+            interrupter?.watch(session)
             session.mode = .interactive
         } else {
             editor = nil
@@ -146,7 +146,9 @@ public final class REPL {
         return perform { try session.run(SourceFile(name: name, text: padded)) }
     }
 
-    /// Runs `body`, reporting a session error. Leaves no transaction open.
+    /// Runs `body`, reporting a session error. Leaves no transaction open. Each
+    /// statement `body` runs is one under the timeout and Ctrl-C; a dot-command that
+    /// reads the store is one as a whole.
     private func perform(_ body: () throws -> Void) -> Bool {
         defer {
             let db = session.store.database
@@ -250,16 +252,16 @@ public final class REPL {
                 fail("no help on '\(topic ?? "")'; topics: \(Help.topics.map(\.name).joined(separator: ", "))")
             }
         case "campaigns":
-            _ = perform { session.write(try session.campaignListing()) }
+            _ = perform { try session.asStatement { session.write(try session.campaignListing()) } }
         case "links":
             guard args.count <= 1 else { return usage(".links [CAMPAIGN]") }
-            _ = perform { session.write(try session.linkListing(campaign: args.first ?? session.campaignContext)) }
+            _ = perform { try session.asStatement { session.write(try session.linkListing(campaign: args.first ?? session.campaignContext)) } }
         case "segments":
-            _ = perform { session.write(try session.segmentListing()) }
+            _ = perform { try session.asStatement { session.write(try session.segmentListing()) } }
         case "lists":
-            _ = perform { session.write(try session.listListing()) }
+            _ = perform { try session.asStatement { session.write(try session.listListing()) } }
         case "schema":
-            _ = perform { writeText(try session.schemaText()) }
+            _ = perform { try session.asStatement { writeText(try session.schemaText()) } }
         case "mode":
             guard let name = args.first else {
                 writeText("mode: \(writer.format.rawValue)")
@@ -286,6 +288,19 @@ public final class REPL {
             }
             guard args.count == 1, let n = Int64(value), n >= 0 else { return usage(".limit N (a whole number, 0 or more)") }
             session.previewLimit = n
+        case "timeout":
+            guard let value = args.first else {
+                writeText("timeout: \(session.timeout.map { CancellationReason.seconds($0) + " s" } ?? "off")")
+                return true
+            }
+            guard args.count == 1 else { return usage(".timeout SECONDS|off") }
+            if value.lowercased() == "off" {
+                session.timeout = nil
+            } else if let s = Double(value), s > 0, s.isFinite {
+                session.timeout = s
+            } else {
+                return usage(".timeout SECONDS|off (a number of seconds greater than 0, such as 30 or 0.5)")
+            }
         case "tz":
             guard let zone = args.first else {
                 writeText("time zone: \(session.timeZone)")
@@ -306,7 +321,7 @@ public final class REPL {
             _ = perform { try session.run(SourceFile(name: path, bytes: Array(data))) }
         default:
             let known = ["help", "campaigns", "links", "segments", "lists", "schema", "mode", "timer", "limit",
-                         "tz", "open", "read", "quit"]
+                         "timeout", "tz", "open", "read", "quit"]
             let near = Suggestions.nearest(to: command, among: known).map { "; did you mean .\($0)?" } ?? ""
             return fail("unknown command '.\(command)'\(near) (.help lists them)")
         }
@@ -326,7 +341,7 @@ public final class REPL {
             return
         }
         session.open(store)
-        interrupter?.watch(store.database)
+        interrupter?.watch(session)
         if !explicitNow {
             if case .integer(let demoNow)? = try? store.info("demo_now") {
                 session.fixedNow = demoNow

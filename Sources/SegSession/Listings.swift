@@ -90,8 +90,8 @@ extension Session {
             let members: SQLValue
             do {
                 members = .integer(try count(try compile(reference, projection: .count, in: file)))
-            } catch SessionError.runtime(let m) where m == "interrupted" {
-                throw SessionError.runtime(m)
+            } catch let e as SessionError where e.isInterrupt {
+                throw e
             } catch {
                 members = .text("error")  // a segment that no longer binds (its campaign was renamed…)
             }

@@ -56,10 +56,10 @@ public enum SessionError: Error, CustomStringConvertible {
         }
     }
 
-    /// Whether the statement was interrupted (Ctrl-C, a timeout).
+    /// Whether the statement was interrupted (Ctrl-C) or cancelled by its timeout.
     public var isInterrupt: Bool {
-        if case .runtime("interrupted") = self { return true }
-        return false
+        guard case .runtime(let m) = self else { return false }
+        return m == CancellationReason.interrupted.message || m.hasPrefix("statement cancelled after ")
     }
 }
 
@@ -123,12 +123,22 @@ public final class Session {
     /// the store has not changed (Store.rememberedSet); benchmarks turn it off, so that
     /// every run reads.
     public var reusesReads = true
+    /// Stops the running statement: Ctrl-C sets it (the REPL's interrupter), the
+    /// statement timeout by its deadline. The compiler, the set engine and SQLite poll
+    /// it (Cancellation.swift).
+    public let cancellation = Cancellation()
+    /// The statement timeout in seconds (`--timeout`, `.timeout`); nil: none.
+    public var timeout: Double?
+    /// `asStatement` calls in progress: a nested one (a dot-command's listing that
+    /// compiles each saved segment) belongs to the outermost, which is timed as one.
+    private var statementDepth = 0
 
     public init(store: Store, output: SessionOutput, mode: Mode = .script, warn: @escaping (String) -> Void) {
         self.store = store
         self.output = output
         self.mode = mode
         self.warn = warn
+        store.database.cancellation = cancellation
     }
 
     /// Now, in Unix seconds.
@@ -140,7 +150,9 @@ public final class Session {
 
     /// Replaces the store (`.open`).
     public func open(_ store: Store) {
+        self.store.database.cancellation = nil
         self.store = store
+        store.database.cancellation = cancellation
     }
 
     /// Sets the campaign context, checking the name (`--campaign`, `use campaign`).
@@ -160,8 +172,13 @@ public final class Session {
 
     /// Parses `file` and runs its statements in order, stopping at the first error.
     /// A file with any syntax error runs nothing.
+    /// Parsing is timed, and stopped by Ctrl-C, as a statement of its own.
     public func run(_ file: SourceFile) throws {
-        let (statements, diagnostics) = Parser.parseScript(file)
+        let (statements, diagnostics) = try asStatement {
+            let parsed = Parser.parseScript(file, cancellation: cancellation)
+            try checkCancelled()
+            return parsed
+        }
         let errors = diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty { throw SessionError.compile(errors, file) }
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
@@ -185,14 +202,42 @@ public final class Session {
 
     /// Runs one parsed statement; `_` in it is the last result (see LastResult).
     public func execute(_ statement: Statement, in file: SourceFile) throws {
-        let statement = try resolvingLastResult(statement, in: file)
-        // `as of`: the statement runs with only the events up to that moment, and it is now.
-        if let at = statement.asOf, asOf == nil {
-            try whileAsOf(at, in: file) { try perform(statement, in: file) }
-        } else {
-            try perform(statement, in: file)
+        try asStatement {
+            let statement = try resolvingLastResult(statement, in: file)
+            // `as of`: the statement runs with only the events up to that moment, and it is now.
+            if let at = statement.asOf, asOf == nil {
+                try whileAsOf(at, in: file) { try perform(statement, in: file) }
+            } else {
+                try perform(statement, in: file)
+            }
+            remember(statement)
         }
-        remember(statement)
+    }
+
+    /// Runs `body` as one statement: under the statement timeout, and stopped by Ctrl-C
+    /// (`cancellation`). The REPL runs its dot-commands that read the store through
+    /// here too. Nested calls belong to the outermost.
+    ///
+    /// SQLite polls the deadline itself; a PostgreSQL server is sent a cancel request
+    /// when it passes, and every 100 ms after until the statement ends, so that a
+    /// request that arrives between two of the statement's queries is not lost.
+    public func asStatement<T>(_ body: () throws -> T) throws -> T {
+        if statementDepth > 0 { return try body() }
+        statementDepth += 1
+        cancellation.start(timeout: timeout)
+        let canceller = timeout.flatMap { store.database.isPostgres ? ServerCanceller(store.database, after: $0) : nil }
+        defer {
+            canceller?.stop()
+            cancellation.finish()
+            statementDepth -= 1
+        }
+        return try body()
+    }
+
+    /// Throws the statement's error if it was cancelled (Ctrl-C, its timeout): after a
+    /// stage that stops early when cancelled and then returns an incomplete result.
+    func checkCancelled() throws {
+        if let reason = cancellation.reason { throw SessionError.runtime(reason.message) }
     }
 
     private func perform(_ statement: Statement, in file: SourceFile) throws {
@@ -266,8 +311,10 @@ public final class Session {
         }
         // Bind it now, so that a broken alias is reported where it is defined (binding
         // only: planning each link of a long chain of aliases again would be quadratic).
-        let env = BindingEnvironment(catalog: try loadCatalog(), aliases: aliases, campaignContext: campaignContext)
+        let env = BindingEnvironment(catalog: try loadCatalog(), aliases: aliases, campaignContext: campaignContext,
+                                     cancellation: cancellation)
         let (bound, diagnostics) = Binder.bind(q, in: env)
+        try checkCancelled()
         let errors = diagnostics.filter { $0.severity == .error }
         guard bound != nil, errors.isEmpty else { throw SessionError.compile(errors, file) }
         for d in diagnostics { warn(DiagnosticRenderer.render(d, in: file, color: color)) }
@@ -281,8 +328,17 @@ public final class Session {
         do {
             return try store.catalog()
         } catch {
-            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
+            throw readFailure(error)
         }
+    }
+
+    /// A failure to read the store's catalog or listings: "cannot read the store: …",
+    /// unless the statement was cancelled or the store is damaged (`storeFailure`).
+    func readFailure(_ error: Error) -> SessionError {
+        if let e = error as? DatabaseError, e.isInterrupt || e.primaryCode == 11 || e.primaryCode == 26 {
+            return storeFailure(e)
+        }
+        return .runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
     }
 
     /// `catalog` with the contact sample when `bound` has a condition whose share the
@@ -307,8 +363,10 @@ public final class Session {
     /// Binds, plans and renders `query`; warnings are reported through `warn`.
     public func compile(_ query: Query, projection: Projection, in file: SourceFile) throws -> CompiledQuery {
         let catalog = try loadCatalog()
-        let env = BindingEnvironment(catalog: catalog, aliases: aliases, campaignContext: campaignContext, asOf: asOf)
+        let env = BindingEnvironment(catalog: catalog, aliases: aliases, campaignContext: campaignContext, asOf: asOf,
+                                     cancellation: cancellation)
         let (bound, diagnostics) = Binder.bind(query, in: env)
+        try checkCancelled()
         let errors = diagnostics.filter { $0.severity == .error }
         guard let bound, errors.isEmpty else { throw SessionError.compile(errors, file) }
         let reasonWarnings = try unmatchedReasons(in: query)
@@ -361,7 +419,9 @@ public final class Session {
         let catalog = try catalog ?? loadCatalog()
         let options = PlannerOptions(
             now: .fixed(now), strategy: strategy, useRollups: useRollups)
-        let plan = Planner.plan(bound, catalog: try planningCatalog(catalog, for: bound), options: options)
+        let plan = Planner.plan(bound, catalog: try planningCatalog(catalog, for: bound), options: options,
+                                cancellation: cancellation)
+        try checkCancelled()
         let sql = SQLRenderer.render(plan, projection: projection, dialect: store.database.dialect)
         let program = plan.strategy == .bitmaps ? SQLRenderer.program(plan, dialect: store.database.dialect) : nil
         return CompiledQuery(
@@ -384,9 +444,9 @@ public final class Session {
     func storeFailure(_ error: Error) -> SessionError {
         if let e = error as? SessionError { return e }
         if let e = error as? DatabaseError {
-            if e.isInterrupt { return .runtime("interrupted") }
+            if e.isInterrupt { return .runtime((cancellation.reason ?? .interrupted).message) }
             if e.primaryCode == 11 || e.primaryCode == 26 {
-                return .runtime("the store is damaged (SQLite: \(e.message)); check it with sqlite3's 'PRAGMA integrity_check' and restore it from a backup")
+                return .runtime("\(store.path): the store is damaged (SQLite: \(e.message)); check it with sqlite3's 'PRAGMA integrity_check' and restore it from a backup")
             }
             if e.message.contains("readonly") || e.code == 8 {
                 return .runtime("the store is open read-only (--read-only); this statement writes")

@@ -88,6 +88,11 @@ public protocol Database: AnyObject, Sendable {
     var isInTransaction: Bool { get }
     /// Makes the running statement (on whatever thread) fail soon with an interrupt error.
     func interrupt()
+    /// The cancellation of the statement running now (Ctrl-C, a timeout): once it is
+    /// cancelled, statements fail with an interrupt error. SQLite polls it while a
+    /// statement runs; PostgreSQL checks it before each statement, and a running one is
+    /// stopped by `interrupt()`, which the session calls.
+    var cancellation: Cancellation? { get set }
     /// The id given to the row inserted last on this connection.
     var lastInsertRowID: Int64 { get throws }
     /// Rows changed by the last INSERT, UPDATE or DELETE.

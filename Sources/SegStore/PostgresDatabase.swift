@@ -32,6 +32,9 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     public let url: String
     /// Rows changed by the last command.
     public private(set) var changes = 0
+    /// The running statement's cancellation: once it is cancelled, no query is sent
+    /// (one already running is stopped by `interrupt()`, which the session calls).
+    public var cancellation: Cancellation?
 
     public var dialect: any SQLDialect { PostgresDialect() }
 
@@ -124,7 +127,15 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     // MARK: - Running statements
 
     public func execute(_ sql: String) throws {
+        try checkCancelled(sql)
         PQclear(try completed(PQexec(connection, sql), sql: sql))
+    }
+
+    /// Throws an interrupt error, without sending `sql`, once the statement is cancelled.
+    private func checkCancelled(_ sql: String) throws {
+        if cancellation?.isCancelled == true {
+            throw DatabaseError(code: DatabaseError.interrupt, message: "interrupted", sql: sql, sqlState: "57014")
+        }
     }
 
     public func execute(_ sql: String, _ params: [SQLValue]) throws {
@@ -147,6 +158,7 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     /// Runs the server-side prepared statement `name`, preparing it first if `prepared`
     /// is false (with the parameter types of this first run).
     func execPrepared(_ name: String, prepared: inout Bool, _ text: String, _ params: [SQLValue?], used: Set<Int>, sql: String) throws -> OpaquePointer {
+        try checkCancelled(sql)
         if !prepared {
             let result = Self.withParameters(params, used: used) { types, _ in
                 PQprepare(connection, name, text, Int32(params.count), types)
@@ -176,7 +188,8 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
 
     /// Runs `text` with `params`, returning the (checked) result.
     func exec(_ text: String, _ params: [SQLValue?], used: Set<Int>, sql: String) throws -> OpaquePointer {
-        try completed(Self.withParameters(params, used: used) { types, values in
+        try checkCancelled(sql)
+        return try completed(Self.withParameters(params, used: used) { types, values in
             PQexecParams(connection, text, Int32(params.count), types, values, nil, nil, 0)
         }, sql: sql)
     }

@@ -16,7 +16,7 @@ struct ReplCommand: ParsableCommand {
             link paths inside link:", attribute, segment, list and alias names. Ctrl-C \
             stops a running query or discards the line; Ctrl-D or .quit leaves. Type \
             .help for the language and the dot-commands (.campaigns, .links, .segments, \
-            .lists, .schema, .mode, .timer, .limit, .tz, .open, .read, .quit).
+            .lists, .schema, .mode, .timer, .limit, .timeout, .tz, .open, .read, .quit).
 
             History is kept in ~/.segq_history ($SEGQ_HISTORY overrides; empty: none). \
             Colour only on a terminal, never when NO_COLOR is set.

@@ -96,7 +96,7 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
     }
     let store: Store
     do {
-        store = try Store(path: path, readOnly: query.readOnly)
+        store = try Store(path: path, readOnly: query.readOnly, check: query.check ? .full : .automatic)
     } catch {
         printError("error: cannot open '\(PostgresDatabase.redacted(path))': \(userFacingDescription(error, verbose: query.verbose))")
         throw ExitCode(ExitStatus.runtime)
@@ -106,6 +106,7 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
     let session = Session(store: store, output: writer, mode: .script) { printError($0) }
     session.color = color
     session.verbose = query.verbose
+    session.timeout = query.timeout
     // A demo store is frozen at its reference time; measure `within` from there unless
     // --now says otherwise (docs/cli.md).
     if let now = query.fixedNow {

@@ -54,7 +54,7 @@ struct StatsCommand: ParsableCommand {
         let file = SourceFile(name: "<campaign argument>", text: campaign)
         let name = Name(text: campaign, quoted: true, range: SourceRange(0, campaign.utf8.count))
         do {
-            try session.stats(name, message: message, firstOpensOnly: firstOpens, in: file)
+            try session.asStatement { try session.stats(name, message: message, firstOpensOnly: firstOpens, in: file) }
         } catch let e as SessionError {
             printError(e.description)
             if case .compile = e { throw ExitCode(ExitStatus.compile) }

@@ -284,6 +284,73 @@ import Testing
         #expect(dot.status == 3)
         #expect(dot.stderr.contains("usage: .mode table|csv|tsv|json|jsonl"))
     }
+
+    // MARK: Faults (issue 21)
+
+    /// `--timeout` cancels a statement past its deadline with a clear error and exit
+    /// status 3 (one nanosecond has passed by the first check, so no timing is
+    /// involved); a sensible timeout changes nothing; a timeout of 0 is a usage error.
+    @Test func timeoutCancelsAStatement() throws {
+        let cancelled = try run(["--timeout", "0.000000001", "-c", "count everyone"])
+        #expect(cancelled.status == 3)
+        #expect(cancelled.stdout == "")
+        #expect(cancelled.stderr == "error: statement cancelled after 1e-09 s (--timeout)\n")
+        let fine = try run(["--timeout", "60", "-c", "count everyone"])
+        #expect(fine.status == 0 && fine.stdout == "5\n", "\(fine.stderr)")
+        let zero = try run(["--timeout", "0", "-c", "count everyone"])
+        #expect(zero.status == 2)
+        #expect(zero.stderr.contains("--timeout takes a number of seconds greater than 0"))
+        let stats = try segq(["stats", "--db", db, "--timeout", "0.000000001", "Spring Sale"])
+        #expect(stats.status == 3)
+        #expect(stats.stderr.contains("statement cancelled after 1e-09 s (--timeout)"))
+    }
+
+    /// At the prompt, `.timeout N` sets the statement timeout and `.timeout off` clears it.
+    @Test func replTimeoutCommand() throws {
+        let script = """
+            .timeout
+            .timeout 30
+            .timeout
+            count everyone;
+            .timeout off
+            .timeout
+            .timeout 0.000000001
+            count everyone;
+            count everyone;
+            """
+        let r = try segq(["repl", "--db", db], stdin: script)
+        #expect(r.status == 3)
+        #expect(r.stdout == "timeout: off\ntimeout: 30 s\n5\ntimeout: off\n")
+        #expect(r.stderr == "error: statement cancelled after 1e-09 s (--timeout)\n")
+        let bad = try segq(["repl", "--db", db], stdin: ".timeout soon\n")
+        #expect(bad.status == 3)
+        #expect(bad.stderr.contains("usage: .timeout SECONDS|off"))
+    }
+
+    /// A store damaged inside is refused at open with an error naming the file and
+    /// exit status 3, never a crash; so is a copy cut short.
+    @Test func aDamagedStoreIsAClearError() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var data = try Data(contentsOf: URL(fileURLWithPath: db))
+        let pageSize = Int(data[16]) << 8 | Int(data[17])
+        let damaged = dir.appendingPathComponent("damaged.db")
+        var inside = data
+        inside.replaceSubrange(pageSize..<data.count, with: Data(repeating: 0xFF, count: data.count - pageSize))
+        try inside.write(to: damaged)
+        for args in [["run", "-c", "count everyone"], ["run", "--check", "-c", "count everyone"],
+                     ["run", "--read-only", "-c", "count everyone"], ["stats", "Spring Sale"]] {
+            let r = try segq(args + ["--db", damaged.path])
+            #expect(r.status == 3, "\(args)")
+            #expect(r.stderr.contains("\(damaged.path): not a readable segq store"), "\(args): \(r.stderr)")
+        }
+        let short = dir.appendingPathComponent("short.db")
+        data = data.prefix(data.count / 2)
+        try data.write(to: short)
+        let r = try segq(["run", "--db", short.path, "-c", "count everyone"])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("it was cut short"), "\(r.stderr)")
+    }
 }
 
 /// Whether this process may make a mount namespace with a read-only bind mount.

@@ -1,6 +1,6 @@
 import Foundation
 import SegQL
-import SegSession
+@testable import SegSession
 import SegStore
 import Testing
 
@@ -223,5 +223,91 @@ import Testing
         f.session.verbose = true
         let verbose = "\(try #require(f.run("save list l2 = everyone")))"
         #expect(verbose.contains("while executing"))
+    }
+
+    // MARK: Cancellation (Ctrl-C and the statement timeout)
+
+    /// A statement whose cancellation is set before it compiles (as Ctrl-C at the
+    /// prompt sets it) stops in the compiler with "interrupted": no timing involved.
+    @Test func aCancelledStatementStopsWhileCompiling() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1...12 { script += "let a\(i) = (a\(i - 1) or a\(i - 1));\n" }
+        #expect(f.run(script) == nil)
+        let file = SourceFile(name: "t", text: "a12 and country = \"SE\"")
+        let query = try #require(Parser.parseQuery(file).query)
+        f.session.cancellation.start(timeout: nil)
+        f.session.cancellation.cancel()
+        defer { f.session.cancellation.finish() }
+        do {
+            _ = try f.session.compile(query, projection: .count, in: file)
+            Issue.record("a cancelled statement compiled")
+        } catch let e as SessionError {
+            #expect(e.isInterrupt)
+            #expect("\(e)" == "error: interrupted")
+        }
+        // Parsing a script stops too (the input reads as ended), reported the same way.
+        let source = SourceFile(name: "t", text: "count email in [" + (0..<20_000).map { "\"c\($0)\"" }.joined(separator: ", ") + "]")
+        f.session.cancellation.start(timeout: nil)
+        f.session.cancellation.cancel()
+        let (_, diagnostics) = Parser.parseScript(source, cancellation: f.session.cancellation)
+        #expect(diagnostics.contains { $0.severity == .error })
+    }
+
+    /// The statement timeout covers compiling and running, on the suite's backend: a
+    /// deadline of one nanosecond has passed by the first poll, so every statement,
+    /// writing ones included, fails with the timeout's message and writes nothing;
+    /// without the timeout the same statements run.
+    @Test func theTimeoutCancelsEveryStatementPastItsDeadline() throws {
+        let f = try ActionsFixture()
+        let out = f.temp.directory.appendingPathComponent("out.csv").path
+        let file = SourceFile(name: "t", text: """
+            count opened; show everyone; save segment s = opened; save list l = opened; let a = opened;
+            stats "Spring Sale"; export opened to "\(out)"
+            """)
+        let (statements, diagnostics) = Parser.parseScript(file)
+        #expect(diagnostics.isEmpty && statements.count == 7)
+        // Parsing a script is timed as a statement of its own.
+        f.session.timeout = 1e-9
+        #expect("\(try #require(f.run("count opened")))" == "error: statement cancelled after 1e-09 s (--timeout)")
+        for statement in statements {
+            do {
+                try f.session.execute(statement, in: file)
+                Issue.record("\(Printer.source(of: statement)) ran past its timeout")
+            } catch let e as SessionError {
+                #expect("\(e)" == "error: statement cancelled after 1e-09 s (--timeout)")
+                #expect(e.isInterrupt)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let catalog = try f.temp.store.catalog()
+        #expect(catalog.segments.isEmpty && catalog.lists.isEmpty)
+        #expect(f.session.aliases.isEmpty)
+        f.session.timeout = 60
+        #expect(f.run("count opened; save segment s = opened") == nil)
+        #expect(f.output.counts == [2])
+        f.session.timeout = nil
+        #expect(f.run("count segment s") == nil)
+    }
+
+    /// A statement already running on the database is stopped at its deadline: SQLite
+    /// by its progress handler, PostgreSQL by a cancel request. The query would run
+    /// for a very long time otherwise (the test's own limit).
+    @Test func theTimeoutStopsARunningQuery() throws {
+        let f = try ActionsFixture()
+        f.session.timeout = 0.3
+        let db = f.session.store.database
+        let endless = db.isPostgres
+            ? "SELECT pg_sleep(600)"
+            : "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c"
+        do {
+            try f.session.asStatement { try f.session.runtime { _ = try db.scalar(endless) } }
+            Issue.record("the query ran to its end")
+        } catch let e as SessionError {
+            #expect("\(e)" == "error: statement cancelled after 0.3 s (--timeout)")
+        }
+        // The connection is usable at once for the next statement.
+        #expect(f.run("count opened") == nil)
+        #expect(f.output.counts == [2])
     }
 }

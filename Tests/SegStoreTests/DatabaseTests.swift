@@ -317,3 +317,42 @@ import Testing
         }
     }
 }
+
+/// A connection polls its statement's cancellation (Ctrl-C, a timeout): SQLite while a
+/// statement runs (its progress handler), and before one is prepared.
+@Suite struct DatabaseCancellationTests {
+    /// A deadline stops an endless statement (the test's own limit if it did not).
+    @Test func aDeadlineStopsARunningStatement() throws {
+        let db = try SQLiteDatabase(path: ":memory:")
+        let flag = Cancellation()
+        db.cancellation = flag
+        flag.start(timeout: 0.2)
+        defer { flag.finish() }
+        do {
+            _ = try db.int64("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c")
+            Issue.record("expected an interrupt")
+        } catch let error as DatabaseError {
+            #expect(error.isInterrupt)
+        }
+        #expect(flag.reason == .timedOut(seconds: 0.2))
+    }
+
+    /// Once cancelled, no statement starts, however short; once the statement is
+    /// finished, the connection works again, and without a cancellation it always does.
+    @Test func aCancelledStatementStartsNoMoreSQL() throws {
+        let db = try SQLiteDatabase(path: ":memory:")
+        let flag = Cancellation()
+        db.cancellation = flag
+        flag.start(timeout: nil)
+        flag.cancel()
+        #expect(throws: DatabaseError(code: DatabaseError.interrupt, message: "interrupted", sql: "SELECT 1")) {
+            try db.int64("SELECT 1")
+        }
+        flag.finish()
+        #expect(try db.int64("SELECT 1") == 1)
+        flag.start(timeout: nil)
+        flag.cancel()
+        db.cancellation = nil
+        #expect(try db.int64("SELECT 2") == 2)
+    }
+}

@@ -59,4 +59,56 @@ import Testing
         #expect(throws: StoreError.self) { try Store(path: good) }
         #expect(try bytes(good) == damaged)
     }
+
+    /// A store with a few thousand contacts, checkpointed: its pages are all in the file.
+    func smallStore(_ path: String) throws {
+        let store = try Store(path: path)
+        try store.database.execute("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+            INSERT INTO contacts(email, first_name) SELECT 'c' || i || '@example.com', 'Name ' || i FROM n;
+            PRAGMA wal_checkpoint(TRUNCATE)
+            """)
+    }
+
+    /// Damage inside the file (every page but the header's overwritten, as a bad copy
+    /// or disk would leave it) is found at open by SQLite's quick_check, whichever way
+    /// the store is opened: a clear error naming the file, and nothing written.
+    @Test func aStoreDamagedInsideIsRefusedAtOpen() throws {
+        let dir = TempDir()
+        let path = dir.path("damaged.db")
+        try smallStore(path)
+        #expect(try Store(path: path).schemaVersion() == Schema.version)
+        var data = try bytes(path)
+        let pageSize = Int(data[16]) << 8 | Int(data[17])
+        #expect(data.count > 10 * pageSize)
+        data.replaceSubrange(pageSize..<data.count, with: Data(repeating: 0xFF, count: data.count - pageSize))
+        try data.write(to: URL(fileURLWithPath: path))
+        for (readOnly, check) in [(false, IntegrityCheck.automatic), (true, .automatic), (false, .full)] {
+            do {
+                _ = try Store(path: path, readOnly: readOnly, check: check)
+                Issue.record("a damaged store opened (read-only: \(readOnly))")
+            } catch let e as StoreError {
+                guard case .damaged(let p, _) = e else { Issue.record("\(e)"); continue }
+                #expect(p == path)
+                #expect(e.description.hasPrefix("\(path): not a readable segq store"))
+            }
+        }
+        #expect(try bytes(path) == data)
+    }
+
+    /// A copy cut short is refused by its length, before SQLite reads a page (it would
+    /// read the missing ones as zeros), whatever the file's size.
+    @Test func aTruncatedStoreIsRefusedAtOpen() throws {
+        let dir = TempDir()
+        let path = dir.path("short.db")
+        try smallStore(path)
+        let data = try bytes(path)
+        let cut = data.prefix(data.count / 2)
+        try cut.write(to: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.damaged(
+            path: path, detail: "the file has \(cut.count) bytes, its header says \(data.count): it was cut short")) {
+            try Store(path: path)
+        }
+        #expect(try bytes(path) == cut)
+    }
 }

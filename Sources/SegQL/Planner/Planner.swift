@@ -57,15 +57,26 @@ public struct Planner {
     private var reasons: [String] = []
 
     /// Plans `query` against the statistics in `catalog`.
-    public static func plan(_ query: BoundQuery, catalog: Catalog, options: PlannerOptions) -> Plan {
-        var planner = Planner(catalog: catalog, options: options)
+    ///
+    /// `cancellation` is polled at every condition lowered and simplified; once it is
+    /// cancelled (Ctrl-C, a timeout) planning stops early and the plan is incomplete:
+    /// the caller, owning the flag, reports the statement's error instead of using it.
+    public static func plan(_ query: BoundQuery, catalog: Catalog, options: PlannerOptions,
+                            cancellation: Cancellation? = nil) -> Plan {
+        var planner = Planner(catalog: catalog, options: options, cancellation: cancellation)
         return planner.run(query)
     }
 
-    private init(catalog: Catalog, options: PlannerOptions) {
+    private let cancellation: Cancellation?
+
+    private init(catalog: Catalog, options: PlannerOptions, cancellation: Cancellation?) {
         self.catalog = catalog
         self.options = options
+        self.cancellation = cancellation
     }
+
+    /// Whether the statement was cancelled: lowering and simplifying then stop.
+    private var stopped: Bool { cancellation?.isCancelled == true }
 
     private var contactCount: Double { Double(max(catalog.contactCount, 1)) }
 
@@ -441,6 +452,7 @@ public struct Planner {
     // MARK: - Lowering and simplification
 
     private mutating func lower(_ q: BoundQuery) -> PlanExpr {
+        if stopped { return .nobody }
         switch q {
         case .everyone: return .everyone
         case .nobody: return .nobody
@@ -579,10 +591,12 @@ public struct Planner {
     }
 
     private func simplify(_ e: PlanExpr) -> PlanExpr {
+        if stopped { return .nobody }
         switch e {
         case .and(let xs):
             var out: [PlanExpr] = []
             for x in xs.map(simplify) {
+                if stopped { return .nobody }
                 switch x {
                 case .everyone: continue
                 case .nobody: return .nobody
@@ -594,6 +608,7 @@ public struct Planner {
         case .or(let xs):
             var out: [PlanExpr] = []
             for x in xs.map(simplify) {
+                if stopped { return .nobody }
                 switch x {
                 case .nobody: continue
                 case .everyone: return .everyone

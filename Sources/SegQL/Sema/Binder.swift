@@ -43,12 +43,18 @@ public struct BindingEnvironment: Sendable {
     public var campaignContext: String?
     /// `as of`: every event predicate sees only the events up to this instant.
     public var asOf: Int64?
+    /// Polled at every node bound and every 4,096 list items: once it is cancelled
+    /// (Ctrl-C, a timeout), binding stops and returns an incomplete query, which the
+    /// caller, owning the flag, reports as the statement's error.
+    public var cancellation: Cancellation?
 
-    public init(catalog: Catalog, aliases: [AliasDefinition] = [], campaignContext: String? = nil, asOf: Int64? = nil) {
+    public init(catalog: Catalog, aliases: [AliasDefinition] = [], campaignContext: String? = nil, asOf: Int64? = nil,
+                cancellation: Cancellation? = nil) {
         self.catalog = catalog
         self.aliases = aliases
         self.campaignContext = campaignContext
         self.asOf = asOf
+        self.cancellation = cancellation
     }
 }
 
@@ -90,7 +96,7 @@ public struct Binder {
     /// Current nesting and nodes bound so far, checked against the expansion limits.
     private var depth = 0
     private var size = 0
-    /// Set once a limit is exceeded: binding then stops at once.
+    /// Set once a limit is exceeded or the statement is cancelled: binding then stops at once.
     private var overLimit = false
     /// The alias or segment being expanded, outermost (for the limit errors).
     private var expanding: String?
@@ -168,6 +174,10 @@ public struct Binder {
 
     private mutating func bind(_ query: Query) -> BoundQuery {
         if overLimit { return .nobody }
+        if env.cancellation?.isCancelled == true {
+            overLimit = true
+            return .nobody
+        }
         size += 1
         depth += 1
         defer { depth -= 1 }
@@ -213,6 +223,12 @@ public struct Binder {
             }
             return .list(id: id, name: n.text)
         }
+    }
+
+    /// Whether the statement was cancelled; binding then stops.
+    private mutating func stopped() -> Bool {
+        if !overLimit, env.cancellation?.isCancelled == true { overLimit = true }
+        return overLimit
     }
 
     // MARK: Names
@@ -593,7 +609,8 @@ public struct Binder {
             return nil
         }
         var ids: Set<Int64> = []
-        for item in items {
+        for (i, item) in items.enumerated() {
+            if i & 4095 == 4095, stopped() { return nil }
             guard case .string(let text) = item.kind else {
                 report(.error(SemaMessages.expectedCampaignNames, at: item.range))
                 return nil
@@ -644,7 +661,8 @@ public struct Binder {
             return nil
         }
         var ids: Set<Int64> = []
-        for item in items {
+        for (i, item) in items.enumerated() {
+            if i & 4095 == 4095, stopped() { return nil }
             guard case .string(let text) = item.kind else {
                 report(.error(SemaMessages.expectedLinks, at: item.range))
                 return nil
@@ -729,7 +747,8 @@ public struct Binder {
         case .oneOf(let v):
             guard case .list(let items) = v.kind else { return .nobody }
             var lits: [FieldLiteral] = []
-            for item in items {
+            for (i, item) in items.enumerated() {
+                if i & 4095 == 4095, stopped() { return .nobody }
                 guard let lit = string(item) else { return .nobody }
                 lits.append(lit)
             }
@@ -757,7 +776,8 @@ public struct Binder {
         case .matches, .exists: return
         }
         let field = f.field.quoted ? Printer.quoted(name) : name
-        for v in values {
+        for (i, v) in values.enumerated() {
+            if i & 4095 == 4095, stopped() { return }
             let (type, written): (String, String)
             var instead: String?
             switch v.kind {
@@ -821,7 +841,8 @@ public struct Binder {
         case .oneOf(let v):
             guard case .list(let items) = v.kind else { return nil }
             var lits: [FieldLiteral] = []
-            for item in items {
+            for (i, item) in items.enumerated() {
+                if i & 4095 == 4095, stopped() { return nil }
                 guard let lit = literal(item) else { return nil }
                 lits.append(lit)
             }

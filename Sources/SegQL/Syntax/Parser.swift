@@ -40,8 +40,14 @@ public enum Parser {
     /// Parses a script: statements separated by `;`. Statements with errors are left out;
     /// the diagnostics say why, at most one per statement plus independent lexical ones.
     /// After `Lexer.maximumErrors` errors the parse stops with a final "too many errors".
-    public static func parseScript(_ file: SourceFile) -> (statements: [Statement], diagnostics: [Diagnostic]) {
+    ///
+    /// `cancellation` is polled every 4,096 tokens: once it is cancelled (Ctrl-C, a
+    /// timeout) the input reads as ended there, and the caller, owning the flag,
+    /// reports the cancellation rather than the diagnostics.
+    public static func parseScript(_ file: SourceFile, cancellation: Cancellation? = nil)
+        -> (statements: [Statement], diagnostics: [Diagnostic]) {
         var state = ParserState(bytes: file.bytes, lineBreaksSeparate: true)
+        state.cancellation = cancellation
         let statements = state.script()
         return (statements, state.finishedDiagnostics())
     }
@@ -85,6 +91,12 @@ struct ParserState {
     private var lastPulledEnd = 0
     /// A token pulled from the lexer but held back behind a line break's `;`.
     private var heldBack: Token?
+    /// Polled every 4,096 tokens; once cancelled, the input ends.
+    var cancellation: Cancellation?
+    /// Tokens pulled from the lexer so far.
+    private var pulled = 0
+    /// Whether the input ended early because the statement was cancelled.
+    private var cancelled = false
 
     init(bytes: [UInt8], lineBreaksSeparate: Bool = false) {
         self.bytes = bytes
@@ -105,6 +117,11 @@ struct ParserState {
         if let t = heldBack {
             heldBack = nil
             return t
+        }
+        pulled &+= 1
+        if cancelled || (pulled & 4095 == 0 && cancellation?.isCancelled == true) {
+            cancelled = true
+            return Token(.endOfFile, .at(lastPulledEnd))
         }
         let t = lexer.next()
         if lineBreaksSeparate, t.afterLineBreak, t.kind != .semicolon, t.kind != .endOfFile, openBrackets <= 0,

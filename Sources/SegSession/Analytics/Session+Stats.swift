@@ -25,12 +25,7 @@ extension Session {
         _ campaign: Name, message: Int64?, statement range: SourceRange? = nil, firstOpensOnly: Bool = false,
         in file: SourceFile
     ) throws -> CampaignStats {
-        let catalog: Catalog
-        do {
-            catalog = try store.catalog()
-        } catch {
-            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
-        }
+        let catalog = try loadCatalog()
         let resolved: Catalog.Campaign
         switch Binder.resolveCampaign(campaign, in: catalog) {
         case .success(let c): resolved = c
@@ -47,8 +42,6 @@ extension Session {
                 heatmap: HeatmapOptions(timeZone: timeZone, firstOpensOnly: firstOpensOnly))
         } catch let e as StatsError {
             throw SessionError.runtime(e.description)
-        } catch let e as DatabaseError where e.isInterrupt {
-            throw SessionError.runtime("interrupted")
         } catch {
             throw storeFailure(error)
         }
@@ -59,7 +52,7 @@ extension Session {
         do {
             return try CampaignOverview.load(from: store)
         } catch {
-            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
+            throw readFailure(error)
         }
     }
 }

@@ -25,6 +25,7 @@ extension Session {
         }
         evaluator.leftFactor = restrictedReadFactor
         evaluator.maxCampaignID = catalog.campaigns.map(\.id).max() ?? 0
+        evaluator.cancellation = cancellation
         if reusesReads { evaluator.memory = store }
         return evaluator
     }

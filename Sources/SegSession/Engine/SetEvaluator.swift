@@ -52,6 +52,11 @@ struct SetEvaluator {
     /// written several times (`(A and B) or (A and C) or …`) is read once.
     private var wholeReads: [SetLeaf: ContactSet] = [:]
 
+    /// Polled at every set combined: once it is cancelled (Ctrl-C, a timeout) the
+    /// evaluation stops with the statement's error. The reads are SQLite's or the
+    /// server's statements, which stop by themselves (Cancellation.swift).
+    var cancellation: Cancellation?
+
     init(database: Database, maxID: Int64, universe: @escaping () throws -> ContactSet) {
         self.database = database
         self.maxID = maxID
@@ -72,6 +77,7 @@ struct SetEvaluator {
 
     /// `program`'s contacts among `within` (nil: every contact).
     mutating func evaluate(_ program: SetProgram, within: ContactSet?) throws -> ContactSet {
+        if let reason = cancellation?.reason { throw SessionError.runtime(reason.message) }
         switch program {
         case .everyone:
             return try within ?? all()
