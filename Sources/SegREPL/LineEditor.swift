@@ -161,9 +161,13 @@ public final class LineEditor {
 
     /// Adds a complete input to the history and, with a history file, saves it there
     /// (after every entry, so a killed session keeps what it ran).
+    ///
+    /// The input is kept as typed, its lines included: joined into one line, a comment
+    /// (`-- …`, `# …`) would swallow the lines after it when recalled. libedit shows a
+    /// recalled entry's newlines as line breaks and returns the whole buffer on Enter;
+    /// `H_SAVE` writes them escaped (`strvis`), so the file keeps one entry a line.
     public func remember(_ input: String) {
-        let line = input.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .map { $0.trimmingSpaces() }.joined(separator: " ")
+        let line = Self.historyEntry(input)
         guard !line.isEmpty else { return }
         _ = segq_history_enter(history, line)
         if let historyPath {
@@ -216,6 +220,20 @@ public final class LineEditor {
     }
 
     // MARK: - Helpers
+
+    /// An input as history keeps it: its lines as typed, without trailing spaces, blank
+    /// lines before and after dropped.
+    static func historyEntry(_ input: String) -> String {
+        var lines = input.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            .map { line -> String in
+                var l = line[...]
+                while let last = l.last, last == " " || last == "\t" { l = l.dropLast() }
+                return String(l)
+            }
+        while lines.first?.isEmpty == true { lines.removeFirst() }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
 
     /// The longest prefix every string shares (by characters).
     static func commonPrefix(_ strings: [String]) -> String {

@@ -143,3 +143,41 @@ extension Store {
         return catalog
     }
 }
+
+extension Store {
+    /// The string values of attribute `name` that start with `prefix`, most frequent
+    /// first, at most `limit` of them: what Tab offers after `plan = "p`. At most
+    /// `scanLimit` attribute rows are read, so a Tab stays quick on a large store (on
+    /// SQLite the prefix is a range of the attributes' value index; on PostgreSQL, whose
+    /// values are JSON, a filter). Values a Tab would show as a mess of escapes (control
+    /// characters, a quote, a backslash) are left out.
+    public func frequentAttributeValues(_ name: String, prefix: String, limit: Int = 50,
+                                        scanLimit: Int = 200_000) throws -> [String] {
+        let db = database
+        let sql: String
+        var params: [SQLValue] = [.text(name), .text(prefix)]
+        if db.isPostgres {
+            sql = """
+                SELECT v, count(*) AS n FROM (
+                  SELECT value #>> '{}' AS v FROM contact_attributes
+                  WHERE name = $1 AND type = 'string' AND starts_with(value #>> '{}', $2) LIMIT \(scanLimit)) s
+                GROUP BY v ORDER BY n DESC, v LIMIT \(limit)
+                """
+        } else {
+            // U+10FFFF sorts after every character a value can continue the prefix with.
+            params.append(.text(prefix + "\u{10FFFF}"))
+            sql = """
+                SELECT value, count(*) AS n FROM (
+                  SELECT value FROM contact_attributes
+                  WHERE name = ?1 AND type = 'string' AND value >= ?2 AND value < ?3 LIMIT \(scanLimit)) s
+                GROUP BY value ORDER BY n DESC, value LIMIT \(limit)
+                """
+        }
+        var values: [String] = []
+        try db.query(sql, params) { row in
+            let v = row.text(0)
+            if !v.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" || $0.value == 0x7F }) { values.append(v) }
+        }
+        return values
+    }
+}

@@ -119,7 +119,7 @@ final class Terminal {
     private var consumed = 0
     private var reaped = false
 
-    init(_ arguments: [String], environment: [String: String]) throws {
+    init(_ arguments: [String], environment: [String: String], rows: UInt16 = 40, columns: UInt16 = 120) throws {
         let binary = try #require(segqPath, "build segq first: swift build")
         var env = ProcessInfo.processInfo.environment
         env["SEGQ_DB"] = nil
@@ -134,7 +134,7 @@ final class Terminal {
             for p in envp { free(p) }
         }
         var master: Int32 = -1
-        var size = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
+        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         let pid = forkpty(&master, nil, nil, &size)
         if pid == 0 {
             execve(binary, argv, envp)

@@ -1,0 +1,75 @@
+import Foundation
+import SegSession
+import Testing
+@testable import SegREPL
+
+/// Completion that needs more than the text (files), and the rest of the prompt: history
+/// entries; `.once`/`.output` targets; table rows cut to the terminal.
+struct PromptExtrasTests {
+    @Test func anOpenStatementIsNotADotCommand() {
+        // A dot on a continued line is the language's (an error there), not a dot-command.
+        #expect(!Completer.complete("opened and\n.li", names: names).candidates.contains(".links"))
+    }
+
+    @Test func filesAfterReadOnceOutputAndOpen() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segq-files-\(getpid())")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("queries"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "".write(to: dir.appendingPathComponent("winback.segq"), atomically: true, encoding: .utf8)
+        try "".write(to: dir.appendingPathComponent(".hidden"), atomically: true, encoding: .utf8)
+        let base = dir.path + "/"
+        let all = Completer.complete(".read " + base, names: names)
+        #expect(all.candidates == [base + "queries/", base + "winback.segq"])
+        let one = Completer.complete(".once \"" + base + "w", names: names)
+        #expect(one.candidates == [base + "winback.segq"] && one.terminator == "\"")
+        // A directory goes on: no closing quote.
+        #expect(Completer.complete(".output \"" + base + "q", names: names).terminator == "")
+        #expect(Completer.complete(".open " + base + ".h", names: names).candidates == [base + ".hidden"])
+    }
+
+    @Test func historyKeepsTheLinesAsTyped() {
+        #expect(LineEditor.historyEntry("opened and -- who opened  \nnot clicked\n") == "opened and -- who opened\nnot clicked")
+        #expect(LineEditor.historyEntry("\n  count everyone \t\n\n") == "  count everyone")
+        #expect(LineEditor.historyEntry("a\r\nb") == "a\nb")
+    }
+
+    @Test(arguments: [
+        ("out.csv", OutputTarget.file("out.csv")),
+        ("  '/tmp/a b.csv' ", .file("/tmp/a b.csv")),
+        ("|sort -u", .command("sort -u")),
+        ("'|wc -l > x'", .command("wc -l > x")),
+        ("| less -S", .command("less -S")),
+    ] as [(String, OutputTarget)])
+    func outputTargets(_ argument: String, _ target: OutputTarget) {
+        #expect(REPL.outputTarget(argument) == target)
+    }
+
+    @Test func outputTargetsRejected() {
+        #expect(REPL.outputTarget("a b") == nil)
+        #expect(REPL.outputTarget("") == nil)
+    }
+
+    @Test func pagerCommand() {
+        #expect(REPL.pagerCommand(environment: ["PAGER": "most"]) == "most")
+        #expect(REPL.pagerCommand(environment: ["PAGER": " ", "PATH": "/nonexistent"]) == nil)
+    }
+
+    @Test func shellQuoting() {
+        #expect(REPL.shellQuoted("/tmp/it's.segq") == #"'/tmp/it'\''s.segq'"#)
+    }
+
+    @Test func tableRowsAreCutToTheWidth() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("segq-cut-\(getpid()).txt").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { unlink(path) }
+        let writer = ResultWriter(format: .table, sink: ByteSink(fileDescriptor: fd))
+        writer.tableWidth = 12
+        writer.beginRows(columns: ["id", "url"])
+        writer.row([.integer(1), .text("https://example.com/a")])
+        writer.row([.integer(22), .text("/b")])
+        writer.endRows()
+        close(fd)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == "id  url\n──  ───────…\n1   https:/…\n22  /b\n")
+    }
+}
