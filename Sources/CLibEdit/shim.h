@@ -5,6 +5,14 @@
 
 #include <stdio.h>
 #include <histedit.h>
+#include <wchar.h>
+
+/// The columns a character takes on the terminal (-1: not printable), by the C
+/// library's locale. glibc declares wcwidth only for _XOPEN_SOURCE.
+int wcwidth(wchar_t c);
+static inline int segq_wcwidth(unsigned int c) {
+    return wcwidth((wchar_t)c);
+}
 
 typedef char *(*segq_el_prompt_fn)(EditLine *);
 typedef unsigned char (*segq_el_key_fn)(EditLine *, int);

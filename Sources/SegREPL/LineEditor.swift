@@ -177,6 +177,48 @@ public final class LineEditor {
         }
     }
 
+    /// Draws the input just entered again, `coloured` (the same text with ANSI colours),
+    /// over where libedit left it: its first line after `prompt` (as given to
+    /// `readLine`), each further line from the first column. Only when every row is
+    /// sure: no line wider than the terminal (it would have wrapped) and no character
+    /// whose width is unknown; false when it drew nothing.
+    @discardableResult
+    public func redrawInput(prompt: String, text: String, coloured: String) -> Bool {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let colouredLines = coloured.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count == colouredLines.count, lines.count < 200 else { return false }
+        // The prompt as printed (escapes kept, \u{1} markers dropped) and as seen.
+        var printed = "", visible = "", inEscape = false
+        for ch in prompt.unicodeScalars {
+            if ch == "\u{1}" { inEscape.toggle(); continue }
+            printed.unicodeScalars.append(ch)
+            if !inEscape { visible.unicodeScalars.append(ch) }
+        }
+        let width = Self.terminalWidth()
+        for (i, line) in lines.enumerated() {
+            guard let w = Self.displayWidth(i == 0 ? visible + line : String(line)), w < width else { return false }
+        }
+        var out = "\u{1B}[\(lines.count)A\r"
+        for (i, line) in colouredLines.enumerated() {
+            out += (i == 0 ? printed : "") + line + "\u{1B}[K\r\n"
+        }
+        fputs(out, output)
+        fflush(output)
+        return true
+    }
+
+    /// Columns `s` takes on the terminal (`wcwidth`), nil if a character's is unknown
+    /// (a control character, a tab).
+    static func displayWidth(_ s: String) -> Int? {
+        var total = 0
+        for scalar in s.unicodeScalars {
+            let w = segq_wcwidth(scalar.value)
+            if w < 0 { return nil }
+            total += Int(w)
+        }
+        return total
+    }
+
     /// Set when the history file could not be written (the REPL warns once).
     public private(set) var historySaveFailed = false
 

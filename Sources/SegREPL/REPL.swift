@@ -115,7 +115,11 @@ public final class REPL {
             let input: LineInput
             if let editor {
                 editor.pendingInput = pending.isEmpty ? "" : pending + "\n"
-                input = editor.readLine(prompt: pending.isEmpty ? prompt() : continuationPrompt())
+                let shown = pending.isEmpty ? prompt() : continuationPrompt()
+                input = editor.readLine(prompt: shown)
+                if color, case .line(let line) = input {
+                    highlight(line, after: shown, in: editor)
+                }
                 if editor.historySaveFailed && !warnedHistory, let path = editor.historyPath {
                     warnedHistory = true
                     writeError("warning: cannot write the history file '\(path)'")
@@ -314,6 +318,17 @@ public final class REPL {
     }
 
     static let version = "0.1.0"
+
+    // MARK: - Highlighting
+
+    /// Draws the line just entered again, highlighted (statements only).
+    private func highlight(_ line: String, after prompt: String, in editor: LineEditor) {
+        let trimmed = Substring(line).trimmingSpaces()
+        guard !trimmed.isEmpty, !trimmed.hasPrefix(".") else { return }
+        let names = completionNames()
+        let known = Set(names.attributes + names.aliases + names.segments + names.lists)
+        editor.redrawInput(prompt: prompt, text: line, coloured: Highlighter.highlight(line, isKnown: { known.contains($0) }))
+    }
 
     // MARK: - Completion
 

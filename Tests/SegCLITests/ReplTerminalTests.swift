@@ -239,6 +239,25 @@ import Testing
         #expect(t.waitForExit() == 0)
     }
 
+    @Test func anEnteredStatementIsRedrawnHighlighted() throws {
+        let t = try Terminal(["repl", "--db", db, "--now", fixtureNow], environment: ["SEGQ_HISTORY": ""],
+                             rows: 40, columns: 60, colour: true)
+        t.expect("> ")
+        t.type("count opend and plan = \"pro\" -- hi\r")
+        // Up one row, the prompt again, then the line coloured.
+        let redrawn = t.expect("\u{1B}[K\r") ?? ""
+        #expect(redrawn.contains("\u{1B}[1A\r\u{1B}[1msegq\u{1B}[0m shop.db> "))
+        #expect(redrawn.contains("\u{1B}[1mcount\u{1B}[0m \u{1B}[31;4mopend\u{1B}[0m \u{1B}[1mand\u{1B}[0m plan = \u{1B}[32m\"pro\"\u{1B}[0m \u{1B}[2m-- hi\u{1B}[0m"))
+        t.expect("did you mean 'opened'?")
+        t.expect("> ")
+        // A line wider than the terminal wrapped: it is left as it is.
+        t.type("count opend and " + String(repeating: "country = \"SE\" and ", count: 3) + "plan = \"pro\"\r")
+        let wide = t.expect("did you mean 'opened'?") ?? ""
+        #expect(!wide.contains("\u{1B}[31;4m"))
+        t.type(".quit\r")
+        #expect(t.waitForExit() == 0)
+    }
+
     @Test func noHistoryWhenNotInteractive() throws {
         let history = directory.appendingPathComponent("h3").path
         let r = try segq(["repl", "--db", db], stdin: "count everyone;\n", environment: ["SEGQ_HISTORY": history])

@@ -119,13 +119,16 @@ final class Terminal {
     private var consumed = 0
     private var reaped = false
 
-    init(_ arguments: [String], environment: [String: String], rows: UInt16 = 40, columns: UInt16 = 120) throws {
+    /// `colour`: without NO_COLOR, so segq colours what it writes.
+    init(_ arguments: [String], environment: [String: String], rows: UInt16 = 40, columns: UInt16 = 120,
+         colour: Bool = false) throws {
         let binary = try #require(segqPath, "build segq first: swift build")
         var env = ProcessInfo.processInfo.environment
         env["SEGQ_DB"] = nil
         env["NO_COLOR"] = "1"
         env["TERM"] = "xterm"
         env.merge(environment) { $1 }
+        if colour { env["NO_COLOR"] = nil }
         // Everything the child needs is built before fork: after it, only execve.
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -73,3 +73,35 @@ struct PromptExtrasTests {
         #expect(text == "id  url\n──  ───────…\n1   https:/…\n22  /b\n")
     }
 }
+
+struct HighlighterTests {
+    let b = Highlighter.bold, r = Highlighter.reset, g = Highlighter.green, y = Highlighter.yellow
+    let u = Highlighter.unknown, d = Highlighter.dim
+
+    @Test func keywordsStringsNumbersAndUnknownNames() {
+        let text = #"count opened(within: 30d) and plann = "pro" and orders >= 3 -- hi"#
+        let shown = Highlighter.highlight(text) { ["plan", "orders"].contains($0) }
+        #expect(shown == "\(b)count\(r) \(b)opened\(r)(\(b)within\(r): \(y)30d\(r)) \(b)and\(r) \(u)plann\(r) = \(g)\"pro\"\(r) \(b)and\(r) orders >= \(y)3\(r) \(d)-- hi\(r)")
+    }
+
+    @Test func namesBeingDefinedAreNotUnknown() {
+        let shown = Highlighter.highlight("let fans = clickers; save or replace segment new_one = fans and vip") { $0 == "vip" }
+        #expect(!shown.contains(u))
+        #expect(Highlighter.highlight("fans and vip") { $0 == "vip" }.hasPrefix("\(u)fans\(r)"))
+    }
+
+    @Test func theTextIsKeptLineForLine() {
+        let text = "opened and -- who\n  not clicked"
+        let shown = Highlighter.highlight(text) { _ in false }
+        #expect(shown.split(separator: "\n").count == 2)
+        let plain = shown.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        #expect(plain == text)
+    }
+
+    @Test func displayWidth() {
+        // As segq runs: a UTF-8 locale (LineEditor sets one).
+        setlocale(LC_CTYPE, "C.UTF-8")
+        #expect(LineEditor.displayWidth("Cléo") == 4)
+        #expect(LineEditor.displayWidth("a\tb") == nil)
+    }
+}
