@@ -49,6 +49,19 @@ static inline int segq_el_edit_mode_without_isig(EditLine *el) {
     return el_set(el, EL_SETTY, "-d", "-isig", (const char *)NULL);
 }
 
+typedef int (*segq_el_getc_fn)(EditLine *, wchar_t *);
+
+/// The function libedit reads a character with (the live count's: it waits on the
+/// terminal and on the count's pipe).
+static inline int segq_el_set_getcfn(EditLine *el, segq_el_getc_fn fn) {
+    return el_set(el, EL_GETCFN, fn);
+}
+
+/// The right prompt, drawn at the right end of the input's last row when it fits.
+static inline int segq_el_set_rprompt(EditLine *el, segq_el_prompt_fn fn, char escape) {
+    return el_set(el, EL_RPROMPT_ESC, fn, escape);
+}
+
 static inline int segq_el_set_history(EditLine *el, History *h) {
     return el_set(el, EL_HIST, history, h);
 }

@@ -59,7 +59,7 @@ public enum Completer {
 
     /// The dot-commands, in the order `.help commands` lists them.
     public static let dotCommands = ["help", "campaigns", "links", "segments", "lists", "schema", "mode", "timer",
-                                     "limit", "tz", "pager", "once", "output", "edit", "watch", "open", "read", "quit"]
+                                     "limit", "tz", "pager", "live", "once", "output", "edit", "watch", "open", "read", "quit"]
 
     /// What can replace the word that ends at the end of `text`.
     public static func complete(_ text: String, names: CompletionNames) -> Completion {
@@ -282,7 +282,7 @@ public enum Completer {
             return Completion(prefix: prefix, candidates: matching(prefix, in: Help.topics.map(\.name), caseSensitive: false), terminator: "")
         case "mode":
             return Completion(prefix: prefix, candidates: matching(prefix, in: OutputFormat.allCases.map(\.rawValue), caseSensitive: false), terminator: "")
-        case "timer", "pager":
+        case "timer", "pager", "live":
             return Completion(prefix: prefix, candidates: matching(prefix, in: ["on", "off"], caseSensitive: false), terminator: "")
         case "tz":
             return Completion(prefix: prefix, candidates: matching(prefix, in: TimeZone.knownTimeZoneIdentifiers.sorted(), caseSensitive: false), terminator: "")

@@ -50,6 +50,8 @@ public final class REPL {
     private var activePager: PagedOutput?
     /// The last input run (for `.edit`).
     private var lastInput: String?
+    /// The live count in the prompt (interactive only).
+    private var live: LiveCount?
 
     /// A REPL over `session`, whose output is `writer`.
     /// - Parameters:
@@ -80,6 +82,11 @@ public final class REPL {
             session.mode = .script
         }
         editor?.completer = { [unowned self] text in Completer.complete(text, names: self.completionNames()) }
+        if let editor, stdoutIsTerminal {
+            let live = try LiveCount(session: session, color: color)
+            try editor.enableLiveCount(live)
+            self.live = live
+        }
     }
 
     /// The history file: `$SEGQ_HISTORY` (empty: none), else `~/.segq_history`.
@@ -414,6 +421,17 @@ public final class REPL {
             case "on": pagerOn = true
             case "off": pagerOn = false
             default: return usage(".pager on|off")
+            }
+        case "live":
+            guard let live else { return fail(".live needs a terminal") }
+            guard let value = args.first else {
+                writeText("live count: \(live.enabled ? "on" : "off")\(session.store.database.isPostgres ? " (not on PostgreSQL)" : "")")
+                return true
+            }
+            switch value.lowercased() {
+            case "on": live.enabled = true
+            case "off": live.enabled = false
+            default: return usage(".live on|off")
             }
         case "edit":
             guard args.isEmpty else { return usage(".edit") }

@@ -18,7 +18,8 @@ struct ReplCommand: ParsableCommand {
             discards the line; Ctrl-D or .quit leaves. Results taller than the screen go \
             through $PAGER (else less -S). Type .help for the language and the \
             dot-commands (.campaigns, .links, .segments, .lists, .schema, .mode, .timer, \
-            .limit, .tz, .pager, .once, .output, .edit, .watch, .open, .read, .quit).
+            .limit, .tz, .pager, .live, .once, .output, .edit, .watch, .open, .read, .quit). \
+            The size of a complete query shows at the end of the line as you type.
 
             History is kept in ~/.segq_history ($SEGQ_HISTORY overrides; empty: none). \
             Colour only on a terminal, never when NO_COLOR is set.

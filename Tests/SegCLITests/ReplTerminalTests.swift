@@ -258,6 +258,33 @@ import Testing
         #expect(t.waitForExit() == 0)
     }
 
+    @Test func theLiveCountOfACompleteQueryShowsAsItIsTyped() throws {
+        let t = try start(history: "")
+        t.expect("segq shop.db> ")
+        t.type("opened")
+        // The right prompt, once the input has been still for a moment.
+        t.expect("3 contacts")
+        t.type(" and not clicked")
+        t.expect("2 contacts")
+        // Incomplete: nothing is counted; complete again: counted again.
+        t.type(" and")
+        t.type(" country = \"SE\"")
+        t.expect("1 contact")
+        t.type("\r")
+        t.expect("1 contact, ")
+        t.expect("segq shop.db> ")
+        // Tab while a count may run: completion still works.
+        t.type("count clicked(campaign: \"Spr\t")
+        t.expect("ing Sale\"")
+        t.type(")\r")
+        t.expect("\r\n1\r\n")
+        t.type(".live off\r")
+        t.type(".live\r")
+        t.expect("live count: off")
+        t.type(".quit\r")
+        #expect(t.waitForExit() == 0)
+    }
+
     @Test func noHistoryWhenNotInteractive() throws {
         let history = directory.appendingPathComponent("h3").path
         let r = try segq(["repl", "--db", db], stdin: "count everyone;\n", environment: ["SEGQ_HISTORY": history])

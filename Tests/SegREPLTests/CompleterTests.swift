@@ -45,7 +45,7 @@ struct CompleterTests {
                                                         "active", "inactive", "suppressed", "quiet", "engaged",
                                                         #""Nordic readers""#, "Winback"], " "),
         (#"duplicate campaign "Spring Sale" for e"#, "e", ["everyone", "engaged"], " "),
-        (".li", ".li", [".links", ".lists", ".limit"], " "),
+        (".li", ".li", [".links", ".lists", ".limit", ".live"], " "),
         ("  .O", ".O", [".once", ".output", ".open"], " "),
         (#".links "Bl"#, "Bl", ["Black Friday"], "\""),
         (".links Spr", "Spr", [#""Spring Sale""#, #""Spring Preview""#], ""),

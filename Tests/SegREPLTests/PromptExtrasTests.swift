@@ -105,3 +105,21 @@ struct HighlighterTests {
         #expect(LineEditor.displayWidth("a\tb") == nil)
     }
 }
+
+struct LiveCountTests {
+    @Test(arguments: [
+        ("opened and not clicked", true),
+        ("count openers", true),
+        ("show clickers limit 3", true),
+        ("save list \"x\" = openers", true),
+        ("opened and", false),                       // incomplete
+        ("opened and )", false),                     // a syntax error
+        ("count openers as of \"2026-03-01\"", false), // not the audience now
+        ("use campaign \"Spring Sale\"", false),
+        ("openers; clickers", false),                // two statements
+        ("", false),
+    ])
+    func whatIsCounted(_ text: String, _ counted: Bool) {
+        #expect((LiveCount.countableQuery(text) != nil) == counted)
+    }
+}
