@@ -149,7 +149,8 @@ public final class REPL {
                 // A dot-command stands on its own line, where no statement is open.
                 if trimmed.hasPrefix("."), pending.isEmpty || (editor == nil && InputCompleteness.isComplete(pending)) {
                     if !pending.isEmpty {
-                        let ok = runInput(pending, firstLine: pendingStart)
+                        var ok = true
+                        routed { ok = runInput(pending, firstLine: pendingStart) }
                         pending = ""
                         if !ok && editor == nil { return outcome }
                     }

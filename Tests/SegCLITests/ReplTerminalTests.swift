@@ -292,6 +292,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: history))
     }
 
+    @Test func onceAndOutputInAScript() throws {
+        let once = directory.appendingPathComponent("script-once.csv").path
+        let script = ".once \(once)\nshow clickers with columns email\ncount everyone\n.output '|tr a-z A-Z'\ncount openers\n.output\ncount openers\n"
+        let r = try segq(["repl", "--db", db, "--format", "csv"], stdin: script, environment: ["SEGQ_HISTORY": ""])
+        #expect(r.status == 0)
+        #expect(r.stdout == "5\n3\n3\n")
+        #expect(try String(contentsOfFile: once, encoding: .utf8) == "email\r\nana@example.com\r\n\r\n")
+    }
+
     @Test func bareSegqOnATerminalIsTheREPL() throws {
         let t = try Terminal(["--db", db], environment: ["SEGQ_HISTORY": ""])
         t.expect("segq shop.db> ")
