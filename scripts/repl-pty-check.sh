@@ -47,6 +47,10 @@ wait_for() {
 prompts() { tmux capture-pane -p -t "$session" -S -200 | grep -c '^segq [^ ]*>' || true; }
 
 wait_for "segq $(basename "$db")>" 10000
+# The rows go to the terminal itself, not through the pager (which would hold them).
+tmux send-keys -t "$session" -l '.pager off'
+tmux send-keys -t "$session" Enter
+sleep 0.5
 # A statement that runs for seconds whatever the planner does: it reads every contact
 # and writes a million rows to the terminal (the engine answers even a question that
 # reads every event in about a second, too short to test Ctrl-C reliably).

@@ -5,6 +5,14 @@
 
 #include <stdio.h>
 #include <histedit.h>
+#include <wchar.h>
+
+/// The columns a character takes on the terminal (-1: not printable), by the C
+/// library's locale. glibc declares wcwidth only for _XOPEN_SOURCE.
+int wcwidth(wchar_t c);
+static inline int segq_wcwidth(unsigned int c) {
+    return wcwidth((wchar_t)c);
+}
 
 typedef char *(*segq_el_prompt_fn)(EditLine *);
 typedef unsigned char (*segq_el_key_fn)(EditLine *, int);
@@ -39,6 +47,19 @@ static inline int segq_el_bind(EditLine *el, const char *key, const char *functi
 /// character (bound to a function) instead of raising SIGINT.
 static inline int segq_el_edit_mode_without_isig(EditLine *el) {
     return el_set(el, EL_SETTY, "-d", "-isig", (const char *)NULL);
+}
+
+typedef int (*segq_el_getc_fn)(EditLine *, wchar_t *);
+
+/// The function libedit reads a character with (the live count's: it waits on the
+/// terminal and on the count's pipe).
+static inline int segq_el_set_getcfn(EditLine *el, segq_el_getc_fn fn) {
+    return el_set(el, EL_GETCFN, fn);
+}
+
+/// The right prompt, drawn at the right end of the input's last row when it fits.
+static inline int segq_el_set_rprompt(EditLine *el, segq_el_prompt_fn fn, char escape) {
+    return el_set(el, EL_RPROMPT_ESC, fn, escape);
 }
 
 static inline int segq_el_set_history(EditLine *el, History *h) {

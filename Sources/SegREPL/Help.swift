@@ -180,6 +180,12 @@ enum Help {
           .limit [N]           rows a bare query shows (default 10)
           .timeout [N|off]     cancel a statement after N seconds (default off)
           .tz [ZONE]           time zone of the open heatmap and of contact (e.g. Europe/Stockholm)
+          .pager [on|off]      page results taller than the screen ($PAGER, else less -S)
+          .live [on|off]       the count of a complete query at the line's right end, as you type
+          .once FILE|'|CMD'    the next result to FILE, or into a command (.once '|sort')
+          .output [FILE|'|CMD']  every result from now on there; .output alone: back here
+          .edit                the last input in $VISUAL/$EDITOR, then run it
+          .watch N QUERY       run QUERY every N seconds until Ctrl-C
           .open PATH|URL       switch to another store (a file or postgres://…)
           .read FILE           run the statements in FILE
           .quit                leave (also Ctrl-D)

@@ -76,6 +76,14 @@ public final class LineEditor {
     private let input: UnsafeMutablePointer<FILE>
     private let output: UnsafeMutablePointer<FILE>
     private var promptText: UnsafeMutablePointer<CChar>?
+    private var rightPromptText: UnsafeMutablePointer<CChar>?
+    /// The live count (see `LiveCount`), when on: libedit then reads keys through
+    /// `readCharacter` and shows the count as its right prompt.
+    private var live: LiveCount?
+    /// The input as the read function saw it last, and whether it has changed since
+    /// the live count last looked at it.
+    private var seenText: String?
+    private var waitingForStill = false
     private var cancelled = false
     /// Where history is kept; nil keeps it in memory only.
     public let historyPath: String?
@@ -138,7 +146,23 @@ public final class LineEditor {
         fclose(input)
         fclose(output)
         free(promptText)
+        free(rightPromptText)
     }
+
+    /// Shows `live`'s count at the right end of the line as a complete query is typed.
+    func enableLiveCount(_ live: LiveCount) throws {
+        self.live = live
+        try check(segq_el_set_getcfn(editLine, readCharacterCallback), "read function")
+        try check(segq_el_set_rprompt(editLine, rightPromptCallback, 1), "right prompt")
+        // A count that ends asks for a redisplay by a key of its own: Ctrl-^, which
+        // emacs mode leaves unassigned. (libedit's EL_REFRESH redraws from where the
+        // cursor is, not from the line's start; CC_REDISPLAY does it right.)
+        try check(segq_el_add_function(editLine, "segq-redisplay", "Redraw the line", redisplayCallback), "redisplay function")
+        try check(segq_el_bind(editLine, "^^", "segq-redisplay"), "Ctrl-^ binding")
+    }
+
+    /// The key a finished count sends (Ctrl-^).
+    private static let redisplayKey: wchar_t = 0x1E
 
     private func check(_ rc: Int32, _ what: String) throws {
         if rc < 0 { throw LineEditorError.initialization(what) }
@@ -149,8 +173,12 @@ public final class LineEditor {
         free(promptText)
         promptText = strdup(prompt)
         cancelled = false
+        seenText = nil
         var count: Int32 = 0
-        guard let raw = el_gets(editLine, &count) else {
+        let raw = el_gets(editLine, &count)
+        // The session is the REPL's again.
+        live?.settle()
+        guard let raw else {
             return cancelled ? .cancelled : .endOfFile
         }
         if cancelled { return .cancelled }
@@ -161,9 +189,13 @@ public final class LineEditor {
 
     /// Adds a complete input to the history and, with a history file, saves it there
     /// (after every entry, so a killed session keeps what it ran).
+    ///
+    /// The input is kept as typed, its lines included: joined into one line, a comment
+    /// (`-- …`, `# …`) would swallow the lines after it when recalled. libedit shows a
+    /// recalled entry's newlines as line breaks and returns the whole buffer on Enter;
+    /// `H_SAVE` writes them escaped (`strvis`), so the file keeps one entry a line.
     public func remember(_ input: String) {
-        let line = input.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .map { $0.trimmingSpaces() }.joined(separator: " ")
+        let line = Self.historyEntry(input)
         guard !line.isEmpty else { return }
         _ = segq_history_enter(history, line)
         if let historyPath {
@@ -173,12 +205,126 @@ public final class LineEditor {
         }
     }
 
+    /// Draws the input just entered again, `coloured` (the same text with ANSI colours),
+    /// over where libedit left it: its first line after `prompt` (as given to
+    /// `readLine`), each further line from the first column. Only when every row is
+    /// sure: no line wider than the terminal (it would have wrapped) and no character
+    /// whose width is unknown; false when it drew nothing.
+    @discardableResult
+    public func redrawInput(prompt: String, text: String, coloured: String) -> Bool {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let colouredLines = coloured.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count == colouredLines.count, lines.count < 200 else { return false }
+        // The prompt as printed (escapes kept, \u{1} markers dropped) and as seen.
+        var printed = "", visible = "", inEscape = false
+        for ch in prompt.unicodeScalars {
+            if ch == "\u{1}" { inEscape.toggle(); continue }
+            printed.unicodeScalars.append(ch)
+            if !inEscape { visible.unicodeScalars.append(ch) }
+        }
+        let width = Self.terminalWidth()
+        for (i, line) in lines.enumerated() {
+            guard let w = Self.displayWidth(i == 0 ? visible + line : String(line)), w < width else { return false }
+        }
+        var out = "\u{1B}[\(lines.count)A\r"
+        for (i, line) in colouredLines.enumerated() {
+            out += (i == 0 ? printed : "") + line + "\u{1B}[K\r\n"
+        }
+        fputs(out, output)
+        fflush(output)
+        return true
+    }
+
+    /// Columns `s` takes on the terminal (`wcwidth`), nil if a character's is unknown
+    /// (a control character, a tab).
+    static func displayWidth(_ s: String) -> Int? {
+        var total = 0
+        for scalar in s.unicodeScalars {
+            let w = segq_wcwidth(scalar.value)
+            if w < 0 { return nil }
+            total += Int(w)
+        }
+        return total
+    }
+
     /// Set when the history file could not be written (the REPL warns once).
     public private(set) var historySaveFailed = false
 
     // MARK: - Callbacks
 
     fileprivate var promptPointer: UnsafeMutablePointer<CChar>? { promptText }
+
+    fileprivate var rightPromptPointer: UnsafeMutablePointer<CChar>? {
+        free(rightPromptText)
+        rightPromptText = strdup(live?.status ?? "")
+        return rightPromptText
+    }
+
+    /// The whole input: earlier lines and the line being edited.
+    private func currentInput() -> String {
+        guard let info = el_line(editLine) else { return pendingInput }
+        let start = UnsafeRawPointer(info.pointee.buffer)
+        let end = UnsafeRawPointer(info.pointee.lastchar)
+        guard let start, let end, end >= start else { return pendingInput }
+        return pendingInput + String(decoding: UnsafeRawBufferPointer(start: start, count: end - start), as: UTF8.self)
+    }
+
+    /// libedit's read function while the live count is on: waits for a key on the
+    /// terminal, for a count to end (then redraws the line, showing it), or for the
+    /// input to have been still long enough to count it. 1 with a character, 0 at the
+    /// end of input, -1 on an error — as libedit's own.
+    fileprivate func readCharacter(_ character: UnsafeMutablePointer<wchar_t>) -> Int32 {
+        guard let live else { return -1 }
+        let fd = fileno(input)
+        var decoder = mbstate_t()
+        var bytes: [CChar] = []
+        while true {
+            let text = currentInput()
+            if text != seenText {
+                seenText = text
+                waitingForStill = true
+            }
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: live.wakeRead, events: Int16(POLLIN), revents: 0)]
+            let timeout: Int32 = waitingForStill && bytes.isEmpty ? Int32(live.idle * 1000) : -1
+            let ready = poll(&fds, 2, timeout)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return -1
+            }
+            if ready == 0 {
+                waitingForStill = false
+                live.inputStill(text)
+                continue
+            }
+            if fds[1].revents & Int16(POLLIN) != 0 {
+                live.drainWake()
+                if bytes.isEmpty {
+                    character.pointee = Self.redisplayKey
+                    return 1
+                }
+                continue
+            }
+            var byte: CChar = 0
+            let n = read(fd, &byte, 1)
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                return -1
+            }
+            if n == 0 { return 0 }
+            if bytes.isEmpty { live.inputChanged() }  // a key: the status is stale
+            bytes.append(byte)
+            var wide: wchar_t = 0
+            let used = bytes.withUnsafeBufferPointer { mbrtowc(&wide, $0.baseAddress, $0.count, &decoder) }
+            if used == -2 { continue }  // more bytes to come
+            if used == -1 {
+                // Not a character in this locale: the byte as it is, as libedit does.
+                wide = wchar_t(UInt8(bitPattern: bytes[0]))
+            }
+            character.pointee = wide
+            return 1
+        }
+    }
 
     fileprivate func cancelLine() -> UInt8 {
         cancelled = true
@@ -188,6 +334,9 @@ public final class LineEditor {
     }
 
     fileprivate func completeAtCursor() -> UInt8 {
+        // The completer reads the store: the live count gives the session back first.
+        live?.settle()
+        seenText = nil
         guard let completer, let info = el_line(editLine) else { return UInt8(CC_ERROR) }
         let start = UnsafeRawPointer(info.pointee.buffer)
         let cursor = UnsafeRawPointer(info.pointee.cursor)
@@ -216,6 +365,20 @@ public final class LineEditor {
     }
 
     // MARK: - Helpers
+
+    /// An input as history keeps it: its lines as typed, without trailing spaces, blank
+    /// lines before and after dropped.
+    static func historyEntry(_ input: String) -> String {
+        var lines = input.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            .map { line -> String in
+                var l = line[...]
+                while let last = l.last, last == " " || last == "\t" { l = l.dropLast() }
+                return String(l)
+            }
+        while lines.first?.isEmpty == true { lines.removeFirst() }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
 
     /// The longest prefix every string shares (by characters).
     static func commonPrefix(_ strings: [String]) -> String {
@@ -260,6 +423,17 @@ private func editor(_ el: OpaquePointer?) -> LineEditor? {
 private let promptCallback: segq_el_prompt_fn = { el in
     editor(el)?.promptPointer
 }
+
+private let rightPromptCallback: segq_el_prompt_fn = { el in
+    editor(el)?.rightPromptPointer
+}
+
+private let readCharacterCallback: segq_el_getc_fn = { el, character in
+    guard let character else { return -1 }
+    return editor(el)?.readCharacter(character) ?? -1
+}
+
+private let redisplayCallback: segq_el_key_fn = { _, _ in UInt8(CC_REDISPLAY) }
 
 private let completeCallback: segq_el_key_fn = { el, _ in
     editor(el)?.completeAtCursor() ?? UInt8(CC_ERROR)

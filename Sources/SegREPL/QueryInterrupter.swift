@@ -31,6 +31,7 @@ final class QueryInterrupter: @unchecked Sendable {
     }
 
     private let target = Mutex<Target?>(nil)
+    private let received = Atomic<Int>(0)
     private let readEnd: Int32
     private var previous = sigaction()
 
@@ -59,10 +60,18 @@ final class QueryInterrupter: @unchecked Sendable {
         guard sigaction(SIGINT, &action, &previous) == 0 else {
             throw SessionError.runtime("cannot install the Ctrl-C handler: \(String(cString: strerror(errno)))")
         }
+        // A parent may have started us with SIGINT blocked (a test runner's thread).
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &blocked, nil)
         let thread = Thread { [self] in watch() }
         thread.name = "segq-interrupt"
         thread.start()
     }
+
+    /// How many Ctrl-Cs have arrived (`.watch` stops when this moves).
+    var signals: Int { received.load(ordering: .sequentiallyConsistent) }
 
     /// Makes Ctrl-C cancel `session`'s statement (after `.open`, on the new store).
     func watch(_ session: Session) {
@@ -76,6 +85,7 @@ final class QueryInterrupter: @unchecked Sendable {
             let n = read(readEnd, &byte, 1)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
+            received.add(1, ordering: .sequentiallyConsistent)
             target.withLock { t in
                 t?.cancellation.cancel()
                 t?.database.interrupt()

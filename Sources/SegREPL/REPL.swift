@@ -36,6 +36,22 @@ public final class REPL {
     private let color: Bool
     private var outcome = Outcome.success
     private var warnedHistory = false
+    /// Whether standard output is a terminal (the pager and cut table rows need one).
+    private let stdoutIsTerminal: Bool
+    /// `.once`: where the next result goes.
+    private var once: OutputTarget?
+    /// `.output`: where every result goes until `.output` alone.
+    private var output: OutputDestination?
+    /// `.pager`: page results taller than the screen.
+    private var pagerOn = true
+    /// The pager command: `$PAGER`, else `less -S` if there is a less; nil: none.
+    private let pagerCommand: String?
+    /// The pager of the input being run, if it pages.
+    private var activePager: PagedOutput?
+    /// The last input run (for `.edit`).
+    private var lastInput: String?
+    /// The live count in the prompt (interactive only).
+    private var live: LiveCount?
 
     /// A REPL over `session`, whose output is `writer`.
     /// - Parameters:
@@ -49,7 +65,13 @@ public final class REPL {
         self.readOnly = readOnly
         self.explicitNow = explicitNow
         self.color = color
+        let environment = ProcessInfo.processInfo.environment
+        stdoutIsTerminal = interactive && isatty(STDOUT_FILENO) != 0
+        pagerCommand = Self.pagerCommand(environment: environment)
         if interactive {
+            // A pager or a `.output |cmd` that quits early must not end the REPL: its
+            // write fails (EPIPE) instead.
+            signal(SIGPIPE, SIG_IGN)
             editor = try LineEditor(programName: "segq", historyPath: historyPath)
             interrupter = try QueryInterrupter()
             interrupter?.watch(session)
@@ -60,6 +82,11 @@ public final class REPL {
             session.mode = .script
         }
         editor?.completer = { [unowned self] text in Completer.complete(text, names: self.completionNames()) }
+        if let editor, stdoutIsTerminal {
+            let live = try LiveCount(session: session, color: color)
+            try editor.enableLiveCount(live)
+            self.live = live
+        }
     }
 
     /// The history file: `$SEGQ_HISTORY` (empty: none), else `~/.segq_history`.
@@ -69,10 +96,22 @@ public final class REPL {
         return home + "/.segq_history"
     }
 
+    /// `$PAGER` (when set and not empty), else `less -S` when `less` is on the `PATH`.
+    static func pagerCommand(environment: [String: String]) -> String? {
+        if let pager = environment["PAGER"], !pager.trimmingCharacters(in: .whitespaces).isEmpty { return pager }
+        let path = environment["PATH"] ?? "/usr/bin:/bin"
+        let found = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/less") }
+        return found ? "less -S" : nil
+    }
+
     // MARK: - The loop
 
     /// Runs until `.quit`, end of input or (script mode) the first error.
     public func run() -> Outcome {
+        defer {
+            output?.end()
+            output = nil
+        }
         if editor != nil {
             writeText("segq \(Self.version) — \(Self.storeName(session.store.path)). Type .help for help, .quit to leave.")
         }
@@ -83,7 +122,11 @@ public final class REPL {
             let input: LineInput
             if let editor {
                 editor.pendingInput = pending.isEmpty ? "" : pending + "\n"
-                input = editor.readLine(prompt: pending.isEmpty ? prompt() : continuationPrompt())
+                let shown = pending.isEmpty ? prompt() : continuationPrompt()
+                input = editor.readLine(prompt: shown)
+                if color, case .line(let line) = input {
+                    highlight(line, after: shown, in: editor)
+                }
                 if editor.historySaveFailed && !warnedHistory, let path = editor.historyPath {
                     warnedHistory = true
                     writeError("warning: cannot write the history file '\(path)'")
@@ -106,11 +149,13 @@ public final class REPL {
                 // A dot-command stands on its own line, where no statement is open.
                 if trimmed.hasPrefix("."), pending.isEmpty || (editor == nil && InputCompleteness.isComplete(pending)) {
                     if !pending.isEmpty {
-                        let ok = runInput(pending, firstLine: pendingStart)
+                        var ok = true
+                        routed { ok = runInput(pending, firstLine: pendingStart) }
                         pending = ""
                         if !ok && editor == nil { return outcome }
                     }
                     editor?.remember(trimmed)
+                    if !trimmed.lowercased().hasPrefix(".edit") { lastInput = trimmed }
                     if !dotCommand(trimmed) { return outcome }
                     if outcome != .success && editor == nil { return outcome }
                     continue
@@ -122,7 +167,9 @@ public final class REPL {
                 pending += pending.isEmpty ? line : "\n" + line
                 if isReady(pending) {
                     editor?.remember(pending)
-                    let ok = runInput(pending, firstLine: pendingStart)
+                    lastInput = pending
+                    var ok = true
+                    routed { ok = runInput(pending, firstLine: pendingStart) }
                     pending = ""
                     if !ok && editor == nil { return outcome }
                 }
@@ -164,7 +211,9 @@ public final class REPL {
             if editor == nil { outcome = .compileError }
         } catch SessionError.runtime(let message) {
             writer.sink.flush()
-            if message == "interrupted" && editor != nil {
+            if message == "interrupted" && activePager?.pagerQuit == true {
+                // The pager was quit before the end of the rows: nothing to report.
+            } else if message == "interrupted" && editor != nil {
                 writeError("interrupted")
             } else {
                 writeError("error: " + message)
@@ -176,6 +225,75 @@ public final class REPL {
             if editor == nil { outcome = .runtimeError }
         }
         return false
+    }
+
+    // MARK: - Where results go
+
+    /// Runs `body`, whose output is a result: to the `.once` target, the `.output`
+    /// target, through the pager when it is taller than the screen (`paging`), or to the
+    /// terminal, table rows cut to its width.
+    private func routed(paging: Bool = true, _ body: () -> Void) {
+        if let target = once {
+            once = nil
+            let destination: OutputDestination
+            do {
+                destination = try OutputDestination(target)
+            } catch {
+                fail("\(error)")
+                return
+            }
+            to(destination, body)
+            destination.end()
+            return
+        }
+        if let output {
+            to(output, body)
+            return
+        }
+        guard stdoutIsTerminal, let size = terminalSize(STDOUT_FILENO) else { return body() }
+        writer.tableWidth = size.columns
+        defer { writer.tableWidth = nil }
+        let database = Unchecked(value: session.store.database)
+        guard paging, pagerOn, let command = pagerCommand,
+              let pager = PagedOutput(command: command, rows: size.rows, columns: size.columns,
+                                      onPagerQuit: { database.value.interrupt() })
+        else { return body() }
+        activePager = pager
+        body()
+        writer.sink.flush()
+        pager.finish()
+        activePager = nil
+        writer.sink.clearFailure()
+    }
+
+    /// Runs `body` with standard output on `destination`: bare queries write their rows
+    /// (as in a script), confirmations go to standard error.
+    private func to(_ destination: OutputDestination, _ body: () -> Void) {
+        writer.sink.flush()
+        guard let swap = StandardOutputSwap(to: destination.fd) else {
+            fail("cannot redirect standard output: \(String(cString: strerror(errno)))")
+            return
+        }
+        let mode = session.mode, notes = writer.noteSink
+        session.mode = .script
+        writer.noteSink = ByteSink(fileDescriptor: STDERR_FILENO)
+        body()
+        writer.sink.flush()
+        swap.putBack()
+        swap.release()
+        session.mode = mode
+        writer.noteSink = notes
+        writer.sink.clearFailure()
+    }
+
+    /// `.once` / `.output` argument: `FILE`, `|cmd …` (the rest of the line) or a quoted
+    /// `'|cmd …'`.
+    static func outputTarget(_ rest: String) -> OutputTarget? {
+        let text = rest.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("|") { return OutputTarget(text) }
+        let parts = splitArguments(text)
+        guard parts.count == 1, let only = parts.first, !only.isEmpty else { return nil }
+        return OutputTarget(only)
     }
 
     // MARK: - Prompt
@@ -211,6 +329,17 @@ public final class REPL {
 
     static let version = "0.1.0"
 
+    // MARK: - Highlighting
+
+    /// Draws the line just entered again, highlighted (statements only).
+    private func highlight(_ line: String, after prompt: String, in editor: LineEditor) {
+        let trimmed = Substring(line).trimmingSpaces()
+        guard !trimmed.isEmpty, !trimmed.hasPrefix(".") else { return }
+        let names = completionNames()
+        let known = Set(names.attributes + names.aliases + names.segments + names.lists)
+        editor.redrawInput(prompt: prompt, text: line, coloured: Highlighter.highlight(line, isKnown: { known.contains($0) }))
+    }
+
     // MARK: - Completion
 
     private func completionNames() -> CompletionNames {
@@ -228,6 +357,10 @@ public final class REPL {
         names.attributes = catalog.attributes.sorted()
         names.segments = catalog.segments.keys.sorted()
         names.lists = catalog.lists.keys.sorted()
+        let store = Unchecked(value: session.store)
+        names.attributeValues = { attribute, prefix in
+            (try? store.value.frequentAttributeValues(attribute, prefix: prefix)) ?? []
+        }
         return names
     }
 
@@ -241,27 +374,77 @@ public final class REPL {
             return true
         }
         let args = Array(parts.dropFirst())
+        // The line after the command's name, as typed (`.watch 5 count opened`).
+        let rest = String(line.dropFirst().drop(while: { $0 != " " && $0 != "\t" }))
         switch command {
         case "quit", "exit", "q":
             return false
         case "help", "h":
             let topic = args.first
             if let text = Help.text(topic) {
-                writeText(text)
+                routed { writeText(text) }
             } else {
                 fail("no help on '\(topic ?? "")'; topics: \(Help.topics.map(\.name).joined(separator: ", "))")
             }
         case "campaigns":
-            _ = perform { try session.asStatement { session.write(try session.campaignListing()) } }
+            routed { _ = perform { try session.asStatement { session.write(try session.campaignListing()) } } }
         case "links":
             guard args.count <= 1 else { return usage(".links [CAMPAIGN]") }
-            _ = perform { try session.asStatement { session.write(try session.linkListing(campaign: args.first ?? session.campaignContext)) } }
+            routed { _ = perform { try session.asStatement { session.write(try session.linkListing(campaign: args.first ?? session.campaignContext)) } } }
         case "segments":
-            _ = perform { try session.asStatement { session.write(try session.segmentListing()) } }
+            routed { _ = perform { try session.asStatement { session.write(try session.segmentListing()) } } }
         case "lists":
-            _ = perform { try session.asStatement { session.write(try session.listListing()) } }
+            routed { _ = perform { try session.asStatement { session.write(try session.listListing()) } } }
         case "schema":
-            _ = perform { try session.asStatement { writeText(try session.schemaText()) } }
+            routed { _ = perform { try session.asStatement { writeText(try session.schemaText()) } } }
+        case "once":
+            guard let target = Self.outputTarget(rest) else { return usage(".once FILE|'|command'") }
+            once = target
+        case "output":
+            if rest.trimmingCharacters(in: .whitespaces).isEmpty {
+                output?.end()
+                output = nil
+                return true
+            }
+            guard let target = Self.outputTarget(rest) else { return usage(".output [FILE|'|command']") }
+            output?.end()
+            output = nil
+            do {
+                output = try OutputDestination(target)
+            } catch {
+                return fail("\(error)")
+            }
+        case "pager":
+            guard let value = args.first else {
+                let command = pagerCommand.map { " (\($0))" } ?? " (no pager: set PAGER)"
+                writeText("pager: \(pagerOn ? "on" : "off")\(command)")
+                return true
+            }
+            switch value.lowercased() {
+            case "on": pagerOn = true
+            case "off": pagerOn = false
+            default: return usage(".pager on|off")
+            }
+        case "live":
+            guard let live else { return fail(".live needs a terminal") }
+            guard let value = args.first else {
+                writeText("live count: \(live.enabled ? "on" : "off")\(session.store.database.isPostgres ? " (not on PostgreSQL)" : "")")
+                return true
+            }
+            switch value.lowercased() {
+            case "on": live.enabled = true
+            case "off": live.enabled = false
+            default: return usage(".live on|off")
+            }
+        case "edit":
+            guard args.isEmpty else { return usage(".edit") }
+            edit()
+        case "watch":
+            let words = rest.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard words.count == 2, let seconds = Double(words[0]), seconds.isFinite, seconds > 0 else {
+                return usage(".watch SECONDS QUERY (e.g. .watch 5 count opened(within: 1h))")
+            }
+            watch(every: seconds, String(words[1]).trimmingCharacters(in: .whitespaces))
         case "mode":
             guard let name = args.first else {
                 writeText("mode: \(writer.format.rawValue)")
@@ -318,14 +501,91 @@ public final class REPL {
             guard let data = FileManager.default.contents(atPath: path) else {
                 return fail("cannot read '\(path)'")
             }
-            _ = perform { try session.run(SourceFile(name: path, bytes: Array(data))) }
+            routed { _ = perform { try session.run(SourceFile(name: path, bytes: Array(data))) } }
         default:
-            let known = ["help", "campaigns", "links", "segments", "lists", "schema", "mode", "timer", "limit",
-                         "timeout", "tz", "open", "read", "quit"]
-            let near = Suggestions.nearest(to: command, among: known).map { "; did you mean .\($0)?" } ?? ""
+            let near = Suggestions.nearest(to: command, among: Completer.dotCommands).map { "; did you mean .\($0)?" } ?? ""
             return fail("unknown command '.\(command)'\(near) (.help lists them)")
         }
         return true
+    }
+
+    /// `.edit`: the last input in `$VISUAL`/`$EDITOR` (else vi); what is saved is shown,
+    /// kept in history and run.
+    private func edit() {
+        guard editor != nil else {
+            fail(".edit needs a terminal")
+            return
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let command = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }
+            .first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "vi"
+        let path = NSTemporaryDirectory() + "/segq-edit-\(getpid()).segq"
+        defer { unlink(path) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(((lastInput ?? "") + "\n").utf8)) else {
+            fail("cannot write '\(path)'")
+            return
+        }
+        guard let pid = spawnShell(command + " " + Self.shellQuoted(path), input: STDIN_FILENO, output: STDOUT_FILENO) else {
+            fail("cannot run the editor '\(command)': \(String(cString: strerror(errno)))")
+            return
+        }
+        let status = waitChild(pid)
+        guard status == 0 else {
+            fail("the editor '\(command)' exited with status \(status); nothing was run")
+            return
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            fail("cannot read '\(path)'")
+            return
+        }
+        let text = LineEditor.historyEntry(String(decoding: data, as: UTF8.self))
+        guard !text.isEmpty else { return }
+        writeText(text)
+        editor?.remember(text)
+        lastInput = text
+        if text.hasPrefix(".") {
+            // One dot-command: its first line.
+            let first = String(text.prefix { !$0.isNewline })
+            if first.lowercased().hasPrefix(".edit") { return }
+            _ = dotCommand(first)
+        } else {
+            routed { _ = runInput(text, firstLine: 1) }
+        }
+    }
+
+    /// `.watch N QUERY`: runs QUERY every N seconds, each run under the time it
+    /// started, until Ctrl-C (or an error).
+    private func watch(every seconds: Double, _ text: String) {
+        guard let interrupter else {
+            fail(".watch needs a terminal (Ctrl-C stops it)")
+            return
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: session.timeZone) ?? TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE yyyy-MM-dd HH:mm:ss"
+        let every = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        let signals = interrupter.signals
+        // The terminal echoes ^C; the prompt goes on the next line.
+        defer { if interrupter.signals != signals { writeText("") } }
+        routed(paging: false) {
+            while true {
+                writeText("\(formatter.string(from: Date())) \(session.timeZone) (every \(every) s; Ctrl-C stops)")
+                let started = Date()
+                guard runInput(text, firstLine: 1), interrupter.signals == signals else { return }
+                writer.sink.flush()
+                while Date().timeIntervalSince(started) < seconds {
+                    if interrupter.signals != signals { return }
+                    usleep(useconds_t(min(50_000, max(1_000, (seconds - Date().timeIntervalSince(started)) * 1_000_000))))
+                }
+                if interrupter.signals != signals { return }
+            }
+        }
+    }
+
+    /// `s` quoted for /bin/sh.
+    static func shellQuoted(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     private func open(_ path: String) {

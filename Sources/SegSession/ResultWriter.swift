@@ -37,6 +37,13 @@ public final class ByteSink {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Forgets a failed write: the REPL's standard output works again after a pager or
+    /// a `.output |cmd` command that quit before reading everything.
+    public func clearFailure() {
+        buffer.removeAll(keepingCapacity: true)
+        failed = false
+    }
+
     public func flush() {
         guard !buffer.isEmpty, !failed else {
             buffer.removeAll(keepingCapacity: true)
@@ -70,6 +77,10 @@ public final class ResultWriter: SessionOutput {
     /// Notes (confirmations: `SessionOutput.note`) go here; where text goes by default.
     /// `segq run` sets standard error.
     public var noteSink: ByteSink?
+    /// In table format, lines (header, rule, rows) wider than this many columns are cut
+    /// to it and end in `…`, instead of wrapping on the terminal; nil keeps them whole.
+    /// The REPL sets the terminal's width while results go to the terminal.
+    public var tableWidth: Int?
 
     private var columns: [String] = []
     private var rowCount = 0
@@ -158,7 +169,7 @@ public final class ResultWriter: SessionOutput {
     private func sizeTable() {
         tableSized = true
         writeTableRow(columns)
-        sink.write(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n")
+        sink.write(cut(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) + "\n")
         for cells in tableBuffer { writeTableRow(cells) }
         tableBuffer = []
     }
@@ -170,7 +181,15 @@ public final class ResultWriter: SessionOutput {
             let pad = i < widths.count ? max(0, widths[i] - Self.displayWidth(shown)) : 0
             line += shown + (i == cells.count - 1 ? "" : String(repeating: " ", count: pad) + "  ")
         }
-        sink.write(line + "\n")
+        sink.write(cut(line) + "\n")
+    }
+
+    /// `line` cut to `tableWidth` columns, its last one `…`, when it is wider.
+    private func cut(_ line: String) -> String {
+        guard let width = tableWidth, width > 1, Self.displayWidth(line) > width else { return line }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: line.unicodeScalars.prefix(width - 1))
+        return String(out) + "…"
     }
 
     /// Columns a string takes on a terminal (one per scalar; good enough for names and addresses).

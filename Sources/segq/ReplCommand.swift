@@ -13,10 +13,13 @@ struct ReplCommand: ParsableCommand {
             default 10) and the time. Enter runs the input once it is complete (brackets \
             closed, not ending in and, or, not or a comma) and continues it otherwise. \
             Tab completes keywords, argument names, campaign names inside campaign:", \
-            link paths inside link:", attribute, segment, list and alias names. Ctrl-C \
-            stops a running query or discards the line; Ctrl-D or .quit leaves. Type \
-            .help for the language and the dot-commands (.campaigns, .links, .segments, \
-            .lists, .schema, .mode, .timer, .limit, .timeout, .tz, .open, .read, .quit).
+            link paths inside link:", attribute names and values (plan = "p), segment, \
+            list and alias names, and dot-commands. Ctrl-C stops a running query or \
+            discards the line; Ctrl-D or .quit leaves. Results taller than the screen go \
+            through $PAGER (else less -S). Type .help for the language and the \
+            dot-commands (.campaigns, .links, .segments, .lists, .schema, .mode, .timer, \
+            .limit, .timeout, .tz, .pager, .live, .once, .output, .edit, .watch, .open, .read, .quit). \
+            The size of a complete query shows at the end of the line as you type.
 
             History is kept in ~/.segq_history ($SEGQ_HISTORY overrides; empty: none). \
             Colour only on a terminal, never when NO_COLOR is set.

@@ -15,6 +15,16 @@ import Testing
         try segq(["run", "--db", db, "--now", fixtureNow] + args, stdin: stdin, environment: environment)
     }
 
+    @Test func aDotCommandInRunSaysToUseThePrompt() throws {
+        let r = try run(["-c", "count everyone\n  .links \"Spring Sale\""])
+        #expect(r.status == 1)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("<command line>:2:3: error: unexpected character '.'; '.links' is a command of the prompt, not a statement"))
+        #expect(r.stderr.contains("'segq repl'"))
+        // A decimal point is not a dot-command.
+        #expect(try run(["-c", "count opens >= .5"]).stderr.contains("unexpected character '.'\n"))
+    }
+
     // MARK: Formats
 
     @Test(arguments: ["table", "csv", "tsv", "json", "jsonl"])

@@ -119,13 +119,16 @@ final class Terminal {
     private var consumed = 0
     private var reaped = false
 
-    init(_ arguments: [String], environment: [String: String]) throws {
+    /// `colour`: without NO_COLOR, so segq colours what it writes.
+    init(_ arguments: [String], environment: [String: String], rows: UInt16 = 40, columns: UInt16 = 120,
+         colour: Bool = false) throws {
         let binary = try #require(segqPath, "build segq first: swift build")
         var env = ProcessInfo.processInfo.environment
         env["SEGQ_DB"] = nil
         env["NO_COLOR"] = "1"
         env["TERM"] = "xterm"
         env.merge(environment) { $1 }
+        if colour { env["NO_COLOR"] = nil }
         // Everything the child needs is built before fork: after it, only execve.
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -134,7 +137,7 @@ final class Terminal {
             for p in envp { free(p) }
         }
         var master: Int32 = -1
-        var size = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
+        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         let pid = forkpty(&master, nil, nil, &size)
         if pid == 0 {
             execve(binary, argv, envp)

@@ -1,11 +1,17 @@
 import Testing
 @testable import SegREPL
 
-let names = CompletionNames(
-    campaigns: ["Spring Sale", "Spring Preview", "Summer Newsletter", "Black Friday"],
-    links: ["/pricing", "/blog/spring-trends", "https://shop.example.com/pricing"],
-    attributes: ["country", "plan"], segments: ["engaged", "Nordic readers"], lists: ["Winback"],
-    aliases: ["quiet"])
+let names: CompletionNames = {
+    var names = CompletionNames(
+        campaigns: ["Spring Sale", "Spring Preview", "Summer Newsletter", "Black Friday"],
+        links: ["/pricing", "/blog/spring-trends", "https://shop.example.com/pricing"],
+        attributes: ["country", "plan"], segments: ["engaged", "Nordic readers"], lists: ["Winback"],
+        aliases: ["quiet"])
+    // The store's values, most frequent first.
+    let values = ["plan": ["pro", "free", "plus"], "country": ["SE", "NO"]]
+    names.attributeValues = { attribute, prefix in (values[attribute] ?? []).filter { $0.hasPrefix(prefix) } }
+    return names
+}()
 
 struct CompleterTests {
     @Test(arguments: [
@@ -28,6 +34,26 @@ struct CompleterTests {
         ("segment eng", "eng", ["engaged"], " "),
         ("list W", "W", ["Winback"], " "),
         ("OPE", "OPE", ["opened", "opens", "openers"], " "),
+        // Attribute values, audiences after `for`, dot-commands and their arguments.
+        (#"plan = "p"#, "p", ["pro", "plus"], "\""),
+        (#"opened and plan != ""#, "", ["pro", "free", "plus"], "\""),
+        (#"plan in ["free", "p"#, "p", ["pro", "plus"], "\""),
+        ("PLAN = ", "", [#""pro""#, #""free""#, #""plus""#], " "),
+        ("country = S", "S", [#""SE""#], " "),
+        (#"first_name = ""#, "", [], "\""),
+        (#"duplicate campaign "Spring Sale" for "#, "", ["segment", "list", "everyone", "openers", "clickers",
+                                                        "active", "inactive", "suppressed", "quiet", "engaged",
+                                                        #""Nordic readers""#, "Winback"], " "),
+        (#"duplicate campaign "Spring Sale" for e"#, "e", ["everyone", "engaged"], " "),
+        (".li", ".li", [".links", ".lists", ".limit", ".live"], " "),
+        ("  .O", ".O", [".once", ".output", ".open"], " "),
+        (#".links "Bl"#, "Bl", ["Black Friday"], "\""),
+        (".links Spr", "Spr", [#""Spring Sale""#, #""Spring Preview""#], ""),
+        (".mode js", "js", ["json", "jsonl"], ""),
+        (".pager o", "o", ["on", "off"], ""),
+        (".help ex", "ex", ["examples"], ""),
+        (".tz Europe/Stockh", "Europe/Stockh", ["Europe/Stockholm"], ""),
+        (".output |so", "", [], ""),
     ] as [(String, String, [String], String)])
     func completes(_ text: String, _ prefix: String, _ candidates: [String], _ terminator: String) {
         let c = Completer.complete(text, names: names)

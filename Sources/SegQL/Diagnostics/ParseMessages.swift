@@ -8,6 +8,9 @@ enum ParseMessages {
     static func unexpectedCharacter(_ what: String, hint: String? = nil) -> String {
         "unexpected character \(what)" + (hint.map { "; \($0)" } ?? "")
     }
+    static func dotCommand(_ name: String) -> String {
+        "'\(name)' is a command of the prompt, not a statement: type it on a line of its own in 'segq repl' (or 'segq' on a terminal), where no statement is left open"
+    }
     static let unterminatedString = "unterminated string"
     static func unterminatedStringNote(_ quote: String) -> String {
         "a string ends on the line where it starts; add the closing \(quote) here"

@@ -112,6 +112,12 @@ public struct Lexer: Sendable {
         case UInt8(ascii: ".") where peekByte(1) == UInt8(ascii: "."):
             offset += 2
             return Token(.dotDot, SourceRange(start, offset))
+        case UInt8(ascii: ".") where Lexer.startsLine(bytes, at: start) && Lexer.isLetter(peekByte(1)):
+            // `.links` typed into `segq run -c` or a script: a command of the prompt.
+            var end = start + 1
+            while end < bytes.count && Lexer.isLetter(bytes[end]) { end += 1 }
+            let name = String(decoding: bytes[start..<end], as: UTF8.self)
+            return unexpected(hint: ParseMessages.dotCommand(name))
         case UInt8(ascii: "&"): return unexpected(hint: "use 'and'")
         case UInt8(ascii: "|"): return unexpected(hint: "use 'or'")
         default:
@@ -443,6 +449,19 @@ public struct Lexer: Sendable {
         let range = SourceRange(start, offset)
         report(.error(ParseMessages.unexpectedCharacter(what, hint: hint), at: range))
         return Token(.error, range)
+    }
+
+    /// Whether only spaces and tabs stand before `i` on its line.
+    static func startsLine(_ bytes: [UInt8], at i: Int) -> Bool {
+        var j = i - 1
+        while j >= 0, bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t") { j -= 1 }
+        return j < 0 || bytes[j] == UInt8(ascii: "\n") || bytes[j] == UInt8(ascii: "\r")
+    }
+
+    /// An ASCII letter (nil: the end of input).
+    static func isLetter(_ b: UInt8?) -> Bool {
+        guard let b else { return false }
+        return (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A)
     }
 
     /// Whether the character at `i` can start neither a token nor trivia.
