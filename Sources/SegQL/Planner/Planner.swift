@@ -517,15 +517,17 @@ public struct Planner {
                 options.append(.not(.atom(.rollup(r))))
             }
         }
-        func rows(_ e: PlanExpr) -> Double {
-            switch e {
-            case .atom(let a), .not(.atom(let a)):
-                guard let positive = a.includesZero ? a.positiveComplement : a else { return 0 }
-                return accessPath(positive).estimatedRows
-            default: return .infinity
-            }
+        return options.min { readRows($0) < readRows($1) } ?? options[0]
+    }
+
+    /// The rows a reading of one condition (an atom, or `not` an atom) reads.
+    private func readRows(_ e: PlanExpr) -> Double {
+        switch e {
+        case .atom(let a), .not(.atom(let a)):
+            guard let positive = a.includesZero ? a.positiveComplement : a else { return 0 }
+            return accessPath(positive).estimatedRows
+        default: return .infinity
         }
-        return options.min { rows($0) < rows($1) } ?? options[0]
     }
 
     /// A count the rollups cannot answer as a whole (a window, `message: 1`), read in
@@ -578,12 +580,13 @@ public struct Planner {
         var whole = filter
         whole.window = TimeWindow()
         whole.message = nil
+        // Worth it only when it reads fewer rows than the predicate's own cheapest reading.
+        let plain = readRows(cheapestRead(filter, test))
         if rest.isEmpty {
             whole.campaigns = inside.count == catalog.campaigns.count ? .any : .only(inside)
-            return cheapestRead(whole, test)
+            let read = cheapestRead(whole, test)
+            return readRows(read) < plain ? read : nil
         }
-        // Worth it only when the two parts read fewer rows than the events in the window.
-        let plain = accessPath(.events(filter, positive)).estimatedRows
         guard insideRows + restEvents < plain else { return nil }
         var split = filter
         split.wholeCampaigns = WholeCampaigns(measure: measure, inside: inside, rest: rest)
