@@ -37,6 +37,16 @@ enum CitusLayout {
         try lay(db, fresh: true) { !except.contains($0) }
     }
 
+    /// Whether the store in the current schema is laid out for Citus (`contacts` is
+    /// distributed): a store made before the database had the extension is not, and
+    /// its new tables stay plain tables too.
+    static func isLaidOut(_ db: Database) throws -> Bool {
+        try db.int64("""
+            SELECT count(*) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+            WHERE c.relname = 'contacts' AND c.relnamespace = CAST(current_schema() AS regnamespace)
+            """) ?? 0 > 0
+    }
+
     /// Lays out the tables `added`, just created by a migration of an existing Citus
     /// store without their foreign keys (`PostgresSchema.splitForCitus`). Runs inside the
     /// upgrading transaction.

@@ -85,7 +85,7 @@ struct CitusTests {
         let store = try Store(path: url)
         #expect(try store.schemaVersion() == Schema.version)
         let laidOut = try Self.rows(store, """
-            SELECT c.relname || ':' || p.partmethod FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+            SELECT c.relname || ':' || CAST(p.partmethod AS text) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
             WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relname LIKE 'segment\\_%' ORDER BY 1
             """)
         #expect(laidOut == ["segment_changes:h", "segment_dependencies:n", "segment_evaluations:n", "segment_members:h"])
