@@ -10,7 +10,7 @@ enum Help {
         ("arguments", "campaign:, within:, link:, … and where they apply"),
         ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
         ("fields", "contact fields and attributes: country = \"SE\""),
-        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap, reach, diff, contact"),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap, reach, diff, history, contact"),
         ("examples", "whole workflows to copy"),
         ("commands", "the dot-commands of this prompt"),
     ]
@@ -141,6 +141,8 @@ enum Help {
                                          show, export or save), written out
           count | show | export QUERY as of "2026-03-01" ...   only the events up to then
           diff QUERY from "DATE" to "DATE" | diff QUERY to QUERY   who joined, who left
+          diff segment NAME from "DATE" to "DATE" as recorded   the same, from its history
+          history segment NAME           its size over time (each save and import), with joins and leaves
           drop segment NAME | drop list NAME
           contact "e-mail" | "phone" | ID            a contact's fields, lists, segments,
                                          suppression and events (times in .tz)

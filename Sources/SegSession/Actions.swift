@@ -47,6 +47,7 @@ extension Session {
         if bound == nil {
             throw SessionError.compile(diagnostics.filter { $0.severity == .error }, file)
         }
+        var recorded: [String: Int64] = [:]
         do {
             try store.database.transaction {
                 try store.writeShardsSequentially()
@@ -82,15 +83,34 @@ extension Session {
                 }
                 try SegmentViews.refreshAll(in: store)
                 // The saved segment and those that use it are evaluated anew: recorded.
-                try SegmentHistory.record(
-                    SegmentHistory.withDependents(of: name.text, in: store), cause: existed ? .replace : .save, at: now, in: store)
+                recorded = try SegmentHistory.record(
+                    SegmentHistory.withDependents(of: name.text, in: store), cause: existed ? .replace : .save, at: now, in: store,
+                    members: { try self.segmentMembers($0, at: $1) })
             }
         } catch {
             throw storeFailure(error)
         }
-        let n = try countMembers(of: Query(.segment(name), range: name.range), in: file)
+        let n = try recorded[name.text] ?? countMembers(of: Query(.segment(name), range: name.range), in: file)
         let view = (try? store.database.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])) ?? nil
         output.note("\(existed ? "replaced" : "saved") segment '\(name.text)' (\(n) contact\(n == 1 ? "" : "s") now), view \(view ?? "?"): \(source)")
+    }
+
+    /// The members of the saved segment `name` with now at `at`, read by the set engine
+    /// as `count` reads them; nil when its text no longer compiles. For its history
+    /// (SegmentHistory), inside the transaction that changed it.
+    public func segmentMembers(_ name: String, at: Int64) throws -> [Int64]? {
+        let file = SourceFile(name: "segment", text: "segment " + Printer.quoted(name))
+        guard let q = Parser.parseQuery(file).query else { return nil }
+        let saved = fixedNow
+        fixedNow = at
+        defer { fixedNow = saved }
+        let compiled: CompiledQuery
+        do {
+            compiled = try compile(q, projection: .contactIDs, in: file)
+        } catch is SessionError {
+            return nil
+        }
+        return try contactIDs(compiled)
     }
 
     private func countMembers(of q: Query, in file: SourceFile) throws -> Int64 {

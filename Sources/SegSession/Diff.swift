@@ -3,6 +3,9 @@
 // Each side is a set of contact ids, evaluated as any count is (the first side `as of`
 // its moment, as `count … as of` is); the counts come first, then one row per contact
 // that changed, the joined first, each part in contact id order, with a `change` column.
+// `diff segment "s" from … to … as recorded` reads the two sides from the segment's
+// recorded history instead (SegmentHistory): the members its last evaluation at or
+// before each moment had, as they were then, not as the events say now.
 
 import SegQL
 import SegStore
@@ -20,6 +23,12 @@ extension Session {
             before = try contactIDs(compile(q, projection: .contactIDs, in: file))
             after = try contactIDs(compile(other, projection: .contactIDs, in: file))
             labels = (Printer.source(of: q), Printer.source(of: other))
+        case .recorded(let from, let to):
+            guard case .segment(let name) = q.kind else {
+                throw SessionError.compile([.error("'as recorded' needs a saved segment", at: q.range)], file)
+            }
+            (before, after) = try recorded(name, from: from, to: to, in: file)
+            labels = ("recorded at " + Printer.quoted(from.text), "recorded at " + Printer.quoted(to.text))
         }
         let had = Set(before), has = Set(after)
         let joined = after.filter { !had.contains($0) }
@@ -50,6 +59,22 @@ extension Session {
         var result: [Int64] = []
         try whileAsOf(moment, in: file) { result = try contactIDs(compile(q, projection: .contactIDs, in: file)) }
         return result
+    }
+
+    /// The recorded members of the segment `name` at two moments.
+    private func recorded(_ name: Name, from: Name, to: Name, in file: SourceFile) throws -> ([Int64], [Int64]) {
+        let moments = [try moment(from, in: file), try moment(to, in: file)]
+        guard let evaluations = try runtime({ try SegmentHistory.evaluations(of: name.text, in: store) }) else {
+            throw try noSegment(name, in: file)
+        }
+        let members = try runtime { try SegmentHistory.members(of: name.text, at: moments, in: store) }
+        guard let before = members[0], let after = members[1] else {
+            let first = evaluations.first.map { "its history starts at " + Timestamp.iso8601($0.at) } ?? "it has no recorded evaluations"
+            throw SessionError.compile([.error(
+                "segment '\(name.text)' has no recorded evaluation at or before \(Printer.quoted(from.text)) (\(first)); "
+                    + "without 'as recorded', diff evaluates it as of each moment", at: from.range)], file)
+        }
+        return (before, after)
     }
 
     /// The contact rows of `ids` (ascending), read by id in chunks.

@@ -106,6 +106,9 @@ public final class Session {
     public var warn: (String) -> Void
     /// Render diagnostics with colour.
     public var color = false
+    /// The terminal's width in columns, when results go to a terminal; nil otherwise
+    /// (text charts are then 80 columns wide, the same on every run).
+    public var terminalWidth: Int?
     /// The time zone of the opens heatmap (`--tz`, `.tz`), an IANA name such as
     /// `Europe/Stockholm`.
     public var timeZone = "UTC"
@@ -189,15 +192,21 @@ public final class Session {
 
     /// Runs `body` with only the events up to `moment` seen, and now at that moment.
     func whileAsOf(_ moment: Name, in file: SourceFile, _ body: () throws -> Void) throws {
+        let t = try self.moment(moment, in: file)
+        let saved = asOf
+        asOf = t
+        defer { asOf = saved }
+        try body()
+    }
+
+    /// The first second of a moment written as a date (`as of`, `diff … from … to …`).
+    func moment(_ moment: Name, in file: SourceFile) throws -> Int64 {
         guard let t = Timestamp.parse(moment.text) else {
             throw SessionError.compile([.error(
                 "'\(moment.text)' is not a date: write \"YYYY-MM-DD\" or an ISO-8601 date-time with a zone, such as \"2026-03-01T09:00:00Z\"",
                 at: moment.range)], file)
         }
-        let saved = asOf
-        asOf = t.start
-        defer { asOf = saved }
-        try body()
+        return t.start
     }
 
     /// Runs one parsed statement; `_` in it is the last result (see LastResult).
@@ -301,6 +310,8 @@ public final class Session {
             output.endRows()
         case .contact(let key):
             try contact(key, in: file)
+        case .history(let name):
+            try history(name, in: file)
         }
     }
 

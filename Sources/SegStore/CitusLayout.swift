@@ -31,22 +31,34 @@ enum CitusLayout {
 
     /// Makes the freshly created tables of the current schema distributed and reference
     /// tables. Runs inside the store's creating transaction.
-    static func apply(to db: Database) throws {
-        try apply(to: db, only: nil)
+    /// `except`: tables to leave as they are (a test's store of an older version, which
+    /// has not got them).
+    static func apply(to db: Database, except: Set<String> = []) throws {
+        try lay(db, fresh: true) { !except.contains($0) }
+    }
+
+    /// Whether the store in the current schema is laid out for Citus (`contacts` is
+    /// distributed): a store made before the database had the extension is not, and
+    /// its new tables stay plain tables too.
+    static func isLaidOut(_ db: Database) throws -> Bool {
+        try db.int64("""
+            SELECT count(*) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+            WHERE c.relname = 'contacts' AND c.relnamespace = CAST(current_schema() AS regnamespace)
+            """) ?? 0 > 0
     }
 
     /// Lays out the tables `added`, just created by a migration of an existing Citus
     /// store without their foreign keys (`PostgresSchema.splitForCitus`). Runs inside the
     /// upgrading transaction.
     static func layOut(_ db: Database, added: Set<String>) throws {
-        try apply(to: db, only: added)
+        try lay(db, fresh: false) { added.contains($0) }
     }
 
-    /// Lays out every table (`only` nil, a new store) or just the tables `only` names.
-    private static func apply(to db: Database, only: Set<String>?) throws {
+    /// Lays out the tables `laidOut` accepts; `fresh`: a new store, whose constraints
+    /// Citus cannot enforce are replaced too (step 2).
+    private static func lay(_ db: Database, fresh: Bool, _ laidOut: (String) -> Bool) throws {
         let quote = db.dialect.quoteIdentifier
         let perContact = Set(distributed.map(\.table))
-        let laidOut = { (table: String) in only?.contains(table) ?? true }
         // DDL on the new shards after this transaction wrote to them in parallel would be
         // refused; one connection per node keeps every step in the same transaction.
         try db.execute("SET LOCAL citus.multi_shard_modify_mode = sequential")
@@ -70,7 +82,7 @@ enum CitusLayout {
         // unique with its contact; e-mail addresses, phone numbers and external event ids
         // keep plain indexes, and the importer (which looks each up before inserting)
         // keeps them unique as long as imports run one at a time.
-        if only == nil { try db.execute("""
+        if fresh { try db.execute("""
             ALTER TABLE contacts DROP CONSTRAINT contacts_email_key;
             ALTER TABLE contacts DROP CONSTRAINT contacts_phone_key;
             CREATE INDEX contacts_by_email ON contacts(email);

@@ -231,9 +231,10 @@ public final class Store {
             // Another process may have migrated between our check and our lock.
             let now = try schemaVersion()
             if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
+            let laidOut = isCitus && now > 0 ? try CitusLayout.isLaidOut(database) : false
             for version in now..<known {
                 if postgres {
-                    if isCitus && now > 0, let split = PostgresSchema.splitForCitus[version] {
+                    if laidOut, let split = PostgresSchema.splitForCitus[version] {
                         try database.execute(split.tables)
                         try CitusLayout.layOut(database, added: split.added)
                         try database.execute(split.keys)

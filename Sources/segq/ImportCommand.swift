@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import enum SegQL.EventKind
+import SegSession
 import SegStore
 
 /// `segq import`: loads event files into the store.
@@ -142,6 +143,9 @@ struct ImportCommand: ParsableCommand {
             printError($0.description)
         }
         importer.isCancelled = { Interrupts.received != 0 }
+        // The saved segments' history is read by the set engine, as `count` reads them.
+        let session = Session(store: opened, output: ResultWriter(format: .csv, sink: ByteSink.standardOutput()), mode: .script) { _ in }
+        importer.segmentMembers = { try session.segmentMembers($0, at: $1) }
         importer.onProgress = { p in
             progress.update {
                 var text = "importing \(p.source): \(megabytes(p.bytesRead))"

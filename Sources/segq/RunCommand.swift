@@ -105,6 +105,7 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
     let color = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     let session = Session(store: store, output: writer, mode: .script) { printError($0) }
     session.color = color
+    session.terminalWidth = standardOutputColumns()
     session.verbose = query.verbose
     session.timeout = query.timeout
     // A demo store is frozen at its reference time; measure `within` from there unless
@@ -123,4 +124,12 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
         }
     }
     return session
+}
+
+/// The width of the terminal standard output goes to, or nil when it goes elsewhere.
+func standardOutputColumns() -> Int? {
+    guard isatty(STDOUT_FILENO) != 0 else { return nil }
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    return 80
 }

@@ -361,6 +361,32 @@ import Testing
         #expect(r.status == 3)
         #expect(r.stderr.contains("it was cut short"), "\(r.stderr)")
     }
+
+    /// `segq import` records every saved segment's evaluation (read by the set engine)
+    /// in its own transaction; `history segment` shows it, in JSON too.
+    @Test func importRecordsSegmentHistory() throws {
+        let dir = try temporaryDirectory()
+        let db = dir.appendingPathComponent("h.db").path
+        let first = dir.appendingPathComponent("a.jsonl").path
+        let second = dir.appendingPathComponent("b.jsonl").path
+        try #"{"record":"event","kind":"opened","contact":"a@x.io","campaign":"C","ts":"2026-05-01T00:00:00Z"}"#
+            .write(toFile: first, atomically: true, encoding: .utf8)
+        try #"{"record":"event","kind":"opened","contact":"b@x.io","campaign":"C","ts":"2026-05-02T00:00:00Z"}"#
+            .write(toFile: second, atomically: true, encoding: .utf8)
+        #expect(try segq(["import", "--db", db, first]).status == 0)
+        #expect(try segq(["run", "--db", db, "-c", "save segment openers = opened"]).status == 0)
+        #expect(try segq(["import", "--db", db, second]).status == 0)
+        let r = try segq(["run", "--db", db, "--format", "json", "-c", "history segment openers"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["evaluations"] as? [[String: Any]])
+        #expect(rows.map { $0["cause"] as? String } == ["save", "import"])
+        #expect(rows.map { $0["members"] as? Int } == [1, 2] && rows.map { $0["joined"] as? Int } == [1, 1])
+        let text = try segq(["run", "--db", db, "-c", "history segment openers"])
+        #expect(text.stdout.hasPrefix(#"segment "openers": 2 evaluations"#), "\(text.stdout)")
+        let chart = text.stdout.components(separatedBy: "\n").dropFirst()  // under the title
+        #expect(chart.allSatisfy { $0.count <= 80 })
+    }
 }
 
 /// Whether this process may make a mount namespace with a read-only bind mount.

@@ -7,7 +7,7 @@
 import Foundation
 import SegQL
 import SegSession
-import SegStore
+@testable import SegStore
 import Testing
 
 /// The Citus coordinator's database the suite runs on (scripts/with-citus.sh sets it).
@@ -46,8 +46,9 @@ struct CitusTests {
         #expect(kinds == [
             "contacts": "h:id", "events": "h:contact_id", "activity": "h:contact_id", "contact_activity": "h:contact_id",
             "contact_attributes": "h:contact_id", "list_members": "h:contact_id",
+            "segment_changes": "h:contact_id", "segment_members": "h:contact_id",
             "event_kinds": "n", "campaigns": "n", "links": "n", "event_stats": "n", "lists": "n", "segments": "n",
-            "segment_dependencies": "n", "store_info": "n",
+            "segment_dependencies": "n", "segment_evaluations": "n", "store_info": "n",
         ], "\(tables)")
         let colocations = Set(tables.filter { $0.contains("|h|") }.map { $0.split(separator: "|").last! })
         #expect(colocations.count == 1, "\(tables)")
@@ -58,9 +59,51 @@ struct CitusTests {
             WHERE c.contype = 'f' AND t.relnamespace = CAST(current_schema() AS regnamespace) ORDER BY 1
             """)
         for key in ["events->campaigns", "events->event_kinds", "events->links", "activity->campaigns", "list_members->lists",
-                    "events->contacts", "contact_attributes->contacts"] {
+                    "events->contacts", "contact_attributes->contacts", "segment_changes->segment_evaluations",
+                    "segment_changes->contacts", "segment_members->segments", "segment_evaluations->segments"] {
             #expect(keys.contains(key), "\(key) in \(keys)")
         }
+    }
+
+    /// A Citus store of schema version 4 gets the history tables of version 5 laid out
+    /// as a new store has them, in the upgrading transaction, and records into them.
+    @Test func aVersion4StoreGetsTheHistoryTablesLaidOut() throws {
+        let base = try #require(citusURL)
+        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try PostgresDatabase(url: base).execute("CREATE SCHEMA \(schema)")
+        defer { try? PostgresDatabase(url: base).execute("SET client_min_messages = warning; DROP SCHEMA \(schema) CASCADE") }
+        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+        let added = try #require(PostgresSchema.splitForCitus[4]).added
+        do {
+            let raw = try PostgresDatabase(url: url)
+            try raw.transaction {
+                for m in PostgresSchema.migrations.prefix(4) { try raw.execute(m) }
+                try CitusLayout.apply(to: raw, except: added)
+                try raw.execute("INSERT INTO store_info(key, value) VALUES ('schema_version', '4'), ('created_by', 'segq')")
+            }
+        }
+        let store = try Store(path: url)
+        #expect(try store.schemaVersion() == Schema.version)
+        let laidOut = try Self.rows(store, """
+            SELECT c.relname || ':' || CAST(p.partmethod AS text) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+            WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relname LIKE 'segment\\_%' ORDER BY 1
+            """)
+        #expect(laidOut == ["segment_changes:h", "segment_dependencies:n", "segment_evaluations:n", "segment_members:h"])
+        let colocations = try Self.rows(store, """
+            SELECT count(DISTINCT p.colocationid) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+            WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND p.partmethod = 'h'
+            """)
+        #expect(colocations == ["1"])
+        try store.database.transaction {
+            try store.writeShardsSequentially()
+            try store.database.execute("INSERT INTO contacts(id, email) VALUES (1, 'a@x.io')")
+            try store.database.execute(
+                "INSERT INTO segments(id, name, query, view_name, saved_at) VALUES (1, 's', 'email exists', 'segment_s', 0)")
+            try SegmentViews.refreshAll(in: store)
+            try SegmentHistory.record(nil, cause: .save, at: 5, in: store)
+        }
+        #expect(try SegmentHistory.evaluations(of: "s", in: store)?.map(\.members) == [1])
+        #expect(try Self.rows(store, "SELECT contact_id FROM segment_members") == ["1"])
     }
 
     /// The schema Citus adds its own views to (`public`) is not "another application's".
@@ -71,7 +114,7 @@ struct CitusTests {
         let store = try Store(path: base)
         defer {
             try? db.execute("SET client_min_messages = warning")
-            for table in ["segment_dependencies", "segments", "list_members", "activity", "contact_activity", "event_stats",
+            for table in ["segment_changes", "segment_members", "segment_evaluations", "segment_dependencies", "segments", "list_members", "activity", "contact_activity", "event_stats",
                           "events", "links", "campaigns", "lists", "contact_attributes", "contacts", "event_kinds", "store_info"] {
                 try? db.execute("DROP TABLE IF EXISTS public.\(table) CASCADE")
             }

@@ -34,7 +34,7 @@ import Testing
                 let id = Int64(rng.int(1...Int(contacts)))
                 let tree = try session.whyTree(query, contactID: id)
                 #expect(tree.holds == members.contains(id), "seed \(seed), context \(context ?? "none"), contact \(id): \(text)")
-                Self.checkEvidence(tree, text)
+                try Self.checkEvidence(tree, text)
                 checked += 1
                 if tree.holds { inside += 1 }
             }
@@ -45,16 +45,22 @@ import Testing
 
     /// Every event condition holds exactly when its number of events passes its test,
     /// lists at most `eventsShown` of them, and every `and`, `or`, `not` follows its operands.
-    static func checkEvidence(_ n: WhyNode, _ text: String) {
+    static func checkEvidence(_ n: WhyNode, _ text: String) throws {
         if let found = n.found, let test = n.test {
-            // The events read beside the engine's answer bear it out — except where a
-            // predicate counts campaigns rather than events (N of M: `at_least:`,
-            // `of_last:`, on the nofm branch), whose events are shown unranked.
-            if !n.condition.contains("at_least:") && !n.condition.contains("of_last:") {
-                #expect(test.holds(for: found) == n.holds, "\(n.condition) in \(text)")
-            }
-            #expect(n.events.count == min(Int(found), WhyNode.eventsShown))
+            // The events read beside the engine's answer bear it out, N of M too: the
+            // events of the contact's last N campaigns for `of_last:`, and for
+            // `at_least:` the distinct campaigns among them.
+            #expect(test.holds(for: found) == n.holds, "\(n.condition) in \(text)")
+            let count = try #require(n.eventCount)
+            #expect(n.events.count == min(Int(count), WhyNode.eventsShown))
             #expect(n.events.map(\.ts) == n.events.map(\.ts).sorted())
+            if let campaignsFound = n.campaignsFound {
+                #expect(Int64(campaignsFound.count) == found && Set(campaignsFound).count == campaignsFound.count)
+                if let campaigns = n.campaigns { #expect(Set(campaignsFound).isSubset(of: campaigns)) }
+            }
+            if n.condition.contains("of_last:"), let campaigns = n.campaigns {
+                #expect(n.events.allSatisfy { campaigns.contains($0.campaign) })
+            }
         }
         switch n.condition {
         case "and": #expect(n.holds == n.children.allSatisfy(\.holds))
@@ -62,7 +68,7 @@ import Testing
         case "not": #expect(n.holds == !n.children[0].holds)
         default: break
         }
-        for c in n.children { checkEvidence(c, text) }
+        for c in n.children { try checkEvidence(c, text) }
     }
 
     @Test func showsTheEventsAndValuesThatDecided() throws {
@@ -86,6 +92,43 @@ import Testing
         #expect(suppressed.contains(#"yes unsubscribed(campaign: "*"): 1 event found, needs >= 1"#))
         #expect(f.run("why 4 in first_name exists") == nil)
         #expect(f.output.texts.last?.contains("no  first_name exists: first_name is not set") == true)
+    }
+
+    /// N of M: how many of the M campaigns the contact did and which; for `of_last`
+    /// which campaigns are its last M.
+    @Test func nOfMSaysWhichCampaignsCounted() throws {
+        func event(_ kind: String, _ campaign: String, _ ts: String) -> String {
+            #"{"record":"event","kind":"\#(kind)","contact":"ana@example.com","campaign":"\#(campaign)","ts":"\#(ts)"}"#
+        }
+        let sends = ["A", "B", "C", "D", "E"].enumerated().map { event("sent", $0.element, "2026-02-0\($0.offset + 1)T09:00:00Z") }
+        let opens = [event("opened", "A", "2026-02-01T10:00:00Z"), event("opened", "C", "2026-02-03T10:00:00Z"),
+                     event("opened", "C", "2026-02-04T10:00:00Z")]
+        let f = try ActionsFixture(extra: sends + opens)
+        #expect(f.run(#"why "ana@example.com" in opened(campaign: ["A", "B", "C", "D", "E"], at_least: 3)"#) == nil)
+        let nOfM = try #require(f.output.texts.last)
+        #expect(nOfM.contains(#": 2 of 5 campaigns (needs >= 3): "A", "C""#), "\(nOfM)")
+        #expect(nOfM.hasPrefix("ana@example.com (contact 1) is not in:"))
+        #expect(nOfM.contains("… and 1 more") == false && nOfM.components(separatedBy: "  opened  ").count == 4)
+
+        #expect(f.run(#"why "ana@example.com" in opened(of_last: 3, at_least: 2)"#) == nil)
+        let last = try #require(f.output.texts.last)
+        #expect(last.contains(#"no  opened(of_last: 3, at_least: 2): 1 of the last 3 campaigns (needs >= 2): "C""#), "\(last)")
+        #expect(last.contains(#"the last 3 sent: "E", "D", "C""#))
+        #expect(!last.contains(#"opened  "A""#))  // A is not among the last 3
+
+        #expect(f.run(#"why "ana@example.com" in not clicked(of_last: 3)"#) == nil)
+        let none = try #require(f.output.texts.last)
+        #expect(none.contains("yes not (what follows does not hold)"))
+        #expect(none.contains(": 0 events found in the last 3 campaigns sent, needs >= 1"), "\(none)")
+
+        let q = try #require(Parser.parseQuery(SourceFile(name: "q", text: #"opened(campaign: ["A", "B", "C", "D", "E"], at_least: 2)"#)).query)
+        let tree = try f.session.whyTree(q, contactID: 1)
+        #expect(tree.holds && tree.found == 2 && tree.eventCount == 3)
+        let json = WhyRenderer.json(tree, contact: .init(id: 1, email: "ana@example.com", phone: nil), query: "q").text(indent: 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let root = try #require(object["tree"] as? [String: Any])
+        #expect(root["campaigns_found"] as? [String] == ["A", "C"])
+        #expect(root["of_campaigns"] as? [String] == ["A", "B", "C", "D", "E"])
     }
 
     @Test func segmentsAndAliasesShowTheirDefinitions() throws {

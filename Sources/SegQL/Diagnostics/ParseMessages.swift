@@ -86,6 +86,9 @@ enum ParseMessages {
     }
     static func expectedValue(after context: String) -> String { "expected a value after \(context)" }
     static func expectedDate(after context: String) -> String { "expected a date after \(context), such as \"2026-03-01\"" }
+    static func recordedNeedsSegment() -> String {
+        "'as recorded' reads a saved segment's recorded history: diff segment \"s\" from \"DATE\" to \"DATE\" as recorded"
+    }
     static func expectedAsOfDate() -> String { "expected a date after 'as of', such as \"2026-03-01\"" }
     static func expectedDuration(after context: String) -> String { "expected a duration after \(context), as in 90d..30d" }
     static func expectedListSeparator() -> String { "expected ',' or ']' in the list" }

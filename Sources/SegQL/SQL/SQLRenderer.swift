@@ -171,6 +171,26 @@ public struct SQLRenderer {
         return CompiledSQL(sql: sql, parameters: r.parameters)
     }
 
+    /// The campaigns an `of_last: N` predicate scopes to for one contact (a last
+    /// parameter): the N campaigns of `f`'s scope most recently sent to it, by when it
+    /// was first sent each, newest first (ties: the higher id first), as `campaignsSet`
+    /// ranks them. Selects the campaign id and name.
+    public static func contactLastCampaigns(_ f: EventFilter, dialect: any SQLDialect) -> CompiledSQL {
+        var r = SQLRenderer(
+            dialect: dialect, inline: false, plan: Plan(strategy: .bitmaps, filter: .everyone, now: .readTime, estimatedRows: 0))
+        var sends = ["s.kind = \(EventKind.sent.rawValue)"]
+        if case .only(let ids) = f.campaigns { sends.append(ids.isEmpty ? dialect.falseCondition : r.member("s.campaign_id", ids)) }
+        if let until = f.window.until { sends.append("s.ts <= \(r.bind(until))") }
+        let n = r.bind(f.ofLast ?? 0)
+        sends.append("s.contact_id = \(dialect.placeholder(r.parameters.count + 1))")
+        let sql = """
+            SELECT s.campaign_id, cm.name FROM events s JOIN campaigns cm ON cm.id = s.campaign_id
+            WHERE \(sends.joined(separator: " AND ")) GROUP BY s.campaign_id, cm.name
+            ORDER BY min(s.ts) DESC, s.campaign_id DESC LIMIT \(n)
+            """
+        return CompiledSQL(sql: sql, parameters: r.parameters)
+    }
+
     private init(dialect: any SQLDialect, inline: Bool, plan: Plan) {
         self.dialect = dialect
         self.inline = inline

@@ -35,8 +35,10 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     case why, overlap, reach
     /// A contextual keyword: `as of` after the query of `count`, `show` and `export`.
     case of
-    /// Contextual keywords of `diff QUERY from "DATE" to "DATE"`.
-    case diff, from
+    /// Contextual keywords of `diff QUERY from "DATE" to "DATE" [as recorded]`.
+    case diff, from, recorded
+    /// A contextual keyword: `history segment NAME`.
+    case history
     /// A contextual keyword: a keyword only where the grammar expects it.
     case contact, with, columns
 
@@ -46,7 +48,7 @@ public enum Keyword: String, CaseIterable, Hashable, Sendable {
     /// The keywords that begin a statement other than a bare query.
     public static let statementStarters: [Keyword] = [
         .count, .show, .explain, .let, .save, .duplicate, .export, .stats, .drop, .use, .diff,
-        .why, .overlap, .reach, .contact,
+        .why, .overlap, .reach, .contact, .history,
     ]
 
     /// Whether the word can never be a name.

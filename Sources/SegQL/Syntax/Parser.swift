@@ -251,7 +251,7 @@ struct ParserState {
     //           | save_statement | duplicate_statement | export_statement
     //           | stats_statement | drop_statement | use_statement | diff_statement
     //           | why_statement | overlap_statement | reach_statement | contact_statement
-    //           | query_statement ;
+    //           | history_statement | query_statement ;
     private mutating func statement() -> Statement? {
         guard let k = word(token)?.keyword, Keyword.statementStarters.contains(k), startsStatement(k) else {
             return queryStatement()
@@ -272,6 +272,7 @@ struct ParserState {
         case .reach: return reachStatement()
         case .diff: return diffStatement()
         case .contact: return contactStatement()
+        case .history: return historyStatement()
         default: return queryStatement()
         }
     }
@@ -283,6 +284,8 @@ struct ParserState {
         if next.kind.comparison != nil { return false }
         // `contact` begins a statement only before the string or number it looks up.
         if k == .contact { return next.kind == .string || next.kind == .integer }
+        // `history` begins a statement only before `segment`.
+        if k == .history { return isContextual(next, .segment) }
         switch next.kind {
         case .keyword(.in), .keyword(.matches), .keyword(.exists), .keyword(.and): return false
         case .keyword(.or): return (k == .save || k == .export) && isContextual(peek(2), .replace)
@@ -582,7 +585,7 @@ struct ParserState {
         return finish(.useCampaign(n), from: start, continuations: nil)
     }
 
-    // diff_statement = "diff" query ( "from" STRING "to" STRING | "to" query ) ;
+    // diff_statement = "diff" query ( "from" STRING "to" STRING [ "as" "recorded" ] | "to" query ) ;
     private mutating func diffStatement() -> Statement? {
         let start = token.range.start
         advance()
@@ -597,6 +600,15 @@ struct ParserState {
             guard token.kind == .string else { return fail(ParseMessages.expectedDate(after: "'to'"), at: here) }
             let to = Name(text: Lexer.stringValue(of: token, in: bytes), quoted: true, range: token.range)
             advance()
+            if isContextual(token, .as), isContextual(peek(), .recorded) {
+                let recorded = token.range.start
+                advance()
+                guard case .segment = q.kind else {
+                    return fail(ParseMessages.recordedNeedsSegment(), at: SourceRange(recorded, token.range.end))
+                }
+                advance()
+                return finish(.diff(q, .recorded(from: from, to: to)), from: start, continuations: nil)
+            }
             return finish(.diff(q, .moments(from: from, to: to)), from: start, continuations: nil)
         }
         guard isContextual(token, .to) else {
@@ -606,6 +618,15 @@ struct ParserState {
         advance()
         guard let other = query(after: "'to'") else { return nil }
         return finish(.diff(q, .query(other)), from: start, continuations: [])
+    }
+
+    // history_statement = "history" "segment" name ;
+    private mutating func historyStatement() -> Statement? {
+        let start = token.range.start
+        advance()
+        advance()  // `startsStatement` saw `segment` next
+        guard let n = name(after: "'segment'") else { return nil }
+        return finish(.history(n), from: start, continuations: nil)
     }
 
     // contact_statement = "contact" ( STRING | INTEGER ) ;

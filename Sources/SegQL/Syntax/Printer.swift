@@ -71,6 +71,10 @@ public enum Printer {
             return "diff " + source(of: q) + " from " + quoted(from.text) + " to " + quoted(to.text)
         case .diff(let q, .query(let other)):
             return "diff " + source(of: q) + " to " + source(of: other)
+        case .diff(let q, .recorded(let from, let to)):
+            return "diff " + source(of: q) + " from " + quoted(from.text) + " to " + quoted(to.text) + " as recorded"
+        case .history(let n):
+            return "history segment " + name(n)
         case .useCampaign(let n):
             guard let n else { return "use campaign none" }
             return "use campaign " + (Vocabulary.lookup(n.text)?.keyword == Keyword.none ? quoted(n.text) : name(n))

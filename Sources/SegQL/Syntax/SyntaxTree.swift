@@ -460,6 +460,9 @@ public struct Statement: Hashable, Sendable {
         case diff(Query, DiffTarget)
         /// `contact "ana@example.com"`, `contact "+46700000001"` or `contact 42`.
         case contact(ContactKey)
+        /// `history segment NAME`: the saved segment's recorded size over time, with the
+        /// joins and leaves of each evaluation.
+        case history(Name)
     }
 
     /// What `diff` compares its query with.
@@ -468,6 +471,8 @@ public struct Statement: Hashable, Sendable {
         case moments(from: Name, to: Name)
         /// Another query.
         case query(Query)
+        /// A saved segment's recorded members at two moments (`as recorded`).
+        case recorded(from: Name, to: Name)
     }
 
     /// The statement.

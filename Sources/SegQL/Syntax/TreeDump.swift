@@ -85,6 +85,10 @@ public enum TreeDump {
             return Node(head: head("diff from " + Printer.quoted(from.text) + " to " + Printer.quoted(to.text)), children: [node(q, r)])
         case .diff(let q, .query(let other)):
             return Node(head: head("diff"), children: [node(q, r), node(other, r)])
+        case .diff(let q, .recorded(let from, let to)):
+            return Node(head: head("diff as recorded from " + Printer.quoted(from.text) + " to " + Printer.quoted(to.text)), children: [node(q, r)])
+        case .history(let n):
+            return Node(head: head("history segment " + Printer.quoted(n.text)), children: [])
         case .dropList(let n):
             return Node(head: head("drop-list " + name(n)))
         case .useCampaign(let n):

@@ -12,6 +12,11 @@
 // against the threshold (or their absence, under `not`); a field condition's value.
 // So a `why` costs a few milliseconds whatever the store's size, and its root is the
 // contact's membership; the tests check both against the set engine's answer.
+//
+// N of M: for `of_last: N` the contact's last N campaigns of the scope are read as the
+// set engine ranks them (SQLRenderer.contactLastCampaigns) and only their events count;
+// with `at_least:` what is tested is the number of distinct campaigns among the events,
+// so the node lists those campaigns and how many it could have been ("2 of 5").
 
 import SegQL
 import SegStore
@@ -50,9 +55,19 @@ public struct WhyNode: Sendable {
     /// `segment "s"`, `alias a`, a built-in audience's name.
     public var condition: String
     public var holds: Bool
-    /// For an event condition: the number of matching events, and the test they must pass.
+    /// For an event condition: the number its test is applied to (matching events, or
+    /// with `at_least:` distinct campaigns among them), and that test.
     public var found: Int64?
     public var test: CountTest?
+    /// For an event condition: how many matching events there are (`found` but for
+    /// `at_least:`), of which `events` lists the first.
+    public var eventCount: Int64?
+    /// With `at_least:`: the campaigns the contact had a matching event in, in the order
+    /// of `campaigns` (or of the first such event when the scope is every campaign).
+    public var campaignsFound: [String]?
+    /// For N of M: the campaigns that could count, M of them — the scope's list, or for
+    /// `of_last:` the contact's last N campaigns, newest first; nil for every campaign.
+    public var campaigns: [String]?
     /// The first matching events, in time order (at most `WhyNode.eventsShown`).
     public var events: [Event] = []
     /// For a field condition: the field, and the contact's value (nil: it has none).
@@ -214,18 +229,40 @@ extension Session {
         case .events(let filter, let test):
             let sql = SQLRenderer.contactEvents(filter, now: now, dialect: store.database.dialect)
             var node = WhyNode(condition: "", holds: try engineHolds(b, contact: contact, catalog: catalog), found: 0, test: test)
+            // N of M: the campaigns that can count, and for `of_last` only those.
+            var scope: [String]?
+            if filter.ofLast != nil {
+                let last = SQLRenderer.contactLastCampaigns(filter, dialect: store.database.dialect)
+                var names: [String] = []
+                try runtime { try store.database.query(last.sql, last.parameters + [.integer(contact)]) { names.append($0.text(1)) } }
+                scope = names
+            } else if filter.distinctCampaigns, case .only(let ids) = filter.campaigns {
+                scope = ids.compactMap { catalog.campaign(id: $0)?.name }
+            }
+            let counted = scope.map(Set.init)
             var n: Int64 = 0
+            var campaignsFound: [String] = []
             try runtime {
                 try store.database.query(sql.sql, sql.parameters + [.integer(contact)]) { r in
+                    let campaign = r.text(1)
+                    if let counted, !counted.contains(campaign) { return }
                     n += 1
+                    if !campaignsFound.contains(campaign) { campaignsFound.append(campaign) }
                     guard node.events.count < WhyNode.eventsShown else { return }
                     node.events.append(WhyNode.Event(
-                        ts: r.int64(0), campaign: r.text(1), kind: EventKind(rawValue: Int(r.int64(2))) ?? .sent,
+                        ts: r.int64(0), campaign: campaign, kind: EventKind(rawValue: Int(r.int64(2))) ?? .sent,
                         link: r.isNull(3) ? nil : r.text(3), reason: r.isNull(4) ? nil : r.text(4),
                         bounce: r.isNull(5) ? nil : r.text(5), machine: r.int64(6) != 0))
                 }
             }
+            node.eventCount = n
             node.found = n
+            node.campaigns = scope
+            if filter.distinctCampaigns {
+                if let scope { campaignsFound.sort { (scope.firstIndex(of: $0) ?? 0) < (scope.firstIndex(of: $1) ?? 0) } }
+                node.campaignsFound = campaignsFound
+                node.found = Int64(campaignsFound.count)
+            }
             return node
         case .column(let f, _):
             var node = WhyNode(condition: "", holds: try engineHolds(b, contact: contact, catalog: catalog), field: f.rawValue)
@@ -281,9 +318,12 @@ enum WhyRenderer {
     private static func write(_ n: WhyNode, prefix: String, childPrefix: String, into out: inout String) {
         out += prefix + (n.holds ? "yes " : "no  ") + n.condition + summary(n) + "\n"
         let detailPrefix = childPrefix + (n.children.isEmpty ? "      " : "│     ")
+        if n.condition.contains("of_last:"), let campaigns = n.campaigns {
+            out += detailPrefix + "the last \(campaigns.count) sent: " + names(campaigns) + "\n"
+        }
         for e in n.events { out += detailPrefix + eventLine(e) + "\n" }
-        if let found = n.found, found > Int64(n.events.count) {
-            out += detailPrefix + "… and \(found - Int64(n.events.count)) more\n"
+        if let count = n.eventCount, count > Int64(n.events.count) {
+            out += detailPrefix + "… and \(count - Int64(n.events.count)) more\n"
         }
         for (i, c) in n.children.enumerated() {
             let last = i == n.children.count - 1
@@ -293,14 +333,26 @@ enum WhyRenderer {
 
     /// What decided a condition, after its text.
     static func summary(_ n: WhyNode) -> String {
+        if let found = n.found, let test = n.test, let campaignsFound = n.campaignsFound {
+            // N of M: "2 of 5 campaigns (needs >= 3): A, C".
+            let of = n.campaigns.map { " of \(n.condition.contains("of_last:") ? "the last " : "")\($0.count)" } ?? ""
+            return ": \(found)\(of) campaign\(found == 1 && of.isEmpty ? "" : "s") (needs \(test.op.rawValue) \(test.value))"
+                + (campaignsFound.isEmpty ? "" : ": " + names(campaignsFound))
+        }
         if let found = n.found, let test = n.test {
-            return ": \(found) event\(found == 1 ? "" : "s") found, needs \(test.op.rawValue) \(test.value)"
+            let scope = n.campaigns.map { " in the last \($0.count) campaign\($0.count == 1 ? "" : "s") sent" } ?? ""
+            return ": \(found) event\(found == 1 ? "" : "s") found\(scope), needs \(test.op.rawValue) \(test.value)"
         }
         if let field = n.field { return ": \(field) is " + (n.value?.source ?? "not set") }
         if n.condition == "not", let c = n.children.first {
             return c.holds ? " (what follows holds)" : " (what follows does not hold)"
         }
         return ""
+    }
+
+    /// Campaign names, quoted, comma-separated.
+    static func names(_ campaigns: [String]) -> String {
+        campaigns.map(Printer.quoted).joined(separator: ", ")
     }
 
     static func eventLine(_ e: WhyNode.Event) -> String {
@@ -326,6 +378,8 @@ enum WhyRenderer {
         if let found = n.found, let test = n.test {
             members.append(("found", .raw(String(found))))
             members.append(("needs", .string("\(test.op.rawValue) \(test.value)")))
+            if let campaignsFound = n.campaignsFound { members.append(("campaigns_found", .array(campaignsFound.map { .string($0) }))) }
+            if let campaigns = n.campaigns { members.append(("of_campaigns", .array(campaigns.map { .string($0) }))) }
             members.append(("events", .array(n.events.map { e in
                 .object([
                     ("ts", .string(Timestamp.iso8601(e.ts))), ("kind", .string(e.kind.verb)), ("campaign", .string(e.campaign)),

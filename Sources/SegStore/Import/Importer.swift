@@ -208,6 +208,9 @@ public final class Importer {
     public var onProgress: ((ImportProgress) -> Void)?
     /// Polled every few thousand lines and between finishing steps; `true` stops the run.
     public var isCancelled: (() -> Bool)?
+    /// How the saved segments are evaluated for their history after the import (segq
+    /// passes its session's set engine); nil: each as one statement (SegmentHistory).
+    public var segmentMembers: SegmentHistory.Members?
 
     private let db: Database
     /// The same connection when it is PostgreSQL's (COPY, batched id lookups, jsonb).
@@ -368,7 +371,7 @@ public final class Importer {
                     try SegmentViews.refreshAll(in: store)
                     summary.phases.append(("segment views", monotonicSeconds() - t))
                     t = monotonicSeconds()
-                    try SegmentHistory.record(nil, cause: .import, at: createdAt, in: store)
+                    try SegmentHistory.record(nil, cause: .import, at: createdAt, in: store, members: segmentMembers)
                     summary.phases.append(("segment history", monotonicSeconds() - t))
                 }
                 t = monotonicSeconds()
