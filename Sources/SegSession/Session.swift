@@ -385,10 +385,10 @@ public final class Session {
         if let e = error as? SessionError { return e }
         if let e = error as? DatabaseError {
             if e.isInterrupt { return .runtime("interrupted") }
-            if e.primaryCode == 11 || e.primaryCode == 26 {
+            if e.isDamage {
                 return .runtime("the store is damaged (SQLite: \(e.message)); check it with sqlite3's 'PRAGMA integrity_check' and restore it from a backup")
             }
-            if e.message.contains("readonly") || e.code == 8 {
+            if e.isReadOnly {
                 return .runtime("the store is open read-only (--read-only); this statement writes")
             }
             // segq's own SQL is no help to the user, who wrote none (`--verbose` shows it).

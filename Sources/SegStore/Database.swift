@@ -35,15 +35,29 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
         self.sqlState = sqlState
     }
 
-    /// SQLite's primary result codes that callers test.
-    public static let error: Int32 = 1, readOnly: Int32 = 8, interrupt: Int32 = 9, constraint: Int32 = 19,
-        misuse: Int32 = 21, range: Int32 = 25
+    /// An error with a primary result code found by the wrapper (not the database).
+    public init(_ code: ResultCode, message: String, sql: String? = nil, sqlState: String? = nil) {
+        self.init(code: code.rawValue, message: message, sql: sql, sqlState: sqlState)
+    }
 
-    /// The primary result code (the low byte of `code`): `SQLITE_BUSY`, `SQLITE_CONSTRAINT`, ….
-    public var primaryCode: Int32 { code & 0xff }
+    /// The raw primary codes of `ResultCode`, for `init(code:…)` written before it.
+    public static let error = ResultCode.error.rawValue, readOnly = ResultCode.readOnly.rawValue,
+        interrupt = ResultCode.interrupt.rawValue, constraint = ResultCode.constraint.rawValue,
+        misuse = ResultCode.misuse.rawValue, range = ResultCode.range.rawValue
+
+    /// The primary result code (the low byte of `code`): `.constraint`, `.readOnly`, ….
+    public var resultCode: ResultCode { ResultCode(rawValue: code & 0xff) }
 
     /// Whether the statement was stopped by `Database.interrupt()`.
-    public var isInterrupt: Bool { primaryCode == Self.interrupt }
+    public var isInterrupt: Bool { resultCode == .interrupt }
+
+    /// Whether the statement tried to write to a store opened read-only (SQLite's
+    /// `query_only` or an immutable file, any extended `SQLITE_READONLY_*`; PostgreSQL's
+    /// read-only transaction, SQLSTATE 25006).
+    public var isReadOnly: Bool { resultCode == .readOnly }
+
+    /// Whether SQLite found the file damaged or not a database at all.
+    public var isDamage: Bool { resultCode == .corrupt || resultCode == .notADatabase }
 
     /// `SQLite error 19: UNIQUE constraint failed: campaigns.name - while executing `INSERT …``,
     /// or `PostgreSQL error 23505: duplicate key value … - while executing …`.
@@ -52,6 +66,32 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
         if let sql { text += " - while executing `\(sql)`" }
         return text
     }
+}
+
+/// A primary result code in SQLite's numbering (GRDB's `ResultCode`): what kind of
+/// failure an error is, whichever database reported it.
+public struct ResultCode: RawRepresentable, Hashable, Sendable {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// `SQLITE_ERROR`: an error with no more specific code.
+    public static let error = ResultCode(rawValue: 1)
+    /// `SQLITE_READONLY`: a write to a read-only database.
+    public static let readOnly = ResultCode(rawValue: 8)
+    /// `SQLITE_INTERRUPT`: the statement was interrupted (PostgreSQL: cancelled).
+    public static let interrupt = ResultCode(rawValue: 9)
+    /// `SQLITE_CORRUPT`: the file's content is damaged.
+    public static let corrupt = ResultCode(rawValue: 11)
+    /// `SQLITE_CANTOPEN`: the file (or its journal) cannot be opened.
+    public static let cantOpen = ResultCode(rawValue: 14)
+    /// `SQLITE_CONSTRAINT`: a uniqueness or integrity constraint failed.
+    public static let constraint = ResultCode(rawValue: 19)
+    /// `SQLITE_MISUSE`: the API was used wrongly (segq uses it for its own refusals).
+    public static let misuse = ResultCode(rawValue: 21)
+    /// `SQLITE_RANGE`: a parameter index or count out of range.
+    public static let range = ResultCode(rawValue: 25)
+    /// `SQLITE_NOTADB`: the file is not a database.
+    public static let notADatabase = ResultCode(rawValue: 26)
 }
 
 /// An error as a user should read it: a database error without the SQL segq was

@@ -95,7 +95,7 @@ public final class Store {
         var database = try SQLiteDatabase(path: path, readOnly: readOnly)
         do {
             try Store.preflight(database, path: path)
-        } catch let e as DatabaseError where e.primaryCode == 14 || e.primaryCode == 8 {
+        } catch let e as DatabaseError where e.resultCode == .cantOpen || e.isReadOnly {
             guard readOnly else { throw StoreError.cannotWrite(path: path, detail: e.message) }
             // Read-only media: WAL needs the -shm file, which cannot be created there.
             database = try SQLiteDatabase(path: path, readOnly: true, immutable: true)
@@ -108,7 +108,7 @@ public final class Store {
             // journal_mode answers with the mode in force; an in-memory database stays "memory".
             let mode = try database.text("PRAGMA journal_mode = WAL") ?? ""
             if mode != "wal" && path != ":memory:" && !path.isEmpty {
-                throw DatabaseError(code: DatabaseError.error, message: "could not switch to WAL mode (got '\(mode)')", sql: "PRAGMA journal_mode = WAL")
+                throw DatabaseError(.error, message: "could not switch to WAL mode (got '\(mode)')", sql: "PRAGMA journal_mode = WAL")
             }
             try database.execute("PRAGMA synchronous = NORMAL")
         }
@@ -130,7 +130,7 @@ public final class Store {
             let tables = try db.int64("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
             if found == 0, tables > 0 { throw StoreError.notAStore(path: path) }
             if found > Schema.version { throw StoreError.newerSchema(path: path, found: found, known: Schema.version) }
-        } catch let e as DatabaseError where e.primaryCode == 26 || e.primaryCode == 11 {
+        } catch let e as DatabaseError where e.isDamage {
             throw StoreError.damaged(path: path, detail: e.message)
         }
     }

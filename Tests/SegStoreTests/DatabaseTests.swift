@@ -12,7 +12,7 @@ import Testing
         } catch let error as DatabaseError {
             #expect(error.message == "no such table: nowhere")
             #expect(error.sql == "SELECT nope FROM nowhere")
-            #expect(error.primaryCode == 1)
+            #expect(error.resultCode == .error)
             #expect(error.description == "SQLite error 1: no such table: nowhere - while executing `SELECT nope FROM nowhere`")
         }
     }
@@ -299,7 +299,10 @@ import Testing
         try t.importText(importExample)
         let ro = try Store(path: t.path, readOnly: true)
         #expect(try ro.database.int64("SELECT count(*) FROM events") == 3)
-        #expect(throws: DatabaseError.self) { try ro.database.execute("DELETE FROM events") }
+        // The write is refused with the read-only result code (what the session's
+        // "the store is open read-only" message tests), not only some error.
+        let refusal = #expect(throws: DatabaseError.self) { try ro.database.execute("DELETE FROM events") }
+        #expect(refusal?.isReadOnly == true && refusal?.resultCode == .readOnly)
         #expect(throws: StoreError.missing(path: t.dir.path("none.db"))) {
             try Store(path: t.dir.path("none.db"), readOnly: true)
         }

@@ -39,7 +39,7 @@ struct Builder {
     init(path: String, options: DemoOptions, progress: ((DemoProgress) -> Void)?, isCancelled: (() -> Bool)?) throws {
         let store = try Store(path: path)
         guard let sqlite = store.database as? SQLiteDatabase else {
-            throw DatabaseError(code: DatabaseError.misuse, message: "the demo builder writes an SQLite file")
+            throw DatabaseError(.misuse, message: "the demo builder writes an SQLite file")
         }
         db = sqlite
         self.options = options
