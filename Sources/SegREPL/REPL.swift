@@ -314,25 +314,17 @@ public final class REPL {
     }
 
     private func open(_ path: String) {
-        guard PostgresDatabase.isURL(path) || FileManager.default.fileExists(atPath: path) else {
-            fail("no store at '\(path)'; create one with 'segq import' or 'segq demo'")
-            return
-        }
         let store: Store
         do {
-            store = try Store(path: path, readOnly: readOnly)
+            store = try Store.openExisting(path: path, readOnly: readOnly, verbose: session.verbose)
         } catch {
-            fail("cannot open '\(PostgresDatabase.redacted(path))': \(userFacingDescription(error, verbose: session.verbose))")
+            fail(error.description)
             return
         }
         session.open(store)
         interrupter?.watch(store.database)
         if !explicitNow {
-            if case .integer(let demoNow)? = try? store.info("demo_now") {
-                session.fixedNow = demoNow
-            } else {
-                session.fixedNow = nil
-            }
+            session.fixedNow = store.demoNow
         }
         // The context names a campaign of the old store; keep it only if this one has it.
         if let campaign = session.campaignContext {

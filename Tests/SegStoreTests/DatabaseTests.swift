@@ -308,6 +308,25 @@ import Testing
         }
     }
 
+    /// `run`, `repl` and `.open` open a store through one door: a missing file is
+    /// refused without creating it, a failed open names the path and the reason.
+    @Test func openingAnExistingStore() throws {
+        let t = try TestStore()
+        try t.importText(importExample)
+        #expect(try Store.openExisting(path: t.path, readOnly: true, verbose: false).database.int64("SELECT count(*) FROM events") == 3)
+        let none = t.dir.path("none.db")
+        #expect(throws: StoreOpenFailure.missing(path: none)) { try Store.openExisting(path: none, readOnly: false, verbose: false) }
+        #expect(!FileManager.default.fileExists(atPath: none))
+        let text = t.dir.path("text.db")
+        _ = FileManager.default.createFile(atPath: text, contents: Data(String(repeating: "hello world\n", count: 200).utf8))
+        do {
+            _ = try Store.openExisting(path: text, readOnly: false, verbose: false)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("cannot open '\(text)': \(text): not a readable segq store"))
+        }
+    }
+
     @Test func notADatabaseIsAClearError() throws {
         let dir = TempDir()
         let path = dir.path("text.db")
