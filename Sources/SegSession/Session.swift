@@ -483,20 +483,7 @@ public final class Session {
         if c.sql.parameters.isEmpty { out += "  (none)\n" }
         let dialect = store.database.dialect
         for (i, p) in c.sql.parameters.enumerated() { out += "  \(dialect.placeholder(i + 1)) = \(p)\n" }
-        try runtime {
-            if store.database.isPostgres {
-                out += "postgresql plan:\n"
-                try store.database.query("EXPLAIN " + c.sql.sql, c.sql.parameters) { row in
-                    out += "  " + row.text(0) + "\n"
-                }
-            } else {
-                out += "sqlite plan:\n"
-                try store.database.query("EXPLAIN QUERY PLAN " + c.sql.sql, c.sql.parameters) { row in
-                    // id, parent, notused, detail: indent by depth.
-                    out += "  " + row.text(3) + "\n"
-                }
-            }
-        }
+        out += try databasePlan(c.sql, indent: "")
         return out
     }
 
