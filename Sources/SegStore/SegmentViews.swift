@@ -1,7 +1,7 @@
 // The SQL views of saved segments, for other tools.
 //
 // A saved segment is stored as self-contained SegQL text; its view is that text
-// compiled with the literals inlined (quoted by SQLite's own rules) and `within`
+// compiled with the literals inlined (quoted by the store dialect's own rules) and `within`
 // measured from the time the view is read. Because the compiled SQL refers to
 // campaigns and links by id, and globs are resolved when it is compiled, the views
 // are compiled again, in the transaction of the change, whenever segq changes what
