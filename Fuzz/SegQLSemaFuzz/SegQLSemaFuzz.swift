@@ -107,9 +107,9 @@ func checkSemantics(_ bytes: [UInt8]) {
                     precondition(d.range.start >= 0 && d.range.start <= d.range.end && d.range.end <= f.bytes.count,
                                  "diagnostic range \(d.range) outside the input: \(d.message)")
                 }
-            case .runtime(let message):
-                precondition(!message.contains("SQLite error") && !message.contains("PostgreSQL error"),
-                             "the database refused segq's SQL for '\(Printer.source(of: statement))': \(message)")
+            default:
+                precondition(!e.message.contains("SQLite error") && !e.message.contains("PostgreSQL error"),
+                             "the database refused segq's SQL for '\(Printer.source(of: statement))': \(e.message)")
             }
         } catch {
             preconditionFailure("an error that is not a SessionError: \(error)")

@@ -160,12 +160,12 @@ public final class REPL {
             writer.sink.flush()
             for d in diagnostics { writeError(DiagnosticRenderer.render(d, in: file, color: color)) }
             if editor == nil { outcome = .compileError }
-        } catch SessionError.runtime(let message) {
+        } catch let e as SessionError {
             writer.sink.flush()
-            if message == "interrupted" && editor != nil {
+            if e.isInterrupt && editor != nil {
                 writeError("interrupted")
             } else {
-                writeError("error: " + message)
+                writeError("error: " + e.message)
             }
             if editor == nil { outcome = .runtimeError }
         } catch {

@@ -180,8 +180,8 @@ extension Session {
             WHERE d.kind = ?1 AND d.name = ?2 AND NOT (d.kind = 'segment' AND s.name = ?2) ORDER BY s.name
             """, [.text(kind), .text(name)]) { users.append($0.text(0)) }
         if !users.isEmpty {
-            throw SessionError.runtime(
-                "cannot \(verb) \(kind) '\(name)': segment\(users.count == 1 ? "" : "s") \(users.map { "'\($0)'" }.joined(separator: ", ")) use\(users.count == 1 ? "s" : "") it; drop or replace \(users.count == 1 ? "it" : "them") first")
+            throw SessionError.inUse(kind: kind, name: name, verb: verb, users:
+                "segment\(users.count == 1 ? "" : "s") \(users.map { "'\($0)'" }.joined(separator: ", ")) use\(users.count == 1 ? "s" : "") it; drop or replace \(users.count == 1 ? "it" : "them") first")
         }
     }
 
@@ -206,7 +206,7 @@ extension Session {
                         "SELECT c.name FROM campaigns c JOIN lists l ON l.id = c.audience_list_id WHERE l.name = ?1",
                         [.text(name.text)]) { campaigns.append($0.text(0)) }
                     if let c = campaigns.first {
-                        throw SessionError.runtime("cannot drop list '\(name.text)': it holds the recipients of campaign '\(c)'")
+                        throw SessionError.inUse(kind: "list", name: name.text, verb: "drop", users: "it holds the recipients of campaign '\(c)'")
                     }
                 }
                 if kind == "segment", let view = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)]) {
@@ -271,16 +271,16 @@ extension Session {
         let audienceSource = selfContainedSource(query, catalog: catalog)
 
         guard now >= sentAt else {
-            throw SessionError.runtime("campaign '\(source.name)' was sent after now (\(Timestamp.iso8601(sentAt))); pass --now to follow it up")
+            throw SessionError.refused("campaign '\(source.name)' was sent after now (\(Timestamp.iso8601(sentAt))); pass --now to follow it up")
         }
         // Whole days from the send time to now, rounded down: 71h59m is D+2, 72h is D+3.
         let days = (now - sentAt) / 86_400
         let copyName = "Copy D+\(days) - \(label): \(source.name)"
         if catalog.campaign(named: copyName) != nil {
-            throw SessionError.runtime("a campaign named '\(copyName)' already exists")
+            throw SessionError.nameTaken(kind: "campaign", name: copyName)
         }
         if catalog.lists[copyName] != nil {
-            throw SessionError.runtime("a list named '\(copyName)' already exists")
+            throw SessionError.nameTaken(kind: "list", name: copyName)
         }
         var counts: (Int64, Int64) = (0, 0)
         do {
@@ -410,7 +410,7 @@ extension Session {
         let temporary = Self.temporaryPath(besides: path.text)
         let fd = systemOpen(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
-            throw SessionError.runtime("cannot write '\(path.text)': \(String(cString: strerror(errno)))")
+            throw SessionError.file("cannot write '\(path.text)': \(String(cString: strerror(errno)))")
         }
         let sink = ByteSink(fileDescriptor: fd)
         let writer = ResultWriter(format: format, sink: sink)
@@ -431,24 +431,24 @@ extension Session {
             failure = error
         }
         sink.flush()
-        if failure == nil, sink.failed { failure = SessionError.runtime("writing '\(path.text)' failed: \(String(cString: strerror(errno)))") }
-        if failure == nil, fsync(fd) != 0 { failure = SessionError.runtime("cannot flush '\(path.text)' to disk") }
+        if failure == nil, sink.failed { failure = SessionError.file("writing '\(path.text)' failed: \(String(cString: strerror(errno)))") }
+        if failure == nil, fsync(fd) != 0 { failure = SessionError.file("cannot flush '\(path.text)' to disk") }
         close(fd)
         if failure == nil {
             if orReplace {
                 if rename(temporary, path.text) != 0 {
-                    failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+                    failure = SessionError.file("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
                 }
             } else if link(temporary, path.text) != 0 {
                 let linkError = errno
                 var st = stat()
                 if linkError == EEXIST {
-                    failure = SessionError.runtime("'\(path.text)' already exists; use 'export or replace … to' to overwrite it")
+                    failure = SessionError.fileExists(path.text)
                 } else if (linkError == EPERM || linkError == ENOTSUP || linkError == EOPNOTSUPP), lstat(path.text, &st) != 0,
                           rename(temporary, path.text) == 0 {
                     // A file system without hard links: checked, then renamed.
                 } else {
-                    failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(linkError)))")
+                    failure = SessionError.file("cannot move the export into place at '\(path.text)': \(String(cString: strerror(linkError)))")
                 }
             } else {
                 unlink(temporary)

@@ -53,7 +53,7 @@ extension Session {
         if let campaign {
             guard let c = catalog.campaigns.first(where: { $0.name == campaign }) else {
                 let near = Suggestions.nearest(to: campaign, among: catalog.campaigns.map(\.name))
-                throw SessionError.runtime("no campaign named '\(campaign)'" + (near.map { "; did you mean '\($0)'?" } ?? ""))
+                throw SessionError.unknownCampaign(campaign, suggestion: near)
             }
             campaignID = c.id
         }
@@ -90,8 +90,8 @@ extension Session {
             let members: SQLValue
             do {
                 members = .integer(try count(try compile(reference, projection: .count, in: file)))
-            } catch SessionError.runtime(let m) where m == "interrupted" {
-                throw SessionError.runtime(m)
+            } catch SessionError.interrupted {
+                throw SessionError.interrupted
             } catch {
                 members = .text("error")  // a segment that no longer binds (its campaign was renamed…)
             }

@@ -71,8 +71,7 @@ struct RunCommand: ParsableCommand {
                 try session.run(file)
             } catch let e as SessionError {
                 printError(e.description)
-                if case .compile = e { throw ExitCode(ExitStatus.compile) }
-                throw ExitCode(ExitStatus.runtime)
+                throw ExitCode(ExitStatus(for: e))
             }
         }
     }

@@ -29,7 +29,7 @@ extension Session {
         do {
             catalog = try store.catalog()
         } catch {
-            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
+            throw SessionError.store("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
         }
         let resolved: Catalog.Campaign
         switch Binder.resolveCampaign(campaign, in: catalog) {
@@ -45,10 +45,10 @@ extension Session {
             return try CampaignStats.compute(
                 store: store, campaign: resolved, message: message,
                 heatmap: HeatmapOptions(timeZone: timeZone, firstOpensOnly: firstOpensOnly))
-        } catch let e as StatsError {
-            throw SessionError.runtime(e.description)
+        } catch StatsError.unknownTimeZone(let zone) {
+            throw SessionError.unknownTimeZone(zone)
         } catch let e as DatabaseError where e.isInterrupt {
-            throw SessionError.runtime("interrupted")
+            throw SessionError.interrupted
         } catch {
             throw storeFailure(error)
         }
@@ -59,7 +59,7 @@ extension Session {
         do {
             return try CampaignOverview.load(from: store)
         } catch {
-            throw SessionError.runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
+            throw SessionError.store("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
         }
     }
 }
