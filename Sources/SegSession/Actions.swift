@@ -56,10 +56,7 @@ extension Session {
                 let oldView = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])
                 // segq's own tables and indexes (and anything else in the schema) too:
                 // `save segment "dependencies"` must not collide with `segment_dependencies`.
-                try db.query(db.isPostgres
-                    ? "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-                    : "SELECT name FROM sqlite_master", []) { row in
-                    let relation = row.text(0)
+                for relation in try db.relationNames() {
                     if relation != oldView { taken.insert(relation.lowercased()) }
                 }
                 let view = SegmentViews.viewName(for: name.text, taken: taken)
@@ -468,7 +465,7 @@ extension Session {
     /// The store's file (or its `-wal`, `-shm`, `-journal`) that `path` names, if any:
     /// the same file (device and inode) when it exists, else the same resolved path.
     private func storeFileMatching(_ path: String) -> String? {
-        guard !store.database.isPostgres, store.path != ":memory:", !store.path.isEmpty else { return nil }
+        guard store.database.file != nil else { return nil }
         let target = Self.resolved(path)
         var st = stat()
         let targetStat: stat? = stat(path, &st) == 0 ? st : nil

@@ -132,6 +132,46 @@ public protocol Database: AnyObject, Sendable {
     var lastInsertRowID: Int64 { get throws }
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int { get }
+
+    // Capabilities: what differs between the backends, asked for rather than tested
+    // by type.
+
+    /// The file the database lives in (SQLite), or nil (a server, or in memory): what
+    /// an export must never overwrite.
+    var file: String? { get }
+    /// The names of every table, index and view in the store's schema (SQLite's
+    /// `sqlite_master`, PostgreSQL's relations of the current schema).
+    func relationNames() throws -> [String]
+    /// The database's own plan for a statement, one line per step (SQLite's `EXPLAIN
+    /// QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines).
+    func queryPlan(_ sql: String, _ params: [SQLValue]) throws -> [String]
+    /// The store's tables, indexes and views as SQL, as sqlite3's `.schema` prints them
+    /// (PostgreSQL: rebuilt from its catalog).
+    func schemaText() throws -> String
+    /// How many tables (and views) of the schema are not segq's or an extension's
+    /// before segq has made any: a database that has some belongs to another application.
+    func foreignTableCount() throws -> Int64
+    /// The schema version the store records (0: none yet).
+    func schemaVersion() throws -> Int
+    /// The migrations from version n to n + 1, at index n, in this database's SQL.
+    var migrations: [String] { get }
+    /// Runs migration `version` (to `version + 1`) and records the new version, inside
+    /// the migrating transaction. `distributed`: the store's tables exist and are
+    /// distributed by Citus, so tables the migration adds are laid out before their keys.
+    func migrate(from version: Int, distributed: Bool) throws
+    /// Keeps a second process from migrating at the same time, until the transaction
+    /// ends (PostgreSQL: an advisory lock; SQLite's write transaction already does).
+    func lockForMigration() throws
+    /// The change mark now, where the database can tell cheaply and nothing uncommitted
+    /// is pending (SQLite, outside a transaction); nil otherwise (PostgreSQL, or inside
+    /// a transaction): what lets the store reuse what it read last.
+    func changeMarkForCaching() throws -> SQLiteDatabase.ChangeMark?
+    /// A view body that fails when read with `message` (a saved segment whose text no
+    /// longer binds).
+    func failingViewBody(_ message: String) -> String
+    /// Whether `store_info` keeps its values as text (PostgreSQL), so numbers are
+    /// written and read back as their text.
+    var keepsInfoAsText: Bool { get }
 }
 
 extension Database {
@@ -188,7 +228,8 @@ extension Database {
     public func int64(_ sql: String) throws -> Int64? { try int64(sql, []) }
     public func text(_ sql: String) throws -> String? { try text(sql, []) }
 
-    /// Whether this is a PostgreSQL connection.
+    /// Whether this is a PostgreSQL connection (the importer's bulk loading asks; the
+    /// rest asks for capabilities).
     public var isPostgres: Bool { self is PostgresDatabase }
 }
 

@@ -87,12 +87,7 @@ public enum SegmentViews {
                 body = sql
             case .failure(let d):
                 let message = "segment '\(name)' is broken: \(d.message)"
-                body = store.database.isPostgres
-                    // Reading this view raises the message (PostgreSQL checks tables when
-                    // a view is created, so the SQLite way below would not even save).
-                    ? "SELECT * FROM segq_broken_segment(\(dialect.literal(.text(message))))"
-                    // Reading this view fails with "no such table: <this message>".
-                    : "SELECT * FROM " + dialect.quoteIdentifier(message)
+                body = store.database.failingViewBody(message)
             }
             try store.database.execute("DROP VIEW IF EXISTS \(quoted); CREATE VIEW \(quoted) AS \(body)")
         }

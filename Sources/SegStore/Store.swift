@@ -137,59 +137,26 @@ public final class Store {
 
     /// The schema version of the store (`PRAGMA user_version`; on PostgreSQL,
     /// `store_info.schema_version`).
-    public func schemaVersion() throws -> Int {
-        if database.isPostgres {
-            guard try database.text("SELECT CAST(to_regclass('store_info') AS text)") != nil else { return 0 }
-            return Int(try database.text("SELECT value FROM store_info WHERE key = 'schema_version'") ?? "0") ?? 0
-        }
-        return Int(try database.int64("PRAGMA user_version") ?? 0)
-    }
+    public func schemaVersion() throws -> Int { try database.schemaVersion() }
 
     /// Brings the store to `Schema.version`, checking first that it is a segq store this
     /// build can read. The missing migrations run in one transaction; on PostgreSQL an
     /// advisory lock in that transaction keeps two first uses from both creating tables.
     private func migrate() throws {
-        let postgres = database.isPostgres
         let found = try schemaVersion()
         let known = Schema.version
         if found > known { throw StoreError.newerSchema(path: path, found: found, known: known) }
         if found == known { return }
-        if found == 0 {
-            // On PostgreSQL, tables and views an extension made (Citus adds views to
-            // `public`) are not another application's.
-            let tables = try database.int64(postgres
-                ? """
-                  SELECT count(*) FROM pg_class c
-                  WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-                    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = CAST('pg_class' AS regclass)
-                                    AND d.objid = c.oid AND d.deptype = 'e')
-                  """
-                : "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
-            if tables > 0 { throw StoreError.notAStore(path: path) }
-        }
+        if found == 0, try database.foreignTableCount() > 0 { throw StoreError.notAStore(path: path) }
         if readOnly { throw StoreError.needsUpgrade(path: path, found: found, known: known) }
         try database.transaction {
-            if postgres { try database.execute("SELECT pg_advisory_xact_lock(7340032)") }
+            try database.lockForMigration()
             // Another process may have migrated between our check and our lock.
             let now = try schemaVersion()
             if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
-            for version in now..<known {
-                if postgres {
-                    if isCitus && now > 0, let split = PostgresSchema.splitForCitus[version] {
-                        try database.execute(split.tables)
-                        try CitusLayout.layOut(database, added: split.added)
-                        try database.execute(split.keys)
-                    } else {
-                        try database.execute(PostgresSchema.migrations[version])
-                    }
-                    try database.execute(
-                        "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        [.text(String(version + 1))])
-                } else {
-                    try database.execute(Schema.migrations[version])
-                    try database.execute("PRAGMA user_version = \(version + 1)")
-                }
-            }
+            // On Citus, a migration that adds tables to a laid-out store lays them out
+            // before their foreign keys (PostgresSchema.splitForCitus).
+            for version in now..<known { try database.migrate(from: version, distributed: isCitus && now > 0) }
             if now == 0 && isCitus { try CitusLayout.apply(to: database) }
             if now == 0 {
                 try database.execute(
@@ -211,7 +178,7 @@ public final class Store {
     public func info(_ key: String) throws -> SQLValue? {
         let value = try database.scalar("SELECT value FROM store_info WHERE key = ?", [.text(key)])
         // PostgreSQL keeps the values as text; a number written as one reads as one.
-        if database.isPostgres, case .text(let t)? = value, let n = Int64(t) { return .integer(n) }
+        if database.keepsInfoAsText, case .text(let t)? = value, let n = Int64(t) { return .integer(n) }
         return value
     }
 
@@ -219,7 +186,7 @@ public final class Store {
     public func setInfo(_ key: String, _ value: SQLValue) throws {
         try database.execute(
             "INSERT INTO store_info(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [.text(key), database.isPostgres && value != .null ? .text(value.plainText) : value])
+            [.text(key), database.keepsInfoAsText && value != .null ? .text(value.plainText) : value])
     }
 
     /// Recomputes the `activity` rollup and `event_stats` from `events` (in one transaction).

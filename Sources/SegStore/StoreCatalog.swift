@@ -11,8 +11,7 @@ extension Store {
         // connection's own count of changed rows when this one writes (even a write
         // rolled back then reads again). Never inside a transaction, whose writes may
         // yet be rolled back. Reading it costs ~0.25 ms, as much as 0.5% of a 50 ms count.
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try readCatalog() }
-        let key = try sqlite.changeMark()
+        guard let key = try database.changeMarkForCaching() else { return try readCatalog() }
         if let cached = cachedCatalog, cached.mark == key { return cached.catalog }
         let fresh = try readCatalog()
         cachedCatalog = (key, fresh)
@@ -27,8 +26,7 @@ extension Store {
             try database.stream("SELECT id FROM contacts", []) { set.insert($0.int64(0)) }
             return set
         }
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try read() }
-        let key = try sqlite.changeMark()
+        guard let key = try database.changeMarkForCaching() else { return try read() }
         if let cached = cachedContacts, cached.mark == key { return cached.contacts }
         let fresh = try read()
         cachedContacts = (key, fresh)
@@ -112,8 +110,7 @@ extension Store {
             }
             return ContactSample(contacts: byID.keys.sorted().compactMap { byID[$0] })
         }
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try read() }
-        let key = try sqlite.changeMark()
+        guard let key = try database.changeMarkForCaching() else { return try read() }
         if let cached = cachedSample, cached.mark == key { return cached.sample }
         let fresh = try read()
         cachedSample = (key, fresh)
