@@ -202,37 +202,10 @@ public final class Store {
     }
 
     /// SQL that recomputes `activity` from `events` (used by `rebuildRollups` and tests).
-    static let rebuildActivitySQL = """
-    DELETE FROM activity;
-    INSERT INTO activity(campaign_id, contact_id, sends, drops, deliveries, bounces, opens, machine_opens,
-                         clicks, footer_clicks, replies, forwards, unsubscribes, complaints,
-                         last_delivered, last_opened, last_clicked)
-    SELECT e.campaign_id, e.contact_id,
-           count(*) FILTER (WHERE e.kind = 1), count(*) FILTER (WHERE e.kind = 2),
-           count(*) FILTER (WHERE e.kind = 3), count(*) FILTER (WHERE e.kind = 4),
-           count(*) FILTER (WHERE e.kind = 5), count(*) FILTER (WHERE e.kind = 5 AND e.machine = 1),
-           count(*) FILTER (WHERE e.kind = 6 AND coalesce(l.footer, 0) = 0),
-           count(*) FILTER (WHERE e.kind = 6 AND coalesce(l.footer, 0) = 1),
-           count(*) FILTER (WHERE e.kind = 7), count(*) FILTER (WHERE e.kind = 8),
-           count(*) FILTER (WHERE e.kind = 9), count(*) FILTER (WHERE e.kind = 10),
-           max(CASE WHEN e.kind = 3 THEN e.ts END),
-           max(CASE WHEN e.kind = 5 THEN e.ts END),
-           max(CASE WHEN e.kind = 6 AND coalesce(l.footer, 0) = 0 THEN e.ts END)
-    FROM events e LEFT JOIN links l ON l.id = e.link_id
-    GROUP BY e.campaign_id, e.contact_id;
-    """
+    static var rebuildActivitySQL: String { RollupColumns.rebuildActivitySQL }
 
     /// SQL that recomputes `contact_activity` from `activity` (run after `rebuildActivitySQL`).
-    static let rebuildContactActivitySQL = """
-    DELETE FROM contact_activity;
-    INSERT INTO contact_activity(contact_id, sends, drops, deliveries, bounces, opens, machine_opens,
-                                 clicks, footer_clicks, replies, forwards, unsubscribes, complaints,
-                                 last_delivered, last_opened, last_clicked)
-    SELECT contact_id, sum(sends), sum(drops), sum(deliveries), sum(bounces), sum(opens), sum(machine_opens),
-           sum(clicks), sum(footer_clicks), sum(replies), sum(forwards), sum(unsubscribes), sum(complaints),
-           max(last_delivered), max(last_opened), max(last_clicked)
-    FROM activity GROUP BY contact_id;
-    """
+    static var rebuildContactActivitySQL: String { RollupColumns.rebuildContactActivitySQL }
 
     /// SQL that recomputes `event_stats` from `events`.
     static let rebuildStatsSQL = """
