@@ -41,8 +41,8 @@ extension Store {
     /// parameters (now among them) and reading, so a condition relative to now is
     /// another key once now has moved.
     public func rememberedSet(of leaf: SetLeaf) throws -> ContactSet? {
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction, let cached = cachedLeafSets else { return nil }
-        guard cached.mark == (try sqlite.changeMark()) else {
+        guard let cached = cachedLeafSets, let mark = try database.changeMarkForCaching() else { return nil }
+        guard cached.mark == mark else {
             cachedLeafSets = nil
             return nil
         }
@@ -52,10 +52,7 @@ extension Store {
     /// Keeps `set` as the set of `leaf` at the current change mark (see `rememberedSet`),
     /// up to 64 MB of sets in all (then the older ones are forgotten).
     public func remember(_ set: ContactSet, of leaf: SetLeaf) throws {
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction,
-              !leaf.sql.sql.contains("'now'")
-        else { return }
-        let mark = try sqlite.changeMark()
+        guard !leaf.sql.sql.contains("'now'"), let mark = try database.changeMarkForCaching() else { return }
         var cached = cachedLeafSets.flatMap { $0.mark == mark ? $0 : nil } ?? (mark: mark, sets: [:], words: 0)
         let words = set.wordCount
         if cached.words + words > 8 << 20 { cached = (mark: mark, sets: [:], words: 0) }
