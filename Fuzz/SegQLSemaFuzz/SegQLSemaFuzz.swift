@@ -115,10 +115,9 @@ func semanticProblems(_ bytes: [UInt8]) -> [String] {
                 for d in diagnostics where !(d.range.start >= 0 && d.range.start <= d.range.end && d.range.end <= f.bytes.count) {
                     problems.append("diagnostic range \(d.range) outside the input: \(d.message)")
                 }
-            case .runtime(let message):
-                if message.contains("SQLite error") || message.contains("PostgreSQL error") {
-                    problems.append("the database refused segq's SQL for '\(Printer.source(of: statement))': \(message)")
-                }
+            default:
+                precondition(!e.message.contains("SQLite error") && !e.message.contains("PostgreSQL error"),
+                             "the database refused segq's SQL for '\(Printer.source(of: statement))': \(e.message)")
             }
         } catch {
             problems.append("an error that is not a SessionError: \(error)")

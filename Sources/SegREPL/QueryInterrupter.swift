@@ -37,7 +37,7 @@ final class QueryInterrupter: @unchecked Sendable {
 
     init() throws {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw SessionError.runtime("cannot create a pipe for Ctrl-C: \(String(cString: strerror(errno)))") }
+        guard pipe(&fds) == 0 else { throw SessionError.system("cannot create a pipe for Ctrl-C: \(String(cString: strerror(errno)))") }
         readEnd = fds[0]
         Self.writeEnd.store(fds[1], ordering: .sequentiallyConsistent)
         var action = sigaction()
@@ -58,7 +58,7 @@ final class QueryInterrupter: @unchecked Sendable {
         // Restart reads and writes the signal lands in: only SQLite should notice it.
         action.sa_flags = SA_RESTART
         guard sigaction(SIGINT, &action, &previous) == 0 else {
-            throw SessionError.runtime("cannot install the Ctrl-C handler: \(String(cString: strerror(errno)))")
+            throw SessionError.system("cannot install the Ctrl-C handler: \(String(cString: strerror(errno)))")
         }
         // A parent may have started us with SIGINT blocked (a test runner's thread).
         var blocked = sigset_t()

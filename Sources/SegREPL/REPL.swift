@@ -209,14 +209,15 @@ public final class REPL {
             writer.sink.flush()
             for d in diagnostics { writeError(DiagnosticRenderer.render(d, in: file, color: color)) }
             if editor == nil { outcome = .compileError }
-        } catch SessionError.runtime(let message) {
+        } catch let e as SessionError {
             writer.sink.flush()
-            if message == "interrupted" && activePager?.pagerQuit == true {
+            let ctrlC = if case .interrupted(.interrupted) = e { true } else { false }
+            if ctrlC && activePager?.pagerQuit == true {
                 // The pager was quit before the end of the rows: nothing to report.
-            } else if message == "interrupted" && editor != nil {
+            } else if ctrlC && editor != nil {
                 writeError("interrupted")
             } else {
-                writeError("error: " + message)
+                writeError("error: " + e.message)
             }
             if editor == nil { outcome = .runtimeError }
         } catch {
@@ -589,25 +590,17 @@ public final class REPL {
     }
 
     private func open(_ path: String) {
-        guard PostgresDatabase.isURL(path) || FileManager.default.fileExists(atPath: path) else {
-            fail("no store at '\(path)'; create one with 'segq import' or 'segq demo'")
-            return
-        }
         let store: Store
         do {
-            store = try Store(path: path, readOnly: readOnly)
+            store = try Store.openExisting(path: path, readOnly: readOnly, verbose: session.verbose)
         } catch {
-            fail("cannot open '\(PostgresDatabase.redacted(path))': \(userFacingDescription(error, verbose: session.verbose))")
+            fail(error.description)
             return
         }
         session.open(store)
         interrupter?.watch(session)
         if !explicitNow {
-            if case .integer(let demoNow)? = try? store.info("demo_now") {
-                session.fixedNow = demoNow
-            } else {
-                session.fixedNow = nil
-            }
+            session.fixedNow = store.demoNow
         }
         // The context names a campaign of the old store; keep it only if this one has it.
         if let campaign = session.campaignContext {

@@ -57,10 +57,7 @@ extension Session {
                 let oldView = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])
                 // segq's own tables and indexes (and anything else in the schema) too:
                 // `save segment "dependencies"` must not collide with `segment_dependencies`.
-                try db.query(db.isPostgres
-                    ? "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-                    : "SELECT name FROM sqlite_master", []) { row in
-                    let relation = row.text(0)
+                for relation in try db.relationNames() {
                     if relation != oldView { taken.insert(relation.lowercased()) }
                 }
                 let view = SegmentViews.viewName(for: name.text, taken: taken)
@@ -200,8 +197,8 @@ extension Session {
             WHERE d.kind = ?1 AND d.name = ?2 AND NOT (d.kind = 'segment' AND s.name = ?2) ORDER BY s.name
             """, [.text(kind), .text(name)]) { users.append($0.text(0)) }
         if !users.isEmpty {
-            throw SessionError.runtime(
-                "cannot \(verb) \(kind) '\(name)': segment\(users.count == 1 ? "" : "s") \(users.map { "'\($0)'" }.joined(separator: ", ")) use\(users.count == 1 ? "s" : "") it; drop or replace \(users.count == 1 ? "it" : "them") first")
+            throw SessionError.inUse(kind: kind, name: name, verb: verb, users:
+                "segment\(users.count == 1 ? "" : "s") \(users.map { "'\($0)'" }.joined(separator: ", ")) use\(users.count == 1 ? "s" : "") it; drop or replace \(users.count == 1 ? "it" : "them") first")
         }
     }
 
@@ -226,7 +223,7 @@ extension Session {
                         "SELECT c.name FROM campaigns c JOIN lists l ON l.id = c.audience_list_id WHERE l.name = ?1",
                         [.text(name.text)]) { campaigns.append($0.text(0)) }
                     if let c = campaigns.first {
-                        throw SessionError.runtime("cannot drop list '\(name.text)': it holds the recipients of campaign '\(c)'")
+                        throw SessionError.inUse(kind: "list", name: name.text, verb: "drop", users: "it holds the recipients of campaign '\(c)'")
                     }
                 }
                 if kind == "segment", let view = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)]) {
@@ -291,16 +288,16 @@ extension Session {
         let audienceSource = selfContainedSource(query, catalog: catalog)
 
         guard now >= sentAt else {
-            throw SessionError.runtime("campaign '\(source.name)' was sent after now (\(Timestamp.iso8601(sentAt))); pass --now to follow it up")
+            throw SessionError.refused("campaign '\(source.name)' was sent after now (\(Timestamp.iso8601(sentAt))); pass --now to follow it up")
         }
         // Whole days from the send time to now, rounded down: 71h59m is D+2, 72h is D+3.
         let days = (now - sentAt) / 86_400
         let copyName = "Copy D+\(days) - \(label): \(source.name)"
         if catalog.campaign(named: copyName) != nil {
-            throw SessionError.runtime("a campaign named '\(copyName)' already exists")
+            throw SessionError.nameTaken(kind: "campaign", name: copyName)
         }
         if catalog.lists[copyName] != nil {
-            throw SessionError.runtime("a list named '\(copyName)' already exists")
+            throw SessionError.nameTaken(kind: "list", name: copyName)
         }
         var counts: (Int64, Int64) = (0, 0)
         do {
@@ -430,7 +427,7 @@ extension Session {
         let temporary = Self.temporaryPath(besides: path.text)
         let fd = systemOpen(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
-            throw SessionError.runtime("cannot write '\(path.text)': \(String(cString: strerror(errno)))")
+            throw SessionError.file("cannot write '\(path.text)': \(String(cString: strerror(errno)))")
         }
         let sink = ByteSink(fileDescriptor: fd)
         let writer = ResultWriter(format: format, sink: sink)
@@ -451,24 +448,24 @@ extension Session {
             failure = error
         }
         sink.flush()
-        if failure == nil, sink.failed { failure = SessionError.runtime("writing '\(path.text)' failed: \(String(cString: strerror(errno)))") }
-        if failure == nil, fsync(fd) != 0 { failure = SessionError.runtime("cannot flush '\(path.text)' to disk") }
+        if failure == nil, sink.failed { failure = SessionError.file("writing '\(path.text)' failed: \(String(cString: strerror(errno)))") }
+        if failure == nil, fsync(fd) != 0 { failure = SessionError.file("cannot flush '\(path.text)' to disk") }
         close(fd)
         if failure == nil {
             if orReplace {
                 if rename(temporary, path.text) != 0 {
-                    failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
+                    failure = SessionError.file("cannot move the export into place at '\(path.text)': \(String(cString: strerror(errno)))")
                 }
             } else if link(temporary, path.text) != 0 {
                 let linkError = errno
                 var st = stat()
                 if linkError == EEXIST {
-                    failure = SessionError.runtime("'\(path.text)' already exists; use 'export or replace … to' to overwrite it")
+                    failure = SessionError.fileExists(path.text)
                 } else if (linkError == EPERM || linkError == ENOTSUP || linkError == EOPNOTSUPP), lstat(path.text, &st) != 0,
                           rename(temporary, path.text) == 0 {
                     // A file system without hard links: checked, then renamed.
                 } else {
-                    failure = SessionError.runtime("cannot move the export into place at '\(path.text)': \(String(cString: strerror(linkError)))")
+                    failure = SessionError.file("cannot move the export into place at '\(path.text)': \(String(cString: strerror(linkError)))")
                 }
             } else {
                 unlink(temporary)
@@ -488,7 +485,7 @@ extension Session {
     /// The store's file (or its `-wal`, `-shm`, `-journal`) that `path` names, if any:
     /// the same file (device and inode) when it exists, else the same resolved path.
     private func storeFileMatching(_ path: String) -> String? {
-        guard !store.database.isPostgres, store.path != ":memory:", !store.path.isEmpty else { return nil }
+        guard store.database.file != nil else { return nil }
         let target = Self.resolved(path)
         var st = stat()
         let targetStat: stat? = stat(path, &st) == 0 ? st : nil

@@ -70,7 +70,7 @@ extension Session {
     }
 
     private func contactZone() throws -> TimeZone {
-        guard let zone = TimeZone(identifier: timeZone) else { throw SessionError.runtime("unknown time zone '\(timeZone)'") }
+        guard let zone = TimeZone(identifier: timeZone) else { throw SessionError.unknownTimeZone(timeZone) }
         return zone
     }
 

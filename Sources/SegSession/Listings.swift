@@ -53,7 +53,7 @@ extension Session {
         if let campaign {
             guard let c = catalog.campaigns.first(where: { $0.name == campaign }) else {
                 let near = Suggestions.nearest(to: campaign, among: catalog.campaigns.map(\.name))
-                throw SessionError.runtime("no campaign named '\(campaign)'" + (near.map { "; did you mean '\($0)'?" } ?? ""))
+                throw SessionError.unknownCampaign(campaign, suggestion: near)
             }
             campaignID = c.id
         }
@@ -118,42 +118,7 @@ extension Session {
     /// The store's tables, indexes and views as SQL, as sqlite3's `.schema` prints them
     /// (on PostgreSQL, rebuilt from its catalog: columns, indexes, view definitions).
     public func schemaText() throws -> String {
-        var out = ""
-        if store.database.isPostgres {
-            try runtime {
-                var tables: [(String, [String])] = []
-                try store.database.query("""
-                    SELECT c.table_name, c.column_name, c.data_type, c.is_nullable
-                    FROM information_schema.columns c
-                    JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-                    WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
-                    ORDER BY c.table_name, c.ordinal_position
-                    """) { row in
-                    let column = "    \(row.text(1)) \(row.text(2))" + (row.text(3) == "NO" ? " NOT NULL" : "")
-                    if tables.last?.0 == row.text(0) { tables[tables.count - 1].1.append(column) } else { tables.append((row.text(0), [column])) }
-                }
-                for (name, columns) in tables { out += "CREATE TABLE \(name) (\n" + columns.joined(separator: ",\n") + "\n);\n" }
-                try store.database.query(
-                    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY tablename, indexname") { row in
-                    out += row.text(0) + ";\n"
-                }
-                try store.database.query(
-                    "SELECT viewname, definition FROM pg_views WHERE schemaname = current_schema() ORDER BY viewname") { row in
-                    out += "CREATE VIEW \(row.text(0)) AS\n\(row.text(1))\n"
-                }
-            }
-            return out
-        }
-        try runtime {
-            try store.database.query("""
-                SELECT sql FROM sqlite_schema
-                WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
-                ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid
-                """) { row in
-                out += row.text(0) + ";\n"
-            }
-        }
-        return out
+        try runtime { try store.database.schemaText() }
     }
 
     /// `2026-03-01` (UTC).

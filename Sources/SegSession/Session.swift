@@ -4,7 +4,7 @@
 //
 // A statement either runs completely or reports why it did not: compile errors come
 // back as diagnostics before the database is touched; store errors come back as
-// `SessionError.runtime`. Results go to a `SessionOutput`, which formats them; rows
+// a `SessionError` case that says what went wrong. Results go to a `SessionOutput`, which formats them; rows
 // are streamed from SQLite to the output one at a time, never collected.
 
 import SegQL
@@ -40,26 +40,71 @@ extension SessionOutput {
     public func note(_ s: String) { text(s) }
 }
 
-/// Why a statement did not run.
+/// Why a statement did not run. `compile` is an error in the input; every other case
+/// happened while running it (the command line maps both to exit statuses in one place).
 public enum SessionError: Error, CustomStringConvertible {
     /// The input has errors; nothing was run. Rendered with the source.
     case compile([Diagnostic], SourceFile)
-    /// The store failed or refused.
-    case runtime(String)
+    /// The statement was stopped (Ctrl-C, or its timeout: the reason says which).
+    case interrupted(CancellationReason = .interrupted)
+    /// The statement writes, and the store is open read-only.
+    case readOnlyStore
+    /// SQLite found the store's file damaged (the store's path, SQLite's message).
+    case damagedStore(path: String, detail: String)
+    /// The store could not be read or failed otherwise (the database's message,
+    /// without segq's SQL unless `--verbose`).
+    case store(String)
+    /// A campaign the statement names is not in the store, with the nearest name.
+    case unknownCampaign(String, suggestion: String?)
+    /// A name that must be new is taken (`kind`: campaign, list).
+    case nameTaken(kind: String, name: String)
+    /// Dropping or replacing `kind` `name` would break what uses it (`users`, in words).
+    case inUse(kind: String, name: String, verb: String, users: String)
+    /// The statement asks what the store's state does not allow (a follow-up of a
+    /// campaign sent after now); the message says why and what would work.
+    case refused(String)
+    /// A time zone that is not an IANA name.
+    case unknownTimeZone(String)
+    /// A file could not be written: the message names it and the system's reason.
+    case file(String)
+    /// An export target that exists, written without `or replace`.
+    case fileExists(String)
+    /// The system refused a resource (a pipe, a signal handler): what, and why.
+    case system(String)
+
+    /// The message of a runtime error, without `error: `.
+    public var message: String {
+        switch self {
+        case .compile(let ds, _): ds.map(\.message).joined(separator: "\n")
+        case .interrupted(let reason): reason.message
+        case .readOnlyStore: "the store is open read-only (--read-only); this statement writes"
+        case let .damagedStore(path, m):
+            "\(path): the store is damaged (SQLite: \(m)); check it with sqlite3's 'PRAGMA integrity_check' and restore it from a backup"
+        case .store(let m): m
+        case let .unknownCampaign(name, near): "no campaign named '\(name)'" + (near.map { "; did you mean '\($0)'?" } ?? "")
+        case let .nameTaken(kind, name): "a \(kind) named '\(name)' already exists"
+        case let .inUse(kind, name, verb, users): "cannot \(verb) \(kind) '\(name)': \(users)"
+        case .refused(let m): m
+        case .unknownTimeZone(let z): StatsError.unknownTimeZone(z).description
+        case .file(let m): m
+        case .fileExists(let path): "'\(path)' already exists; use 'export or replace … to' to overwrite it"
+        case .system(let m): m
+        }
+    }
 
     public var description: String {
         switch self {
         case .compile(let ds, let file):
             return ds.map { DiagnosticRenderer.render($0, in: file, color: false) }.joined(separator: "\n")
-        case .runtime(let m):
-            return "error: " + TerminalText.escaped(m, keeping: ["\n"])
+        default:
+            return "error: " + TerminalText.escaped(message, keeping: ["\n"])
         }
     }
 
     /// Whether the statement was interrupted (Ctrl-C) or cancelled by its timeout.
     public var isInterrupt: Bool {
-        guard case .runtime(let m) = self else { return false }
-        return m == CancellationReason.interrupted.message || m.hasPrefix("statement cancelled after ")
+        if case .interrupted = self { return true }
+        return false
     }
 }
 
@@ -246,7 +291,7 @@ public final class Session {
     /// Throws the statement's error if it was cancelled (Ctrl-C, its timeout): after a
     /// stage that stops early when cancelled and then returns an incomplete result.
     func checkCancelled() throws {
-        if let reason = cancellation.reason { throw SessionError.runtime(reason.message) }
+        if let reason = cancellation.reason { throw SessionError.interrupted(reason) }
     }
 
     private func perform(_ statement: Statement, in file: SourceFile) throws {
@@ -346,10 +391,10 @@ public final class Session {
     /// A failure to read the store's catalog or listings: "cannot read the store: …",
     /// unless the statement was cancelled or the store is damaged (`storeFailure`).
     func readFailure(_ error: Error) -> SessionError {
-        if let e = error as? DatabaseError, e.isInterrupt || e.primaryCode == 11 || e.primaryCode == 26 {
+        if let e = error as? DatabaseError, e.isInterrupt || e.isDamage {
             return storeFailure(e)
         }
-        return .runtime("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
+        return .store("cannot read the store: \(userFacingDescription(error, verbose: verbose))")
     }
 
     /// `catalog` with the contact sample when `bound` has a condition whose share the
@@ -455,17 +500,13 @@ public final class Session {
     func storeFailure(_ error: Error) -> SessionError {
         if let e = error as? SessionError { return e }
         if let e = error as? DatabaseError {
-            if e.isInterrupt { return .runtime((cancellation.reason ?? .interrupted).message) }
-            if e.primaryCode == 11 || e.primaryCode == 26 {
-                return .runtime("\(store.path): the store is damaged (SQLite: \(e.message)); check it with sqlite3's 'PRAGMA integrity_check' and restore it from a backup")
-            }
-            if e.message.contains("readonly") || e.code == 8 {
-                return .runtime("the store is open read-only (--read-only); this statement writes")
-            }
+            if e.isInterrupt { return .interrupted(cancellation.reason ?? .interrupted) }
+            if e.isDamage { return .damagedStore(path: store.path, detail: e.message) }
+            if e.isReadOnly { return .readOnlyStore }
             // segq's own SQL is no help to the user, who wrote none (`--verbose` shows it).
-            return .runtime(userFacingDescription(e, verbose: verbose))
+            return .store(userFacingDescription(e, verbose: verbose))
         }
-        return .runtime("\(error)")
+        return .store("\(error)")
     }
 
     func scalarCount(_ sql: CompiledSQL) throws -> Int64 {
@@ -554,20 +595,7 @@ public final class Session {
         if c.sql.parameters.isEmpty { out += "  (none)\n" }
         let dialect = store.database.dialect
         for (i, p) in c.sql.parameters.enumerated() { out += "  \(dialect.placeholder(i + 1)) = \(p)\n" }
-        try runtime {
-            if store.database.isPostgres {
-                out += "postgresql plan:\n"
-                try store.database.query("EXPLAIN " + c.sql.sql, c.sql.parameters) { row in
-                    out += "  " + row.text(0) + "\n"
-                }
-            } else {
-                out += "sqlite plan:\n"
-                try store.database.query("EXPLAIN QUERY PLAN " + c.sql.sql, c.sql.parameters) { row in
-                    // id, parent, notused, detail: indent by depth.
-                    out += "  " + row.text(3) + "\n"
-                }
-            }
-        }
+        out += try databasePlan(c.sql, indent: "")
         return out
     }
 

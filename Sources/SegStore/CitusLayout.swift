@@ -24,9 +24,8 @@ enum CitusLayout {
     ]
 
     /// Whether the database `db` is connected to has the Citus extension.
-    static func isCitus(_ db: Database) throws -> Bool {
-        guard db.isPostgres else { return false }
-        return try db.int64("SELECT count(*) FROM pg_extension WHERE extname = 'citus'") ?? 0 > 0
+    static func isCitus(_ db: PostgresDatabase) throws -> Bool {
+        try db.int64("SELECT count(*) FROM pg_extension WHERE extname = 'citus'") ?? 0 > 0
     }
 
     /// Makes the freshly created tables of the current schema distributed and reference

@@ -35,15 +35,29 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
         self.sqlState = sqlState
     }
 
-    /// SQLite's primary result codes that callers test.
-    public static let error: Int32 = 1, readOnly: Int32 = 8, interrupt: Int32 = 9, constraint: Int32 = 19,
-        misuse: Int32 = 21, range: Int32 = 25
+    /// An error with a primary result code found by the wrapper (not the database).
+    public init(_ code: ResultCode, message: String, sql: String? = nil, sqlState: String? = nil) {
+        self.init(code: code.rawValue, message: message, sql: sql, sqlState: sqlState)
+    }
 
-    /// The primary result code (the low byte of `code`): `SQLITE_BUSY`, `SQLITE_CONSTRAINT`, ….
-    public var primaryCode: Int32 { code & 0xff }
+    /// The raw primary codes of `ResultCode`, for `init(code:…)` written before it.
+    public static let error = ResultCode.error.rawValue, readOnly = ResultCode.readOnly.rawValue,
+        interrupt = ResultCode.interrupt.rawValue, constraint = ResultCode.constraint.rawValue,
+        misuse = ResultCode.misuse.rawValue, range = ResultCode.range.rawValue
+
+    /// The primary result code (the low byte of `code`): `.constraint`, `.readOnly`, ….
+    public var resultCode: ResultCode { ResultCode(rawValue: code & 0xff) }
 
     /// Whether the statement was stopped by `Database.interrupt()`.
-    public var isInterrupt: Bool { primaryCode == Self.interrupt }
+    public var isInterrupt: Bool { resultCode == .interrupt }
+
+    /// Whether the statement tried to write to a store opened read-only (SQLite's
+    /// `query_only` or an immutable file, any extended `SQLITE_READONLY_*`; PostgreSQL's
+    /// read-only transaction, SQLSTATE 25006).
+    public var isReadOnly: Bool { resultCode == .readOnly }
+
+    /// Whether SQLite found the file damaged or not a database at all.
+    public var isDamage: Bool { resultCode == .corrupt || resultCode == .notADatabase }
 
     /// `SQLite error 19: UNIQUE constraint failed: campaigns.name - while executing `INSERT …``,
     /// or `PostgreSQL error 23505: duplicate key value … - while executing …`.
@@ -52,6 +66,32 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
         if let sql { text += " - while executing `\(sql)`" }
         return text
     }
+}
+
+/// A primary result code in SQLite's numbering (GRDB's `ResultCode`): what kind of
+/// failure an error is, whichever database reported it.
+public struct ResultCode: RawRepresentable, Hashable, Sendable {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// `SQLITE_ERROR`: an error with no more specific code.
+    public static let error = ResultCode(rawValue: 1)
+    /// `SQLITE_READONLY`: a write to a read-only database.
+    public static let readOnly = ResultCode(rawValue: 8)
+    /// `SQLITE_INTERRUPT`: the statement was interrupted (PostgreSQL: cancelled).
+    public static let interrupt = ResultCode(rawValue: 9)
+    /// `SQLITE_CORRUPT`: the file's content is damaged.
+    public static let corrupt = ResultCode(rawValue: 11)
+    /// `SQLITE_CANTOPEN`: the file (or its journal) cannot be opened.
+    public static let cantOpen = ResultCode(rawValue: 14)
+    /// `SQLITE_CONSTRAINT`: a uniqueness or integrity constraint failed.
+    public static let constraint = ResultCode(rawValue: 19)
+    /// `SQLITE_MISUSE`: the API was used wrongly (segq uses it for its own refusals).
+    public static let misuse = ResultCode(rawValue: 21)
+    /// `SQLITE_RANGE`: a parameter index or count out of range.
+    public static let range = ResultCode(rawValue: 25)
+    /// `SQLITE_NOTADB`: the file is not a database.
+    public static let notADatabase = ResultCode(rawValue: 26)
 }
 
 /// An error as a user should read it: a database error without the SQL segq was
@@ -97,6 +137,46 @@ public protocol Database: AnyObject, Sendable {
     var lastInsertRowID: Int64 { get throws }
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int { get }
+
+    // Capabilities: what differs between the backends, asked for rather than tested
+    // by type.
+
+    /// The file the database lives in (SQLite), or nil (a server, or in memory): what
+    /// an export must never overwrite.
+    var file: String? { get }
+    /// The names of every table, index and view in the store's schema (SQLite's
+    /// `sqlite_master`, PostgreSQL's relations of the current schema).
+    func relationNames() throws -> [String]
+    /// The database's own plan for a statement, one line per step (SQLite's `EXPLAIN
+    /// QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines).
+    func queryPlan(_ sql: String, _ params: [SQLValue]) throws -> [String]
+    /// The store's tables, indexes and views as SQL, as sqlite3's `.schema` prints them
+    /// (PostgreSQL: rebuilt from its catalog).
+    func schemaText() throws -> String
+    /// How many tables (and views) of the schema are not segq's or an extension's
+    /// before segq has made any: a database that has some belongs to another application.
+    func foreignTableCount() throws -> Int64
+    /// The schema version the store records (0: none yet).
+    func schemaVersion() throws -> Int
+    /// The migrations from version n to n + 1, at index n, in this database's SQL.
+    var migrations: [String] { get }
+    /// Runs migration `version` (to `version + 1`) and records the new version, inside
+    /// the migrating transaction. `distributed`: the store's tables exist and are
+    /// distributed by Citus, so tables the migration adds are laid out before their keys.
+    func migrate(from version: Int, distributed: Bool) throws
+    /// Keeps a second process from migrating at the same time, until the transaction
+    /// ends (PostgreSQL: an advisory lock; SQLite's write transaction already does).
+    func lockForMigration() throws
+    /// The change mark now, where the database can tell cheaply and nothing uncommitted
+    /// is pending (SQLite, outside a transaction); nil otherwise (PostgreSQL, or inside
+    /// a transaction): what lets the store reuse what it read last.
+    func changeMarkForCaching() throws -> SQLiteDatabase.ChangeMark?
+    /// A view body that fails when read with `message` (a saved segment whose text no
+    /// longer binds).
+    func failingViewBody(_ message: String) -> String
+    /// Whether `store_info` keeps its values as text (PostgreSQL), so numbers are
+    /// written and read back as their text.
+    var keepsInfoAsText: Bool { get }
 }
 
 extension Database {
@@ -153,7 +233,8 @@ extension Database {
     public func int64(_ sql: String) throws -> Int64? { try int64(sql, []) }
     public func text(_ sql: String) throws -> String? { try text(sql, []) }
 
-    /// Whether this is a PostgreSQL connection.
+    /// Whether this is a PostgreSQL connection (the importer's bulk loading asks; the
+    /// rest asks for capabilities).
     public var isPostgres: Bool { self is PostgresDatabase }
 }
 

@@ -43,12 +43,12 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     public init(url: String, readOnly: Bool = false) throws {
         // SQLSTATE 08001: sqlclient_unable_to_establish_sqlconnection.
         guard let conn = PQconnectdb(url) else {
-            throw DatabaseError(code: DatabaseError.error, message: "cannot connect: out of memory", sqlState: "08001")
+            throw DatabaseError(.error, message: "cannot connect: out of memory", sqlState: "08001")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = Self.trimmed(String(cString: PQerrorMessage(conn)))
             PQfinish(conn)
-            throw DatabaseError(code: DatabaseError.error, message: "cannot connect: \(message)", sqlState: "08001")
+            throw DatabaseError(.error, message: "cannot connect: \(message)", sqlState: "08001")
         }
         connection = conn
         cancelHandle = PQgetCancel(conn)
@@ -99,20 +99,20 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     func error(_ result: OpaquePointer?, sql: String?) -> DatabaseError {
         guard let result, let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))) else {
             // No result from the server: the connection failed (SQLSTATE 08006).
-            return DatabaseError(code: DatabaseError.error, message: Self.trimmed(String(cString: PQerrorMessage(connection))),
+            return DatabaseError(.error, message: Self.trimmed(String(cString: PQerrorMessage(connection))),
                                  sql: sql, sqlState: "08006")
         }
         var message = String(cString: primary)
         if let detail = PQresultErrorField(result, Int32(UInt8(ascii: "D"))) { message += " (\(String(cString: detail)))" }
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "XX000"
-        let code: Int32
+        let code: ResultCode
         switch state {
-        case "57014": code = DatabaseError.interrupt           // query_canceled
-        case "25006": code = DatabaseError.readOnly            // read_only_sql_transaction
-        case _ where state.hasPrefix("23"): code = DatabaseError.constraint
-        default: code = DatabaseError.error
+        case "57014": code = .interrupt           // query_canceled
+        case "25006": code = .readOnly            // read_only_sql_transaction
+        case _ where state.hasPrefix("23"): code = .constraint
+        default: code = .error
         }
-        return DatabaseError(code: code, message: message, sql: sql, sqlState: state)
+        return DatabaseError(code, message: message, sql: sql, sqlState: state)
     }
 
     /// Throws unless `result` has one of the `ok` statuses; frees it when throwing.
@@ -532,14 +532,14 @@ final class PostgresStatement: PreparedStatement {
     func bind(_ values: [SQLValue]) throws {
         reset()
         guard values.count == params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "\(values.count) values for \(params.count) parameters", sql: sql, sqlState: "22023")
+            throw DatabaseError(.range, message: "\(values.count) values for \(params.count) parameters", sql: sql, sqlState: "22023")
         }
         for (i, v) in values.enumerated() { params[i] = v }
     }
 
     func bind(_ value: SQLValue, at index: Int32) throws {
         guard index >= 1, Int(index) <= params.count else {
-            throw DatabaseError(code: DatabaseError.range, message: "no parameter \(index)", sql: sql, sqlState: "22023")
+            throw DatabaseError(.range, message: "no parameter \(index)", sql: sql, sqlState: "22023")
         }
         params[Int(index) - 1] = value
     }

@@ -1,7 +1,7 @@
 // The SQL views of saved segments, for other tools.
 //
 // A saved segment is stored as self-contained SegQL text; its view is that text
-// compiled with the literals inlined (quoted by SQLite's own rules) and `within`
+// compiled with the literals inlined (quoted by the store dialect's own rules) and `within`
 // measured from the time the view is read. Because the compiled SQL refers to
 // campaigns and links by id, and globs are resolved when it is compiled, the views
 // are compiled again, in the transaction of the change, whenever segq changes what
@@ -87,12 +87,7 @@ public enum SegmentViews {
                 body = sql
             case .failure(let d):
                 let message = "segment '\(name)' is broken: \(d.message)"
-                body = store.database.isPostgres
-                    // Reading this view raises the message (PostgreSQL checks tables when
-                    // a view is created, so the SQLite way below would not even save).
-                    ? "SELECT * FROM segq_broken_segment(\(dialect.literal(.text(message))))"
-                    // Reading this view fails with "no such table: <this message>".
-                    : "SELECT * FROM " + dialect.quoteIdentifier(message)
+                body = store.database.failingViewBody(message)
             }
             try store.database.execute("DROP VIEW IF EXISTS \(quoted); CREATE VIEW \(quoted) AS \(body)")
         }

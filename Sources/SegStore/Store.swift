@@ -120,7 +120,7 @@ public final class Store {
         var database = try SQLiteDatabase(path: path, readOnly: readOnly)
         do {
             try Store.preflight(database, path: path, check: check)
-        } catch let e as DatabaseError where e.primaryCode == 14 || e.primaryCode == 8 {
+        } catch let e as DatabaseError where e.resultCode == .cantOpen || e.isReadOnly {
             guard readOnly else { throw StoreError.cannotWrite(path: path, detail: e.message) }
             // Read-only media: WAL needs the -shm file, which cannot be created there.
             database = try SQLiteDatabase(path: path, readOnly: true, immutable: true)
@@ -133,7 +133,7 @@ public final class Store {
             // journal_mode answers with the mode in force; an in-memory database stays "memory".
             let mode = try database.text("PRAGMA journal_mode = WAL") ?? ""
             if mode != "wal" && path != ":memory:" && !path.isEmpty {
-                throw DatabaseError(code: DatabaseError.error, message: "could not switch to WAL mode (got '\(mode)')", sql: "PRAGMA journal_mode = WAL")
+                throw DatabaseError(.error, message: "could not switch to WAL mode (got '\(mode)')", sql: "PRAGMA journal_mode = WAL")
             }
             try database.execute("PRAGMA synchronous = NORMAL")
         }
@@ -164,7 +164,7 @@ public final class Store {
                     throw StoreError.damaged(path: path, detail: "quick_check: " + problems.joined(separator: "; "))
                 }
             }
-        } catch let e as DatabaseError where e.primaryCode == 26 || e.primaryCode == 11 {
+        } catch let e as DatabaseError where e.isDamage {
             throw StoreError.damaged(path: path, detail: e.message)
         }
     }
@@ -195,60 +195,27 @@ public final class Store {
 
     /// The schema version of the store (`PRAGMA user_version`; on PostgreSQL,
     /// `store_info.schema_version`).
-    public func schemaVersion() throws -> Int {
-        if database.isPostgres {
-            guard try database.text("SELECT CAST(to_regclass('store_info') AS text)") != nil else { return 0 }
-            return Int(try database.text("SELECT value FROM store_info WHERE key = 'schema_version'") ?? "0") ?? 0
-        }
-        return Int(try database.int64("PRAGMA user_version") ?? 0)
-    }
+    public func schemaVersion() throws -> Int { try database.schemaVersion() }
 
     /// Brings the store to `Schema.version`, checking first that it is a segq store this
     /// build can read. The missing migrations run in one transaction; on PostgreSQL an
     /// advisory lock in that transaction keeps two first uses from both creating tables.
     private func migrate() throws {
-        let postgres = database.isPostgres
         let found = try schemaVersion()
         let known = Schema.version
         if found > known { throw StoreError.newerSchema(path: path, found: found, known: known) }
         if found == known { return }
-        if found == 0 {
-            // On PostgreSQL, tables and views an extension made (Citus adds views to
-            // `public`) are not another application's.
-            let tables = try database.int64(postgres
-                ? """
-                  SELECT count(*) FROM pg_class c
-                  WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-                    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = CAST('pg_class' AS regclass)
-                                    AND d.objid = c.oid AND d.deptype = 'e')
-                  """
-                : "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
-            if tables > 0 { throw StoreError.notAStore(path: path) }
-        }
+        if found == 0, try database.foreignTableCount() > 0 { throw StoreError.notAStore(path: path) }
         if readOnly { throw StoreError.needsUpgrade(path: path, found: found, known: known) }
         try database.transaction {
-            if postgres { try database.execute("SELECT pg_advisory_xact_lock(7340032)") }
+            try database.lockForMigration()
             // Another process may have migrated between our check and our lock.
             let now = try schemaVersion()
             if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
+            // On Citus, a migration that adds tables to a laid-out store lays them out
+            // before their foreign keys (PostgresSchema.splitForCitus).
             let laidOut = isCitus && now > 0 ? try CitusLayout.isLaidOut(database) : false
-            for version in now..<known {
-                if postgres {
-                    if laidOut, let split = PostgresSchema.splitForCitus[version] {
-                        try database.execute(split.tables)
-                        try CitusLayout.layOut(database, added: split.added)
-                        try database.execute(split.keys)
-                    } else {
-                        try database.execute(PostgresSchema.migrations[version])
-                    }
-                    try database.execute(
-                        "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        [.text(String(version + 1))])
-                } else {
-                    try database.execute(Schema.migrations[version])
-                    try database.execute("PRAGMA user_version = \(version + 1)")
-                }
-            }
+            for version in now..<known { try database.migrate(from: version, distributed: laidOut) }
             if now == 0 && isCitus { try CitusLayout.apply(to: database) }
             if now == 0 {
                 try database.execute(
@@ -270,7 +237,7 @@ public final class Store {
     public func info(_ key: String) throws -> SQLValue? {
         let value = try database.scalar("SELECT value FROM store_info WHERE key = ?", [.text(key)])
         // PostgreSQL keeps the values as text; a number written as one reads as one.
-        if database.isPostgres, case .text(let t)? = value, let n = Int64(t) { return .integer(n) }
+        if database.keepsInfoAsText, case .text(let t)? = value, let n = Int64(t) { return .integer(n) }
         return value
     }
 
@@ -278,7 +245,7 @@ public final class Store {
     public func setInfo(_ key: String, _ value: SQLValue) throws {
         try database.execute(
             "INSERT INTO store_info(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [.text(key), database.isPostgres && value != .null ? .text(value.plainText) : value])
+            [.text(key), database.keepsInfoAsText && value != .null ? .text(value.plainText) : value])
     }
 
     /// Recomputes the `activity` rollup and `event_stats` from `events` (in one transaction).
@@ -294,37 +261,10 @@ public final class Store {
     }
 
     /// SQL that recomputes `activity` from `events` (used by `rebuildRollups` and tests).
-    static let rebuildActivitySQL = """
-    DELETE FROM activity;
-    INSERT INTO activity(campaign_id, contact_id, sends, drops, deliveries, bounces, opens, machine_opens,
-                         clicks, footer_clicks, replies, forwards, unsubscribes, complaints,
-                         last_delivered, last_opened, last_clicked)
-    SELECT e.campaign_id, e.contact_id,
-           count(*) FILTER (WHERE e.kind = 1), count(*) FILTER (WHERE e.kind = 2),
-           count(*) FILTER (WHERE e.kind = 3), count(*) FILTER (WHERE e.kind = 4),
-           count(*) FILTER (WHERE e.kind = 5), count(*) FILTER (WHERE e.kind = 5 AND e.machine = 1),
-           count(*) FILTER (WHERE e.kind = 6 AND coalesce(l.footer, 0) = 0),
-           count(*) FILTER (WHERE e.kind = 6 AND coalesce(l.footer, 0) = 1),
-           count(*) FILTER (WHERE e.kind = 7), count(*) FILTER (WHERE e.kind = 8),
-           count(*) FILTER (WHERE e.kind = 9), count(*) FILTER (WHERE e.kind = 10),
-           max(CASE WHEN e.kind = 3 THEN e.ts END),
-           max(CASE WHEN e.kind = 5 THEN e.ts END),
-           max(CASE WHEN e.kind = 6 AND coalesce(l.footer, 0) = 0 THEN e.ts END)
-    FROM events e LEFT JOIN links l ON l.id = e.link_id
-    GROUP BY e.campaign_id, e.contact_id;
-    """
+    static var rebuildActivitySQL: String { RollupColumns.rebuildActivitySQL }
 
     /// SQL that recomputes `contact_activity` from `activity` (run after `rebuildActivitySQL`).
-    static let rebuildContactActivitySQL = """
-    DELETE FROM contact_activity;
-    INSERT INTO contact_activity(contact_id, sends, drops, deliveries, bounces, opens, machine_opens,
-                                 clicks, footer_clicks, replies, forwards, unsubscribes, complaints,
-                                 last_delivered, last_opened, last_clicked)
-    SELECT contact_id, sum(sends), sum(drops), sum(deliveries), sum(bounces), sum(opens), sum(machine_opens),
-           sum(clicks), sum(footer_clicks), sum(replies), sum(forwards), sum(unsubscribes), sum(complaints),
-           max(last_delivered), max(last_opened), max(last_clicked)
-    FROM activity GROUP BY contact_id;
-    """
+    static var rebuildContactActivitySQL: String { RollupColumns.rebuildContactActivitySQL }
 
     /// SQL that recomputes `event_stats` from `events`.
     static let rebuildStatsSQL = """

@@ -11,8 +11,7 @@ extension Store {
         // connection's own count of changed rows when this one writes (even a write
         // rolled back then reads again). Never inside a transaction, whose writes may
         // yet be rolled back. Reading it costs ~0.25 ms, as much as 0.5% of a 50 ms count.
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try readCatalog() }
-        let key = try sqlite.changeMark()
+        guard let key = try database.changeMarkForCaching() else { return try readCatalog() }
         if let cached = cachedCatalog, cached.mark == key { return cached.catalog }
         let fresh = try readCatalog()
         cachedCatalog = (key, fresh)
@@ -27,8 +26,7 @@ extension Store {
             try database.stream("SELECT id FROM contacts", []) { set.insert($0.int64(0)) }
             return set
         }
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try read() }
-        let key = try sqlite.changeMark()
+        guard let key = try database.changeMarkForCaching() else { return try read() }
         if let cached = cachedContacts, cached.mark == key { return cached.contacts }
         let fresh = try read()
         cachedContacts = (key, fresh)
@@ -43,8 +41,8 @@ extension Store {
     /// parameters (now among them) and reading, so a condition relative to now is
     /// another key once now has moved.
     public func rememberedSet(of leaf: SetLeaf) throws -> ContactSet? {
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction, let cached = cachedLeafSets else { return nil }
-        guard cached.mark == (try sqlite.changeMark()) else {
+        guard let cached = cachedLeafSets, let mark = try database.changeMarkForCaching() else { return nil }
+        guard cached.mark == mark else {
             cachedLeafSets = nil
             return nil
         }
@@ -54,10 +52,7 @@ extension Store {
     /// Keeps `set` as the set of `leaf` at the current change mark (see `rememberedSet`),
     /// up to 64 MB of sets in all (then the older ones are forgotten).
     public func remember(_ set: ContactSet, of leaf: SetLeaf) throws {
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction,
-              !leaf.sql.sql.contains("'now'")
-        else { return }
-        let mark = try sqlite.changeMark()
+        guard !leaf.sql.sql.contains("'now'"), let mark = try database.changeMarkForCaching() else { return }
         var cached = cachedLeafSets.flatMap { $0.mark == mark ? $0 : nil } ?? (mark: mark, sets: [:], words: 0)
         let words = set.wordCount
         if cached.words + words > 8 << 20 { cached = (mark: mark, sets: [:], words: 0) }
@@ -112,8 +107,7 @@ extension Store {
             }
             return ContactSample(contacts: byID.keys.sorted().compactMap { byID[$0] })
         }
-        guard let sqlite = database as? SQLiteDatabase, !sqlite.isInTransaction else { return try read() }
-        let key = try sqlite.changeMark()
+        guard let key = try database.changeMarkForCaching() else { return try read() }
         if let cached = cachedSample, cached.mark == key { return cached.sample }
         let fresh = try read()
         cachedSample = (key, fresh)

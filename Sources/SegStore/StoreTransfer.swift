@@ -44,7 +44,7 @@ public enum StoreTransfer {
         progress: ((String, Int) -> Void)? = nil, isCancelled: (() -> Bool)? = nil
     ) throws {
         guard let pg = target.database as? PostgresDatabase else {
-            throw DatabaseError(code: DatabaseError.misuse, message: "a store can be copied only into PostgreSQL")
+            throw DatabaseError(.misuse, message: "a store can be copied only into PostgreSQL")
         }
         try pg.transaction {
             try target.writeShardsSequentially()
@@ -56,7 +56,7 @@ public enum StoreTransfer {
                 try pg.execute("DELETE FROM store_info WHERE key NOT IN ('created_by', 'created_at', 'schema_version')")
             }
             for table in ["contacts", "campaigns", "events"] where try pg.int64("SELECT 1 FROM \(table) LIMIT 1") != nil {
-                throw DatabaseError(code: DatabaseError.misuse, message: "\(target.path) already holds \(table)")
+                throw DatabaseError(.misuse, message: "\(target.path) already holds \(table)")
             }
             try pg.execute("SET LOCAL maintenance_work_mem = '512MB'")
             // The secondary indexes of the big tables, dropped now and built at the end.
@@ -90,7 +90,7 @@ public enum StoreTransfer {
                             let value = row.value(i)
                             if name == "contact_attributes" && i == 3 {
                                 guard let attribute = AttributeValue(type: row.text(2), stored: value) else {
-                                    throw DatabaseError(code: DatabaseError.misuse,
+                                    throw DatabaseError(.misuse,
                                                         message: "attribute of type '\(row.text(2))' holds \(value)")
                                 }
                                 w.text(attribute.jsonText)
@@ -102,7 +102,7 @@ public enum StoreTransfer {
                         rows += 1
                         if rows % 1_000_000 == 0 {
                             progress?(name, rows)
-                            if isCancelled?() == true { throw DatabaseError(code: DatabaseError.interrupt, message: "interrupted") }
+                            if isCancelled?() == true { throw DatabaseError(.interrupt, message: "interrupted") }
                         }
                     }
                 }

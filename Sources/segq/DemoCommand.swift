@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegSession
 import SegStore
 
 /// `segq demo`: builds a realistic demo store.
@@ -56,16 +57,16 @@ struct DemoCommand: ParsableCommand {
             let allowed: Bool
             do { allowed = try DemoStore.mayReplacePostgres(url: path) } catch {
                 printError("segq demo: error: \(userFacingDescription(error))")
-                throw ExitCode(3)
+                throw ExitCode(ExitStatus.runtime)
             }
             if !force && !allowed {
                 printError("segq demo: error: \(shown) holds a segq store that is not a demo store; use --force to replace it")
-                throw ExitCode(2)
+                throw ExitCode(ExitStatus.usage)
             }
         } else if isReadableFile(path) || fileExistsAtPath(path) {
             if !force && !DemoStore.isDemoStore(path: path) {
                 printError("segq demo: error: \(shown) exists and is not a demo store; use --force to replace it")
-                throw ExitCode(2)
+                throw ExitCode(ExitStatus.usage)
             }
         }
         Interrupts.install()
@@ -87,7 +88,7 @@ struct DemoCommand: ParsableCommand {
         } catch {
             progress.clear()
             printError("segq demo: error: \(userFacingDescription(error))")
-            throw ExitCode(3)
+            throw ExitCode(ExitStatus.runtime)
         }
         progress.clear()
         printError("""

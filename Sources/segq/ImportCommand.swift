@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegSession
 import Foundation
 import enum SegQL.EventKind
 import SegSession
@@ -125,7 +126,7 @@ struct ImportCommand: ParsableCommand {
         for file in files where file != "-" {
             if !isReadableFile(file) {
                 printError("segq import: error: \(file): no such file or not readable")
-                throw ExitCode(2)
+                throw ExitCode(ExitStatus.usage)
             }
         }
         let opened: Store
@@ -133,7 +134,7 @@ struct ImportCommand: ParsableCommand {
             opened = try Store(path: store.path, acceptEmptyFile: true)
         } catch {
             printError("segq import: error: \(userFacingDescription(error))")
-            throw ExitCode(3)
+            throw ExitCode(ExitStatus.runtime)
         }
         Interrupts.install()
         let importer = Importer(store: opened, options: importOptions)
@@ -167,11 +168,11 @@ struct ImportCommand: ParsableCommand {
         } catch {
             progress.clear()
             printError("segq import: error: \(userFacingDescription(error))")
-            throw ExitCode(3)
+            throw ExitCode(ExitStatus.runtime)
         }
         progress.clear()
         for line in ImportCommand.summaryLines(summary) { printError(line) }
-        if !summary.committed { throw ExitCode(1) }
+        if !summary.committed { throw ExitCode(ExitStatus.compile) }
     }
 }
 

@@ -7,6 +7,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SegSession
 import Synchronization
 
 /// The signal a long-running command was asked to stop by, if any.
@@ -32,7 +33,7 @@ enum Interrupts {
     static var received: Int32 { pending.load(ordering: .relaxed) }
 
     /// The exit status for the received signal (130 for SIGINT, 143 for SIGTERM).
-    static var exitStatus: Int32 { 128 + max(received, SIGINT) }
+    static var exitStatus: ExitStatus { ExitStatus(signal: received) }
 }
 
 /// Whether standard error is a terminal (progress lines are drawn only then).

@@ -71,8 +71,7 @@ struct RunCommand: ParsableCommand {
                 try session.run(file)
             } catch let e as SessionError {
                 printError(e.description)
-                if case .compile = e { throw ExitCode(ExitStatus.compile) }
-                throw ExitCode(ExitStatus.runtime)
+                throw ExitCode(ExitStatus(for: e))
             }
         }
     }
@@ -89,16 +88,12 @@ func readSource(_ path: String) -> SourceFile? {
 
 /// Opens the store and a session configured from the shared options; errors exit 3.
 func openSession(store options: StoreOptions, query: QueryOptions) throws -> Session {
-    let path = options.path
-    guard PostgresDatabase.isURL(path) || FileManager.default.fileExists(atPath: path) else {
-        printError("error: no store at '\(path)'; create one with 'segq import' or 'segq demo', or pass --db")
-        throw ExitCode(ExitStatus.runtime)
-    }
     let store: Store
     do {
-        store = try Store(path: path, readOnly: query.readOnly, check: query.check ? .full : .automatic)
+        store = try Store.openExisting(path: options.path, readOnly: query.readOnly, check: query.check ? .full : .automatic, verbose: query.verbose)
     } catch {
-        printError("error: cannot open '\(PostgresDatabase.redacted(path))': \(userFacingDescription(error, verbose: query.verbose))")
+        let orDB = if case .missing = error { ", or pass --db" } else { "" }
+        printError("error: \(error)\(orDB)")
         throw ExitCode(ExitStatus.runtime)
     }
     let writer = ResultWriter(format: query.outputFormat, sink: ByteSink.standardOutput())
@@ -112,7 +107,7 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
     // --now says otherwise (docs/cli.md).
     if let now = query.fixedNow {
         session.fixedNow = now
-    } else if case .integer(let demoNow)? = try? store.info("demo_now") {
+    } else if let demoNow = store.demoNow {
         session.fixedNow = demoNow
     }
     if let name = query.campaign {

@@ -39,7 +39,7 @@ struct Segq: ParsableCommand {
             // swift-argument-parser uses 64 (EX_USAGE) for usage errors; segq documents 2.
             printError(fullMessage(for: error))
             printError("Run 'segq help' for usage.")
-            Foundation.exit(code == .validationFailure ? ExitStatus.usage : ExitStatus.runtime)
+            Foundation.exit((code == .validationFailure ? ExitStatus.usage : ExitStatus.runtime).rawValue)
         }
     }
 }
@@ -60,10 +60,7 @@ func withDefaultSubcommand(_ arguments: [String]) -> [String] {
     return [isatty(STDIN_FILENO) != 0 ? "repl" : "run"] + arguments
 }
 
-/// The exit statuses of `segq` (documented in --help and docs/cli.md).
-enum ExitStatus {
-    static let success: Int32 = 0
-    static let compile: Int32 = 1
-    static let usage: Int32 = 2
-    static let runtime: Int32 = 3
+extension ExitCode {
+    /// Exits with one of segq's documented statuses (`ExitStatus`, SegSession).
+    init(_ status: ExitStatus) { self.init(status.rawValue) }
 }

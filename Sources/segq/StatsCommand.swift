@@ -57,8 +57,7 @@ struct StatsCommand: ParsableCommand {
             try session.asStatement { try session.stats(name, message: message, firstOpensOnly: firstOpens, in: file) }
         } catch let e as SessionError {
             printError(e.description)
-            if case .compile = e { throw ExitCode(ExitStatus.compile) }
-            throw ExitCode(ExitStatus.runtime)
+            throw ExitCode(ExitStatus(for: e))
         }
     }
 }

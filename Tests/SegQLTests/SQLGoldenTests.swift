@@ -61,6 +61,16 @@ import Testing
         #expect(rendered.contains("parameters:"))
     }
 
+    /// A branch of an `or` with nothing left to test is its set alone, in either dialect:
+    /// PostgreSQL once got `(c.id IN (…) AND TRUE)` where SQLite got `c.id IN (…)`.
+    @Test(arguments: [SQLiteDialect() as any SQLDialect, PostgresDialect()])
+    func branchWithNoRestIsItsSetAlone(dialect: any SQLDialect) throws {
+        let text = "opened(campaign: \"Spring Sale\") or (clicked(campaign: \"Summer Newsletter\") and email matches \"*@example.com\")"
+        let rendered = try Self.render(text, strategy: .driver, dialect: dialect)
+        #expect(rendered.contains("(c.id IN (SELECT"), "\(rendered)")
+        #expect(!rendered.contains("AND \(dialect.trueCondition))"), "\(rendered)")
+    }
+
     @Test func inlinedLiteralsAreQuoted() throws {
         let rendered = try Self.render("country = \"O'Neil\\\\ % * _ é\"", inline: true)
         #expect(rendered.contains("'O''Neil\\ % * _ é'"))

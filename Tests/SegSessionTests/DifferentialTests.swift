@@ -37,7 +37,7 @@ extension Session {
         } catch let e as SessionError {
             return e
         } catch {
-            return .runtime("\(error)")
+            return .store("\(error)")
         }
     }
 }

@@ -12,7 +12,7 @@ import Testing
         } catch let error as DatabaseError {
             #expect(error.message == "no such table: nowhere")
             #expect(error.sql == "SELECT nope FROM nowhere")
-            #expect(error.primaryCode == 1)
+            #expect(error.resultCode == .error)
             #expect(error.description == "SQLite error 1: no such table: nowhere - while executing `SELECT nope FROM nowhere`")
         }
     }
@@ -299,9 +299,31 @@ import Testing
         try t.importText(importExample)
         let ro = try Store(path: t.path, readOnly: true)
         #expect(try ro.database.int64("SELECT count(*) FROM events") == 3)
-        #expect(throws: DatabaseError.self) { try ro.database.execute("DELETE FROM events") }
+        // The write is refused with the read-only result code (what the session's
+        // "the store is open read-only" message tests), not only some error.
+        let refusal = #expect(throws: DatabaseError.self) { try ro.database.execute("DELETE FROM events") }
+        #expect(refusal?.isReadOnly == true && refusal?.resultCode == .readOnly)
         #expect(throws: StoreError.missing(path: t.dir.path("none.db"))) {
             try Store(path: t.dir.path("none.db"), readOnly: true)
+        }
+    }
+
+    /// `run`, `repl` and `.open` open a store through one door: a missing file is
+    /// refused without creating it, a failed open names the path and the reason.
+    @Test func openingAnExistingStore() throws {
+        let t = try TestStore()
+        try t.importText(importExample)
+        #expect(try Store.openExisting(path: t.path, readOnly: true, verbose: false).database.int64("SELECT count(*) FROM events") == 3)
+        let none = t.dir.path("none.db")
+        #expect(throws: StoreOpenFailure.missing(path: none)) { try Store.openExisting(path: none, readOnly: false, verbose: false) }
+        #expect(!FileManager.default.fileExists(atPath: none))
+        let text = t.dir.path("text.db")
+        _ = FileManager.default.createFile(atPath: text, contents: Data(String(repeating: "hello world\n", count: 200).utf8))
+        do {
+            _ = try Store.openExisting(path: text, readOnly: false, verbose: false)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("cannot open '\(text)': \(text): not a readable segq store"))
         }
     }
 

@@ -770,7 +770,7 @@ public struct SQLRenderer {
         for (set, rest) in zip(sets, residuals) {
             let member = "c.id IN (\(driverSQL(set)))"
             let test = probe(rest)
-            parts.append(test == "1" ? member : "(\(member) AND \(test))")
+            parts.append(test == dialect.trueCondition ? member : "(\(member) AND \(test))")
         }
         return "(" + parts.joined(separator: " OR ") + ")"
     }

@@ -81,7 +81,7 @@ public struct Binder {
     public static let maximumExpandedSize = 20_000
 
     /// Built-in audiences, in the order help lists them.
-    public static let builtinAudiences = ["everyone", "openers", "clickers", "active", "inactive", "suppressed"]
+    public static let builtinAudiences = BuiltinAudience.names
 
     private let env: BindingEnvironment
     private var diagnostics: [Diagnostic] = []
@@ -270,29 +270,13 @@ public struct Binder {
         return bind(query)
     }
 
-    /// The built-in audiences, expanded like macros under the current context.
+    /// The built-in audiences (`BuiltinAudience`), expanded like macros under the
+    /// current context.
     private mutating func builtin(_ name: String, at range: SourceRange) -> BoundQuery? {
-        let sms = context?.channel == .sms
-        func event(_ kind: EventKind) -> BoundQuery {
+        guard let audience = BuiltinAudience(rawValue: name) else { return nil }
+        if audience == .suppressed { return Self.until(env.asOf, Self.suppressedAudience) }
+        return Self.bindFormula(audience.formula(sms: context?.channel == .sms)) { kind, _ in
             bindEvent(kind: kind, word: Name(text: name, range: range), arguments: [], test: .atLeastOne, range: range)
-        }
-        switch name {
-        case "everyone":
-            return .everyone
-        case "openers":
-            return event(.opened)
-        case "clickers":
-            return event(.clicked)
-        case "active":
-            return sms ? event(.clicked) : .or([event(.opened), event(.clicked)])
-        case "inactive":
-            return sms
-                ? .and([event(.delivered), .not(event(.clicked))])
-                : .and([event(.delivered), .not(event(.opened)), .not(event(.clicked))])
-        case "suppressed":
-            return Self.until(env.asOf, Self.suppressedAudience)
-        default:
-            return nil
         }
     }
 
@@ -305,22 +289,20 @@ public struct Binder {
             report(.error(SemaMessages.audienceArgument(arg.name.rawValue, a.name.text), at: arg.nameRange))
             valid = false
         }
-        guard valid else { return .nobody }
+        guard valid, let audience = BuiltinAudience(rawValue: a.name.text) else { return .nobody }
         func event(_ kind: EventKind, _ extra: [Argument] = []) -> BoundQuery {
             bindEvent(kind: kind, word: a.name, arguments: a.arguments + extra, test: .atLeastOne, range: a.range)
         }
-        switch a.name.text {
-        case "openers":
-            return event(.opened)
-        case "clickers":
-            return event(.clicked)
-        case "suppressed":
+        switch audience {
+        case .suppressed:
             // Never scoped by the context: every campaign unless the arguments say otherwise.
             let all = a.arguments.contains { $0.name == .campaign }
                 ? [] : [Argument(name: .campaign, nameRange: a.range, value: Value(.string("*"), range: a.range))]
             let hard = Argument(name: .type, nameRange: a.range, value: Value(.word("hard"), range: a.range))
-            return .or([event(.unsubscribed, all), event(.complained, all), event(.bounced, all + [hard])])
-        default:  // active, inactive
+            return Self.bindFormula(audience.formula(sms: false)) { kind, hardBounce in event(kind, all + (hardBounce ? [hard] : [])) }
+        case .everyone, .openers, .clickers:
+            return Self.bindFormula(audience.formula(sms: false)) { kind, _ in event(kind) }
+        case .active, .inactive:
             let delivered = event(.delivered)
             var sms = context?.channel == .sms
             if a.arguments.contains(where: { $0.name == .campaign || $0.name == .channel }) {
@@ -329,11 +311,13 @@ public struct Binder {
                     sms = ids.allSatisfy { env.catalog.campaign(id: $0)?.channel == .sms }
                 }
             }
-            if a.name.text == "active" { return sms ? event(.clicked) : .or([event(.opened), event(.clicked)]) }
-            return sms
-                ? .and([delivered, .not(event(.clicked))])
-                : .and([delivered, .not(event(.opened)), .not(event(.clicked))])
+            return Self.bindFormula(audience.formula(sms: sms)) { kind, _ in kind == .delivered ? delivered : event(kind) }
         }
+    }
+
+    /// A built-in audience's formula as a bound query, each event bound by `event`.
+    private static func bindFormula(_ f: BuiltinAudience.Formula, event: (EventKind, Bool) -> BoundQuery) -> BoundQuery {
+        f.fold(event: event, everyone: { .everyone }, and: { .and($0) }, or: { .or($0) }, not: { .not($0) })
     }
 
     // MARK: Segments

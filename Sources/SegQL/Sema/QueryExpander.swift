@@ -47,25 +47,18 @@ public enum QueryExpander {
     }
 
     /// A built-in audience spelled out under a campaign context (nil: leave the name;
-    /// `everyone` and `suppressed` do not depend on it).
+    /// `everyone` and `suppressed` do not depend on it), from its one definition.
     private static func builtin(_ n: Name, context: Catalog.Campaign?, at range: SourceRange) -> Query? {
-        guard let context else { return nil }
-        func event(_ kind: EventKind) -> Query {
+        guard let context, let audience = BuiltinAudience(rawValue: n.text), audience.followsCampaignContext else { return nil }
+        func event(_ kind: EventKind, _: Bool) -> Query {
             let arg = Argument(name: .campaign, nameRange: range, value: Value(.string(context.name), range: range))
             return Query(.event(EventPredicate(kind: kind, verb: Name(text: kind.verb, range: range), arguments: [arg], range: range)), range: range)
         }
-        func and(_ a: Query, _ b: Query) -> Query { Query(.and(a, b), range: range) }
-        func not(_ a: Query) -> Query { Query(.not(a), range: range) }
-        let sms = context.channel == .sms
-        switch n.text {
-        case "openers": return event(.opened)
-        case "clickers": return event(.clicked)
-        case "active": return sms ? event(.clicked) : Query(.or(event(.opened), event(.clicked)), range: range)
-        case "inactive":
-            return sms
-                ? and(event(.delivered), not(event(.clicked)))
-                : and(and(event(.delivered), not(event(.opened))), not(event(.clicked)))
-        default: return nil
+        func chain(_ xs: [Query], _ op: (Query, Query) -> Query.Kind) -> Query {
+            xs.dropFirst().reduce(xs[0]) { Query(op($0, $1), range: range) }
         }
+        return audience.formula(sms: context.channel == .sms).fold(
+            event: event, everyone: { Query(.name(n), range: range) },
+            and: { chain($0, Query.Kind.and) }, or: { chain($0, Query.Kind.or) }, not: { Query(.not($0), range: range) })
     }
 }

@@ -40,8 +40,10 @@ extension Session {
             return try CampaignStats.compute(
                 store: store, campaign: resolved, message: message,
                 heatmap: HeatmapOptions(timeZone: timeZone, firstOpensOnly: firstOpensOnly))
-        } catch let e as StatsError {
-            throw SessionError.runtime(e.description)
+        } catch StatsError.unknownTimeZone(let zone) {
+            throw SessionError.unknownTimeZone(zone)
+        } catch let e as DatabaseError where e.isInterrupt {
+            throw storeFailure(e)
         } catch {
             throw storeFailure(error)
         }

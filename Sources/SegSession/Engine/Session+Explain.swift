@@ -104,15 +104,8 @@ extension Session {
     /// The database's own plan for one statement, indented.
     func databasePlan(_ sql: CompiledSQL, indent: String) throws -> String {
         var out = ""
-        try runtime {
-            if store.database.isPostgres {
-                out += indent + "postgresql plan:\n"
-                try store.database.query("EXPLAIN " + sql.sql, sql.parameters) { out += indent + "  " + $0.text(0) + "\n" }
-            } else {
-                out += indent + "sqlite plan:\n"
-                try store.database.query("EXPLAIN QUERY PLAN " + sql.sql, sql.parameters) { out += indent + "  " + $0.text(3) + "\n" }
-            }
-        }
+        out += indent + "\(store.database.dialect.name) plan:\n"
+        for line in try runtime({ try store.database.queryPlan(sql.sql, sql.parameters) }) { out += indent + "  " + line + "\n" }
         return out
     }
 }

@@ -77,7 +77,7 @@ struct SetEvaluator {
 
     /// `program`'s contacts among `within` (nil: every contact).
     mutating func evaluate(_ program: SetProgram, within: ContactSet?) throws -> ContactSet {
-        if let reason = cancellation?.reason { throw SessionError.runtime(reason.message) }
+        if let reason = cancellation?.reason { throw SessionError.interrupted(reason) }
         switch program {
         case .everyone:
             return try within ?? all()

@@ -39,7 +39,7 @@ struct Builder {
     init(path: String, options: DemoOptions, progress: ((DemoProgress) -> Void)?, isCancelled: (() -> Bool)?) throws {
         let store = try Store(path: path)
         guard let sqlite = store.database as? SQLiteDatabase else {
-            throw DatabaseError(code: DatabaseError.misuse, message: "the demo builder writes an SQLite file")
+            throw DatabaseError(.misuse, message: "the demo builder writes an SQLite file")
         }
         db = sqlite
         self.options = options
@@ -253,7 +253,7 @@ struct Builder {
         let totalPairs = Double(n * DemoModel.campaigns.count)
         var statsRows: [(campaign: Int64, kind: Int, stats: StatsDelta, contacts: Int64)] = []
         let activityRows = try BatchInsert(
-            db, "INSERT INTO activity(campaign_id, contact_id, \(ActivityDelta.columns.joined(separator: ", "))) VALUES",
+            db, "INSERT INTO activity(campaign_id, contact_id, \(RollupColumns.names.joined(separator: ", "))) VALUES",
             columns: 17)
         for (ci, c) in DemoModel.campaigns.enumerated() {
             let campaignID = Int64(ci + 1)
@@ -314,7 +314,7 @@ struct Builder {
         try activityRows.finish()
         summary.events = writer.total
         let contactRows = try BatchInsert(
-            db, "INSERT INTO contact_activity(contact_id, \(ActivityDelta.columns.joined(separator: ", "))) VALUES",
+            db, "INSERT INTO contact_activity(contact_id, \(RollupColumns.names.joined(separator: ", "))) VALUES",
             columns: 16)
         for i in 0..<n where perContact[i].hasAny {
             let d = perContact[i]

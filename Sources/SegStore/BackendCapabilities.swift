@@ -1,0 +1,144 @@
+// What differs between the two backends beyond SQL spelling (which `SQLDialect` holds),
+// side by side: where the database lives, introspecting and migrating its schema, its
+// own query plans. Callers ask `Database` for these instead of testing its type.
+
+import SegQL
+
+extension SQLiteDatabase {
+    public var file: String? { path == ":memory:" || path.isEmpty ? nil : path }
+
+    public func relationNames() throws -> [String] {
+        var names: [String] = []
+        try query("SELECT name FROM sqlite_master") { names.append($0.text(0)) }
+        return names
+    }
+
+    public func queryPlan(_ sql: String, _ params: [SQLValue]) throws -> [String] {
+        var lines: [String] = []
+        // id, parent, notused, detail.
+        try query("EXPLAIN QUERY PLAN " + sql, params) { lines.append($0.text(3)) }
+        return lines
+    }
+
+    public func schemaText() throws -> String {
+        var out = ""
+        try query("""
+            SELECT sql FROM sqlite_schema
+            WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+            ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid
+            """) { out += $0.text(0) + ";\n" }
+        return out
+    }
+
+    public func foreignTableCount() throws -> Int64 {
+        try int64("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+    }
+
+    /// `PRAGMA user_version`.
+    public func schemaVersion() throws -> Int { Int(try int64("PRAGMA user_version") ?? 0) }
+
+    public var migrations: [String] { Schema.migrations }
+
+    public func migrate(from version: Int, distributed: Bool) throws {
+        try execute(Schema.migrations[version])
+        try execute("PRAGMA user_version = \(version + 1)")
+    }
+
+    public func lockForMigration() throws {}
+
+    public var keepsInfoAsText: Bool { false }
+
+    public func changeMarkForCaching() throws -> ChangeMark? { isInTransaction ? nil : try changeMark() }
+
+    /// Reading it fails with "no such table: <message>".
+    public func failingViewBody(_ message: String) -> String {
+        "SELECT * FROM " + dialect.quoteIdentifier(message)
+    }
+}
+
+extension PostgresDatabase {
+    public var file: String? { nil }
+
+    public func relationNames() throws -> [String] {
+        var names: [String] = []
+        try query("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()") {
+            names.append($0.text(0))
+        }
+        return names
+    }
+
+    public func queryPlan(_ sql: String, _ params: [SQLValue]) throws -> [String] {
+        var lines: [String] = []
+        try query("EXPLAIN " + sql, params) { lines.append($0.text(0)) }
+        return lines
+    }
+
+    /// Columns, indexes and view definitions from the catalog of the current schema.
+    public func schemaText() throws -> String {
+        var out = ""
+        var tables: [(String, [String])] = []
+        try query("""
+            SELECT c.table_name, c.column_name, c.data_type, c.is_nullable
+            FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+            ORDER BY c.table_name, c.ordinal_position
+            """) { row in
+            let column = "    \(row.text(1)) \(row.text(2))" + (row.text(3) == "NO" ? " NOT NULL" : "")
+            if tables.last?.0 == row.text(0) { tables[tables.count - 1].1.append(column) } else { tables.append((row.text(0), [column])) }
+        }
+        for (name, columns) in tables { out += "CREATE TABLE \(name) (\n" + columns.joined(separator: ",\n") + "\n);\n" }
+        try query("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY tablename, indexname") { row in
+            out += row.text(0) + ";\n"
+        }
+        try query("SELECT viewname, definition FROM pg_views WHERE schemaname = current_schema() ORDER BY viewname") { row in
+            out += "CREATE VIEW \(row.text(0)) AS\n\(row.text(1))\n"
+        }
+        return out
+    }
+
+    /// Tables and views an extension made (Citus adds views to `public`) are not
+    /// another application's.
+    public func foreignTableCount() throws -> Int64 {
+        try int64("""
+            SELECT count(*) FROM pg_class c
+            WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = CAST('pg_class' AS regclass)
+                              AND d.objid = c.oid AND d.deptype = 'e')
+            """) ?? 0
+    }
+
+    /// `store_info.schema_version` (PostgreSQL has no per-database user version).
+    public func schemaVersion() throws -> Int {
+        guard try text("SELECT CAST(to_regclass('store_info') AS text)") != nil else { return 0 }
+        return Int(try text("SELECT value FROM store_info WHERE key = 'schema_version'") ?? "0") ?? 0
+    }
+
+    public var migrations: [String] { PostgresSchema.migrations }
+
+    public func migrate(from version: Int, distributed: Bool) throws {
+        if distributed, let split = PostgresSchema.splitForCitus[version] {
+            try execute(split.tables)
+            try CitusLayout.layOut(self, added: split.added)
+            try execute(split.keys)
+        } else {
+            try execute(PostgresSchema.migrations[version])
+        }
+        try execute(
+            "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [.text(String(version + 1))])
+    }
+
+    public func lockForMigration() throws { try execute("SELECT pg_advisory_xact_lock(7340032)") }
+
+    public var keepsInfoAsText: Bool { true }
+
+    /// Another connection's commit cannot be seen without a query as costly as the reads.
+    public func changeMarkForCaching() throws -> SQLiteDatabase.ChangeMark? { nil }
+
+    /// Reading it raises the message (PostgreSQL checks tables when a view is created,
+    /// so SQLite's missing table would not even save).
+    public func failingViewBody(_ message: String) -> String {
+        "SELECT * FROM segq_broken_segment(\(dialect.literal(.text(message))))"
+    }
+}

@@ -1,0 +1,62 @@
+// The columns of the rollup tables, `activity` (per contact and campaign) and
+// `contact_activity` (per contact), described once: twelve event counts, then the
+// latest times of three kinds, each with the events it is computed from. The rebuild
+// SQL (`Store.rebuildRollups`) and the demo builder's inserts are written from this
+// list; `SchemaTests` checks that both backends' tables have exactly these columns,
+// so a column added to the DDL alone, or here alone, fails a test. (The importer's
+// `ActivityDelta.columns` is checked against it too until it reads it.)
+
+/// The rollup tables' counting and timing columns, in the order they are written.
+enum RollupColumns {
+    /// A column and the events it is computed from, as a condition on `events e`
+    /// LEFT JOIN `links l` (a click is a footer click when its link is one).
+    struct Column {
+        var name: String
+        var events: String
+    }
+
+    /// How many events of each kind (`count(*)` of the condition).
+    static let counts: [Column] = [
+        Column(name: "sends", events: "e.kind = 1"),
+        Column(name: "drops", events: "e.kind = 2"),
+        Column(name: "deliveries", events: "e.kind = 3"),
+        Column(name: "bounces", events: "e.kind = 4"),
+        Column(name: "opens", events: "e.kind = 5"),
+        Column(name: "machine_opens", events: "e.kind = 5 AND e.machine = 1"),
+        Column(name: "clicks", events: "e.kind = 6 AND coalesce(l.footer, 0) = 0"),
+        Column(name: "footer_clicks", events: "e.kind = 6 AND coalesce(l.footer, 0) = 1"),
+        Column(name: "replies", events: "e.kind = 7"),
+        Column(name: "forwards", events: "e.kind = 8"),
+        Column(name: "unsubscribes", events: "e.kind = 9"),
+        Column(name: "complaints", events: "e.kind = 10"),
+    ]
+
+    /// The latest time of an event of the condition (NULL for none).
+    static let lastTimes: [Column] = [
+        Column(name: "last_delivered", events: "e.kind = 3"),
+        Column(name: "last_opened", events: "e.kind = 5"),
+        Column(name: "last_clicked", events: "e.kind = 6 AND coalesce(l.footer, 0) = 0"),
+    ]
+
+    /// Every column's name: the counts, then the times.
+    static let names = (counts + lastTimes).map(\.name)
+
+    /// SQL that recomputes `activity` from `events`.
+    static let rebuildActivitySQL = """
+        DELETE FROM activity;
+        INSERT INTO activity(campaign_id, contact_id, \(names.joined(separator: ", ")))
+        SELECT e.campaign_id, e.contact_id,
+               \((counts.map { "count(*) FILTER (WHERE \($0.events))" }
+                  + lastTimes.map { "max(CASE WHEN \($0.events) THEN e.ts END)" }).joined(separator: ",\n       "))
+        FROM events e LEFT JOIN links l ON l.id = e.link_id
+        GROUP BY e.campaign_id, e.contact_id;
+        """
+
+    /// SQL that recomputes `contact_activity` from `activity` (run after the above).
+    static let rebuildContactActivitySQL = """
+        DELETE FROM contact_activity;
+        INSERT INTO contact_activity(contact_id, \(names.joined(separator: ", ")))
+        SELECT contact_id, \((counts.map { "sum(\($0.name))" } + lastTimes.map { "max(\($0.name))" }).joined(separator: ", "))
+        FROM activity GROUP BY contact_id;
+        """
+}
