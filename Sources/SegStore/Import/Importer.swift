@@ -4,7 +4,8 @@
 // contacts, campaigns and links are cached in dictionaries for the run, every statement
 // is prepared once, and the `activity` rollup and `event_stats` are not touched per
 // event: their deltas are accumulated in memory, keyed by (campaign, contact) and
-// (campaign, kind), and written with UPSERTs at the end (or when the map grows large).
+// (campaign, kind), and added into the tables by UPSERTs in sorted batches of at most
+// 200,000 pairs (so the memory they take is bounded: docs/import.md § Memory).
 //
 // How it stays safe: the whole run is one transaction. In the default all-or-nothing
 // mode the first bad line stops all writing (later lines are still checked, so that
@@ -52,7 +53,8 @@ public struct ImportOptions: Sendable {
     public var now: Int64?
     /// How many bad lines `ImportSummary.badLines` keeps (all are counted).
     public var keptBadLines: Int
-    /// Write the rollup deltas once this many (campaign, contact) pairs are pending.
+    /// Write the rollup deltas once this many (campaign, contact) pairs, or this many
+    /// contacts' sums, are pending: the bound on the rollups' memory (docs/import.md § Memory).
     public var flushThreshold: Int
     /// CSV: header names (as normalised: lower-case, spaces and hyphens as `_`) mapped
     /// to a canonical member key, `attribute` or `ignore` (`--map Column=field`).
@@ -69,7 +71,7 @@ public struct ImportOptions: Sendable {
     /// Creates options; the defaults are `segq import`'s.
     public init(format: ImportFormat? = nil, defaultCampaign: String = ImportOptions.standardDefaultCampaign,
                 campaignTag: String? = nil, skipBad: Bool = false, now: Int64? = nil,
-                keptBadLines: Int = 1_000, flushThreshold: Int = 2_000_000, bulkThreshold: Int? = nil) {
+                keptBadLines: Int = 1_000, flushThreshold: Int = ImportOptions.standardFlushThreshold, bulkThreshold: Int? = nil) {
         self.bulkThreshold = bulkThreshold
         self.format = format
         self.defaultCampaign = defaultCampaign
@@ -84,6 +86,10 @@ public struct ImportOptions: Sendable {
 extension ImportOptions {
     /// The campaign given to platform events that name none, unless `--default-campaign` says otherwise.
     public static let standardDefaultCampaign = "uncategorized"
+    /// Rollup deltas held before they are written: about 200 bytes each, so some 40 MB
+    /// (docs/import.md § Memory). Larger saves little: the deltas are added into the
+    /// tables, and a contact×campaign pair's events usually come together.
+    public static let standardFlushThreshold = 200_000
 }
 
 /// A record that was refused, with where it is: printed as `FILE:LINE: error: MESSAGE`,
@@ -1092,6 +1098,11 @@ public final class Importer {
     /// Writes all the rollup deltas: the `activity` rows and the `contact_activity` rows.
     private func flushActivity(_ s: Statements) throws {
         try flushActivityRows(s)
+        try flushContactDeltas(s)
+    }
+
+    /// Adds the per-contact deltas gathered so far into `contact_activity`.
+    private func flushContactDeltas(_ s: Statements) throws {
         guard !contactDeltas.isEmpty else { return }
         if postgres != nil {
             try mergeDeltas(into: "contact_activity", key: ["contact_id"]) { w in
@@ -1100,32 +1111,31 @@ public final class Importer {
                     try d.write(to: &w)
                 }
             }
-            contactDeltas.removeAll(keepingCapacity: true)
-            try checkCancelled()
-            return
-        }
-        for contact in contactDeltas.keys.sorted() {
-            guard let d = contactDeltas[contact] else { continue }
-            try s.upsertContactActivity.add { st, b in
-                try st.bind(contact, at: b + 1)
-                try d.bind(to: st, from: b + 2)
+        } else {
+            for contact in contactDeltas.keys.sorted() {
+                guard let d = contactDeltas[contact] else { continue }
+                try s.upsertContactActivity.add { st, b in
+                    try st.bind(contact, at: b + 1)
+                    try d.bind(to: st, from: b + 2)
+                }
             }
+            try s.upsertContactActivity.finish()
         }
-        try s.upsertContactActivity.finish()
         contactDeltas.removeAll(keepingCapacity: true)
         try checkCancelled()
     }
 
     /// Writes the `activity` deltas gathered so far and adds them to the per-contact
-    /// deltas, which wait for `flushActivity` (a contact's row would otherwise be
-    /// rewritten at every call). The deltas add up, so writing them early is the same
-    /// as writing them at the end.
+    /// deltas, which wait (a contact's row would otherwise be rewritten at every call)
+    /// until they too reach `flushThreshold` contacts or the run ends. The deltas add
+    /// up, so writing them early is the same as writing them at the end; what this
+    /// buys is memory bounded by the threshold rather than by the run's size.
     private func flushActivityRows(_ s: Statements) throws {
         stashPair()
         guard !activity.isEmpty else { return }
         try flushContacts()
+        contactDeltas.reserveCapacity(min(contactDeltas.count + activity.count / 4, options.flushThreshold))
         if postgres != nil {
-            contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
             try mergeDeltas(into: "activity", key: ["campaign_id", "contact_id"]) { w in
                 for (key, d) in activity {
                     w.int(key.campaign)
@@ -1134,23 +1144,21 @@ public final class Importer {
                     contactDeltas[key.contact, default: ActivityDelta()].merge(d)
                 }
             }
-            activity.removeAll(keepingCapacity: true)
-            return
-        }
-        // In key order, so the B-tree is written front to back.
-        let keys = activity.keys.sorted()
-        contactDeltas.reserveCapacity(contactDeltas.count + activity.count / 4)
-        for key in keys {
-            guard let d = activity[key] else { continue }
-            try s.upsertActivity.add { st, b in
-                try st.bind(key.campaign, at: b + 1)
-                try st.bind(key.contact, at: b + 2)
-                try d.bind(to: st, from: b + 3)
+        } else {
+            // In key order, so the B-tree is written front to back.
+            for key in activity.keys.sorted() {
+                guard let d = activity[key] else { continue }
+                try s.upsertActivity.add { st, b in
+                    try st.bind(key.campaign, at: b + 1)
+                    try st.bind(key.contact, at: b + 2)
+                    try d.bind(to: st, from: b + 3)
+                }
+                contactDeltas[key.contact, default: ActivityDelta()].merge(d)
             }
-            contactDeltas[key.contact, default: ActivityDelta()].merge(d)
+            try s.upsertActivity.finish()
         }
-        try s.upsertActivity.finish()
         activity.removeAll(keepingCapacity: true)
+        if contactDeltas.count >= options.flushThreshold { try flushContactDeltas(s) }
     }
 
     /// Adds the delta of the current (campaign, contact) pair to `activity`.
