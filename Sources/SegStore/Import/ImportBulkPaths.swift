@@ -10,7 +10,9 @@
 // sequence in blocks so that events can name new contacts before they are copied;
 // attribute values and rollup deltas go by COPY into temporary staging tables and are
 // merged by one statement each; the ids of a decoded batch already stored are found by
-// one query per batch.
+// one query per batch. Past the same threshold as on SQLite, the secondary indexes and
+// the foreign keys of the tables an import fills are dropped and made again at the end
+// (`dropForBulkLoad`, which a store copied in by `segq demo` uses too); not on Citus.
 
 import SegQL
 
@@ -97,8 +99,6 @@ struct PostgresStaging {
 }
 
 extension Importer {
-    // MARK: - SQLite
-
     /// SQLite: sets the connection up for a large write, outside the transaction (some
     /// pragmas cannot change inside one); returns the statements that restore it. Nothing
     /// on PostgreSQL.
