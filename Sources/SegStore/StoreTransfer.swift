@@ -59,28 +59,12 @@ public enum StoreTransfer {
                 throw DatabaseError(.misuse, message: "\(target.path) already holds \(table)")
             }
             try pg.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            // The secondary indexes of the big tables, dropped now and built at the end.
-            var indexes: [(name: String, sql: String)] = []
-            try pg.query("""
-                SELECT i.indexname, i.indexdef FROM pg_indexes i
-                WHERE i.schemaname = current_schema()
-                  AND i.tablename IN ('events', 'activity', 'contact_attributes', 'contact_activity')
-                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
-                ORDER BY i.indexname
-                """, []) { indexes.append(($0.text(0), $0.text(1))) }
-            for index in indexes { try pg.execute("DROP INDEX \(pg.dialect.quoteIdentifier(index.name))") }
-            // Their foreign keys too: checked row by row, 22M events queue 88M lookups at
-            // the end of the COPY; added back, each is checked by one join.
-            var foreignKeys: [(table: String, name: String, definition: String)] = []
-            try pg.query("""
-                SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-                JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-                WHERE c.contype = 'f' AND n.nspname = current_schema()
-                  AND t.relname IN ('events', 'activity', 'contact_activity', 'contact_attributes', 'list_members')
-                ORDER BY t.relname, c.conname
-                """, []) { foreignKeys.append(($0.text(0), $0.text(1), $0.text(2))) }
-            let quote = pg.dialect.quoteIdentifier
-            for fk in foreignKeys { try pg.execute("ALTER TABLE \(quote(fk.table)) DROP CONSTRAINT \(quote(fk.name))") }
+            // The secondary indexes of the big tables, dropped now and built at the end, and
+            // their foreign keys: checked row by row, 22M events queue 88M lookups at the end
+            // of the COPY; added back, each is checked by one join.
+            let dropped = try pg.dropForBulkLoad(
+                indexesOf: ["events", "activity", "contact_attributes", "contact_activity"],
+                foreignKeysOf: ["events", "activity", "contact_activity", "contact_attributes", "list_members"])
 
             for (name, columns) in tables {
                 var rows = 0
@@ -121,13 +105,9 @@ public enum StoreTransfer {
                 try pg.execute(
                     "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table)")
             }
-            for index in indexes {
-                progress?("index \(index.name)", 0)
-                try pg.execute(index.sql)
-            }
-            for fk in foreignKeys {
-                progress?("foreign key \(fk.name)", 0)
-                try pg.execute("ALTER TABLE \(quote(fk.table)) ADD CONSTRAINT \(quote(fk.name)) \(fk.definition)")
+            for object in dropped {
+                progress?(object.label, 0)
+                try pg.execute(object.create)
             }
             try SegmentViews.refreshAll(in: target)
         }

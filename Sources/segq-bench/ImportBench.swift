@@ -30,6 +30,9 @@ struct ImportBench: ParsableCommand {
     @Flag(help: "Keep the generated file and store.")
     var keep = false
 
+    @Flag(help: "Keep the indexes (and on PostgreSQL the foreign keys) in place however large the import, to measure what dropping and rebuilding them saves.")
+    var keepIndexes = false
+
     @Option(help: ArgumentHelp(
         "Import into this store instead of a fresh SQLite file: an empty PostgreSQL database or schema (postgres://…).",
         valueName: "url"))
@@ -61,13 +64,14 @@ struct ImportBench: ParsableCommand {
 
         let store = try Store(path: db)
         let cpu0 = cpuSeconds()
-        let first = try Importer(store: store).run([.file(file)])
+        let options = ImportOptions(bulkThreshold: keepIndexes ? Int.max : nil)
+        let first = try Importer(store: store, options: options).run([.file(file)])
         let cpu1 = cpuSeconds()
         guard first.committed, first.bad == 0 else { throw ValidationError("the generated file had \(first.bad) bad lines") }
         print("import:    \(first.stored) events stored in \(fmt(first.elapsed)) s = \(Int(Double(first.stored) / first.elapsed)) events/s (\(Int(Double(first.records) / first.elapsed)) records/s, \(fmt(Double(shape.bytes) / 1_000_000 / first.elapsed)) MB/s)")
         for p in first.phases { print("  \(p.name): \(fmt(p.seconds)) s") }
         print("  CPU time: \(fmt(cpu1 - cpu0)) s (both threads); load average now \(loadAverage())")
-        let again = try Importer(store: store).run([.file(file)])
+        let again = try Importer(store: store, options: options).run([.file(file)])
         print("re-import: \(again.duplicates) duplicates skipped in \(fmt(again.elapsed)) s = \(Int(Double(again.duplicates) / again.elapsed)) events/s")
         var st = stat()
         if stat(db, &st) == 0 { print("store: \(Int64(st.st_size) / 1_000_000) MB") }

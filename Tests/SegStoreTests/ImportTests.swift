@@ -383,6 +383,31 @@ let importExample = """
         #expect(try t.count("events") == 0)
     }
 
+    /// A line longer than `LineReader.maximumLineLength` is refused as it is read, from
+    /// memory or from a file, ended or not: a read error, and nothing is stored. A line of
+    /// exactly the limit is read (and then refused as JSON, like any other bad line).
+    @Test func linesLongerThanTheLimitAreRefusedAsRead() throws {
+        let t = try TestStore(backendIndependent: true)
+        let good = Array((importExample + "\n").utf8)
+        let long = [UInt8](repeating: UInt8(ascii: "x"), count: LineReader.maximumLineLength + 1)
+        let ended = t.dir.path("ended.jsonl"), unended = t.dir.path("unended.jsonl")
+        try Data(good + long + Array("\n".utf8) + good).write(to: URL(fileURLWithPath: ended))
+        try Data(good + long).write(to: URL(fileURLWithPath: unended))
+        for source in [ImportSource.bytes(good + long, name: "mem"), .file(ended), .file(unended)] {
+            do {
+                _ = try Importer(store: t.store).run([source])
+                Issue.record("\(source.name): a line of 16 MiB + 1 was read")
+            } catch ImportError.io(let e) {
+                #expect(e.description == "\(source.name): line 7 is longer than 16 MiB, the longest line an import reads")
+            }
+            #expect(try t.count("events") == 0 && t.count("contacts") == 0)
+        }
+        let atLimit = [UInt8](repeating: UInt8(ascii: "x"), count: LineReader.maximumLineLength)
+        let s = try Importer(store: t.store).run([.bytes(good + atLimit, name: "mem")])
+        #expect(!s.committed && s.badLines.map(\.line) == [7])
+        #expect(try t.count("events") == 0)
+    }
+
     @Test func cancellationRollsBack() throws {
         let t = try TestStore(backendIndependent: true)
         let importer = Importer(store: t.store)

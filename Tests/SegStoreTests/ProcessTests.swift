@@ -209,6 +209,27 @@ struct PlatformImportProcessTests {
         #expect(again.status == 0 && again.stderr.contains("0 events stored, 22 duplicates skipped"))
     }
 
+    /// A line longer than 16 MiB is refused as it is read: exit 3, the file and line
+    /// named, the store as it was.
+    @Test func lineLongerThanTheLimit() throws {
+        let dir = TempDir()
+        let db = dir.path("x.db")
+        let good = dir.path("good.jsonl"), long = dir.path("long.jsonl")
+        try importExample.write(toFile: good, atomically: false, encoding: .utf8)
+        #expect(try runSegq(["import", "--db", db, good]).status == 0)
+        let events = try TestStore.wrapping(Store(path: db)).count("events")
+        let line = #"{"record":"event","kind":"sent","contact":"a@b.c","campaign":"C","ts":1,"x":""#
+            + String(repeating: "x", count: 17 << 20) + "\"}\n"
+        try (#"{"record":"event","kind":"sent","contact":"b@b.c","campaign":"C","ts":1}"# + "\n" + line)
+            .write(toFile: long, atomically: false, encoding: .utf8)
+        for flags in [[], ["--skip-bad"]] {
+            let r = try runSegq(["import", "--db", db] + flags + [long])
+            #expect(r.status == 3)
+            #expect(r.stderr.contains("\(long): line 2 is longer than 16 MiB, the longest line an import reads; nothing was stored"))
+            #expect(try TestStore.wrapping(Store(path: db)).count("events") == events)
+        }
+    }
+
     /// Content that no reader understands is a read error (exit 3) that names the file.
     @Test func undetectableFormat() throws {
         let dir = TempDir()

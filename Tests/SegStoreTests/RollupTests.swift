@@ -55,12 +55,16 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
     @Test(arguments: [(1, false), (2, false), (3, true), (4, true)])
     func maintainedRollupsEqualRebuiltOnes(seed: UInt64, bulk: Bool) throws {
         let t = try TestStore(backendIndependent: true)
+        let layout = try indexesAndKeys(t)
         var r = TestRandom(seed)
         for run in 0..<4 {
             // Small flush thresholds exercise mid-run flushes; bulk mode drops the indexes.
             let options = ImportOptions(now: 1, flushThreshold: 1 + r.below(40), bulkThreshold: bulk ? r.below(50) : nil)
             let s = try t.importText(randomLines(&r, count: 400, idBase: run * 200), options: options)
             #expect(s.committed && s.bad == 0)
+            // Bulk mode was entered (on both backends), and made again what it dropped.
+            #expect(s.phases.contains { $0.name.hasPrefix("rebuild index") } == bulk)
+            #expect(s.phases.contains { $0.name.hasPrefix("add foreign key") } == (bulk && t.db.isPostgres))
         }
         #expect(try t.count("events") > 500)
         #expect(try t.count("activity", "footer_clicks > 0") > 0)
@@ -71,6 +75,8 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
         #expect(maintained[0] == rebuilt[0], "activity")
         #expect(maintained[1] == rebuilt[1], "contact_activity")
         #expect(maintained[2] == rebuilt[2], "event_stats")
+        // The indexes (and on PostgreSQL the foreign keys) that bulk mode drops are all back.
+        #expect(try indexesAndKeys(t) == layout)
         // On SQLite, the indexes are all back after bulk mode, and the store is consistent
         // (foreign keys are not checked during an import there; PostgreSQL checks them).
         if !t.db.isPostgres {
@@ -97,4 +103,26 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
         try t.store.rebuildRollups()
         #expect(try rollups(t) == good)
     }
+}
+
+/// The definitions of the indexes of `events` and `activity` (on PostgreSQL also of
+/// `contact_activity` and `contact_attributes`, and their foreign keys), sorted: what an
+/// import's bulk mode drops and must make again.
+func indexesAndKeys(_ t: TestStore) throws -> [[SQLValue]] {
+    if !t.db.isPostgres {
+        return try t.rows("""
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'activity') ORDER BY name
+            """)
+    }
+    return try t.rows("""
+        SELECT indexname, indexdef FROM pg_indexes
+        WHERE schemaname = current_schema()
+          AND tablename IN ('events', 'activity', 'contact_activity', 'contact_attributes')
+        UNION ALL
+        SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+        JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+        WHERE c.contype = 'f' AND n.nspname = current_schema()
+          AND r.relname IN ('events', 'activity', 'contact_activity', 'contact_attributes')
+        ORDER BY 1
+        """)
 }

@@ -3,7 +3,9 @@
 // A file is read with read(2) into one growing buffer; complete lines are handed out
 // as views into it (no copy), the partial last line is moved to the front before the
 // next read. `\r\n` endings lose their `\r`; a UTF-8 byte-order mark at the start is
-// skipped; a last line without a newline is still a line.
+// skipped; a last line without a newline is still a line. A line longer than
+// `maximumLineLength` is refused as soon as that many bytes are buffered, so one huge line
+// (a binary file, a dump without newlines) costs at most a few times that much memory.
 
 #if canImport(Glibc)
 import Glibc
@@ -54,6 +56,13 @@ public struct ImportIOError: Error, CustomStringConvertible, Sendable {
 
 enum LineReader {
     static let chunkSize = 4 << 20
+    /// The longest line an import reads (16 MiB); docs/import.md § Limits.
+    static let maximumLineLength = 16 << 20
+
+    /// The error for line `number` of `source`, longer than `maximumLineLength`.
+    static func tooLong(_ source: String, line number: Int) -> ImportIOError {
+        ImportIOError(source: source, message: "line \(number) is longer than 16 MiB, the longest line an import reads")
+    }
 
     /// The size of the source in bytes, when known (regular files and in-memory bytes).
     static func size(of source: ImportSource) -> Int64? {
@@ -79,9 +88,10 @@ enum LineReader {
             var lineNumber = 0
             try bytes.withUnsafeBufferPointer { whole in
                 let buf = skipBOM(whole)
-                let end = try splitLines(buf, lineNumber: &lineNumber, line)
+                let end = try splitLines(buf, name: source.name, lineNumber: &lineNumber, line)
                 if end < buf.count {
                     lineNumber += 1
+                    if buf.count - end > maximumLineLength { throw tooLong(source.name, line: lineNumber) }
                     try line(trimCR(UnsafeBufferPointer(rebasing: buf[end...])), lineNumber)
                 }
             }
@@ -138,7 +148,9 @@ enum LineReader {
             }
             if !bomChecked { continue }
             let chunk = UnsafeBufferPointer(rebasing: bytes[start..<filled])
-            let end = try start + splitLines(chunk, lineNumber: &lineNumber, line)
+            let end = try start + splitLines(chunk, name: name, lineNumber: &lineNumber, line)
+            // The line not yet ended is refused once it is too long, before the buffer grows again.
+            if filled - end > maximumLineLength { throw tooLong(name, line: lineNumber + 1) }
             consumed += Int64(end)
             if end > 0 && end < filled, let base = buffer.baseAddress {
                 memmove(base, base + end, filled - end)
@@ -150,9 +162,9 @@ enum LineReader {
 
     /// Hands out every complete line in `buf`; returns the offset after the last newline.
     private static func splitLines(
-        _ buf: UnsafeBufferPointer<UInt8>, lineNumber: inout Int,
+        _ buf: UnsafeBufferPointer<UInt8>, name: String, lineNumber: inout Int,
         _ line: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
-    ) rethrows -> Int {
+    ) throws -> Int {
         guard let base = buf.baseAddress else { return 0 }
         var start = 0
         let count = buf.count
@@ -160,6 +172,7 @@ enum LineReader {
             guard let nl = memchr(base + start, 0x0A, count - start) else { break }
             let end = UnsafeRawPointer(nl).assumingMemoryBound(to: UInt8.self) - base
             lineNumber += 1
+            if end - start > maximumLineLength { throw tooLong(name, line: lineNumber) }
             try line(trimCR(UnsafeBufferPointer(start: base + start, count: end - start)), lineNumber)
             start = end + 1
         }

@@ -1,0 +1,315 @@
+// The backend-specific bulk paths of an import: how rows reach each store fast.
+//
+// SQLite: settings for a large write (a big page cache, no foreign-key or CHECK
+// evaluation, no secure delete) made before the transaction and restored after it; past
+// `bulkThreshold` new events the secondary indexes of `events` and `activity` are
+// dropped inside the transaction and rebuilt at the end (one sort each instead of
+// millions of random B-tree inserts); events go 64 rows per INSERT.
+//
+// PostgreSQL: events and new contacts go by COPY; contact ids are drawn from the
+// sequence in blocks so that events can name new contacts before they are copied;
+// attribute values and rollup deltas go by COPY into temporary staging tables and are
+// merged by one statement each; the ids of a decoded batch already stored are found by
+// one query per batch. Past the same threshold as on SQLite, the secondary indexes and
+// the foreign keys of the tables an import fills are dropped and made again at the end
+// (`dropForBulkLoad`, which a store copied in by `segq demo` uses too); not on Citus.
+
+import SegQL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The secondary indexes (and on PostgreSQL the foreign keys) dropped for a large import (see `Importer.enterBulkMode`).
+struct IndexRebuild {
+    /// Whether they are dropped for the rest of the run.
+    var active = false
+    /// New events past which they are dropped (`Importer.bulkThreshold`).
+    var threshold = 0
+    /// What was dropped, in the order it is made again.
+    var dropped: [DroppedForBulkLoad] = []
+}
+
+/// An index or a foreign key dropped for a bulk load, and the statement that makes it again.
+struct DroppedForBulkLoad {
+    var name: String
+    var isForeignKey = false
+    var create: String
+
+    /// `index NAME` or `foreign key NAME`.
+    var label: String { isForeignKey ? "foreign key \(name)" : "index \(name)" }
+}
+
+extension PostgresDatabase {
+    /// Drops, in the current schema, the secondary indexes of `indexTables` (not those
+    /// behind a primary key or unique constraint, nor those named in `keeping`) and the
+    /// foreign keys of `keyTables`, for a bulk load inside the current transaction;
+    /// returns them, indexes first, with the statements that make them again. An index
+    /// is then one sort and a key one join, instead of a B-tree insert and a lookup per
+    /// row. (Both `segq import` and a store copied in by `segq demo` do this.)
+    func dropForBulkLoad(indexesOf indexTables: [String], foreignKeysOf keyTables: [String],
+                         keeping: Set<String> = []) throws -> [DroppedForBulkLoad] {
+        var dropped: [DroppedForBulkLoad] = []
+        var drops: [String] = []
+        try query("""
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = current_schema() AND i.tablename = ANY(CAST(?1 AS text[]))
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            ORDER BY i.indexname
+            """, [.text(PostgresDatabase.arrayLiteral(indexTables))]) { row in
+            let name = row.text(0)
+            guard !keeping.contains(name) else { return }
+            dropped.append(DroppedForBulkLoad(name: name, create: row.text(1)))
+            drops.append("DROP INDEX \(quoteIdentifier(name))")
+        }
+        try query("""
+            SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+            JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+            WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = ANY(CAST(?1 AS text[]))
+            ORDER BY t.relname, c.conname
+            """, [.text(PostgresDatabase.arrayLiteral(keyTables))]) { row in
+            let table = quoteIdentifier(row.text(0)), name = quoteIdentifier(row.text(1))
+            dropped.append(DroppedForBulkLoad(name: row.text(1), isForeignKey: true,
+                                              create: "ALTER TABLE \(table) ADD CONSTRAINT \(name) \(row.text(2))"))
+            drops.append("ALTER TABLE \(table) DROP CONSTRAINT \(name)")
+        }
+        for sql in drops { try execute(sql) }
+        return dropped
+    }
+}
+
+/// PostgreSQL: rows waiting for a COPY, and what the run has made for them.
+struct PostgresStaging {
+    /// Ids drawn from the contacts' sequence in blocks, not yet given out.
+    var reservedContactIDs: ArraySlice<Int64> = []
+    /// How many ids the next block draws (doubling, up to `maxReserve`).
+    var reserveBlock = 16
+    static let maxReserve = 65_536
+    /// New contacts waiting for one COPY (see `Importer.flushContacts`).
+    var newContacts: [NewContact] = []
+    /// Attribute values waiting for one COPY and one merge (the last value of an
+    /// attribute wins, as it would written in order).
+    var stagedAttributes: [AttributeKey: (type: String, json: String)] = [:]
+    /// The staging tables this run's transaction has made (see `Importer.stage`).
+    var madeStages: Set<String> = []
+    /// The ids of the current batch that are already stored.
+    var storedIDs: Set<String> = []
+}
+
+extension Importer {
+    /// SQLite: sets the connection up for a large write, outside the transaction (some
+    /// pragmas cannot change inside one); returns the statements that restore it. Nothing
+    /// on PostgreSQL.
+    func prepareSQLite() throws -> [String] {
+        guard let sqlite = db as? SQLiteDatabase else { return [] }
+        let restore = [
+            "PRAGMA foreign_keys = \(try sqlite.int64("PRAGMA foreign_keys") ?? 1)",
+            "PRAGMA cache_size = \(try sqlite.int64("PRAGMA cache_size") ?? -2000)",
+            "PRAGMA temp_store = DEFAULT",
+            "PRAGMA secure_delete = \(try sqlite.int64("PRAGMA secure_delete") ?? 0)",
+            "PRAGMA ignore_check_constraints = \(try sqlite.int64("PRAGMA ignore_check_constraints") ?? 0)",
+        ]
+        // A large page cache keeps the event indexes in memory during a big import;
+        // statement journals and temporary B-trees stay in memory; index rebuilds
+        // (see `rebuildDroppedIndexes`) sort with helper threads.
+        try sqlite.execute("PRAGMA cache_size = -524288")
+        try sqlite.execute("PRAGMA temp_store = MEMORY")
+        try sqlite.execute("PRAGMA threads = 2")
+        // Debian's SQLite is built with SECURE_DELETE, which zeroes every freed page;
+        // the indexes dropped in bulk mode (`enterBulkMode`) need no such care.
+        try sqlite.execute("PRAGMA secure_delete = OFF")
+        // Every id the importer writes into a reference column was just read from or
+        // inserted into the parent table, so SQLite's per-row parent lookups would
+        // only repeat what the importer knows (they cost a third of the insert time).
+        // The pragma cannot change inside a transaction, hence here.
+        try sqlite.execute("PRAGMA foreign_keys = OFF")
+        // Likewise the CHECK constraints: every value the importer writes into a
+        // checked column comes from a closed set in its own code (an attribute's
+        // type name, a channel, a bounce the decoders mapped to hard or soft, 0/1
+        // from a Bool, a count checked positive). Checked, they cost more than the
+        // rows: SQLite builds a temporary table for `type IN ('string', 'number',
+        // 'boolean')` on every attribute row.
+        try sqlite.execute("PRAGMA ignore_check_constraints = ON")
+        return restore
+    }
+
+    /// New events past which the indexes are dropped: a quarter of the events already
+    /// stored, plus 20,000 (unless the options say). Never on Citus, whose distributed
+    /// tables' indexes and keys live on every shard.
+    func bulkThreshold() throws -> Int {
+        if store.isCitus { return Int.max }
+        return try options.bulkThreshold ?? Int(try db.int64("SELECT coalesce(max(id), 0) FROM events") ?? 0) / 4 + 20_000
+    }
+
+    /// Makes what `enterBulkMode` dropped again.
+    func rebuildDroppedIndexes() throws {
+        if postgres != nil, !rebuild.dropped.isEmpty {
+            // Sorts for CREATE INDEX in memory up to this size, rather than 64 MB runs merged from files.
+            try db.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        } else if !rebuild.dropped.isEmpty {
+            // For the sorts of CREATE INDEX, temporary files rather than memory: SQLite's
+            // sorter then packs the keys into one growing buffer (up to cache_size, so no
+            // file is written below that) instead of allocating every key separately, and
+            // may use its helper threads beyond it: 6% less CPU for the rebuilds. Only
+            // here: during the writes, statement journals would spill to files. (Refused
+            // if the connection had temporary tables; then the sorts stay in memory.)
+            try? db.execute("PRAGMA temp_store = FILE")
+        }
+        for object in rebuild.dropped {
+            try checkCancelled()
+            let t = monotonicSeconds()
+            try db.execute(object.create)
+            summary.phases.append(((object.isForeignKey ? "add " : "rebuild ") + object.label, monotonicSeconds() - t))
+        }
+    }
+
+    /// Writes the buffered events, many rows per statement (on PostgreSQL, one COPY).
+    func flushEvents(_ s: Statements) throws {
+        guard !pending.isEmpty else { return }
+        if let postgres {
+            try flushContacts()
+            try postgres.copy(into: "events", columns: PendingEvent.columnNames) { w in
+                for e in pending { try e.write(to: &w) }
+            }
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
+        var start = 0
+        while start < pending.count {
+            let n = pending.count - start >= Statements.batch ? Statements.batch : 1
+            let st = n == Statements.batch ? s.insertEvents : s.insertEvent
+            for k in 0..<n {
+                try pending[start + k].bind(to: st, at: Int32(k * PendingEvent.columns))
+            }
+            try st.run()
+            start += n
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Drops the secondary indexes of `events` and `activity` for the rest of the run;
+    /// `finish` recreates them. Sorting once is far cheaper than millions of random
+    /// B-tree inserts. The unique index on `events.external_id` stays when the store
+    /// already had ids (it answers "is this id stored?"); otherwise the run's own set of
+    /// ids finds duplicates and the index is rebuilt too. All of this is inside the
+    /// run's transaction, so a failed or killed import leaves the indexes as they were.
+    func enterBulkMode() throws {
+        rebuild.active = true
+        if postgres != nil { return try enterPostgresBulkMode() }
+        try db.query("""
+            SELECT name, sql FROM sqlite_master
+            WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'activity')
+            ORDER BY name
+            """) { row in
+            let name = row.text(0)
+            if name == "events_by_external_id" && storeHadIDs { return }
+            rebuild.dropped.append(DroppedForBulkLoad(name: name, create: row.text(1)))
+        }
+        for object in rebuild.dropped {
+            try db.execute("DROP INDEX \(quoteIdentifier(object.name))")
+        }
+    }
+
+    /// PostgreSQL: the same for a large import, as `segq demo` does when it copies a store
+    /// in: the secondary indexes (not those behind a primary key or unique constraint)
+    /// and the foreign keys of the tables an import fills — `events`, `activity`,
+    /// `contact_activity`, `contact_attributes` — are dropped inside the transaction and
+    /// made again at the end, each index one sort and each key one join instead of a
+    /// B-tree insert and a lookup per row (the keys cost most: merging 200,000 rollup
+    /// rows into `activity` took 11.7 s with its two, row by row). The unique index on
+    /// `external_id` stays when the store had ids (`findStoredIDs` reads it). Until the
+    /// commit the transaction holds these tables locked, so other sessions wait to read them.
+    private func enterPostgresBulkMode() throws {
+        guard let postgres else { return }
+        let tables = ["events", "activity", "contact_activity", "contact_attributes"]
+        rebuild.dropped = try postgres.dropForBulkLoad(indexesOf: tables, foreignKeysOf: tables,
+                                                       keeping: storeHadIDs ? ["events_by_external_id"] : [])
+    }
+
+    /// PostgreSQL: which event ids of a decoded batch are already stored, in one query
+    /// (a lookup per event would be a round trip per event: 7,700 events/s re-importing).
+    func findStoredIDs(_ lines: [DecodedLine], in postgres: PostgresDatabase) throws {
+        staging.storedIDs.removeAll(keepingCapacity: true)
+        var ids: [String] = []
+        for decoded in lines {
+            switch decoded.result {
+            case .record(.event(let e)): if let id = e.id { ids.append(id) }
+            case .records(let records, _):
+                for case .event(let e) in records { if let id = e.id { ids.append(id) } }
+            default: break
+            }
+        }
+        guard !ids.isEmpty else { return }
+        try postgres.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
+                           [.text(PostgresDatabase.arrayLiteral(ids))]) { staging.storedIDs.insert($0.text(0)) }
+    }
+
+    /// PostgreSQL: writes the new contacts with one COPY.
+    func flushContacts() throws {
+        guard let postgres, !staging.newContacts.isEmpty else { return }
+        try postgres.copy(into: "contacts", columns: ["id", "email", "phone", "first_name", "last_name", "created_at"]) { w in
+            for c in staging.newContacts {
+                w.int(c.id)
+                w.text(c.email)
+                w.text(c.phone)
+                w.text(c.firstName)
+                w.text(c.lastName)
+                w.int(c.createdAt)
+                try w.endRow()
+            }
+        }
+        staging.newContacts.removeAll(keepingCapacity: true)
+    }
+
+    /// PostgreSQL: the next id of the contacts' sequence, drawn in blocks (one round trip
+    /// per block; `releaseContactIDs` gives back what the run did not use).
+    func reserveContactID() throws -> Int64 {
+        if staging.reservedContactIDs.isEmpty {
+            var ids: [Int64] = []
+            ids.reserveCapacity(staging.reserveBlock)
+            try db.query("SELECT nextval(pg_get_serial_sequence('contacts', 'id')) FROM generate_series(1, ?1)",
+                         [.integer(Int64(staging.reserveBlock))]) { ids.append($0.int64(0)) }
+            staging.reservedContactIDs = ids[...]
+            staging.reserveBlock = min(staging.reserveBlock * 2, PostgresStaging.maxReserve)
+        }
+        return staging.reservedContactIDs.removeFirst()
+    }
+
+    /// PostgreSQL: sets the contacts' sequence back to the first id this run drew but did
+    /// not use, unless another session has drawn from it since.
+    func releaseContactIDs() throws {
+        guard let first = staging.reservedContactIDs.first, let last = staging.reservedContactIDs.last else { return }
+        try db.execute("""
+            SELECT setval(s, ?1, false) FROM (SELECT CAST(pg_get_serial_sequence('contacts', 'id') AS regclass) AS s) q
+            WHERE pg_sequence_last_value(s) = ?2
+            """, [.integer(first), .integer(last)])
+        staging.reservedContactIDs = []
+    }
+
+    /// PostgreSQL: makes the temporary table `name` for rows staged by COPY, once per run
+    /// (dropped with the run's transaction).
+    func stage(_ name: String, _ columns: String) throws {
+        guard !staging.madeStages.contains(name) else { return }
+        try db.execute("CREATE TEMPORARY TABLE \(name) (\(columns)) ON COMMIT DROP")
+        staging.madeStages.insert(name)
+    }
+
+    /// PostgreSQL: adds rollup deltas to `table` keyed by `key`: the rows go by COPY into
+    /// a staging table and are merged by one INSERT … ON CONFLICT (each key once).
+    func mergeDeltas(into table: String, key: [String], _ rows: (inout CopyWriter) throws -> Void) throws {
+        guard let postgres else { return }
+        let staged = "segq_staged_\(table)"
+        let columns = key + ActivityDelta.columns
+        try stage(staged, columns.map { $0.hasPrefix("last_") || $0.hasSuffix("_id") ? "\($0) bigint" : "\($0) integer" }
+            .joined(separator: ", "))
+        try postgres.copy(into: staged, columns: columns, rows)
+        let list = columns.joined(separator: ", ")
+        try postgres.execute("""
+            INSERT INTO \(table)(\(list)) SELECT \(list) FROM \(staged) ORDER BY \(key.joined(separator: ", "))
+            \(ActivityDelta.upsertClause(table: table, conflict: key.joined(separator: ", ")));
+            TRUNCATE \(staged)
+            """)
+    }
+}
