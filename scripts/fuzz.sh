@@ -37,7 +37,11 @@ for f in examples/*.segq Tests/SegQLTests/Golden/trees/*.segq Tests/SegQLTests/G
     cp -n "$f" "$corpus/seed-$(basename "$f")"
 done
 
-exec ".build-fuzz/release/$product" "$corpus" \
+# The corpus kept in the repository (Fuzz/corpus/sema: the inputs of the recorded
+# 10-minute run) is read as well; new inputs are written to $corpus only.
+kept=()
+if [ "$product" = SegQLSemaFuzz ]; then kept=(Fuzz/corpus/sema); fi
+exec ".build-fuzz/release/$product" "$corpus" "${kept[@]}" \
     -dict=Fuzz/segql.dict \
     -max_total_time="$seconds" \
     -max_len=4096 \
