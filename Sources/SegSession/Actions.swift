@@ -173,6 +173,8 @@ extension Session {
                                     includingSuppressed: includingSuppressed, catalog: catalog)
                 try SegmentViews.refreshAll(in: store)
             }
+            // Only the lists and the views changed: every other condition's set still holds.
+            try store.keepRememberedSets(afterWritingOnly: ["list_members"])
         } catch {
             throw storeFailure(error)
         }

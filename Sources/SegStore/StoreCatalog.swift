@@ -41,9 +41,16 @@ extension Store {
     /// parameters (now among them) and reading, so a condition relative to now is
     /// another key once now has moved.
     public func rememberedSet(of leaf: SetLeaf) throws -> ContactSet? {
-        guard let cached = cachedLeafSets, let mark = try database.changeMarkForCaching() else { return nil }
+        // Inside a transaction too: a set kept outside one is still right while the mark
+        // has not moved (this connection has written nothing since, and nobody else can
+        // commit while it holds the write lock); sets are only kept outside one.
+        guard let cached = cachedLeafSets,
+              let mark = try database.changeMarkForCaching() ?? (database as? SQLiteDatabase)?.changeMark()
+        else { return nil }
         guard cached.mark == mark else {
-            cachedLeafSets = nil
+            // Kept through a transaction of this connection: what it writes may be only
+            // lists (keepRememberedSets), or rolled back.
+            if !database.isInTransaction { cachedLeafSets = nil }
             return nil
         }
         return cached.sets[leaf]
@@ -58,6 +65,22 @@ extension Store {
         if cached.words + words > 8 << 20 { cached = (mark: mark, sets: [:], words: 0) }
         cached.sets[leaf] = set
         cached.words += words
+        cachedLeafSets = cached
+    }
+
+    /// Keeps the remembered sets after a write of this connection that changed only
+    /// `tables` (saving a list or a segment changes no event, contact or attribute): the
+    /// sets of conditions that read one of those tables are forgotten, the others carry
+    /// over to the new change mark. Nothing carries over if another connection has
+    /// committed since (its data version moved).
+    public func keepRememberedSets(afterWritingOnly tables: [String]) throws {
+        guard var cached = cachedLeafSets, let mark = try database.changeMarkForCaching() else { return }
+        guard mark.dataVersion == cached.mark.dataVersion else {
+            cachedLeafSets = nil
+            return
+        }
+        cached.sets = cached.sets.filter { leaf, _ in !tables.contains { leaf.sql.sql.contains($0) || leaf.restricted.sql.contains($0) } }
+        cached.mark = mark
         cachedLeafSets = cached
     }
 
