@@ -12,12 +12,16 @@ struct StatsCommand: ParsableCommand {
             Every figure is defined in docs/analytics.md. Counts are unique contacts; a rate \
             whose denominator is zero shows as — (null in JSON). SMS campaigns have no open \
             figures (SMS has no open tracking). --format json writes one JSON object with \
-            every number; any other format writes the report.
+            every number (jsonl: the same object on one line); csv and tsv write one \
+            figure,value row per number, named by its path in the JSON (contacts.sent, \
+            rates.open, links.0.url); table, the default even when not a terminal, writes \
+            the report.
 
             Examples:
               segq stats "Spring Sale"
               segq stats "Welcome Series" --message 2 --tz Europe/Stockholm
               segq stats "Spring Sale" --first-opens --format json
+              segq stats "Spring Sale" --format csv > spring-sale.csv
 
             Exit status: 0 success; 1 an unknown campaign or message; 2 a usage error \
             (e.g. an unknown --tz); 3 a runtime or store error.
@@ -48,6 +52,9 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The report, not CSV, when the output is not a terminal: a machine format is asked for by name.
+        var query = query
+        if query.format == nil { query.format = .table }
         let session = try openSession(store: store, query: query)
         session.timeZone = tz
         // Diagnostics quote the argument itself, with a caret under it.

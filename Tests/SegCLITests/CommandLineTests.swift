@@ -25,6 +25,29 @@ import Testing
         #expect(try run(["-c", "count opens >= .5"]).stderr.contains("unexpected character '.'\n"))
     }
 
+    // MARK: stats
+
+    @Test func statsWritesFiguresAsCSVTSVAndJSONLines() throws {
+        let csv = try segq(["stats", "--db", db, "Spring Sale", "--format", "csv"])
+        #expect(csv.status == 0)
+        let lines = csv.stdout.components(separatedBy: "\r\n").dropLast()
+        #expect(lines.first == "figure,value")
+        #expect(lines.contains("campaign,Spring Sale"))
+        #expect(lines.contains("sent_at,2026-03-01T09:00:00Z"))
+        #expect(lines.contains { $0.hasPrefix("contacts.sent,") && Int($0.dropFirst(14)) != nil })
+        #expect(lines.contains { $0.hasPrefix("heatmap.opens.6.23,") })
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count >= 2 })
+        let tsv = try segq(["stats", "--db", db, "Spring Sale", "--format", "tsv"])
+        #expect(tsv.stdout.hasPrefix("figure\tvalue\ncampaign\tSpring Sale\n"))
+        let jsonl = try segq(["stats", "--db", db, "Spring Sale", "--format", "jsonl"])
+        #expect(jsonl.stdout.split(separator: "\n").count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(jsonl.stdout.utf8)) as? [String: Any])
+        #expect(object["campaign"] as? String == "Spring Sale")
+        // Not a terminal and no --format: the report, as before (a machine format is asked for by name).
+        let report = try segq(["stats", "--db", db, "Spring Sale"])
+        #expect(report.stdout.hasPrefix(#"Campaign "Spring Sale" (email, sent 2026-03-01 09:00 UTC"#))
+    }
+
     // MARK: Formats
 
     @Test(arguments: ["table", "csv", "tsv", "json", "jsonl"])

@@ -391,6 +391,83 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
         #expect((object["contacts"] as? [String: Any])?["clicked"] as? Int == 1)
     }
 
+    /// What `stats` writes under `format` (the statement, through a real ResultWriter).
+    func written(_ statement: String, format: OutputFormat, timeZone: String = "UTC") throws -> String {
+        let f = try StatsFixture()
+        f.session.timeZone = timeZone
+        let path = f.temp.directory.appendingPathComponent("out").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        let writer = ResultWriter(format: format, sink: ByteSink(fileDescriptor: fd))
+        f.session.output = writer
+        #expect(f.run(statement) == nil)
+        writer.sink.flush()
+        close(fd)
+        return try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// The JSON value at a dotted path (`links.0.url`), nil when there is none.
+    private func jsonValue(at path: String, in json: Any) -> Any? {
+        var node: Any? = json
+        for part in path.split(separator: ".") {
+            if let o = node as? [String: Any] {
+                node = o[String(part)]
+            } else if let a = node as? [Any], let i = Int(part), i < a.count {
+                node = a[i]
+            } else {
+                return nil
+            }
+        }
+        return node
+    }
+
+    @Test func csvHasOneRowPerNumberNamedByItsJSONPath() throws {
+        let csv = try written(#"stats "Spring Sale""#, format: .csv)
+        let lines = csv.components(separatedBy: "\r\n").dropLast()
+        #expect(lines.first == "figure,value")
+        #expect(lines.contains("contacts.sent,8"))
+        #expect(lines.contains("rates.click_to_open,0.5"))
+        #expect(lines.contains("links.2.footer,true"))
+        #expect(lines.contains("links.2.share,"))  // null: empty
+        #expect(lines.contains("heatmap.opens.3.15,3"))  // Thursday 15:00 UTC
+        #expect(!csv.contains("Campaign \"Spring Sale\""))  // not the report
+        // Every row is the JSON's value at that path, and every JSON number has a row.
+        let json = try written(#"stats "Spring Sale""#, format: .json)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8))
+        var rows = 0
+        for line in lines.dropFirst() {
+            let comma = try #require(line.firstIndex(of: ","))
+            let name = String(line[..<comma]), value = String(line[line.index(after: comma)...])
+            let node = try #require(jsonValue(at: name, in: object), "no JSON value at \(name)")
+            if value.isEmpty {
+                #expect(node is NSNull, "\(name)")
+            } else if value == "true" || value == "false" {
+                #expect((node as? Bool) == (value == "true"), "\(name)")
+            } else if let d = Double(value) {
+                #expect(abs(((node as? NSNumber)?.doubleValue ?? .nan) - d) < 1e-9, "\(name)")
+            } else {
+                #expect(node as? String == value, "\(name)")
+            }
+            rows += 1
+        }
+        // 9 top-level scalars; contacts 13 + 2 reasons × 2; events 4; rates 10; links 3 × 5;
+        // funnel 5; heatmap 3 scalars + 7 day names + 7 × 24 cells.
+        #expect(rows == 9 + 13 + 2 * 2 + 4 + 10 + 3 * 5 + 5 + 3 + 7 + 168)
+    }
+
+    @Test func tsvAndJSONLines() throws {
+        let tsv = try written(#"stats "Flash SMS""#, format: .tsv)
+        #expect(tsv.hasPrefix("figure\tvalue\n"))
+        #expect(tsv.contains("\nchannel\tsms\n"))
+        #expect(tsv.contains("\ncontacts.opened\t\n"))  // SMS: no open figures
+        #expect(tsv.contains("\nheatmap\t\n"))
+        let jsonl = try written(#"stats "Flash SMS""#, format: .jsonl)
+        #expect(jsonl.hasSuffix("\n") && jsonl.dropLast().split(separator: "\n").count == 1)
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(jsonl.utf8)) as? NSDictionary)
+        let pretty = try #require(try JSONSerialization.jsonObject(with: Data(written(#"stats "Flash SMS""#, format: .json).utf8)) as? NSDictionary)
+        #expect(line == pretty)
+    }
+
     @Test func campaignOverview() throws {
         let f = try StatsFixture()
         let rows = try f.session.campaignOverview()

@@ -1,22 +1,29 @@
 // `stats "C" [message N]` and the campaign overview, as session operations: name
 // checks as compile errors (nothing touches the store before they pass), then the
-// figures, written as text or — when the output format is JSON — as one JSON object.
+// figures, written as the text report or — in a machine format — as one JSON object
+// (json, jsonl) or as figure,value rows (csv, tsv).
 
 import SegQL
 import SegStore
 
 extension Session {
     /// Runs `stats` for `campaign`: checks the name and the message, computes every
-    /// figure and writes them to the output. The heatmap uses `timeZone`.
+    /// figure and writes them to the output: JSON under json (one line under jsonl),
+    /// one `figure,value` row per number under csv and tsv, else the text report. The
+    /// heatmap uses `timeZone`.
     public func stats(
         _ campaign: Name, message: Int64?, statement range: SourceRange? = nil, firstOpensOnly: Bool = false,
         in file: SourceFile
     ) throws {
         let figures = try computeStats(campaign, message: message, statement: range, firstOpensOnly: firstOpensOnly, in: file)
-        if let writer = output as? ResultWriter, writer.format == .json || writer.format == .jsonl {
-            output.text(StatsRenderer.json(figures))
-        } else {
-            output.text(StatsRenderer.text(figures))
+        switch (output as? ResultWriter)?.format {
+        case .json: output.text(StatsRenderer.json(figures))
+        case .jsonl: output.text(StatsRenderer.jsonLine(figures))
+        case .csv, .tsv:
+            output.beginRows(columns: ["figure", "value"])
+            for row in StatsRenderer.rows(figures) { output.row([.text(row.name), row.value]) }
+            output.endRows()
+        case .table, nil: output.text(StatsRenderer.text(figures))
         }
     }
 

@@ -143,105 +143,142 @@ public enum StatsRenderer {
         return out
     }
 
-    // MARK: - JSON
+    // MARK: - JSON, CSV and TSV
 
-    /// One JSON object with every number; rates are fractions (0.25 for 25%), null when
-    /// their denominator is zero or, for open figures, on SMS.
-    public static func json(_ s: CampaignStats) -> String {
-        let c = s.campaign
-        var o = JSONObject()
-        o.add("campaign", str(c.name))
-        o.add("channel", str(c.channel.rawValue))
-        o.add("sent_at", c.sentAt.map { str(Timestamp.iso8601($0)) } ?? "null")
-        o.add("messages", String(c.messages))
-        o.add("message", s.message.map(String.init) ?? "null")
-        o.add("opens_tracked", s.tracksOpens ? "true" : "false")
-        o.add("note", s.tracksOpens ? "null" : str(smsNote))
-        o.add("sent_inferred", s.sentInferred ? "true" : "false")
-        o.add("recipients", String(s.recipients))
+    /// A figure in the shape the JSON has: the one tree that JSON, JSON lines and the
+    /// flattened CSV/TSV rows are all written from.
+    public indirect enum Figure: Equatable, Sendable {
+        case null
+        case bool(Bool)
+        case integer(Int64)
+        /// A rate or share: written with six significant digits.
+        case number(Double)
+        case text(String)
+        case object([Member])
+        case array([Figure])
 
-        var counts = JSONObject()
-        counts.add("sent", String(s.sent))
-        counts.add("not_sent", String(s.notSent))
-        counts.add("not_sent_by_reason", "[" + s.notSentByReason.map { r in
-            "{\"reason\": \(r.reason.map(str) ?? "null"), \"contacts\": \(r.contacts)}"
-        }.joined(separator: ", ") + "]")
-        counts.add("delivered", String(s.delivered))
-        counts.add("bounced", String(s.bounced))
-        counts.add("bounced_hard", String(s.bouncedHard))
-        counts.add("bounced_soft", String(s.bouncedSoft))
-        counts.add("opened", int(s.opened))
-        counts.add("opened_human", int(s.openedHuman))
-        counts.add("clicked", String(s.clicked))
-        counts.add("replied", String(s.replied))
-        counts.add("forwarded", String(s.forwarded))
-        counts.add("unsubscribed", String(s.unsubscribed))
-        counts.add("complained", String(s.complained))
-        o.add("contacts", counts.text(indent: 1))
-
-        var events = JSONObject()
-        events.add("opens", int(s.opens))
-        events.add("human_opens", int(s.humanOpens))
-        events.add("clicks", String(s.clicks))
-        events.add("footer_clicks", String(s.footerClicks))
-        o.add("events", events.text(indent: 1))
-
-        var rates = JSONObject()
-        rates.add("delivery", number(s.deliveryRate))
-        rates.add("bounce", number(s.bounceRate))
-        rates.add("open", number(s.openRate))
-        rates.add("open_human", number(s.humanOpenRate))
-        rates.add("click", number(s.clickRate))
-        rates.add("click_to_open", number(s.clickToOpenRate))
-        rates.add("click_to_open_human", number(s.humanClickToOpenRate))
-        rates.add("response", number(s.responseRate))
-        rates.add("unsubscribe", number(s.unsubscribeRate))
-        rates.add("spam", number(s.spamRate))
-        o.add("rates", rates.text(indent: 1))
-
-        o.add("links", "[" + s.links.map { l in
-            "\n    {\"url\": \(l.url.map(str) ?? "null"), \"footer\": \(l.footer), \"clicks\": \(l.clicks), \"clickers\": \(l.clickers), \"share\": \(number(l.share))}"
-        }.joined(separator: ",") + (s.links.isEmpty ? "]" : "\n  ]"))
-
-        var funnel = JSONObject()
-        funnel.add("opted_out", String(s.funnel.optedOut))
-        funnel.add("clicked", String(s.funnel.clicked))
-        funnel.add("opened", int(s.funnel.opened))
-        funnel.add("received", String(s.funnel.received))
-        funnel.add("not_received", String(s.funnel.notReceived))
-        o.add("funnel", funnel.text(indent: 1))
-
-        if let h = s.heatmap {
-            var m = JSONObject()
-            m.add("time_zone", str(h.timeZone))
-            m.add("first_opens_only", h.firstOpensOnly ? "true" : "false")
-            m.add("days", "[" + CampaignStats.Heatmap.days.map(str).joined(separator: ", ") + "]")
-            m.add("total", String(h.total))
-            m.add("opens", "[" + h.counts.map { "\n      [" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ",") + "\n    ]")
-            o.add("heatmap", m.text(indent: 1))
-        } else {
-            o.add("heatmap", "null")
+        /// A named member of an object (a struct: tuples cannot be `Equatable`).
+        public struct Member: Equatable, Sendable {
+            public var name: String
+            public var value: Figure
         }
-        return o.text(indent: 0) + "\n"
+
+        static func int(_ n: Int64?) -> Figure { n.map(Figure.integer) ?? .null }
+        static func rate(_ d: Double?) -> Figure { d.flatMap { $0.isFinite ? Figure.number($0) : nil } ?? .null }
+        static func string(_ s: String?) -> Figure { s.map(Figure.text) ?? .null }
     }
 
-    /// Members in insertion order, pretty-printed.
-    struct JSONObject {
-        var members: [(String, String)] = []
-        mutating func add(_ key: String, _ value: String) { members.append((key, value)) }
-        func text(indent: Int) -> String {
-            let inner = String(repeating: "  ", count: indent + 1)
-            let outer = String(repeating: "  ", count: indent)
-            return "{\n" + members.map { "\(inner)\(str($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n\(outer)}"
+    /// Every number of `s` as one object; rates are fractions (0.25 for 25%), null when
+    /// their denominator is zero or, for open figures, on SMS.
+    public static func figures(_ s: CampaignStats) -> Figure {
+        func object(_ members: [(String, Figure)]) -> Figure { .object(members.map { Figure.Member(name: $0.0, value: $0.1) }) }
+        let c = s.campaign
+        let contacts = object([
+            ("sent", .integer(s.sent)), ("not_sent", .integer(s.notSent)),
+            ("not_sent_by_reason", .array(s.notSentByReason.map { object([("reason", .string($0.reason)), ("contacts", .integer($0.contacts))]) })),
+            ("delivered", .integer(s.delivered)), ("bounced", .integer(s.bounced)),
+            ("bounced_hard", .integer(s.bouncedHard)), ("bounced_soft", .integer(s.bouncedSoft)),
+            ("opened", .int(s.opened)), ("opened_human", .int(s.openedHuman)), ("clicked", .integer(s.clicked)),
+            ("replied", .integer(s.replied)), ("forwarded", .integer(s.forwarded)),
+            ("unsubscribed", .integer(s.unsubscribed)), ("complained", .integer(s.complained)),
+        ])
+        let events = object([
+            ("opens", .int(s.opens)), ("human_opens", .int(s.humanOpens)),
+            ("clicks", .integer(s.clicks)), ("footer_clicks", .integer(s.footerClicks)),
+        ])
+        let rates = object([
+            ("delivery", .rate(s.deliveryRate)), ("bounce", .rate(s.bounceRate)), ("open", .rate(s.openRate)),
+            ("open_human", .rate(s.humanOpenRate)), ("click", .rate(s.clickRate)),
+            ("click_to_open", .rate(s.clickToOpenRate)), ("click_to_open_human", .rate(s.humanClickToOpenRate)),
+            ("response", .rate(s.responseRate)), ("unsubscribe", .rate(s.unsubscribeRate)), ("spam", .rate(s.spamRate)),
+        ])
+        let links = Figure.array(s.links.map { l in
+            object([("url", .string(l.url)), ("footer", .bool(l.footer)), ("clicks", .integer(l.clicks)),
+                    ("clickers", .integer(l.clickers)), ("share", .rate(l.share))])
+        })
+        let funnel = object([
+            ("opted_out", .integer(s.funnel.optedOut)), ("clicked", .integer(s.funnel.clicked)),
+            ("opened", .int(s.funnel.opened)), ("received", .integer(s.funnel.received)),
+            ("not_received", .integer(s.funnel.notReceived)),
+        ])
+        let heatmap = s.heatmap.map { h in
+            object([
+                ("time_zone", .text(h.timeZone)), ("first_opens_only", .bool(h.firstOpensOnly)),
+                ("days", .array(CampaignStats.Heatmap.days.map(Figure.text))), ("total", .integer(h.total)),
+                ("opens", .array(h.counts.map { .array($0.map(Figure.integer)) })),
+            ])
+        } ?? .null
+        return object([
+            ("campaign", .text(c.name)), ("channel", .text(c.channel.rawValue)),
+            ("sent_at", .string(c.sentAt.map(Timestamp.iso8601))), ("messages", .integer(c.messages)),
+            ("message", .int(s.message)), ("opens_tracked", .bool(s.tracksOpens)),
+            ("note", s.tracksOpens ? .null : .text(smsNote)), ("sent_inferred", .bool(s.sentInferred)),
+            ("recipients", .integer(s.recipients)),
+            ("contacts", contacts), ("events", events), ("rates", rates), ("links", links),
+            ("funnel", funnel), ("heatmap", heatmap),
+        ])
+    }
+
+    /// One JSON object with every number (`figures`), pretty-printed: an object's members
+    /// one per line, an array of objects or arrays one element per line.
+    public static func json(_ s: CampaignStats) -> String {
+        pretty(figures(s), indent: 0) + "\n"
+    }
+
+    /// The same object on one line (`--format jsonl`).
+    public static func jsonLine(_ s: CampaignStats) -> String {
+        compact(figures(s)) + "\n"
+    }
+
+    /// The figures flattened to (name, value) rows for CSV and TSV: a member's name is
+    /// its path in the JSON joined by dots, array elements by their index from 0
+    /// (`contacts.sent`, `links.0.url`, `heatmap.opens.3.15`); an empty array has no rows.
+    public static func rows(_ s: CampaignStats) -> [(name: String, value: SQLValue)] {
+        var out: [(name: String, value: SQLValue)] = []
+        func walk(_ f: Figure, _ path: String) {
+            let under = path.isEmpty ? "" : path + "."
+            switch f {
+            case .null: out.append((path, .null))
+            case .bool(let b): out.append((path, .text(b ? "true" : "false")))
+            case .integer(let n): out.append((path, .integer(n)))
+            case .number(let d): out.append((path, .text(number(d))))
+            case .text(let t): out.append((path, .text(t)))
+            case .object(let members): for m in members { walk(m.value, under + m.name) }
+            case .array(let elements): for (i, e) in elements.enumerated() { walk(e, under + String(i)) }
+            }
+        }
+        walk(figures(s), "")
+        return out
+    }
+
+    static func pretty(_ f: Figure, indent: Int) -> String {
+        let inner = String(repeating: "  ", count: indent + 1)
+        let outer = String(repeating: "  ", count: indent)
+        switch f {
+        case .object(let members) where !members.isEmpty:
+            return "{\n" + members.map { "\(inner)\(str($0.name)): \(pretty($0.value, indent: indent + 1))" }
+                .joined(separator: ",\n") + "\n\(outer)}"
+        case .array(let elements) where elements.contains(where: \.isContainer):
+            return "[\n" + elements.map { inner + compact($0) }.joined(separator: ",\n") + "\n\(outer)]"
+        default:
+            return compact(f)
+        }
+    }
+
+    static func compact(_ f: Figure) -> String {
+        switch f {
+        case .null: "null"
+        case .bool(let b): b ? "true" : "false"
+        case .integer(let n): String(n)
+        case .number(let d): number(d)
+        case .text(let t): str(t)
+        case .object(let members): "{" + members.map { "\(str($0.name)): \(compact($0.value))" }.joined(separator: ", ") + "}"
+        case .array(let elements): "[" + elements.map(compact).joined(separator: ", ") + "]"
         }
     }
 
     static func str(_ s: String) -> String { ResultWriter.jsonString(s) }
-    static func int(_ n: Int64?) -> String { n.map(String.init) ?? "null" }
-    static func number(_ d: Double?) -> String {
-        guard let d, d.isFinite else { return "null" }
-        return String(format: "%.6g", d)
-    }
+    static func number(_ d: Double) -> String { String(format: "%.6g", d) }
 
     // MARK: - Formatting
 
@@ -286,5 +323,15 @@ public enum StatsRenderer {
             out += line + "\n"
         }
         return out
+    }
+}
+
+extension StatsRenderer.Figure {
+    /// An object or an array.
+    var isContainer: Bool {
+        switch self {
+        case .object, .array: true
+        default: false
+        }
     }
 }
