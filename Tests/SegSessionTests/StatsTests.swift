@@ -468,6 +468,21 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
         #expect(line == pretty)
     }
 
+    @Test func singularWordsForOne() throws {
+        let f = try StatsFixture()
+        // Imported: one open, by a person, on Wednesday 2026-03-04 at 12:00 UTC; no clicks.
+        #expect(f.run(#"stats "Imported""#) == nil)
+        let imported = f.output.texts.last ?? ""
+        #expect(imported.contains("Events: 1 open (1 by a person), 0 clicks\n"))
+        #expect(imported.contains("(Wed 12:00, 1 open); blank: none"))
+        // Spring Sale message 2: one click on a content link, three recipients.
+        #expect(f.run(#"stats "Spring Sale" message 2"#) == nil)
+        let message = f.output.texts.last ?? ""
+        #expect(message.contains(", 1 click\n"))
+        #expect(message.contains("Status funnel (3 recipients:"))
+        #expect(!imported.contains(" 1 opens") && !message.contains(" 1 clicks"))
+    }
+
     @Test func campaignOverview() throws {
         let f = try StatsFixture()
         let rows = try f.session.campaignOverview()

@@ -56,12 +56,12 @@ public enum StatsRenderer {
         add("complained", s.complained)
         var out = "Contacts (unique)\n"
         out += table(rows.map { [$0.0, $0.1, $0.2] }, rightAligned: [1], indent: "  ")
-        var events = "Events: \(grouped(s.clicks)) clicks"
+        var events = counted(s.clicks, "click")
         if s.footerClicks > 0 { events += " (+ \(grouped(s.footerClicks)) on footer links)" }
         if let opens = s.opens, let human = s.humanOpens {
-            events = "Events: \(grouped(opens)) opens (\(grouped(human)) by a person), " + events.dropFirst(8)
+            events = "\(counted(opens, "open")) (\(grouped(human)) by a person), " + events
         }
-        return out + "  " + events + "\n"
+        return out + "  Events: " + events + "\n"
     }
 
     static func rates(_ s: CampaignStats) -> String {
@@ -100,7 +100,7 @@ public enum StatsRenderer {
 
     static func funnel(_ s: CampaignStats) -> String {
         let total = s.recipients
-        let out = "Status funnel (\(grouped(total)) recipient\(total == 1 ? "" : "s"): contacts with any event in the \(s.message == nil ? "campaign" : "message"))\n"
+        let out = "Status funnel (\(counted(total, "recipient")): contacts with any event in the \(s.message == nil ? "campaign" : "message"))\n"
         var rows: [[String]] = []
         for b in s.funnel.buckets {
             let share = CampaignStats.ratio(b.count, total)
@@ -136,7 +136,7 @@ public enum StatsRenderer {
             let cell = (0..<168).first { h.counts[$0 / 24][$0 % 24] == peak } ?? 0
             let busiest = (cell / 24, cell % 24)
             out += "  legend: ░ up to 25%  ▒ up to 50%  ▓ up to 75%  █ over 75% of the busiest hour"
-            out += " (\(CampaignStats.Heatmap.days[busiest.0]) \(pad2(busiest.1)):00, \(grouped(peak)) opens); blank: none\n"
+            out += " (\(CampaignStats.Heatmap.days[busiest.0]) \(pad2(busiest.1)):00, \(counted(peak, "open"))); blank: none\n"
         } else {
             out += "  no opens\n"
         }
@@ -297,6 +297,11 @@ public enum StatsRenderer {
             out.append(ch)
         }
         return n < 0 ? "-" + out : out
+    }
+
+    /// `1 open`, `2 opens`, `1,234 opens`: the noun singular for one.
+    static func counted(_ n: Int64, _ noun: String) -> String {
+        grouped(n) + " " + noun + (n == 1 ? "" : "s")
     }
 
     static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
