@@ -181,7 +181,8 @@ enum Help {
           .timer [on|off]      show the time a query took
           .limit [N]           rows a bare query shows (default 10)
           .timeout [N|off]     cancel a statement after N seconds (default off)
-          .tz [ZONE]           time zone of the open heatmap and of contact (e.g. Europe/Stockholm)
+          .tz [ZONE]           time zone of stats, contact and listings (default $TZ,
+                               else the system's; e.g. Europe/Stockholm)
           .pager [on|off]      page results taller than the screen ($PAGER, else less -S)
           .live [on|off]       the count of a complete query at the line's right end, as you type
           .once FILE|'|CMD'    the next result to FILE, or into a command (.once '|sort')

@@ -166,12 +166,11 @@ extension Session {
 
     /// `2026-03-01 10:00:00 +01:00`: the instant in `zone`.
     static func localTime(_ t: Int64, _ zone: TimeZone) -> String {
-        let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t))))
-        let iso = Timestamp.iso8601(t + offset)
+        let offset = zone.offset(at: t)
         let sign = offset < 0 ? "-" : "+"
         let m = abs(offset) / 60
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(8)) + " \(sign)\(two(m / 60)):\(two(m % 60))"
+        return zone.wallClock(t) + " \(sign)\(two(m / 60)):\(two(m % 60))"
     }
 
     static func describe(_ e: ContactCard.Event, _ zone: TimeZone) -> String {

@@ -2,6 +2,7 @@
 // Each listing is a small table (`Listing`) read from the store, written through the
 // session's output so that `.mode csv` applies to it as to query results.
 
+import Foundation
 import SegQL
 import SegStore
 
@@ -24,8 +25,8 @@ extension Session {
         output.endRows()
     }
 
-    /// The campaigns, oldest first (`.campaigns`): name, channel, send date (UTC, or
-    /// `draft`), contacts sent, open rate and click rate, as `stats` computes them.
+    /// The campaigns, oldest first (`.campaigns`): name, channel, send date (in the
+    /// session's zone, or `draft`), contacts sent, open rate and click rate, as `stats` computes them.
     public func campaignListing() throws -> Listing {
         var listing = Listing(columns: ["campaign", "channel", "sent_at", "sent", "open_rate", "click_rate"])
         // The same figures `stats` gives (CampaignOverview reads them from the statistics
@@ -36,7 +37,7 @@ extension Session {
         }
         for c in try campaignOverview() {
             listing.rows.append([
-                .text(c.name), .text(c.channel.rawValue), c.sentAt.map { .text(Self.date($0)) } ?? .text("draft"),
+                .text(c.name), .text(c.channel.rawValue), c.sentAt.map { .text(date($0)) } ?? .text("draft"),
                 .integer(c.sent), percent(c.openRate), percent(c.clickRate),
             ])
         }
@@ -95,7 +96,7 @@ extension Session {
             } catch {
                 members = .text("error")  // a segment that no longer binds (its campaign was renamed…)
             }
-            listing.rows.append([.text(s.name), members, .text(Self.dateTime(s.savedAt)), .text(s.query)])
+            listing.rows.append([.text(s.name), members, .text(dateTime(s.savedAt)), .text(s.query)])
         }
         return listing
     }
@@ -109,7 +110,7 @@ extension Session {
                 SELECT l.name, (SELECT count(*) FROM list_members m WHERE m.list_id = l.id), l.saved_at, l.query
                 FROM lists l ORDER BY l.name
                 """) { row in
-                listing.rows.append([.text(row.text(0)), .integer(row.int64(1)), .text(Self.dateTime(row.int64(2))), .text(row.text(3))])
+                listing.rows.append([.text(row.text(0)), .integer(row.int64(1)), .text(dateTime(row.int64(2))), .text(row.text(3))])
             }
         }
         return listing
@@ -121,12 +122,9 @@ extension Session {
         try runtime { try store.database.schemaText() }
     }
 
-    /// `2026-03-01` (UTC).
-    static func date(_ t: Int64) -> String { String(Timestamp.iso8601(t).prefix(10)) }
+    /// `2026-03-01`, in the session's zone (`timeZone`).
+    func date(_ t: Int64) -> String { String(TimeZone.named(timeZone).wallClock(t).prefix(10)) }
 
-    /// `2026-03-01 09:00` (UTC).
-    static func dateTime(_ t: Int64) -> String {
-        let iso = Timestamp.iso8601(t)
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5))
-    }
+    /// `2026-03-01 09:00`, in the session's zone (`timeZone`).
+    func dateTime(_ t: Int64) -> String { String(TimeZone.named(timeZone).wallClock(t).prefix(16)) }
 }

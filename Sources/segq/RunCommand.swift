@@ -40,11 +40,13 @@ struct RunCommand: ParsableCommand {
     var files: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
-        "The time zone of the times 'contact' shows and of 'stats' heatmaps, an IANA name (default UTC).", valueName: "zone"))
-    var tz = "UTC"
+        "The time zone of the times 'contact' and 'stats' show, an IANA name.",
+        discussion: "Default: $TZ if it names a zone, else the system's zone (/etc/localtime), else UTC.",
+        valueName: "zone"))
+    var tz: String?
 
     func validate() throws {
-        if TimeZone(identifier: tz) == nil {
+        if let tz, TimeZone(identifier: tz) == nil {
             throw ValidationError("--tz takes an IANA time zone name such as UTC, Europe/Stockholm or America/New_York; got '\(tz)'")
         }
         if command == nil, files.isEmpty, isatty(STDIN_FILENO) != 0 {
@@ -65,7 +67,7 @@ struct RunCommand: ParsableCommand {
         let session = try openSession(store: store, query: query)
         // Standard output carries results alone; confirmations go with the diagnostics.
         (session.output as? ResultWriter)?.noteSink = ByteSink(fileDescriptor: STDERR_FILENO)
-        session.timeZone = tz
+        if let tz { session.timeZone = tz }
         for file in sources {
             do {
                 try session.run(file)
@@ -103,6 +105,8 @@ func openSession(store options: StoreOptions, query: QueryOptions) throws -> Ses
     session.terminalWidth = standardOutputColumns()
     session.verbose = query.verbose
     session.timeout = query.timeout
+    // Times are shown in the viewer's zone unless --tz or .tz says otherwise.
+    session.timeZone = ViewerTimeZone.name()
     // A demo store is frozen at its reference time; measure `within` from there unless
     // --now says otherwise (docs/cli.md).
     if let now = query.fixedNow {

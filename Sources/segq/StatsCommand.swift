@@ -15,7 +15,8 @@ struct StatsCommand: ParsableCommand {
             every number (jsonl: the same object on one line); csv and tsv write one \
             figure,value row per number, named by its path in the JSON (contacts.sent, \
             rates.open, links.0.url); table, the default even when not a terminal, writes \
-            the report.
+            the report. Times (the send time, the heatmap) are in --tz, else $TZ, else the \
+            system's zone.
 
             Examples:
               segq stats "Spring Sale"
@@ -38,14 +39,16 @@ struct StatsCommand: ParsableCommand {
     var message: Int64?
 
     @Option(name: .long, help: ArgumentHelp(
-        "The time zone of the opens heatmap, an IANA name (default UTC).", valueName: "zone"))
-    var tz = "UTC"
+        "The time zone of the send time and the opens heatmap, an IANA name.",
+        discussion: "Default: $TZ if it names a zone, else the system's zone (/etc/localtime), else UTC.",
+        valueName: "zone"))
+    var tz: String?
 
     @Flag(name: .long, help: "Count only each contact's first open in the heatmap.")
     var firstOpens = false
 
     func validate() throws {
-        if TimeZone(identifier: tz) == nil {
+        if let tz, TimeZone(identifier: tz) == nil {
             throw ValidationError("--tz takes an IANA time zone name such as UTC, Europe/Stockholm or America/New_York; got '\(tz)'")
         }
         if let message, message < 1 { throw ValidationError("--message must be 1 or more") }
@@ -56,7 +59,7 @@ struct StatsCommand: ParsableCommand {
         var query = query
         if query.format == nil { query.format = .table }
         let session = try openSession(store: store, query: query)
-        session.timeZone = tz
+        if let tz { session.timeZone = tz }
         // Diagnostics quote the argument itself, with a caret under it.
         let file = SourceFile(name: "<campaign argument>", text: campaign)
         let name = Name(text: campaign, quoted: true, range: SourceRange(0, campaign.utf8.count))

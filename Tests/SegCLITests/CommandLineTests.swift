@@ -48,6 +48,20 @@ import Testing
         #expect(report.stdout.hasPrefix(#"Campaign "Spring Sale" (email, sent 2026-03-01 09:00 UTC"#))
     }
 
+    @Test func statsShowsTimesInTZUnlessTzSaysOtherwise() throws {
+        let local = try segq(["stats", "--db", db, "Spring Sale"], environment: ["TZ": "America/New_York"])
+        #expect(local.status == 0)
+        #expect(local.stdout.hasPrefix(#"Campaign "Spring Sale" (email, sent 2026-03-01 04:00 America/New_York"#))
+        #expect(local.stdout.contains("Opens by day and hour (America/New_York, "))
+        let json = try segq(["stats", "--db", db, "Spring Sale", "--format", "json"], environment: ["TZ": "America/New_York"])
+        #expect(json.stdout.contains(#""time_zone": "America/New_York""#))
+        let utc = try segq(["stats", "--db", db, "Spring Sale", "--tz", "UTC"], environment: ["TZ": "America/New_York"])
+        #expect(utc.stdout.contains("Opens by day and hour (UTC, "))
+        // `run` too: `stats` and `contact` in the viewer's zone.
+        let run = try run(["--format", "table", "-c", #"stats "Spring Sale""#], environment: ["TZ": "Asia/Tokyo"])
+        #expect(run.stdout.contains("sent 2026-03-01 18:00 Asia/Tokyo"))
+    }
+
     // MARK: Formats
 
     @Test(arguments: ["table", "csv", "tsv", "json", "jsonl"])

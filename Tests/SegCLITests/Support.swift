@@ -54,6 +54,8 @@ func segq(_ arguments: [String], stdin: String? = nil, environment: [String: Str
     var env = ProcessInfo.processInfo.environment
     env["SEGQ_DB"] = nil
     env["NO_COLOR"] = "1"
+    // Times show in the viewer's zone: the same zone on every machine, unless a test sets one.
+    env["TZ"] = "UTC"
     env.merge(environment) { $1 }
     process.environment = env
     if let directory { process.currentDirectoryURL = directory }

@@ -483,6 +483,21 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
         #expect(!imported.contains(" 1 opens") && !message.contains(" 1 clicks"))
     }
 
+    @Test func sendTimeAndHeatmapInTheSessionZone() throws {
+        let f = try StatsFixture()
+        f.session.timeZone = "Europe/Stockholm"
+        #expect(f.run(#"stats "Spring Sale""#) == nil)
+        let text = f.output.texts.last ?? ""
+        // 09:00 UTC on 1 March is 10:00 in Stockholm (CET, UTC+1).
+        #expect(text.hasPrefix(#"Campaign "Spring Sale" (email, sent 2026-03-01 10:00 Europe/Stockholm, 2 messages)"#))
+        #expect(text.contains("Opens by day and hour (Europe/Stockholm, all opens:"))
+        #expect(text.contains("(Thu 16:00, 3 opens)"))
+        // SMS has no heatmap, but its send time is still local.
+        f.session.timeZone = "America/New_York"
+        #expect(f.run(#"stats "Flash SMS""#) == nil)
+        #expect((f.output.texts.last ?? "").hasPrefix(#"Campaign "Flash SMS" (sms, sent 2026-03-02 04:00 America/New_York)"#))
+    }
+
     @Test func campaignOverview() throws {
         let f = try StatsFixture()
         let rows = try f.session.campaignOverview()

@@ -133,6 +133,8 @@ public struct CampaignStats: Sendable, Equatable {
     public var message: Int64?
     /// Contacts with any event in the campaign (or in the message): the funnel's universe.
     public var recipients: Int64
+    /// The IANA time zone the report shows times in (the send time, the heatmap).
+    public var timeZone: String
 
     /// Contacts with a `sent` event or any later-stage one: every event but `dropped`.
     public var sent: Int64
@@ -301,6 +303,7 @@ extension CampaignStats {
             campaign: CampaignInfo(name: campaign.name, channel: campaign.channel, sentAt: campaign.sentAt, messages: campaign.messages),
             message: message,
             recipients: recipients,
+            timeZone: heatmap?.timeZone ?? "UTC",
             sent: sent,
             sentInferred: sentEvents == 0 && sent > 0,
             notSent: row[3],

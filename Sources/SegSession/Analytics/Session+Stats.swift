@@ -10,7 +10,7 @@ extension Session {
     /// Runs `stats` for `campaign`: checks the name and the message, computes every
     /// figure and writes them to the output: JSON under json (one line under jsonl),
     /// one `figure,value` row per number under csv and tsv, else the text report. The
-    /// heatmap uses `timeZone`.
+    /// heatmap and the send time use `timeZone`.
     public func stats(
         _ campaign: Name, message: Int64?, statement range: SourceRange? = nil, firstOpensOnly: Bool = false,
         in file: SourceFile

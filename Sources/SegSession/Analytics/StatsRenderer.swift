@@ -27,7 +27,7 @@ public enum StatsRenderer {
     static func header(_ s: CampaignStats) -> String {
         let c = s.campaign
         var line = "Campaign \"\(c.name)\" (\(c.channel.rawValue)"
-        line += c.sentAt.map { ", sent \(date($0))" } ?? ", not sent"
+        line += c.sentAt.map { ", sent \(date($0, in: s.timeZone))" } ?? ", not sent"
         if c.messages > 1 { line += ", \(c.messages) messages" }
         line += ")"
         if let m = s.message { line += ", message \(m) of \(c.messages)" }
@@ -306,10 +306,10 @@ public enum StatsRenderer {
 
     static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
-    /// `2026-03-01 09:00 UTC`.
-    static func date(_ t: Int64) -> String {
-        let iso = Timestamp.iso8601(t)  // 2026-03-01T09:00:00Z
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + " UTC"
+    /// `2026-03-01 09:00 UTC`, `2026-03-01 10:00 Europe/Stockholm`: the local time in
+    /// `zone` (an IANA name; UTC if Foundation does not know it) and the zone's name.
+    static func date(_ t: Int64, in zone: String) -> String {
+        String(TimeZone.named(zone).wallClock(t).prefix(16)) + " " + zone
     }
 
     /// Columns padded to their widest cell; trailing blanks trimmed.
