@@ -10,7 +10,7 @@ enum Help {
         ("arguments", "campaign:, within:, link:, … and where they apply"),
         ("audiences", "everyone, openers, clickers, active, inactive, suppressed"),
         ("fields", "contact fields and attributes: country = \"SE\""),
-        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap, reach, diff, history, contact"),
+        ("statements", "count, show, explain, let, save, duplicate, export, use, drop, why, overlap, reach, diff, history, contact, stats"),
         ("examples", "whole workflows to copy"),
         ("commands", "the dot-commands of this prompt"),
     ]
@@ -146,6 +146,8 @@ enum Help {
           drop segment NAME | drop list NAME
           contact "e-mail" | "phone" | ID            a contact's fields, lists, segments,
                                          suppression and events (times in .tz)
+          stats "C" [message N]          a campaign's counts, rates, links, status funnel
+                                         and opens heatmap (times in .tz)
           use campaign "C" | use campaign none       the campaign context
           why "ana@example.com" in QUERY   each condition's truth for one contact, and why
           overlap A, B, (QUERY), …         pairwise intersections, Jaccard, exclusive parts
@@ -172,7 +174,8 @@ enum Help {
     static let commands = """
         Commands:
           .help [TOPIC]        this help, or a topic
-          .campaigns           campaigns: channel, status, send date, contacts sent to
+          .campaigns           campaigns, oldest first: channel, send date (or draft),
+                               contacts sent to, open and click rates (as stats counts)
           .links [CAMPAIGN]    tracked links: URL, path, footer flag, clicks
           .segments            saved segments: members now, when saved
           .lists               saved lists: frozen size, when saved

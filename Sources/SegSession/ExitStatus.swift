@@ -6,12 +6,13 @@
 public enum ExitStatus: Int32, CaseIterable, Sendable {
     /// Everything ran.
     case success = 0
-    /// An error in the input: a query or statement that does not compile, a bad import line.
+    /// An error in the input: a query or statement that does not compile (a taken name in
+    /// `save segment`/`save list` among them), a bad import line.
     case compile = 1
     /// A usage error: an unknown option, a bad `--format`/`--now`, an unknown `--campaign`.
     case usage = 2
     /// A runtime or store error: a missing or unreadable store or file, a write to a
-    /// read-only store, a name that already exists, the database failing.
+    /// read-only store, a copy name `duplicate campaign` would take, the database failing.
     case runtime = 3
     /// `import` or `demo` stopped by SIGINT (128 + 2).
     case interrupted = 130

@@ -114,6 +114,23 @@ import Testing
 
     // MARK: Exit statuses
 
+    /// docs/cli.md § Exit status: saving under a name that is taken is an error in the
+    /// input (1, pointing at the name), a copy name `duplicate` would take a runtime one.
+    @Test func anExistingSegmentNameIsAnErrorInTheInput() throws {
+        let dir = try temporaryDirectory()
+        let db = dir.appendingPathComponent("taken.db").path
+        let events = dir.appendingPathComponent("e.jsonl").path
+        try #"{"record":"event","kind":"opened","contact":"a@x.io","campaign":"C","ts":"2026-05-01T00:00:00Z"}"#
+            .write(toFile: events, atomically: true, encoding: .utf8)
+        #expect(try segq(["import", "--db", db, events]).status == 0)
+        let r = try segq(["run", "--db", db, "-c", "save segment s = opened; save segment s = opened"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("<command line>:1:39: error: a segment named 's' already exists; use 'save or replace segment' to replace it"), "\(r.stderr)")
+        let list = try segq(["run", "--db", db, "-c", "save list l = opened; save list l = opened"])
+        #expect(list.status == 1)
+        #expect(list.stderr.contains("error: a list named 'l' already exists"))
+    }
+
     @Test func exitStatuses() throws {
         #expect(try run(["-c", "count everyone"]).status == 0)
         let compile = try run(["-c", "count opend"])

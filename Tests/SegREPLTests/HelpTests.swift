@@ -1,0 +1,23 @@
+import Testing
+@testable import SegREPL
+
+/// `.help` says what the prompt and the language do (issue 19: docs and behaviour agree).
+@Suite struct HelpTests {
+    @Test func statementsListsStats() throws {
+        let statements = try #require(Help.text("statements"))
+        #expect(statements.contains(#"stats "C" [message N]"#))
+        #expect(Help.topics.first { $0.name == "statements" }?.summary.hasSuffix(", stats") == true)
+    }
+
+    /// `.campaigns` writes campaign, channel, sent_at ("draft" unsent), sent, open_rate
+    /// and click_rate (Session.campaignListing): no status column.
+    @Test func commandsDescribesCampaignsAsItIs() throws {
+        let commands = try #require(Help.text("commands"))
+        let line = try #require(commands.split(separator: "\n").firstIndex { $0.contains(".campaigns") })
+        let lines = commands.split(separator: "\n")
+        let text = lines[line] + " " + lines[line + 1]
+        #expect(text.contains("send date (or draft)"))
+        #expect(text.contains("open and click rates"))
+        #expect(!text.contains("status"))
+    }
+}
