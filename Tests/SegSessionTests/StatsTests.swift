@@ -268,6 +268,9 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
         var whole = try f.stats(name)
         let one = try f.stats(name, message: 1)
         whole.message = 1
+        // Only `message N` looks up the message's own send time: the campaign's, here.
+        #expect(one.messageSentAt != nil && whole.messageSentAt == nil)
+        whole.messageSentAt = one.messageSentAt
         #expect(whole == one)
     }
 
@@ -450,9 +453,9 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
             }
             rows += 1
         }
-        // 9 top-level scalars; contacts 13 + 2 reasons × 2; events 4; rates 10; links 3 × 5;
+        // 10 top-level scalars; contacts 13 + 2 reasons × 2; events 4; rates 10; links 3 × 5;
         // funnel 5; heatmap 3 scalars + 7 day names + 7 × 24 cells.
-        #expect(rows == 9 + 13 + 2 * 2 + 4 + 10 + 3 * 5 + 5 + 3 + 7 + 168)
+        #expect(rows == 10 + 13 + 2 * 2 + 4 + 10 + 3 * 5 + 5 + 3 + 7 + 168)
     }
 
     @Test func tsvAndJSONLines() throws {
@@ -496,6 +499,21 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
         f.session.timeZone = "America/New_York"
         #expect(f.run(#"stats "Flash SMS""#) == nil)
         #expect((f.output.texts.last ?? "").hasPrefix(#"Campaign "Flash SMS" (sms, sent 2026-03-02 04:00 America/New_York)"#))
+    }
+
+    @Test func messageShowsItsOwnSendTime() throws {
+        let f = try StatsFixture()
+        // Spring Sale went out on 1 March; its message 2 on 15 March (its first `sent` event).
+        #expect(f.run(#"stats "Spring Sale" message 2"#) == nil)
+        #expect((f.output.texts.last ?? "").hasPrefix(
+            #"Campaign "Spring Sale" (email, sent 2026-03-01 09:00 UTC, 2 messages), message 2 of 2, sent 2026-03-15 09:00 UTC"#))
+        #expect(try f.stats("Spring Sale", message: 2).messageSentAt == 1_773_565_200)
+        #expect(try f.stats("Spring Sale", message: 1).messageSentAt == 1_772_355_600)
+        #expect(try f.stats("Spring Sale").messageSentAt == nil)
+        // Deliveries only: the earliest event but a drop.
+        #expect(try f.stats("Imported", message: 1).messageSentAt == 1_772_614_800)
+        let json = try StatsRenderer.json(f.stats("Spring Sale", message: 2))
+        #expect(json.contains(#""message_sent_at": "2026-03-15T09:00:00Z""#))
     }
 
     @Test func campaignOverview() throws {

@@ -131,6 +131,10 @@ public struct CampaignStats: Sendable, Equatable {
     public var campaign: CampaignInfo
     /// The message the figures are restricted to (`message N`), or nil for all.
     public var message: Int64?
+    /// When that message went out: its earliest `sent` event, else its earliest event but
+    /// `dropped` (an import with deliveries only); nil for the whole campaign or a message
+    /// with no such event.
+    public var messageSentAt: Int64?
     /// Contacts with any event in the campaign (or in the message): the funnel's universe.
     public var recipients: Int64
     /// The IANA time zone the report shows times in (the send time, the heatmap).
@@ -293,7 +297,19 @@ extension CampaignStats {
         let contentClicks = row[15], footerClicks = row[16]
         let links = try linkClicks(db, scope: scope, contentClicks: contentClicks)
 
-        // 4. The heatmap.
+        // 4. The message's own send time (the campaign's `sent_at` is its first message's).
+        var messageSentAt: Int64?
+        if message != nil {
+            for kinds in ["kind = 1", "kind <> 2"] where messageSentAt == nil {
+                try db.query(
+                    "SELECT min(ts) FROM events WHERE campaign_id = ?1 AND message = ?2 AND \(kinds)", scope.parameters
+                ) { r in
+                    if !r.isNull(0) { messageSentAt = Timestamp.clamped(r.int64(0)) }
+                }
+            }
+        }
+
+        // 5. The heatmap.
         var map: Heatmap?
         if let heatmap, let zone {
             map = try openHeatmap(db, scope: scope, zone: zone, options: heatmap)
@@ -302,6 +318,7 @@ extension CampaignStats {
         return CampaignStats(
             campaign: CampaignInfo(name: campaign.name, channel: campaign.channel, sentAt: campaign.sentAt, messages: campaign.messages),
             message: message,
+            messageSentAt: messageSentAt,
             recipients: recipients,
             timeZone: heatmap?.timeZone ?? "UTC",
             sent: sent,

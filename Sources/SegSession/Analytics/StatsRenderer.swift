@@ -30,7 +30,9 @@ public enum StatsRenderer {
         line += c.sentAt.map { ", sent \(date($0, in: s.timeZone))" } ?? ", not sent"
         if c.messages > 1 { line += ", \(c.messages) messages" }
         line += ")"
-        if let m = s.message { line += ", message \(m) of \(c.messages)" }
+        if let m = s.message {
+            line += ", message \(m) of \(c.messages)" + (s.messageSentAt.map { ", sent \(date($0, in: s.timeZone))" } ?? "")
+        }
         return line + "\n"
     }
 
@@ -211,7 +213,8 @@ public enum StatsRenderer {
         return object([
             ("campaign", .text(c.name)), ("channel", .text(c.channel.rawValue)),
             ("sent_at", .string(c.sentAt.map(Timestamp.iso8601))), ("messages", .integer(c.messages)),
-            ("message", .int(s.message)), ("opens_tracked", .bool(s.tracksOpens)),
+            ("message", .int(s.message)), ("message_sent_at", .string(s.messageSentAt.map(Timestamp.iso8601))),
+            ("opens_tracked", .bool(s.tracksOpens)),
             ("note", s.tracksOpens ? .null : .text(smsNote)), ("sent_inferred", .bool(s.sentInferred)),
             ("recipients", .integer(s.recipients)),
             ("contacts", contacts), ("events", events), ("rates", rates), ("links", links),
