@@ -121,6 +121,14 @@ extension PostgresDatabase {
             try execute(split.tables)
             try CitusLayout.layOut(self, added: split.added)
             try execute(split.keys)
+        } else if distributed, !PostgresSchema.migrations[version].contains("$$") {
+            // Citus refuses an index on a distributed table sent with other commands in
+            // one query string ("cannot insert multiple commands into a prepared
+            // statement"): plain DDL goes one statement at a time.
+            for statement in PostgresSchema.migrations[version].split(separator: ";")
+            where !statement.allSatisfy(\.isWhitespace) {
+                try execute(String(statement))
+            }
         } else {
             try execute(PostgresSchema.migrations[version])
         }
