@@ -36,8 +36,8 @@ extension Store {
     /// The set of a condition (a bitmap program's leaf) read whole before, if the store
     /// has not changed since: the same condition in the next statement of a script or at
     /// the prompt (`let loyal = opened(of_last: 5, at_least: 3)` counted, then listed,
-    /// then saved) is read once. On SQLite, outside a transaction, and only for SQL that
-    /// does not read the clock itself (a saved view's form); keyed by the leaf's SQL,
+    /// then saved) is read once. On SQLite only, and only for SQL that does not read the
+    /// clock itself (a saved view's form); keyed by the leaf's SQL,
     /// parameters (now among them) and reading, so a condition relative to now is
     /// another key once now has moved.
     public func rememberedSet(of leaf: SetLeaf) throws -> ContactSet? {

@@ -246,20 +246,13 @@ public struct Planner {
                 estimatedRows: rows, estimatedContacts: 0)
         case .events(let f, _) where f.wholeCampaigns != nil:
             let split = f.wholeCampaigns!
-            var events = f
-            events.wholeCampaigns = nil
-            events.campaigns = .only(split.rest)
-            var path = accessPath(.events(events, .atLeastOne))
-            path.index = "events_by_campaign"
-            let narrow = split.measure.nonZeroIndexedColumn(for: .atLeastOne) != nil
-            let rows = split.inside.reduce(0.0) { acc, id in
-                acc + (narrow ? Double(catalog.stats[id]?[f.kind]?.contacts ?? 0) : campaignRows(id))
-            }
-            let restRows = split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) }
-            path.description = "activity: the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") wholly in the window, "
-                + "and events_by_campaign: \(f.kind.noun) of \(split.rest.count) campaign\(split.rest.count == 1 ? "" : "s") the window cuts, summed per contact"
-            path.estimatedRows = rows + restRows
-            return path
+            let rows = split.inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) }
+                + split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) }
+            return AccessPath(
+                index: "events_by_campaign",
+                description: "activity: the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") wholly in the window, "
+                    + "and events_by_campaign: \(f.kind.noun) of \(split.rest.count) campaign\(split.rest.count == 1 ? "" : "s") the window cuts, summed per contact",
+                estimatedRows: rows, estimatedContacts: 0)
         case .events(let f, _) where f.readAsSet:
             // The predicate's own events, and for `of_last` the contacts' sends in scope.
             var plain = f
@@ -363,6 +356,14 @@ public struct Planner {
             missing *= 1 - min(1, Double(contacts) / contactCount)
         }
         return contactCount * (1 - missing)
+    }
+
+    /// The `activity` rows of one campaign that a count of `kind` with `measure` reads:
+    /// its non-zero rows where they have an index of their own (a kind's contacts),
+    /// else every row of the campaign.
+    private func rollupRows(campaign: Int64, kind: EventKind, measure: RollupMeasure) -> Double {
+        measure.nonZeroIndexedColumn(for: .atLeastOne) != nil
+            ? Double(catalog.stats[campaign]?[kind]?.contacts ?? 0) : campaignRows(campaign)
     }
 
     /// A campaign's `activity` rows: its recipients of any kind.
@@ -550,8 +551,6 @@ public struct Planner {
               let measure = measure(for: filter)
         else { return nil }
         let (lower, upper) = filter.window.bounds(now: now)
-        let positive = test.includesZero ? (test.complementExcludingZero ?? .atLeastOne) : test
-        let narrow = measure.nonZeroIndexedColumn(for: positive) != nil
         var inside: [Int64] = [], rest: [Int64] = []
         var insideRows = 0.0, restEvents = 0.0
         for c in campaigns(in: filter.campaigns) {
@@ -565,9 +564,7 @@ public struct Planner {
             if let upper, lo > upper { continue }
             let covered = (lower.map { lo >= $0 } ?? true) && (upper.map { hi <= $0 } ?? true)
             let oneMessage = filter.message == nil || (filter.message == 1 && c.messages == 1)
-            // The rows read from the rollup: the campaign's non-zero rows where they have
-            // an index of their own, else every row of the campaign.
-            let rows = narrow ? Double(s.contacts) : campaignRows(c.id)
+            let rows = rollupRows(campaign: c.id, kind: filter.kind, measure: measure)
             if covered, oneMessage, rows < Double(s.events) {
                 inside.append(c.id)
                 insideRows += rows
@@ -577,12 +574,12 @@ public struct Planner {
             }
         }
         guard !inside.isEmpty else { return nil }
-        var whole = filter
-        whole.window = TimeWindow()
-        whole.message = nil
         // Worth it only when it reads fewer rows than the predicate's own cheapest reading.
         let plain = readRows(cheapestRead(filter, test))
         if rest.isEmpty {
+            var whole = filter
+            whole.window = TimeWindow()
+            whole.message = nil
             whole.campaigns = inside.count == catalog.campaigns.count ? .any : .only(inside)
             let read = cheapestRead(whole, test)
             return readRows(read) < plain ? read : nil
