@@ -24,6 +24,7 @@ import Darwin
 import SegQL
 import SegSession
 import SegStore
+import Synchronization
 
 /// Discards rows and text; keeps nothing between inputs.
 final class DiscardingOutput: SessionOutput {
@@ -34,8 +35,11 @@ final class DiscardingOutput: SessionOutput {
     func text(_ s: String) {}
 }
 
-/// The store every input runs against, made on first use.
-nonisolated(unsafe) let fuzzStore: Store = {  // one thread: libFuzzer calls back serially
+/// The store every input runs against, made on first use. One SQLite connection (opened
+/// without SQLite's own mutex) and the store's caches: used only under `fuzzStoreLock`,
+/// since libFuzzer calls back serially but the test suite runs its tests in parallel
+/// (two at once corrupted the heap: a crash in SQLite or "double free" in CI).
+nonisolated(unsafe) let fuzzStore: Store = {
     do {
         let store = try Store(path: ":memory:")
         let lines = [
@@ -96,6 +100,14 @@ func checkSemantics(_ bytes: [UInt8]) {
 /// when each ended in an answer or a clean error. (A trap in segq itself ends the
 /// process before this returns, which libFuzzer and the test suite both report.)
 func semanticProblems(_ bytes: [UInt8]) -> [String] {
+    fuzzStoreLock.withLock { _ in problemsOnTheSharedStore(bytes) }
+}
+
+/// Serializes every use of `fuzzStore`.
+let fuzzStoreLock = Mutex(())
+
+/// `semanticProblems`, with `fuzzStoreLock` held.
+private func problemsOnTheSharedStore(_ bytes: [UInt8]) -> [String] {
     let file = SourceFile(name: "fuzz.segq", bytes: bytes)
     let (statements, _) = Parser.parseScript(file)
     let session = Session(store: fuzzStore, output: DiscardingOutput(), mode: .script) { _ in }
