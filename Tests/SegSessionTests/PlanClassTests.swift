@@ -141,3 +141,89 @@ import Testing
         #expect(try f.members(text) == ["ana@example.com"])
     }
 }
+
+/// `of_last` where the campaigns' sends do not overlap in time: each contact's last
+/// campaigns are read from `activity`'s recipients ranked by when the campaigns were
+/// sent (EventFilter.sendOrder), not from the sends in time order; the same answers as
+/// the sends read in time order (the path without rollups, and the one taken when the
+/// sends overlap).
+@Suite struct SendOrderTests {
+    /// A, B, C sent days apart (ana all three, bo A and C, cy B only); ana opened A, bo
+    /// C, cy B twice. The fixture's own campaigns have no sends.
+    static let extra: [String] = {
+        var lines = [
+            #"{"record":"campaign","name":"A","channel":"email","sent_at":"2026-01-01T09:00:00Z"}"#,
+            #"{"record":"campaign","name":"B","channel":"email","sent_at":"2026-01-10T09:00:00Z"}"#,
+            #"{"record":"campaign","name":"C","channel":"email","sent_at":"2026-01-20T09:00:00Z"}"#,
+        ]
+        func event(_ kind: String, _ who: String, _ campaign: String, _ ts: String) {
+            lines.append(#"{"record":"event","kind":"\#(kind)","contact":"\#(who)","campaign":"\#(campaign)","ts":"\#(ts)"}"#)
+        }
+        // Recorded out of order: the ranking comes from the campaigns, not the rows.
+        event("sent", "ana@example.com", "C", "2026-01-20T09:00:00Z")
+        event("sent", "ana@example.com", "A", "2026-01-01T09:00:00Z")
+        event("sent", "ana@example.com", "B", "2026-01-10T09:30:00Z")
+        event("sent", "bo@example.com", "A", "2026-01-01T09:10:00Z")
+        event("sent", "bo@example.com", "C", "2026-01-20T09:10:00Z")
+        event("sent", "cy@example.com", "B", "2026-01-10T09:00:00Z")
+        event("opened", "ana@example.com", "A", "2026-01-02T10:00:00Z")
+        event("opened", "bo@example.com", "C", "2026-01-21T10:00:00Z")
+        event("opened", "cy@example.com", "B", "2026-01-11T10:00:00Z")
+        event("opened", "cy@example.com", "B", "2026-01-12T10:00:00Z")
+        return lines
+    }()
+
+    static let cases: [(String, [String])] = [
+        ("opened(of_last: 1)", ["bo@example.com", "cy@example.com"]),
+        ("opened(of_last: 3)", ["ana@example.com", "bo@example.com", "cy@example.com"]),
+        ("opens(of_last: 2) >= 2", ["cy@example.com"]),
+        ("opened(of_last: 2, at_least: 1)", ["bo@example.com", "cy@example.com"]),
+        ("opened(of_last: 3, at_least: 2)", []),
+        ("not opened(of_last: 2)", ["ana@example.com", "dee@example.com", "+46700000001"]),
+        (#"opened(of_last: 1, campaign: ["A", "B"])"#, ["cy@example.com"]),
+        ("opened(of_last: 1) as of \"2026-01-15\"", ["cy@example.com"]),
+        ("opened(of_last: 1) and country = \"SE\"", ["cy@example.com"]),
+    ]
+
+    func leafOrders(_ f: ActionsFixture, _ text: String) throws -> [[Int64]?] {
+        let file = SourceFile(name: "q", text: text)
+        let (query, diagnostics) = Parser.parseQuery(file)
+        let q = try #require(query, "\(diagnostics)")
+        let program = try #require(try f.session.compile(q, projection: .count, in: file).program)
+        return program.leaves.compactMap {
+            if case .lastCampaigns(_, _, _, _, _, let order) = $0.reading { return order }
+            return nil
+        }
+    }
+
+    @Test(arguments: cases)
+    func recipientsRankedByCampaign(_ c: (String, [String])) throws {
+        let f = try ActionsFixture(extra: Self.extra)
+        if !c.0.contains(" as of ") {
+            let orders = try leafOrders(f, c.0)
+            #expect(orders.count == 1 && orders.allSatisfy { $0 != nil }, "\(c.0): \(orders)")
+        }
+        #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0)")
+        f.session.restrictedReadFactor = 0
+        #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0), restricted reads")
+        f.session.useRollups = false
+        #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0), the sends in time order")
+    }
+
+    /// A campaign sent while another was being sent: the order is the sends' own.
+    @Test func overlappingSendsAreReadInTimeOrder() throws {
+        let f = try ActionsFixture(extra: Self.extra + [
+            #"{"record":"campaign","name":"D","channel":"email","sent_at":"2026-01-20T09:05:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"bo@example.com","campaign":"D","ts":"2026-01-20T09:05:00Z"}"#,
+        ])
+        #expect(try leafOrders(f, "opened(of_last: 1)") == [nil])
+        // bo's last campaign is now C (sent 09:10, after D at 09:05): still an opener.
+        #expect(try f.members("opened(of_last: 1)") == ["bo@example.com", "cy@example.com"])
+        #expect(f.run("explain opened(of_last: 1)") == nil)
+        #expect(f.lastText().contains("from the sends read in time order"), "\(f.lastText())")
+        // Without D, explain says where the ranking comes from.
+        let g = try ActionsFixture(extra: Self.extra)
+        #expect(g.run("explain opened(of_last: 1)") == nil)
+        #expect(g.lastText().contains("from activity: the recipients of 3 campaigns whose sends do not overlap"), "\(g.lastText())")
+    }
+}

@@ -261,7 +261,10 @@ public struct Planner {
             var path = accessPath(.events(plain, .atLeastOne))
             var what: [String] = []
             if f.distinctCampaigns { what.append("grouped by contact, distinct campaigns counted") }
-            if let n = f.ofLast {
+            if let n = f.ofLast, let order = f.sendOrder {
+                path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.contacts ?? 0) }
+                what.append("kept for each contact's last \(n) campaigns, from activity: the recipients of \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent")
+            } else if let n = f.ofLast {
                 let sends = EventFilter(kind: .sent, campaigns: f.campaigns)
                 path.estimatedRows += accessPath(.events(sends, .atLeastOne)).estimatedRows
                 what.append("kept for each contact's last \(n) campaigns, from the sends read in time order")
@@ -486,6 +489,7 @@ public struct Planner {
                 }
             }
             if bitmaps {
+                if filter.ofLast != nil, options.useRollups { filter.sendOrder = sendOrder(filter) }
                 if let split = wholeCampaignsRead(filter, test) { return split }
                 return cheapestRead(filter, test)
             }
@@ -727,6 +731,29 @@ public struct Planner {
         case .unsubscribed: return RollupMeasure(plus: ["unsubscribes"])
         case .complained: return RollupMeasure(plus: ["complaints"])
         }
+    }
+
+    /// For `of_last`: the campaigns in scope with a send, oldest first, when no two
+    /// campaigns' sends overlap in time (each campaign's first and last send, from the
+    /// statistics, before the next campaign's first). Every contact was then first sent
+    /// its campaigns in this order, and `activity` says which it was sent (one row per
+    /// contact and campaign, where the sends are every send in time order). With `as of`
+    /// (the sends up to a moment), a campaign sent after it is left out, and one sent
+    /// across it leaves the sends to be read. Nil when the sends overlap or nothing is known.
+    private func sendOrder(_ filter: EventFilter) -> [Int64]? {
+        var spans: [(id: Int64, first: Int64, last: Int64)] = []
+        for c in campaigns(in: filter.campaigns) {
+            guard let s = catalog.stats[c.id]?[.sent] else { continue }  // never sent
+            guard let first = s.minTs, let last = s.maxTs else { return nil }
+            if let until = filter.window.until {
+                if first > until { continue }
+                if last > until { return nil }
+            }
+            spans.append((c.id, first, last))
+        }
+        spans.sort { ($0.first, $0.last) < ($1.first, $1.last) }
+        for (a, b) in zip(spans, spans.dropFirst()) where a.last >= b.first { return nil }
+        return spans.isEmpty ? nil : spans.map(\.id)
     }
 
     private func campaigns(in scope: CampaignScope) -> [Catalog.Campaign] {

@@ -1001,6 +1001,15 @@ public struct SQLRenderer {
             var sends: [CompiledSQL] = []
             for narrow in [false, true] {
                 parameters = []
+                if let order = f.sendOrder {
+                    // Campaigns whose sends do not overlap: each contact's recipients, in
+                    // any order (the evaluator ranks them by `order`).
+                    var where_ = [member("a.campaign_id", order), "a.sends > 0"]
+                    if narrow { where_.append(dialect.idListMembership("a.contact_id", dialect.placeholder(parameters.count + 1))) }
+                    let sql = "SELECT a.contact_id, a.campaign_id FROM activity a WHERE " + where_.joined(separator: " AND ")
+                    sends.append(CompiledSQL(sql: sql, parameters: parameters))
+                    continue
+                }
                 var where_ = ["s.kind = \(EventKind.sent.rawValue)"]
                 if case .only(let ids) = f.campaigns { where_.append(member("s.campaign_id", ids)) }
                 if let until = f.window.until { where_.append("s.ts <= \(bind(until))") }
@@ -1013,7 +1022,7 @@ public struct SQLRenderer {
                 sends.append(CompiledSQL(sql: sql, parameters: parameters))
             }
             parameters = outer
-            reading = .lastCampaigns(ofLast: f.ofLast ?? 1, test: t, distinct: f.distinctCampaigns, sends: sends[0], sendsRestricted: sends[1])
+            reading = .lastCampaigns(ofLast: f.ofLast ?? 1, test: t, distinct: f.distinctCampaigns, sends: sends[0], sendsRestricted: sends[1], order: f.sendOrder)
         case .events(let f, let t) where f.campaignsFromRollup != nil:
             id = "a.contact_id"
             select = "SELECT a.contact_id FROM activity a"

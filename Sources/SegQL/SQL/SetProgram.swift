@@ -49,7 +49,10 @@ public struct SetLeaf: Hashable, Sendable {
         /// to it most recently, as the rows of `sends` say (contact id, campaign id, time
         /// of a send; `sendsRestricted` for some contacts, as `restricted`); the set is the
         /// contacts whose kept rows (or, `distinct`, their campaigns) pass the test.
-        case lastCampaigns(ofLast: Int64, test: CountTest, distinct: Bool, sends: CompiledSQL, sendsRestricted: CompiledSQL)
+        /// With `order` (EventFilter.sendOrder: the campaigns in scope, whose sends do not
+        /// overlap, oldest first) the rows of `sends` are each contact's campaigns with a
+        /// send, once each and in any order (contact id, campaign id), ranked by `order`.
+        case lastCampaigns(ofLast: Int64, test: CountTest, distinct: Bool, sends: CompiledSQL, sendsRestricted: CompiledSQL, order: [Int64]?)
     }
 
     /// The positive condition whose contacts it reads.

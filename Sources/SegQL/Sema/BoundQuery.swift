@@ -116,6 +116,12 @@ public struct EventFilter: Hashable, Sendable {
     /// message), read from their `activity` rows, and the rest read from the events. The
     /// predicate means the same either way; the one-statement forms ignore it.
     public var wholeCampaigns: WholeCampaigns?
+    /// Set by the planner for `of_last` in a bitmap plan when the sends of the campaigns
+    /// in scope do not overlap in time (the statistics keep each campaign's first and
+    /// last send): those campaigns, oldest first. Every contact was then first sent them
+    /// in this order, so its last campaigns are read from `activity`'s recipients
+    /// without reading the sends in time order. The predicate means the same either way.
+    public var sendOrder: [Int64]?
 
     /// Whether the predicate is read only as a set of its own (`of_last`, `at_least`):
     /// no rollup answers it, and no per-contact probe is written for it.

@@ -20,8 +20,9 @@ extension Session {
             out += "  " + leaf.sql.sql + "\n"
             for (i, p) in leaf.sql.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
             out += try databasePlan(leaf.sql, indent: "    ")
-            if case .lastCampaigns(let n, _, _, let sends, _) = leaf.reading {
-                out += "  and the sends, each contact's latest \(n) campaigns kept in memory:\n  " + sends.sql + "\n"
+            if case .lastCampaigns(let n, _, _, let sends, _, let order) = leaf.reading {
+                let what = order == nil ? "the sends" : "the recipients of the campaigns, whose sends do not overlap, ranked oldest first"
+                out += "  and \(what), each contact's latest \(n) campaigns kept in memory:\n  " + sends.sql + "\n"
                 for (i, p) in sends.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
                 out += try databasePlan(sends, indent: "    ")
             }

@@ -152,7 +152,7 @@ struct SetEvaluator {
                 counts[id] += 1
             }
             for (id, n) in counts.enumerated() where n > 0 && test.holds(for: n) { out.insert(Int64(id)) }
-        case .lastCampaigns(let ofLast, let test, let distinct, let sends, let sendsRestricted):
+        case .lastCampaigns(let ofLast, let test, let distinct, let sends, let sendsRestricted, let order):
             var sendsSQL = sends
             if restrictedTo != nil, let within {
                 sendsSQL = sendsRestricted
@@ -168,7 +168,7 @@ struct SetEvaluator {
             // set of 9M pairs cost ~4 s of the 1M demo store's `of_last` (docs/planner.md).
             let wordsPerContact = Int(max(maxCampaignID, 0) >> 6) + 1
             let bitsFit = wordsPerContact.multipliedReportingOverflow(by: Int(max(maxID, 0)) + 1).partialValue <= 1 << 25
-            var seenBits = [UInt64](repeating: 0, count: bitsFit ? wordsPerContact * (Int(max(maxID, 0)) + 1) : 0)
+            var seenBits = [UInt64](repeating: 0, count: bitsFit && order == nil ? wordsPerContact * (Int(max(maxID, 0)) + 1) : 0)
             var seen = Set<Int64>()
             func firstSend(_ contact: Int, _ campaign: Int64) -> Bool {
                 guard bitsFit, campaign >= 0, campaign <= maxCampaignID else {
@@ -189,14 +189,24 @@ struct SetEvaluator {
                 filled.append(contentsOf: repeatElement(0, count: size - filled.count))
                 ring.append(contentsOf: repeatElement(0, count: size * n - ring.count))
             }
-            try database.stream(sendsSQL.sql, sendsSQL.parameters) { row in
-                rows += 1
-                let contact = row.int64(0), campaign = row.int64(1)
-                guard contact >= 0, firstSend(Int(contact), campaign) else { return }
-                let c = Int(contact)
-                grow(c)
-                ring[c * n + Int(filled[c]) % n] = Int32(truncatingIfNeeded: campaign)
-                filled[c] &+= 1
+            if let order {
+                // Campaigns whose sends do not overlap: a contact's campaigns come once
+                // each, in any order, and its last `n` are those latest in `order`.
+                rows += try lastCampaigns(order, n, sendsSQL) { c, campaigns in
+                    grow(c)
+                    for (slot, campaign) in campaigns.enumerated() { ring[c * n + slot] = Int32(truncatingIfNeeded: campaign) }
+                    filled[c] = Int32(campaigns.count)
+                }
+            } else {
+                try database.stream(sendsSQL.sql, sendsSQL.parameters) { row in
+                    rows += 1
+                    let contact = row.int64(0), campaign = row.int64(1)
+                    guard contact >= 0, firstSend(Int(contact), campaign) else { return }
+                    let c = Int(contact)
+                    grow(c)
+                    ring[c * n + Int(filled[c]) % n] = Int32(truncatingIfNeeded: campaign)
+                    filled[c] &+= 1
+                }
             }
             // The events, kept when their campaign is in the contact's ring; `distinct`
             // marks the ring slot counted (`of_last` is at most 24, so a slot is one bit).
@@ -242,5 +252,72 @@ struct SetEvaluator {
             leaf: leaf, restrictedTo: restrictedTo, rows: rows, contacts: out.count,
             milliseconds: Clock.millisecondsSince(start)))
         return out
+    }
+
+    /// Each contact's last `n` campaigns where the campaigns' sends do not overlap in
+    /// time: the rows of `sql` (contact id, campaign id) name each contact's campaigns
+    /// with a send, once each and in any order, and `order` (oldest first) ranks them.
+    /// `each` gets every contact that has any, with its latest `n` (or fewer), latest
+    /// first. A bit per contact and rank (a row of words per contact), or where that
+    /// would exceed 256 MB the pairs sorted. Returns the rows read.
+    private func lastCampaigns(_ order: [Int64], _ n: Int, _ sql: CompiledSQL, each: (Int, [Int64]) -> Void) throws -> Int {
+        // Campaign id to rank: an array where the ids are small, as they are.
+        let byIndex = order.allSatisfy { $0 >= 0 && $0 < 1 << 22 }
+        var rankAt = [Int32](repeating: -1, count: byIndex ? Int(order.max() ?? 0) + 1 : 0)
+        var rankOf: [Int64: Int32] = [:]
+        for (i, id) in order.enumerated() {
+            if byIndex { rankAt[Int(id)] = Int32(i) } else { rankOf[id] = Int32(i) }
+        }
+        let words = (order.count + 63) >> 6
+        let contacts = Int(max(maxID, 0)) + 1
+        let (cells, overflow) = words.multipliedReportingOverflow(by: contacts)
+        let bitsFit = !overflow && cells <= 1 << 25
+        var received = [UInt64](repeating: 0, count: bitsFit ? cells : 0)
+        var pairs: [UInt64] = []
+        var rows = 0
+        try database.stream(sql.sql, sql.parameters) { row in
+            rows += 1
+            let contact = row.int64(0), campaign = row.int64(1)
+            let r = byIndex ? (campaign >= 0 && campaign < rankAt.count ? rankAt[Int(campaign)] : -1) : (rankOf[campaign] ?? -1)
+            guard contact >= 0, contact < 1 << 31, r >= 0 else { return }
+            if bitsFit {
+                let i = Int(contact) * words + Int(r >> 6)
+                if i >= received.count { received.append(contentsOf: repeatElement(0, count: (Int(contact) + 1) * words - received.count)) }
+                received[i] |= 1 << UInt64(r & 63)
+            } else {
+                pairs.append(UInt64(contact) << 32 | UInt64(r))
+            }
+        }
+        var latest: [Int64] = []
+        latest.reserveCapacity(n)
+        if bitsFit {
+            for c in 0..<(received.count / max(words, 1)) {
+                latest.removeAll(keepingCapacity: true)
+                var w = words - 1
+                while w >= 0, latest.count < n {
+                    var bits = received[c * words + w]
+                    while bits != 0, latest.count < n {
+                        let b = 63 - bits.leadingZeroBitCount
+                        latest.append(order[w * 64 + b])
+                        bits &= ~(UInt64(1) << UInt64(b))
+                    }
+                    w -= 1
+                }
+                if !latest.isEmpty { each(c, latest) }
+            }
+        } else {
+            pairs.sort(by: >)  // by contact, then latest rank first
+            var i = 0
+            while i < pairs.count {
+                let contact = pairs[i] >> 32
+                latest.removeAll(keepingCapacity: true)
+                while i < pairs.count, pairs[i] >> 32 == contact {
+                    if latest.count < n { latest.append(order[Int(pairs[i] & 0xFFFF_FFFF)]) }
+                    i += 1
+                }
+                each(Int(contact), latest)
+            }
+        }
+        return rows
     }
 }
