@@ -7,8 +7,9 @@ import SegQL
 import SegStore
 
 extension Session {
-    /// `explain` of a bitmap plan.
-    func explanation(of c: CompiledQuery, program: SetProgram) throws -> String {
+    /// `explain` of a bitmap plan; without `databasePlans`, without the database's own
+    /// plan for each statement (docs/architecture.md shows it so: the rest is segq's).
+    func explanation(of c: CompiledQuery, program: SetProgram, databasePlans: Bool = true) throws -> String {
         var out = header(c)
         out += "sets:\n"
         var numbers: [SetLeaf: Int] = [:]
@@ -19,12 +20,12 @@ extension Session {
             out += "set [\(n)]: \(leaf.access.description)\n"
             out += "  " + leaf.sql.sql + "\n"
             for (i, p) in leaf.sql.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
-            out += try databasePlan(leaf.sql, indent: "    ")
+            if databasePlans { out += try databasePlan(leaf.sql, indent: "    ") }
             if case .lastCampaigns(let n, _, _, let sends, _, let order) = leaf.reading {
                 let what = order == nil ? "the sends" : "the recipients of the campaigns, whose sends do not overlap, ranked oldest first"
                 out += "  and \(what), each contact's latest \(n) campaigns kept in memory:\n  " + sends.sql + "\n"
                 for (i, p) in sends.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
-                out += try databasePlan(sends, indent: "    ")
+                if databasePlans { out += try databasePlan(sends, indent: "    ") }
             }
         }
         out += "as one statement (a saved view):\n"
