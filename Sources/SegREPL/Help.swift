@@ -175,7 +175,8 @@ enum Help {
         Commands:
           .help [TOPIC]        this help, or a topic
           .campaigns           campaigns, oldest first: channel, send date (or draft),
-                               contacts sent to, open and click rates (as stats counts)
+                               sent, open and click rates (as stats counts), a draft's
+                               planned audience, and under a sequence each message
           .links [CAMPAIGN]    tracked links: URL, path, footer flag, clicks
           .segments            saved segments: members now, when saved
           .lists               saved lists: frozen size, when saved

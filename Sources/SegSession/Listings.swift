@@ -26,9 +26,12 @@ extension Session {
     }
 
     /// The campaigns, oldest first (`.campaigns`): name, channel, send date (in the
-    /// session's zone, or `draft`), contacts sent, open rate and click rate, as `stats` computes them.
+    /// session's zone, or `draft`), contacts sent, the planned audience of a draft
+    /// duplicate, open rate and click rate, as `stats` computes them. A sent sequence
+    /// (more than one message) is followed by one row per message: its number, its own
+    /// send time and the contacts it was sent to.
     public func campaignListing() throws -> Listing {
-        var listing = Listing(columns: ["campaign", "channel", "sent_at", "sent", "open_rate", "click_rate"])
+        var listing = Listing(columns: ["campaign", "message", "channel", "sent_at", "sent", "planned", "open_rate", "click_rate"])
         // The same figures `stats` gives (CampaignOverview reads them from the statistics
         // kept by import). Rates are percentages; none for SMS opens or without deliveries.
         func percent(_ r: Double?) -> SQLValue {
@@ -37,9 +40,15 @@ extension Session {
         }
         for c in try campaignOverview() {
             listing.rows.append([
-                .text(c.name), .text(c.channel.rawValue), c.sentAt.map { .text(date($0)) } ?? .text("draft"),
-                .integer(c.sent), percent(c.openRate), percent(c.clickRate),
+                .text(c.name), .null, .text(c.channel.rawValue), c.sentAt.map { .text(date($0)) } ?? .text("draft"),
+                .integer(c.sent), c.planned.map(SQLValue.integer) ?? .null, percent(c.openRate), percent(c.clickRate),
             ])
+            for m in c.messages {
+                listing.rows.append([
+                    .text(c.name), .integer(m.message), .text(c.channel.rawValue), m.sentAt.map { .text(dateTime($0)) } ?? .text("not sent"),
+                    .integer(m.sent), .null, .null, .null,
+                ])
+            }
         }
         return listing
     }

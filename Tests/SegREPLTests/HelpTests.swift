@@ -9,15 +9,19 @@ import Testing
         #expect(Help.topics.first { $0.name == "statements" }?.summary.hasSuffix(", stats") == true)
     }
 
-    /// `.campaigns` writes campaign, channel, sent_at ("draft" unsent), sent, open_rate
-    /// and click_rate (Session.campaignListing): no status column.
+    /// `.campaigns` writes campaign, message, channel, sent_at ("draft" unsent), sent,
+    /// planned (a draft duplicate's frozen audience), open_rate and click_rate, and a line
+    /// per message under a sequence (Session.campaignListing): no status column.
     @Test func commandsDescribesCampaignsAsItIs() throws {
         let commands = try #require(Help.text("commands"))
         let line = try #require(commands.split(separator: "\n").firstIndex { $0.contains(".campaigns") })
         let lines = commands.split(separator: "\n")
-        let text = lines[line] + " " + lines[line + 1]
+        let text = lines[line...(line + 2)].joined(separator: " ")
         #expect(text.contains("send date (or draft)"))
         #expect(text.contains("open and click rates"))
+        #expect(text.contains("planned audience"))
+        #expect(text.contains("each message"))
         #expect(!text.contains("status"))
+        #expect(lines[line + 3].hasPrefix("  .links"))
     }
 }

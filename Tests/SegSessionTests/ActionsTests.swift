@@ -466,12 +466,48 @@ final class ActionsFixture {
     @Test func campaignsListTheirRates() throws {
         let f = try ActionsFixture()
         let listing = try f.session.campaignListing()
-        #expect(listing.columns == ["campaign", "channel", "sent_at", "sent", "open_rate", "click_rate"])
+        #expect(listing.columns == ["campaign", "message", "channel", "sent_at", "sent", "planned", "open_rate", "click_rate"])
         // Spring Sale: 3 delivered, 2 opened, 1 clicked; Flash SMS: no open tracking.
         #expect(listing.rows.first { $0[0] == .text("Spring Sale") } == [
-            .text("Spring Sale"), .text("email"), .text("2026-03-01"), .integer(3), .text("66.7%"), .text("33.3%"),
+            .text("Spring Sale"), .null, .text("email"), .text("2026-03-01"), .integer(3), .null, .text("66.7%"), .text("33.3%"),
         ])
-        #expect(listing.rows.first { $0[0] == .text("Flash SMS") }?[4] == .null)
+        #expect(listing.rows.first { $0[0] == .text("Flash SMS") }?[6] == .null)
+    }
+
+    /// A draft duplicate is not sent, so `stats` and `.campaigns` show its frozen list as
+    /// its planned audience, labelled so, and 0 sent.
+    @Test func draftDuplicateShowsItsFrozenAudience() throws {
+        let f = try ActionsFixture()
+        let copy = "Copy D+3 - reached: Spring Sale"
+        #expect(f.run(#"duplicate campaign "Spring Sale" for (delivered) as "reached""#) == nil)
+        // ana and cy: bo, delivered too, unsubscribed and was left out of the list.
+        let frozen = try f.members("list \(segqlString(copy))")
+        #expect(frozen == ["ana@example.com", "cy@example.com"])
+        func stats(_ name: String) throws -> CampaignStats {
+            try f.session.computeStats(Name(text: name, quoted: true, range: SourceRange(0, name.utf8.count)),
+                                       message: nil, firstOpensOnly: false, in: SourceFile(name: "t", text: name))
+        }
+        let s = try stats(copy)
+        #expect(s.plannedAudience == CampaignStats.PlannedAudience(list: copy, contacts: Int64(frozen.count)))
+        #expect(s.sent == 0 && s.recipients == 0)
+        #expect(try stats("Spring Sale").plannedAudience == nil)
+        #expect(f.run("stats \(segqlString(copy))") == nil)
+        let report = f.lastText().split(separator: "\n").map(String.init)
+        #expect(report.prefix(2) == [
+            #"Campaign "\#(copy)" (email, not sent, 2 messages)"#,
+            "draft: planned audience 2 contacts, frozen as list '\(copy)'; none sent yet",
+        ])
+        let json = StatsRenderer.json(s)
+        #expect(json.contains(#""planned_recipients": 2,"#))
+        #expect(json.contains(#""audience_list": "\#(copy)""#))
+        #expect(StatsRenderer.json(try stats("Spring Sale")).contains(#""planned_recipients": null"#))
+        // .campaigns: the draft's line, with its planned audience apart from what was sent.
+        let listing = try f.session.campaignListing()
+        #expect(listing.rows.first { $0[0] == .text(copy) } == [
+            .text(copy), .null, .text("email"), .text("draft"), .integer(0), .integer(2), .null, .null,
+        ])
+        #expect(listing.rows.filter { $0[0] == .text(copy) }.count == 1, "a draft of a sequence lists no messages")
+        #expect(listing.rows.first { $0[0] == .text("Spring Sale") }?[5] == .null)
     }
 
     @Test func schemaShowsTablesIndexesAndSegmentViews() throws {

@@ -453,9 +453,9 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
             }
             rows += 1
         }
-        // 10 top-level scalars; contacts 13 + 2 reasons × 2; events 4; rates 10; links 3 × 5;
+        // 12 top-level scalars; contacts 13 + 2 reasons × 2; events 4; rates 10; links 3 × 5;
         // funnel 5; heatmap 3 scalars + 7 day names + 7 × 24 cells.
-        #expect(rows == 10 + 13 + 2 * 2 + 4 + 10 + 3 * 5 + 5 + 3 + 7 + 168)
+        #expect(rows == 12 + 13 + 2 * 2 + 4 + 10 + 3 * 5 + 5 + 3 + 7 + 168)
     }
 
     @Test func tsvAndJSONLines() throws {
@@ -539,5 +539,59 @@ private let mon = 0, thu = 3, sat = 5, sun = 6
             #expect(row.openRate == s.openRate)
             #expect(row.clickRate == s.clickRate)
         }
+    }
+
+    /// `.campaigns` lists each message of a sent sequence under it, with the message's own
+    /// send time and contacts sent as `stats "C" message N` gives them; a single message
+    /// keeps one line.
+    @Test func campaignsListEachMessageOfASequence() throws {
+        let f = try StatsFixture()
+        // Three messages: the first sent to a and b (b twice: one contact), the second
+        // imported with deliveries only (its time is its first event but the drop), the
+        // third not sent yet.
+        let series = "Series"
+        let lines = [
+            #"{"record":"campaign","name":"Series","channel":"email","sent_at":"2026-03-10T09:00:00Z","messages":3}"#,
+            StatsFixture.event("dropped", "g@x.com", series, "2026-03-10T08:00:00Z", #""reason":"Bounced Address""#),
+            StatsFixture.event("sent", "a@x.com", series, "2026-03-10T09:00:00Z"),
+            StatsFixture.event("sent", "b@x.com", series, "2026-03-10T09:05:00Z"),
+            StatsFixture.event("sent", "b@x.com", series, "2026-03-10T09:06:00Z"),
+            StatsFixture.event("dropped", "g@x.com", series, "2026-03-17T09:00:00Z", #""message":2,"reason":"Bounced Address""#),
+            StatsFixture.event("delivered", "a@x.com", series, "2026-03-17T10:00:00Z", #""message":2"#),
+            StatsFixture.event("opened", "c@x.com", series, "2026-03-17T12:00:00Z", #""message":2"#),
+        ]
+        _ = try Importer(store: f.temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "series.jsonl")])
+        let rows = try f.session.campaignOverview()
+        let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0) })
+        typealias M = CampaignOverview.Message
+        #expect(byName["Spring Sale"]?.messages == [
+            M(message: 1, sentAt: 1_772_355_600, sent: 8), M(message: 2, sentAt: 1_773_565_200, sent: 2),
+        ])
+        #expect(byName["Series"]?.messages == [
+            M(message: 1, sentAt: 1_773_133_200, sent: 2), M(message: 2, sentAt: 1_773_741_600, sent: 2),
+            M(message: 3, sentAt: nil, sent: 0),
+        ])
+        #expect(byName["Flash SMS"]?.messages == [])
+        #expect(byName["Imported"]?.messages == [])
+        // Each message agrees with its own report.
+        for row in rows {
+            for m in row.messages {
+                let s = try f.stats(row.name, message: m.message)
+                #expect(m.sentAt == s.messageSentAt, "\(row.name) message \(m.message)")
+                #expect(m.sent == s.sent, "\(row.name) message \(m.message)")
+            }
+        }
+        // The listing: the campaign's line, then one per message, times in the session's zone.
+        f.session.timeZone = "Europe/Stockholm"
+        let listing = try f.session.campaignListing()
+        #expect(listing.columns == ["campaign", "message", "channel", "sent_at", "sent", "planned", "open_rate", "click_rate"])
+        #expect(listing.rows.map { $0[0] } == [
+            "Spring Sale", "Spring Sale", "Spring Sale", "Flash SMS", "Zero Delivery", "Imported", "Series", "Series", "Series", "Series",
+        ].map(SQLValue.text))
+        #expect(listing.rows[0][1] == .null && listing.rows[0][3] == .text("2026-03-01") && listing.rows[0][4] == .integer(8))
+        #expect(listing.rows[1] == [.text("Spring Sale"), .integer(1), .text("email"), .text("2026-03-01 10:00"), .integer(8), .null, .null, .null])
+        #expect(listing.rows[2] == [.text("Spring Sale"), .integer(2), .text("email"), .text("2026-03-15 10:00"), .integer(2), .null, .null, .null])
+        #expect(listing.rows[8][1...4] == [.integer(2), .text("email"), .text("2026-03-17 11:00"), .integer(2)])
+        #expect(listing.rows[9][1...4] == [.integer(3), .text("email"), .text("not sent"), .integer(0)])
     }
 }

@@ -45,6 +45,19 @@ public struct CampaignStats: Sendable, Equatable {
         public var messages: Int64
     }
 
+    /// The frozen recipient list of a draft duplicate.
+    public struct PlannedAudience: Sendable, Equatable {
+        /// The list's name (the duplicate's own name).
+        public var list: String
+        /// Contacts in the list: the planned recipients, none of them sent yet.
+        public var contacts: Int64
+
+        public init(list: String, contacts: Int64) {
+            self.list = list
+            self.contacts = contacts
+        }
+    }
+
     /// Contacts that were not sent the campaign for one reason (dropped events).
     public struct Reason: Sendable, Equatable {
         /// The drop reason as imported; nil when the event gave none.
@@ -137,6 +150,9 @@ public struct CampaignStats: Sendable, Equatable {
     public var messageSentAt: Int64?
     /// Contacts with any event in the campaign (or in the message): the funnel's universe.
     public var recipients: Int64
+    /// For a draft duplicate (`duplicate campaign`, not sent yet): its frozen list, the
+    /// contacts it is planned to go to; nil for any other campaign.
+    public var plannedAudience: PlannedAudience?
     /// The IANA time zone the report shows times in (the send time, the heatmap).
     public var timeZone: String
 
@@ -320,6 +336,7 @@ extension CampaignStats {
             message: message,
             messageSentAt: messageSentAt,
             recipients: recipients,
+            plannedAudience: try plannedAudience(db, campaign: campaign.id),
             timeZone: heatmap?.timeZone ?? "UTC",
             sent: sent,
             sentInferred: sentEvents == 0 && sent > 0,
@@ -345,6 +362,21 @@ extension CampaignStats {
                 optedOut: row[17], clicked: row[18], opened: email ? row[19] : nil, received: row[20],
                 notReceived: recipients - row[17] - row[18] - row[19] - row[20]),
             heatmap: map)
+    }
+
+    /// A draft duplicate's frozen list and its size: only for a campaign with no send time
+    /// and an audience list (`campaigns.audience_list_id`, set by `duplicate campaign`).
+    /// One count of the list's members through their primary key.
+    static func plannedAudience(_ db: Database, campaign: Int64) throws -> PlannedAudience? {
+        var planned: PlannedAudience?
+        try db.query("""
+            SELECT l.name, (SELECT count(*) FROM list_members m WHERE m.list_id = l.id)
+            FROM campaigns c JOIN lists l ON l.id = c.audience_list_id
+            WHERE c.id = ?1 AND c.sent_at IS NULL
+            """, [.integer(campaign)]) { r in
+            planned = PlannedAudience(list: r.text(0), contacts: r.int64(1))
+        }
+        return planned
     }
 
     /// The outer aggregate of `Scope.aggregateSQL` over one row per contact in scope.
@@ -633,6 +665,30 @@ public struct CampaignOverview: Sendable, Equatable {
     public var openRate: Double?
     /// clicked / delivered (footer links left out); nil with no deliveries.
     public var clickRate: Double?
+    /// For a draft duplicate: the contacts of its frozen list, who it is planned to go to
+    /// (`CampaignStats.plannedAudience`); nil for any other campaign.
+    public var planned: Int64?
+    /// Each message of a sent sequence (a campaign of more than one message), in order;
+    /// empty for a single message or a campaign not sent.
+    public var messages: [Message]
+
+    /// One message of a sequence.
+    public struct Message: Sendable, Equatable {
+        /// Its number, from 1.
+        public var message: Int64
+        /// Its own send time, as `stats "C" message N` gives it: its earliest `sent`
+        /// event, else its earliest event but `dropped`; nil when it has no such event.
+        public var sentAt: Int64?
+        /// Contacts with a `sent` event of it; for a message without `sent` events,
+        /// contacts with any event of it but `dropped`.
+        public var sent: Int64
+
+        public init(message: Int64, sentAt: Int64?, sent: Int64) {
+            self.message = message
+            self.sentAt = sentAt
+            self.sent = sent
+        }
+    }
 }
 
 extension CampaignOverview {
@@ -640,17 +696,20 @@ extension CampaignOverview {
     ///
     /// Each campaign's figures come from `CampaignStats.wholeCampaignFigures`: `event_stats`
     /// (unique contacts per kind, kept by every import), the campaign's engaged
-    /// `activity` rows, and one pass over its rows without a `delivered` event.
+    /// `activity` rows, and one pass over its rows without a `delivered` event. A draft
+    /// duplicate adds the size of its frozen list; a sent sequence, its messages
+    /// (`messages(_:campaign:count:maxContact:)`).
     public static func load(from store: Store) throws -> [CampaignOverview] {
         let db = store.database
-        var campaigns: [(id: Int64, CampaignOverview)] = []
-        try db.query("SELECT id, name, channel, sent_at FROM campaigns ORDER BY coalesce(sent_at, created_at), id") { r in
-            campaigns.append((r.int64(0), CampaignOverview(
+        var campaigns: [(id: Int64, messages: Int64, CampaignOverview)] = []
+        try db.query("SELECT id, name, channel, sent_at, messages FROM campaigns ORDER BY coalesce(sent_at, created_at), id") { r in
+            campaigns.append((r.int64(0), r.int64(4), CampaignOverview(
                 name: r.text(1), channel: SegQL.Channel(rawValue: r.text(2)) ?? .email, sentAt: r.optionalInt64(3).map(Timestamp.clamped),
-                sent: 0, openRate: nil, clickRate: nil)))
+                sent: 0, openRate: nil, clickRate: nil, planned: nil, messages: [])))
         }
+        var maxContact: Int64?
         var out: [CampaignOverview] = []
-        for (id, var c) in campaigns {
+        for (id, messages, var c) in campaigns {
             // The same figures as `stats` (sent and delivered counting later stages, a
             // click as an open), from its whole-campaign path.
             let row = try CampaignStats.wholeCampaignFigures(db, campaign: id, email: c.channel == .email)
@@ -658,8 +717,49 @@ extension CampaignOverview {
             c.sent = row[2]
             if c.channel == .email { c.openRate = CampaignStats.ratio(row[6], delivered) }
             c.clickRate = CampaignStats.ratio(row[8], delivered)
+            if c.sentAt == nil {
+                c.planned = try CampaignStats.plannedAudience(db, campaign: id)?.contacts
+            } else if messages > 1 {
+                if maxContact == nil { maxContact = try db.int64("SELECT max(id) FROM contacts") ?? 0 }
+                c.messages = try Self.messages(db, campaign: id, count: messages, maxContact: maxContact ?? 0)
+            }
             out.append(c)
         }
         return out
+    }
+
+    /// The messages 1…`count` of a campaign, each with its own send time and contacts sent.
+    ///
+    /// No rollup knows messages, so this reads the campaign's `sent` events once, from
+    /// the covering `events_by_campaign (campaign_id, kind, ts, contact_id, …, message)`,
+    /// and keeps per message the earliest time and the contacts as a `ContactSet` (a
+    /// bitmap: `count(DISTINCT contact_id) … GROUP BY message` sorts every send in two
+    /// temporary B-trees, several times slower). Only when a message has no `sent` event
+    /// (an import with deliveries only, or a message not sent yet) are the campaign's
+    /// other events but drops read, in a second pass, for those messages alone.
+    public static func messages(_ db: Database, campaign: Int64, count: Int64, maxContact: Int64) throws -> [Message] {
+        // Indexed by message number (`campaigns.messages` is at least the highest one);
+        // a set is made for a message only when one of its events is read.
+        let n = Int(max(count, 1))
+        var first = [Int64?](repeating: nil, count: n + 1)
+        var contacts = [ContactSet?](repeating: nil, count: n + 1)
+        func pass(_ sql: String, keeping keep: [Bool]) throws {
+            try db.stream(sql, [.integer(campaign)]) { r in
+                let m = r.int64(0)
+                guard m >= 1, m <= n, keep[Int(m)] else { return }
+                let ts = Timestamp.clamped(r.int64(1))
+                first[Int(m)] = min(first[Int(m)] ?? ts, ts)
+                if contacts[Int(m)] == nil { contacts[Int(m)] = ContactSet(maxID: maxContact) }
+                contacts[Int(m)]?.insert(r.int64(2))
+            }
+        }
+        try pass("SELECT message, ts, contact_id FROM events WHERE campaign_id = ?1 AND kind = 1", keeping: Array(repeating: true, count: n + 1))
+        let unsent = first.map { $0 == nil }
+        if unsent[1...].contains(true) {
+            try pass("SELECT message, ts, contact_id FROM events WHERE campaign_id = ?1 AND kind > 2", keeping: unsent)
+        }
+        return (1...n).map { m in
+            Message(message: Int64(m), sentAt: first[m], sent: Int64(contacts[m]?.count ?? 0))
+        }
     }
 }

@@ -15,6 +15,10 @@ public enum StatsRenderer {
     /// The terminal report.
     public static func text(_ s: CampaignStats) -> String {
         var out = header(s)
+        if let p = s.plannedAudience {
+            out += "draft: planned audience \(counted(p.contacts, "contact")), frozen as list '\(p.list)'"
+                + (s.sent == 0 ? "; none sent yet\n" : "\n")
+        }
         if s.sentInferred {
             out += "note: no 'sent' events in the store for this campaign; sent = contacts with any event but 'dropped'\n"
         }
@@ -217,6 +221,7 @@ public enum StatsRenderer {
             ("opens_tracked", .bool(s.tracksOpens)),
             ("note", s.tracksOpens ? .null : .text(smsNote)), ("sent_inferred", .bool(s.sentInferred)),
             ("recipients", .integer(s.recipients)),
+            ("planned_recipients", .int(s.plannedAudience?.contacts)), ("audience_list", .string(s.plannedAudience?.list)),
             ("contacts", contacts), ("events", events), ("rates", rates), ("links", links),
             ("funnel", funnel), ("heatmap", heatmap),
         ])
