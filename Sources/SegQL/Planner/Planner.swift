@@ -739,7 +739,8 @@ public struct Planner {
     /// its campaigns in this order, and `activity` says which it was sent (one row per
     /// contact and campaign, where the sends are every send in time order). With `as of`
     /// (the sends up to a moment), a campaign sent after it is left out, and one sent
-    /// across it leaves the sends to be read. Nil when the sends overlap or nothing is known.
+    /// across it leaves the sends to be read. Nil when the sends overlap, nothing is
+    /// known, or the evaluator's bits would be too many.
     private func sendOrder(_ filter: EventFilter) -> [Int64]? {
         var spans: [(id: Int64, first: Int64, last: Int64)] = []
         for c in campaigns(in: filter.campaigns) {
@@ -753,7 +754,11 @@ public struct Planner {
         }
         spans.sort { ($0.first, $0.last) < ($1.first, $1.last) }
         for (a, b) in zip(spans, spans.dropFirst()) where a.last >= b.first { return nil }
-        return spans.isEmpty ? nil : spans.map(\.id)
+        // The evaluator keeps a bit per contact and campaign, twice for `at_least`, and a
+        // count: at most 256 MB of them, else the sends are read.
+        let words = Double((spans.count + 63) / 64 * (filter.distinctCampaigns ? 2 : 1) + 1)
+        guard !spans.isEmpty, words * max(contactCount, 1) <= Double(1 << 25) else { return nil }
+        return spans.map(\.id)
     }
 
     private func campaigns(in scope: CampaignScope) -> [Catalog.Campaign] {
