@@ -97,8 +97,16 @@ final class TemporaryStore {
         try Self.check(seed: seed, queries: Self.queriesPerStore)
     }
 
-    static func check(seed: UInt64, queries: Int) throws {
-        var builder = RandomStoreBuilder(seed: seed)
+    /// Campaigns sent one after another, each in a day of its own: `of_last` is then
+    /// read from the recipients ranked by campaign, which the seeds above never reach
+    /// (their sends are spread over two months).
+    @Test(arguments: [101, 102] as [UInt64])
+    func campaignsSentOneAfterAnother(_ seed: UInt64) throws {
+        try Self.check(seed: seed, queries: Self.queriesPerStore / 2, disjointSends: true)
+    }
+
+    static func check(seed: UInt64, queries: Int, disjointSends: Bool = false) throws {
+        var builder = RandomStoreBuilder(seed: seed, disjointSends: disjointSends)
         let (lines, model) = builder.build()
         let temp = try TemporaryStore()
         let summary = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random-\(seed).jsonl")])
@@ -212,6 +220,20 @@ final class TemporaryStore {
         let validShare = queries >= 50 ? 3 : 1
         #expect(compared > validShare * refused, "seed \(seed): \(compared) compared, \(refused) refused by both")
         #expect(nonEmpty > compared / 3, "seed \(seed): only \(nonEmpty) of \(compared) results select anyone")
+        if disjointSends {
+            // The store is what the test means: of_last reads the recipients ranked.
+            session.strategy = nil
+            session.useRollups = true
+            let text = "opened(of_last: 2)"
+            let file = SourceFile(name: "q", text: text)
+            try session.useCampaign(nil, in: file)
+            let query = try #require(Parser.parseQuery(file).query)
+            let program = try #require(try session.compile(query, projection: .count, in: file).program)
+            #expect(program.leaves.contains {
+                if case .lastCampaigns(_, _, _, _, _, let order) = $0.reading { return order != nil }
+                return false
+            }, "seed \(seed): of_last does not read the recipients ranked by campaign")
+        }
         print("differential seed \(seed): \(compared) results compared (\(nonEmpty) non-empty), \(refused) errors on both paths")
     }
 }

@@ -41,8 +41,15 @@ struct RandomStoreBuilder {
     var store = RefStore()
     var lines: [String] = []
     var undeclared = Set<String>()
+    /// Each campaign's sends in a day of its own, the campaigns' days apart (as campaigns
+    /// sent in one batch each are): `of_last` then reads the recipients ranked by
+    /// campaign (EventFilter.sendOrder) instead of the sends in time order.
+    var disjointSends = false
 
-    init(seed: UInt64) { rng = SeededRandom(seed: seed) }
+    init(seed: UInt64, disjointSends: Bool = false) {
+        rng = SeededRandom(seed: seed)
+        self.disjointSends = disjointSends
+    }
 
     mutating func build() -> (lines: [String], store: RefStore) {
         // Campaigns: most declared, some only named by events (auto-created: e-mail, 1 message).
@@ -124,7 +131,10 @@ struct RandomStoreBuilder {
                 var kind = rng.pick(EventKind.allCases)
                 if campaign.channel == "sms", kind == .opened { kind = .clicked }
                 let message = Int64(rng.int(1...Int(campaign.messages)))
-                let ts = differentialNow - Int64(rng.int(-3 * 86_400...60 * 86_400))
+                var ts = differentialNow - Int64(rng.int(-3 * 86_400...60 * 86_400))
+                if disjointSends, kind == .sent, let i = store.campaigns.firstIndex(where: { $0.name == campaign.name }) {
+                    ts = differentialNow - Int64(60 - 5 * i) * 86_400 + Int64(rng.int(0...86_399))
+                }
                 var e = RefStore.Event(
                     kind: kind, contact: c.key, campaign: campaign.name, message: message, ts: ts, url: nil,
                     bounce: nil, reason: nil, machine: false)
