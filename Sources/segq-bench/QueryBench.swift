@@ -70,7 +70,7 @@ struct QueryBench: ParsableCommand {
                 \(q1Merge))
                 ORDER BY c.id
                 """,
-            handCount: "SELECT count(*) FROM (\(q1Merge))"),
+            handCount: "SELECT count(*) FROM (\(q1Merge)) s"),
         BenchQuery(
             name: "Q2 non-openers of a campaign",
             text: #"delivered(campaign: "Spring Sale") and not opened(campaign: "Spring Sale")"#,
@@ -119,7 +119,7 @@ struct QueryBench: ParsableCommand {
                 \(q5Merge))
                 ORDER BY c.id
                 """,
-            handCount: "SELECT count(*) FROM (\(q5Merge))"),
+            handCount: "SELECT count(*) FROM (\(q5Merge)) s"),
         BenchQuery(
             name: "Q6 never opened anything",
             text: "not opened",
@@ -212,7 +212,7 @@ struct QueryBench: ParsableCommand {
             }
             if let written = q.handWritten {
                 let (handSQL, handParams) = fill(written, ids)
-                let handCount = q.handCount.map { fill($0, ids) } ?? ("SELECT count(*) FROM (\(handSQL))", handParams)
+                let handCount = q.handCount.map { fill($0, ids) } ?? ("SELECT count(*) FROM (\(handSQL)) s", handParams)
                 try time("hand-written SQLite", count: { try sqlCount(store, handCount.0, handCount.1) }, all: { try sqlRows(store, handSQL, handParams) })
             }
 
