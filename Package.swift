@@ -100,7 +100,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SegSessionTests",
-            dependencies: ["SegSession", "SegStore", "SegQL"],
+            // segq-bench: CitusTests checks that its benchmark queries run on the workers.
+            dependencies: ["SegSession", "SegStore", "SegQL", "segq-bench"],
             path: "Tests/SegSessionTests"
         ),
         .testTarget(

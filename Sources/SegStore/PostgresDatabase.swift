@@ -36,7 +36,11 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     /// (one already running is stopped by `interrupt()`, which the session calls).
     public var cancellation: Cancellation?
 
-    public var dialect: any SQLDialect { PostgresDialect() }
+    /// Whether the store's tables are distributed by contact (set by `Store` on a Citus
+    /// cluster): its SQL is then written in the form each shard answers by itself.
+    public var distributedByContact = false
+
+    public var dialect: any SQLDialect { PostgresDialect(distributedByContact: distributedByContact) }
 
     /// Connects to `url` (`postgres://user@host:port/dbname?…`, or any libpq
     /// connection string). With `readOnly`, every transaction is read-only.

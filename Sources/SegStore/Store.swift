@@ -106,6 +106,7 @@ public final class Store {
             self.path = postgres.url
             database = postgres
             isCitus = try CitusLayout.isCitus(postgres)
+            postgres.distributedByContact = isCitus
             try migrate()
             return
         }

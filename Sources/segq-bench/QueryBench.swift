@@ -70,7 +70,7 @@ struct QueryBench: ParsableCommand {
                 \(q1Merge))
                 ORDER BY c.id
                 """,
-            handCount: "SELECT count(*) FROM (\(q1Merge))"),
+            handCount: "SELECT count(*) FROM (\(q1Merge)) s"),
         BenchQuery(
             name: "Q2 non-openers of a campaign",
             text: #"delivered(campaign: "Spring Sale") and not opened(campaign: "Spring Sale")"#,
@@ -119,7 +119,7 @@ struct QueryBench: ParsableCommand {
                 \(q5Merge))
                 ORDER BY c.id
                 """,
-            handCount: "SELECT count(*) FROM (\(q5Merge))"),
+            handCount: "SELECT count(*) FROM (\(q5Merge)) s"),
         BenchQuery(
             name: "Q6 never opened anything",
             text: "not opened",
@@ -148,7 +148,12 @@ struct QueryBench: ParsableCommand {
         let events = try store.database.int64("SELECT count(*) FROM events") ?? 0
         print("store: \(db), \(contacts) contacts, \(events) events; median of \(runs) warm runs, ms\n")
 
-        let chosen = queries.isEmpty ? Self.queries : queries.enumerated().map { BenchQuery(name: "query \($0 + 1)", text: $1) }
+        var chosen = queries.isEmpty ? Self.queries : queries.enumerated().map { BenchQuery(name: "query \($0 + 1)", text: $1) }
+        // The hand-written queries are SQLite's (Q5 compares an attribute's value as
+        // text); on PostgreSQL, segq's plans alone (`segq-bench backends` compares them).
+        if !(store.database is SQLiteDatabase) {
+            for i in chosen.indices { chosen[i].handWritten = nil }
+        }
         for q in chosen {
             let file = SourceFile(name: q.name, text: q.text)
             guard let parsed = Parser.parseQuery(file).query else { throw ValidationError("\(q.name) does not parse") }
@@ -212,7 +217,7 @@ struct QueryBench: ParsableCommand {
             }
             if let written = q.handWritten {
                 let (handSQL, handParams) = fill(written, ids)
-                let handCount = q.handCount.map { fill($0, ids) } ?? ("SELECT count(*) FROM (\(handSQL))", handParams)
+                let handCount = q.handCount.map { fill($0, ids) } ?? ("SELECT count(*) FROM (\(handSQL)) s", handParams)
                 try time("hand-written SQLite", count: { try sqlCount(store, handCount.0, handCount.1) }, all: { try sqlRows(store, handSQL, handParams) })
             }
 

@@ -8,6 +8,7 @@ import Foundation
 import SegQL
 import SegSession
 @testable import SegStore
+@testable import segq_bench
 import Testing
 
 /// The Citus coordinator's database the suite runs on (scripts/with-citus.sh sets it).
@@ -172,5 +173,91 @@ struct CitusTests {
         let f = try ActionsFixture()
         #expect(f.run(#"explain opened(campaign: "Spring Sale") and country = "SE""#) == nil)
         #expect(f.lastText().contains("Custom Scan (Citus"), "\(f.lastText())")
+    }
+
+    /// What keeps Citus from running `plan` (its EXPLAIN lines) on the workers, shard by
+    /// shard, with only the statement's own result gathered on the coordinator; empty
+    /// when nothing does. It must be a distributed scan whose tasks run on the workers
+    /// (`workers`: their ports), on every one of the `shards` when the statement reads
+    /// a whole range (nil: it names contacts, and Citus reads only their shards); and
+    /// no part may be planned apart, its rows gathered on the coordinator and sent back
+    /// as an intermediate result (Citus's recursive planning: `Distributed Subplan`,
+    /// `read_intermediate_result`), or repartitioned between the workers (`MapMergeJob`).
+    static func notPushedDown(_ plan: [String], shards: Int?, workers: Set<Int>) -> [String] {
+        var reasons: [String] = []
+        if !plan.contains(where: { $0.contains("Custom Scan (Citus Adaptive)") }) { reasons.append("no distributed scan") }
+        for line in plan {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            for marker in ["Distributed Subplan", "read_intermediate_result", "MapMergeJob"] where text.contains(marker) {
+                reasons.append(text)
+            }
+            if let shards, text.hasPrefix("Task Count: "), text != "Task Count: \(shards)" { reasons.append(text) }
+            if text.hasPrefix("Node: "), let port = text.split(separator: " ").first(where: { $0.hasPrefix("port=") }),
+               !workers.contains(Int(port.dropFirst(5)) ?? -1) {
+                reasons.append("a task on the coordinator: \(text)")
+            }
+        }
+        return reasons
+    }
+
+    /// The six benchmark queries (docs/benchmarks.md, `segq-bench queries`) run on the
+    /// workers, each shard answering for its own contacts: every statement segq sends
+    /// for them — each set of the bitmap plan, read whole and for a list of contacts,
+    /// and the one statement that stands for the plan (a saved view, a list, an export),
+    /// counting and listing — is pushed down whole. The one statement counts what the
+    /// sets count. Written as on plain PostgreSQL (INTERSECT, EXCEPT), the one statement
+    /// would not be.
+    @Test func theBenchmarkQueriesArePushedDown() throws {
+        let temp = try TemporaryStore()
+        _ = try DemoStore.build(at: temp.path, options: DemoOptions(contacts: 600, seed: 1))
+        let store = try Store(path: temp.path)
+        #expect(store.isCitus)
+        let shards = Int(try store.database.int64(
+            "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = CAST('events' AS regclass)", []) ?? 0)
+        #expect(shards > 1)
+        var workers: Set<Int> = []
+        try store.database.query("SELECT nodeport FROM pg_dist_node WHERE shouldhaveshards AND noderole = 'primary'", []) {
+            workers.insert(Int($0.int64(0)))
+        }
+        #expect(workers.count == 2)
+        let session = Session(store: store, output: CollectingOutput(), mode: .script) { _ in }
+        session.fixedNow = DemoStore.referenceNow
+        session.reusesReads = false
+        let ids = store.database.dialect.idListValue([1, 2, 3, 500])
+        // `extra`: the contact ids of a read for some contacts only.
+        func check(_ sql: CompiledSQL, _ what: String, extra: [SQLValue] = []) throws {
+            let plan = try store.database.queryPlan(sql.sql, sql.parameters + extra)
+            let reasons = Self.notPushedDown(plan, shards: extra.isEmpty ? shards : nil, workers: workers)
+            #expect(reasons.isEmpty, "\(what): \(reasons)\n\(sql.sql)\n\(plan.joined(separator: "\n"))")
+        }
+        #expect(QueryBench.queries.count == 6)
+        for q in QueryBench.queries {
+            let file = SourceFile(name: q.name, text: q.text)
+            let parsed = try #require(Parser.parseQuery(file).query, "\(q.name)")
+            let counting = try session.compile(parsed, projection: .count, in: file)
+            let listing = try session.compile(parsed, projection: .contacts(limit: nil), in: file)
+            let program = try #require(counting.program, "\(q.name): a bitmap plan")
+            for (i, leaf) in program.leaves.enumerated() {
+                try check(leaf.sql, "\(q.name), set \(i + 1)")
+                try check(leaf.restricted, "\(q.name), set \(i + 1) for some contacts", extra: [ids])
+                if case .lastCampaigns(_, _, _, let sends, let sendsRestricted) = leaf.reading {
+                    try check(sends, "\(q.name), set \(i + 1)'s sends")
+                    try check(sendsRestricted, "\(q.name), set \(i + 1)'s sends for some contacts", extra: [ids])
+                }
+            }
+            try check(counting.sql, "\(q.name) counted as one statement")
+            try check(listing.sql, "\(q.name) listed as one statement")
+            #expect(try store.database.int64(counting.sql.sql, counting.sql.parameters) == session.count(counting), "\(q.name)")
+        }
+
+        // The check can fail: Q1 as one statement in plain PostgreSQL's form, INTERSECT and
+        // EXCEPT, is planned on the coordinator from every set's rows.
+        let q1 = QueryBench.queries[0]
+        let file = SourceFile(name: q1.name, text: q1.text)
+        let plan = try session.compile(try #require(Parser.parseQuery(file).query), projection: .count, in: file).plan
+        let plain = SQLRenderer.render(plan, projection: .count, dialect: PostgresDialect())
+        #expect(plain.sql.contains("INTERSECT"))
+        let reasons = Self.notPushedDown(try store.database.queryPlan(plain.sql, plain.parameters), shards: shards, workers: workers)
+        #expect(reasons.contains { $0.contains("Distributed Subplan") }, "\(reasons)")
     }
 }

@@ -4,7 +4,12 @@
 
 /// The PostgreSQL dialect (also what PostgreSQL-compatible engines such as Citus read).
 public struct PostgresDialect: SQLDialect {
-    public init() {}
+    /// Whether the store's tables are distributed by contact (a Citus cluster).
+    public var distributedByContact: Bool
+
+    public init(distributedByContact: Bool = false) {
+        self.distributedByContact = distributedByContact
+    }
 
     public var name: String { "postgresql" }
 

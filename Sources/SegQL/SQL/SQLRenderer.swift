@@ -72,6 +72,13 @@ public protocol SQLDialect: Sendable {
     /// have equal precedence and associate left, and the ordered compound is a merge).
     /// Otherwise each set is a nested subquery, which any SQL reads the same way.
     var mergesCompoundChains: Bool { get }
+    /// Whether the store's per-contact tables are distributed by contact id (Citus),
+    /// so that a combination of sets must be written as what runs on each shard by
+    /// itself: semi-joins (`c.id IN (set)`), correlated anti-joins (`NOT EXISTS`) and
+    /// `UNION`s on the contact id. Citus plans `INTERSECT`, `EXCEPT`, `NOT IN (set)` and
+    /// `IN (set)` under an `OR` on the coordinator instead, from every shard's rows
+    /// gathered there (docs/scaling.md § What segq does on Citus).
+    var distributedByContact: Bool { get }
     /// Written after a table's alias to read it through `index` and no other (SQLite:
     /// ` INDEXED BY index`, which it never second-guesses), or "" where the database
     /// chooses well by itself from its own statistics (PostgreSQL).
@@ -101,6 +108,7 @@ extension SQLDialect {
     public func attributeValue(_ column: String, type: String) -> String { column }
     public var writesSetProbesAsIN: Bool { true }
     public var mergesCompoundChains: Bool { true }
+    public var distributedByContact: Bool { false }
     public func indexHint(_ index: String) -> String { "" }
 }
 
@@ -335,7 +343,11 @@ public struct SQLRenderer {
         case .inSubqueries:
             conditions.append(inForm(plan.filter))
         case .setOperations, .bitmaps:
-            conditions.append("c.id IN (\(dialect.mergesCompoundChains ? mergeChain(plan.filter) : setSQL(plan.filter)))")
+            if dialect.distributedByContact {
+                conditions.append(distributedCondition(plan.filter))
+            } else {
+                conditions.append("c.id IN (\(dialect.mergesCompoundChains ? mergeChain(plan.filter) : setSQL(plan.filter)))")
+            }
         case .groupedPass:
             var atoms: [PlanAtom] = []
             collectEventAtoms(plan.filter, into: &atoms)
@@ -825,6 +837,46 @@ public struct SQLRenderer {
                 return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(atomSet(positive))) s"
             }
             return atomSet(a)
+        }
+    }
+
+    // MARK: - Distributed form: what each shard answers by itself (Citus)
+
+    /// That `contactID`'s contact is in the filter's sets, written so that a database
+    /// distributed by contact runs it whole on every shard (`distributedByContact`): a
+    /// set is a semi-join, `c.id IN (set)`; a negation a correlated anti-join, `NOT
+    /// EXISTS (… s.contact_id = c.id)`; an `and` the conjunction of its parts; an `or`
+    /// one semi-join with the UNION of its branches' sets.
+    private mutating func distributedCondition(_ e: PlanExpr) -> String {
+        switch e {
+        case .everyone: return dialect.trueCondition
+        case .nobody: return dialect.falseCondition
+        case .and(let xs): return combine(xs, "AND") { $0.distributedCondition($1) }
+        case .or: return "\(contactID) IN (\(distributedSet(e)))"
+        case .not(let x): return "NOT EXISTS (SELECT 1 FROM (\(distributedSet(x))) s WHERE s.contact_id = \(contactID))"
+        case .atom(let a):
+            guard a.includesZero else { return "\(contactID) IN (\(atomSet(a)))" }
+            guard let positive = a.positiveComplement else { return dialect.trueCondition }
+            return "NOT EXISTS (SELECT 1 FROM (\(atomSet(positive))) s WHERE s.contact_id = \(contactID))"
+        }
+    }
+
+    /// The contact ids of `e`'s sets, as `distributedCondition` reads them: an atom's
+    /// own set, an `or` the UNION of its branches' sets, anything else the contacts
+    /// that pass its condition.
+    private mutating func distributedSet(_ e: PlanExpr) -> String {
+        switch e {
+        case .atom(let a) where !a.includesZero:
+            return atomSet(a)
+        case .or(let xs):
+            var parts: [String] = []
+            for x in xs { parts.append("SELECT contact_id FROM (\(distributedSet(x))) s") }
+            return parts.joined(separator: " UNION ")
+        default:
+            let outer = contactID
+            contactID = "c.id"
+            defer { contactID = outer }
+            return "SELECT c.id AS contact_id FROM contacts c WHERE \(distributedCondition(e))"
         }
     }
 
