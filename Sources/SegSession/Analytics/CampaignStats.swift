@@ -11,7 +11,7 @@
 //   non-footer link, machine opens, the funnel — is summed, over the campaign's
 //   *engaged* rows only (opened, clicked, unsubscribed or complained: ~30% of the
 //   largest demo campaign). Recipients, sent, delivered, opened and clicked — what
-//   `.campaigns` shows — are `Reach`, read the same way for both. See
+//   `.campaigns` shows — are `Headline`, read the same way for both. See
 //   `wholeCampaignFigures`;
 // - for `message N` the rollup does not know messages, so the same per-contact counts
 //   are built from `events` with GROUP BY contact_id, and one outer aggregate
@@ -397,7 +397,7 @@ extension CampaignStats {
     /// - a count of one kind's contacts or events is read from `event_stats` (the
     ///   importer counts its contacts from `activity`, as the rows with that kind's count
     ///   > 0);
-    /// - recipients, sent, delivered, opened and clicked are `Reach`, the figures
+    /// - recipients, sent, delivered, opened and clicked are `Headline`, the figures
     ///   `.campaigns` shows (not "clicked" from `event_stats`: it counts every clicker,
     ///   footer links included);
     /// - what `event_stats` cannot say (a person's opens, clicks on non-footer links,
@@ -409,8 +409,8 @@ extension CampaignStats {
         let c = SQLValue.integer(campaign)
         let stats = try KindStatistics.read(db, campaign: campaign)
         func k(_ kind: Int64) -> Int64 { stats.contacts[kind] ?? 0 }
-        let reach = try Reach.read(db, campaign: campaign, statistics: stats)
-        let (recipients, sent, delivered) = (reach.recipients, reach.sent, reach.delivered)
+        let headline = try Headline.read(db, campaign: campaign, statistics: stats)
+        let (recipients, sent, delivered) = (headline.recipients, headline.sent, headline.delivered)
         // Two constant statements rather than a parameter in the WHERE, so that the
         // cheap, most often true test comes first. Engaged rows: opened (e-mail only: an
         // SMS open does not move a contact out of "received"), clicked a non-footer link,
@@ -437,8 +437,8 @@ extension CampaignStats {
         let received = delivered - engagedRows
         let opens = stats.events[5] ?? 0
         return [
-            recipients, k(1), sent, k(2), delivered, k(4), reach.opened, openedHuman,
-            reach.clicked, k(7), k(8), k(9), k(10),
+            recipients, k(1), sent, k(2), delivered, k(4), headline.opened, openedHuman,
+            headline.clicked, k(7), k(8), k(9), k(10),
             opens, opens - machineOpens, contentClicks, (stats.events[6] ?? 0) - contentClicks,
             optedOut, clickedBucket, openedBucket, received,
         ]
@@ -475,14 +475,14 @@ extension CampaignStats {
     /// - clicked (a click on a non-footer link) and opened (an open, or such a click):
     ///   the clickers from the partial index `activity_clickers`, each probed for an open;
     ///   opened adds the clickers without an open to the openers of `event_stats`.
-    struct Reach: Equatable {
+    struct Headline: Equatable {
         var recipients: Int64
         var sent: Int64
         var delivered: Int64
         var opened: Int64
         var clicked: Int64
 
-        static func read(_ db: Database, campaign: Int64, statistics: KindStatistics) throws -> Reach {
+        static func read(_ db: Database, campaign: Int64, statistics: KindStatistics) throws -> Headline {
             let c = SQLValue.integer(campaign)
             // Among the rows without a `delivered` event: the ones that were delivered
             // anyway, and the ones that were only dropped (every other recipient was sent).
@@ -511,7 +511,7 @@ extension CampaignStats {
                 clicked = r.int64(0)
                 clickedNotOpened = r.isNull(1) ? 0 : r.int64(1)
             }
-            return Reach(
+            return Headline(
                 recipients: recipients, sent: recipients - droppedOnly,
                 delivered: (statistics.contacts[3] ?? 0) + deliveredWithoutEvent,
                 opened: openers + clickedNotOpened, clicked: clicked)
@@ -751,7 +751,7 @@ public struct CampaignOverview: Sendable, Equatable {
 extension CampaignOverview {
     /// Every campaign, oldest first, with the figures `stats` would give.
     ///
-    /// Each campaign's figures are `CampaignStats.Reach`, as `stats` reads them: `event_stats`
+    /// Each campaign's figures are `CampaignStats.Headline`, as `stats` reads them: `event_stats`
     /// (unique contacts per kind, kept by every import), one pass over the campaign's
     /// `activity` rows (recipients, sent, delivered) and its clickers from the partial
     /// index `activity_clickers` (clicked, opened) — not the engaged rows `stats` sums
@@ -772,10 +772,10 @@ extension CampaignOverview {
             // The same figures as `stats` (sent and delivered counting later stages, a
             // click as an open), from its whole-campaign path.
             let statistics = try CampaignStats.KindStatistics.read(db, campaign: id)
-            let reach = try CampaignStats.Reach.read(db, campaign: id, statistics: statistics)
-            c.sent = reach.sent
-            if c.channel == .email { c.openRate = CampaignStats.ratio(reach.opened, reach.delivered) }
-            c.clickRate = CampaignStats.ratio(reach.clicked, reach.delivered)
+            let headline = try CampaignStats.Headline.read(db, campaign: id, statistics: statistics)
+            c.sent = headline.sent
+            if c.channel == .email { c.openRate = CampaignStats.ratio(headline.opened, headline.delivered) }
+            c.clickRate = CampaignStats.ratio(headline.clicked, headline.delivered)
             if c.sentAt == nil {
                 c.planned = try CampaignStats.plannedAudience(db, campaign: id)?.contacts
             } else if messages > 1 {
