@@ -174,6 +174,37 @@ final class GeneratedStatsFixture {
         #expect(try CampaignStats.compute(store: f.temp.store, campaign: f.campaign(GeneratedStatsFixture.imported)).sentInferred)
     }
 
+    /// `.campaigns` reads only `event_stats`, one pass over each campaign's `activity` rows
+    /// and its clickers (`CampaignStats.Headline`): its sent, open rate and click rate equal
+    /// what `stats` gives on both paths, the one-pass aggregate over every `activity` row
+    /// included, on the generated store (footer-only clickers, clicks without opens, an SMS
+    /// campaign, one without `sent` events) and on random ones (every kind in any order).
+    @Test func overviewMatchesStatsOnEveryPath() throws {
+        let f = try GeneratedStatsFixture()
+        try Self.expectOverviewMatchesStats(f.temp.store, "generated")
+        for seed in 1...6 {
+            let temp = try TemporaryStore()
+            let lines = RateBoundsTests.randomStore(seed: UInt64(seed) * 7_919)
+            _ = try Importer(store: temp.store).run([.text(lines.joined(separator: "\n") + "\n", name: "random.jsonl")])
+            try Self.expectOverviewMatchesStats(temp.store, "seed \(seed)")
+        }
+    }
+
+    static func expectOverviewMatchesStats(_ store: Store, _ what: String) throws {
+        let campaigns = try store.catalog().campaigns
+        let overview = try CampaignOverview.load(from: store)
+        #expect(overview.map(\.name).sorted() == campaigns.map(\.name).sorted(), "\(what)")
+        for o in overview {
+            let c = try #require(campaigns.first { $0.name == o.name })
+            for path in [CampaignStats.Path.fast, .onePass] {
+                let s = try CampaignStats.compute(store: store, campaign: c, message: nil, heatmap: nil, path: path)
+                #expect(o.sent == s.sent, "\(what), \(o.name), \(path)")
+                #expect(o.openRate == s.openRate, "\(what), \(o.name), \(path)")
+                #expect(o.clickRate == s.clickRate, "\(what), \(o.name), \(path)")
+            }
+        }
+    }
+
     /// `.campaigns`' lines for the messages of a sequence (one read of its `sent` events)
     /// agree with `stats "C" message N` for each message, on 600 generated contacts with
     /// drops, resends-free sequences and messages not every contact got.

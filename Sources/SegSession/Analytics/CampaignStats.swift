@@ -10,7 +10,9 @@
 //   same numbers), and only what it cannot say — opened by a person, clicked a
 //   non-footer link, machine opens, the funnel — is summed, over the campaign's
 //   *engaged* rows only (opened, clicked, unsubscribed or complained: ~30% of the
-//   largest demo campaign). See `wholeCampaignFigures`;
+//   largest demo campaign). Recipients, sent, delivered, opened and clicked — what
+//   `.campaigns` shows — are `Headline`, read the same way for both. See
+//   `wholeCampaignFigures`;
 // - for `message N` the rollup does not know messages, so the same per-contact counts
 //   are built from `events` with GROUP BY contact_id, and one outer aggregate
 //   (`Scope.aggregateSQL`) computes every column over them. The tests run that same
@@ -394,40 +396,21 @@ extension CampaignStats {
     ///
     /// - a count of one kind's contacts or events is read from `event_stats` (the
     ///   importer counts its contacts from `activity`, as the rows with that kind's count
-    ///   > 0). Not "clicked": `event_stats` counts every clicker, footer links included,
-    ///   so clicked is `clicks > 0` summed here (every clicker is an engaged row);
+    ///   > 0);
+    /// - recipients, sent, delivered, opened and clicked are `Headline`, the figures
+    ///   `.campaigns` shows (not "clicked" from `event_stats`: it counts every clicker,
+    ///   footer links included);
     /// - what `event_stats` cannot say (a person's opens, clicks on non-footer links,
     ///   the funnel) is summed over the *engaged* rows only: contacts that opened (e-mail),
     ///   clicked a non-footer link, unsubscribed or complained — about 30% of a campaign.
     ///   Every other recipient is in the funnel's "received" bucket when delivered and in
-    ///   "not received" otherwise, so those two buckets follow from `delivered`;
-    /// - the recipients are `count(*)` of the campaign's `activity` rows (no expression
-    ///   per row), and delivered-or-bounced (for an inferred `sent`) is read only when the
-    ///   campaign has no `sent` event.
+    ///   "not received" otherwise, so those two buckets follow from `delivered`.
     static func wholeCampaignFigures(_ db: Database, campaign: Int64, email: Bool) throws -> [Int64] {
         let c = SQLValue.integer(campaign)
-        var contacts: [Int64: Int64] = [:], events: [Int64: Int64] = [:]
-        try db.query("SELECT kind, contacts, events FROM event_stats WHERE campaign_id = ?1", [c]) { r in
-            contacts[r.int64(0)] = r.int64(1)
-            events[r.int64(0)] = r.int64(2)
-        }
-        func k(_ kind: Int64) -> Int64 { contacts[kind] ?? 0 }
-        let recipients = try db.int64("SELECT count(*) FROM activity WHERE campaign_id = ?1", [c]) ?? 0
-        // Sent and delivered count a contact with a later-stage event and none of the
-        // stage itself (`Scope.sentAny`, `Scope.deliveredAny`): among the rows without a
-        // `delivered` event, the ones that were delivered anyway, and the ones that were
-        // only dropped (every other recipient was sent).
-        var droppedOnly: Int64 = 0, deliveredWithoutEvent: Int64 = 0
-        try db.query("""
-            SELECT count(*) FILTER (WHERE sends = 0 AND bounces = 0 AND NOT (\(Scope.deliveredAny))),
-                   count(*) FILTER (WHERE \(Scope.deliveredAny))
-            FROM activity WHERE campaign_id = ?1 AND deliveries = 0
-            """, [c]) { r in
-            droppedOnly = r.isNull(0) ? 0 : r.int64(0)
-            deliveredWithoutEvent = r.isNull(1) ? 0 : r.int64(1)
-        }
-        let sent = recipients - droppedOnly
-        let delivered = k(3) + deliveredWithoutEvent
+        let stats = try KindStatistics.read(db, campaign: campaign)
+        func k(_ kind: Int64) -> Int64 { stats.contacts[kind] ?? 0 }
+        let headline = try Headline.read(db, campaign: campaign, statistics: stats)
+        let (recipients, sent, delivered) = (headline.recipients, headline.sent, headline.delivered)
         // Two constant statements rather than a parameter in the WHERE, so that the
         // cheap, most often true test comes first. Engaged rows: opened (e-mail only: an
         // SMS open does not move a contact out of "received"), clicked a non-footer link,
@@ -435,30 +418,104 @@ extension CampaignStats {
         let engaged = email
             ? "opens > 0 OR clicks > 0 OR unsubscribes > 0 OR complaints > 0"
             : "clicks > 0 OR unsubscribes > 0 OR complaints > 0"
-        var e: [Int64] = Array(repeating: 0, count: 8)
+        var e: [Int64] = Array(repeating: 0, count: 6)
         try db.query("""
-            SELECT count(*), count(*) FILTER (WHERE opens = 0 AND clicks > 0), count(*) FILTER (WHERE opens > machine_opens OR clicks > 0), sum(machine_opens),
-                   count(*) FILTER (WHERE clicks > 0), sum(clicks), count(*) FILTER (WHERE unsubscribes > 0 OR complaints > 0),
+            SELECT count(*), count(*) FILTER (WHERE opens > machine_opens OR clicks > 0), sum(machine_opens),
+                   sum(clicks), count(*) FILTER (WHERE unsubscribes > 0 OR complaints > 0),
                    count(*) FILTER (WHERE clicks > 0 AND unsubscribes = 0 AND complaints = 0)
             FROM activity WHERE campaign_id = ?1 AND (\(engaged))
             """, [c]) { r in
-            e = (0..<8).map { r.isNull(Int32($0)) ? 0 : r.int64(Int32($0)) }
+            e = (0..<6).map { r.isNull(Int32($0)) ? 0 : r.int64(Int32($0)) }
         }
-        let (engagedRows, clickedNotOpened, openedHuman, machineOpens) = (e[0], e[1], e[2], e[3])
-        let (clicked, contentClicks, optedOut, clickedBucket) = (e[4], e[5], e[6], e[7])
+        let (engagedRows, openedHuman, machineOpens) = (e[0], e[1], e[2])
+        let (contentClicks, optedOut, clickedBucket) = (e[3], e[4], e[5])
         // Engaged and still subscribed without a click: opened (e-mail); for SMS there are none.
         let openedBucket = email ? engagedRows - optedOut - clickedBucket : 0
         // Every delivered recipient outside the engaged rows is "received"; no engaged
         // row is (it opted out, clicked, or — e-mail — opened), and every engaged row
         // was delivered (`Scope.deliveredAny`).
         let received = delivered - engagedRows
-        let opens = events[5] ?? 0
+        let opens = stats.events[5] ?? 0
         return [
-            recipients, k(1), sent, k(2), delivered, k(4), k(5) + clickedNotOpened, openedHuman,
-            clicked, k(7), k(8), k(9), k(10),
-            opens, opens - machineOpens, contentClicks, (events[6] ?? 0) - contentClicks,
+            recipients, k(1), sent, k(2), delivered, k(4), headline.opened, openedHuman,
+            headline.clicked, k(7), k(8), k(9), k(10),
+            opens, opens - machineOpens, contentClicks, (stats.events[6] ?? 0) - contentClicks,
             optedOut, clickedBucket, openedBucket, received,
         ]
+    }
+
+    /// A campaign's contacts and events per kind, as `event_stats` keeps them (the
+    /// importer recounts `contacts` from `activity`: the rows with that kind's count > 0).
+    struct KindStatistics {
+        var contacts: [Int64: Int64] = [:]
+        var events: [Int64: Int64] = [:]
+
+        static func read(_ db: Database, campaign: Int64) throws -> KindStatistics {
+            var s = KindStatistics()
+            try db.query("SELECT kind, contacts, events FROM event_stats WHERE campaign_id = ?1", [.integer(campaign)]) { r in
+                s.contacts[r.int64(0)] = r.int64(1)
+                s.events[r.int64(0)] = r.int64(2)
+            }
+            return s
+        }
+    }
+
+    /// A whole campaign's recipients, sent, delivered, opened and clicked: the figures of
+    /// `.campaigns` and, with the same values, of `stats` (`wholeCampaignFigures`) — their
+    /// one definition on the rollup (`Scope.aggregateSQL` is the same over any per-contact
+    /// rows; the tests check they agree).
+    ///
+    /// - recipients, sent and delivered: one pass over the campaign's `activity` rows. No
+    ///   statistic says how many contacts have any event, nor which have a later-stage event
+    ///   but no `sent` or `delivered` one (`Scope.sentAny`, `Scope.deliveredAny`), and no
+    ///   index holds the rows without a delivery; the statement counts every row, and tests
+    ///   the rest only where `deliveries = 0` (the third column: most rows stop there);
+    /// - delivered is the `delivered` contacts of `event_stats` plus the rows delivered
+    ///   without that event;
+    /// - clicked (a click on a non-footer link) and opened (an open, or such a click):
+    ///   the clickers from the partial index `activity_clickers`, each probed for an open;
+    ///   opened adds the clickers without an open to the openers of `event_stats`.
+    struct Headline: Equatable {
+        var recipients: Int64
+        var sent: Int64
+        var delivered: Int64
+        var opened: Int64
+        var clicked: Int64
+
+        static func read(_ db: Database, campaign: Int64, statistics: KindStatistics) throws -> Headline {
+            let c = SQLValue.integer(campaign)
+            // Among the rows without a `delivered` event: the ones that were delivered
+            // anyway, and the ones that were only dropped (every other recipient was sent).
+            var recipients: Int64 = 0, droppedOnly: Int64 = 0, deliveredWithoutEvent: Int64 = 0
+            try db.query("""
+                SELECT count(*),
+                       count(*) FILTER (WHERE deliveries = 0 AND sends = 0 AND bounces = 0 AND NOT (\(Scope.deliveredAny))),
+                       count(*) FILTER (WHERE deliveries = 0 AND (\(Scope.deliveredAny)))
+                FROM activity WHERE campaign_id = ?1
+                """, [c]) { r in
+                recipients = r.int64(0)
+                droppedOnly = r.isNull(1) ? 0 : r.int64(1)
+                deliveredWithoutEvent = r.isNull(2) ? 0 : r.int64(2)
+            }
+            // A campaign without an open (every SMS campaign) has no clicker to probe.
+            let openers = statistics.contacts[5] ?? 0
+            var clicked: Int64 = 0, clickedNotOpened: Int64 = 0
+            try db.query(openers == 0 ? """
+                SELECT count(*), count(*) FROM activity k WHERE k.campaign_id = ?1 AND k.clicks > 0
+                """ : """
+                SELECT count(*),
+                       count(*) FILTER (WHERE NOT EXISTS (
+                           SELECT 1 FROM activity o WHERE o.campaign_id = k.campaign_id AND o.contact_id = k.contact_id AND o.opens > 0))
+                FROM activity k WHERE k.campaign_id = ?1 AND k.clicks > 0
+                """, [c]) { r in
+                clicked = r.int64(0)
+                clickedNotOpened = r.isNull(1) ? 0 : r.int64(1)
+            }
+            return Headline(
+                recipients: recipients, sent: recipients - droppedOnly,
+                delivered: (statistics.contacts[3] ?? 0) + deliveredWithoutEvent,
+                opened: openers + clickedNotOpened, clicked: clicked)
+        }
     }
 
     /// What the statements are restricted to: a campaign, and maybe one message.
@@ -694,9 +751,11 @@ public struct CampaignOverview: Sendable, Equatable {
 extension CampaignOverview {
     /// Every campaign, oldest first, with the figures `stats` would give.
     ///
-    /// Each campaign's figures come from `CampaignStats.wholeCampaignFigures`: `event_stats`
-    /// (unique contacts per kind, kept by every import), the campaign's engaged
-    /// `activity` rows, and one pass over its rows without a `delivered` event. A draft
+    /// Each campaign's figures are `CampaignStats.Headline`, as `stats` reads them: `event_stats`
+    /// (unique contacts per kind, kept by every import), one pass over the campaign's
+    /// `activity` rows (recipients, sent, delivered) and its clickers from the partial
+    /// index `activity_clickers` (clicked, opened) — not the engaged rows `stats` sums
+    /// for its other figures. A draft
     /// duplicate adds the size of its frozen list; a sent sequence, its messages
     /// (`messages(_:campaign:count:maxContact:)`).
     public static func load(from store: Store) throws -> [CampaignOverview] {
@@ -712,11 +771,11 @@ extension CampaignOverview {
         for (id, messages, var c) in campaigns {
             // The same figures as `stats` (sent and delivered counting later stages, a
             // click as an open), from its whole-campaign path.
-            let row = try CampaignStats.wholeCampaignFigures(db, campaign: id, email: c.channel == .email)
-            let delivered = row[4]
-            c.sent = row[2]
-            if c.channel == .email { c.openRate = CampaignStats.ratio(row[6], delivered) }
-            c.clickRate = CampaignStats.ratio(row[8], delivered)
+            let statistics = try CampaignStats.KindStatistics.read(db, campaign: id)
+            let headline = try CampaignStats.Headline.read(db, campaign: id, statistics: statistics)
+            c.sent = headline.sent
+            if c.channel == .email { c.openRate = CampaignStats.ratio(headline.opened, headline.delivered) }
+            c.clickRate = CampaignStats.ratio(headline.clicked, headline.delivered)
             if c.sentAt == nil {
                 c.planned = try CampaignStats.plannedAudience(db, campaign: id)?.contacts
             } else if messages > 1 {
