@@ -240,7 +240,7 @@ struct CitusTests {
             for (i, leaf) in program.leaves.enumerated() {
                 try check(leaf.sql, "\(q.name), set \(i + 1)")
                 try check(leaf.restricted, "\(q.name), set \(i + 1) for some contacts", extra: [ids])
-                if case .lastCampaigns(_, _, _, let sends, let sendsRestricted) = leaf.reading {
+                if case .lastCampaigns(_, _, _, let sends, let sendsRestricted, _) = leaf.reading {
                     try check(sends, "\(q.name), set \(i + 1)'s sends")
                     try check(sendsRestricted, "\(q.name), set \(i + 1)'s sends for some contacts", extra: [ids])
                 }
