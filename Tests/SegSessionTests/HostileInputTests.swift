@@ -24,6 +24,21 @@ import Testing
         #expect(f.output.counts.isEmpty)
     }
 
+    /// A query just inside the depth limit is answered, not a crash: 470 aliases each
+    /// `not (clicked or …)` of the last nest about 1,410 levels once expanded, and every
+    /// stage recurses over them on the test's own thread (the planner's lowering, at 14 KB
+    /// a level in a debug build, overflowed an 8 MB stack near 600 levels).
+    @Test func aQueryJustInsideTheDepthLimitIsAnswered() throws {
+        let f = try ActionsFixture()
+        var script = "let a0 = opened;\n"
+        for i in 1..<470 { script += "let a\(i) = not (clicked or a\(i - 1));\n" }
+        script += "count a469;\n"
+        #expect(f.run(script) == nil)
+        // a1 is "neither clicked nor opened", a2 "opened, not clicked", and so on in
+        // turn: a469, like a1, is cy, dee and the phone contact.
+        #expect(f.output.counts == [3])
+    }
+
     /// Doubling aliases (`let a1 = (a0 or a0)`) reach the size limit at the 14th
     /// definition instead of growing exponentially.
     @Test func doublingAliasesAreRefusedAtTheSizeLimit() throws {

@@ -466,45 +466,54 @@ public struct Planner {
         case .column(let f, let t): return .atom(.column(f, t))
         case .attribute(let n, let t): return .atom(.attribute(n, t))
         case .list(let id, _): return .atom(.list(id))
-        case .events(var filter, let test):
-            // `as of` a moment no event in scope is later than changes nothing, and
-            // leaves the rollups exact (they would not be, for a moment before the last).
-            if let until = filter.window.until, !filter.readAsSet,
-               let latest = latestEvent(filter.kind, in: filter.campaigns), latest <= until {
-                filter.window.until = nil
-            }
-            if case .only(let ids) = filter.campaigns, ids.isEmpty {
-                return test.includesZero ? .everyone : .nobody
-            }
-            if case .only(let ids) = filter.links, ids.isEmpty {
-                return test.includesZero ? .everyone : .nobody
-            }
-            if filter.distinctCampaigns, filter.ofLast == nil, options.useRollups {
-                // N of M from the rollup: a contact's rows of those campaigns with such an
-                // event, counted, where the rollup is exact for the plain predicate.
-                var plain = filter
-                plain.distinctCampaigns = false
-                if let r = rollup(for: plain, .atLeastOne), case .count(let m, _) = r.test {
-                    filter.campaignsFromRollup = m
-                }
-            }
-            if bitmaps {
-                if filter.ofLast != nil, options.useRollups { filter.sendOrder = sendOrder(filter) }
-                if let split = wholeCampaignsRead(filter, test) { return split }
-                return cheapestRead(filter, test)
-            }
-            if options.useRollups, !sparse(filter, test), let rollup = rollup(for: filter, test) {
-                return .atom(.rollup(rollup))
-            }
-            // `= 0`, `< n`, `<= n` are the complement of a test that fails at zero; when a
-            // rollup answers that one (`opens(within: 365d) = 0` is not `opened(within:
-            // 365d)`, a recency test), read it as that complement.
-            if options.useRollups, test.includesZero, let c = test.complementExcludingZero,
-               !sparse(filter, c), let rollup = rollup(for: filter, c) {
-                return .not(.atom(.rollup(rollup)))
-            }
-            return .atom(.events(filter, test))
+        case .events(let filter, let test): return lowerEvents(filter, test)
         }
+    }
+
+    /// `lower` of one event predicate, a function of its own: `lower` recurses once per
+    /// level of the query (up to the binder's 1,500 after expansion), and this case's
+    /// locals (several `EventFilter`s) made each level's frame 14 KB in a debug build,
+    /// which overflowed a test thread's 8 MB stack at 600 levels.
+    @inline(never)
+    private mutating func lowerEvents(_ filter: EventFilter, _ test: CountTest) -> PlanExpr {
+        var filter = filter
+        // `as of` a moment no event in scope is later than changes nothing, and
+        // leaves the rollups exact (they would not be, for a moment before the last).
+        if let until = filter.window.until, !filter.readAsSet,
+           let latest = latestEvent(filter.kind, in: filter.campaigns), latest <= until {
+            filter.window.until = nil
+        }
+        if case .only(let ids) = filter.campaigns, ids.isEmpty {
+            return test.includesZero ? .everyone : .nobody
+        }
+        if case .only(let ids) = filter.links, ids.isEmpty {
+            return test.includesZero ? .everyone : .nobody
+        }
+        if filter.distinctCampaigns, filter.ofLast == nil, options.useRollups {
+            // N of M from the rollup: a contact's rows of those campaigns with such an
+            // event, counted, where the rollup is exact for the plain predicate.
+            var plain = filter
+            plain.distinctCampaigns = false
+            if let r = rollup(for: plain, .atLeastOne), case .count(let m, _) = r.test {
+                filter.campaignsFromRollup = m
+            }
+        }
+        if bitmaps {
+            if filter.ofLast != nil, options.useRollups { filter.sendOrder = sendOrder(filter) }
+            if let split = wholeCampaignsRead(filter, test) { return split }
+            return cheapestRead(filter, test)
+        }
+        if options.useRollups, !sparse(filter, test), let rollup = rollup(for: filter, test) {
+            return .atom(.rollup(rollup))
+        }
+        // `= 0`, `< n`, `<= n` are the complement of a test that fails at zero; when a
+        // rollup answers that one (`opens(within: 365d) = 0` is not `opened(within:
+        // 365d)`, a recency test), read it as that complement.
+        if options.useRollups, test.includesZero, let c = test.complementExcludingZero,
+           !sparse(filter, c), let rollup = rollup(for: filter, c) {
+            return .not(.atom(.rollup(rollup)))
+        }
+        return .atom(.events(filter, test))
     }
 
     /// Whether the plan will be a bitmap plan (the planner's own choice, or forced).
