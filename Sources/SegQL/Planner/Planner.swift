@@ -240,7 +240,9 @@ public struct Planner {
         switch a {
         case .events(let f, _) where f.campaignsFromRollup != nil:
             let ids = campaigns(in: f.campaigns).map(\.id)
-            let rows = ids.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.contacts ?? 0) }
+            // The rows with such an event where the measure has an index of its non-zero
+            // rows (opens, clicks), else every row of the campaigns.
+            let rows = ids.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: f.campaignsFromRollup!) }
             return AccessPath(
                 index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s") with \(f.kind.noun), counted per contact",
                 estimatedRows: rows, estimatedContacts: 0)
@@ -491,11 +493,17 @@ public struct Planner {
         }
         if filter.distinctCampaigns, filter.ofLast == nil, options.useRollups {
             // N of M from the rollup: a contact's rows of those campaigns with such an
-            // event, counted, where the rollup is exact for the plain predicate.
+            // event, counted, where the rollup is exact for the plain predicate — in a
+            // bitmap plan only where that reads fewer rows than the events (`replied(at_least:
+            // 2)`: 16k replies, where the rollup has no index on replies and reads every row).
             var plain = filter
             plain.distinctCampaigns = false
             if let r = rollup(for: plain, .atLeastOne), case .count(let m, _) = r.test {
-                filter.campaignsFromRollup = m
+                var fromRollup = filter
+                fromRollup.campaignsFromRollup = m
+                if !bitmaps || accessPath(.events(fromRollup, test)).estimatedRows < accessPath(.events(filter, test)).estimatedRows {
+                    filter = fromRollup
+                }
             }
         }
         if bitmaps {
