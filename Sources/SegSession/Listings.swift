@@ -115,11 +115,15 @@ extension Session {
     public func listListing() throws -> Listing {
         var listing = Listing(columns: ["list", "size", "saved_at", "query"])
         try runtime {
-            try store.database.query("""
-                SELECT l.name, (SELECT count(*) FROM list_members m WHERE m.list_id = l.id), l.saved_at, l.query
-                FROM lists l ORDER BY l.name
-                """) { row in
-                listing.rows.append([.text(row.text(0)), .integer(row.int64(1)), .text(dateTime(row.int64(2))), .text(row.text(3))])
+            // Each list's size a statement of its own: Citus refuses a subquery on
+            // `list_members` correlated with the reference table `lists`.
+            var lists: [(id: Int64, name: String, savedAt: Int64, query: String)] = []
+            try store.database.query("SELECT l.id, l.name, l.saved_at, l.query FROM lists l ORDER BY l.name") { row in
+                lists.append((row.int64(0), row.text(1), row.int64(2), row.text(3)))
+            }
+            for l in lists {
+                let size = try store.database.int64("SELECT count(*) FROM list_members WHERE list_id = ?1", [.integer(l.id)]) ?? 0
+                listing.rows.append([.text(l.name), .integer(size), .text(dateTime(l.savedAt)), .text(l.query)])
             }
         }
         return listing

@@ -368,17 +368,20 @@ extension CampaignStats {
 
     /// A draft duplicate's frozen list and its size: only for a campaign with no send time
     /// and an audience list (`campaigns.audience_list_id`, set by `duplicate campaign`).
-    /// One count of the list's members through their primary key.
+    /// One count of the list's members through their primary key, a statement of its
+    /// own (Citus refuses a subquery on `list_members` correlated with the reference
+    /// tables `campaigns` and `lists`).
     static func plannedAudience(_ db: Database, campaign: Int64) throws -> PlannedAudience? {
-        var planned: PlannedAudience?
+        var list: (id: Int64, name: String)?
         try db.query("""
-            SELECT l.name, (SELECT count(*) FROM list_members m WHERE m.list_id = l.id)
-            FROM campaigns c JOIN lists l ON l.id = c.audience_list_id
+            SELECT l.id, l.name FROM campaigns c JOIN lists l ON l.id = c.audience_list_id
             WHERE c.id = ?1 AND c.sent_at IS NULL
             """, [.integer(campaign)]) { r in
-            planned = PlannedAudience(list: r.text(0), contacts: r.int64(1))
+            list = (r.int64(0), r.text(1))
         }
-        return planned
+        guard let list else { return nil }
+        let members = try db.int64("SELECT count(*) FROM list_members WHERE list_id = ?1", [.integer(list.id)]) ?? 0
+        return PlannedAudience(list: list.name, contacts: members)
     }
 
     /// The outer aggregate of `Scope.aggregateSQL` over one row per contact in scope.
