@@ -170,6 +170,10 @@ import Testing
         event("opened", "bo@example.com", "C", "2026-01-21T10:00:00Z")
         event("opened", "cy@example.com", "B", "2026-01-11T10:00:00Z")
         event("opened", "cy@example.com", "B", "2026-01-12T10:00:00Z")
+        // Two clickers of five contacts: their sends are read alone.
+        event("clicked", "ana@example.com", "A", "2026-01-02T10:05:00Z")
+        event("clicked", "bo@example.com", "C", "2026-01-21T10:05:00Z")
+        event("clicked", "bo@example.com", "C", "2026-01-21T10:06:00Z")
         return lines
     }()
 
@@ -183,6 +187,11 @@ import Testing
         (#"opened(of_last: 1, campaign: ["A", "B"])"#, ["cy@example.com"]),
         ("opened(of_last: 1) as of \"2026-01-15\"", ["cy@example.com"]),
         ("opened(of_last: 1) and country = \"SE\"", ["cy@example.com"]),
+        ("clicked(of_last: 1)", ["bo@example.com"]),
+        ("clicked(of_last: 3)", ["ana@example.com", "bo@example.com"]),
+        ("clicks(of_last: 2) >= 2", ["bo@example.com"]),
+        ("clicked(of_last: 3, at_least: 2)", []),
+        ("not clicked(of_last: 1)", ["ana@example.com", "cy@example.com", "dee@example.com", "+46700000001"]),
     ]
 
     func leafOrders(_ f: ActionsFixture, _ text: String) throws -> [[Int64]?] {
@@ -225,5 +234,12 @@ import Testing
         let g = try ActionsFixture(extra: Self.extra)
         #expect(g.run("explain opened(of_last: 1)") == nil)
         #expect(g.lastText().contains("from activity: the recipients of 3 campaigns whose sends do not overlap"), "\(g.lastText())")
+        // Fewer than half the contacts clicked: only their sends are read.
+        #expect(g.run("explain clicked(of_last: 1)") == nil)
+        #expect(g.lastText().contains("from the sends of the contacts with such an event: 3 campaigns"), "\(g.lastText())")
+        #expect(g.run("explain analyze clicked(of_last: 1)") == nil)
+        // Four clicks (the fixture's own one on Spring Sale too) and ana's and bo's five
+        // sends, not the six recipients' rows of `activity`.
+        #expect(g.lastText().contains("read 9 ("), "\(g.lastText())")
     }
 }

@@ -264,8 +264,17 @@ public struct Planner {
             var what: [String] = []
             if f.distinctCampaigns { what.append("grouped by contact, distinct campaigns counted") }
             if let n = f.ofLast, let order = f.sendOrder {
-                path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.contacts ?? 0) }
-                what.append("kept for each contact's last \(n) campaigns, from activity: the recipients of \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent")
+                // The evaluator reads the sends of the contacts with such an event alone
+                // when they are under half of the contacts (SetEvaluator.lastCampaignsRanked).
+                let withEvent = estimate(.events(plain, .atLeastOne))
+                if withEvent * 2 < contactCount {
+                    let sends = order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.events ?? 0) }
+                    path.estimatedRows += sends * withEvent / contactCount
+                    what.append("kept for each contact's last \(n) campaigns, from the sends of the contacts with such an event: \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent")
+                } else {
+                    path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.contacts ?? 0) }
+                    what.append("kept for each contact's last \(n) campaigns, from activity: the recipients of \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent")
+                }
             } else if let n = f.ofLast {
                 let sends = EventFilter(kind: .sent, campaigns: f.campaigns)
                 path.estimatedRows += accessPath(.events(sends, .atLeastOne)).estimatedRows

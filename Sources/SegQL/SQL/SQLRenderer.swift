@@ -1055,10 +1055,19 @@ public struct SQLRenderer {
                 parameters = []
                 if let order = f.sendOrder {
                     // Campaigns whose sends do not overlap: each contact's recipients, in
-                    // any order (the evaluator ranks them by `order`).
-                    var where_ = [member("a.campaign_id", order), "a.sends > 0"]
-                    if narrow { where_.append(dialect.idListMembership("a.contact_id", dialect.placeholder(parameters.count + 1))) }
-                    let sql = "SELECT a.contact_id, a.campaign_id FROM activity a WHERE " + where_.joined(separator: " AND ")
+                    // any order (the evaluator ranks them by `order`, and passes over the
+                    // campaigns it does not rank): from `activity` for the whole range, and
+                    // for some contacts from their sends through the index by contact,
+                    // which holds the campaign (activity's index by contact lacks `sends`,
+                    // and a campaign list before the contacts would probe each pair).
+                    let sql: String
+                    if narrow {
+                        let ids = dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))
+                        sql = "SELECT s.contact_id, s.campaign_id FROM events s\(dialect.indexHint("events_by_contact")) "
+                            + "WHERE s.kind = \(EventKind.sent.rawValue) AND \(ids)"
+                    } else {
+                        sql = "SELECT a.contact_id, a.campaign_id FROM activity a WHERE \(member("a.campaign_id", order)) AND a.sends > 0"
+                    }
                     sends.append(CompiledSQL(sql: sql, parameters: parameters))
                     continue
                 }
