@@ -230,6 +230,15 @@ import Testing
         #expect(try f.members("opened(of_last: 1)") == ["bo@example.com", "cy@example.com"])
         #expect(f.run("explain opened(of_last: 1)") == nil)
         #expect(f.lastText().contains("from the sends read in time order"), "\(f.lastText())")
+        // Two clickers of five: only their sends are read, in time order; the same answer
+        // with every read restricted and without rollups.
+        #expect(f.run("explain clicked(of_last: 1)") == nil)
+        #expect(f.lastText().contains("from the sends of the contacts with such an event, read in time order"), "\(f.lastText())")
+        #expect(try f.members("clicked(of_last: 1)") == ["bo@example.com"])
+        #expect(try f.members("clicks(of_last: 3) >= 2") == ["bo@example.com"])
+        f.session.restrictedReadFactor = 0
+        #expect(try f.members("clicked(of_last: 1) and country = \"NO\"") == ["bo@example.com"])
+        #expect(try f.members("clicked(of_last: 3)").sorted() == ["ana@example.com", "bo@example.com"])
         // Without D, explain says where the ranking comes from.
         let g = try ActionsFixture(extra: Self.extra)
         #expect(g.run("explain opened(of_last: 1)") == nil)

@@ -263,22 +263,26 @@ public struct Planner {
             var path = accessPath(.events(plain, .atLeastOne))
             var what: [String] = []
             if f.distinctCampaigns { what.append("grouped by contact, distinct campaigns counted") }
-            if let n = f.ofLast, let order = f.sendOrder {
-                // The evaluator reads the sends of the contacts with such an event alone
-                // when they are under half of the contacts (SetEvaluator.lastCampaignsRanked).
+            if let n = f.ofLast {
+                // The evaluator reads the events first, and the sends of the contacts with
+                // one alone when they are under half of the contacts (SetEvaluator).
                 let withEvent = estimate(.events(plain, .atLeastOne))
-                if withEvent * 2 < contactCount {
-                    let sends = order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.events ?? 0) }
-                    path.estimatedRows += sends * withEvent / contactCount
-                    what.append("kept for each contact's last \(n) campaigns, from the sends of the contacts with such an event: \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent")
+                let few = withEvent * 2 < contactCount
+                let whose = few ? "the sends of the contacts with such an event" : nil
+                if let order = f.sendOrder {
+                    let campaigns = "\(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent"
+                    if few {
+                        path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.events ?? 0) } * withEvent / contactCount
+                    } else {
+                        path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.contacts ?? 0) }
+                    }
+                    let source = whose.map { $0 + ":" } ?? "activity: the recipients of"
+                    what.append("kept for each contact's last \(n) campaigns, from \(source) \(campaigns)")
                 } else {
-                    path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.contacts ?? 0) }
-                    what.append("kept for each contact's last \(n) campaigns, from activity: the recipients of \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent")
+                    let sends = accessPath(.events(EventFilter(kind: .sent, campaigns: f.campaigns), .atLeastOne)).estimatedRows
+                    path.estimatedRows += few ? sends * withEvent / contactCount : sends
+                    what.append("kept for each contact's last \(n) campaigns, from \(whose.map { $0 + ", read in time order" } ?? "the sends read in time order")")
                 }
-            } else if let n = f.ofLast {
-                let sends = EventFilter(kind: .sent, campaigns: f.campaigns)
-                path.estimatedRows += accessPath(.events(sends, .atLeastOne)).estimatedRows
-                what.append("kept for each contact's last \(n) campaigns, from the sends read in time order")
             }
             path.description += "; " + what.joined(separator: "; ")
             return path

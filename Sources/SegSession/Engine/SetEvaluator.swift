@@ -169,6 +169,12 @@ struct SetEvaluator {
                     contactsInQuestion: restrictedTo ?? Int(max(maxID, 0)), events: sql, into: &out)
                 break
             }
+            // The events first (contact and campaign id in one word), then the sends, of
+            // their contacts alone where those are few (as lastCampaignsRanked).
+            let (pairs, candidates, eventRows) = try eventPairs(sql, bits: 32) { $0 >= 0 && $0 < 1 << 32 ? Int($0) : nil }
+            rows += eventRows
+            guard !pairs.isEmpty else { break }
+            sendsSQL = sendsOf(candidates, sends: sendsSQL, restricted: sendsRestricted, inQuestion: restrictedTo ?? Int(max(maxID, 0)))
             // The pairs already seen: one bit per contact and campaign id (flat, a row of
             // words per contact), or a hash set where that would exceed 256 MB. A hash
             // set of 9M pairs cost ~4 s of the 1M demo store's `of_last` (docs/planner.md).
@@ -208,19 +214,18 @@ struct SetEvaluator {
             // marks the ring slot counted (`of_last` is at most 24, so a slot is one bit).
             var counts = [Int64](repeating: 0, count: filled.count)
             var marks = [UInt64](repeating: 0, count: distinct ? filled.count : 0)
-            try database.stream(sql.sql, sql.parameters) { row in
-                rows += 1
-                let c = Int(row.int64(0)), campaign = Int32(truncatingIfNeeded: row.int64(1))
-                guard c < filled.count else { return }
+            counting: for pair in pairs {
+                let c = Int(pair >> 32), campaign = Int32(truncatingIfNeeded: pair & 0xFFFF_FFFF)
+                guard c < filled.count else { continue }
                 let slots = min(Int(filled[c]), n)
                 for slot in 0..<slots where ring[c * n + slot] == campaign {
                     if distinct {
                         let bit = UInt64(1) << UInt64(slot)
-                        if marks[c] & bit != 0 { return }
+                        if marks[c] & bit != 0 { continue counting }
                         marks[c] |= bit
                     }
                     counts[c] += 1
-                    return
+                    continue counting
                 }
             }
             for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: k) { out.insert(Int64(contact)) }
@@ -248,6 +253,33 @@ struct SetEvaluator {
             leaf: leaf, restrictedTo: restrictedTo, rows: rows, contacts: out.count,
             milliseconds: Clock.millisecondsSince(start)))
         return out
+    }
+
+    /// `of_last`'s events, read before the sends: each row (contact id, campaign id) as
+    /// one word, the contact above the low `bits` and `key(campaign)` in them (a row
+    /// whose key is nil, or whose contact id does not fit, is passed over), and their
+    /// contacts. Returns the rows read too.
+    private func eventPairs(_ sql: CompiledSQL, bits: Int, key: (Int64) -> Int?) throws -> (pairs: [UInt64], contacts: ContactSet, rows: Int) {
+        var pairs: [UInt64] = []
+        var contacts = ContactSet(maxID: maxID)
+        var rows = 0
+        try database.stream(sql.sql, sql.parameters) { row in
+            rows += 1
+            let contact = row.int64(0)
+            guard contact >= 0, contact < 1 << (64 - bits), let k = key(row.int64(1)), k >= 0, k < 1 << bits else { return }
+            pairs.append(UInt64(contact) << UInt64(bits) | UInt64(k))
+            contacts.insert(contact)
+        }
+        return (pairs, contacts, rows)
+    }
+
+    /// The sends `of_last` reads: those of `candidates` alone (`restricted`, through the
+    /// index by contact) when they are under half of the contacts in question, else `sends`.
+    private func sendsOf(_ candidates: ContactSet, sends: CompiledSQL, restricted: CompiledSQL, inQuestion: Int) -> CompiledSQL {
+        guard candidates.count * 2 < inQuestion else { return sends }
+        var sql = restricted
+        sql.parameters.append(database.dialect.idListValue(candidates.ids()))
+        return sql
     }
 
     /// `of_last` where the campaigns' sends do not overlap in time (`order`, oldest
@@ -279,22 +311,10 @@ struct SetEvaluator {
         }
         // The events first: contact id and rank in one word (ranks are under 2^22, as the
         // planner's bound on the words keeps them), and their contacts.
-        var rows = 0
-        var pairs: [UInt64] = []
-        var candidates = ContactSet(maxID: maxID)
-        try database.stream(events.sql, events.parameters) { row in
-            rows += 1
-            let contact = row.int64(0), r = rank(row.int64(1))
-            guard contact >= 0, contact < 1 << 40, r >= 0, r < 1 << 22 else { return }
-            pairs.append(UInt64(contact) << 22 | UInt64(r))
-            candidates.insert(contact)
-        }
+        let (pairs, candidates, eventRows) = try eventPairs(events, bits: 22) { let r = rank($0); return r >= 0 ? r : nil }
+        var rows = eventRows
         guard !pairs.isEmpty else { return rows }
-        var sendsSQL = sends
-        if candidates.count * 2 < contactsInQuestion {
-            sendsSQL = sendsRestricted
-            sendsSQL.parameters.append(database.dialect.idListValue(candidates.ids()))
-        }
+        let sendsSQL = sendsOf(candidates, sends: sends, restricted: sendsRestricted, inQuestion: contactsInQuestion)
         let words = (order.count + 63) >> 6
         let stride = words * (distinct ? 2 : 1) + 1
         var cells = [UInt64](repeating: 0, count: stride * (Int(max(maxID, 0)) + 1))
