@@ -142,6 +142,33 @@ import Testing
     }
 }
 
+/// `message: N` past the first is only in the campaigns with at least N messages: its
+/// leaf reads those campaigns' range of `events_by_campaign` (the fixture's two-message
+/// Spring Sale, not Flash SMS), never every event of the kind.
+@Suite struct LaterMessageTests {
+    @Test func aLaterMessageReadsOnlyTheCampaignsThatHaveIt() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Spring Sale","message":2,"ts":"2026-03-03T09:01:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Spring Sale","message":2,"ts":"2026-03-03T09:02:00Z"}"#,
+        ])
+        for text in ["deliveries(message: 2) >= 1", "delivered(message: 2, within: 30d)", "deliveries(message: 2) = 0"] {
+            let file = SourceFile(name: "q", text: text)
+            let q = try #require(Parser.parseQuery(file).0)
+            let program = try #require(try f.session.compile(q, projection: .count, in: file).program)
+            #expect(program.leaves.count == 1, "\(text)")
+            for leaf in program.leaves {
+                #expect(leaf.access.description.hasPrefix("events_by_campaign: deliveries of 1 campaign"), "\(text): \(leaf.access.description)")
+            }
+        }
+        #expect(try f.members("deliveries(message: 2) >= 2") == ["ana@example.com"])
+        #expect(try f.members("delivered(message: 2) or delivered(campaign: \"Flash SMS\")").sorted() == ["+46700000001", "ana@example.com"])
+        #expect(try f.members("deliveries(message: 2) = 0").sorted() == ["+46700000001", "bo@example.com", "cy@example.com", "dee@example.com"])
+        // A message no campaign has: no one has it, everyone has none.
+        #expect(try f.members("delivered(message: 3)") == [])
+        #expect(try f.members("deliveries(message: 3) = 0").count == 5)
+    }
+}
+
 /// `of_last` where the campaigns' sends do not overlap in time: each contact's last
 /// campaigns are read from `activity`'s recipients ranked by when the campaigns were
 /// sent (EventFilter.sendOrder), not from the sends in time order; the same answers as
