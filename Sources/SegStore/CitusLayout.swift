@@ -47,7 +47,7 @@ enum CitusLayout {
     }
 
     /// Lays out the tables `added`, just created by a migration of an existing Citus
-    /// store without their foreign keys (`PostgresSchema.splitForCitus`). Runs inside the
+    /// store without their foreign keys (`Database.migrate(from:distributed:)`). Runs inside the
     /// upgrading transaction.
     static func layOut(_ db: Database, added: Set<String>) throws {
         try lay(db, fresh: false) { added.contains($0) }

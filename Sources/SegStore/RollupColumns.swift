@@ -1,10 +1,10 @@
 // The columns of the rollup tables, `activity` (per contact and campaign) and
 // `contact_activity` (per contact), described once: twelve event counts, then the
-// latest times of three kinds, each with the events it is computed from. The rebuild
-// SQL (`Store.rebuildRollups`) and the demo builder's inserts are written from this
-// list; `SchemaTests` checks that both backends' tables have exactly these columns,
-// so a column added to the DDL alone, or here alone, fails a test. (The importer's
-// `ActivityDelta.columns` is checked against it too until it reads it.)
+// latest times of three kinds, each with the events it is computed from. The tables'
+// columns (`Schema.rollupColumns`), the rebuild SQL (`Store.rebuildRollups`) and the
+// demo builder's inserts are written from this list; `SchemaTests` checks that both
+// backends' tables have exactly these columns. (The importer's `ActivityDelta.columns`
+// is checked against it too until it reads it.)
 
 /// The rollup tables' counting and timing columns, in the order they are written.
 enum RollupColumns {

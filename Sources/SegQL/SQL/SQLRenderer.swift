@@ -473,7 +473,7 @@ public struct SQLRenderer {
             // Pinned to the index by contact: without statistics SQLite may read the
             // index by kind and time instead, and then walk the whole window for every
             // contact (`sent(within: 30d)` took minutes on the 100k-contact store).
-            let body = "FROM events e\(dialect.indexHint("events_by_contact")) WHERE e.contact_id = \(contactID) AND "
+            let body = "FROM events e\(dialect.indexHint(StoreIndex.eventsByContact.name)) WHERE e.contact_id = \(contactID) AND "
                 + conds.joined(separator: " AND ")
             if t == .atLeastOne { return "EXISTS (SELECT 1 \(body))" }
             return "(SELECT count(*) \(body)) \(t.op.rawValue) \(bind(t.value))"
@@ -670,14 +670,14 @@ public struct SQLRenderer {
             if case .only(let ids) = f.campaigns { sends.append(member("s.campaign_id", ids)) }
             if let until = f.window.until { sends.append("s.ts <= \(bind(until))") }
             if restricted { sends.append(dialect.idListMembership("s.contact_id", marker)) }
-            let index = restricted ? "events_by_contact" : f.campaigns == .any ? "events_by_kind_ts" : "events_by_campaign"
+            let index = (restricted ? StoreIndex.eventsByContact : f.campaigns == .any ? .eventsByKindTime : .eventsByCampaign).name
             let ranked = "SELECT s.contact_id, s.campaign_id, row_number() OVER (PARTITION BY s.contact_id "
                 + "ORDER BY min(s.ts) DESC, s.campaign_id DESC) AS r FROM events s\(dialect.indexHint(index)) WHERE "
                 + sends.joined(separator: " AND ") + " GROUP BY s.contact_id, s.campaign_id"
             conds.append("(e.contact_id, e.campaign_id) IN (SELECT x.contact_id, x.campaign_id FROM (\(ranked)) x WHERE x.r <= \(bind(n)))")
         }
         if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
-        let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+        let from = "events e" + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
         var sql = "SELECT e.contact_id FROM \(from) WHERE " + conds.joined(separator: " AND ")
         if t != .atLeastOne {
             let counted = f.distinctCampaigns ? "count(DISTINCT e.campaign_id)" : "count(*)"
@@ -703,7 +703,7 @@ public struct SQLRenderer {
         events.campaigns = .only(split.rest)
         var conds = eventConditions(events, alias: "e")
         if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
-        let index = restricted ? "events_by_contact" : "events_by_campaign"
+        let index = (restricted ? StoreIndex.eventsByContact : .eventsByCampaign).name
         let sql = "SELECT a.contact_id\(value) FROM activity a WHERE " + rows.joined(separator: " AND ")
             + " UNION ALL SELECT e.contact_id\(counted ? ", 1" : "") FROM events e\(dialect.indexHint(index)) WHERE "
             + conds.joined(separator: " AND ")
@@ -1046,7 +1046,7 @@ public struct SQLRenderer {
             // latest campaigns are ranked and the events counted in memory (SetEvaluator):
             // the window function over every send costs ~10× the reads (docs/benchmarks.md).
             id = "e.contact_id"
-            let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+            let from = "events e" + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
             select = "SELECT e.contact_id, e.campaign_id FROM \(from)"
             conds = eventConditions(f, alias: "e")
             let outer = parameters
@@ -1077,7 +1077,7 @@ public struct SQLRenderer {
                 if narrow { where_.append(dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))) }
                 // In time order (the index's own, for the whole range): a contact's first
                 // send of a campaign is then the first row that names the pair.
-                let index = narrow ? "events_by_contact" : "events_by_kind_ts"
+                let index = (narrow ? StoreIndex.eventsByContact : .eventsByKindTime).name
                 let sql = "SELECT s.contact_id, s.campaign_id, s.ts FROM events s\(dialect.indexHint(index)) WHERE "
                     + where_.joined(separator: " AND ") + " ORDER BY s.ts, s.contact_id, s.campaign_id"
                 sends.append(CompiledSQL(sql: sql, parameters: parameters))
@@ -1097,7 +1097,7 @@ public struct SQLRenderer {
             return (campaignsSet(a, restricted: restricted), .ids)
         case .events(let f, let t):
             id = "e.contact_id"
-            let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+            let from = "events e" + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
             select = "SELECT e.contact_id FROM \(from)"
             conds = eventConditions(f, alias: "e")
             if t != .atLeastOne { reading = .counted(t) }
