@@ -8,20 +8,21 @@
 // reference table becomes a Citus local table, which cannot then be distributed, so the
 // per-contact tables' keys to the catalog are dropped first and added back last.
 
-/// The Citus layout of a store's tables.
+import SegQL
+
+/// The Citus layout of a store's tables, each table's placement read from `Schema`.
 enum CitusLayout {
-    /// The per-contact tables, distributed by contact and co-located; `contacts` first.
-    static let distributed: [(table: String, column: String)] = [
-        ("contacts", "id"), ("events", "contact_id"), ("activity", "contact_id"),
-        ("contact_activity", "contact_id"), ("contact_attributes", "contact_id"), ("list_members", "contact_id"),
-        ("segment_changes", "contact_id"), ("segment_members", "contact_id"),
-    ]
+    /// The tables of the latest version, in the order they are made.
+    private static let tables = SchemaState(backend: .postgres, version: Schema.version).tables
+
+    /// The per-contact tables, distributed by contact and co-located; `contacts` first
+    /// (the first per-contact table the schema makes: the others refer to it).
+    static let distributed: [(table: String, column: String)] = tables.compactMap { t in
+        if case .distributed(let column) = t.citus { (t.name.name, column) } else { nil }
+    }
 
     /// The catalog tables, replicated to every node as reference tables.
-    static let reference = [
-        "event_kinds", "campaigns", "links", "event_stats", "lists", "segments", "segment_dependencies", "segment_evaluations",
-        "store_info",
-    ]
+    static let reference = tables.filter { $0.citus == .reference }.map(\.name.name)
 
     /// Whether the database `db` is connected to has the Citus extension.
     static func isCitus(_ db: PostgresDatabase) throws -> Bool {
@@ -94,7 +95,7 @@ enum CitusLayout {
 
         // 3. Distribute by contact, co-located; 4. replicate the catalog; 5. keys back.
         for (table, column) in distributed where laidOut(table) {
-            let colocation = table == "contacts" ? "" : ", colocate_with => 'contacts'"
+            let colocation = table == StoreTable.contacts.name ? "" : ", colocate_with => 'contacts'"
             try db.execute("SELECT create_distributed_table('\(table)', '\(column)'\(colocation))")
         }
         for table in reference where laidOut(table) {

@@ -5,8 +5,8 @@
 // new store is created from the tables and indexes of the latest version, and a store of
 // an older version is brought up to date by rendering the changes of each version it
 // lacks. What differs between SQLite and PostgreSQL (column types, identity columns,
-// `WITHOUT ROWID`, a step that only one of them needs) is a property of the description
-// that the backend's renderer reads, never a second script. `SchemaTests` checks that a
+// `WITHOUT ROWID`, a step that only one of them needs, where a table lives on Citus) is a
+// property of the description that the backend's renderer reads, never a second script. `SchemaTests` checks that a
 // store migrated version by version equals a new one on both backends.
 //
 // The version of a store (`PRAGMA user_version` on SQLite, `store_info.schema_version`
@@ -41,7 +41,7 @@ public enum Schema {
         + RollupColumns.lastTimes.map { Column($0.name, .time) }
 
     static func rollup(_ table: StoreTable, keys: [Column], primaryKey: [String] = []) -> Table {
-        Table(table, keys + rollupColumns, primaryKey: primaryKey)
+        Table(table, keys + rollupColumns, primaryKey: primaryKey, citus: .distributed(by: "contact_id"))
     }
 
     // MARK: Versions
@@ -62,7 +62,7 @@ public enum Schema {
             Column("first_name", .text),
             Column("last_name", .text),
             Column("created_at", .time),
-        ], checks: ["email IS NOT NULL OR phone IS NOT NULL"])),
+        ], checks: ["email IS NOT NULL OR phone IS NOT NULL"], citus: .distributed(by: "id"))),
 
         // One row per contact and attribute. `value` keeps what the import saw (on
         // SQLite a column without a declared type keeps each value's storage class: the
@@ -73,7 +73,7 @@ public enum Schema {
             Column("name", .text, notNull: true),
             Column("type", .text, notNull: true, check: "type IN ('string', 'number', 'boolean')"),
             Column("value", .attributeValue, notNull: true),
-        ], primaryKey: ["contact_id", "name"])),
+        ], primaryKey: ["contact_id", "name"], citus: .distributed(by: "contact_id"))),
         .createIndex(Index(.contactAttributesByValue, on: .contactAttributes, ["name", "value", "contact_id"])),
 
         .createTable(Table(.lists, [
@@ -87,7 +87,7 @@ public enum Schema {
         .createTable(Table(.listMembers, [
             Column("list_id", .id, notNull: true, references: .cascade(.lists)),
             Column("contact_id", .id, notNull: true, references: .cascade(.contacts)),
-        ], primaryKey: ["list_id", "contact_id"])),
+        ], primaryKey: ["list_id", "contact_id"], citus: .distributed(by: "contact_id"))),
 
         .createTable(Table(.campaigns, [
             .id,
@@ -125,7 +125,7 @@ public enum Schema {
             Column("reason", .text),
             Column("machine", .integer, notNull: true, default: "0", check: "machine IN (0, 1)"),
             Column("external_id", .text),
-        ])),
+        ], citus: .distributed(by: "contact_id"))),
         // Access paths of the planner (docs/planner.md): all events of a kind in a
         // campaign; one contact's events of a kind, by time (probes); a kind in a time
         // window; the clicks on a link.
@@ -265,11 +265,11 @@ public enum Schema {
             Column("evaluation_id", .id, notNull: true, references: .cascade(.segmentEvaluations)),
             Column("contact_id", .id, notNull: true, references: .cascade(.contacts)),
             Column("joined", .integer, notNull: true, check: "joined IN (0, 1)"),
-        ], primaryKey: ["evaluation_id", "contact_id"])),
+        ], primaryKey: ["evaluation_id", "contact_id"], citus: .distributed(by: "contact_id"))),
         .createTable(Table(.segmentMembers, [
             Column("segment_id", .id, notNull: true, references: .cascade(.segments)),
             Column("contact_id", .id, notNull: true, references: .cascade(.contacts)),
-        ], primaryKey: ["segment_id", "contact_id"])),
+        ], primaryKey: ["segment_id", "contact_id"], citus: .distributed(by: "contact_id"))),
     ]
 
     /// Version 6: the contact columns a condition tests by value, each indexed (with the

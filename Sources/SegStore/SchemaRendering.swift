@@ -109,7 +109,16 @@ struct Column: Equatable {
     }
 }
 
-/// A table: its columns in order, and the constraints over several of them.
+/// Where a table's rows live on Citus (CitusLayout.swift).
+enum CitusPlacement: Equatable {
+    /// Spread over the workers by the contact id in `column`, co-located with `contacts`.
+    case distributed(by: String)
+    /// A copy on every node (the small catalog tables).
+    case reference
+}
+
+/// A table: its columns in order, the constraints over several of them, and its
+/// placement on Citus.
 struct Table: Equatable {
     var name: StoreTable
     var columns: [Column]
@@ -117,13 +126,16 @@ struct Table: Equatable {
     var primaryKey: [String]
     var unique: [[String]]
     var checks: [String]
+    var citus: CitusPlacement
 
-    init(_ name: StoreTable, _ columns: [Column], primaryKey: [String] = [], unique: [[String]] = [], checks: [String] = []) {
+    init(_ name: StoreTable, _ columns: [Column], primaryKey: [String] = [], unique: [[String]] = [], checks: [String] = [],
+         citus: CitusPlacement = .reference) {
         self.name = name
         self.columns = columns
         self.primaryKey = primaryKey
         self.unique = unique
         self.checks = checks
+        self.citus = citus
     }
 
     /// The key's columns, whichever way it is declared.
