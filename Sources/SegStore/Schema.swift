@@ -201,16 +201,16 @@ public enum Schema {
     /// null: the version 1 order, with the nullable last times at the end, already keeps
     /// every count reachable that way, so it stays there.
     static let v2: [SchemaChange] = [
-        .reorderColumns(.activity, rollupReadingOrder, on: [.sqlite]),
-        .reorderColumns(.contactActivity, rollupReadingOrder, on: [.sqlite]),
+        .reorderColumns(.activity, rollupReadingOrder.map(\.name), on: [.sqlite]),
+        .reorderColumns(.contactActivity, rollupReadingOrder.map(\.name), on: [.sqlite]),
         .dropIndex(.eventsByLink),
         .createIndex(Index(.eventsByLink, on: .events, ["link_id", "kind", "contact_id"], where: "link_id IS NOT NULL")),
     ]
 
     /// The rollup columns in the order queries read them (version 2 on SQLite).
-    static let rollupReadingOrder = [
-        "opens", "clicks", "deliveries", "last_opened", "last_clicked", "last_delivered", "machine_opens",
-        "footer_clicks", "sends", "bounces", "unsubscribes", "complaints", "replies", "forwards", "drops",
+    static let rollupReadingOrder: [RollupColumn] = [
+        .opens, .clicks, .deliveries, .lastOpened, .lastClicked, .lastDelivered, .machineOpens,
+        .footerClicks, .sends, .bounces, .unsubscribes, .complaints, .replies, .forwards, .drops,
     ]
 
     /// Version 3: narrow indexes that hold a set of contacts in contact order, so the

@@ -17,7 +17,8 @@ import SegQL
 
     /// The rollup columns described once (`RollupColumns`) are exactly the columns of
     /// `activity` and `contact_activity` besides their keys, on SQLite and (under
-    /// scripts/with-postgres.sh) on PostgreSQL; and the importer writes the same list.
+    /// scripts/with-postgres.sh) on PostgreSQL; and the importer writes, and the planner
+    /// reads (SegQL's `RollupColumn`), the same list.
     @Test(arguments: [false, true])
     func rollupColumnsAreTheTablesColumns(onPostgres: Bool) throws {
         if onPostgres && TemporarySchema.base == nil { return }
@@ -32,6 +33,8 @@ import SegQL
             #expect(columns.count == keys.count + RollupColumns.names.count, "\(table)")
         }
         #expect(ActivityDelta.columns == RollupColumns.names)
+        // The names the planner reads are the same columns, in the same order.
+        #expect(RollupColumn.allCases.map(\.name) == RollupColumns.names)
     }
 
     /// A store taken from nothing through every version's changes, one version at a

@@ -311,7 +311,7 @@ public struct Planner {
             switch r.scope {
             case .allCampaigns:
                 if let narrow {
-                    let index = narrow == "opens" ? StoreIndex.contactActivityOpeners : .contactActivityClickers
+                    let index = narrow == RollupColumn.opens.name ? StoreIndex.contactActivityOpeners : .contactActivityClickers
                     return AccessPath(
                         index: index.name,
                         description: "\(index.name): contacts with \(narrow)",
@@ -321,7 +321,7 @@ public struct Planner {
             case .campaigns(let ids):
                 if let narrow {
                     let rows = ids.reduce(0.0) { $0 + Double(catalog.stats[$1]?[r.kind]?.contacts ?? 0) }
-                    let name = (narrow == "opens" ? StoreIndex.activityOpeners : .activityClickers).name
+                    let name = (narrow == RollupColumn.opens.name ? StoreIndex.activityOpeners : .activityClickers).name
                     return AccessPath(index: name, description: "\(name): \(ids.count) campaign\(ids.count == 1 ? "" : "s")", estimatedRows: rows, estimatedContacts: 0)
                 }
                 let rows = ids.reduce(0.0) { $0 + campaignRows($1) }
@@ -712,9 +712,9 @@ public struct Planner {
         guard test == .atLeastOne, !filter.window.hasEnd, filter.machine == nil else { return nil }
         let column: String
         switch filter.kind {
-        case .delivered: column = "last_delivered"
-        case .opened: column = "last_opened"
-        case .clicked where !filter.includeFooter: column = "last_clicked"
+        case .delivered: column = RollupColumn.lastDelivered.name
+        case .opened: column = RollupColumn.lastOpened.name
+        case .clicked where !filter.includeFooter: column = RollupColumn.lastClicked.name
         default: return nil
         }
         if filter.window.within != nil {
@@ -744,23 +744,26 @@ public struct Planner {
     }
 
     private func measure(for filter: EventFilter) -> RollupMeasure? {
+        func measure(_ plus: [RollupColumn], minus: [RollupColumn] = []) -> RollupMeasure {
+            RollupMeasure(plus: plus.map(\.name), minus: minus.map(\.name))
+        }
         switch filter.kind {
         case .opened:
             switch filter.machine {
-            case nil: return RollupMeasure(plus: ["opens"])
-            case true?: return RollupMeasure(plus: ["machine_opens"])
-            case false?: return RollupMeasure(plus: ["opens"], minus: ["machine_opens"])
+            case nil: return measure([.opens])
+            case true?: return measure([.machineOpens])
+            case false?: return measure([.opens], minus: [.machineOpens])
             }
         case .clicked:
-            return RollupMeasure(plus: filter.includeFooter ? ["clicks", "footer_clicks"] : ["clicks"])
-        case .sent: return RollupMeasure(plus: ["sends"])
-        case .dropped: return RollupMeasure(plus: ["drops"])
-        case .delivered: return RollupMeasure(plus: ["deliveries"])
-        case .bounced: return RollupMeasure(plus: ["bounces"])
-        case .replied: return RollupMeasure(plus: ["replies"])
-        case .forwarded: return RollupMeasure(plus: ["forwards"])
-        case .unsubscribed: return RollupMeasure(plus: ["unsubscribes"])
-        case .complained: return RollupMeasure(plus: ["complaints"])
+            return measure(filter.includeFooter ? [.clicks, .footerClicks] : [.clicks])
+        case .sent: return measure([.sends])
+        case .dropped: return measure([.drops])
+        case .delivered: return measure([.deliveries])
+        case .bounced: return measure([.bounces])
+        case .replied: return measure([.replies])
+        case .forwarded: return measure([.forwards])
+        case .unsubscribed: return measure([.unsubscribes])
+        case .complained: return measure([.complaints])
         }
     }
 

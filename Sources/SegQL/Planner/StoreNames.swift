@@ -59,3 +59,18 @@ public enum StoreIndex: String, CaseIterable, Sendable {
 
     public var name: String { rawValue }
 }
+
+/// A counting or timing column of the rollups `activity` and `contact_activity`, in the
+/// order they are written (SegStore's `RollupColumns` says what events each counts).
+public enum RollupColumn: String, CaseIterable, Sendable {
+    case sends, drops, deliveries, bounces, opens
+    case machineOpens = "machine_opens"
+    case clicks
+    case footerClicks = "footer_clicks"
+    case replies, forwards, unsubscribes, complaints
+    case lastDelivered = "last_delivered"
+    case lastOpened = "last_opened"
+    case lastClicked = "last_clicked"
+
+    public var name: String { rawValue }
+}
