@@ -64,6 +64,26 @@ import SegQL
         #expect(Set(StoreIndex.allCases.map(\.name)).subtracting(relations).isEmpty)
     }
 
+    /// On Citus a unique constraint must include the distribution column: the ones that
+    /// do not, read from the description, are replaced by these (docs/scaling.md).
+    @Test func citusReplacesTheUniquenessItCannotEnforce() {
+        #expect(CitusLayout.uniquenessWithoutDistributionColumn { _ in true } == [
+            "ALTER TABLE contacts DROP CONSTRAINT contacts_email_key",
+            "CREATE INDEX contacts_by_email ON contacts(email)",
+            "ALTER TABLE contacts DROP CONSTRAINT contacts_phone_key",
+            "CREATE INDEX contacts_by_phone ON contacts(phone)",
+            "ALTER TABLE events DROP CONSTRAINT events_pkey",
+            "ALTER TABLE events ADD PRIMARY KEY (id, contact_id)",
+            "DROP INDEX events_by_external_id",
+            "CREATE INDEX events_by_external_id ON events(external_id) WHERE external_id IS NOT NULL",
+        ])
+        // The tables a version adds to a laid-out store have none to replace.
+        let added = Schema.migration(from: 4, for: .postgres).created
+        #expect(CitusLayout.uniquenessWithoutDistributionColumn { added.contains($0) } == [])
+        #expect(CitusLayout.distributed.first?.table == "contacts")
+        #expect(Set(CitusLayout.distributed.map(\.table) + CitusLayout.reference) == Set(StoreTable.allCases.map(\.name)))
+    }
+
     /// The schema of `db` as a set of lines, one per column, index, constraint, view and
     /// function, read from the database's catalog (PostgreSQL's without the schema's
     /// name, which differs between the two stores).
