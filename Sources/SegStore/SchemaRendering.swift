@@ -10,7 +10,9 @@ import SegQL
 
 /// The database a schema is rendered for.
 public enum SchemaBackend: Hashable, Sendable {
+    /// SQLite (`SQLiteDatabase`).
     case sqlite
+    /// PostgreSQL, Citus included (`PostgresDatabase`).
     case postgres
 }
 
@@ -242,10 +244,10 @@ struct SchemaState {
         case .reorderColumns(let name, let order, let backends):
             guard backends.contains(backend), let at = tables.firstIndex(where: { $0.name == name }) else { return ([], []) }
             let old = tables[at]
-            let byName = Dictionary(uniqueKeysWithValues: old.columns.map { ($0.name, $0) })
             let keys = old.columns.filter { !order.contains($0.name) }
-            precondition(keys.count + order.count == old.columns.count, "reordering \(name.name): unknown columns")
-            tables[at].columns = keys + order.map { byName[$0]! }
+            let reordered = order.compactMap { n in old.columns.first { $0.name == n } }
+            precondition(keys.count + reordered.count == old.columns.count, "reordering \(name.name): unknown columns")
+            tables[at].columns = keys + reordered
             let all = tables[at].columns.map(\.name).joined(separator: ", ")
             let aside = "\(name.name)_v\(version)"
             // `legacy_alter_table` keeps the rename from re-parsing (or rewriting) the

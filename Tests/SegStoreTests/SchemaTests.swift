@@ -48,7 +48,7 @@ import SegQL
         let new = try TestStore(backendIndependent: onPostgres)
         #expect(new.db.isPostgres == onPostgres)
         let dir = TempDir()
-        let schema = try onPostgres ? TemporarySchema(base: TemporarySchema.base!) : nil
+        let schema = onPostgres ? try TemporarySchema(base: try #require(TemporarySchema.base)) : nil
         let old: Database = try schema.map { try PostgresDatabase(url: $0.url) } ?? SQLiteDatabase(path: dir.path("old.db"))
         try old.transaction {
             for version in 0..<Schema.version { try old.migrate(from: version, distributed: false) }

@@ -28,6 +28,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case segmentChanges = "segment_changes"
     case segmentMembers = "segment_members"
 
+    /// The name in SQL.
     public var name: String { rawValue }
 }
 
@@ -57,6 +58,7 @@ public enum StoreIndex: String, CaseIterable, Sendable {
     case contactsByLastName = "contacts_by_last_name"
     case contactsByCreatedAt = "contacts_by_created_at"
 
+    /// The name in SQL.
     public var name: String { rawValue }
 }
 
@@ -72,5 +74,6 @@ public enum RollupColumn: String, CaseIterable, Sendable {
     case lastOpened = "last_opened"
     case lastClicked = "last_clicked"
 
+    /// The name in SQL.
     public var name: String { rawValue }
 }
