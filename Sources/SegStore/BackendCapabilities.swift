@@ -37,12 +37,9 @@ extension SQLiteDatabase {
     /// `PRAGMA user_version`.
     public func schemaVersion() throws -> Int { Int(try int64("PRAGMA user_version") ?? 0) }
 
-    public var migrations: [String] { Schema.migrations }
+    public var schemaBackend: SchemaBackend { .sqlite }
 
-    public func migrate(from version: Int, distributed: Bool) throws {
-        try execute(Schema.migrations[version])
-        try execute("PRAGMA user_version = \(version + 1)")
-    }
+    public func recordSchemaVersion(_ version: Int) throws { try execute("PRAGMA user_version = \(version)") }
 
     public func lockForMigration() throws {}
 
@@ -114,27 +111,12 @@ extension PostgresDatabase {
         return Int(try text("SELECT value FROM store_info WHERE key = 'schema_version'") ?? "0") ?? 0
     }
 
-    public var migrations: [String] { PostgresSchema.migrations }
+    public var schemaBackend: SchemaBackend { .postgres }
 
-    public func migrate(from version: Int, distributed: Bool) throws {
-        if distributed, let split = PostgresSchema.splitForCitus[version] {
-            try execute(split.tables)
-            try CitusLayout.layOut(self, added: split.added)
-            try execute(split.keys)
-        } else if distributed, !PostgresSchema.migrations[version].contains("$$") {
-            // Citus refuses an index on a distributed table sent with other commands in
-            // one query string ("cannot insert multiple commands into a prepared
-            // statement"): plain DDL goes one statement at a time.
-            for statement in PostgresSchema.migrations[version].split(separator: ";")
-            where !statement.allSatisfy(\.isWhitespace) {
-                try execute(String(statement))
-            }
-        } else {
-            try execute(PostgresSchema.migrations[version])
-        }
+    public func recordSchemaVersion(_ version: Int) throws {
         try execute(
             "INSERT INTO store_info(key, value) VALUES ('schema_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [.text(String(version + 1))])
+            [.text(String(version))])
     }
 
     public func lockForMigration() throws { try execute("SELECT pg_advisory_xact_lock(7340032)") }
@@ -148,5 +130,34 @@ extension PostgresDatabase {
     /// so SQLite's missing table would not even save).
     public func failingViewBody(_ message: String) -> String {
         "SELECT * FROM segq_broken_segment(\(dialect.literal(.text(message))))"
+    }
+}
+
+// Creating and migrating a store's schema, rendered from `Schema` for the backend.
+extension Database {
+    /// Each version's statements in this database's SQL, at index n the change from
+    /// version n to n + 1.
+    public var migrations: [String] { Schema.migrations(for: schemaBackend) }
+
+    /// Creates the tables of the latest version in an empty database and records the
+    /// version, inside the creating transaction.
+    func createSchema() throws {
+        for statement in Schema.creation(for: schemaBackend) { try execute(statement) }
+        try recordSchemaVersion(Schema.version)
+    }
+
+    /// Makes version `version + 1`'s changes and records the new version, inside the
+    /// migrating transaction. One statement at a time: Citus refuses an index on a
+    /// distributed table sent with other commands in one query string ("cannot insert
+    /// multiple commands into a prepared statement"). `distributed`: the store's tables
+    /// are distributed by Citus, so the tables the version adds are laid out
+    /// (`CitusLayout.layOut`) between their creation and their foreign keys (a plain
+    /// table cannot refer to a distributed one).
+    func migrate(from version: Int, distributed: Bool) throws {
+        let migration = Schema.migration(from: version, for: schemaBackend, foreignKeysApart: distributed)
+        for statement in migration.statements { try execute(statement) }
+        if distributed && !migration.created.isEmpty { try CitusLayout.layOut(self, added: migration.created) }
+        for statement in migration.foreignKeys { try execute(statement) }
+        try recordSchemaVersion(version + 1)
     }
 }

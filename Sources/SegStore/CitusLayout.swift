@@ -8,20 +8,22 @@
 // reference table becomes a Citus local table, which cannot then be distributed, so the
 // per-contact tables' keys to the catalog are dropped first and added back last.
 
-/// The Citus layout of a store's tables.
+import SegQL
+
+/// The Citus layout of a store's tables, each table's placement read from `Schema`.
 enum CitusLayout {
-    /// The per-contact tables, distributed by contact and co-located; `contacts` first.
-    static let distributed: [(table: String, column: String)] = [
-        ("contacts", "id"), ("events", "contact_id"), ("activity", "contact_id"),
-        ("contact_activity", "contact_id"), ("contact_attributes", "contact_id"), ("list_members", "contact_id"),
-        ("segment_changes", "contact_id"), ("segment_members", "contact_id"),
-    ]
+    /// The tables and indexes of the latest version, in the order they are made.
+    private static let schema = SchemaState(backend: .postgres, version: Schema.version)
+    private static var tables: [Table] { schema.tables }
+
+    /// The per-contact tables, distributed by contact and co-located; `contacts` first
+    /// (the first per-contact table the schema makes: the others refer to it).
+    static let distributed: [(table: String, column: String)] = tables.compactMap { t in
+        if case .distributed(let column) = t.citus { (t.name.name, column) } else { nil }
+    }
 
     /// The catalog tables, replicated to every node as reference tables.
-    static let reference = [
-        "event_kinds", "campaigns", "links", "event_stats", "lists", "segments", "segment_dependencies", "segment_evaluations",
-        "store_info",
-    ]
+    static let reference = tables.filter { $0.citus == .reference }.map(\.name.name)
 
     /// Whether the database `db` is connected to has the Citus extension.
     static func isCitus(_ db: PostgresDatabase) throws -> Bool {
@@ -33,7 +35,7 @@ enum CitusLayout {
     /// `except`: tables to leave as they are (a test's store of an older version, which
     /// has not got them).
     static func apply(to db: Database, except: Set<String> = []) throws {
-        try lay(db, fresh: true) { !except.contains($0) }
+        try lay(db) { !except.contains($0) }
     }
 
     /// Whether the store in the current schema is laid out for Citus (`contacts` is
@@ -47,15 +49,42 @@ enum CitusLayout {
     }
 
     /// Lays out the tables `added`, just created by a migration of an existing Citus
-    /// store without their foreign keys (`PostgresSchema.splitForCitus`). Runs inside the
+    /// store without their foreign keys (`Database.migrate(from:distributed:)`). Runs inside the
     /// upgrading transaction.
     static func layOut(_ db: Database, added: Set<String>) throws {
-        try lay(db, fresh: false) { added.contains($0) }
+        try lay(db) { added.contains($0) }
     }
 
-    /// Lays out the tables `laidOut` accepts; `fresh`: a new store, whose constraints
-    /// Citus cannot enforce are replaced too (step 2).
-    private static func lay(_ db: Database, fresh: Bool, _ laidOut: (String) -> Bool) throws {
+    /// The statements that replace the constraints Citus cannot enforce, of the tables
+    /// `laidOut` accepts, as the description (`Schema`) has them: a key without the
+    /// distribution column gains it (an event's id stays unique with its contact); a
+    /// unique column or partial unique index without it becomes a plain index (e-mail
+    /// addresses, phone numbers, external event ids), which the importer (looking each
+    /// up before inserting) keeps unique as long as imports run one at a time.
+    static func uniquenessWithoutDistributionColumn(_ laidOut: (String) -> Bool) -> [String] {
+        var statements: [String] = []
+        for t in tables where laidOut(t.name.name) {
+            guard case .distributed(let column) = t.citus else { continue }
+            let table = t.name.name
+            for c in t.columns where c.unique && c.name != column {
+                statements += ["ALTER TABLE \(table) DROP CONSTRAINT \(table)_\(c.name)_key",
+                               "CREATE INDEX \(table)_by_\(c.name) ON \(table)(\(c.name))"]
+            }
+            if !t.keyColumns.contains(column) {
+                statements += ["ALTER TABLE \(table) DROP CONSTRAINT \(table)_pkey",
+                               "ALTER TABLE \(table) ADD PRIMARY KEY (\((t.keyColumns + [column]).joined(separator: ", ")))"]
+            }
+            for index in schema.indexes where index.table == t.name && index.unique && !index.columns.contains(column) {
+                var plain = index
+                plain.unique = false
+                statements += ["DROP INDEX \(index.name.name)", plain.create]
+            }
+        }
+        return statements
+    }
+
+    /// Lays out the tables `laidOut` accepts.
+    private static func lay(_ db: Database, _ laidOut: (String) -> Bool) throws {
         let quote = db.dialect.quoteIdentifier
         let perContact = Set(distributed.map(\.table))
         // DDL on the new shards after this transaction wrote to them in parallel would be
@@ -77,24 +106,12 @@ enum CitusLayout {
         }
         for fk in foreignKeys { try db.execute("ALTER TABLE \(quote(fk.table)) DROP CONSTRAINT \(quote(fk.name))") }
 
-        // 2. Unique constraints must include the distribution column. An event's id stays
-        // unique with its contact; e-mail addresses, phone numbers and external event ids
-        // keep plain indexes, and the importer (which looks each up before inserting)
-        // keeps them unique as long as imports run one at a time.
-        if fresh { try db.execute("""
-            ALTER TABLE contacts DROP CONSTRAINT contacts_email_key;
-            ALTER TABLE contacts DROP CONSTRAINT contacts_phone_key;
-            CREATE INDEX contacts_by_email ON contacts(email);
-            CREATE INDEX contacts_by_phone ON contacts(phone);
-            ALTER TABLE events DROP CONSTRAINT events_pkey;
-            ALTER TABLE events ADD PRIMARY KEY (id, contact_id);
-            DROP INDEX events_by_external_id;
-            CREATE INDEX events_by_external_id ON events(external_id) WHERE external_id IS NOT NULL;
-            """) }
+        // 2. Unique constraints must include the distribution column.
+        for statement in uniquenessWithoutDistributionColumn(laidOut) { try db.execute(statement) }
 
         // 3. Distribute by contact, co-located; 4. replicate the catalog; 5. keys back.
         for (table, column) in distributed where laidOut(table) {
-            let colocation = table == "contacts" ? "" : ", colocate_with => 'contacts'"
+            let colocation = table == StoreTable.contacts.name ? "" : ", colocate_with => 'contacts'"
             try db.execute("SELECT create_distributed_table('\(table)', '\(column)'\(colocation))")
         }
         for table in reference where laidOut(table) {

@@ -158,12 +158,11 @@ public protocol Database: AnyObject, Sendable {
     func foreignTableCount() throws -> Int64
     /// The schema version the store records (0: none yet).
     func schemaVersion() throws -> Int
-    /// The migrations from version n to n + 1, at index n, in this database's SQL.
-    var migrations: [String] { get }
-    /// Runs migration `version` (to `version + 1`) and records the new version, inside
-    /// the migrating transaction. `distributed`: the store's tables exist and are
-    /// distributed by Citus, so tables the migration adds are laid out before their keys.
-    func migrate(from version: Int, distributed: Bool) throws
+    /// The backend `Schema` is rendered for.
+    var schemaBackend: SchemaBackend { get }
+    /// Records the store's schema version (SQLite's `PRAGMA user_version`, PostgreSQL's
+    /// `store_info.schema_version`), inside the migrating transaction.
+    func recordSchemaVersion(_ version: Int) throws
     /// Keeps a second process from migrating at the same time, until the transaction
     /// ends (PostgreSQL: an advisory lock; SQLite's write transaction already does).
     func lockForMigration() throws

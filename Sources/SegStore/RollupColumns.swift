@@ -1,41 +1,50 @@
 // The columns of the rollup tables, `activity` (per contact and campaign) and
 // `contact_activity` (per contact), described once: twelve event counts, then the
-// latest times of three kinds, each with the events it is computed from. The rebuild
-// SQL (`Store.rebuildRollups`) and the demo builder's inserts are written from this
-// list; `SchemaTests` checks that both backends' tables have exactly these columns,
-// so a column added to the DDL alone, or here alone, fails a test. (The importer's
-// `ActivityDelta.columns` is checked against it too until it reads it.)
+// latest times of three kinds, each with the events it is computed from. The tables'
+// columns (`Schema.rollupColumns`), the rebuild SQL (`Store.rebuildRollups`) and the
+// demo builder's inserts are written from this list; `SchemaTests` checks that both
+// backends' tables have exactly these columns. (The importer's `ActivityDelta.columns`
+// is checked against it too until it reads it.)
+
+import SegQL
 
 /// The rollup tables' counting and timing columns, in the order they are written.
 enum RollupColumns {
     /// A column and the events it is computed from, as a condition on `events e`
     /// LEFT JOIN `links l` (a click is a footer click when its link is one).
     struct Column {
-        var name: String
+        var column: RollupColumn
         var events: String
+
+        init(_ column: RollupColumn, events: String) {
+            self.column = column
+            self.events = events
+        }
+
+        var name: String { column.name }
     }
 
     /// How many events of each kind (`count(*)` of the condition).
     static let counts: [Column] = [
-        Column(name: "sends", events: "e.kind = 1"),
-        Column(name: "drops", events: "e.kind = 2"),
-        Column(name: "deliveries", events: "e.kind = 3"),
-        Column(name: "bounces", events: "e.kind = 4"),
-        Column(name: "opens", events: "e.kind = 5"),
-        Column(name: "machine_opens", events: "e.kind = 5 AND e.machine = 1"),
-        Column(name: "clicks", events: "e.kind = 6 AND coalesce(l.footer, 0) = 0"),
-        Column(name: "footer_clicks", events: "e.kind = 6 AND coalesce(l.footer, 0) = 1"),
-        Column(name: "replies", events: "e.kind = 7"),
-        Column(name: "forwards", events: "e.kind = 8"),
-        Column(name: "unsubscribes", events: "e.kind = 9"),
-        Column(name: "complaints", events: "e.kind = 10"),
+        Column(.sends, events: "e.kind = 1"),
+        Column(.drops, events: "e.kind = 2"),
+        Column(.deliveries, events: "e.kind = 3"),
+        Column(.bounces, events: "e.kind = 4"),
+        Column(.opens, events: "e.kind = 5"),
+        Column(.machineOpens, events: "e.kind = 5 AND e.machine = 1"),
+        Column(.clicks, events: "e.kind = 6 AND coalesce(l.footer, 0) = 0"),
+        Column(.footerClicks, events: "e.kind = 6 AND coalesce(l.footer, 0) = 1"),
+        Column(.replies, events: "e.kind = 7"),
+        Column(.forwards, events: "e.kind = 8"),
+        Column(.unsubscribes, events: "e.kind = 9"),
+        Column(.complaints, events: "e.kind = 10"),
     ]
 
     /// The latest time of an event of the condition (NULL for none).
     static let lastTimes: [Column] = [
-        Column(name: "last_delivered", events: "e.kind = 3"),
-        Column(name: "last_opened", events: "e.kind = 5"),
-        Column(name: "last_clicked", events: "e.kind = 6 AND coalesce(l.footer, 0) = 0"),
+        Column(.lastDelivered, events: "e.kind = 3"),
+        Column(.lastOpened, events: "e.kind = 5"),
+        Column(.lastClicked, events: "e.kind = 6 AND coalesce(l.footer, 0) = 0"),
     ]
 
     /// Every column's name: the counts, then the times.

@@ -1,286 +1,246 @@
-// The store's schema, as an ordered list of migrations.
+// The store's schema, described once: every table, column, index and seed row, as an
+// ordered list of schema versions, each the changes it makes to the one before.
 //
-// `PRAGMA user_version` holds the number of migrations applied. Opening a store runs
-// the missing ones in one transaction, so a store made by an older segq opens in a
-// newer one; a store from a newer segq (a higher version than we know) is refused
-// rather than misread. Migrations are append-only: never edit one that has shipped.
+// Both backends' SQL is rendered from this description (`SchemaRendering.swift`): a
+// new store is created from the tables and indexes of the latest version, and a store of
+// an older version is brought up to date by rendering the changes of each version it
+// lacks. What differs between SQLite and PostgreSQL (column types, identity columns,
+// `WITHOUT ROWID`, a step that only one of them needs, where a table lives on Citus) is a
+// property of the description that the backend's renderer reads, never a second script. `SchemaTests` checks that a
+// store migrated version by version equals a new one on both backends.
+//
+// The version of a store (`PRAGMA user_version` on SQLite, `store_info.schema_version`
+// on PostgreSQL) is the number of versions applied. Versions are append-only: never
+// edit one that has shipped, add the next.
 //
 // The tables are a public interface (other tools read the file directly): every
 // table and column is documented in docs/schema.md, which must change with this file.
 //
-// Conventions: times are INTEGER Unix seconds (UTC); booleans are INTEGER 0/1;
+// Conventions: times are integer Unix seconds (UTC); booleans are integer 0/1;
 // e-mail addresses are stored lower-cased; event kinds are the integer codes of
-// `EventKind` (named in the `event_kinds` table).
+// `EventKind` (named in the `event_kinds` table). Table and index names are SegQL's
+// `StoreTable` and `StoreIndex`, which the planner reads too.
 
-/// The schema migrations, in order; migration `i` takes `user_version` from `i` to `i + 1`.
+import SegQL
+
+/// The store's schema: its versions, and what each changes.
 public enum Schema {
-    /// The `user_version` of a store with every migration applied.
-    public static var version: Int { migrations.count }
+    /// The version of a store with every version's changes applied.
+    public static var version: Int { versions.count }
 
-    /// The SQL of each migration.
-    public static let migrations: [String] = [v1, v2, v3, v4, v5, v6]
+    /// The changes of each version, in order: `versions[i]` takes a store from version
+    /// `i` to `i + 1`.
+    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6]
 
-    static let v1 = """
-    CREATE TABLE event_kinds (
-        code INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE
-    );
-    INSERT INTO event_kinds(code, name) VALUES
-        (1, 'sent'), (2, 'dropped'), (3, 'delivered'), (4, 'bounced'), (5, 'opened'),
-        (6, 'clicked'), (7, 'replied'), (8, 'forwarded'), (9, 'unsubscribed'), (10, 'complained');
+    // MARK: Column and table shorthands
 
-    CREATE TABLE contacts (
-        id INTEGER PRIMARY KEY,
-        email TEXT UNIQUE,
-        phone TEXT UNIQUE,
-        first_name TEXT,
-        last_name TEXT,
-        created_at INTEGER,
-        CHECK (email IS NOT NULL OR phone IS NOT NULL)
-    );
+    /// The rollup columns (`RollupColumns`) as columns: the counts default to 0, the
+    /// latest times are NULL when there is none.
+    static let rollupColumns: [Column] =
+        RollupColumns.counts.map { Column($0.name, .integer, notNull: true, default: "0") }
+        + RollupColumns.lastTimes.map { Column($0.name, .time) }
 
-    -- One row per contact and attribute. `value` has no declared type, so no affinity:
-    -- it keeps the SQLite type it was stored with (TEXT, INTEGER or REAL; the string
-    -- "01234" stays text). `type` says what the import saw, so that a boolean true is
-    -- not the number 1 and comparisons stay type-strict.
-    CREATE TABLE contact_attributes (
-        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-        name TEXT NOT NULL,
-        type TEXT NOT NULL CHECK (type IN ('string', 'number', 'boolean')),
-        value NOT NULL,
-        PRIMARY KEY (contact_id, name)
-    ) WITHOUT ROWID;
-    CREATE INDEX contact_attributes_by_value ON contact_attributes(name, value, contact_id);
+    static func rollup(_ table: StoreTable, keys: [Column], primaryKey: [String] = []) -> Table {
+        Table(table, keys + rollupColumns, primaryKey: primaryKey, citus: .distributed(by: "contact_id"))
+    }
 
-    CREATE TABLE lists (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        query TEXT NOT NULL,
-        saved_at INTEGER NOT NULL,
-        including_suppressed INTEGER NOT NULL DEFAULT 0,
-        suppressed_left_out INTEGER NOT NULL DEFAULT 0
-    );
+    // MARK: Versions
 
-    CREATE TABLE list_members (
-        list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
-        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-        PRIMARY KEY (list_id, contact_id)
-    ) WITHOUT ROWID;
+    /// Version 1.
+    static let v1: [SchemaChange] = [
+        .createTable(Table(.eventKinds, [
+            Column("code", .integer, primaryKey: true),
+            Column("name", .text, notNull: true, unique: true),
+        ])),
+        .insertRows(.eventKinds, columns: ["code", "name"],
+                    rows: EventKind.allCases.map { "(\($0.rawValue), '\($0.verb)')" }),
 
-    CREATE TABLE campaigns (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        channel TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email', 'sms')),
-        subject TEXT,
-        sent_at INTEGER,
-        sent_at_declared INTEGER NOT NULL DEFAULT 0,
-        messages INTEGER NOT NULL DEFAULT 1 CHECK (messages >= 1),
-        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sent')),
-        source_campaign_id INTEGER REFERENCES campaigns(id),
-        audience TEXT,
-        audience_list_id INTEGER REFERENCES lists(id),
-        created_at INTEGER NOT NULL
-    );
+        .createTable(Table(.contacts, [
+            .id,
+            Column("email", .text, unique: true),
+            Column("phone", .text, unique: true),
+            Column("first_name", .text),
+            Column("last_name", .text),
+            Column("created_at", .time),
+        ], checks: ["email IS NOT NULL OR phone IS NOT NULL"], citus: .distributed(by: "id"))),
 
-    CREATE TABLE links (
-        id INTEGER PRIMARY KEY,
-        campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
-        url TEXT NOT NULL,
-        path TEXT NOT NULL,
-        footer INTEGER NOT NULL DEFAULT 0 CHECK (footer IN (0, 1)),
-        UNIQUE (campaign_id, url)
-    );
-    CREATE INDEX links_by_path ON links(path);
+        // One row per contact and attribute. `value` keeps what the import saw (on
+        // SQLite a column without a declared type keeps each value's storage class: the
+        // string "01234" stays text; on PostgreSQL a jsonb value); `type` names its
+        // type, so that a boolean true is not the number 1 and comparisons stay strict.
+        .createTable(Table(.contactAttributes, [
+            Column("contact_id", .id, notNull: true, references: .cascade(.contacts)),
+            Column("name", .text, notNull: true),
+            Column("type", .text, notNull: true, check: "type IN ('string', 'number', 'boolean')"),
+            Column("value", .attributeValue, notNull: true),
+        ], primaryKey: ["contact_id", "name"], citus: .distributed(by: "contact_id"))),
+        .createIndex(Index(.contactAttributesByValue, on: .contactAttributes, ["name", "value", "contact_id"])),
 
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
-        kind INTEGER NOT NULL REFERENCES event_kinds(code),
-        contact_id INTEGER NOT NULL REFERENCES contacts(id),
-        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
-        message INTEGER NOT NULL DEFAULT 1,
-        ts INTEGER NOT NULL,
-        link_id INTEGER REFERENCES links(id),
-        bounce TEXT CHECK (bounce IN ('hard', 'soft')),
-        reason TEXT,
-        machine INTEGER NOT NULL DEFAULT 0 CHECK (machine IN (0, 1)),
-        external_id TEXT
-    );
-    -- Access paths of the planner (docs/planner.md): all events of a kind in a campaign;
-    -- one contact's events of a kind, by time (probes); a kind in a time window; the
-    -- clicks on a link.
-    CREATE INDEX events_by_campaign ON events(campaign_id, kind, contact_id);
-    CREATE INDEX events_by_contact ON events(contact_id, kind, campaign_id, ts, link_id, machine);
-    CREATE INDEX events_by_kind_ts ON events(kind, ts, contact_id);
-    CREATE INDEX events_by_link ON events(link_id, contact_id) WHERE link_id IS NOT NULL;
-    CREATE UNIQUE INDEX events_by_external_id ON events(external_id) WHERE external_id IS NOT NULL;
+        .createTable(Table(.lists, [
+            .id,
+            Column("name", .text, notNull: true, unique: true),
+            Column("query", .text, notNull: true),
+            Column("saved_at", .time, notNull: true),
+            Column("including_suppressed", .integer, notNull: true, default: "0"),
+            Column("suppressed_left_out", .integer, notNull: true, default: "0"),
+        ])),
+        .createTable(Table(.listMembers, [
+            Column("list_id", .id, notNull: true, references: .cascade(.lists)),
+            Column("contact_id", .id, notNull: true, references: .cascade(.contacts)),
+        ], primaryKey: ["list_id", "contact_id"], citus: .distributed(by: "contact_id"))),
 
-    -- The rollup: one row per campaign and contact that has any event in it, with
-    -- counts per kind and the latest times the planner uses for recency. Maintained
-    -- by every import, in the same transaction as the events.
-    CREATE TABLE activity (
-        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
-        contact_id INTEGER NOT NULL REFERENCES contacts(id),
-        sends INTEGER NOT NULL DEFAULT 0,
-        drops INTEGER NOT NULL DEFAULT 0,
-        deliveries INTEGER NOT NULL DEFAULT 0,
-        bounces INTEGER NOT NULL DEFAULT 0,
-        opens INTEGER NOT NULL DEFAULT 0,
-        machine_opens INTEGER NOT NULL DEFAULT 0,
-        clicks INTEGER NOT NULL DEFAULT 0,
-        footer_clicks INTEGER NOT NULL DEFAULT 0,
-        replies INTEGER NOT NULL DEFAULT 0,
-        forwards INTEGER NOT NULL DEFAULT 0,
-        unsubscribes INTEGER NOT NULL DEFAULT 0,
-        complaints INTEGER NOT NULL DEFAULT 0,
-        last_delivered INTEGER,
-        last_opened INTEGER,
-        last_clicked INTEGER,
-        PRIMARY KEY (campaign_id, contact_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX activity_by_contact ON activity(contact_id, campaign_id);
+        .createTable(Table(.campaigns, [
+            .id,
+            Column("name", .text, notNull: true, unique: true),
+            Column("channel", .text, notNull: true, default: "'email'", check: "channel IN ('email', 'sms')"),
+            Column("subject", .text),
+            Column("sent_at", .time),
+            Column("sent_at_declared", .integer, notNull: true, default: "0"),
+            Column("messages", .integer, notNull: true, default: "1", check: "messages >= 1"),
+            Column("status", .text, notNull: true, default: "'draft'", check: "status IN ('draft', 'sent')"),
+            Column("source_campaign_id", .id, references: .to(.campaigns)),
+            Column("audience", .text),
+            Column("audience_list_id", .id, references: .to(.lists)),
+            Column("created_at", .time, notNull: true),
+        ])),
 
-    -- The same rollup over all campaigns: one row per contact that has any event.
-    -- Maintained by every import from `activity`.
-    CREATE TABLE contact_activity (
-        contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
-        sends INTEGER NOT NULL DEFAULT 0,
-        drops INTEGER NOT NULL DEFAULT 0,
-        deliveries INTEGER NOT NULL DEFAULT 0,
-        bounces INTEGER NOT NULL DEFAULT 0,
-        opens INTEGER NOT NULL DEFAULT 0,
-        machine_opens INTEGER NOT NULL DEFAULT 0,
-        clicks INTEGER NOT NULL DEFAULT 0,
-        footer_clicks INTEGER NOT NULL DEFAULT 0,
-        replies INTEGER NOT NULL DEFAULT 0,
-        forwards INTEGER NOT NULL DEFAULT 0,
-        unsubscribes INTEGER NOT NULL DEFAULT 0,
-        complaints INTEGER NOT NULL DEFAULT 0,
-        last_delivered INTEGER,
-        last_opened INTEGER,
-        last_clicked INTEGER
-    );
+        .createTable(Table(.links, [
+            .id,
+            Column("campaign_id", .id, notNull: true, references: .cascade(.campaigns)),
+            Column("url", .text, notNull: true),
+            Column("path", .text, notNull: true),
+            Column("footer", .integer, notNull: true, default: "0", check: "footer IN (0, 1)"),
+        ], unique: [["campaign_id", "url"]])),
+        .createIndex(Index(.linksByPath, on: .links, ["path"])),
 
-    -- Statistics for the planner: per campaign and kind, the events and the distinct
-    -- contacts with at least one; maintained by every import.
-    CREATE TABLE event_stats (
-        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
-        kind INTEGER NOT NULL REFERENCES event_kinds(code),
-        events INTEGER NOT NULL,
-        contacts INTEGER NOT NULL,
-        min_ts INTEGER,
-        max_ts INTEGER,
-        PRIMARY KEY (campaign_id, kind)
-    ) WITHOUT ROWID;
+        .createTable(Table(.events, [
+            .id,
+            Column("kind", .integer, notNull: true, references: .to(.eventKinds, "code")),
+            Column("contact_id", .id, notNull: true, references: .to(.contacts)),
+            Column("campaign_id", .id, notNull: true, references: .to(.campaigns)),
+            Column("message", .integer, notNull: true, default: "1"),
+            Column("ts", .time, notNull: true),
+            Column("link_id", .id, references: .to(.links)),
+            Column("bounce", .text, check: "bounce IN ('hard', 'soft')"),
+            Column("reason", .text),
+            Column("machine", .integer, notNull: true, default: "0", check: "machine IN (0, 1)"),
+            Column("external_id", .text),
+        ], citus: .distributed(by: "contact_id"))),
+        // Access paths of the planner (docs/planner.md): all events of a kind in a
+        // campaign; one contact's events of a kind, by time (probes); a kind in a time
+        // window; the clicks on a link.
+        .createIndex(Index(.eventsByCampaign, on: .events, ["campaign_id", "kind", "contact_id"])),
+        .createIndex(Index(.eventsByContact, on: .events, ["contact_id", "kind", "campaign_id", "ts", "link_id", "machine"])),
+        .createIndex(Index(.eventsByKindTime, on: .events, ["kind", "ts", "contact_id"])),
+        .createIndex(Index(.eventsByLink, on: .events, ["link_id", "contact_id"], where: "link_id IS NOT NULL")),
+        .createIndex(Index(.eventsByExternalID, on: .events, ["external_id"], unique: true, where: "external_id IS NOT NULL")),
 
-    CREATE TABLE segments (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        query TEXT NOT NULL,
-        view_name TEXT NOT NULL UNIQUE,
-        saved_at INTEGER NOT NULL
-    );
+        // The rollup: one row per campaign and contact that has any event in it, with
+        // counts per kind and the latest times the planner uses for recency. Maintained
+        // by every import, in the same transaction as the events.
+        .createTable(rollup(.activity, keys: [
+            Column("campaign_id", .id, notNull: true, references: .to(.campaigns)),
+            Column("contact_id", .id, notNull: true, references: .to(.contacts)),
+        ], primaryKey: ["campaign_id", "contact_id"])),
+        .createIndex(Index(.activityByContact, on: .activity, ["contact_id", "campaign_id"])),
+        // The same rollup over all campaigns: one row per contact that has any event.
+        // Maintained by every import from `activity`.
+        .createTable(rollup(.contactActivity, keys: [
+            Column("contact_id", .id, primaryKey: true, references: .to(.contacts)),
+        ])),
 
-    -- What each saved segment refers to, so that dropping or renaming it is refused or
-    -- detected rather than silently changing a segment's meaning.
-    CREATE TABLE segment_dependencies (
-        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL CHECK (kind IN ('segment', 'list', 'campaign')),
-        name TEXT NOT NULL,
-        PRIMARY KEY (segment_id, kind, name)
-    ) WITHOUT ROWID;
+        // Statistics for the planner: per campaign and kind, the events and the
+        // distinct contacts with at least one; maintained by every import.
+        .createTable(Table(.eventStats, [
+            Column("campaign_id", .id, notNull: true, references: .to(.campaigns)),
+            Column("kind", .integer, notNull: true, references: .to(.eventKinds, "code")),
+            Column("events", .count, notNull: true),
+            Column("contacts", .count, notNull: true),
+            Column("min_ts", .time),
+            Column("max_ts", .time),
+        ], primaryKey: ["campaign_id", "kind"])),
 
-    -- Store-wide facts: key/value pairs (e.g. 'created_by').
-    CREATE TABLE store_info (
-        key TEXT PRIMARY KEY,
-        value
-    ) WITHOUT ROWID;
-    """
+        .createTable(Table(.segments, [
+            .id,
+            Column("name", .text, notNull: true, unique: true),
+            Column("query", .text, notNull: true),
+            Column("view_name", .text, notNull: true, unique: true),
+            Column("saved_at", .time, notNull: true),
+        ])),
+        // What each saved segment refers to, so that dropping or renaming it is refused
+        // or detected rather than silently changing a segment's meaning.
+        .createTable(Table(.segmentDependencies, [
+            Column("segment_id", .id, notNull: true, references: .cascade(.segments)),
+            Column("kind", .text, notNull: true, check: "kind IN ('segment', 'list', 'campaign')"),
+            Column("name", .text, notNull: true),
+        ], primaryKey: ["segment_id", "kind", "name"])),
 
-    // v2: `events_by_link` gains the kind, so the contacts who clicked a set of links
-    // are read from the index alone (the planner tests a link condition as membership of
-    // that set, docs/planner.md); and the rollups' columns in the order queries read them. SQLite finds a column by
-    // walking the record header up to it, so the counts and times that segment queries
-    // test (opens, clicks, deliveries, the last times) come first; on the 1M-contact demo
-    // store this made a scan of contact_activity 1.4-1.6x faster (docs/benchmarks.md).
-    // The old tables are renamed aside, new ones made under the names, the rows copied
-    // and the old tables dropped; `legacy_alter_table` keeps the rename from re-parsing
-    // (or rewriting) the segments' views, which refer to the tables by name and so read
-    // the new ones (a broken segment's view names a missing table on purpose).
-    /// The counted columns of both rollups in version 2, in the order queries read them.
-    static let v2RollupColumns = """
-        opens INTEGER NOT NULL DEFAULT 0,
-        clicks INTEGER NOT NULL DEFAULT 0,
-        deliveries INTEGER NOT NULL DEFAULT 0,
-        last_opened INTEGER,
-        last_clicked INTEGER,
-        last_delivered INTEGER,
-        machine_opens INTEGER NOT NULL DEFAULT 0,
-        footer_clicks INTEGER NOT NULL DEFAULT 0,
-        sends INTEGER NOT NULL DEFAULT 0,
-        bounces INTEGER NOT NULL DEFAULT 0,
-        unsubscribes INTEGER NOT NULL DEFAULT 0,
-        complaints INTEGER NOT NULL DEFAULT 0,
-        replies INTEGER NOT NULL DEFAULT 0,
-        forwards INTEGER NOT NULL DEFAULT 0,
-        drops INTEGER NOT NULL DEFAULT 0
-    """
+        // The body of a saved segment's view whose query no longer compiles: reading the
+        // view fails with the reason. SQLite needs none: its view names a missing table.
+        .postgresFunction(name: "segq_broken_segment", sql: """
+            CREATE FUNCTION segq_broken_segment(message text)
+            RETURNS TABLE(contact_id bigint, email text, phone text, first_name text, last_name text)
+            LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '%', message; END $$
+            """),
 
-    static let v2 = """
-    PRAGMA legacy_alter_table = ON;
-    ALTER TABLE activity RENAME TO activity_v1;
-    CREATE TABLE activity (
-        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
-        contact_id INTEGER NOT NULL REFERENCES contacts(id),
-    \(v2RollupColumns),
-        PRIMARY KEY (campaign_id, contact_id)
-    ) WITHOUT ROWID;
-    INSERT INTO activity(campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
-    SELECT campaign_id, contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM activity_v1 ORDER BY campaign_id, contact_id;
-    DROP TABLE activity_v1;
-    CREATE INDEX activity_by_contact ON activity(contact_id, campaign_id);
+        // Store-wide facts: key/value pairs (e.g. 'created_by').
+        .createTable(Table(.storeInfo, [
+            Column("key", .text, primaryKey: true),
+            Column("value", .infoValue),
+        ])),
+    ]
 
-    ALTER TABLE contact_activity RENAME TO contact_activity_v1;
-    CREATE TABLE contact_activity (
-        contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
-    \(v2RollupColumns)
-    );
-    INSERT INTO contact_activity(contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops)
-    SELECT contact_id, opens, clicks, deliveries, last_opened, last_clicked, last_delivered, machine_opens, footer_clicks, sends, bounces, unsubscribes, complaints, replies, forwards, drops FROM contact_activity_v1 ORDER BY contact_id;
-    DROP TABLE contact_activity_v1;
-    PRAGMA legacy_alter_table = OFF;
+    /// Version 2: `events_by_link` gains the kind, so the contacts who clicked a set of
+    /// links are read from the index alone (the planner tests a link condition as
+    /// membership of that set, docs/planner.md); and, on SQLite, the rollups' columns in
+    /// the order queries read them. SQLite finds a column by walking the record header
+    /// up to it, so the counts and times that segment queries test (opens, clicks,
+    /// deliveries, the last times) come first; on the 1M-contact demo store this made a
+    /// scan of contact_activity 1.4-1.6x faster (docs/benchmarks.md). PostgreSQL finds a
+    /// column by a cached offset as long as every column before it is fixed-width and not
+    /// null: the version 1 order, with the nullable last times at the end, already keeps
+    /// every count reachable that way, so it stays there.
+    static let v2: [SchemaChange] = [
+        .reorderColumns(.activity, rollupReadingOrder.map(\.name), on: [.sqlite]),
+        .reorderColumns(.contactActivity, rollupReadingOrder.map(\.name), on: [.sqlite]),
+        .dropIndex(.eventsByLink),
+        .createIndex(Index(.eventsByLink, on: .events, ["link_id", "kind", "contact_id"], where: "link_id IS NOT NULL")),
+    ]
 
-    DROP INDEX events_by_link;
-    CREATE INDEX events_by_link ON events(link_id, kind, contact_id) WHERE link_id IS NOT NULL;
-    """
+    /// The rollup columns in the order queries read them (version 2 on SQLite).
+    static let rollupReadingOrder: [RollupColumn] = [
+        .opens, .clicks, .deliveries, .lastOpened, .lastClicked, .lastDelivered, .machineOpens,
+        .footerClicks, .sends, .bounces, .unsubscribes, .complaints, .replies, .forwards, .drops,
+    ]
 
-    // v3: narrow indexes that hold a set of contacts in contact order, so the planner
-    // can answer `and`, `or` and `not` over them as one merge (docs/planner.md, "Merged
-    // sets"): a campaign's openers and its clickers (partial indexes over the non-zero
-    // rows of `activity`, with the count, so a campaign's 247k openers are read in 9 ms
-    // instead of its 650k rollup rows in 47 ms), the same over every campaign (of
-    // `contact_activity`: the 185k contacts who clicked, in contact order, instead of
-    // every contact's row), and attribute values with their type (`country = "SE"`
-    // tests the type too; it was read from the table for each row).
-    static let v3 = """
-    CREATE INDEX activity_openers ON activity(campaign_id, contact_id, opens) WHERE opens > 0;
-    CREATE INDEX activity_clickers ON activity(campaign_id, contact_id, clicks) WHERE clicks > 0;
-    CREATE INDEX contact_activity_openers ON contact_activity(contact_id, opens) WHERE opens > 0;
-    CREATE INDEX contact_activity_clickers ON contact_activity(contact_id, clicks) WHERE clicks > 0;
-    DROP INDEX contact_attributes_by_value;
-    CREATE INDEX contact_attributes_by_value ON contact_attributes(name, type, value, contact_id);
-    """
+    /// Version 3: narrow indexes that hold a set of contacts in contact order, so the
+    /// planner can answer `and`, `or` and `not` over them as one merge (docs/planner.md,
+    /// "Merged sets"): a campaign's openers and its clickers (partial indexes over the
+    /// non-zero rows of `activity`, with the count, so a campaign's 247k openers are read
+    /// in 9 ms instead of its 650k rollup rows in 47 ms), the same over every campaign (of
+    /// `contact_activity`: the 185k contacts who clicked, in contact order, instead of
+    /// every contact's row), and attribute values with their type (`country = "SE"`
+    /// tests the type too; it was read from the table for each row).
+    static let v3: [SchemaChange] = [
+        .createIndex(Index(.activityOpeners, on: .activity, ["campaign_id", "contact_id", "opens"], where: "opens > 0")),
+        .createIndex(Index(.activityClickers, on: .activity, ["campaign_id", "contact_id", "clicks"], where: "clicks > 0")),
+        .createIndex(Index(.contactActivityOpeners, on: .contactActivity, ["contact_id", "opens"], where: "opens > 0")),
+        .createIndex(Index(.contactActivityClickers, on: .contactActivity, ["contact_id", "clicks"], where: "clicks > 0")),
+        .dropIndex(.contactAttributesByValue),
+        .createIndex(Index(.contactAttributesByValue, on: .contactAttributes, ["name", "type", "value", "contact_id"])),
+    ]
 
     /// Version 4: the two event indexes that conditions are read from as ranges cover
     /// every column an event condition tests but bounce and reason (rare kinds), with the
     /// time right after kind, so that a condition's rows are exactly one range of one of
     /// them, read from the index alone (docs/planner.md § Bounded sets): a campaign's
     /// events of a kind in a window, or a kind's events in a window over every campaign.
-    static let v4 = """
-    DROP INDEX events_by_campaign;
-    CREATE INDEX events_by_campaign ON events(campaign_id, kind, ts, contact_id, link_id, message, machine);
-    DROP INDEX events_by_kind_ts;
-    CREATE INDEX events_by_kind_ts ON events(kind, ts, contact_id, campaign_id, link_id, message, machine);
-    """
+    static let v4: [SchemaChange] = [
+        .dropIndex(.eventsByCampaign),
+        .createIndex(Index(.eventsByCampaign, on: .events, ["campaign_id", "kind", "ts", "contact_id", "link_id", "message", "machine"])),
+        .dropIndex(.eventsByKindTime),
+        .createIndex(Index(.eventsByKindTime, on: .events, ["kind", "ts", "contact_id", "campaign_id", "link_id", "message", "machine"])),
+    ]
 
     /// Version 5: the membership history of saved segments (docs/schema.md § Segment
     /// history). Every evaluation of a segment that `save segment` or an import makes is
@@ -288,37 +248,36 @@ public enum Schema {
     /// over time is one index range); the contacts who joined or left in it are rows of
     /// `segment_changes`, and `segment_members` holds the members of the latest
     /// evaluation, which the next one is compared with. A contact who stays a member
-    /// costs nothing per evaluation.
-    static let v5 = """
-    CREATE TABLE segment_evaluations (
-        id INTEGER PRIMARY KEY,
-        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-        evaluated_at INTEGER NOT NULL,
-        cause TEXT NOT NULL CHECK (cause IN ('save', 'replace', 'import')),
-        members INTEGER NOT NULL,
-        joins INTEGER NOT NULL,
-        leaves INTEGER NOT NULL
-    );
-    CREATE INDEX segment_evaluations_by_segment ON segment_evaluations(segment_id, evaluated_at, id);
-    CREATE TABLE segment_changes (
-        evaluation_id INTEGER NOT NULL REFERENCES segment_evaluations(id) ON DELETE CASCADE,
-        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-        joined INTEGER NOT NULL CHECK (joined IN (0, 1)),
-        PRIMARY KEY (evaluation_id, contact_id)
-    ) WITHOUT ROWID;
-    CREATE TABLE segment_members (
-        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-        PRIMARY KEY (segment_id, contact_id)
-    ) WITHOUT ROWID;
-    """
+    /// costs nothing per evaluation. (On Citus the per-contact tables are distributed
+    /// by contact, `segment_evaluations` is a reference table: CitusLayout.swift.)
+    static let v5: [SchemaChange] = [
+        .createTable(Table(.segmentEvaluations, [
+            .id,
+            Column("segment_id", .id, notNull: true, references: .cascade(.segments)),
+            Column("evaluated_at", .time, notNull: true),
+            Column("cause", .text, notNull: true, check: "cause IN ('save', 'replace', 'import')"),
+            Column("members", .count, notNull: true),
+            Column("joins", .count, notNull: true),
+            Column("leaves", .count, notNull: true),
+        ])),
+        .createIndex(Index(.segmentEvaluationsBySegment, on: .segmentEvaluations, ["segment_id", "evaluated_at", "id"])),
+        .createTable(Table(.segmentChanges, [
+            Column("evaluation_id", .id, notNull: true, references: .cascade(.segmentEvaluations)),
+            Column("contact_id", .id, notNull: true, references: .cascade(.contacts)),
+            Column("joined", .integer, notNull: true, check: "joined IN (0, 1)"),
+        ], primaryKey: ["evaluation_id", "contact_id"], citus: .distributed(by: "contact_id"))),
+        .createTable(Table(.segmentMembers, [
+            Column("segment_id", .id, notNull: true, references: .cascade(.segments)),
+            Column("contact_id", .id, notNull: true, references: .cascade(.contacts)),
+        ], primaryKey: ["segment_id", "contact_id"], citus: .distributed(by: "contact_id"))),
+    ]
 
     /// Version 6: the contact columns a condition tests by value, each indexed (with the
     /// contact id, the row id), so that `first_name = "Hanna"`, `last_name in […]` or
     /// `created_at <= …` reads its range instead of every contact (docs/planner.md).
-    static let v6 = """
-    CREATE INDEX contacts_by_first_name ON contacts(first_name);
-    CREATE INDEX contacts_by_last_name ON contacts(last_name);
-    CREATE INDEX contacts_by_created_at ON contacts(created_at);
-    """
+    static let v6: [SchemaChange] = [
+        .createIndex(Index(.contactsByFirstName, on: .contacts, ["first_name"])),
+        .createIndex(Index(.contactsByLastName, on: .contacts, ["last_name"])),
+        .createIndex(Index(.contactsByCreatedAt, on: .contacts, ["created_at"])),
+    ]
 }

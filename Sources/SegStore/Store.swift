@@ -1,5 +1,5 @@
 // The event store: one SQLite file in WAL mode with the schema of `Schema`, or a
-// PostgreSQL database (`postgres://…`) with the same tables (`PostgresSchema`).
+// PostgreSQL database (`postgres://…`) with the same tables (`Schema`, rendered for each).
 //
 // Opening a store brings it to the current schema: `PRAGMA user_version` counts the
 // migrations applied, and the missing ones run in one transaction (so a crash during
@@ -213,11 +213,16 @@ public final class Store {
             // Another process may have migrated between our check and our lock.
             let now = try schemaVersion()
             if now > known { throw StoreError.newerSchema(path: path, found: now, known: known) }
-            // On Citus, a migration that adds tables to a laid-out store lays them out
-            // before their foreign keys (PostgresSchema.splitForCitus).
+            // A new store is made as the latest version; an older one changed version by
+            // version (`Schema`). On Citus, a version that adds tables to a laid-out
+            // store lays them out before their foreign keys.
             let laidOut = isCitus && now > 0 ? try CitusLayout.isLaidOut(database) : false
-            for version in now..<known { try database.migrate(from: version, distributed: laidOut) }
-            if now == 0 && isCitus { try CitusLayout.apply(to: database) }
+            if now == 0 {
+                try database.createSchema()
+                if isCitus { try CitusLayout.apply(to: database) }
+            } else {
+                for version in now..<known { try database.migrate(from: version, distributed: laidOut) }
+            }
             if now == 0 {
                 try database.execute(
                     "INSERT INTO store_info(key, value) VALUES ('created_by', 'segq'), ('created_at', \(database.dialect.nowExpression))")

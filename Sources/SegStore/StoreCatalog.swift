@@ -121,8 +121,7 @@ extension Store {
                 }
                 byID[row.int64(0)]?.attributes[row.text(1)] = value
             }
-            let columns = ["sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
-                           "replies", "forwards", "unsubscribes", "complaints", "last_delivered", "last_opened", "last_clicked"]
+            let columns = RollupColumns.names
             try db.query("SELECT contact_id, \(columns.joined(separator: ", ")) FROM contact_activity WHERE \(member("contact_id"))", [list]) { row in
                 var activity: [String: Int64] = [:]
                 for (i, c) in columns.enumerated() where !row.isNull(Int32(i + 1)) { activity[c] = row.int64(Int32(i + 1)) }

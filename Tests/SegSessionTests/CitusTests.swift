@@ -74,11 +74,11 @@ struct CitusTests {
         try PostgresDatabase(url: base).execute("CREATE SCHEMA \(schema)")
         defer { try? PostgresDatabase(url: base).execute("SET client_min_messages = warning; DROP SCHEMA \(schema) CASCADE") }
         let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
-        let added = try #require(PostgresSchema.splitForCitus[4]).added
+        let added = Schema.migration(from: 4, for: .postgres).created
         do {
             let raw = try PostgresDatabase(url: url)
             try raw.transaction {
-                for m in PostgresSchema.migrations.prefix(4) { try raw.execute(m) }
+                for m in Schema.migrations(for: .postgres).prefix(4) { try raw.execute(m) }
                 try CitusLayout.apply(to: raw, except: added)
                 try raw.execute("INSERT INTO store_info(key, value) VALUES ('schema_version', '4'), ('created_by', 'segq')")
             }

@@ -146,7 +146,7 @@ import Testing
         let path = dir.path("partial.db")
         do {
             let raw = try SQLiteDatabase(path: path)
-            try raw.execute(Schema.migrations[0])
+            try raw.execute(Schema.migrations(for: .sqlite)[0])
             try raw.execute("PRAGMA user_version = 1")
         }
         let store = try Store(path: path)
@@ -167,7 +167,7 @@ import Testing
         let named = columns.joined(separator: ", ")
         do {
             let raw = try SQLiteDatabase(path: path)
-            try raw.execute(Schema.migrations[0])
+            try raw.execute(Schema.migrations(for: .sqlite)[0])
             try raw.execute("PRAGMA user_version = 1")
             try raw.execute("""
                 INSERT INTO contacts(id, email) VALUES (1, 'a@x.io'), (2, 'b@x.io');

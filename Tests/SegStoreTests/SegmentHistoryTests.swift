@@ -82,11 +82,11 @@ import Testing
         let path = schema?.url ?? dir.path("v4.db")
         if postgres {
             let raw = try PostgresDatabase(url: path)
-            for m in PostgresSchema.migrations.prefix(4) { try raw.execute(m) }
+            for m in Schema.migrations(for: .postgres).prefix(4) { try raw.execute(m) }
             try raw.execute("INSERT INTO store_info(key, value) VALUES ('schema_version', '4'), ('created_by', 'segq')")
         } else {
             let raw = try SQLiteDatabase(path: path)
-            for m in Schema.migrations.prefix(4) { try raw.execute(m) }
+            for m in Schema.migrations(for: .sqlite).prefix(4) { try raw.execute(m) }
             try raw.execute("PRAGMA user_version = 4")
         }
         let store = try Store(path: path)

@@ -79,7 +79,7 @@ extension RollupMeasure {
     /// order: per campaign in `activity` (`activity_openers`, `activity_clickers`) and in
     /// `contact_activity` (`contact_activity_openers`, `contact_activity_clickers`);
     /// schema version 3, docs/schema.md.
-    static let nonZeroIndexed: Set<String> = ["opens", "clicks"]
+    static let nonZeroIndexed: Set<String> = [RollupColumn.opens.name, RollupColumn.clicks.name]
 
     /// The column whose non-zero rows alone can pass `test` and are indexed on their own
     /// (one such column, a test that fails at zero), or nil.

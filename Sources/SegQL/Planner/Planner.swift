@@ -244,16 +244,16 @@ public struct Planner {
             // rows (opens, clicks), else every row of the campaigns.
             let rows = ids.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: f.campaignsFromRollup!) }
             return AccessPath(
-                index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s") with \(f.kind.noun), counted per contact",
+                index: nil, description: "\(StoreTable.activity.name): the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s") with \(f.kind.noun), counted per contact",
                 estimatedRows: rows, estimatedContacts: 0)
         case .events(let f, _) where f.wholeCampaigns != nil:
             let split = f.wholeCampaigns!
             let rows = split.inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) }
                 + split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) }
             return AccessPath(
-                index: "events_by_campaign",
-                description: "activity: the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") wholly in the window, "
-                    + "and events_by_campaign: \(f.kind.noun) of \(split.rest.count) campaign\(split.rest.count == 1 ? "" : "s") the window cuts, summed per contact",
+                index: StoreIndex.eventsByCampaign.name,
+                description: "\(StoreTable.activity.name): the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") wholly in the window, "
+                    + "and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(split.rest.count) campaign\(split.rest.count == 1 ? "" : "s") the window cuts, summed per contact",
                 estimatedRows: rows, estimatedContacts: 0)
         case .events(let f, _) where f.readAsSet:
             // The predicate's own events, and for `of_last` the contacts' sends in scope.
@@ -290,7 +290,7 @@ public struct Planner {
             let extra = f.bounce != nil || f.reason != nil ? " (bounce and reason read from the rows)" : ""
             if case .only(let ids) = f.links {
                 return AccessPath(
-                    index: "events_by_link", description: "events_by_link: the clicks on \(ids.count) link\(ids.count == 1 ? "" : "s")\(extra)",
+                    index: StoreIndex.eventsByLink.name, description: "\(StoreIndex.eventsByLink.name): the clicks on \(ids.count) link\(ids.count == 1 ? "" : "s")\(extra)",
                     estimatedRows: clicks(onLinks: ids) * windowShare(f.window, f.kind, f.campaigns), estimatedContacts: 0)
             }
             let share = windowShare(f.window, f.kind, f.campaigns)
@@ -301,49 +301,50 @@ public struct Planner {
                 if campaignRows <= kindRows {
                     let window = f.window.isUnbounded ? "" : ", ts in the window"
                     return AccessPath(
-                        index: "events_by_campaign",
-                        description: "events_by_campaign: \(f.kind.noun) of \(ids.count) campaign\(ids.count == 1 ? "" : "s")\(window)\(extra)",
+                        index: StoreIndex.eventsByCampaign.name,
+                        description: "\(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(ids.count) campaign\(ids.count == 1 ? "" : "s")\(window)\(extra)",
                         estimatedRows: campaignRows, estimatedContacts: 0)
                 }
             }
             let window = f.window.isUnbounded ? "" : ", ts in the window"
             return AccessPath(
-                index: "events_by_kind_ts", description: "events_by_kind_ts: \(f.kind.noun)\(window)\(extra)", estimatedRows: kindRows, estimatedContacts: 0)
+                index: StoreIndex.eventsByKindTime.name, description: "\(StoreIndex.eventsByKindTime.name): \(f.kind.noun)\(window)\(extra)", estimatedRows: kindRows, estimatedContacts: 0)
         case .rollup(let r):
             var narrow: String?
             if case .count(let m, let t) = r.test { narrow = m.nonZeroIndexedColumn(for: t) }
             switch r.scope {
             case .allCampaigns:
                 if let narrow {
+                    let index = narrow == RollupColumn.opens.name ? StoreIndex.contactActivityOpeners : .contactActivityClickers
                     return AccessPath(
-                        index: "contact_activity_\(narrow == "opens" ? "openers" : "clickers")",
-                        description: "contact_activity_\(narrow == "opens" ? "openers" : "clickers"): contacts with \(narrow)",
+                        index: index.name,
+                        description: "\(index.name): contacts with \(narrow)",
                         estimatedRows: estimate(.rollup(RollupAtom(kind: r.kind, scope: .allCampaigns, test: .count(RollupMeasure(plus: [narrow]), .atLeastOne)))), estimatedContacts: 0)
                 }
-                return AccessPath(index: nil, description: "contact_activity: every contact with events", estimatedRows: rollupContacts(), estimatedContacts: 0)
+                return AccessPath(index: nil, description: "\(StoreTable.contactActivity.name): every contact with events", estimatedRows: rollupContacts(), estimatedContacts: 0)
             case .campaigns(let ids):
                 if let narrow {
                     let rows = ids.reduce(0.0) { $0 + Double(catalog.stats[$1]?[r.kind]?.contacts ?? 0) }
-                    let name = "activity_\(narrow == "opens" ? "openers" : "clickers")"
+                    let name = (narrow == RollupColumn.opens.name ? StoreIndex.activityOpeners : .activityClickers).name
                     return AccessPath(index: name, description: "\(name): \(ids.count) campaign\(ids.count == 1 ? "" : "s")", estimatedRows: rows, estimatedContacts: 0)
                 }
                 let rows = ids.reduce(0.0) { $0 + campaignRows($1) }
                 return AccessPath(
-                    index: nil, description: "activity: the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s")", estimatedRows: rows, estimatedContacts: 0)
+                    index: nil, description: "\(StoreTable.activity.name): the rows of \(ids.count) campaign\(ids.count == 1 ? "" : "s")", estimatedRows: rows, estimatedContacts: 0)
             }
         case .column(let f, let t):
             if case .compare(.equal, _) = t, f == .email || f == .phone {
-                return AccessPath(index: nil, description: "contacts: the unique index on \(f.rawValue)", estimatedRows: 1, estimatedContacts: 0)
+                return AccessPath(index: nil, description: "\(StoreTable.contacts.name): the unique index on \(f.rawValue)", estimatedRows: 1, estimatedContacts: 0)
             }
             if let index = Self.columnIndex(f), Self.readsRange(t) {
                 return AccessPath(index: index, description: "\(index): a range of \(f.rawValue)", estimatedRows: estimate(a), estimatedContacts: 0)
             }
-            return AccessPath(index: nil, description: "contacts: every contact's \(f.rawValue)", estimatedRows: n, estimatedContacts: 0)
+            return AccessPath(index: nil, description: "\(StoreTable.contacts.name): every contact's \(f.rawValue)", estimatedRows: n, estimatedContacts: 0)
         case .attribute(let name, _):
             return AccessPath(
-                index: "contact_attributes_by_value", description: "contact_attributes_by_value: \(name)", estimatedRows: estimate(a), estimatedContacts: 0)
+                index: StoreIndex.contactAttributesByValue.name, description: "\(StoreIndex.contactAttributesByValue.name): \(name)", estimatedRows: estimate(a), estimatedContacts: 0)
         case .list(let id):
-            return AccessPath(index: nil, description: "list_members: list #\(id)", estimatedRows: estimate(a), estimatedContacts: 0)
+            return AccessPath(index: nil, description: "\(StoreTable.listMembers.name): list #\(id)", estimatedRows: estimate(a), estimatedContacts: 0)
         }
     }
 
@@ -352,7 +353,9 @@ public struct Planner {
     /// a comparison reads a range of it.
     static func columnIndex(_ f: StandardField) -> String? {
         switch f {
-        case .first_name, .last_name, .created_at: "contacts_by_\(f.rawValue)"
+        case .first_name: StoreIndex.contactsByFirstName.name
+        case .last_name: StoreIndex.contactsByLastName.name
+        case .created_at: StoreIndex.contactsByCreatedAt.name
         case .email, .phone: nil
         }
     }
@@ -724,9 +727,9 @@ public struct Planner {
         guard test == .atLeastOne, !filter.window.hasEnd, filter.machine == nil else { return nil }
         let column: String
         switch filter.kind {
-        case .delivered: column = "last_delivered"
-        case .opened: column = "last_opened"
-        case .clicked where !filter.includeFooter: column = "last_clicked"
+        case .delivered: column = RollupColumn.lastDelivered.name
+        case .opened: column = RollupColumn.lastOpened.name
+        case .clicked where !filter.includeFooter: column = RollupColumn.lastClicked.name
         default: return nil
         }
         if filter.window.within != nil {
@@ -756,23 +759,26 @@ public struct Planner {
     }
 
     private func measure(for filter: EventFilter) -> RollupMeasure? {
+        func measure(_ plus: [RollupColumn], minus: [RollupColumn] = []) -> RollupMeasure {
+            RollupMeasure(plus: plus.map(\.name), minus: minus.map(\.name))
+        }
         switch filter.kind {
         case .opened:
             switch filter.machine {
-            case nil: return RollupMeasure(plus: ["opens"])
-            case true?: return RollupMeasure(plus: ["machine_opens"])
-            case false?: return RollupMeasure(plus: ["opens"], minus: ["machine_opens"])
+            case nil: return measure([.opens])
+            case true?: return measure([.machineOpens])
+            case false?: return measure([.opens], minus: [.machineOpens])
             }
         case .clicked:
-            return RollupMeasure(plus: filter.includeFooter ? ["clicks", "footer_clicks"] : ["clicks"])
-        case .sent: return RollupMeasure(plus: ["sends"])
-        case .dropped: return RollupMeasure(plus: ["drops"])
-        case .delivered: return RollupMeasure(plus: ["deliveries"])
-        case .bounced: return RollupMeasure(plus: ["bounces"])
-        case .replied: return RollupMeasure(plus: ["replies"])
-        case .forwarded: return RollupMeasure(plus: ["forwards"])
-        case .unsubscribed: return RollupMeasure(plus: ["unsubscribes"])
-        case .complained: return RollupMeasure(plus: ["complaints"])
+            return measure(filter.includeFooter ? [.clicks, .footerClicks] : [.clicks])
+        case .sent: return measure([.sends])
+        case .dropped: return measure([.drops])
+        case .delivered: return measure([.deliveries])
+        case .bounced: return measure([.bounces])
+        case .replied: return measure([.replies])
+        case .forwarded: return measure([.forwards])
+        case .unsubscribed: return measure([.unsubscribes])
+        case .complained: return measure([.complaints])
         }
     }
 

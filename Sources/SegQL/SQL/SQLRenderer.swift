@@ -147,7 +147,7 @@ public struct SQLRenderer {
     /// in id order, or (`byID`) those whose ids are bound as the one parameter, written by
     /// the dialect's `idListValue`.
     public static func contactRows(dialect: any SQLDialect, byID: Bool) -> String {
-        let columns = "SELECT c.id AS contact_id, c.email, c.phone, c.first_name, c.last_name FROM contacts c"
+        let columns = "SELECT c.id AS contact_id, c.email, c.phone, c.first_name, c.last_name FROM \(From.contacts)"
         let filter = byID ? " WHERE " + dialect.idListMembership("c.id", dialect.placeholder(1)) : ""
         return columns + filter + " ORDER BY c.id"
     }
@@ -172,8 +172,8 @@ public struct SQLRenderer {
         let empty = f.campaigns == .only([]) || f.links == .only([])
         let conds = empty ? dialect.falseCondition : r.eventConditions(f, alias: "e").joined(separator: " AND ")
         let sql = """
-            SELECT e.ts, cm.name, e.kind, l.url, e.reason, e.bounce, e.machine FROM events e
-            JOIN campaigns cm ON cm.id = e.campaign_id LEFT JOIN links l ON l.id = e.link_id
+            SELECT e.ts, cm.name, e.kind, l.url, e.reason, e.bounce, e.machine FROM \(From.events)
+            JOIN \(From.campaigns) ON cm.id = e.campaign_id LEFT JOIN \(From.links) ON l.id = e.link_id
             WHERE \(conds) AND e.contact_id = \(dialect.placeholder(r.parameters.count + 1)) ORDER BY e.ts, e.id
             """
         return CompiledSQL(sql: sql, parameters: r.parameters)
@@ -192,7 +192,7 @@ public struct SQLRenderer {
         let n = r.bind(f.ofLast ?? 0)
         sends.append("s.contact_id = \(dialect.placeholder(r.parameters.count + 1))")
         let sql = """
-            SELECT s.campaign_id, cm.name FROM events s JOIN campaigns cm ON cm.id = s.campaign_id
+            SELECT s.campaign_id, cm.name FROM \(From.sends) JOIN \(From.campaigns) ON cm.id = s.campaign_id
             WHERE \(sends.joined(separator: " AND ")) GROUP BY s.campaign_id, cm.name
             ORDER BY min(s.ts) DESC, s.campaign_id DESC LIMIT \(n)
             """
@@ -309,12 +309,12 @@ public struct SQLRenderer {
         // would keep SQLite from looking contacts up by id (measured: Q1 and Q4 of
         // docs/benchmarks.md ran 2.6× and over 25× slower with it).
         let scansContacts = plan.strategy == .scan && !startsFromContactActivity
-        var from = "contacts c" + (scansContacts ? dialect.contactsScanHint : "")
+        var from = From.contacts + (scansContacts ? dialect.contactsScanHint : "")
         var order = "c.id"
         if startsFromContactActivity {
             if contactRowNeeded && plan.rowsFromContacts {
                 // Ordered by c.id, SQLite reads contacts in place and seeks the rollup.
-                from = "contacts c JOIN contact_activity ca ON ca.contact_id = c.id"
+                from = "\(From.contacts) JOIN \(From.contactActivity) ON ca.contact_id = c.id"
                 contactActivityRowExists = true
             } else {
                 from = fromContactActivity(contactRow: contactRowNeeded)
@@ -329,7 +329,7 @@ public struct SQLRenderer {
             if case .activityRow(let campaign, let rowConditions)? = plan.driver {
                 // One campaign's rollup rows, joined to contacts: the primary-key range is
                 // already in contact id order, so neither a temporary index nor a sort.
-                from = contactRowNeeded ? "activity d JOIN contacts c ON c.id = d.contact_id" : "activity d"
+                from = contactRowNeeded ? "\(From.activityRows) JOIN \(From.contacts) ON c.id = d.contact_id" : From.activityRows
                 order = "d.contact_id"
                 if !contactRowNeeded { contactID = "d.contact_id" }
                 conditions.append("d.campaign_id = \(bind(campaign))")
@@ -357,7 +357,7 @@ public struct SQLRenderer {
             conditions.append(groupedForm(plan.filter, atoms))
         }
         if joinsContactActivity && !startsFromContactActivity {
-            from += " LEFT JOIN contact_activity ca ON ca.contact_id = \(contactID)"
+            from += " LEFT JOIN \(From.contactActivity) ON ca.contact_id = \(contactID)"
         }
         let whereClause = conditions.filter { $0 != dialect.trueCondition }.joined(separator: "\n  AND ")
         let filter = whereClause.isEmpty ? "" : "\nWHERE \(whereClause)"
@@ -382,9 +382,9 @@ public struct SQLRenderer {
         let from = fromContactActivity(contactRow: inner.readsContactColumn)
         // One count alone (`not opened`) is counted in the narrow index of its non-zero rows.
         if case .atom(.rollup(let r)) = inner, case .count(let m, let t) = r.test {
-            return "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM \(from) WHERE \(rowsCounting(m, t, alias: "ca")))"
+            return "SELECT (SELECT count(*) FROM \(From.contactsTable)) - (SELECT count(*) FROM \(from) WHERE \(rowsCounting(m, t, alias: "ca")))"
         }
-        return "SELECT (SELECT count(*) FROM contacts) - (SELECT count(*) FROM \(from) WHERE \(probe(inner)))"
+        return "SELECT (SELECT count(*) FROM \(From.contactsTable)) - (SELECT count(*) FROM \(from) WHERE \(probe(inner)))"
     }
 
     /// `contact_activity` as the statement's first table: alone, its `contact_id` the one
@@ -394,9 +394,9 @@ public struct SQLRenderer {
         contactActivityRowExists = true
         guard contactRow else {
             contactID = "ca.contact_id"
-            return "contact_activity ca"
+            return From.contactActivity
         }
-        return "contact_activity ca JOIN contacts c ON c.id = ca.contact_id"
+        return "\(From.contactActivity) JOIN \(From.contacts) ON c.id = ca.contact_id"
     }
 
     /// Whether a condition of the plan reads the contact's own row (a contact column).
@@ -473,7 +473,7 @@ public struct SQLRenderer {
             // Pinned to the index by contact: without statistics SQLite may read the
             // index by kind and time instead, and then walk the whole window for every
             // contact (`sent(within: 30d)` took minutes on the 100k-contact store).
-            let body = "FROM events e\(dialect.indexHint("events_by_contact")) WHERE e.contact_id = \(contactID) AND "
+            let body = "FROM \(From.events)\(dialect.indexHint(StoreIndex.eventsByContact.name)) WHERE e.contact_id = \(contactID) AND "
                 + conds.joined(separator: " AND ")
             if t == .atLeastOne { return "EXISTS (SELECT 1 \(body))" }
             return "(SELECT count(*) \(body)) \(t.op.rawValue) \(bind(t.value))"
@@ -482,10 +482,10 @@ public struct SQLRenderer {
         case .column(let f, let t):
             return columnCondition("c.\(f.rawValue)", t)
         case .attribute(let name, let t):
-            return "EXISTS (SELECT 1 FROM contact_attributes t WHERE t.contact_id = \(contactID) AND "
+            return "EXISTS (SELECT 1 FROM \(From.contactAttributes) WHERE t.contact_id = \(contactID) AND "
                 + attributeConditions(name, t).joined(separator: " AND ") + ")"
         case .list(let id):
-            return "EXISTS (SELECT 1 FROM list_members lm WHERE lm.list_id = \(bind(id)) AND lm.contact_id = \(contactID))"
+            return "EXISTS (SELECT 1 FROM \(From.listMembers) WHERE lm.list_id = \(bind(id)) AND lm.contact_id = \(contactID))"
         }
     }
 
@@ -505,12 +505,12 @@ public struct SQLRenderer {
         case (.campaigns(let ids), .count(let m, let t)):
             let measure = measureSQL(m, alias: "a", nullable: false)
             if t == .atLeastOne || (ids.count == 1 && !t.includesZero) {
-                return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID) AND \(measure) \(t.op.rawValue) \(bind(t.value)))"
+                return "EXISTS (SELECT 1 FROM \(From.activity) WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID) AND \(measure) \(t.op.rawValue) \(bind(t.value)))"
             }
             let agg = ids.count == 1 ? measure : "sum(\(measure))"
-            return "coalesce((SELECT \(agg) FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID)), 0) \(t.op.rawValue) \(bind(t.value))"
+            return "coalesce((SELECT \(agg) FROM \(From.activity) WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID)), 0) \(t.op.rawValue) \(bind(t.value))"
         case (.campaigns(let ids), .recent(let column, let w)):
-            return "EXISTS (SELECT 1 FROM activity a WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID) AND \(atLeastLower("a.\(column)", w)))"
+            return "EXISTS (SELECT 1 FROM \(From.activity) WHERE \(member("a.campaign_id", ids)) AND a.contact_id = \(contactID) AND \(atLeastLower("a.\(column)", w)))"
         }
     }
 
@@ -607,39 +607,39 @@ public struct SQLRenderer {
     private mutating func atomSet(_ a: PlanAtom) -> String {
         switch a {
         case .events(let f, let t) where f.campaignsFromRollup != nil:
-            return "SELECT a.contact_id FROM activity a WHERE " + campaignRows(f).joined(separator: " AND ")
+            return "SELECT a.contact_id FROM \(From.activity) WHERE " + campaignRows(f).joined(separator: " AND ")
                 + " GROUP BY a.contact_id HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
         case .events(let f, _) where f.readAsSet:
             return campaignsSet(a, restricted: false)
         case .events(let f, let t):
             let conds = eventConditions(f, alias: "e").joined(separator: " AND ")
-            let from = "events e" + hint(a)
+            let from = From.events + hint(a)
             if t == .atLeastOne { return "SELECT e.contact_id FROM \(from) WHERE \(conds)" }
             return "SELECT e.contact_id FROM \(from) WHERE \(conds) GROUP BY e.contact_id HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
         case .rollup(let r):
             switch (r.scope, r.test) {
             case (.allCampaigns, .count(let m, let t)):
-                return "SELECT ca.contact_id FROM contact_activity ca WHERE \(rowsCounting(m, t, alias: "ca"))"
+                return "SELECT ca.contact_id FROM \(From.contactActivity) WHERE \(rowsCounting(m, t, alias: "ca"))"
             case (.allCampaigns, .recent(let column, let w)):
-                return "SELECT ca.contact_id FROM contact_activity ca WHERE \(atLeastLower("ca.\(column)", w))"
+                return "SELECT ca.contact_id FROM \(From.contactActivity) WHERE \(atLeastLower("ca.\(column)", w))"
             case (.campaigns(let ids), .count(let m, let t)):
                 let campaigns = member("a.campaign_id", ids)
                 if ids.count == 1 || t == .atLeastOne {
-                    return "SELECT a.contact_id FROM activity a WHERE \(campaigns) AND \(rowsCounting(m, t, alias: "a"))"
+                    return "SELECT a.contact_id FROM \(From.activity) WHERE \(campaigns) AND \(rowsCounting(m, t, alias: "a"))"
                 }
                 // The sum of the non-zero rows is the sum: a test that fails at zero reads only them.
                 let rows = m.nonZeroIndexedColumn(for: t).map { "\(campaigns) AND a.\($0) > 0" } ?? campaigns
                 let measure = measureSQL(m, alias: "a", nullable: false)
-                return "SELECT a.contact_id FROM activity a WHERE \(rows) GROUP BY a.contact_id HAVING sum(\(measure)) \(t.op.rawValue) \(bind(t.value))"
+                return "SELECT a.contact_id FROM \(From.activity) WHERE \(rows) GROUP BY a.contact_id HAVING sum(\(measure)) \(t.op.rawValue) \(bind(t.value))"
             case (.campaigns(let ids), .recent(let column, let w)):
-                return "SELECT a.contact_id FROM activity a WHERE \(member("a.campaign_id", ids)) AND \(atLeastLower("a.\(column)", w))"
+                return "SELECT a.contact_id FROM \(From.activity) WHERE \(member("a.campaign_id", ids)) AND \(atLeastLower("a.\(column)", w))"
             }
         case .column(let f, let t):
-            return "SELECT c2.id AS contact_id FROM contacts c2 WHERE \(columnCondition("c2.\(f.rawValue)", t))"
+            return "SELECT c2.id AS contact_id FROM \(From.contacts2) WHERE \(columnCondition("c2.\(f.rawValue)", t))"
         case .attribute(let name, let t):
-            return "SELECT t.contact_id FROM contact_attributes t\(hint(a)) WHERE " + attributeConditions(name, t).joined(separator: " AND ")
+            return "SELECT t.contact_id FROM \(From.contactAttributes)\(hint(a)) WHERE " + attributeConditions(name, t).joined(separator: " AND ")
         case .list(let id):
-            return "SELECT lm.contact_id FROM list_members lm WHERE lm.list_id = \(bind(id))"
+            return "SELECT lm.contact_id FROM \(From.listMembers) WHERE lm.list_id = \(bind(id))"
         }
     }
 
@@ -670,14 +670,14 @@ public struct SQLRenderer {
             if case .only(let ids) = f.campaigns { sends.append(member("s.campaign_id", ids)) }
             if let until = f.window.until { sends.append("s.ts <= \(bind(until))") }
             if restricted { sends.append(dialect.idListMembership("s.contact_id", marker)) }
-            let index = restricted ? "events_by_contact" : f.campaigns == .any ? "events_by_kind_ts" : "events_by_campaign"
+            let index = (restricted ? StoreIndex.eventsByContact : f.campaigns == .any ? .eventsByKindTime : .eventsByCampaign).name
             let ranked = "SELECT s.contact_id, s.campaign_id, row_number() OVER (PARTITION BY s.contact_id "
-                + "ORDER BY min(s.ts) DESC, s.campaign_id DESC) AS r FROM events s\(dialect.indexHint(index)) WHERE "
+                + "ORDER BY min(s.ts) DESC, s.campaign_id DESC) AS r FROM \(From.sends)\(dialect.indexHint(index)) WHERE "
                 + sends.joined(separator: " AND ") + " GROUP BY s.contact_id, s.campaign_id"
             conds.append("(e.contact_id, e.campaign_id) IN (SELECT x.contact_id, x.campaign_id FROM (\(ranked)) x WHERE x.r <= \(bind(n)))")
         }
         if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
-        let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+        let from = From.events + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
         var sql = "SELECT e.contact_id FROM \(from) WHERE " + conds.joined(separator: " AND ")
         if t != .atLeastOne {
             let counted = f.distinctCampaigns ? "count(DISTINCT e.campaign_id)" : "count(*)"
@@ -703,9 +703,9 @@ public struct SQLRenderer {
         events.campaigns = .only(split.rest)
         var conds = eventConditions(events, alias: "e")
         if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
-        let index = restricted ? "events_by_contact" : "events_by_campaign"
-        let sql = "SELECT a.contact_id\(value) FROM activity a WHERE " + rows.joined(separator: " AND ")
-            + " UNION ALL SELECT e.contact_id\(counted ? ", 1" : "") FROM events e\(dialect.indexHint(index)) WHERE "
+        let index = (restricted ? StoreIndex.eventsByContact : .eventsByCampaign).name
+        let sql = "SELECT a.contact_id\(value) FROM \(From.activity) WHERE " + rows.joined(separator: " AND ")
+            + " UNION ALL SELECT e.contact_id\(counted ? ", 1" : "") FROM \(From.events)\(dialect.indexHint(index)) WHERE "
             + conds.joined(separator: " AND ")
         return sql.replacing(marker, with: dialect.placeholder(parameters.count + 1))
     }
@@ -753,7 +753,7 @@ public struct SQLRenderer {
         switch d {
         case .atom(let a): return atomSet(a)
         case .activityRow(let campaign, let conditions):
-            var sql = "SELECT a.contact_id FROM activity a WHERE a.campaign_id = \(bind(campaign))"
+            var sql = "SELECT a.contact_id FROM \(From.activity) WHERE a.campaign_id = \(bind(campaign))"
             for c in conditions { sql += " AND " + rowCondition(c, alias: "a") }
             return sql
         case .union(let xs):
@@ -763,7 +763,7 @@ public struct SQLRenderer {
         case .branches(let xs, let residuals):
             // Only the statement drives by branches; as a nested set, every candidate
             // of a branch is tested against that branch's own rest.
-            return "SELECT c.id AS contact_id FROM contacts c WHERE \(branchesCondition(xs, residuals))"
+            return "SELECT c.id AS contact_id FROM \(From.contacts) WHERE \(branchesCondition(xs, residuals))"
         }
     }
 
@@ -821,10 +821,10 @@ public struct SQLRenderer {
 
     private mutating func setSQL(_ e: PlanExpr) -> String {
         switch e {
-        case .everyone: return "SELECT id AS contact_id FROM contacts"
-        case .nobody: return "SELECT id AS contact_id FROM contacts WHERE \(dialect.falseCondition)"
+        case .everyone: return "SELECT id AS contact_id FROM \(From.contactsTable)"
+        case .nobody: return "SELECT id AS contact_id FROM \(From.contactsTable) WHERE \(dialect.falseCondition)"
         case .not(let x):
-            return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(setSQL(x))) s"
+            return "SELECT id AS contact_id FROM \(From.contactsTable) EXCEPT SELECT contact_id FROM (\(setSQL(x))) s"
         case .and(let xs), .or(let xs):
             let op: String
             if case .and = e { op = "INTERSECT" } else { op = "UNION" }
@@ -833,8 +833,8 @@ public struct SQLRenderer {
             return parts.joined(separator: " \(op) ")
         case .atom(let a):
             if a.includesZero {
-                guard let positive = a.positiveComplement else { return "SELECT id AS contact_id FROM contacts" }
-                return "SELECT id AS contact_id FROM contacts EXCEPT SELECT contact_id FROM (\(atomSet(positive))) s"
+                guard let positive = a.positiveComplement else { return "SELECT id AS contact_id FROM \(From.contactsTable)" }
+                return "SELECT id AS contact_id FROM \(From.contactsTable) EXCEPT SELECT contact_id FROM (\(atomSet(positive))) s"
             }
             return atomSet(a)
         }
@@ -876,13 +876,13 @@ public struct SQLRenderer {
             let outer = contactID
             contactID = "c.id"
             defer { contactID = outer }
-            return "SELECT c.id AS contact_id FROM contacts c WHERE \(distributedCondition(e))"
+            return "SELECT c.id AS contact_id FROM \(From.contacts) WHERE \(distributedCondition(e))"
         }
     }
 
     // MARK: - Merge form: one flat compound in contact order
 
-    private static let everyoneSet = "SELECT id AS contact_id FROM contacts"
+    private static let everyoneSet = "SELECT id AS contact_id FROM \(From.contactsTable)"
 
     /// The filter as one flat compound, `set op set op … ORDER BY 1`, which SQLite reads
     /// as a merge of its arms in contact order (most arms come from an index already in
@@ -1046,7 +1046,7 @@ public struct SQLRenderer {
             // latest campaigns are ranked and the events counted in memory (SetEvaluator):
             // the window function over every send costs ~10× the reads (docs/benchmarks.md).
             id = "e.contact_id"
-            let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+            let from = From.events + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
             select = "SELECT e.contact_id, e.campaign_id FROM \(from)"
             conds = eventConditions(f, alias: "e")
             let outer = parameters
@@ -1063,10 +1063,10 @@ public struct SQLRenderer {
                     let sql: String
                     if narrow {
                         let ids = dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))
-                        sql = "SELECT s.contact_id, s.campaign_id FROM events s\(dialect.indexHint("events_by_contact")) "
+                        sql = "SELECT s.contact_id, s.campaign_id FROM \(From.sends)\(dialect.indexHint(StoreIndex.eventsByContact.name)) "
                             + "WHERE s.kind = \(EventKind.sent.rawValue) AND \(ids)"
                     } else {
-                        sql = "SELECT a.contact_id, a.campaign_id FROM activity a WHERE \(member("a.campaign_id", order)) AND a.sends > 0"
+                        sql = "SELECT a.contact_id, a.campaign_id FROM \(From.activity) WHERE \(member("a.campaign_id", order)) AND a.sends > 0"
                     }
                     sends.append(CompiledSQL(sql: sql, parameters: parameters))
                     continue
@@ -1077,8 +1077,8 @@ public struct SQLRenderer {
                 if narrow { where_.append(dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))) }
                 // In time order (the index's own, for the whole range): a contact's first
                 // send of a campaign is then the first row that names the pair.
-                let index = narrow ? "events_by_contact" : "events_by_kind_ts"
-                let sql = "SELECT s.contact_id, s.campaign_id, s.ts FROM events s\(dialect.indexHint(index)) WHERE "
+                let index = (narrow ? StoreIndex.eventsByContact : .eventsByKindTime).name
+                let sql = "SELECT s.contact_id, s.campaign_id, s.ts FROM \(From.sends)\(dialect.indexHint(index)) WHERE "
                     + where_.joined(separator: " AND ") + " ORDER BY s.ts, s.contact_id, s.campaign_id"
                 sends.append(CompiledSQL(sql: sql, parameters: parameters))
             }
@@ -1086,7 +1086,7 @@ public struct SQLRenderer {
             reading = .lastCampaigns(ofLast: f.ofLast ?? 1, test: t, distinct: f.distinctCampaigns, sends: sends[0], sendsRestricted: sends[1], order: f.sendOrder)
         case .events(let f, let t) where f.campaignsFromRollup != nil:
             id = "a.contact_id"
-            select = "SELECT a.contact_id FROM activity a"
+            select = "SELECT a.contact_id FROM \(From.activity)"
             conds = campaignRows(f)
             reading = .counted(t)
         case .events(let f, let t) where f.wholeCampaigns != nil:
@@ -1097,7 +1097,7 @@ public struct SQLRenderer {
             return (campaignsSet(a, restricted: restricted), .ids)
         case .events(let f, let t):
             id = "e.contact_id"
-            let from = "events e" + (restricted ? dialect.indexHint("events_by_contact") : hint(a))
+            let from = From.events + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
             select = "SELECT e.contact_id FROM \(from)"
             conds = eventConditions(f, alias: "e")
             if t != .atLeastOne { reading = .counted(t) }
@@ -1105,7 +1105,7 @@ public struct SQLRenderer {
             switch r.scope {
             case .allCampaigns:
                 id = "ca.contact_id"
-                select = "SELECT ca.contact_id FROM contact_activity ca"
+                select = "SELECT ca.contact_id FROM \(From.contactActivity)"
                 switch r.test {
                 case .count(let m, let t): conds = [rowsCounting(m, t, alias: "ca")]
                 case .recent(let column, let w): conds = [atLeastLower("ca.\(column)", w)]
@@ -1113,13 +1113,13 @@ public struct SQLRenderer {
             case .campaigns(let ids):
                 id = "a.contact_id"
                 conds = [member("a.campaign_id", ids)]
-                select = "SELECT a.contact_id FROM activity a"
+                select = "SELECT a.contact_id FROM \(From.activity)"
                 switch r.test {
                 case .count(let m, let t) where ids.count > 1 && t != .atLeastOne:
                     // Summed over the campaigns; a test that fails at zero needs only the
                     // non-zero rows, from their partial index when there is one.
                     if let column = m.nonZeroIndexedColumn(for: t) { conds.append("a.\(column) > 0") }
-                    select = "SELECT a.contact_id, \(measureSQL(m, alias: "a", nullable: false)) FROM activity a"
+                    select = "SELECT a.contact_id, \(measureSQL(m, alias: "a", nullable: false)) FROM \(From.activity)"
                     reading = .summed(t)
                 case .count(let m, let t):
                     conds.append(rowsCounting(m, t, alias: "a"))
@@ -1129,15 +1129,15 @@ public struct SQLRenderer {
             }
         case .column(let f, let t):
             id = "c2.id"
-            select = "SELECT c2.id AS contact_id FROM contacts c2" + (restricted ? "" : hint(a))
+            select = "SELECT c2.id AS contact_id FROM \(From.contacts2)" + (restricted ? "" : hint(a))
             conds = [columnCondition("c2.\(f.rawValue)", t)]
         case .attribute(let name, let t):
             id = "t.contact_id"
-            select = "SELECT t.contact_id FROM contact_attributes t" + (restricted ? "" : hint(a))
+            select = "SELECT t.contact_id FROM \(From.contactAttributes)" + (restricted ? "" : hint(a))
             conds = attributeConditions(name, t)
         case .list(let listID):
             id = "lm.contact_id"
-            select = "SELECT lm.contact_id FROM list_members lm"
+            select = "SELECT lm.contact_id FROM \(From.listMembers)"
             conds = ["lm.list_id = \(bind(listID))"]
         }
         for x in alsoOnRow { conds.append(rowCondition(x, alias: id.hasPrefix("ca.") ? "ca" : "a")) }
@@ -1193,7 +1193,7 @@ public struct SQLRenderer {
         }
         var alternatives: [String] = []
         for f in filters { alternatives.append("(" + eventConditions(f, alias: "e").joined(separator: " AND ") + ")") }
-        return "SELECT e.contact_id AS contact_id, \(columns.joined(separator: ", ")) FROM events e WHERE "
+        return "SELECT e.contact_id AS contact_id, \(columns.joined(separator: ", ")) FROM \(From.events) WHERE "
             + alternatives.joined(separator: " OR ") + " GROUP BY e.contact_id"
     }
 
@@ -1209,4 +1209,24 @@ public struct SQLRenderer {
             return "coalesce(g.n\(i), 0) \(t.op.rawValue) \(bind(t.value))"
         }
     }
+}
+
+/// The store's tables as the renderer's SQL reads them, each under the alias its
+/// conditions name (`e.kind`, `a.opens`); the names are `StoreTable`'s (StoreNames.swift).
+private enum From {
+    static let contacts = "\(StoreTable.contacts.name) c"
+    /// `contacts` again, inside a condition on `contacts c`.
+    static let contacts2 = "\(StoreTable.contacts.name) c2"
+    static let contactsTable = StoreTable.contacts.name
+    static let events = "\(StoreTable.events.name) e"
+    /// `events` read for the sends that rank a contact's campaigns (`of_last`).
+    static let sends = "\(StoreTable.events.name) s"
+    static let activity = "\(StoreTable.activity.name) a"
+    /// `activity` as the rows that drive a query: one campaign's, in contact order.
+    static let activityRows = "\(StoreTable.activity.name) d"
+    static let contactActivity = "\(StoreTable.contactActivity.name) ca"
+    static let contactAttributes = "\(StoreTable.contactAttributes.name) t"
+    static let listMembers = "\(StoreTable.listMembers.name) lm"
+    static let campaigns = "\(StoreTable.campaigns.name) cm"
+    static let links = "\(StoreTable.links.name) l"
 }

@@ -1,0 +1,79 @@
+// The names of the store's tables and indexes, spelled once.
+//
+// The store's schema (`Schema` in SegStore, which describes every table, column and
+// index and renders each backend's DDL from that description) names its tables and
+// indexes with these values, and the planner and the renderer name the tables they
+// read and the indexes they choose (`INDEXED BY` on SQLite) with the same values. SegQL
+// cannot see SegStore (it is tested without a database), so the names live here.
+
+/// A table of the store (docs/schema.md).
+public enum StoreTable: String, CaseIterable, Sendable {
+    case eventKinds = "event_kinds"
+    case contacts
+    case contactAttributes = "contact_attributes"
+    case lists
+    case listMembers = "list_members"
+    case campaigns
+    case links
+    case events
+    /// The rollup per campaign and contact.
+    case activity
+    /// The rollup per contact, over every campaign.
+    case contactActivity = "contact_activity"
+    case eventStats = "event_stats"
+    case segments
+    case segmentDependencies = "segment_dependencies"
+    case storeInfo = "store_info"
+    case segmentEvaluations = "segment_evaluations"
+    case segmentChanges = "segment_changes"
+    case segmentMembers = "segment_members"
+
+    /// The name in SQL.
+    public var name: String { rawValue }
+}
+
+/// An index of the store: the planner's access paths (docs/planner.md) and the
+/// importer's look-ups.
+public enum StoreIndex: String, CaseIterable, Sendable {
+    case contactAttributesByValue = "contact_attributes_by_value"
+    case linksByPath = "links_by_path"
+    /// A campaign's events of a kind, by time.
+    case eventsByCampaign = "events_by_campaign"
+    /// One contact's events of a kind (probes).
+    case eventsByContact = "events_by_contact"
+    /// A kind's events in a time window, over every campaign.
+    case eventsByKindTime = "events_by_kind_ts"
+    /// The clicks on a link.
+    case eventsByLink = "events_by_link"
+    case eventsByExternalID = "events_by_external_id"
+    case activityByContact = "activity_by_contact"
+    /// A campaign's openers (partial: `opens > 0`), in contact order.
+    case activityOpeners = "activity_openers"
+    /// A campaign's clickers (partial: `clicks > 0`), in contact order.
+    case activityClickers = "activity_clickers"
+    case contactActivityOpeners = "contact_activity_openers"
+    case contactActivityClickers = "contact_activity_clickers"
+    case segmentEvaluationsBySegment = "segment_evaluations_by_segment"
+    case contactsByFirstName = "contacts_by_first_name"
+    case contactsByLastName = "contacts_by_last_name"
+    case contactsByCreatedAt = "contacts_by_created_at"
+
+    /// The name in SQL.
+    public var name: String { rawValue }
+}
+
+/// A counting or timing column of the rollups `activity` and `contact_activity`, in the
+/// order they are written (SegStore's `RollupColumns` says what events each counts).
+public enum RollupColumn: String, CaseIterable, Sendable {
+    case sends, drops, deliveries, bounces, opens
+    case machineOpens = "machine_opens"
+    case clicks
+    case footerClicks = "footer_clicks"
+    case replies, forwards, unsubscribes, complaints
+    case lastDelivered = "last_delivered"
+    case lastOpened = "last_opened"
+    case lastClicked = "last_clicked"
+
+    /// The name in SQL.
+    public var name: String { rawValue }
+}
