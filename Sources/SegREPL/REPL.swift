@@ -429,7 +429,7 @@ public final class REPL {
         case "live":
             guard let live else { return fail(".live needs a terminal") }
             guard let value = args.first else {
-                writeText("live count: \(live.enabled ? "on" : "off")\(session.store.database.isPostgres ? " (not on PostgreSQL)" : "")")
+                writeText("live count: \(live.enabled ? "on" : "off")\(session.store.database.interruptsOnlyRunningStatement ? "" : " (not on PostgreSQL)")")
                 return true
             }
             switch value.lowercased() {
