@@ -187,6 +187,9 @@ public final class Session {
         self.mode = mode
         self.warn = warn
         store.database.cancellation = cancellation
+        // What the store compiles saved segments' views with, in every transaction that
+        // changes what they depend on (the session's statements, `segq import`).
+        store.segmentCompiler = SavedSegmentSQL.compile
     }
 
     /// Now, in Unix seconds.
@@ -201,6 +204,7 @@ public final class Session {
         self.store.database.cancellation = nil
         self.store = store
         store.database.cancellation = cancellation
+        store.segmentCompiler = SavedSegmentSQL.compile
     }
 
     /// Sets the campaign context, checking the name (`--campaign`, `use campaign`).
@@ -279,7 +283,7 @@ public final class Session {
         if statementDepth > 0 { return try body() }
         statementDepth += 1
         cancellation.start(timeout: timeout)
-        let canceller = timeout.flatMap { store.database.isPostgres ? ServerCanceller(store.database, after: $0) : nil }
+        let canceller = timeout.flatMap { store.database.cancelsOnServer ? ServerCanceller(store.database, after: $0) : nil }
         defer {
             canceller?.stop()
             cancellation.finish()
@@ -337,9 +341,9 @@ public final class Session {
         case .export(let q, let path, let orReplace, let includingSuppressed):
             try export(q, to: path, orReplace: orReplace, includingSuppressed: includingSuppressed, columns: statement.columns, in: file)
         case .dropSegment(let name):
-            try drop(kind: "segment", name, in: file)
+            try drop(.segment, name, in: file)
         case .dropList(let name):
-            try drop(kind: "list", name, in: file)
+            try drop(.list, name, in: file)
         case .diff(let q, let target):
             try diff(q, target, in: file)
         case .stats(let campaign, let message):
@@ -453,11 +457,7 @@ public final class Session {
         }
         walk(query)
         guard !patterns.isEmpty else { return [] }
-        var stored: [String] = []
-        try runtime {
-            try store.database.query(
-                "SELECT DISTINCT reason FROM events WHERE kind IN (2, 4) AND reason IS NOT NULL ORDER BY 1") { stored.append($0.text(0)) }
-        }
+        let stored = try runtime { try store.storedEventReasons() }
         return patterns.compactMap { text, range in
             let pattern = GlobPattern(text)
             guard !stored.contains(where: pattern.matches) else { return nil }
@@ -543,14 +543,7 @@ public final class Session {
         let markedIDs = shown.filter { suppressed[$0] != nil }
         let markedCount = markedIDs.count
         let named = Array(markedIDs.prefix(Self.suppressedShownLimit))
-        var who: [Int64: String] = [:]
-        if !named.isEmpty {
-            let db = store.database
-            try runtime {
-                try db.query("SELECT id, coalesce(email, phone) FROM contacts WHERE \(db.dialect.idListMembership("id", db.dialect.placeholder(1)))",
-                             [db.dialect.idListValue(named)]) { r in if !r.isNull(1) { who[r.int64(0)] = r.text(1) } }
-            }
-        }
+        let who = named.isEmpty ? [:] : try runtime { try store.contactAddresses(named) }
         let marked = named.map { id in "\(id)\(who[id].map { " " + $0 } ?? "") (\(suppressed[id] ?? ""))" }
         if markedCount > 0 {
             var note = "suppressed, left out of lists and exports: " + marked.joined(separator: "; ")
