@@ -9,6 +9,10 @@
 // it: no prompts, no history, bare queries write their rows, dot-commands work on
 // lines of their own, and the first error stops the run with the exit status that
 // `segq run` would give.
+//
+// One file, though long: the loop and its dot-commands share the REPL's state (the
+// session, the output route, the pager and live count, the open store); line editing,
+// completion, highlighting, help and the live count are files of their own.
 
 import Foundation
 import SegQL
