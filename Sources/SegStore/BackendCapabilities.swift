@@ -51,6 +51,8 @@ extension SQLiteDatabase {
 
     public func changeMarkForCaching() throws -> ChangeMark? { isInTransaction ? nil : try changeMark() }
 
+    public func currentChangeMark() throws -> ChangeMark? { try changeMark() }
+
     /// Reading it fails with "no such table: <message>".
     public func failingViewBody(_ message: String) -> String {
         "SELECT * FROM " + dialect.quoteIdentifier(message)
@@ -175,6 +177,8 @@ extension PostgresDatabase {
 
     /// Another connection's commit cannot be seen without a query as costly as the reads.
     public func changeMarkForCaching() throws -> SQLiteDatabase.ChangeMark? { nil }
+
+    public func currentChangeMark() throws -> SQLiteDatabase.ChangeMark? { nil }
 
     /// Reading it raises the message (PostgreSQL checks tables when a view is created,
     /// so SQLite's missing table would not even save).

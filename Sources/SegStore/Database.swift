@@ -171,6 +171,10 @@ public protocol Database: AnyObject, Sendable {
     /// is pending (SQLite, outside a transaction); nil otherwise (PostgreSQL, or inside
     /// a transaction): what lets the store reuse what it read last.
     func changeMarkForCaching() throws -> SQLiteDatabase.ChangeMark?
+    /// The change mark now, inside a transaction too, where the database can tell
+    /// cheaply (SQLite); nil otherwise (PostgreSQL): whether a set remembered before a
+    /// transaction of this connection still holds in it.
+    func currentChangeMark() throws -> SQLiteDatabase.ChangeMark?
     /// A view body that fails when read with `message` (a saved segment whose text no
     /// longer binds).
     func failingViewBody(_ message: String) -> String

@@ -45,7 +45,7 @@ extension Store {
         // has not moved (this connection has written nothing since, and nobody else can
         // commit while it holds the write lock); sets are only kept outside one.
         guard let cached = cachedLeafSets,
-              let mark = try database.changeMarkForCaching() ?? (database as? SQLiteDatabase)?.changeMark()
+              let mark = try database.currentChangeMark()
         else { return nil }
         guard cached.mark == mark else {
             // Kept through a transaction of this connection: what it writes may be only

@@ -43,6 +43,8 @@ struct Builder {
 
     init(path: String, options: DemoOptions, progress: ((DemoProgress) -> Void)?, isCancelled: (() -> Bool)?) throws {
         let store = try Store(path: path)
+        // A downcast, not a capability: the demo is written as an SQLite file (with its
+        // bulk pragmas), then copied into PostgreSQL when asked (DemoStore.buildPostgres).
         guard let sqlite = store.database as? SQLiteDatabase else {
             throw DatabaseError(.misuse, message: "the demo builder writes an SQLite file")
         }
