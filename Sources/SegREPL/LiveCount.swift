@@ -91,7 +91,7 @@ final class LiveCount: @unchecked Sendable {
     /// counted already. Main thread.
     func inputStill(_ text: String) {
         // Off on PostgreSQL (see the top of this file), and when there is nothing to count.
-        guard enabled, !session.store.database.isPostgres, Self.countableQuery(text) != nil else { return }
+        guard enabled, session.store.database.interruptsOnlyRunningStatement, Self.countableQuery(text) != nil else { return }
         let generation: Int? = state.withLock { s in
             guard s.running == nil, s.counted != text else { return nil }
             s.running = text

@@ -9,6 +9,10 @@
 // it: no prompts, no history, bare queries write their rows, dot-commands work on
 // lines of their own, and the first error stops the run with the exit status that
 // `segq run` would give.
+//
+// One file, though long: the loop and its dot-commands share the REPL's state (the
+// session, the output route, the pager and live count, the open store); line editing,
+// completion, highlighting, help and the live count are files of their own.
 
 import Foundation
 import SegQL
@@ -429,7 +433,7 @@ public final class REPL {
         case "live":
             guard let live else { return fail(".live needs a terminal") }
             guard let value = args.first else {
-                writeText("live count: \(live.enabled ? "on" : "off")\(session.store.database.isPostgres ? " (not on PostgreSQL)" : "")")
+                writeText("live count: \(live.enabled ? "on" : "off")\(session.store.database.interruptsOnlyRunningStatement ? "" : " (not on PostgreSQL)")")
                 return true
             }
             switch value.lowercased() {

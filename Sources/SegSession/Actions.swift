@@ -49,35 +49,10 @@ extension Session {
         }
         var recorded: [String: Int64] = [:]
         do {
-            try store.database.transaction {
-                try store.writeShardsSequentially()
-                let db = store.database
-                var taken = Set<String>()
-                try db.query("SELECT view_name FROM segments WHERE name != ?1", [.text(name.text)]) { taken.insert($0.text(0)) }
-                let oldView = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])
-                // segq's own tables and indexes (and anything else in the schema) too:
-                // `save segment "dependencies"` must not collide with `segment_dependencies`.
-                for relation in try db.relationNames() {
-                    if relation != oldView { taken.insert(relation.lowercased()) }
-                }
-                let view = SegmentViews.viewName(for: name.text, taken: taken)
-                if let oldView, oldView != view {
-                    try db.execute("DROP VIEW IF EXISTS \(db.dialect.quoteIdentifier(oldView))")
-                }
-                try db.execute(
-                    """
-                    INSERT INTO segments(name, query, view_name, saved_at) VALUES (?1, ?2, ?3, ?4)
-                    ON CONFLICT(name) DO UPDATE SET query = excluded.query, view_name = excluded.view_name, saved_at = excluded.saved_at
-                    """, [.text(name.text), .text(source), .text(view), .integer(Int64(time(nil)))])
-                let id = try db.int64("SELECT id FROM segments WHERE name = ?1", [.text(name.text)]) ?? 0
-                try db.execute("DELETE FROM segment_dependencies WHERE segment_id = ?1", [.integer(id)])
+            try store.writing {
                 // The references of the segment itself (the first level), not of those it uses.
-                var seen = Set<String>()
-                for r in references.dropFirst() where seen.insert(r.kind + "\u{0}" + r.name).inserted {
-                    try db.execute(
-                        "INSERT INTO segment_dependencies(segment_id, kind, name) VALUES (?1, ?2, ?3)",
-                        [.integer(id), .text(r.kind), .text(r.name)])
-                }
+                _ = try store.saveSegment(name.text, query: source, dependencies: Array(references.dropFirst()),
+                                          savedAt: Int64(time(nil)))
                 try SegmentViews.refreshAll(in: store)
                 // The saved segment and those that use it are evaluated anew: recorded.
                 recorded = try SegmentHistory.record(
@@ -88,7 +63,7 @@ extension Session {
             throw storeFailure(error)
         }
         let n = try recorded[name.text] ?? countMembers(of: Query(.segment(name), range: name.range), in: file)
-        let view = (try? store.database.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)])) ?? nil
+        let view = (try? store.segmentViewName(name.text)) ?? nil
         output.note("\(existed ? "replaced" : "saved") segment '\(name.text)' (\(n) contact\(n == 1 ? "" : "s") now), view \(view ?? "?"): \(source)")
     }
 
@@ -118,9 +93,8 @@ extension Session {
     private func freeze(
         _ bound: BoundQuery, listName: String, querySource: String, includingSuppressed: Bool, catalog: Catalog
     ) throws -> (Int64, Int64) {
-        let db = store.database
         let members = includingSuppressed ? bound : .and([bound, .not(Binder.suppressedAudience)])
-        let dialect = db.dialect
+        let dialect = store.database.dialect
         let options = PlannerOptions(
             now: .fixed(now), strategy: strategy, useRollups: useRollups)
         var leftOut: Int64 = 0
@@ -128,27 +102,18 @@ extension Session {
             leftOut = try count(compile(
                 bound: .and([bound, Binder.suppressedAudience]), source: querySource, projection: .count, catalog: catalog))
         }
-        try db.execute(
-            "INSERT INTO lists(name, query, saved_at, including_suppressed, suppressed_left_out) VALUES (?1, ?2, ?3, ?4, ?5)",
-            [.text(listName), .text(querySource), .integer(Int64(time(nil))), .integer(includingSuppressed ? 1 : 0), .integer(leftOut)])
-        let listID = try db.lastInsertRowID
+        let listID = try store.createList(listName, query: querySource, savedAt: Int64(time(nil)),
+                                          includingSuppressed: includingSuppressed, suppressedLeftOut: leftOut)
         let compiled = try compile(bound: members, source: querySource, projection: .contactIDs, catalog: catalog)
         guard compiled.program != nil else {
             // A forced single-statement strategy: the members in one INSERT … SELECT.
             let plan = Planner.plan(members, catalog: catalog, options: options)
             let sql = SQLRenderer.render(plan, projection: .contactIDs, dialect: dialect)
-            // The list id is the last parameter, after the query's own.
-            let n = sql.parameters.count + 1
-            try db.execute(
-                "INSERT INTO list_members(list_id, contact_id) SELECT ?\(n), contact_id FROM (\(sql.sql)) m",
-                sql.parameters + [.integer(listID)])
-            return (Int64(db.changes), leftOut)
+            return (try store.addListMembers(listID, selecting: sql), leftOut)
         }
         // The set engine's members (bounded as a count is), inserted 10,000 ids at a time.
         let ids = try contactIDs(compiled)
-        let insert = "INSERT INTO list_members(list_id, contact_id) SELECT \(dialect.placeholder(1)), c.id FROM contacts c WHERE "
-            + dialect.idListMembership("c.id", dialect.placeholder(2))
-        for chunk in ids.idChunks() { try db.execute(insert, [.integer(listID), dialect.idListValue(chunk)]) }
+        try store.addListMembers(listID, ids: ids)
         return (Int64(ids.count), leftOut)
     }
 
@@ -163,11 +128,10 @@ extension Session {
         let source = selfContainedSource(q, catalog: catalog)
         var counts: (Int64, Int64) = (0, 0)
         do {
-            try store.database.transaction {
-                try store.writeShardsSequentially()
+            try store.writing {
                 if existed {
-                    try refuseIfUsed(kind: "list", name: name.text, by: "replace")
-                    try store.database.execute("DELETE FROM lists WHERE name = ?1", [.text(name.text)])
+                    try refuseIfUsed(.list, name: name.text, by: "replace")
+                    try store.deleteSaved(.list, named: name.text)
                 }
                 counts = try freeze(compiled.bound, listName: name.text, querySource: source,
                                     includingSuppressed: includingSuppressed, catalog: catalog)
@@ -191,47 +155,28 @@ extension Session {
     // MARK: - Dropping
 
     /// Refuses to drop or replace what a saved segment (or a duplicated campaign) uses.
-    private func refuseIfUsed(kind: String, name: String, by verb: String) throws {
-        var users: [String] = []
-        try store.database.query(
-            """
-            SELECT s.name FROM segment_dependencies d JOIN segments s ON s.id = d.segment_id
-            WHERE d.kind = ?1 AND d.name = ?2 AND NOT (d.kind = 'segment' AND s.name = ?2) ORDER BY s.name
-            """, [.text(kind), .text(name)]) { users.append($0.text(0)) }
+    private func refuseIfUsed(_ kind: SavedKind, name: String, by verb: String) throws {
+        let users = try store.segmentsUsing(kind, named: name)
         if !users.isEmpty {
-            throw SessionError.inUse(kind: kind, name: name, verb: verb, users:
+            throw SessionError.inUse(kind: kind.rawValue, name: name, verb: verb, users:
                 "segment\(users.count == 1 ? "" : "s") \(users.map { "'\($0)'" }.joined(separator: ", ")) use\(users.count == 1 ? "s" : "") it; drop or replace \(users.count == 1 ? "it" : "them") first")
         }
     }
 
-    func drop(kind: String, _ name: Name, in file: SourceFile) throws {
-        let table = kind == "segment" ? "segments" : "lists"
-        let db = store.database
-        let exists = try runtime { try db.int64("SELECT count(*) FROM \(table) WHERE name = ?1", [.text(name.text)]) ?? 0 }
-        guard exists > 0 else {
-            var names: [String] = []
-            try runtime { try db.query("SELECT name FROM \(table)") { names.append($0.text(0)) } }
+    func drop(_ kind: SavedKind, _ name: Name, in file: SourceFile) throws {
+        guard try runtime({ try store.hasSaved(kind, named: name.text) }) else {
+            let names = try runtime { try store.savedNames(kind) }
             let near = Suggestions.nearest(to: name.text, among: names)
             throw SessionError.compile(
                 [.error("no saved \(kind) named '\(name.text)'" + (near.map { "; did you mean '\($0)'?" } ?? ""), at: name.range)], file)
         }
         do {
-            try db.transaction {
-                try store.writeShardsSequentially()
-                try refuseIfUsed(kind: kind, name: name.text, by: "drop")
-                if kind == "list" {
-                    var campaigns: [String] = []
-                    try db.query(
-                        "SELECT c.name FROM campaigns c JOIN lists l ON l.id = c.audience_list_id WHERE l.name = ?1",
-                        [.text(name.text)]) { campaigns.append($0.text(0)) }
-                    if let c = campaigns.first {
-                        throw SessionError.inUse(kind: "list", name: name.text, verb: "drop", users: "it holds the recipients of campaign '\(c)'")
-                    }
+            try store.writing {
+                try refuseIfUsed(kind, name: name.text, by: "drop")
+                if kind == .list, let c = try store.campaignsSending(toList: name.text).first {
+                    throw SessionError.inUse(kind: "list", name: name.text, verb: "drop", users: "it holds the recipients of campaign '\(c)'")
                 }
-                if kind == "segment", let view = try db.text("SELECT view_name FROM segments WHERE name = ?1", [.text(name.text)]) {
-                    try db.execute("DROP VIEW IF EXISTS \(db.dialect.quoteIdentifier(view))")
-                }
-                try db.execute("DELETE FROM \(table) WHERE name = ?1", [.text(name.text)])
+                try store.deleteSaved(kind, named: name.text)
                 try SegmentViews.refreshAll(in: store)
             }
         } catch {
@@ -303,23 +248,11 @@ extension Session {
         }
         var counts: (Int64, Int64) = (0, 0)
         do {
-            try store.database.transaction {
-                try store.writeShardsSequentially()
-                let db = store.database
+            try store.writing {
                 counts = try freeze(compiled.bound, listName: copyName, querySource: audienceSource,
                                     includingSuppressed: includingSuppressed, catalog: catalog)
-                let listID = try db.int64("SELECT id FROM lists WHERE name = ?1", [.text(copyName)])
-                try db.execute(
-                    """
-                    INSERT INTO campaigns(name, channel, subject, sent_at, sent_at_declared, messages, status,
-                                          source_campaign_id, audience, audience_list_id, created_at)
-                    SELECT ?1, channel, subject, NULL, 0, messages, 'draft', id, ?2, CAST(?3 AS bigint), ?4 FROM campaigns WHERE id = ?5
-                    """,
-                    [.text(copyName), .text(audienceSource), listID.map { .integer($0) } ?? .null, .integer(Int64(time(nil))), .integer(source.id)])
-                let copyID = try db.lastInsertRowID
-                try db.execute(
-                    "INSERT INTO links(campaign_id, url, path, footer) SELECT ?1, url, path, footer FROM links WHERE campaign_id = ?2 ORDER BY id",
-                    [.integer(copyID), .integer(source.id)])
+                try store.createDraftCopy(of: source.id, named: copyName, audience: audienceSource,
+                                          audienceList: try store.listID(named: copyName), createdAt: Int64(time(nil)))
                 try SegmentViews.refreshAll(in: store)
             }
         } catch {
@@ -347,26 +280,7 @@ extension Session {
     /// id: the same reasons as `suppression(of:)`, read by contact id through
     /// `events_by_contact`, so that `show … limit 10` reads ten contacts' events.
     func suppression(ofContacts ids: [Int64]) throws -> [Int64: String] {
-        let db = store.database
-        let member = db.dialect.idListMembership("contact_id", db.dialect.placeholder(1))
-        let sql = """
-            SELECT contact_id, kind, bounce FROM events
-            WHERE \(member) AND kind IN (\(EventKind.bounced.rawValue), \(EventKind.unsubscribed.rawValue), \(EventKind.complained.rawValue))
-            """
-        var found: [Int64: Set<String>] = [:]
-        for chunk in ids.idChunks() {
-            try runtime {
-                try db.query(sql, [db.dialect.idListValue(chunk)]) { r in
-                    let reason: String? = switch EventKind(rawValue: Int(r.int64(1))) {
-                    case .unsubscribed: "unsubscribed"
-                    case .complained: "complained"
-                    case .bounced: r.isNull(2) || r.text(2) != "hard" ? nil : "hard-bounced"
-                    default: nil
-                    }
-                    if let reason { found[r.int64(0), default: []].insert(reason) }
-                }
-            }
-        }
+        let found = try runtime { try store.suppressionReasons(ofContacts: ids) }
         return found.mapValues { set in
             Binder.suppressionReasons.map(\.reason).filter(set.contains).joined(separator: ", ")
         }

@@ -56,45 +56,33 @@ struct ChosenColumns {
         columns.compactMap { if case .attribute(let a) = $0 { return a } else { return nil } }
     }
 
-    /// The chosen columns of `rows` (each the usual five, contact_id first), read from `db`.
-    func values(of rows: [[SQLValue]], in db: Database) throws -> [[SQLValue]] {
+    /// The chosen columns of `rows` (each the usual five, contact_id first), read from `store`.
+    func values(of rows: [[SQLValue]], in store: Store) throws -> [[SQLValue]] {
         let ids = rows.compactMap { row -> Int64? in if case .integer(let id) = row[0] { return id } else { return nil } }
-        let dialect = db.dialect
-        let idList = dialect.idListValue(ids)
         var created: [Int64: SQLValue] = [:]
         var opened: [Int64: SQLValue] = [:]
         var clicked: [Int64: SQLValue] = [:]
         var attributeValues: [Int64: [String: SQLValue]] = [:]
-        func time(_ r: Row, _ i: Int32) -> SQLValue { r.isNull(i) ? .null : .text(Timestamp.iso8601(r.int64(i))) }
+        func time(_ t: Int64?) -> SQLValue { t.map { .text(Timestamp.iso8601($0)) } ?? .null }
         if columns.contains(.createdAt) {
-            try db.query("SELECT id, created_at FROM contacts WHERE \(dialect.idListMembership("id", dialect.placeholder(1)))", [idList]) { r in
-                created[r.int64(0)] = time(r, 1)
-            }
+            for (id, t) in try store.creationTimes(ofContacts: ids) { created[id] = time(t) }
         }
         if columns.contains(.lastOpened) || columns.contains(.lastClicked) {
-            try db.query(
-                "SELECT contact_id, last_opened, last_clicked FROM contact_activity WHERE \(dialect.idListMembership("contact_id", dialect.placeholder(1)))",
-                [idList]
-            ) { r in
-                opened[r.int64(0)] = time(r, 1)
-                clicked[r.int64(0)] = time(r, 2)
+            for (id, last) in try store.lastEngagement(ofContacts: ids) {
+                opened[id] = time(last.opened)
+                clicked[id] = time(last.clicked)
             }
         }
         let wanted = attributes
         if !wanted.isEmpty {
-            let names = wanted.indices.map { dialect.placeholder($0 + 2) }.joined(separator: ", ")
-            let value = dialect.attributeValue("value", type: "string")
-            try db.query(
-                "SELECT contact_id, name, type, \(value) FROM contact_attributes WHERE \(dialect.idListMembership("contact_id", dialect.placeholder(1))) AND name IN (\(names))",
-                [idList] + wanted.map { SQLValue.text($0) }
-            ) { r in
-                let a = Session.attribute(name: r.text(1), type: r.text(2), value: r.value(3))
+            for r in try store.attributes(wanted, ofContacts: ids) {
+                let a = Session.attribute(name: r.name, type: r.type, value: r.value)
                 let v: SQLValue
-                switch r.text(2) {
+                switch r.type {
                 case "number": v = Int64(a.text).map(SQLValue.integer) ?? Double(a.text).map(SQLValue.real) ?? .text(a.text)
                 default: v = .text(a.text)
                 }
-                attributeValues[r.int64(0), default: [:]][a.name] = v
+                attributeValues[r.contact, default: [:]][a.name] = v
             }
         }
         return rows.map { row in
@@ -131,7 +119,7 @@ extension Session {
             }
             var batch: [[SQLValue]] = []
             func flush() throws {
-                let out = try runtime { try chosen.values(of: batch, in: store.database) }
+                let out = try runtime { try chosen.values(of: batch, in: store) }
                 for row in out { try emit(row) }
                 batch.removeAll(keepingCapacity: true)
             }

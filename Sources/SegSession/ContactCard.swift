@@ -76,54 +76,28 @@ extension Session {
 
     /// The card of the contact `key` names.
     public func contactCard(_ key: ContactKey, in file: SourceFile) throws -> ContactCard {
-        let db = store.database
-        let condition: String
-        let param: SQLValue
+        let lookup: ContactLookup
         let what: String
         switch key {
         case .id(let n, _):
-            (condition, param, what) = ("id = ?1", .integer(n), "the id \(n)")
+            (lookup, what) = (.id(n), "the id \(n)")
         case .text(let s, _) where s.contains("@"):
-            (condition, param, what) = ("email = ?1", .text(s.lowercased()), "the e-mail '\(s)'")
+            (lookup, what) = (.email(s.lowercased()), "the e-mail '\(s)'")
         case .text(let s, _):
-            (condition, param, what) = ("phone = ?1", .text(s), "the phone number '\(s)'")
+            (lookup, what) = (.phone(s), "the phone number '\(s)'")
         }
-        var found: ContactCard?
-        try runtime {
-            try db.query(
-                "SELECT id, email, phone, first_name, last_name, created_at FROM contacts WHERE \(condition)", [param]
-            ) { row in
-                found = ContactCard(
-                    id: row.int64(0), email: row.isNull(1) ? nil : row.text(1), phone: row.isNull(2) ? nil : row.text(2),
-                    firstName: row.isNull(3) ? nil : row.text(3), lastName: row.isNull(4) ? nil : row.text(4),
-                    createdAt: row.isNull(5) ? nil : row.int64(5), attributes: [], lists: [], segments: [],
-                    suppressedBy: [], events: [])
-            }
-        }
-        guard var card = found else {
+        guard let found = try runtime({ try store.contact(lookup) }) else {
             throw SessionError.compile([.error("no contact with \(what)", at: key.range)], file)
         }
-        let value = db.dialect.attributeValue("value", type: "string")
+        var card = ContactCard(
+            id: found.id, email: found.email, phone: found.phone, firstName: found.firstName, lastName: found.lastName,
+            createdAt: found.createdAt, attributes: [], lists: [], segments: [], suppressedBy: [], events: [])
         try runtime {
-            try db.query("SELECT name, type, \(value) FROM contact_attributes WHERE contact_id = ?1 ORDER BY name", [.integer(card.id)]) { row in
-                card.attributes.append(Self.attribute(name: row.text(0), type: row.text(1), value: row.value(2)))
-            }
-            try db.query(
-                "SELECT l.name FROM list_members m JOIN lists l ON l.id = m.list_id WHERE m.contact_id = ?1 ORDER BY l.name",
-                [.integer(card.id)]
-            ) { row in card.lists.append(row.text(0)) }
-            try db.query(
-                """
-                SELECT e.ts, c.name, e.message, e.kind, l.url, e.bounce, e.reason, e.machine
-                FROM events e JOIN campaigns c ON c.id = e.campaign_id LEFT JOIN links l ON l.id = e.link_id
-                WHERE e.contact_id = ?1 ORDER BY e.ts DESC, e.id DESC
-                """, [.integer(card.id)]
-            ) { row in
-                card.events.append(ContactCard.Event(
-                    ts: row.int64(0), campaign: row.text(1), message: row.int64(2),
-                    kind: EventKind(rawValue: Int(row.int64(3))) ?? .sent, url: row.isNull(4) ? nil : row.text(4),
-                    bounce: row.isNull(5) ? nil : row.text(5), reason: row.isNull(6) ? nil : row.text(6),
-                    machine: row.int64(7) != 0))
+            card.attributes = try store.attributes(ofContact: card.id).map { Self.attribute(name: $0.name, type: $0.type, value: $0.value) }
+            card.lists = try store.listNames(withMember: card.id)
+            card.events = try store.events(ofContact: card.id).map {
+                ContactCard.Event(ts: $0.ts, campaign: $0.campaign, message: $0.message, kind: $0.kind, url: $0.url,
+                                  bounce: $0.bounce, reason: $0.reason, machine: $0.machine)
             }
         }
         card.suppressedBy = card.events.reversed().filter {

@@ -67,19 +67,10 @@ extension Session {
             }
             campaignID = c.id
         }
-        try runtime {
-            try store.database.query("""
-                SELECT c.name, l.url, l.path, l.footer,
-                       (SELECT count(*) FROM events e WHERE e.link_id = l.id)
-                FROM links l JOIN campaigns c ON c.id = l.campaign_id
-                WHERE ?1 IS NULL OR l.campaign_id = ?1
-                ORDER BY c.id, l.id
-                """, [campaignID.map(SQLValue.integer) ?? .null]) { row in
-                listing.rows.append([
-                    .text(row.text(0)), .text(row.text(2)),
-                    .text(row.int64(3) != 0 ? "yes" : "no"), .integer(row.int64(4)), .text(row.text(1)),
-                ])
-            }
+        for link in try runtime({ try store.links(ofCampaign: campaignID) }) {
+            listing.rows.append([
+                .text(link.campaign), .text(link.path), .text(link.footer ? "yes" : "no"), .integer(link.events), .text(link.url),
+            ])
         }
         return listing
     }
@@ -87,12 +78,7 @@ extension Session {
     /// Saved segments: name, members now (each evaluated), when saved, and the query
     /// (`.segments`).
     public func segmentListing() throws -> Listing {
-        var saved: [(name: String, query: String, savedAt: Int64)] = []
-        try runtime {
-            try store.database.query("SELECT name, query, saved_at FROM segments ORDER BY name") { row in
-                saved.append((row.text(0), row.text(1), row.int64(2)))
-            }
-        }
+        let saved = try runtime { try store.savedSegments() }
         var listing = Listing(columns: ["segment", "members", "saved_at", "query"])
         let file = SourceFile(name: "<segments>", text: "")
         for s in saved {
@@ -114,17 +100,8 @@ extension Session {
     /// (`.lists`).
     public func listListing() throws -> Listing {
         var listing = Listing(columns: ["list", "size", "saved_at", "query"])
-        try runtime {
-            // Each list's size a statement of its own: Citus refuses a subquery on
-            // `list_members` correlated with the reference table `lists`.
-            var lists: [(id: Int64, name: String, savedAt: Int64, query: String)] = []
-            try store.database.query("SELECT l.id, l.name, l.saved_at, l.query FROM lists l ORDER BY l.name") { row in
-                lists.append((row.int64(0), row.text(1), row.int64(2), row.text(3)))
-            }
-            for l in lists {
-                let size = try store.database.int64("SELECT count(*) FROM list_members WHERE list_id = ?1", [.integer(l.id)]) ?? 0
-                listing.rows.append([.text(l.name), .integer(size), .text(dateTime(l.savedAt)), .text(l.query)])
-            }
+        for l in try runtime({ try store.savedLists() }) {
+            listing.rows.append([.text(l.name), .integer(l.size), .text(dateTime(l.savedAt)), .text(l.query)])
         }
         return listing
     }

@@ -40,74 +40,6 @@ extension SessionOutput {
     public func note(_ s: String) { text(s) }
 }
 
-/// Why a statement did not run. `compile` is an error in the input; every other case
-/// happened while running it (the command line maps both to exit statuses in one place).
-public enum SessionError: Error, CustomStringConvertible {
-    /// The input has errors; nothing was run. Rendered with the source.
-    case compile([Diagnostic], SourceFile)
-    /// The statement was stopped (Ctrl-C, or its timeout: the reason says which).
-    case interrupted(CancellationReason = .interrupted)
-    /// The statement writes, and the store is open read-only.
-    case readOnlyStore
-    /// SQLite found the store's file damaged (the store's path, SQLite's message).
-    case damagedStore(path: String, detail: String)
-    /// The store could not be read or failed otherwise (the database's message,
-    /// without segq's SQL unless `--verbose`).
-    case store(String)
-    /// A campaign the statement names is not in the store, with the nearest name.
-    case unknownCampaign(String, suggestion: String?)
-    /// A name that must be new is taken (`kind`: campaign, list).
-    case nameTaken(kind: String, name: String)
-    /// Dropping or replacing `kind` `name` would break what uses it (`users`, in words).
-    case inUse(kind: String, name: String, verb: String, users: String)
-    /// The statement asks what the store's state does not allow (a follow-up of a
-    /// campaign sent after now); the message says why and what would work.
-    case refused(String)
-    /// A time zone that is not an IANA name.
-    case unknownTimeZone(String)
-    /// A file could not be written: the message names it and the system's reason.
-    case file(String)
-    /// An export target that exists, written without `or replace`.
-    case fileExists(String)
-    /// The system refused a resource (a pipe, a signal handler): what, and why.
-    case system(String)
-
-    /// The message of a runtime error, without `error: `.
-    public var message: String {
-        switch self {
-        case .compile(let ds, _): ds.map(\.message).joined(separator: "\n")
-        case .interrupted(let reason): reason.message
-        case .readOnlyStore: "the store is open read-only (--read-only); this statement writes"
-        case let .damagedStore(path, m):
-            "\(path): the store is damaged (SQLite: \(m)); check it with sqlite3's 'PRAGMA integrity_check' and restore it from a backup"
-        case .store(let m): m
-        case let .unknownCampaign(name, near): "no campaign named '\(name)'" + (near.map { "; did you mean '\($0)'?" } ?? "")
-        case let .nameTaken(kind, name): "a \(kind) named '\(name)' already exists"
-        case let .inUse(kind, name, verb, users): "cannot \(verb) \(kind) '\(name)': \(users)"
-        case .refused(let m): m
-        case .unknownTimeZone(let z): StatsError.unknownTimeZone(z).description
-        case .file(let m): m
-        case .fileExists(let path): "'\(path)' already exists; use 'export or replace … to' to overwrite it"
-        case .system(let m): m
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .compile(let ds, let file):
-            return ds.map { DiagnosticRenderer.render($0, in: file, color: false) }.joined(separator: "\n")
-        default:
-            return "error: " + TerminalText.escaped(message, keeping: ["\n"])
-        }
-    }
-
-    /// Whether the statement was interrupted (Ctrl-C) or cancelled by its timeout.
-    public var isInterrupt: Bool {
-        if case .interrupted = self { return true }
-        return false
-    }
-}
-
 /// A query compiled for execution, with everything `explain` shows.
 public struct CompiledQuery {
     public var source: String
@@ -187,6 +119,9 @@ public final class Session {
         self.mode = mode
         self.warn = warn
         store.database.cancellation = cancellation
+        // What the store compiles saved segments' views with, in every transaction that
+        // changes what they depend on (the session's statements, `segq import`).
+        store.segmentCompiler = SavedSegmentSQL.compile
     }
 
     /// Now, in Unix seconds.
@@ -201,6 +136,7 @@ public final class Session {
         self.store.database.cancellation = nil
         self.store = store
         store.database.cancellation = cancellation
+        store.segmentCompiler = SavedSegmentSQL.compile
     }
 
     /// Sets the campaign context, checking the name (`--campaign`, `use campaign`).
@@ -279,7 +215,7 @@ public final class Session {
         if statementDepth > 0 { return try body() }
         statementDepth += 1
         cancellation.start(timeout: timeout)
-        let canceller = timeout.flatMap { store.database.isPostgres ? ServerCanceller(store.database, after: $0) : nil }
+        let canceller = timeout.flatMap { store.database.cancelsOnServer ? ServerCanceller(store.database, after: $0) : nil }
         defer {
             canceller?.stop()
             cancellation.finish()
@@ -337,9 +273,9 @@ public final class Session {
         case .export(let q, let path, let orReplace, let includingSuppressed):
             try export(q, to: path, orReplace: orReplace, includingSuppressed: includingSuppressed, columns: statement.columns, in: file)
         case .dropSegment(let name):
-            try drop(kind: "segment", name, in: file)
+            try drop(.segment, name, in: file)
         case .dropList(let name):
-            try drop(kind: "list", name, in: file)
+            try drop(.list, name, in: file)
         case .diff(let q, let target):
             try diff(q, target, in: file)
         case .stats(let campaign, let message):
@@ -453,11 +389,7 @@ public final class Session {
         }
         walk(query)
         guard !patterns.isEmpty else { return [] }
-        var stored: [String] = []
-        try runtime {
-            try store.database.query(
-                "SELECT DISTINCT reason FROM events WHERE kind IN (2, 4) AND reason IS NOT NULL ORDER BY 1") { stored.append($0.text(0)) }
-        }
+        let stored = try runtime { try store.storedEventReasons() }
         return patterns.compactMap { text, range in
             let pattern = GlobPattern(text)
             guard !stored.contains(where: pattern.matches) else { return nil }
@@ -543,14 +475,7 @@ public final class Session {
         let markedIDs = shown.filter { suppressed[$0] != nil }
         let markedCount = markedIDs.count
         let named = Array(markedIDs.prefix(Self.suppressedShownLimit))
-        var who: [Int64: String] = [:]
-        if !named.isEmpty {
-            let db = store.database
-            try runtime {
-                try db.query("SELECT id, coalesce(email, phone) FROM contacts WHERE \(db.dialect.idListMembership("id", db.dialect.placeholder(1)))",
-                             [db.dialect.idListValue(named)]) { r in if !r.isNull(1) { who[r.int64(0)] = r.text(1) } }
-            }
-        }
+        let who = named.isEmpty ? [:] : try runtime { try store.contactAddresses(named) }
         let marked = named.map { id in "\(id)\(who[id].map { " " + $0 } ?? "") (\(suppressed[id] ?? ""))" }
         if markedCount > 0 {
             var note = "suppressed, left out of lists and exports: " + marked.joined(separator: "; ")
@@ -575,114 +500,5 @@ public final class Session {
         if n > previewLimit { line += " (first \(previewLimit) shown)" }
         if timer { line += ", \(Clock.format(ms))" }
         output.note(line)
-    }
-
-    // MARK: - Explain
-
-    /// The canonical query, the SQL and its parameters, the plan and why, and the
-    /// database's own plan (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`).
-    public func explanation(of c: CompiledQuery) throws -> String {
-        if let program = c.program { return try explanation(of: c, program: program) }
-        var out = "query:     \(c.source)\n"
-        out += "strategy:  \(c.plan.strategy.rawValue)\n"
-        for r in c.plan.reasons { out += "  why:     \(r)\n" }
-        out += "estimate:  \(c.plan.estimatedRows) contacts"
-        if let k = c.plan.estimatedCandidates { out += " from \(k) candidates" }
-        out += " (of \(try loadCatalog().contactCount))\n"
-        out += "sources:\n" + Self.describeSources(c.plan).map { "  \($0)\n" }.joined()
-        out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
-        out += "parameters:\n"
-        if c.sql.parameters.isEmpty { out += "  (none)\n" }
-        let dialect = store.database.dialect
-        for (i, p) in c.sql.parameters.enumerated() { out += "  \(dialect.placeholder(i + 1)) = \(p)\n" }
-        out += try databasePlan(c.sql, indent: "")
-        return out
-    }
-
-    /// How a condition is read, for `explain`.
-    enum SourceRole {
-        /// Tested for each contact or candidate.
-        case probe
-        /// Its contacts are the candidates the rest is tested on.
-        case driver
-        /// Its contacts are one arm of a merge of sets.
-        case set
-    }
-
-    /// One line per condition of the plan, the driving ones first: where its answer
-    /// comes from, and how it is read.
-    static func describeSources(_ plan: Plan) -> [String] {
-        if plan.strategy == .setOperations { return describeSources(plan.filter, role: .set) }
-        guard let d = plan.driver else { return describeSources(plan.filter, sets: plan.setProbes) }
-        // Branch by branch, each branch's set and rest are one `or` of conditions.
-        if case .branches = d { return describeSources(d.condition, sets: plan.setProbes) }
-        return describeSources(d.condition, role: .driver)
-            + (plan.filter == .everyone ? [] : describeSources(plan.filter, sets: plan.setProbes))
-    }
-
-    /// One line per atom of `e`: where its answer comes from.
-    static func describeSources(_ e: PlanExpr, role: SourceRole = .probe, sets: Set<PlanAtom> = []) -> [String] {
-        switch e {
-        case .everyone: return ["everyone"]
-        case .nobody: return ["nobody"]
-        case .and(let xs), .or(let xs): return xs.flatMap { describeSources($0, role: role, sets: sets) }
-        case .not(let x): return describeSources(x, role: role, sets: sets)
-        case .atom(let a):
-            let read = role == .driver ? ", the candidates" : role == .set ? ", a set" : ""
-            switch a {
-            case .events(let f, let t):
-                // A set on SQLite (`NOT IN`), a hashed anti-join on PostgreSQL (`NOT
-                // EXISTS`): read once either way, so `explain` says the same on both.
-                if f.readAsSet {
-                    let what = f.distinctCampaigns ? "campaigns \(f.kind.verb) \(t.op.rawValue) \(t.value)" : "\(f.kind.noun) \(t.op.rawValue) \(t.value)"
-                    let scope = f.ofLast.map { " of each contact's last \($0) campaigns" } ?? ""
-                    let source = f.campaignsFromRollup != nil
-                        ? "rollup activity (the campaigns' rows with \(f.kind.noun), counted per contact)"
-                        : f.ofLast != nil ? "events table, and its sends (each read once as a set)"
-                        : "events table (grouped by contact, read once as a set)"
-                    return ["\(what)\(scope): \(source)\(read)"]
-                }
-                let how = role != .probe ? "their contacts" : sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
-                return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))\(read)"]
-            case .rollup(let r):
-                let table = r.scope == .allCampaigns ? "contact_activity" : "activity"
-                switch r.test {
-                case .count(let m, let t):
-                    let measure = m.plus.joined(separator: " + ") + m.minus.map { " - \($0)" }.joined()
-                    return ["\(r.kind.noun) \(t.op.rawValue) \(t.value): rollup \(table) (\(measure))\(read)"]
-                case .recent(let column, _):
-                    return ["\(r.kind.verb) in window: rollup \(table) (\(column))\(read)"]
-                }
-            case .column(let f, _): return ["\(f.rawValue): contacts column\(read)"]
-            case .attribute(let n, _): return ["\(n): contact_attributes\(read)"]
-            case .list(let id): return ["list #\(id): list_members\(read)"]
-            }
-        }
-    }
-}
-
-/// Monotonic time for timings.
-enum Clock {
-    static func now() -> timespec {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return t
-    }
-
-    static func millisecondsSince(_ start: timespec) -> Double {
-        let end = now()
-        return Double(end.tv_sec - start.tv_sec) * 1000 + Double(end.tv_nsec - start.tv_nsec) / 1e6
-    }
-
-    static func format(_ ms: Double) -> String {
-        ms < 10 ? String(format1: ms) + " ms" : ms < 10_000 ? "\(Int(ms.rounded())) ms" : String(format1: ms / 1000) + " s"
-    }
-}
-
-extension String {
-    /// One decimal, without Foundation.
-    init(format1 v: Double) {
-        let tenths = Int((v * 10).rounded())
-        self = "\(tenths / 10).\(abs(tenths % 10))"
     }
 }

@@ -1,6 +1,7 @@
 // What differs between the two backends beyond SQL spelling (which `SQLDialect` holds),
 // side by side: where the database lives, introspecting and migrating its schema, its
-// own query plans. Callers ask `Database` for these instead of testing its type.
+// own query plans, cancelling a statement, reading attribute values for completion.
+// Callers ask `Database` for these instead of testing its type.
 
 import SegQL
 
@@ -47,9 +48,42 @@ extension SQLiteDatabase {
 
     public func changeMarkForCaching() throws -> ChangeMark? { isInTransaction ? nil : try changeMark() }
 
+    public func currentChangeMark() throws -> ChangeMark? { try changeMark() }
+
     /// Reading it fails with "no such table: <message>".
     public func failingViewBody(_ message: String) -> String {
         "SELECT * FROM " + dialect.quoteIdentifier(message)
+    }
+
+    /// SQLite polls the deadline while a statement runs (the progress handler).
+    public var cancelsOnServer: Bool { false }
+
+    /// `sqlite3_interrupt` is a no-op when no statement runs.
+    public var interruptsOnlyRunningStatement: Bool { true }
+
+    /// The distinct values read from the value index one seek at a time, so a value too
+    /// rare to be in the sample is still offered, after the sampled ones.
+    public func frequentValuesQuery(_ name: String, prefix: String, limit: Int, sampleRows: Int,
+                                    distinctLimit: Int) -> (sql: String, parameters: [SQLValue]) {
+        // U+10FFFF sorts after every character a value can continue the prefix with.
+        // `+name` keeps the sample on the primary key's range (contact_id, name).
+        let sql = """
+            WITH RECURSIVE v(value) AS (
+              SELECT min(value) FROM contact_attributes WHERE name = ?1 AND type = 'string' AND value >= ?2 AND value < ?3
+              UNION ALL
+              SELECT (SELECT min(value) FROM contact_attributes
+                      WHERE name = ?1 AND type = 'string' AND value > v.value AND value < ?3)
+              FROM v WHERE v.value IS NOT NULL LIMIT \(distinctLimit)),
+            sample(value, n) AS (
+              SELECT value, count(*) FROM contact_attributes
+              WHERE contact_id <= coalesce((SELECT contact_id FROM contact_attributes ORDER BY contact_id
+                                            LIMIT 1 OFFSET \(sampleRows)), 9223372036854775807)
+                AND +name = ?1 AND type = 'string' AND value >= ?2 AND value < ?3
+              GROUP BY value)
+            SELECT v.value, coalesce(sample.n, 0) AS n FROM v LEFT JOIN sample ON sample.value = v.value
+            WHERE v.value IS NOT NULL ORDER BY n DESC, v.value LIMIT \(limit)
+            """
+        return (sql, [.text(name), .text(prefix), .text(prefix + "\u{10FFFF}")])
     }
 }
 
@@ -126,10 +160,31 @@ extension PostgresDatabase {
     /// Another connection's commit cannot be seen without a query as costly as the reads.
     public func changeMarkForCaching() throws -> SQLiteDatabase.ChangeMark? { nil }
 
+    public func currentChangeMark() throws -> SQLiteDatabase.ChangeMark? { nil }
+
     /// Reading it raises the message (PostgreSQL checks tables when a view is created,
     /// so SQLite's missing table would not even save).
     public func failingViewBody(_ message: String) -> String {
         "SELECT * FROM segq_broken_segment(\(dialect.literal(.text(message))))"
+    }
+
+    /// libpq waits for the server's answer with nothing of segq's running to poll.
+    public var cancelsOnServer: Bool { true }
+
+    /// A cancel request sent as one statement ends can stop the next.
+    public var interruptsOnlyRunningStatement: Bool { false }
+
+    /// The sample's values only (they are JSON: no index to read them in order from).
+    public func frequentValuesQuery(_ name: String, prefix: String, limit: Int, sampleRows: Int,
+                                    distinctLimit: Int) -> (sql: String, parameters: [SQLValue]) {
+        let sql = """
+            SELECT value #>> '{}' AS v, count(*) AS n FROM contact_attributes
+            WHERE contact_id <= coalesce((SELECT contact_id FROM contact_attributes ORDER BY contact_id
+                                          OFFSET \(sampleRows) LIMIT 1), 9223372036854775807)
+              AND name = $1 AND type = 'string' AND starts_with(value #>> '{}', $2)
+            GROUP BY v ORDER BY n DESC, v LIMIT \(limit)
+            """
+        return (sql, [.text(name), .text(prefix)])
     }
 }
 

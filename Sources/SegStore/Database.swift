@@ -170,12 +170,31 @@ public protocol Database: AnyObject, Sendable {
     /// is pending (SQLite, outside a transaction); nil otherwise (PostgreSQL, or inside
     /// a transaction): what lets the store reuse what it read last.
     func changeMarkForCaching() throws -> SQLiteDatabase.ChangeMark?
+    /// The change mark now, inside a transaction too, where the database can tell
+    /// cheaply (SQLite); nil otherwise (PostgreSQL): whether a set remembered before a
+    /// transaction of this connection still holds in it.
+    func currentChangeMark() throws -> SQLiteDatabase.ChangeMark?
     /// A view body that fails when read with `message` (a saved segment whose text no
     /// longer binds).
     func failingViewBody(_ message: String) -> String
     /// Whether `store_info` keeps its values as text (PostgreSQL), so numbers are
     /// written and read back as their text.
     var keepsInfoAsText: Bool { get }
+    /// Whether a statement timeout needs cancel requests sent to a server while the
+    /// connection waits for its answer (PostgreSQL, `ServerCanceller`), rather than the
+    /// database polling the deadline itself as the statement runs (SQLite).
+    var cancelsOnServer: Bool { get }
+    /// Whether `interrupt()` can stop only the statement running at that moment, never a
+    /// later one (SQLite's `sqlite3_interrupt`; a PostgreSQL cancel request can arrive
+    /// late and stop the next statement): what the REPL's live count needs.
+    var interruptsOnlyRunningStatement: Bool { get }
+    /// The statement behind `Store.frequentAttributeValues` and its parameters: the
+    /// string values of attribute `name` starting with `prefix`, with their frequency in
+    /// a sample of `sampleRows` attribute rows, most frequent first, `limit` at most.
+    /// SQLite also reads up to `distinctLimit` distinct values from the value index;
+    /// PostgreSQL, whose values are JSON, the sample's only.
+    func frequentValuesQuery(_ name: String, prefix: String, limit: Int, sampleRows: Int,
+                             distinctLimit: Int) -> (sql: String, parameters: [SQLValue])
 }
 
 extension Database {
@@ -232,8 +251,8 @@ extension Database {
     public func int64(_ sql: String) throws -> Int64? { try int64(sql, []) }
     public func text(_ sql: String) throws -> String? { try text(sql, []) }
 
-    /// Whether this is a PostgreSQL connection (the importer's bulk loading asks; the
-    /// rest asks for capabilities).
+    /// Whether this is a PostgreSQL connection (the importer's bulk loading and tests
+    /// ask; the rest of segq asks for capabilities).
     public var isPostgres: Bool { self is PostgresDatabase }
 }
 

@@ -6,7 +6,7 @@
 // An evaluation reads the segment's members with `now` fixed at its moment: through
 // `Members`, which segq's statements and `segq import` give (the session's set engine,
 // as `count` evaluates), or else as one statement, the segment's saved text compiled as
-// its view is (an N-of-M segment is then a window function over every send: 14 s
+// its view is, by the store's `segmentCompiler` (an N-of-M segment is then a window function over every send: 14 s
 // instead of 2.5 s on the 100k-contact demo store). It compares the members with those of
 // the segment's previous evaluation (`segment_members`): it writes one size row to
 // `segment_evaluations`, one row to `segment_changes` per contact who joined or left,
@@ -62,15 +62,14 @@ public enum SegmentHistory {
         var sizes: [String: Int64] = [:]
         guard !segments.isEmpty else { return sizes }
         let catalog = try store.catalog()
+        let compile = members == nil ? try store.requireSegmentCompiler() : nil
         for segment in segments {
             var now: [Int64]
             if let members {
                 guard let ids = try members(segment.name, at) else { continue }
                 now = ids
             } else {
-                guard case .success(let sql) = SegmentViews.compiled(
-                    segment: segment.name, catalog: catalog, dialect: db.dialect, now: .fixed(at), projection: .contactIDs,
-                    inlineLiterals: false)
+                guard let compile, case .success(let sql) = compile(segment.name, catalog, db.dialect, .fixed(at), .contactIDs, false)
                 else { continue }
                 now = []
                 try db.query(sql.sql, sql.parameters) { now.append($0.int64(0)) }

@@ -1,7 +1,8 @@
 // The SQL views of saved segments, for other tools.
 //
 // A saved segment is stored as self-contained SegQL text; its view is that text
-// compiled with the literals inlined (quoted by the store dialect's own rules) and `within`
+// compiled (by the compiler the session gives the store, `Store.segmentCompiler`:
+// the store never runs the compiler itself) with the literals inlined (quoted by the store dialect's own rules) and `within`
 // measured from the time the view is read. Because the compiled SQL refers to
 // campaigns and links by id, and globs are resolved when it is compiled, the views
 // are compiled again, in the transaction of the change, whenever segq changes what
@@ -15,6 +16,31 @@
 // a different set of contacts.
 
 import SegQL
+
+/// Compiles the saved segment named, of the catalog given, to one statement in the
+/// dialect given, with `within` measured from the `now` given, projecting what is given,
+/// its literals inlined or not; or says why it cannot be compiled. The store never runs
+/// the compiler itself: the session gives it this (SegQL's `SavedSegmentSQL.compile`).
+public typealias SegmentCompiler = @Sendable (
+    _ segment: String, _ catalog: Catalog, _ dialect: any SQLDialect, _ now: NowValue,
+    _ projection: Projection, _ inlineLiterals: Bool
+) -> Result<CompiledSQL, Diagnostic>
+
+/// A store with saved segments was asked to write their views or evaluate them as
+/// statements, but was given no `Store.segmentCompiler` to compile their text with.
+public struct SegmentCompilerMissing: Error, CustomStringConvertible, Equatable {
+    public var description: String {
+        "the store has saved segments but was given no segment compiler to compile their views with (Store.segmentCompiler)"
+    }
+}
+
+extension Store {
+    /// The compiler given, or `SegmentCompilerMissing`.
+    func requireSegmentCompiler() throws -> SegmentCompiler {
+        guard let segmentCompiler else { throw SegmentCompilerMissing() }
+        return segmentCompiler
+    }
+}
 
 /// View names and (re)creation.
 public enum SegmentViews {
@@ -39,50 +65,23 @@ public enum SegmentViews {
         return candidate
     }
 
-    /// The SQL of a segment's view, or why it cannot be compiled.
-    public static func viewSQL(segment name: String, catalog: Catalog, dialect: any SQLDialect = SQLiteDialect()) -> Result<String, Diagnostic> {
-        compiled(segment: name, catalog: catalog, dialect: dialect, now: .readTime, projection: .contacts(limit: nil),
-                 inlineLiterals: true).map(\.sql)
-    }
-
-    /// A segment's saved text compiled to one statement, with `within` measured from
-    /// `now`, or why it cannot be compiled (the view's SQL, or an evaluation's for the
-    /// segment's history).
-    static func compiled(
-        segment name: String, catalog: Catalog, dialect: any SQLDialect, now: NowValue,
-        projection: Projection, inlineLiterals: Bool
-    ) -> Result<CompiledSQL, Diagnostic> {
-        guard let source = catalog.segments[name] else {
-            return .failure(.error("no saved segment named '\(name)'", at: .at(0)))
-        }
-        let file = SourceFile(name: "segment \"\(name)\"", text: source)
-        let (parsed, parseDiagnostics) = Parser.parseQuery(file)
-        guard let query = parsed else {
-            return .failure(parseDiagnostics.first ?? .error("the saved text does not parse", at: .at(0)))
-        }
-        // Bind as a reference would, so that nested segments and cycles are handled alike.
-        let reference = Query(.segment(Name(text: name, quoted: true, range: query.range)), range: query.range)
-        let (bound, diagnostics) = Binder.bind(reference, in: BindingEnvironment(catalog: catalog))
-        guard let bound else {
-            return .failure(diagnostics.first { $0.severity == .error } ?? .error("the segment does not bind", at: .at(0)))
-        }
-        let plan = Planner.plan(bound, catalog: catalog, options: PlannerOptions(now: now))
-        return .success(SQLRenderer.render(plan, projection: projection, dialect: dialect, inlineLiterals: inlineLiterals))
-    }
-
-    /// Drops and recreates every segment's view from its saved text. Run inside the
-    /// transaction that changed what the views depend on.
+    /// Drops and recreates every segment's view from its saved text, compiled by the
+    /// store's `segmentCompiler` (`SegmentCompilerMissing` when there are views to
+    /// write and none was given). Run inside the transaction that changed what the
+    /// views depend on.
     public static func refreshAll(in store: Store) throws {
         let catalog = try store.catalog()
         var views: [(name: String, view: String)] = []
         try store.database.query("SELECT name, view_name FROM segments ORDER BY id") { row in
             views.append((row.text(0), row.text(1)))
         }
+        guard !views.isEmpty else { return }
+        let compile = try store.requireSegmentCompiler()
         let dialect = store.database.dialect
         for (name, view) in views {
             let quoted = dialect.quoteIdentifier(view)
             let body: String
-            switch viewSQL(segment: name, catalog: catalog, dialect: dialect) {
+            switch compile(name, catalog, dialect, .readTime, .contacts(limit: nil), true).map(\.sql) {
             case .success(let sql):
                 body = sql
             case .failure(let d):

@@ -83,6 +83,11 @@ public final class Store {
     public let path: String
     /// Whether the store was opened read-only.
     public let readOnly: Bool
+    /// Compiles saved segments' text for their views and history (SegmentViews.swift):
+    /// given by whoever opens the store to change what the views depend on — the
+    /// session (and so `segq import`), tests — since the store never runs the compiler.
+    /// Nil: a store with saved segments refuses to rewrite their views.
+    public var segmentCompiler: SegmentCompiler?
     /// Whether the store is on a Citus cluster (the database has the `citus` extension):
     /// its tables are then distributed by contact (CitusLayout.swift).
     public private(set) var isCitus = false

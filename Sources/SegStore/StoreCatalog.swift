@@ -45,7 +45,7 @@ extension Store {
         // has not moved (this connection has written nothing since, and nobody else can
         // commit while it holds the write lock); sets are only kept outside one.
         guard let cached = cachedLeafSets,
-              let mark = try database.changeMarkForCaching() ?? (database as? SQLiteDatabase)?.changeMark()
+              let mark = try database.currentChangeMark()
         else { return nil }
         guard cached.mark == mark else {
             // Kept through a transaction of this connection: what it writes may be only
@@ -210,40 +210,10 @@ extension Store {
     /// backslash) are left out.
     public func frequentAttributeValues(_ name: String, prefix: String, limit: Int = 50,
                                         sampleRows: Int = 200_000, distinctLimit: Int = 1_000) throws -> [String] {
-        let db = database
-        let sql: String
-        var params: [SQLValue] = [.text(name), .text(prefix)]
-        if db.isPostgres {
-            sql = """
-                SELECT value #>> '{}' AS v, count(*) AS n FROM contact_attributes
-                WHERE contact_id <= coalesce((SELECT contact_id FROM contact_attributes ORDER BY contact_id
-                                              OFFSET \(sampleRows) LIMIT 1), 9223372036854775807)
-                  AND name = $1 AND type = 'string' AND starts_with(value #>> '{}', $2)
-                GROUP BY v ORDER BY n DESC, v LIMIT \(limit)
-                """
-        } else {
-            // U+10FFFF sorts after every character a value can continue the prefix with.
-            // `+name` keeps the sample on the primary key's range (contact_id, name).
-            params.append(.text(prefix + "\u{10FFFF}"))
-            sql = """
-                WITH RECURSIVE v(value) AS (
-                  SELECT min(value) FROM contact_attributes WHERE name = ?1 AND type = 'string' AND value >= ?2 AND value < ?3
-                  UNION ALL
-                  SELECT (SELECT min(value) FROM contact_attributes
-                          WHERE name = ?1 AND type = 'string' AND value > v.value AND value < ?3)
-                  FROM v WHERE v.value IS NOT NULL LIMIT \(distinctLimit)),
-                sample(value, n) AS (
-                  SELECT value, count(*) FROM contact_attributes
-                  WHERE contact_id <= coalesce((SELECT contact_id FROM contact_attributes ORDER BY contact_id
-                                                LIMIT 1 OFFSET \(sampleRows)), 9223372036854775807)
-                    AND +name = ?1 AND type = 'string' AND value >= ?2 AND value < ?3
-                  GROUP BY value)
-                SELECT v.value, coalesce(sample.n, 0) AS n FROM v LEFT JOIN sample ON sample.value = v.value
-                WHERE v.value IS NOT NULL ORDER BY n DESC, v.value LIMIT \(limit)
-                """
-        }
+        let (sql, params) = database.frequentValuesQuery(
+            name, prefix: prefix, limit: limit, sampleRows: sampleRows, distinctLimit: distinctLimit)
         var values: [String] = []
-        try db.query(sql, params) { row in
+        try database.query(sql, params) { row in
             let v = row.text(0)
             if !v.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" || $0.value == 0x7F }) { values.append(v) }
         }

@@ -43,6 +43,7 @@ public enum StoreTransfer {
         from source: SQLiteDatabase, to target: Store, replacing: Bool = false,
         progress: ((String, Int) -> Void)? = nil, isCancelled: (() -> Bool)? = nil
     ) throws {
+        // A downcast, not a capability: COPY into a server is PostgreSQL's alone.
         guard let pg = target.database as? PostgresDatabase else {
             throw DatabaseError(.misuse, message: "a store can be copied only into PostgreSQL")
         }

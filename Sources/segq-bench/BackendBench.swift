@@ -38,6 +38,7 @@ struct BackendBench: ParsableCommand {
             session.fixedNow = now
             sessions.append(session)
         }
+        // A downcast: only a server has a version to print.
         if let pg = stores[1].1.database as? PostgresDatabase { print("PostgreSQL \(pg.serverVersion) at \(stores[1].1.path)") }
         print("SQLite \(SQLiteDatabase.sqliteVersion) at \(sqlite)\nmedian of \(runs) warm runs, wall ms\n")
         print("| query | SQLite count | PostgreSQL count | SQLite all rows | PostgreSQL all rows | contacts | PostgreSQL / SQLite (count) |")

@@ -95,6 +95,7 @@ struct CitusTests {
             WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND p.partmethod = 'h'
             """)
         #expect(colocations == ["1"])
+        store.segmentCompiler = SavedSegmentSQL.compile
         try store.database.transaction {
             try store.writeShardsSequentially()
             try store.database.execute("INSERT INTO contacts(id, email) VALUES (1, 'a@x.io')")

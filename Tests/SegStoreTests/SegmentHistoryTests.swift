@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SegStore
+import SegQL
 
 /// The membership history of saved segments (schema version 5): what an import records,
 /// and a store of version 4 upgraded to it. On PostgreSQL too when the suite runs there.
@@ -90,6 +91,7 @@ import Testing
             try raw.execute("PRAGMA user_version = 4")
         }
         let store = try Store(path: path)
+        store.segmentCompiler = SavedSegmentSQL.compile
         #expect(try store.schemaVersion() == Schema.version)
         try store.database.execute("INSERT INTO contacts(id, email) VALUES (1, 'a@x.io')")
         try store.database.execute("INSERT INTO segments(id, name, query, view_name, saved_at) VALUES (1, 's', 'opened', 'segment_s', 0)")

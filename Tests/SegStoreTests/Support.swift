@@ -53,6 +53,8 @@ struct TestStore {
             schema = nil
             store = try Store(path: dir.path("test.db"))
         }
+        // As the session gives it: what compiles saved segments' views (SegmentHistoryTests).
+        store.segmentCompiler = SavedSegmentSQL.compile
     }
 
     var db: Database { store.database }

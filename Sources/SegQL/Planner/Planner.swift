@@ -31,6 +31,10 @@
 //    statement: a driver from a positive part's candidates, a scan of contacts with
 //    probes, IN-subqueries, a grouped pass, or a chain of set operations. The cost
 //    chooser that picked among them is gone; docs/planner.md keeps its history.
+//
+// One file, though long: the steps above work in order on one plan and are read top to
+// bottom as numbered; the planner is being reworked as a whole (#15), and is split, if
+// at all, after that.
 
 /// What the planner may do.
 public struct PlannerOptions: Hashable, Sendable {

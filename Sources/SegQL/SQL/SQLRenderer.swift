@@ -11,6 +11,11 @@
 // Every condition it writes is two-valued (never NULL), so `NOT` is exactly the
 // complement: a contact without a field or without events fails a positive test and
 // passes its negation.
+//
+// One file, though long: it is the only code that writes a query's SQL, and the shapes
+// it writes lean on one another (a driver's candidates feed the probes, the set
+// program's leaves reuse the atoms' conditions), so each is kept where it can be read
+// beside the others; it is being reworked with the planner (#15).
 
 /// SQL text and the values bound to its parameters, in order.
 public struct CompiledSQL: Hashable, Sendable {

@@ -19,6 +19,11 @@
 // Diagnostics inside an expansion (an alias's text, a segment's saved text) point at
 // the use site, with a note naming what was being expanded: the user can only fix
 // what they can see.
+//
+// One file, though long: binding is one walk of the tree whose name resolution, argument
+// checks and segment expansion share the binder's state (the segments being expanded,
+// the diagnostics, the context in force); split, one walk would be spread over several
+// files.
 
 /// A `let` alias: a name for a query, expanded like a macro where it is used.
 public struct AliasDefinition: Hashable, Sendable {

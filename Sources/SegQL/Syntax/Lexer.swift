@@ -12,6 +12,10 @@
 // intended token, so the parser can check the rest of the statement.
 //
 // The lexical rules in the comments match `grammar/segql.ebnf`.
+//
+// One file, though long: the lexer is one state machine over the input's bytes, and
+// its scanning functions share the cursor and the diagnostics, so a token is followed
+// from its first byte to its last in one place (as in SQLite's tokenize.c).
 
 /// Splits SegQL source bytes into tokens and collects lexical diagnostics.
 public struct Lexer: Sendable {

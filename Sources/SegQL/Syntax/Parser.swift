@@ -29,6 +29,10 @@
 // `Parser.maximumOperators` of them: the tree is never more than about 1,300 deep.
 // Every loop consumes a token per iteration, the lexer is linear, and nothing is
 // rescanned, so parsing is linear in the input.
+//
+// One file, though long: a hand-written recursive-descent parser reads best whole, one
+// function per grammar rule in the grammar's order, each under its rule's text, so it
+// can be read beside grammar/segql.ebnf.
 
 /// Parses SegQL source into statements and queries. Never traps, whatever the input.
 public enum Parser {

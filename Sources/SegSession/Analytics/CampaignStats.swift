@@ -30,6 +30,10 @@
 // (`TimeZone.nextDaylightSavingTimeTransition`), so it is exact across daylight-saving
 // changes; SQLite returns the open times and each is bucketed here with that offset
 // table (a GROUP BY in SQL would sort every open in a temporary B-tree).
+//
+// One file, though long: each figure of docs/analytics.md is computed here beside its
+// neighbours' statements, so a figure's definition and its SQL are compared in one
+// place; printing them is StatsRenderer.swift.
 
 import Foundation
 import SegQL

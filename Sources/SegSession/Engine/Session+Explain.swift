@@ -111,3 +111,87 @@ extension Session {
         return out
     }
 }
+
+// `explain` of a plan run as one statement, and the sources of a plan.
+extension Session {
+    /// The canonical query, the SQL and its parameters, the plan and why, and the
+    /// database's own plan (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`).
+    public func explanation(of c: CompiledQuery) throws -> String {
+        if let program = c.program { return try explanation(of: c, program: program) }
+        var out = "query:     \(c.source)\n"
+        out += "strategy:  \(c.plan.strategy.rawValue)\n"
+        for r in c.plan.reasons { out += "  why:     \(r)\n" }
+        out += "estimate:  \(c.plan.estimatedRows) contacts"
+        if let k = c.plan.estimatedCandidates { out += " from \(k) candidates" }
+        out += " (of \(try loadCatalog().contactCount))\n"
+        out += "sources:\n" + Self.describeSources(c.plan).map { "  \($0)\n" }.joined()
+        out += "sql:\n" + c.sql.sql.split(separator: "\n").map { "  \($0)\n" }.joined()
+        out += "parameters:\n"
+        if c.sql.parameters.isEmpty { out += "  (none)\n" }
+        let dialect = store.database.dialect
+        for (i, p) in c.sql.parameters.enumerated() { out += "  \(dialect.placeholder(i + 1)) = \(p)\n" }
+        out += try databasePlan(c.sql, indent: "")
+        return out
+    }
+
+    /// How a condition is read, for `explain`.
+    enum SourceRole {
+        /// Tested for each contact or candidate.
+        case probe
+        /// Its contacts are the candidates the rest is tested on.
+        case driver
+        /// Its contacts are one arm of a merge of sets.
+        case set
+    }
+
+    /// One line per condition of the plan, the driving ones first: where its answer
+    /// comes from, and how it is read.
+    static func describeSources(_ plan: Plan) -> [String] {
+        if plan.strategy == .setOperations { return describeSources(plan.filter, role: .set) }
+        guard let d = plan.driver else { return describeSources(plan.filter, sets: plan.setProbes) }
+        // Branch by branch, each branch's set and rest are one `or` of conditions.
+        if case .branches = d { return describeSources(d.condition, sets: plan.setProbes) }
+        return describeSources(d.condition, role: .driver)
+            + (plan.filter == .everyone ? [] : describeSources(plan.filter, sets: plan.setProbes))
+    }
+
+    /// One line per atom of `e`: where its answer comes from.
+    static func describeSources(_ e: PlanExpr, role: SourceRole = .probe, sets: Set<PlanAtom> = []) -> [String] {
+        switch e {
+        case .everyone: return ["everyone"]
+        case .nobody: return ["nobody"]
+        case .and(let xs), .or(let xs): return xs.flatMap { describeSources($0, role: role, sets: sets) }
+        case .not(let x): return describeSources(x, role: role, sets: sets)
+        case .atom(let a):
+            let read = role == .driver ? ", the candidates" : role == .set ? ", a set" : ""
+            switch a {
+            case .events(let f, let t):
+                // A set on SQLite (`NOT IN`), a hashed anti-join on PostgreSQL (`NOT
+                // EXISTS`): read once either way, so `explain` says the same on both.
+                if f.readAsSet {
+                    let what = f.distinctCampaigns ? "campaigns \(f.kind.verb) \(t.op.rawValue) \(t.value)" : "\(f.kind.noun) \(t.op.rawValue) \(t.value)"
+                    let scope = f.ofLast.map { " of each contact's last \($0) campaigns" } ?? ""
+                    let source = f.campaignsFromRollup != nil
+                        ? "rollup activity (the campaigns' rows with \(f.kind.noun), counted per contact)"
+                        : f.ofLast != nil ? "events table, and its sends (each read once as a set)"
+                        : "events table (grouped by contact, read once as a set)"
+                    return ["\(what)\(scope): \(source)\(read)"]
+                }
+                let how = role != .probe ? "their contacts" : sets.contains(a) ? "the set of their contacts, read once by link" : "index by contact"
+                return ["\(f.kind.noun) \(t.op.rawValue) \(t.value): events table (\(how))\(read)"]
+            case .rollup(let r):
+                let table = r.scope == .allCampaigns ? "contact_activity" : "activity"
+                switch r.test {
+                case .count(let m, let t):
+                    let measure = m.plus.joined(separator: " + ") + m.minus.map { " - \($0)" }.joined()
+                    return ["\(r.kind.noun) \(t.op.rawValue) \(t.value): rollup \(table) (\(measure))\(read)"]
+                case .recent(let column, _):
+                    return ["\(r.kind.verb) in window: rollup \(table) (\(column))\(read)"]
+                }
+            case .column(let f, _): return ["\(f.rawValue): contacts column\(read)"]
+            case .attribute(let n, _): return ["\(n): contact_attributes\(read)"]
+            case .list(let id): return ["list #\(id): list_members\(read)"]
+            }
+        }
+    }
+}

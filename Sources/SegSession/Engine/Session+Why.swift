@@ -100,22 +100,16 @@ extension Session {
     }
 
     func resolveContact(_ contact: ContactReference, in file: SourceFile) throws -> ContactIdentity {
-        let (column, value, shown): (String, SQLValue, String)
+        let (lookup, shown): (ContactLookup, String)
         switch contact.key {
-        case .email(let e): (column, value, shown) = ("email", .text(e.lowercased()), "e-mail '\(e)'")
-        case .phone(let p): (column, value, shown) = ("phone", .text(p), "phone '\(p)'")
-        case .id(let n): (column, value, shown) = ("id", .integer(n), "id \(n)")
+        case .email(let e): (lookup, shown) = (.email(e.lowercased()), "e-mail '\(e)'")
+        case .phone(let p): (lookup, shown) = (.phone(p), "phone '\(p)'")
+        case .id(let n): (lookup, shown) = (.id(n), "id \(n)")
         }
-        var found: ContactIdentity?
-        try runtime {
-            try store.database.query("SELECT id, email, phone FROM contacts WHERE \(column) = ?1", [value]) { r in
-                found = ContactIdentity(id: r.int64(0), email: r.isNull(1) ? nil : r.text(1), phone: r.isNull(2) ? nil : r.text(2))
-            }
-        }
-        guard let found else {
+        guard let row = try runtime({ try store.contact(lookup) }) else {
             throw SessionError.compile([.error("no contact with \(shown)", at: contact.range)], file)
         }
-        return found
+        return ContactIdentity(id: row.id, email: row.email, phone: row.phone)
     }
 
     /// The `why` tree of `q` for one contact, in this session's environment.
@@ -266,11 +260,10 @@ extension Session {
             return node
         case .column(let f, _):
             var node = WhyNode(condition: "", holds: try engineHolds(b, contact: contact, catalog: catalog), field: f.rawValue)
-            try runtime {
-                try store.database.query("SELECT \(f.rawValue) FROM contacts WHERE id = ?1", [.integer(contact)]) { r in
-                    guard !r.isNull(0) else { return }
-                    node.value = .string(f == .created_at ? Timestamp.iso8601(r.int64(0)) : r.text(0))
-                }
+            switch try runtime({ try store.field(f.rawValue, ofContact: contact) }) {
+            case nil: break
+            case .integer(let t)? where f == .created_at: node.value = .string(Timestamp.iso8601(t))
+            case let value?: node.value = .string(value.plainText)
             }
             return node
         case .attribute(let name, _):
@@ -284,20 +277,11 @@ extension Session {
 
     /// A contact's attribute value, nil if it has none.
     private func attributeValue(_ name: String, contact: Int64) throws -> FieldValue? {
-        let d = store.database.dialect
-        let sql = "SELECT t.type, \(d.attributeValue("t.value", type: "string")), \(d.attributeValue("t.value", type: "number")), "
-            + "\(d.attributeValue("t.value", type: "boolean")) FROM contact_attributes t WHERE t.contact_id = ?1 AND t.name = ?2"
-        var out: FieldValue?
-        try runtime {
-            try store.database.query(sql, [.integer(contact), .text(name)]) { r in
-                switch r.text(0) {
-                case "number":
-                    let v = r.double(2)
-                    out = .number(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))
-                case "boolean": out = .boolean(r.int64(3) != 0)
-                default: out = .string(r.text(1))
-                }
-            }
+        let out: FieldValue? = switch try runtime({ try store.typedAttribute(name, ofContact: contact) }) {
+        case nil: nil
+        case .number(let v)?: .number(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))
+        case .boolean(let b)?: .boolean(b)
+        case .string(let t)?: .string(t)
         }
         return out
     }

@@ -1,5 +1,10 @@
 // The demo store's generator: contacts, then campaigns and links, then every
 // campaign's events in (campaign, contact) order, then the indexes. See DemoStore.swift.
+//
+// One file, though long: the stages share the builder's random streams (SplitMix64
+// seeded by seed, campaign and contact) and its prepared statements, and the order of
+// the draws is what makes a seed give the same store, so the whole generation is read in
+// one place.
 
 import CSQLite
 import SegQL
@@ -38,6 +43,8 @@ struct Builder {
 
     init(path: String, options: DemoOptions, progress: ((DemoProgress) -> Void)?, isCancelled: (() -> Bool)?) throws {
         let store = try Store(path: path)
+        // A downcast, not a capability: the demo is written as an SQLite file (with its
+        // bulk pragmas), then copied into PostgreSQL when asked (DemoStore.buildPostgres).
         guard let sqlite = store.database as? SQLiteDatabase else {
             throw DatabaseError(.misuse, message: "the demo builder writes an SQLite file")
         }
