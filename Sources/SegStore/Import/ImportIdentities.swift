@@ -326,9 +326,10 @@ extension Importer {
     /// table, where they wait for `flushAttributes` to merge them. Only a value deleted,
     /// a merge of contacts or the end of the run merges them: so the values declared
     /// before a large import's events are merged after `enterBulkMode` has dropped the
-    /// index and foreign key of `contact_attributes` (merged before, with both checked row
-    /// by row, 100,000 values took 2.9 s of server time, most of a 500,000-event import's
-    /// non-event work).
+    /// index and foreign key of `contact_attributes`, however many they are (the values
+    /// of `segq-bench import`'s 20,002 contacts: 1.0 s of server time merged without
+    /// them; merged again by a re-import, with both in place, 4.8 s, and 0.9 s since
+    /// values equal to the stored ones are not rewritten).
     func stageAttributes() throws {
         guard let postgres, !staging.stagedAttributes.isEmpty else { return }
         try flushContacts()
