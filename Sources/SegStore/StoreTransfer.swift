@@ -39,10 +39,13 @@ public enum StoreTransfer {
     /// Copies every row of `source` into `target`, which must hold no contacts,
     /// campaigns or events unless `replacing` (then everything it holds is deleted in
     /// the same transaction). `progress` is called with each table's name and rows.
+    /// Returns how long each table's COPY and each index and key made at the end took.
+    @discardableResult
     public static func copy(
         from source: SQLiteDatabase, to target: Store, replacing: Bool = false,
         progress: ((String, Int) -> Void)? = nil, isCancelled: (() -> Bool)? = nil
-    ) throws {
+    ) throws -> [(name: String, seconds: Double)] {
+        var phases: [(name: String, seconds: Double)] = []
         // A downcast, not a capability: COPY into a server is PostgreSQL's alone.
         guard let pg = target.database as? PostgresDatabase else {
             throw DatabaseError(.misuse, message: "a store can be copied only into PostgreSQL")
@@ -69,6 +72,7 @@ public enum StoreTransfer {
 
             for (name, columns) in tables {
                 var rows = 0
+                let started = monotonicSeconds()
                 try pg.copy(into: name, columns: columns) { w in
                     try source.query("SELECT \(columns.joined(separator: ", ")) FROM \(name)", []) { row in
                         for i in 0..<Int32(columns.count) {
@@ -92,6 +96,7 @@ public enum StoreTransfer {
                     }
                 }
                 progress?(name, rows)
+                if rows > 0 { phases.append(("copy \(name) (\(rows) rows)", monotonicSeconds() - started)) }
             }
             var info: [(String, SQLValue)] = []
             try source.query("SELECT key, value FROM store_info WHERE key NOT IN ('created_by', 'created_at')", []) {
@@ -108,12 +113,17 @@ public enum StoreTransfer {
             }
             for object in dropped {
                 progress?(object.label, 0)
+                let started = monotonicSeconds()
                 try pg.execute(object.create)
+                phases.append(((object.isForeignKey ? "add " : "build ") + object.label, monotonicSeconds() - started))
             }
             try SegmentViews.refreshAll(in: target)
         }
         // Planner statistics for the new rows (outside the transaction, like autovacuum).
+        let analysed = monotonicSeconds()
         try pg.execute("ANALYZE")
+        phases.append(("ANALYZE", monotonicSeconds() - analysed))
+        return phases
     }
 
     static func write(_ value: SQLValue, to w: inout CopyWriter) {

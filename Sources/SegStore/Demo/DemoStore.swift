@@ -130,8 +130,9 @@ public enum DemoStore {
         let source = try SQLiteDatabase(path: temp, readOnly: true)
         let target = try Store(path: url)
         let copyStarted = monotonicSeconds()
+        var copyPhases: [(name: String, seconds: Double)] = []
         do {
-            try StoreTransfer.copy(
+            copyPhases = try StoreTransfer.copy(
                 from: source, to: target, replacing: true,
                 progress: { table, rows in
                     progress?(DemoProgress(phase: "copy to PostgreSQL: \(table)", fraction: 0, events: rows,
@@ -142,6 +143,7 @@ public enum DemoStore {
             throw DemoError.cancelled
         }
         summary.phases.append(("copy to PostgreSQL", monotonicSeconds() - copyStarted))
+        summary.phases += copyPhases.map { ("  \($0.name)", $0.seconds) }
         summary.elapsed = monotonicSeconds() - started
         // The store's tables and indexes in its schema (the database may hold others).
         summary.fileSize = try target.database.int64("""

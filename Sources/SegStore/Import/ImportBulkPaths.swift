@@ -92,6 +92,8 @@ struct PostgresStaging {
     /// Attribute values waiting for one COPY and one merge (the last value of an
     /// attribute wins, as it would written in order).
     var stagedAttributes: [AttributeKey: (type: String, json: String)] = [:]
+    /// How many batches of them went to the staging table since its last merge.
+    var attributeStages = 0
     /// The staging tables this run's transaction has made (see `Importer.stage`).
     var madeStages: Set<String> = []
     /// The ids of the current batch that are already stored.

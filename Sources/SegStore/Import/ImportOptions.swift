@@ -49,6 +49,9 @@ public struct ImportOptions: Sendable {
     /// Drop and rebuild the secondary indexes after this many new events (nil: a
     /// quarter of the events already stored, plus 20,000).
     public var bulkThreshold: Int?
+    /// PostgreSQL: attribute values held in memory before they go by COPY to the staging
+    /// table that the end of the run merges (`Importer.stageAttributes`).
+    var attributeStageRows = 100_000
 
     /// Creates options; the defaults are `segq import`'s.
     public init(format: ImportFormat? = nil, defaultCampaign: String = ImportOptions.standardDefaultCampaign,
