@@ -208,29 +208,49 @@ struct CitusTests {
     /// counting and listing — is pushed down whole. The one statement counts what the
     /// sets count. Written as on plain PostgreSQL (INTERSECT, EXCEPT), the one statement
     /// would not be.
-    @Test func theBenchmarkQueriesArePushedDown() throws {
-        let temp = try TemporaryStore()
-        _ = try DemoStore.build(at: temp.path, options: DemoOptions(contacts: 600, seed: 1))
-        let store = try Store(path: temp.path)
-        #expect(store.isCitus)
-        let shards = Int(try store.database.int64(
-            "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = CAST('events' AS regclass)", []) ?? 0)
-        #expect(shards > 1)
+    /// A 600-contact demo store on the cluster, a session on it, and a check that a
+    /// statement is pushed down whole (`notPushedDown`).
+    struct Pushdown {
+        let temp: TemporaryStore
+        let store: Store
+        let session: Session
+        let shards: Int
         var workers: Set<Int> = []
-        try store.database.query("SELECT nodeport FROM pg_dist_node WHERE shouldhaveshards AND noderole = 'primary'", []) {
-            workers.insert(Int($0.int64(0)))
+        /// The contact ids of a read for some contacts only.
+        let ids: SQLValue
+
+        init() throws {
+            temp = try TemporaryStore()
+            _ = try DemoStore.build(at: temp.path, options: DemoOptions(contacts: 600, seed: 1))
+            store = try Store(path: temp.path)
+            #expect(store.isCitus)
+            shards = Int(try store.database.int64(
+                "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = CAST('events' AS regclass)", []) ?? 0)
+            #expect(shards > 1)
+            var workers: Set<Int> = []
+            try store.database.query("SELECT nodeport FROM pg_dist_node WHERE shouldhaveshards AND noderole = 'primary'", []) {
+                workers.insert(Int($0.int64(0)))
+            }
+            self.workers = workers
+            #expect(workers.count == 2)
+            session = Session(store: store, output: CollectingOutput(), mode: .script) { _ in }
+            session.fixedNow = DemoStore.referenceNow
+            session.reusesReads = false
+            ids = store.database.dialect.idListValue([1, 2, 3, 500])
         }
-        #expect(workers.count == 2)
-        let session = Session(store: store, output: CollectingOutput(), mode: .script) { _ in }
-        session.fixedNow = DemoStore.referenceNow
-        session.reusesReads = false
-        let ids = store.database.dialect.idListValue([1, 2, 3, 500])
-        // `extra`: the contact ids of a read for some contacts only.
+
+        /// `extra`: the contact ids of a read for some contacts only.
         func check(_ sql: CompiledSQL, _ what: String, extra: [SQLValue] = []) throws {
             let plan = try store.database.queryPlan(sql.sql, sql.parameters + extra)
-            let reasons = Self.notPushedDown(plan, shards: extra.isEmpty ? shards : nil, workers: workers)
+            let reasons = CitusTests.notPushedDown(plan, shards: extra.isEmpty ? shards : nil, workers: workers)
             #expect(reasons.isEmpty, "\(what): \(reasons)\n\(sql.sql)\n\(plan.joined(separator: "\n"))")
         }
+    }
+
+    @Test func theBenchmarkQueriesArePushedDown() throws {
+        let p = try Pushdown()
+        let (store, session, shards, workers, ids) = (p.store, p.session, p.shards, p.workers, p.ids)
+        func check(_ sql: CompiledSQL, _ what: String, extra: [SQLValue] = []) throws { try p.check(sql, what, extra: extra) }
         #expect(QueryBench.queries.count == 6)
         for q in QueryBench.queries {
             let file = SourceFile(name: q.name, text: q.text)
@@ -260,5 +280,39 @@ struct CitusTests {
         #expect(plain.sql.contains("INTERSECT"))
         let reasons = Self.notPushedDown(try store.database.queryPlan(plain.sql, plain.parameters), shards: shards, workers: workers)
         #expect(reasons.contains { $0.contains("Distributed Subplan") }, "\(reasons)")
+    }
+
+    /// Counts are grouped on the shards, where each contact's rows all are: a set of a
+    /// count reads `GROUP BY contact_id HAVING …` (so only the contacts that pass come
+    /// to segq, not every row counted), pushed down whole, read whole and for some
+    /// contacts (the count's parameter before the contact list), and answers what the
+    /// one statement answers.
+    @Test func countsAreGroupedOnTheShards() throws {
+        let p = try Pushdown()
+        let queries = [
+            #"sends(since: "2026-01-01") >= 2"#,
+            "clicks(within: 365d) = 1",
+            #"opens(campaign: ["Spring Sale", "Black Friday"]) >= 2"#,
+            "opened(machine: false, at_least: 2)",
+            #"deliveries(message: 2) >= 2 and not bounces(within: 90d) >= 2"#,
+        ]
+        for text in queries {
+            let file = SourceFile(name: "q", text: text)
+            let parsed = try #require(Parser.parseQuery(file).query, "\(text)")
+            let counting = try p.session.compile(parsed, projection: .count, in: file)
+            let program = try #require(counting.program, "\(text): a bitmap plan")
+            #expect(program.leaves.contains { $0.sql.sql.contains(" HAVING ") }, "\(text): \(program.leaves.map(\.sql.sql))")
+            for (i, leaf) in program.leaves.enumerated() {
+                if case .counted = leaf.reading { Issue.record("\(text), set \(i + 1): counted row by row on Citus") }
+                if case .summed = leaf.reading { Issue.record("\(text), set \(i + 1): summed row by row on Citus") }
+                try p.check(leaf.sql, "\(text), set \(i + 1)")
+                try p.check(leaf.restricted, "\(text), set \(i + 1) for some contacts", extra: [p.ids])
+            }
+            let whole = try p.session.count(counting)
+            #expect(try p.store.database.int64(counting.sql.sql, counting.sql.parameters) == whole, "\(text)")
+            p.session.restrictedReadFactor = 0
+            #expect(try p.session.count(counting) == whole, "\(text), every read restricted")
+            p.session.restrictedReadFactor = 30
+        }
     }
 }

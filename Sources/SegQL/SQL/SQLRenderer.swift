@@ -696,8 +696,9 @@ public struct SQLRenderer {
     /// `counted`), then the events of the campaigns the window cuts, one row each (and
     /// 1), as one `UNION ALL`; `restricted`, both only for the contacts of one more
     /// parameter (the last).
-    private mutating func wholeCampaignsSelect(_ f: EventFilter, counted: Bool, restricted: Bool) -> String {
+    private mutating func wholeCampaignsSelect(_ f: EventFilter, test: CountTest, restricted: Bool) -> String {
         guard let split = f.wholeCampaigns else { return "" }
+        let counted = test != .atLeastOne
         // The restriction's placeholder is known only once every value is bound.
         let marker = "\u{1}ids\u{1}"
         var rows = [member("a.campaign_id", split.inside), rowsCounting(split.measure, .atLeastOne, alias: "a")]
@@ -709,9 +710,14 @@ public struct SQLRenderer {
         var conds = eventConditions(events, alias: "e")
         if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
         let index = (restricted ? StoreIndex.eventsByContact : .eventsByCampaign).name
-        let sql = "SELECT a.contact_id\(value) FROM \(From.activity) WHERE " + rows.joined(separator: " AND ")
+        var sql = "SELECT a.contact_id\(value) FROM \(From.activity) WHERE " + rows.joined(separator: " AND ")
             + " UNION ALL SELECT e.contact_id\(counted ? ", 1" : "") FROM \(From.events)\(dialect.indexHint(index)) WHERE "
             + conds.joined(separator: " AND ")
+        if dialect.distributedByContact {
+            // Grouped (and summed) on the shards, as leafSelect's counts.
+            let having = counted ? " HAVING sum(u.n) \(test.op.rawValue) \(bind(test.value))" : ""
+            sql = "SELECT u.contact_id FROM (\(sql)) u (contact_id\(counted ? ", n" : "")) GROUP BY u.contact_id\(having)"
+        }
         return sql.replacing(marker, with: dialect.placeholder(parameters.count + 1))
     }
 
@@ -1043,6 +1049,8 @@ public struct SQLRenderer {
     private mutating func leafSelect(_ a: PlanAtom, restricted: Bool, alsoOnRow: [PlanExpr] = []) -> (String, SetLeaf.Reading) {
         var reading = SetLeaf.Reading.ids
         var select: String
+        /// On a store distributed by contact, the grouping that counts on the shards.
+        var grouped = ""
         var conds: [String]
         var id: String
         switch a {
@@ -1096,7 +1104,8 @@ public struct SQLRenderer {
             reading = .counted(t)
         case .events(let f, let t) where f.wholeCampaigns != nil:
             // Two ranges, one statement; summed per contact in memory.
-            return (wholeCampaignsSelect(f, counted: t != .atLeastOne, restricted: restricted), t == .atLeastOne ? .ids : .summed(t))
+            let sql = wholeCampaignsSelect(f, test: t, restricted: restricted)
+            return (sql, t == .atLeastOne || dialect.distributedByContact ? .ids : .summed(t))
         case .events(let f, _) where f.readAsSet:
             // Grouped in SQL; the restriction is inside.
             return (campaignsSet(a, restricted: restricted), .ids)
@@ -1124,8 +1133,14 @@ public struct SQLRenderer {
                     // Summed over the campaigns; a test that fails at zero needs only the
                     // non-zero rows, from their partial index when there is one.
                     if let column = m.nonZeroIndexedColumn(for: t) { conds.append("a.\(column) > 0") }
-                    select = "SELECT a.contact_id, \(measureSQL(m, alias: "a", nullable: false)) FROM \(From.activity)"
-                    reading = .summed(t)
+                    let measure = measureSQL(m, alias: "a", nullable: false)
+                    if dialect.distributedByContact {
+                        // Summed on the shards (below).
+                        grouped = " GROUP BY a.contact_id HAVING sum(\(measure)) \(t.op.rawValue) \(bind(t.value))"
+                    } else {
+                        select = "SELECT a.contact_id, \(measure) FROM \(From.activity)"
+                        reading = .summed(t)
+                    }
                 case .count(let m, let t):
                     conds.append(rowsCounting(m, t, alias: "a"))
                 case .recent(let column, let w):
@@ -1146,8 +1161,17 @@ public struct SQLRenderer {
             conds = ["lm.list_id = \(bind(listID))"]
         }
         for x in alsoOnRow { conds.append(rowCondition(x, alias: id.hasPrefix("ca.") ? "ca" : "a")) }
+        // On a store distributed by contact (Citus) a count is grouped on the shards, where
+        // each contact's rows all are, so only the contacts that pass come back to segq,
+        // not every row counted. (Elsewhere the rows are counted in memory: the ranges are
+        // in index order, not by contact, and grouping them would sort.) The count is bound
+        // before the restriction's contact list, which stays the last parameter.
+        if dialect.distributedByContact, case .counted(let t) = reading {
+            grouped = " GROUP BY \(id) HAVING count(*) \(t.op.rawValue) \(bind(t.value))"
+            reading = .ids
+        }
         if restricted { conds.append(dialect.idListMembership(id, dialect.placeholder(parameters.count + 1))) }
-        return ("\(select) WHERE \(conds.joined(separator: " AND "))", reading)
+        return ("\(select) WHERE \(conds.joined(separator: " AND "))\(grouped)", reading)
     }
 
     // MARK: - IN form
