@@ -3,8 +3,9 @@
 // latest times of three kinds, each with the events it is computed from. The tables'
 // columns (`Schema.rollupColumns`), the rebuild SQL (`Store.rebuildRollups`) and the
 // demo builder's inserts are written from this list; `SchemaTests` checks that both
-// backends' tables have exactly these columns. (The importer's `ActivityDelta.columns`
-// is checked against it too until it reads it.)
+// backends' tables have exactly these columns. The importer's `ActivityDelta.columns`
+// is this list; its fields are written in this order (`RollupTests` compares an import
+// with the rebuild).
 
 import SegQL
 

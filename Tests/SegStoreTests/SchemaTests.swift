@@ -32,7 +32,6 @@ import SegQL
             #expect(Set(columns) == Set(keys + RollupColumns.names), "\(table)")
             #expect(columns.count == keys.count + RollupColumns.names.count, "\(table)")
         }
-        #expect(ActivityDelta.columns == RollupColumns.names)
         // The names the planner reads are the same columns, in the same order.
         #expect(RollupColumn.allCases.map(\.name) == RollupColumns.names)
     }

@@ -206,7 +206,7 @@ extension Importer {
             ORDER BY name
             """) { row in
             let name = row.text(0)
-            if name == "events_by_external_id" && storeHadIDs { return }
+            if name == StoreIndex.eventsByExternalID.name && storeHadIDs { return }
             rebuild.dropped.append(DroppedForBulkLoad(name: name, create: row.text(1)))
         }
         for object in rebuild.dropped {
@@ -227,7 +227,7 @@ extension Importer {
         guard let postgres else { return }
         let tables = ["events", "activity", "contact_activity", "contact_attributes"]
         rebuild.dropped = try postgres.dropForBulkLoad(indexesOf: tables, foreignKeysOf: tables,
-                                                       keeping: storeHadIDs ? ["events_by_external_id"] : [])
+                                                       keeping: storeHadIDs ? [StoreIndex.eventsByExternalID.name] : [])
     }
 
     /// PostgreSQL: which event ids of a decoded batch are already stored, in one query

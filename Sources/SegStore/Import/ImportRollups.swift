@@ -5,8 +5,8 @@
 // `ImportOptions.flushThreshold` (and meanwhile, while the writing thread would wait for
 // the decoding one), their per-contact sums likewise, the per-kind stats at the end.
 // Deltas add up, so writing them early gives the same rollups as writing them late;
-// what the threshold bounds is the memory they take. The rollup columns are listed once,
-// in `ActivityDelta.columns`.
+// what the threshold bounds is the memory they take. The rollup columns are those of
+// `RollupColumns`, in the order `ActivityDelta`'s fields are written.
 
 import SegQL
 
@@ -225,10 +225,8 @@ struct ActivityDelta {
     /// Whether any event was added (a fresh delta changes nothing).
     var touched = false
 
-    static let columns = [
-        "sends", "drops", "deliveries", "bounces", "opens", "machine_opens", "clicks", "footer_clicks",
-        "replies", "forwards", "unsubscribes", "complaints", "last_delivered", "last_opened", "last_clicked",
-    ]
+    /// The rollup columns in the order the fields above are written (RollupColumns).
+    static let columns = RollupColumns.names
 
     /// `ON CONFLICT(target) DO UPDATE` on `table` that adds the counts and keeps the
     /// latest times (either may be NULL), in SQL that SQLite and PostgreSQL both accept.
