@@ -11,6 +11,9 @@
 //   where nothing would ever read them.
 // - Unknown members are ignored, so that producers may add their own.
 // A line that breaks a rule becomes a `LineError` whose message says what is wrong.
+//
+// One file, though long: every member of every record kind is checked here, beside the
+// rule above that it enforces, so that the rules and the code read side by side.
 
 import SegQL
 

@@ -17,6 +17,9 @@
 //   - else the header is neither shape: one bad record that names the shapes.
 // What the header was read as goes to the summary as a note.
 // Rows are checked by the canonical decoder, so they follow the same rules and messages.
+//
+// One file, though long: the field reader, the header's mapping and the column typing
+// make one pass over the rows, and the three shapes above are chosen from one header.
 
 /// Why a `--map` argument was refused.
 public struct CSVMapError: Error, Sendable {
