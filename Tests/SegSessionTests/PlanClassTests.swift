@@ -219,6 +219,9 @@ import Testing
         ("clicks(of_last: 2) >= 2", ["bo@example.com"]),
         ("clicked(of_last: 3, at_least: 2)", []),
         ("not clicked(of_last: 1)", ["ana@example.com", "cy@example.com", "dee@example.com", "+46700000001"]),
+        // Campaigns named: the clickers' sends of those campaigns alone.
+        (#"clicked(of_last: 1, campaign: ["A", "C"])"#, ["bo@example.com"]),
+        (#"clicked(of_last: 2, campaign: ["A", "B"])"#, ["ana@example.com"]),
     ]
 
     func leafOrders(_ f: ActionsFixture, _ text: String) throws -> [[Int64]?] {

@@ -1075,9 +1075,14 @@ public struct SQLRenderer {
                     // and a campaign list before the contacts would probe each pair).
                     let sql: String
                     if narrow {
-                        let ids = dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1))
-                        sql = "SELECT s.contact_id, s.campaign_id FROM \(From.sends)\(dialect.indexHint(StoreIndex.eventsByContact.name)) "
-                            + "WHERE s.kind = \(EventKind.sent.rawValue) AND \(ids)"
+                        // A few campaigns named are looked up per contact (the index by
+                        // contact holds the campaign after the kind): a contact's other
+                        // sends are not read. Otherwise each contact's sends are one range.
+                        var where_ = ["s.kind = \(EventKind.sent.rawValue)"]
+                        if case .only = f.campaigns, order.count <= 4 { where_.append(member("s.campaign_id", order)) }
+                        where_.append(dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1)))
+                        sql = "SELECT s.contact_id, s.campaign_id FROM \(From.sends)\(dialect.indexHint(StoreIndex.eventsByContact.name)) WHERE "
+                            + where_.joined(separator: " AND ")
                     } else {
                         sql = "SELECT a.contact_id, a.campaign_id FROM \(From.activity) WHERE \(member("a.campaign_id", order)) AND a.sends > 0"
                     }
