@@ -346,9 +346,20 @@ public final class Session {
             case .events(let f, _): f.campaigns == .any
             }
         }
-        guard catalog.sample == nil, sampled(bound) else { return catalog }
-        var out = catalog
-        out.sample = try runtime { try store.contactSample() }
+        func lists(_ q: BoundQuery, into ids: inout Set<Int64>) {
+            switch q {
+            case .list(let id, _): ids.insert(id)
+            case .and(let xs), .or(let xs): for x in xs { lists(x, into: &ids) }
+            case .not(let x): lists(x, into: &ids)
+            case .everyone, .nobody, .attribute, .column, .events: break
+            }
+        }
+        var named: Set<Int64> = []
+        lists(bound, into: &named)
+        var out = try runtime { try store.withListSizes(catalog, of: named) }
+        if out.sample == nil, sampled(bound) {
+            out.sample = try runtime { try store.contactSample() }
+        }
         return out
     }
 

@@ -70,7 +70,7 @@ public enum SegmentViews {
     /// write and none was given). Run inside the transaction that changed what the
     /// views depend on.
     public static func refreshAll(in store: Store) throws {
-        let catalog = try store.catalog()
+        let catalog = try store.withListSizes(try store.catalog())
         var views: [(name: String, view: String)] = []
         try store.database.query("SELECT name, view_name FROM segments ORDER BY id") { row in
             views.append((row.text(0), row.text(1)))
