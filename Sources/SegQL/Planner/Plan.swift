@@ -89,6 +89,21 @@ extension RollupMeasure {
     }
 }
 
+/// How `of_last` reads each contact's sends: the planner costs it, the renderer writes
+/// the reads, and the session's evaluator picks one of them, all by these rules.
+public enum OfLastSends {
+    /// The sends of the contacts with such an event alone are read (through the index by
+    /// contact) when those are under half of the contacts in question; else every send
+    /// in scope is read.
+    public static func onlyOfCandidates(_ candidates: Double, among inQuestion: Double) -> Bool {
+        candidates * 2 < inQuestion
+    }
+
+    /// Up to this many named campaigns are looked up per contact in that read; with more,
+    /// each contact's sends are one range, every campaign's.
+    public static let campaignsLookedUp = 4
+}
+
 /// An event predicate read in two parts (EventFilter.wholeCampaigns): the campaigns
 /// whose events of its kind lie wholly inside its window are read from their
 /// `activity` rows with `measure` (their whole count is the count in the window), the

@@ -271,12 +271,17 @@ public struct Planner {
                 // The evaluator reads the events first, and the sends of the contacts with
                 // one alone when they are under half of the contacts (SetEvaluator).
                 let withEvent = estimate(.events(plain, .atLeastOne))
-                let few = withEvent * 2 < contactCount
+                let few = OfLastSends.onlyOfCandidates(withEvent, among: contactCount)
                 let whose = few ? "the sends of the contacts with such an event" : nil
                 if let order = f.sendOrder {
                     let campaigns = "\(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, ranked by when they were sent"
                     if few {
-                        path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.events ?? 0) } * withEvent / contactCount
+                        // A few campaigns named are looked up per contact; otherwise each
+                        // contact's sends are read whole, every campaign's (SQLRenderer).
+                        var read = order
+                        if case .any = f.campaigns { read = catalog.campaigns.map(\.id) }
+                        if order.count > OfLastSends.campaignsLookedUp { read = catalog.campaigns.map(\.id) }
+                        path.estimatedRows += read.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.events ?? 0) } * withEvent / contactCount
                     } else {
                         path.estimatedRows += order.reduce(0.0) { $0 + Double(catalog.stats[$1]?[.sent]?.contacts ?? 0) }
                     }

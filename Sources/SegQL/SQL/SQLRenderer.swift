@@ -1079,7 +1079,7 @@ public struct SQLRenderer {
                         // contact holds the campaign after the kind): a contact's other
                         // sends are not read. Otherwise each contact's sends are one range.
                         var where_ = ["s.kind = \(EventKind.sent.rawValue)"]
-                        if case .only = f.campaigns, order.count <= 4 { where_.append(member("s.campaign_id", order)) }
+                        if case .only = f.campaigns, order.count <= OfLastSends.campaignsLookedUp { where_.append(member("s.campaign_id", order)) }
                         where_.append(dialect.idListMembership("s.contact_id", dialect.placeholder(parameters.count + 1)))
                         sql = "SELECT s.contact_id, s.campaign_id FROM \(From.sends)\(dialect.indexHint(StoreIndex.eventsByContact.name)) WHERE "
                             + where_.joined(separator: " AND ")

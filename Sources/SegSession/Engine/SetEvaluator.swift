@@ -257,8 +257,8 @@ struct SetEvaluator {
 
     /// `of_last`'s events, read before the sends: each row (contact id, campaign id) as
     /// one word, the contact above the low `bits` and `key(campaign)` in them (a row
-    /// whose key is nil, or whose contact id does not fit, is passed over), and their
-    /// contacts. Returns the rows read too.
+    /// whose key is nil is passed over; a contact id that does not fit is an error, not
+    /// a contact left out), and their contacts. Returns the rows read too.
     private func eventPairs(_ sql: CompiledSQL, bits: Int, key: (Int64) -> Int?) throws -> (pairs: [UInt64], contacts: ContactSet, rows: Int) {
         var pairs: [UInt64] = []
         var contacts = ContactSet(maxID: maxID)
@@ -266,7 +266,10 @@ struct SetEvaluator {
         try database.stream(sql.sql, sql.parameters) { row in
             rows += 1
             let contact = row.int64(0)
-            guard contact >= 0, contact < 1 << (64 - bits), let k = key(row.int64(1)), k >= 0, k < 1 << bits else { return }
+            guard contact >= 0, contact < 1 << (64 - bits) else {
+                throw SessionError.store("contact id \(contact) is past what of_last counts in memory (ids from 0 to 2^\(64 - bits) - 1)")
+            }
+            guard let k = key(row.int64(1)), k >= 0, k < 1 << bits else { return }
             pairs.append(UInt64(contact) << UInt64(bits) | UInt64(k))
             contacts.insert(contact)
         }
@@ -276,7 +279,7 @@ struct SetEvaluator {
     /// The sends `of_last` reads: those of `candidates` alone (`restricted`, through the
     /// index by contact) when they are under half of the contacts in question, else `sends`.
     private func sendsOf(_ candidates: ContactSet, sends: CompiledSQL, restricted: CompiledSQL, inQuestion: Int) -> CompiledSQL {
-        guard candidates.count * 2 < inQuestion else { return sends }
+        guard OfLastSends.onlyOfCandidates(Double(candidates.count), among: Double(inQuestion)) else { return sends }
         var sql = restricted
         sql.parameters.append(database.dialect.idListValue(candidates.ids()))
         return sql
