@@ -6,6 +6,11 @@
 // back as diagnostics before the database is touched; store errors come back as
 // a `SessionError` case that says what went wrong. Results go to a `SessionOutput`, which formats them; rows
 // are streamed from SQLite to the output one at a time, never collected.
+//
+// One file, though long: the statement loop, the compile entry point (the only one:
+// actions, views and `explain` go through `compile`) and the execution of a query's
+// rows share the session's state, and read best in pipeline order. The statements'
+// own work lives beside it (Actions, Engine/, Analytics/, Listings).
 
 import SegQL
 import SegStore

@@ -37,6 +37,12 @@ public enum ContactLookup: Sendable {
 }
 
 extension Store {
+    /// How many contacts the store holds (a `not` at the top of a count is this less
+    /// the size of what it negates).
+    public func contactTotal() throws -> Int64 {
+        try database.int64("SELECT count(*) FROM contacts") ?? 0
+    }
+
     /// The suppression reasons that hold for each of `ids` that has one, by id:
     /// "unsubscribed", "complained" and "hard-bounced" (as `Binder.suppressionReasons`
     /// names them), read 10,000 ids a statement.

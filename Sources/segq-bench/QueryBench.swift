@@ -144,7 +144,7 @@ struct QueryBench: ParsableCommand {
         }
         session.fixedNow = now
         let ids = try lookups(store, now: now)
-        let contacts = try store.database.int64("SELECT count(*) FROM contacts") ?? 0
+        let contacts = try store.contactTotal()
         let events = try store.database.int64("SELECT count(*) FROM events") ?? 0
         print("store: \(db), \(contacts) contacts, \(events) events; median of \(runs) warm runs, ms\n")
 

@@ -89,7 +89,7 @@ struct RandomBench: ParsableCommand {
         let session = Session(store: store, output: NullOutput()) { _ in warnings += 1 }
         session.reusesReads = false  // every run reads its conditions
         session.fixedNow = now
-        let contacts = try store.database.int64("SELECT count(*) FROM contacts") ?? 0
+        let contacts = try store.contactTotal()
         let events = try store.database.int64("SELECT count(*) FROM events") ?? 0
         print("store: \(db), \(contacts) contacts, \(events) events; \(queries) random queries, seed \(seed)")
         print("times: this thread's CPU ms, median of \(runs) warm runs; cutoff \(fmt(cutoff)) ms (interrupted after \(fmt(2 * cutoff)))\n")

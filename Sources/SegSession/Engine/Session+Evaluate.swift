@@ -46,7 +46,7 @@ extension Session {
             return try scalarCount(CompiledSQL(sql: "SELECT count(*) FROM (\(l.sql.sql)) s", parameters: l.sql.parameters))
         }
         if Self.startsFromEveryone(p) {
-            return try scalarCount(CompiledSQL(sql: "SELECT count(*) FROM contacts", parameters: [])) - size(Self.complement(p))
+            return try runtime { try store.contactTotal() } - size(Self.complement(p))
         }
         return Int64(try evaluate(p).0.count)
     }
