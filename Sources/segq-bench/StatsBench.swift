@@ -81,10 +81,10 @@ struct StatsBench: ParsableCommand {
         }
         // The part of it that lists each message of the sent sequences.
         let sequences = catalog.campaigns.filter { $0.messages > 1 && $0.sentAt != nil }
-        let maxContact = try store.database.int64("SELECT max(id) FROM contacts") ?? 0
+        let maxContact = try store.maxContactID()
         try time(".campaigns' message lines, \(sequences.count) sequences", sequences.reduce(0) { $0 + (recipients[$1.id] ?? 0) }) {
             for c in sequences {
-                checksum &+= try CampaignOverview.messages(store.database, campaign: c.id, count: c.messages, maxContact: maxContact).count
+                checksum &+= try store.messageSends(campaign: c.id, count: c.messages, maxContact: maxContact).count
             }
         }
         print("\n(checksum \(checksum))")
