@@ -33,7 +33,7 @@ struct StatsBench: ParsableCommand {
             return
         }
         let multi = catalog.campaigns.filter { $0.messages > 1 }.max { (recipients[$0.id] ?? 0) < (recipients[$1.id] ?? 0) }
-        let contacts = try store.database.int64("SELECT count(*) FROM contacts") ?? 0
+        let contacts = try store.contactTotal()
         let events = try store.database.int64("SELECT coalesce(sum(events), 0) FROM event_stats") ?? 0
         print("store: \(db), \(contacts) contacts, \(events) events; cold run, then median of \(runs) warm runs, ms")
         print("(wall: elapsed; CPU: this process's user + system time, which waiting for a core on a shared machine does not inflate; load average \(loadAverage()))\n")
