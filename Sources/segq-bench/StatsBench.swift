@@ -33,7 +33,7 @@ struct StatsBench: ParsableCommand {
             return
         }
         let multi = catalog.campaigns.filter { $0.messages > 1 }.max { (recipients[$0.id] ?? 0) < (recipients[$1.id] ?? 0) }
-        let contacts = try store.database.int64("SELECT count(*) FROM contacts") ?? 0
+        let contacts = try store.contactTotal()
         let events = try store.database.int64("SELECT coalesce(sum(events), 0) FROM event_stats") ?? 0
         print("store: \(db), \(contacts) contacts, \(events) events; cold run, then median of \(runs) warm runs, ms")
         print("(wall: elapsed; CPU: this process's user + system time, which waiting for a core on a shared machine does not inflate; load average \(loadAverage()))\n")
@@ -81,10 +81,10 @@ struct StatsBench: ParsableCommand {
         }
         // The part of it that lists each message of the sent sequences.
         let sequences = catalog.campaigns.filter { $0.messages > 1 && $0.sentAt != nil }
-        let maxContact = try store.database.int64("SELECT max(id) FROM contacts") ?? 0
+        let maxContact = try store.maxContactID()
         try time(".campaigns' message lines, \(sequences.count) sequences", sequences.reduce(0) { $0 + (recipients[$1.id] ?? 0) }) {
             for c in sequences {
-                checksum &+= try CampaignOverview.messages(store.database, campaign: c.id, count: c.messages, maxContact: maxContact).count
+                checksum &+= try store.messageSends(campaign: c.id, count: c.messages, maxContact: maxContact).count
             }
         }
         print("\n(checksum \(checksum))")

@@ -175,7 +175,7 @@ final class GeneratedStatsFixture {
     }
 
     /// `.campaigns` reads only `event_stats`, one pass over each campaign's `activity` rows
-    /// and its clickers (`CampaignStats.Headline`): its sent, open rate and click rate equal
+    /// and its clickers (`Store.campaignHeadline`): its sent, open rate and click rate equal
     /// what `stats` gives on both paths, the one-pass aggregate over every `activity` row
     /// included, on the generated store (footer-only clickers, clicks without opens, an SMS
     /// campaign, one without `sent` events) and on random ones (every kind in any order).
