@@ -15,6 +15,11 @@ public struct ContactSet: Equatable, Sendable {
         words = [UInt64](repeating: 0, count: Int(max(maxID, 0) >> 6) + 1)
     }
 
+    /// The set whose bit i of `words[i >> 6]` stands for contact i (CampaignSetCoding).
+    init(words: [UInt64]) {
+        self.words = words
+    }
+
     /// The ids of `ids`.
     public init<S: Sequence>(_ ids: S, maxID: Int64) where S.Element == Int64 {
         self.init(maxID: maxID)

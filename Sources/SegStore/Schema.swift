@@ -30,7 +30,7 @@ public enum Schema {
 
     /// The changes of each version, in order: `versions[i]` takes a store from version
     /// `i` to `i + 1`.
-    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6]
+    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6, v7]
 
     // MARK: Column and table shorthands
 
@@ -279,5 +279,20 @@ public enum Schema {
         .createIndex(Index(.contactsByFirstName, on: .contacts, ["first_name"])),
         .createIndex(Index(.contactsByLastName, on: .contacts, ["last_name"])),
         .createIndex(Index(.contactsByCreatedAt, on: .contacts, ["created_at"])),
+    ]
+
+    /// Version 7: the kept sets (docs/schema.md § campaign_sets, docs/planner.md § Kept
+    /// sets). For every campaign and every count of the rollup, the contacts whose count
+    /// in `activity` is above zero, as one encoded set (`CampaignSetCoding`): the bitmap
+    /// engine reads "delivered in these 16 campaigns" as 16 sets instead of 7M `activity`
+    /// rows. Written by the import for the campaigns it touched, by the rollup rebuild,
+    /// the demo builder, and when a store is migrated to this version; a campaign has
+    /// either all its sets or none (then its conditions are read from `activity`).
+    static let v7: [SchemaChange] = [
+        .createTable(Table(.campaignSets, [
+            Column("campaign_id", .id, notNull: true, references: .cascade(.campaigns)),
+            Column("measure", .text, notNull: true),
+            Column("contacts", .text, notNull: true),
+        ], primaryKey: ["campaign_id", "measure"])),
     ]
 }

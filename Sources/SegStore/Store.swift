@@ -227,6 +227,8 @@ public final class Store {
                 if isCitus { try CitusLayout.apply(to: database) }
             } else {
                 for version in now..<known { try database.migrate(from: version, distributed: laidOut) }
+                // Version 7's sets are derived from `activity`: made now, in the migration.
+                if now < 7, known >= 7 { try refreshCampaignSets() }
             }
             if now == 0 {
                 try database.execute(
@@ -268,6 +270,7 @@ public final class Store {
             try database.execute(Store.rebuildActivitySQL)
             try database.execute(Store.rebuildContactActivitySQL)
             try database.execute(Store.rebuildStatsSQL)
+            try refreshCampaignSets()
         }
     }
 

@@ -179,6 +179,8 @@ extension Store {
         // The planner's caller counts the lists a statement names (`withListSizes`).
         // The largest id is an index seek and a close enough count for estimates.
         catalog.contactCount = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
+        // The campaigns whose sets are kept (a campaign has all its sets or none).
+        try db.query("SELECT DISTINCT campaign_id FROM campaign_sets") { catalog.campaignSets.insert($0.int64(0)) }
         try db.query("SELECT campaign_id, kind, events, contacts, min_ts, max_ts FROM event_stats") { row in
             guard let kind = EventKind(rawValue: Int(row.int64(1))) else { return }
             catalog.stats[row.int64(0), default: [:]][kind] = Catalog.KindStats(

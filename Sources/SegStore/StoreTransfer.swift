@@ -21,6 +21,7 @@ public enum StoreTransfer {
         ("campaigns", ["id", "name", "channel", "subject", "sent_at", "sent_at_declared", "messages", "status",
                        "source_campaign_id", "audience", "audience_list_id", "created_at"]),
         ("links", ["id", "campaign_id", "url", "path", "footer"]),
+        ("campaign_sets", ["campaign_id", "measure", "contacts"]),
         ("events", ["id", "kind", "contact_id", "campaign_id", "message", "ts", "link_id", "bounce", "reason",
                     "machine", "external_id"]),
         ("activity", ["campaign_id", "contact_id"] + ActivityDelta.columns),

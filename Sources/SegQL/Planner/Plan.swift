@@ -47,12 +47,35 @@ public struct AccessPath: Hashable, Sendable {
     /// Contacts the condition is estimated to hold for.
     public var estimatedContacts: Double
 
-    public init(index: String?, description: String, estimatedRows: Double, estimatedContacts: Double) {
+    /// Read from the kept sets of these campaigns (`campaign_sets`) instead of the SQL,
+    /// where the bitmap engine reads the leaf: one set per campaign, so `estimatedRows`
+    /// is the number of campaigns.
+    public var campaignSets: CampaignSetsRead?
+
+    public init(index: String?, description: String, estimatedRows: Double, estimatedContacts: Double,
+                campaignSets: CampaignSetsRead? = nil) {
         self.index = index
         self.description = description
         self.estimatedRows = estimatedRows
         self.estimatedContacts = estimatedContacts
+        self.campaignSets = campaignSets
     }
+}
+
+/// The kept sets a leaf is read from: for each of `campaigns`, the contacts whose
+/// `columns` of `activity` (any of them) are above zero (schema version 7,
+/// `campaign_sets`); their union is the leaf's set.
+public struct CampaignSetsRead: Hashable, Sendable {
+    public var columns: [RollupColumn]
+    public var campaigns: [Int64]
+
+    public init(columns: [RollupColumn], campaigns: [Int64]) {
+        self.columns = columns
+        self.campaigns = campaigns
+    }
+
+    /// How many sets are read.
+    public var sets: Int { columns.count * campaigns.count }
 }
 
 /// "Now", for `within`: a fixed instant, or the time the SQL is read (saved views).

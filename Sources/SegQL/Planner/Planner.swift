@@ -44,13 +44,17 @@ public struct PlannerOptions: Hashable, Sendable {
     public var strategy: Strategy?
     /// Whether rollups may answer predicates (benchmarks turn them off to compare).
     public var useRollups: Bool
+    /// Whether the bitmap engine may read the kept sets (`campaign_sets`) for a rollup
+    /// condition they answer (tests turn it off to compare).
+    public var useCampaignSets: Bool
 
     public init(
-        now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true
+        now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true, useCampaignSets: Bool = true
     ) {
         self.now = now
         self.strategy = strategy
         self.useRollups = useRollups
+        self.useCampaignSets = useCampaignSets
     }
 }
 
@@ -239,7 +243,23 @@ public struct Planner {
     }
 
     /// Where a positive atom's contacts are read from, and how many rows that reads.
+    /// How a bitmap plan reads atom `a`: the kept sets where they answer it (a union of
+    /// one set per campaign, whatever the campaigns' sizes), else its SQL's range.
     func accessPath(_ a: PlanAtom) -> AccessPath {
+        let path = sqlAccessPath(a)
+        guard let sets = keptSets(a) else { return path }
+        let names = sets.columns.map(\.name).joined(separator: " or ")
+        // The index stays the SQL's: the leaf's SQL (a saved view, a restricted read, a
+        // store without the sets) names it.
+        return AccessPath(
+            index: path.index,
+            description: "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s"), \(sets.sets) set\(sets.sets == 1 ? "" : "s")",
+            estimatedRows: Double(sets.sets), estimatedContacts: path.estimatedContacts, campaignSets: sets)
+    }
+
+    /// The range of `a`'s SQL (what a saved view and the one-statement forms read, and
+    /// what the planner compares to choose between readings of a condition).
+    func sqlAccessPath(_ a: PlanAtom) -> AccessPath {
         let n = contactCount
         switch a {
         case .events(let f, _) where f.campaignsFromRollup != nil:
@@ -264,7 +284,7 @@ public struct Planner {
             var plain = f
             plain.ofLast = nil
             plain.distinctCampaigns = false
-            var path = accessPath(.events(plain, .atLeastOne))
+            var path = sqlAccessPath(.events(plain, .atLeastOne))
             var what: [String] = []
             if f.distinctCampaigns { what.append("grouped by contact, distinct campaigns counted") }
             if let n = f.ofLast {
@@ -288,7 +308,7 @@ public struct Planner {
                     let source = whose.map { $0 + ":" } ?? "activity: the recipients of"
                     what.append("kept for each contact's last \(n) campaigns, from \(source) \(campaigns)")
                 } else {
-                    let sends = accessPath(.events(EventFilter(kind: .sent, campaigns: f.campaigns), .atLeastOne)).estimatedRows
+                    let sends = sqlAccessPath(.events(EventFilter(kind: .sent, campaigns: f.campaigns), .atLeastOne)).estimatedRows
                     path.estimatedRows += few ? sends * withEvent / contactCount : sends
                     what.append("kept for each contact's last \(n) campaigns, from \(whose.map { $0 + ", read in time order" } ?? "the sends read in time order")")
                 }
@@ -355,6 +375,56 @@ public struct Planner {
         case .list(let id):
             return AccessPath(index: nil, description: "\(StoreTable.listMembers.name): list #\(id)", estimatedRows: estimate(a), estimatedContacts: 0)
         }
+    }
+
+    /// The kept sets that answer `a` (`campaign_sets`), for a bitmap plan: "at least one
+    /// event" of a kind, or "at least one" of one rollup count, over whole campaigns whose
+    /// sets the store keeps (all of them, for every campaign). Not a window, a link, a
+    /// message, a bounce type or reason, `machine: false`, `of_last` or a count above one:
+    /// those are read from their ranges.
+    func keptSets(_ a: PlanAtom) -> CampaignSetsRead? {
+        guard options.useCampaignSets, bitmaps, !catalog.campaignSets.isEmpty else { return nil }
+        var columns: [RollupColumn]
+        let ids: [Int64]
+        switch a {
+        case .rollup(let r):
+            guard case .count(let m, .atLeastOne) = r.test, m.minus.isEmpty, m.plus.count == 1,
+                  let column = RollupColumn(rawValue: m.plus[0]), column.isCount else { return nil }
+            columns = [column]
+            switch r.scope {
+            case .allCampaigns: ids = catalog.campaigns.map(\.id)
+            case .campaigns(let named): ids = named
+            }
+        case .events(let f, .atLeastOne):
+            guard f.window.isUnbounded, f.message == nil, f.bounce == nil, f.reason == nil, f.ofLast == nil, !f.distinctCampaigns,
+                  f.campaignsFromRollup == nil, f.wholeCampaigns == nil, f.sendOrder == nil,
+                  f.links == .any else { return nil }
+            switch f.kind {
+            case .sent: columns = [.sends]
+            case .dropped: columns = [.drops]
+            case .delivered: columns = [.deliveries]
+            case .bounced: columns = [.bounces]
+            case .opened:
+                switch f.machine {
+                case nil: columns = [.opens]
+                case true?: columns = [.machineOpens]
+                case false?: return nil
+                }
+            case .clicked: columns = f.includeFooter ? [.clicks, .footerClicks] : [.clicks]
+            case .replied: columns = [.replies]
+            case .forwarded: columns = [.forwards]
+            case .unsubscribed: columns = [.unsubscribes]
+            case .complained: columns = [.complaints]
+            }
+            switch f.campaigns {
+            case .any: ids = catalog.campaigns.map(\.id)
+            case .only(let named): ids = named
+            }
+        default:
+            return nil
+        }
+        guard ids.allSatisfy({ catalog.campaignSets.contains($0) }) else { return nil }
+        return CampaignSetsRead(columns: columns, campaigns: ids)
     }
 
     /// The index of a contact column other than the unique e-mail and phone (schema
@@ -539,7 +609,7 @@ public struct Planner {
             if let r = rollup(for: plain, .atLeastOne), case .count(let m, _) = r.test {
                 var fromRollup = filter
                 fromRollup.campaignsFromRollup = m
-                if !bitmaps || accessPath(.events(fromRollup, test)).estimatedRows < 4 * accessPath(.events(filter, test)).estimatedRows {
+                if !bitmaps || sqlAccessPath(.events(fromRollup, test)).estimatedRows < 4 * sqlAccessPath(.events(filter, test)).estimatedRows {
                     filter = fromRollup
                 }
             }
@@ -585,7 +655,7 @@ public struct Planner {
         switch e {
         case .atom(let a), .not(.atom(let a)):
             guard let positive = a.includesZero ? a.positiveComplement : a else { return 0 }
-            return accessPath(positive).estimatedRows
+            return sqlAccessPath(positive).estimatedRows
         default: return .infinity
         }
     }

@@ -27,6 +27,10 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case segmentEvaluations = "segment_evaluations"
     case segmentChanges = "segment_changes"
     case segmentMembers = "segment_members"
+    /// Per campaign and rollup count, the contacts whose count is above zero, as one
+    /// set (schema version 7): what the bitmap engine reads for "had such an event in
+    /// these campaigns" instead of the campaigns' `activity` rows.
+    case campaignSets = "campaign_sets"
 
     /// The name in SQL.
     public var name: String { rawValue }
@@ -76,4 +80,12 @@ public enum RollupColumn: String, CaseIterable, Sendable {
 
     /// The name in SQL.
     public var name: String { rawValue }
+
+    /// Whether it counts events (else it is a latest time).
+    public var isCount: Bool {
+        switch self {
+        case .lastDelivered, .lastOpened, .lastClicked: false
+        default: true
+        }
+    }
 }

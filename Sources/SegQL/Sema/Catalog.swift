@@ -82,6 +82,10 @@ public struct Catalog: Sendable {
     public var listSizes: [Int64: Int64] = [:]
     /// Number of contacts.
     public var contactCount: Int64
+    /// The campaigns whose sets are kept (`campaign_sets`, schema version 7: every
+    /// count of the rollup, kept by the import); a condition on others is read from
+    /// `activity`.
+    public var campaignSets: Set<Int64> = []
     /// Per campaign id and event kind.
     public var stats: [Int64: [EventKind: KindStats]]
     /// Contacts read whole for the estimates the statistics cannot give (attributes,

@@ -27,6 +27,8 @@ extension Session {
         evaluator.maxCampaignID = catalog.campaigns.map(\.id).max() ?? 0
         evaluator.cancellation = cancellation
         if reusesReads { evaluator.memory = store }
+        let maxID = catalog.contactCount
+        evaluator.campaignSets = { [store] in try store.campaignSetsUnion($0, maxID: maxID) }
         return evaluator
     }
 
@@ -42,7 +44,7 @@ extension Session {
     /// would start from every contact (`not x`, an `or` with a negated part, `everyone`)
     /// is the contacts' count less its complement's size.
     private func size(_ p: SetProgram) throws -> Int64 {
-        if case .leaf(let l) = p, l.distinct, l.reading == .ids {
+        if case .leaf(let l) = p, l.distinct, l.reading == .ids, l.access.campaignSets == nil {
             return try scalarCount(CompiledSQL(sql: "SELECT count(*) FROM (\(l.sql.sql)) s", parameters: l.sql.parameters))
         }
         if Self.startsFromEveryone(p) {

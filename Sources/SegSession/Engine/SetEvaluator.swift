@@ -42,6 +42,9 @@ struct SetEvaluator {
     /// A row of a range costs ~40–60 ns, a contact looked up by id ~1–2 µs (measured on
     /// the 1M-contact demo store, docs/planner.md).
     var leftFactor = 30.0
+    /// The kept sets (`campaign_sets`): the union of those a leaf names, and how many
+    /// were read, or nil when a campaign has none (the leaf is then read by its SQL).
+    var campaignSets: ((CampaignSetsRead) throws -> (set: ContactSet, sets: Int)?)?
     /// Sets read whole by earlier statements while the store has not changed
     /// (Store.rememberedSet), looked up before a leaf is read and given each leaf read
     /// whole; nil: every leaf is read (`explain analyze`, benchmarks).
@@ -125,6 +128,16 @@ struct SetEvaluator {
             return known
         }
         let start = Clock.now()
+        // A leaf the kept sets answer: a union of one set per campaign, read whole.
+        if let read = leaf.access.campaignSets, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
+           let campaignSets, let (whole, sets) = try campaignSets(read) {
+            wholeReads[leaf] = whole
+            var out = whole
+            if let within { out.formIntersection(within) }
+            reads.append(Read(leaf: leaf, restrictedTo: nil, rows: sets, contacts: whole.count,
+                              milliseconds: Clock.millisecondsSince(start)))
+            return out
+        }
         var restrictedTo: Int?
         var sql = leaf.sql
         if let within {

@@ -115,6 +115,10 @@ struct Builder {
             let name = sql.split(separator: " ").dropFirst(2).first.map(String.init) ?? "index"
             phase("index \(name)")
         }
+        // The kept sets, from the `activity` rows just written (StoreCampaignSets.swift).
+        try report("campaign sets", 0)
+        try db.transaction { try CampaignSets.refresh(db, nil) }
+        phase("campaign sets")
         try report("finishing", 0)
         let mode = try db.text("PRAGMA journal_mode = WAL") ?? ""
         guard mode == "wal" else {

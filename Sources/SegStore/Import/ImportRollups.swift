@@ -84,6 +84,9 @@ extension Importer {
                 """, [.integer(key.campaign), .integer(key.kind), .integer(delta.events), .integer(delta.minTS), .integer(delta.maxTS)])
         }
         try checkCancelled()
+        // The kept sets of every campaign whose `activity` rows changed.
+        try store.refreshCampaignSets(rollups.touchedCampaigns.union(rollups.clickRecount).sorted())
+        try checkCancelled()
         for campaign in rollups.touchedCampaigns.sorted() {
             try recountContacts(campaign: campaign)
             let c = SQLValue.integer(campaign)

@@ -1,0 +1,109 @@
+// The kept sets (`campaign_sets`, schema version 7; docs/planner.md § Kept sets): after
+// every way `activity` changes — an import, a second import into the same campaigns, a
+// link turned into a footer link, two contacts merged, the rollup rebuild — each
+// campaign's set of each count equals its `activity` rows with that count above zero;
+// the bitmap engine reads them for the conditions they answer and gives the answers the
+// SQL gives; a campaign without them is read by its SQL. On both backends.
+
+import SegQL
+import SegSession
+import SegStore
+import Testing
+
+@Suite struct CampaignSetTests {
+    static let columns = RollupColumn.allCases.filter(\.isCount)
+
+    /// Every campaign's kept sets against its `activity` rows.
+    static func expectSetsMatchActivity(_ store: Store, _ stage: String) throws {
+        let maxID = try store.database.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
+        var campaigns: [Int64] = []
+        try store.database.query("SELECT id FROM campaigns ORDER BY id") { campaigns.append($0.int64(0)) }
+        #expect(!campaigns.isEmpty)
+        for campaign in campaigns {
+            for column in columns {
+                var expected = ContactSet(maxID: maxID)
+                try store.database.query("SELECT contact_id FROM activity WHERE campaign_id = ?1 AND \(column.name) > 0",
+                                         [.integer(campaign)]) { expected.insert($0.int64(0)) }
+                let kept = try store.campaignSetsUnion(CampaignSetsRead(columns: [column], campaigns: [campaign]), maxID: maxID)
+                #expect(kept?.set.ids() == expected.ids(), "\(stage): campaign \(campaign), \(column.name): kept \(kept?.set.ids() ?? []), activity \(expected.ids())")
+            }
+        }
+    }
+
+    static let queries = [
+        "opened", "delivered", "clicked", "clicked(footer: true)", "not clicked and opened",
+        #"opened(campaign: "Spring Sale")"#, #"delivered(channel: sms) or unsubscribed"#,
+        #"opened(machine: true) or bounced(campaign: "Autumn")"#, "clickers", "openers and not clickers",
+        #"sent(campaign: "Autumn") and not opened(campaign: "Autumn")"#, "complained or replied",
+    ]
+
+    /// Each query's members with the kept sets, and with them turned off.
+    static func expectSameAnswers(_ f: ActionsFixture, _ stage: String) throws {
+        for q in queries {
+            f.session.useCampaignSets = true
+            let kept = try f.members(q).sorted()
+            f.session.useCampaignSets = false
+            let plain = try f.members(q).sorted()
+            f.session.useCampaignSets = true
+            #expect(kept == plain, "\(stage): \(q)")
+        }
+    }
+
+    @Test func keptThroughImportsMergesFooterLinksAndTheRebuild() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"campaign","name":"Autumn","channel":"email","sent_at":"2026-03-05T09:00:00Z"}"#,
+            #"{"record":"link","campaign":"Autumn","url":"https://shop.example.com/privacy","footer":false}"#,
+            #"{"record":"event","kind":"sent","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-05T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"dee@example.com","campaign":"Autumn","ts":"2026-03-05T09:00:00Z"}"#,
+            #"{"record":"event","kind":"clicked","contact":"cy@example.com","campaign":"Autumn","url":"https://shop.example.com/privacy","ts":"2026-03-05T10:00:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"dee@example.com","campaign":"Autumn","ts":"2026-03-05T10:00:00Z","machine":true}"#,
+        ])
+        let store = f.temp.store
+        try Self.expectSetsMatchActivity(store, "first import")
+        try Self.expectSameAnswers(f, "first import")
+        // The engine reads the sets: explain says so, and analyze counts sets read.
+        #expect(f.run(#"explain analyze delivered(channel: email)"#) == nil)
+        #expect(f.lastText().contains("campaign_sets: the contacts with deliveries in 2 campaigns, 2 sets"), "\(f.lastText())")
+        #expect(f.lastText().contains("read 2 (exact)"), "\(f.lastText())")
+
+        // A second import: new events in both campaigns, the privacy link now a footer
+        // link (Autumn's clicks recounted), and an SMS contact merged into an e-mail one.
+        _ = try Importer(store: store).run([.text([
+            #"{"record":"link","campaign":"Autumn","url":"https://shop.example.com/privacy","footer":true}"#,
+            #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-02T10:00:00Z"}"#,
+            #"{"record":"event","kind":"bounced","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-05T09:01:00Z","bounce":"hard"}"#,
+            #"{"record":"event","kind":"complained","contact":"+46700000001","campaign":"Flash SMS","ts":"2026-03-02T10:00:00Z"}"#,
+            #"{"record":"contact","email":"dee@example.com","phone":"+46700000001"}"#,
+        ].joined(separator: "\n") + "\n", name: "later.jsonl")])
+        try Self.expectSetsMatchActivity(store, "second import")
+        try Self.expectSameAnswers(f, "second import")
+        #expect(try f.members("clicked(footer: true) and not clicked") == ["cy@example.com"])
+        #expect(try f.members("complained") == ["dee@example.com"])
+
+        // Another tool's change to `activity`, then the rebuild.
+        try store.database.execute("DELETE FROM campaign_sets WHERE campaign_id = (SELECT id FROM campaigns WHERE name = 'Autumn')")
+        // Without Autumn's sets, a condition over it is read by its SQL, with the same answer.
+        #expect(f.run("explain sent(channel: email)") == nil)
+        #expect(!f.lastText().contains("campaign_sets"), "\(f.lastText())")
+        try Self.expectSameAnswers(f, "Autumn without sets")
+        try store.rebuildRollups()
+        try Self.expectSetsMatchActivity(store, "rebuild")
+        try Self.expectSameAnswers(f, "rebuild")
+    }
+
+    @Test func theCodingRoundTripsAndRefusesWhatItDidNotWrite() throws {
+        let f = try ActionsFixture()
+        let db = f.temp.store.database
+        // A dense set (words) and a sparse one (gaps), stored and read back.
+        let maxID = try db.int64("SELECT max(id) FROM contacts") ?? 0
+        let campaign = try #require(try db.int64("SELECT id FROM campaigns WHERE name = 'Spring Sale'"))
+        let read = CampaignSetsRead(columns: [.deliveries], campaigns: [campaign])
+        #expect(try f.temp.store.campaignSetsUnion(read, maxID: maxID)?.set.count == 3)
+        for bad in ["", "x", "wAAA", "d////", "d!!!!", "wAAAAAAAAAA="] {
+            try db.execute("UPDATE campaign_sets SET contacts = ?1 WHERE campaign_id = ?2 AND measure = 'deliveries'", [.text(bad), .integer(campaign)])
+            #expect(try f.temp.store.campaignSetsUnion(read, maxID: maxID) == nil, "\(bad) read as a set")
+        }
+        // And the engine then reads the condition by its SQL.
+        #expect(try f.members(#"delivered(campaign: "Spring Sale")"#).sorted() == ["ana@example.com", "bo@example.com", "cy@example.com"])
+    }
+}
