@@ -46,8 +46,8 @@ public enum StoreTransfer {
         progress: ((String, Int) -> Void)? = nil, isCancelled: (() -> Bool)? = nil
     ) throws -> [(name: String, seconds: Double)] {
         var phases: [(name: String, seconds: Double)] = []
-        // A downcast, not a capability: COPY into a server is PostgreSQL's alone.
-        guard let pg = target.database as? PostgresDatabase else {
+        let pg = target.database
+        guard let loader = pg.bulkLoader else {
             throw DatabaseError(.misuse, message: "a store can be copied only into PostgreSQL")
         }
         try pg.transaction {
@@ -66,14 +66,15 @@ public enum StoreTransfer {
             // The secondary indexes of the big tables, dropped now and built at the end, and
             // their foreign keys: checked row by row, 22M events queue 88M lookups at the end
             // of the COPY; added back, each is checked by one join.
-            let dropped = try pg.dropForBulkLoad(
+            let dropped = try loader.dropForBulkLoad(
                 indexesOf: ["events", "activity", "contact_attributes", "contact_activity"],
-                foreignKeysOf: ["events", "activity", "contact_activity", "contact_attributes", "list_members"])
+                foreignKeysOf: ["events", "activity", "contact_activity", "contact_attributes", "list_members"],
+                keeping: [])
 
             for (name, columns) in tables {
                 var rows = 0
                 let started = monotonicSeconds()
-                try pg.copy(into: name, columns: columns) { w in
+                try loader.copy(into: name, columns: columns) { w in
                     try source.query("SELECT \(columns.joined(separator: ", ")) FROM \(name)", []) { row in
                         for i in 0..<Int32(columns.count) {
                             let value = row.value(i)

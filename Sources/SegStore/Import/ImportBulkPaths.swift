@@ -33,24 +33,24 @@ struct IndexRebuild {
 }
 
 /// An index or a foreign key dropped for a bulk load, and the statement that makes it again.
-struct DroppedForBulkLoad {
-    var name: String
-    var isForeignKey = false
-    var create: String
+public struct DroppedForBulkLoad: Sendable {
+    /// The index's or the constraint's name.
+    public var name: String
+    /// Whether it is a foreign key (else an index).
+    public var isForeignKey = false
+    /// The statement that makes it again.
+    public var create: String
 
     /// `index NAME` or `foreign key NAME`.
-    var label: String { isForeignKey ? "foreign key \(name)" : "index \(name)" }
+    public var label: String { isForeignKey ? "foreign key \(name)" : "index \(name)" }
 }
 
 extension PostgresDatabase {
-    /// Drops, in the current schema, the secondary indexes of `indexTables` (not those
-    /// behind a primary key or unique constraint, nor those named in `keeping`) and the
-    /// foreign keys of `keyTables`, for a bulk load inside the current transaction;
-    /// returns them, indexes first, with the statements that make them again. An index
-    /// is then one sort and a key one join, instead of a B-tree insert and a lookup per
-    /// row. (Both `segq import` and a store copied in by `segq demo` do this.)
-    func dropForBulkLoad(indexesOf indexTables: [String], foreignKeysOf keyTables: [String],
-                         keeping: Set<String> = []) throws -> [DroppedForBulkLoad] {
+    /// `BulkLoader.dropForBulkLoad`: an index is then one sort and a key one join,
+    /// instead of a B-tree insert and a lookup per row. (Both `segq import` and a store
+    /// copied in by `segq demo` do this.)
+    public func dropForBulkLoad(indexesOf indexTables: [String], foreignKeysOf keyTables: [String],
+                                keeping: Set<String> = []) throws -> [DroppedForBulkLoad] {
         var dropped: [DroppedForBulkLoad] = []
         var drops: [String] = []
         try query("""
@@ -101,42 +101,6 @@ struct PostgresStaging {
 }
 
 extension Importer {
-    /// SQLite: sets the connection up for a large write, outside the transaction (some
-    /// pragmas cannot change inside one); returns the statements that restore it. Nothing
-    /// on PostgreSQL.
-    func prepareSQLite() throws -> [String] {
-        guard let sqlite = db as? SQLiteDatabase else { return [] }
-        let restore = [
-            "PRAGMA foreign_keys = \(try sqlite.int64("PRAGMA foreign_keys") ?? 1)",
-            "PRAGMA cache_size = \(try sqlite.int64("PRAGMA cache_size") ?? -2000)",
-            "PRAGMA temp_store = DEFAULT",
-            "PRAGMA secure_delete = \(try sqlite.int64("PRAGMA secure_delete") ?? 0)",
-            "PRAGMA ignore_check_constraints = \(try sqlite.int64("PRAGMA ignore_check_constraints") ?? 0)",
-        ]
-        // A large page cache keeps the event indexes in memory during a big import;
-        // statement journals and temporary B-trees stay in memory; index rebuilds
-        // (see `rebuildDroppedIndexes`) sort with helper threads.
-        try sqlite.execute("PRAGMA cache_size = -524288")
-        try sqlite.execute("PRAGMA temp_store = MEMORY")
-        try sqlite.execute("PRAGMA threads = 2")
-        // Debian's SQLite is built with SECURE_DELETE, which zeroes every freed page;
-        // the indexes dropped in bulk mode (`enterBulkMode`) need no such care.
-        try sqlite.execute("PRAGMA secure_delete = OFF")
-        // Every id the importer writes into a reference column was just read from or
-        // inserted into the parent table, so SQLite's per-row parent lookups would
-        // only repeat what the importer knows (they cost a third of the insert time).
-        // The pragma cannot change inside a transaction, hence here.
-        try sqlite.execute("PRAGMA foreign_keys = OFF")
-        // Likewise the CHECK constraints: every value the importer writes into a
-        // checked column comes from a closed set in its own code (an attribute's
-        // type name, a channel, a bounce the decoders mapped to hard or soft, 0/1
-        // from a Bool, a count checked positive). Checked, they cost more than the
-        // rows: SQLite builds a temporary table for `type IN ('string', 'number',
-        // 'boolean')` on every attribute row.
-        try sqlite.execute("PRAGMA ignore_check_constraints = ON")
-        return restore
-    }
-
     /// New events past which the indexes are dropped: a quarter of the events already
     /// stored, plus 20,000 (unless the options say). Never on Citus, whose distributed
     /// tables' indexes and keys live on every shard.
@@ -147,7 +111,7 @@ extension Importer {
 
     /// Makes what `enterBulkMode` dropped again.
     func rebuildDroppedIndexes() throws {
-        if postgres != nil, !rebuild.dropped.isEmpty {
+        if loader != nil, !rebuild.dropped.isEmpty {
             // Sorts for CREATE INDEX in memory up to this size, rather than 64 MB runs merged from files.
             try db.execute("SET LOCAL maintenance_work_mem = '512MB'")
         } else if !rebuild.dropped.isEmpty {
@@ -170,9 +134,9 @@ extension Importer {
     /// Writes the buffered events, many rows per statement (on PostgreSQL, one COPY).
     func flushEvents(_ s: Statements) throws {
         guard !pending.isEmpty else { return }
-        if let postgres {
+        if let loader {
             try flushContacts()
-            try postgres.copy(into: "events", columns: PendingEvent.columnNames) { w in
+            try loader.copy(into: "events", columns: PendingEvent.columnNames) { w in
                 for e in pending { try e.write(to: &w) }
             }
             pending.removeAll(keepingCapacity: true)
@@ -199,7 +163,7 @@ extension Importer {
     /// run's transaction, so a failed or killed import leaves the indexes as they were.
     func enterBulkMode() throws {
         rebuild.active = true
-        if postgres != nil { return try enterPostgresBulkMode() }
+        if loader != nil { return try enterPostgresBulkMode() }
         try db.query("""
             SELECT name, sql FROM sqlite_master
             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'activity')
@@ -224,15 +188,15 @@ extension Importer {
     /// `external_id` stays when the store had ids (`findStoredIDs` reads it). Until the
     /// commit the transaction holds these tables locked, so other sessions wait to read them.
     private func enterPostgresBulkMode() throws {
-        guard let postgres else { return }
+        guard let loader else { return }
         let tables = ["events", "activity", "contact_activity", "contact_attributes"]
-        rebuild.dropped = try postgres.dropForBulkLoad(indexesOf: tables, foreignKeysOf: tables,
+        rebuild.dropped = try loader.dropForBulkLoad(indexesOf: tables, foreignKeysOf: tables,
                                                        keeping: storeHadIDs ? [StoreIndex.eventsByExternalID.name] : [])
     }
 
     /// PostgreSQL: which event ids of a decoded batch are already stored, in one query
     /// (a lookup per event would be a round trip per event: 7,700 events/s re-importing).
-    func findStoredIDs(_ lines: [DecodedLine], in postgres: PostgresDatabase) throws {
+    func findStoredIDs(_ lines: [DecodedLine]) throws {
         staging.storedIDs.removeAll(keepingCapacity: true)
         var ids: [String] = []
         for decoded in lines {
@@ -244,14 +208,14 @@ extension Importer {
             }
         }
         guard !ids.isEmpty else { return }
-        try postgres.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
+        try db.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
                            [.text(PostgresDatabase.arrayLiteral(ids))]) { staging.storedIDs.insert($0.text(0)) }
     }
 
     /// PostgreSQL: writes the new contacts with one COPY.
     func flushContacts() throws {
-        guard let postgres, !staging.newContacts.isEmpty else { return }
-        try postgres.copy(into: "contacts", columns: ["id", "email", "phone", "first_name", "last_name", "created_at"]) { w in
+        guard let loader, !staging.newContacts.isEmpty else { return }
+        try loader.copy(into: "contacts", columns: ["id", "email", "phone", "first_name", "last_name", "created_at"]) { w in
             for c in staging.newContacts {
                 w.int(c.id)
                 w.text(c.email)
@@ -301,14 +265,14 @@ extension Importer {
     /// PostgreSQL: adds rollup deltas to `table` keyed by `key`: the rows go by COPY into
     /// a staging table and are merged by one INSERT … ON CONFLICT (each key once).
     func mergeDeltas(into table: String, key: [String], _ rows: (inout CopyWriter) throws -> Void) throws {
-        guard let postgres else { return }
+        guard let loader else { return }
         let staged = "segq_staged_\(table)"
         let columns = key + ActivityDelta.columns
         try stage(staged, columns.map { $0.hasPrefix("last_") || $0.hasSuffix("_id") ? "\($0) bigint" : "\($0) integer" }
             .joined(separator: ", "))
-        try postgres.copy(into: staged, columns: columns, rows)
+        try loader.copy(into: staged, columns: columns, rows)
         let list = columns.joined(separator: ", ")
-        try postgres.execute("""
+        try db.execute("""
             INSERT INTO \(table)(\(list)) SELECT \(list) FROM \(staged) ORDER BY \(key.joined(separator: ", "))
             \(ActivityDelta.upsertClause(table: table, conflict: key.joined(separator: ", ")));
             TRUNCATE \(staged)

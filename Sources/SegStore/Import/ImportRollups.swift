@@ -109,7 +109,7 @@ extension Importer {
     /// Adds the per-contact deltas gathered so far into `contact_activity`.
     func flushContactDeltas(_ s: Statements) throws {
         guard !rollups.contactDeltas.isEmpty else { return }
-        if postgres != nil {
+        if loader != nil {
             try mergeDeltas(into: "contact_activity", key: ["contact_id"]) { w in
                 for (contact, d) in rollups.contactDeltas {
                     w.int(contact)
@@ -140,7 +140,7 @@ extension Importer {
         guard !rollups.activity.isEmpty else { return }
         try flushContacts()
         rollups.contactDeltas.reserveCapacity(min(rollups.contactDeltas.count + rollups.activity.count / 4, options.flushThreshold))
-        if postgres != nil {
+        if loader != nil {
             try mergeDeltas(into: "activity", key: ["campaign_id", "contact_id"]) { w in
                 for (key, d) in rollups.activity {
                     w.int(key.campaign)
