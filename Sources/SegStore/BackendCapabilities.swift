@@ -14,11 +14,13 @@ public protocol BulkLoader: AnyObject {
     /// Sends the rows `produce` writes into `columns` of `table`, by one COPY.
     func copy(into table: String, columns: [String], _ produce: (inout CopyWriter) throws -> Void) throws
     /// Drops, in the current schema, the secondary indexes of `indexTables` (not those
-    /// behind a primary key or unique constraint, nor those named in `keeping`) and the
-    /// foreign keys of `keyTables`, inside the current transaction; returns them,
-    /// indexes first, with the statements that make them again.
-    func dropForBulkLoad(indexesOf indexTables: [String], foreignKeysOf keyTables: [String],
-                         keeping: Set<String>) throws -> [DroppedForBulkLoad]
+    /// behind a primary key or unique constraint), the unique constraints (not primary
+    /// keys) of `uniqueTables` and the foreign keys of `keyTables`, but none named in
+    /// `keeping`, inside the current transaction; returns them, indexes first and foreign
+    /// keys last, with the statements that make them again. (A writer that upserts must
+    /// not name the tables whose conflicts it looks for in `uniqueTables`.)
+    func dropForBulkLoad(indexesOf indexTables: [String], uniqueConstraintsOf uniqueTables: [String],
+                         foreignKeysOf keyTables: [String], keeping: Set<String>) throws -> [DroppedForBulkLoad]
 }
 
 extension SQLiteDatabase {

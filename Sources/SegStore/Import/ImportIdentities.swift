@@ -356,6 +356,7 @@ extension Importer {
         try flushEvents(s)
         try flushAttributes(s)
         try flushActivity(s)
+        try mergeStagedRollups()
         try db.query("SELECT campaign_id FROM activity WHERE contact_id = ?", [.integer(drop)]) {
             rollups.touchedCampaigns.insert($0.int64(0))
         }

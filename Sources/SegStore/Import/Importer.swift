@@ -125,6 +125,8 @@ public final class Importer {
             rebuild.threshold = try bulkThreshold()
             storeHadIDs = try db.int64("SELECT 1 FROM events WHERE external_id IS NOT NULL LIMIT 1") != nil
             storeHadContacts = try db.int64("SELECT 1 FROM contacts LIMIT 1") != nil
+            staging.appendRollups = try loader != nil && db.int64("SELECT 1 FROM activity LIMIT 1") == nil
+                && db.int64("SELECT 1 FROM contact_activity LIMIT 1") == nil
             statements = try Statements(db)
             for source in sources {
                 try read(source, started: started)
@@ -337,6 +339,7 @@ public final class Importer {
         if loader != nil { try releaseContactIDs() }
         var t = monotonicSeconds()
         try flushActivity(s)
+        try mergeStagedRollups()
         summary.phases.append(("write rollups", monotonicSeconds() - t))
         try rebuildDroppedIndexes()
         t = monotonicSeconds()
