@@ -118,6 +118,10 @@ struct PostgresStaging {
     var appendRollups = false
     /// The rollup tables whose staging tables hold deltas not yet merged, with their keys.
     var stagedRollups: [(table: String, key: [String])] = []
+    /// Whether the deltas being written are the last of the append mode
+    /// (`Importer.writeRollups`): a table none of whose deltas were staged before then
+    /// gets them straight by COPY (each key once: they come from a dictionary).
+    var appendEnding = false
 }
 
 extension Importer {
@@ -285,11 +289,16 @@ extension Importer {
 
     /// PostgreSQL: adds rollup deltas to `table` keyed by `key`: the rows go by COPY into
     /// a staging table and are merged by one INSERT … ON CONFLICT (each key once) — or,
-    /// while `appendRollups`, wait there for `mergeStagedRollups`.
+    /// while `appendRollups`, wait there for `mergeStagedRollups` (or, the first and last
+    /// of a table, go straight into it).
     func mergeDeltas(into table: String, key: [String], _ rows: (inout CopyWriter) throws -> Void) throws {
         guard let loader else { return }
         let staged = "segq_staged_\(table)"
         let columns = key + ActivityDelta.columns
+        if staging.appendEnding, !staging.stagedRollups.contains(where: { $0.table == table }) {
+            // The table is still empty and these are all its rows.
+            return try loader.copy(into: table, columns: columns, rows)
+        }
         try stage(staged, columns.map { $0.hasPrefix("last_") || $0.hasSuffix("_id") ? "\($0) bigint" : "\($0) integer" }
             .joined(separator: ", "))
         try loader.copy(into: staged, columns: columns, rows)
@@ -314,6 +323,13 @@ extension Importer {
     func mergeStagedRollups() throws {
         guard staging.appendRollups else { return }
         staging.appendRollups = false
+        staging.appendEnding = false
+        if !staging.stagedRollups.isEmpty {
+            // Hashes and sorts up to this size in memory, not in batches spilled to files
+            // (at the default 4 MB, 177,000 `activity` rows took 21 batches and an
+            // external sort: 0.9 of the statement's 2.3 s).
+            try db.execute("SET LOCAL work_mem = '256MB'")
+        }
         for (table, key) in staging.stagedRollups {
             let keys = key.joined(separator: ", ")
             try db.execute("""
@@ -324,5 +340,13 @@ extension Importer {
                 """)
         }
         staging.stagedRollups = []
+    }
+
+    /// Writes every pending rollup delta, and those waiting in the staging tables: what
+    /// must be done before the rollups are read (a contact merge) or the run ends.
+    func writeRollups(_ s: Statements) throws {
+        staging.appendEnding = staging.appendRollups
+        try flushActivity(s)
+        try mergeStagedRollups()
     }
 }

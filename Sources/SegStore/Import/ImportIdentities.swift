@@ -355,8 +355,7 @@ extension Importer {
         // The events, attributes and rollup rows of `drop` must be written before they are moved.
         try flushEvents(s)
         try flushAttributes(s)
-        try flushActivity(s)
-        try mergeStagedRollups()
+        try writeRollups(s)
         try db.query("SELECT campaign_id FROM activity WHERE contact_id = ?", [.integer(drop)]) {
             rollups.touchedCampaigns.insert($0.int64(0))
         }

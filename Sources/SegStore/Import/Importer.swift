@@ -338,8 +338,7 @@ public final class Importer {
         try flushContacts()
         if loader != nil { try releaseContactIDs() }
         var t = monotonicSeconds()
-        try flushActivity(s)
-        try mergeStagedRollups()
+        try writeRollups(s)
         summary.phases.append(("write rollups", monotonicSeconds() - t))
         try rebuildDroppedIndexes()
         t = monotonicSeconds()
