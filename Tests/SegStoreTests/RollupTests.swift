@@ -69,12 +69,7 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
         #expect(try t.count("events") > 500)
         #expect(try t.count("activity", "footer_clicks > 0") > 0)
         #expect(try t.count("activity", "machine_opens > 0") > 0)
-        let maintained = try rollups(t)
-        try t.store.rebuildRollups()
-        let rebuilt = try rollups(t)
-        #expect(maintained[0] == rebuilt[0], "activity")
-        #expect(maintained[1] == rebuilt[1], "contact_activity")
-        #expect(maintained[2] == rebuilt[2], "event_stats")
+        try expectRollupsEqualRebuiltOnes(t)
         // The indexes (and on PostgreSQL the foreign keys) that bulk mode drops are all back.
         #expect(try indexesAndKeys(t) == layout)
         // On SQLite, the indexes are all back after bulk mode, and the store is consistent
@@ -109,12 +104,7 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
             let s = try t.importText(randomLines(&r, count: 600, idBase: run * 300), options: options)
             #expect(s.committed && s.bad == 0)
             #expect(try t.count("activity") > 20)
-            let maintained = try rollups(t)
-            try t.store.rebuildRollups()
-            let rebuilt = try rollups(t)
-            #expect(maintained[0] == rebuilt[0], "activity after run \(run)")
-            #expect(maintained[1] == rebuilt[1], "contact_activity after run \(run)")
-            #expect(maintained[2] == rebuilt[2], "event_stats after run \(run)")
+            try expectRollupsEqualRebuiltOnes(t, after: "run \(run)")
         }
     }
 
@@ -126,6 +116,17 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
         #expect(try rollups(t) != good)
         try t.store.rebuildRollups()
         #expect(try rollups(t) == good)
+    }
+}
+
+/// Rebuilds the rollups and expects each table as the import maintained it.
+func expectRollupsEqualRebuiltOnes(_ t: TestStore, after note: String = "the runs",
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let maintained = try rollups(t)
+    try t.store.rebuildRollups()
+    let rebuilt = try rollups(t)
+    for (i, table) in ["activity", "contact_activity", "event_stats"].enumerated() {
+        #expect(maintained[i] == rebuilt[i], "\(table) after \(note)", sourceLocation: sourceLocation)
     }
 }
 
