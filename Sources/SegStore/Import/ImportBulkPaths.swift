@@ -327,7 +327,8 @@ extension Importer {
         if !staging.stagedRollups.isEmpty {
             // Hashes and sorts up to this size in memory, not in batches spilled to files
             // (at the default 4 MB, 177,000 `activity` rows took 21 batches and an
-            // external sort: 0.9 of the statement's 2.3 s).
+            // external sort: 0.9 of the statement's 2.3 s). For the rest of the run's
+            // transaction, whose other statements sort little.
             try db.execute("SET LOCAL work_mem = '256MB'")
         }
         for (table, key) in staging.stagedRollups {
