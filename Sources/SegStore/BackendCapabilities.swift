@@ -1,12 +1,63 @@
 // What differs between the two backends beyond SQL spelling (which `SQLDialect` holds),
 // side by side: where the database lives, introspecting and migrating its schema, its
-// own query plans, cancelling a statement, reading attribute values for completion.
+// own query plans, cancelling a statement, reading attribute values for completion,
+// loading rows in bulk and setting a connection up for a large write.
 // Callers ask `Database` for these instead of testing its type.
 
 import SegQL
 
+/// Loading rows in bulk (`Database.bulkLoader`): PostgreSQL's COPY, and the indexes and
+/// foreign keys of the tables a load fills dropped inside its transaction and made
+/// again at the end (one sort or one join each instead of a B-tree insert and a lookup
+/// per row). `segq import` and the demo's copy into PostgreSQL use it.
+public protocol BulkLoader: AnyObject {
+    /// Sends the rows `produce` writes into `columns` of `table`, by one COPY.
+    func copy(into table: String, columns: [String], _ produce: (inout CopyWriter) throws -> Void) throws
+    /// Drops, in the current schema, the secondary indexes of `indexTables` (not those
+    /// behind a primary key or unique constraint), the unique constraints (not primary
+    /// keys) of `uniqueTables` and the foreign keys of `keyTables`, but none named in
+    /// `keeping`, inside the current transaction; returns them, indexes first and foreign
+    /// keys last, with the statements that make them again. (A writer that upserts must
+    /// not name the tables whose conflicts it looks for in `uniqueTables`.)
+    func dropForBulkLoad(indexesOf indexTables: [String], uniqueConstraintsOf uniqueTables: [String],
+                         foreignKeysOf keyTables: [String], keeping: Set<String>) throws -> [DroppedForBulkLoad]
+}
+
 extension SQLiteDatabase {
     public var file: String? { path == ":memory:" || path.isEmpty ? nil : path }
+
+    /// SQLite's last rowid is the new row's id.
+    public var returnsInsertedIDs: Bool { false }
+
+    /// Rows go by multi-row INSERTs (the importer's own bulk path: pragmas and index rebuilds).
+    public var bulkLoader: (any BulkLoader)? { nil }
+
+    /// Pragmas, which cannot change inside a transaction.
+    public func prepareForVouchedWrite() throws -> [String] {
+        let restore = [
+            "PRAGMA foreign_keys = \(try int64("PRAGMA foreign_keys") ?? 1)",
+            "PRAGMA cache_size = \(try int64("PRAGMA cache_size") ?? -2000)",
+            "PRAGMA temp_store = DEFAULT",
+            "PRAGMA secure_delete = \(try int64("PRAGMA secure_delete") ?? 0)",
+            "PRAGMA ignore_check_constraints = \(try int64("PRAGMA ignore_check_constraints") ?? 0)",
+        ]
+        // A large page cache keeps the event indexes in memory during a big import;
+        // statement journals and temporary B-trees stay in memory; index rebuilds
+        // (see `Importer.rebuildDroppedIndexes`) sort with helper threads.
+        try execute("PRAGMA cache_size = -524288")
+        try execute("PRAGMA temp_store = MEMORY")
+        try execute("PRAGMA threads = 2")
+        // Debian's SQLite is built with SECURE_DELETE, which zeroes every freed page;
+        // the indexes dropped in bulk mode (`Importer.enterBulkMode`) need no such care.
+        try execute("PRAGMA secure_delete = OFF")
+        // The writer vouches for its references and checked values, so the per-row
+        // parent lookups (a third of the importer's insert time) and CHECKs (SQLite
+        // builds a temporary table for `type IN ('string', 'number', 'boolean')` on
+        // every attribute row) would only repeat what it knows.
+        try execute("PRAGMA foreign_keys = OFF")
+        try execute("PRAGMA ignore_check_constraints = ON")
+        return restore
+    }
 
     public func relationNames() throws -> [String] {
         var names: [String] = []
@@ -87,8 +138,18 @@ extension SQLiteDatabase {
     }
 }
 
-extension PostgresDatabase {
+extension PostgresDatabase: BulkLoader {
     public var file: String? { nil }
+
+    /// `INSERT … RETURNING id`: one round trip, where asking `lastval()` would be a second.
+    public var returnsInsertedIDs: Bool { true }
+
+    /// COPY, and indexes and keys dropped for a load (ImportBulkPaths.swift).
+    public var bulkLoader: (any BulkLoader)? { self }
+
+    /// Nothing: PostgreSQL's settings are per transaction (`SET LOCAL`), and a bulk
+    /// load drops the foreign keys inside it (`BulkLoader.dropForBulkLoad`).
+    public func prepareForVouchedWrite() throws -> [String] { [] }
 
     public func relationNames() throws -> [String] {
         var names: [String] = []

@@ -195,6 +195,21 @@ public protocol Database: AnyObject, Sendable {
     /// PostgreSQL, whose values are JSON, the sample's only.
     func frequentValuesQuery(_ name: String, prefix: String, limit: Int, sampleRows: Int,
                              distinctLimit: Int) -> (sql: String, parameters: [SQLValue])
+    /// Whether an INSERT gives the new row's id by `RETURNING id`, in the same round trip
+    /// (PostgreSQL), rather than by the connection's last rowid (SQLite, where RETURNING
+    /// would build a temporary table per row).
+    var returnsInsertedIDs: Bool { get }
+    /// Loading rows in bulk — COPY into tables, indexes and foreign keys dropped for a
+    /// load and made again after it — where the database has it (PostgreSQL); nil where
+    /// rows go by multi-row INSERTs (SQLite). The importer and the demo's copy ask.
+    var bulkLoader: (any BulkLoader)? { get }
+    /// Sets the connection up, outside a transaction, for a large write whose writer
+    /// vouches for its rows — every id it writes into a reference column read from or
+    /// written into the parent table, every value of a checked column from a closed set
+    /// of its own — so the database need not check them; returns the statements that
+    /// put the connection back. SQLite: pragmas (a big page cache, memory temporaries,
+    /// no zeroing of freed pages, foreign keys and CHECKs off); PostgreSQL: nothing.
+    func prepareForVouchedWrite() throws -> [String]
 }
 
 extension Database {
@@ -251,8 +266,7 @@ extension Database {
     public func int64(_ sql: String) throws -> Int64? { try int64(sql, []) }
     public func text(_ sql: String) throws -> String? { try text(sql, []) }
 
-    /// Whether this is a PostgreSQL connection (the importer's bulk loading and tests
-    /// ask; the rest of segq asks for capabilities).
+    /// Whether this is a PostgreSQL connection (tests ask; segq asks for capabilities).
     public var isPostgres: Bool { self is PostgresDatabase }
 }
 

@@ -150,6 +150,10 @@ struct PostgresDemoTests {
         #expect(try a.rows(attributes) == b.rows(attributes))
         #expect(try b.store.info("demo_now") == .integer(DemoStore.referenceNow))
         #expect(try DemoStore.mayReplacePostgres(url: schema.url), "a demo store may be rebuilt")
+        // The indexes, unique constraints and foreign keys dropped for the copy (`contacts`'
+        // too) are all made again: the copy's are a fresh store's.
+        let fresh = try TestStore(backendIndependent: true)
+        #expect(try indexesAndConstraints(b) == indexesAndConstraints(fresh))
 
         // New rows get ids after the copied ones.
         let imported = try TestStore.wrapping(Store(path: schema.url))
@@ -159,5 +163,20 @@ struct PostgresDemoTests {
         // A store that is not a demo store is not replaced without --force.
         try imported.db.execute("DELETE FROM store_info WHERE key = 'demo_now'")
         #expect(try !DemoStore.mayReplacePostgres(url: schema.url))
+    }
+
+    /// Every index and constraint of the store's schema: table, name, definition.
+    private func indexesAndConstraints(_ t: TestStore) throws -> [[SQLValue]] {
+        try t.rows("""
+            SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()
+            UNION ALL
+            SELECT r.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+            JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+            WHERE n.nspname = current_schema()
+            ORDER BY 1, 2, 3
+            """).map { row in
+                // The schema's own name appears in the index definitions.
+                row.map { if case .text(let s) = $0 { .text(s.replacingOccurrences(of: #"t_[0-9a-f]{32}\."#, with: "", options: .regularExpression)) } else { $0 } }
+            }
     }
 }

@@ -69,12 +69,7 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
         #expect(try t.count("events") > 500)
         #expect(try t.count("activity", "footer_clicks > 0") > 0)
         #expect(try t.count("activity", "machine_opens > 0") > 0)
-        let maintained = try rollups(t)
-        try t.store.rebuildRollups()
-        let rebuilt = try rollups(t)
-        #expect(maintained[0] == rebuilt[0], "activity")
-        #expect(maintained[1] == rebuilt[1], "contact_activity")
-        #expect(maintained[2] == rebuilt[2], "event_stats")
+        try expectRollupsEqualRebuiltOnes(t)
         // The indexes (and on PostgreSQL the foreign keys) that bulk mode drops are all back.
         #expect(try indexesAndKeys(t) == layout)
         // On SQLite, the indexes are all back after bulk mode, and the store is consistent
@@ -94,6 +89,25 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
         #expect(wrong == 0)
     }
 
+    /// A first import into empty rollup tables, flushing its deltas many times (or once)
+    /// and merging contacts on the way, gives the rollups the rebuild gives (on PostgreSQL
+    /// the deltas then wait in the staging tables and are added up by one INSERT per table
+    /// at the end or before a merge, or, flushed once, go straight into the table); so does
+    /// a second import on top of it (merged as they come).
+    @Test(arguments: [(5 as UInt64, false, true), (6, true, true), (7, true, true), (8, true, false), (9, false, false)])
+    func importIntoEmptyRollupsEqualsRebuild(seed: UInt64, bulk: Bool, manyFlushes: Bool) throws {
+        let t = try TestStore(backendIndependent: true)
+        var r = TestRandom(seed)
+        for run in 0..<2 {
+            let options = ImportOptions(now: 1, flushThreshold: manyFlushes ? 1 + r.below(4) : 100_000,
+                                        bulkThreshold: bulk ? 0 : nil)
+            let s = try t.importText(randomLines(&r, count: 600, idBase: run * 300), options: options)
+            #expect(s.committed && s.bad == 0)
+            #expect(try t.count("activity") > 20)
+            try expectRollupsEqualRebuiltOnes(t, after: "run \(run)")
+        }
+    }
+
     @Test func rebuildRollupsRepairsATamperedStore() throws {
         let t = try TestStore(backendIndependent: true)
         try t.importText(importExample)
@@ -102,6 +116,17 @@ func randomLines(_ r: inout TestRandom, count: Int, idBase: Int) -> String {
         #expect(try rollups(t) != good)
         try t.store.rebuildRollups()
         #expect(try rollups(t) == good)
+    }
+}
+
+/// Rebuilds the rollups and expects each table as the import maintained it.
+func expectRollupsEqualRebuiltOnes(_ t: TestStore, after note: String = "the runs",
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let maintained = try rollups(t)
+    try t.store.rebuildRollups()
+    let rebuilt = try rollups(t)
+    for (i, table) in ["activity", "contact_activity", "event_stats"].enumerated() {
+        #expect(maintained[i] == rebuilt[i], "\(table) after \(note)", sourceLocation: sourceLocation)
     }
 }
 

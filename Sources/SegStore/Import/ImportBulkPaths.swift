@@ -33,26 +33,26 @@ struct IndexRebuild {
 }
 
 /// An index or a foreign key dropped for a bulk load, and the statement that makes it again.
-struct DroppedForBulkLoad {
-    var name: String
-    var isForeignKey = false
-    var create: String
+public struct DroppedForBulkLoad: Sendable {
+    /// The index's or the constraint's name.
+    public var name: String
+    /// Whether it is a foreign key (else an index).
+    public var isForeignKey = false
+    /// The statement that makes it again.
+    public var create: String
 
     /// `index NAME` or `foreign key NAME`.
-    var label: String { isForeignKey ? "foreign key \(name)" : "index \(name)" }
+    public var label: String { isForeignKey ? "foreign key \(name)" : "index \(name)" }
 }
 
 extension PostgresDatabase {
-    /// Drops, in the current schema, the secondary indexes of `indexTables` (not those
-    /// behind a primary key or unique constraint, nor those named in `keeping`) and the
-    /// foreign keys of `keyTables`, for a bulk load inside the current transaction;
-    /// returns them, indexes first, with the statements that make them again. An index
-    /// is then one sort and a key one join, instead of a B-tree insert and a lookup per
-    /// row. (Both `segq import` and a store copied in by `segq demo` do this.)
-    func dropForBulkLoad(indexesOf indexTables: [String], foreignKeysOf keyTables: [String],
-                         keeping: Set<String> = []) throws -> [DroppedForBulkLoad] {
-        var dropped: [DroppedForBulkLoad] = []
-        var drops: [String] = []
+    /// `BulkLoader.dropForBulkLoad`: an index is then one sort and a key one join,
+    /// instead of a B-tree insert and a lookup per row. (Both `segq import` and a store
+    /// copied in by `segq demo` do this.)
+    public func dropForBulkLoad(indexesOf indexTables: [String], uniqueConstraintsOf uniqueTables: [String],
+                                foreignKeysOf keyTables: [String], keeping: Set<String>) throws -> [DroppedForBulkLoad] {
+        var dropped: [DroppedForBulkLoad] = [], unique: [DroppedForBulkLoad] = [], keys: [DroppedForBulkLoad] = []
+        var drops: [String] = [], keyDrops: [String] = [], uniqueDrops: [String] = []
         try query("""
             SELECT i.indexname, i.indexdef FROM pg_indexes i
             WHERE i.schemaname = current_schema() AND i.tablename = ANY(CAST(?1 AS text[]))
@@ -64,19 +64,33 @@ extension PostgresDatabase {
             dropped.append(DroppedForBulkLoad(name: name, create: row.text(1)))
             drops.append("DROP INDEX \(quoteIdentifier(name))")
         }
+        // Unique constraints (not primary keys) of `uniqueTables` and foreign keys of
+        // `keyTables`: the keys are dropped before the unique constraints and made after
+        // them, in case one refers to the other.
         try query("""
-            SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+            SELECT t.relname, c.conname, pg_get_constraintdef(c.oid), CASE c.contype WHEN 'f' THEN 1 ELSE 0 END FROM pg_constraint c
             JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-            WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = ANY(CAST(?1 AS text[]))
+            WHERE n.nspname = current_schema()
+              AND (c.contype = 'f' AND t.relname = ANY(CAST(?1 AS text[]))
+                   OR c.contype = 'u' AND t.relname = ANY(CAST(?2 AS text[])))
             ORDER BY t.relname, c.conname
-            """, [.text(PostgresDatabase.arrayLiteral(keyTables))]) { row in
+            """, [.text(PostgresDatabase.arrayLiteral(keyTables)), .text(PostgresDatabase.arrayLiteral(uniqueTables))]) { row in
             let table = quoteIdentifier(row.text(0)), name = quoteIdentifier(row.text(1))
-            dropped.append(DroppedForBulkLoad(name: row.text(1), isForeignKey: true,
-                                              create: "ALTER TABLE \(table) ADD CONSTRAINT \(name) \(row.text(2))"))
-            drops.append("ALTER TABLE \(table) DROP CONSTRAINT \(name)")
+            guard !keeping.contains(row.text(1)) else { return }
+            let isKey = row.int64(3) != 0
+            let object = DroppedForBulkLoad(name: row.text(1), isForeignKey: isKey,
+                                            create: "ALTER TABLE \(table) ADD CONSTRAINT \(name) \(row.text(2))")
+            let drop = "ALTER TABLE \(table) DROP CONSTRAINT \(name)"
+            if isKey {
+                keys.append(object)
+                keyDrops.append(drop)
+            } else {
+                unique.append(object)
+                uniqueDrops.append(drop)
+            }
         }
-        for sql in drops { try execute(sql) }
-        return dropped
+        for sql in drops + keyDrops + uniqueDrops { try execute(sql) }
+        return dropped + unique + keys
     }
 }
 
@@ -98,45 +112,19 @@ struct PostgresStaging {
     var madeStages: Set<String> = []
     /// The ids of the current batch that are already stored.
     var storedIDs: Set<String> = []
+    /// Whether rollup deltas are only appended to their staging tables, to be added up
+    /// and written by one plain INSERT each (`Importer.mergeStagedRollups`): while the
+    /// rollup tables were empty when the run began and nothing has been merged into them.
+    var appendRollups = false
+    /// The rollup tables whose staging tables hold deltas not yet merged, with their keys.
+    var stagedRollups: [(table: String, key: [String])] = []
+    /// Whether the deltas being written are the last of the append mode
+    /// (`Importer.writeRollups`): a table none of whose deltas were staged before then
+    /// gets them straight by COPY (each key once: they come from a dictionary).
+    var appendEnding = false
 }
 
 extension Importer {
-    /// SQLite: sets the connection up for a large write, outside the transaction (some
-    /// pragmas cannot change inside one); returns the statements that restore it. Nothing
-    /// on PostgreSQL.
-    func prepareSQLite() throws -> [String] {
-        guard let sqlite = db as? SQLiteDatabase else { return [] }
-        let restore = [
-            "PRAGMA foreign_keys = \(try sqlite.int64("PRAGMA foreign_keys") ?? 1)",
-            "PRAGMA cache_size = \(try sqlite.int64("PRAGMA cache_size") ?? -2000)",
-            "PRAGMA temp_store = DEFAULT",
-            "PRAGMA secure_delete = \(try sqlite.int64("PRAGMA secure_delete") ?? 0)",
-            "PRAGMA ignore_check_constraints = \(try sqlite.int64("PRAGMA ignore_check_constraints") ?? 0)",
-        ]
-        // A large page cache keeps the event indexes in memory during a big import;
-        // statement journals and temporary B-trees stay in memory; index rebuilds
-        // (see `rebuildDroppedIndexes`) sort with helper threads.
-        try sqlite.execute("PRAGMA cache_size = -524288")
-        try sqlite.execute("PRAGMA temp_store = MEMORY")
-        try sqlite.execute("PRAGMA threads = 2")
-        // Debian's SQLite is built with SECURE_DELETE, which zeroes every freed page;
-        // the indexes dropped in bulk mode (`enterBulkMode`) need no such care.
-        try sqlite.execute("PRAGMA secure_delete = OFF")
-        // Every id the importer writes into a reference column was just read from or
-        // inserted into the parent table, so SQLite's per-row parent lookups would
-        // only repeat what the importer knows (they cost a third of the insert time).
-        // The pragma cannot change inside a transaction, hence here.
-        try sqlite.execute("PRAGMA foreign_keys = OFF")
-        // Likewise the CHECK constraints: every value the importer writes into a
-        // checked column comes from a closed set in its own code (an attribute's
-        // type name, a channel, a bounce the decoders mapped to hard or soft, 0/1
-        // from a Bool, a count checked positive). Checked, they cost more than the
-        // rows: SQLite builds a temporary table for `type IN ('string', 'number',
-        // 'boolean')` on every attribute row.
-        try sqlite.execute("PRAGMA ignore_check_constraints = ON")
-        return restore
-    }
-
     /// New events past which the indexes are dropped: a quarter of the events already
     /// stored, plus 20,000 (unless the options say). Never on Citus, whose distributed
     /// tables' indexes and keys live on every shard.
@@ -147,7 +135,7 @@ extension Importer {
 
     /// Makes what `enterBulkMode` dropped again.
     func rebuildDroppedIndexes() throws {
-        if postgres != nil, !rebuild.dropped.isEmpty {
+        if loader != nil, !rebuild.dropped.isEmpty {
             // Sorts for CREATE INDEX in memory up to this size, rather than 64 MB runs merged from files.
             try db.execute("SET LOCAL maintenance_work_mem = '512MB'")
         } else if !rebuild.dropped.isEmpty {
@@ -170,9 +158,9 @@ extension Importer {
     /// Writes the buffered events, many rows per statement (on PostgreSQL, one COPY).
     func flushEvents(_ s: Statements) throws {
         guard !pending.isEmpty else { return }
-        if let postgres {
+        if let loader {
             try flushContacts()
-            try postgres.copy(into: "events", columns: PendingEvent.columnNames) { w in
+            try loader.copy(into: "events", columns: PendingEvent.columnNames) { w in
                 for e in pending { try e.write(to: &w) }
             }
             pending.removeAll(keepingCapacity: true)
@@ -199,7 +187,7 @@ extension Importer {
     /// run's transaction, so a failed or killed import leaves the indexes as they were.
     func enterBulkMode() throws {
         rebuild.active = true
-        if postgres != nil { return try enterPostgresBulkMode() }
+        if loader != nil { return try enterPostgresBulkMode() }
         try db.query("""
             SELECT name, sql FROM sqlite_master
             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'activity')
@@ -224,15 +212,16 @@ extension Importer {
     /// `external_id` stays when the store had ids (`findStoredIDs` reads it). Until the
     /// commit the transaction holds these tables locked, so other sessions wait to read them.
     private func enterPostgresBulkMode() throws {
-        guard let postgres else { return }
+        guard let loader else { return }
         let tables = ["events", "activity", "contact_activity", "contact_attributes"]
-        rebuild.dropped = try postgres.dropForBulkLoad(indexesOf: tables, foreignKeysOf: tables,
-                                                       keeping: storeHadIDs ? [StoreIndex.eventsByExternalID.name] : [])
+        // No unique constraint: the rollups' and attributes' merges look for conflicts.
+        rebuild.dropped = try loader.dropForBulkLoad(indexesOf: tables, uniqueConstraintsOf: [], foreignKeysOf: tables,
+                                                     keeping: storeHadIDs ? [StoreIndex.eventsByExternalID.name] : [])
     }
 
     /// PostgreSQL: which event ids of a decoded batch are already stored, in one query
     /// (a lookup per event would be a round trip per event: 7,700 events/s re-importing).
-    func findStoredIDs(_ lines: [DecodedLine], in postgres: PostgresDatabase) throws {
+    func findStoredIDs(_ lines: [DecodedLine]) throws {
         staging.storedIDs.removeAll(keepingCapacity: true)
         var ids: [String] = []
         for decoded in lines {
@@ -244,14 +233,14 @@ extension Importer {
             }
         }
         guard !ids.isEmpty else { return }
-        try postgres.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
+        try db.query("SELECT external_id FROM events WHERE external_id = ANY(CAST(?1 AS text[]))",
                            [.text(PostgresDatabase.arrayLiteral(ids))]) { staging.storedIDs.insert($0.text(0)) }
     }
 
     /// PostgreSQL: writes the new contacts with one COPY.
     func flushContacts() throws {
-        guard let postgres, !staging.newContacts.isEmpty else { return }
-        try postgres.copy(into: "contacts", columns: ["id", "email", "phone", "first_name", "last_name", "created_at"]) { w in
+        guard let loader, !staging.newContacts.isEmpty else { return }
+        try loader.copy(into: "contacts", columns: ["id", "email", "phone", "first_name", "last_name", "created_at"]) { w in
             for c in staging.newContacts {
                 w.int(c.id)
                 w.text(c.email)
@@ -299,19 +288,66 @@ extension Importer {
     }
 
     /// PostgreSQL: adds rollup deltas to `table` keyed by `key`: the rows go by COPY into
-    /// a staging table and are merged by one INSERT … ON CONFLICT (each key once).
+    /// a staging table and are merged by one INSERT … ON CONFLICT (each key once) — or,
+    /// while `appendRollups`, wait there for `mergeStagedRollups` (or, the first and last
+    /// of a table, go straight into it).
     func mergeDeltas(into table: String, key: [String], _ rows: (inout CopyWriter) throws -> Void) throws {
-        guard let postgres else { return }
+        guard let loader else { return }
         let staged = "segq_staged_\(table)"
         let columns = key + ActivityDelta.columns
+        if staging.appendEnding, !staging.stagedRollups.contains(where: { $0.table == table }) {
+            // The table is still empty and these are all its rows.
+            return try loader.copy(into: table, columns: columns, rows)
+        }
         try stage(staged, columns.map { $0.hasPrefix("last_") || $0.hasSuffix("_id") ? "\($0) bigint" : "\($0) integer" }
             .joined(separator: ", "))
-        try postgres.copy(into: staged, columns: columns, rows)
+        try loader.copy(into: staged, columns: columns, rows)
+        if staging.appendRollups {
+            if !staging.stagedRollups.contains(where: { $0.table == table }) { staging.stagedRollups.append((table, key)) }
+            return
+        }
         let list = columns.joined(separator: ", ")
-        try postgres.execute("""
+        try db.execute("""
             INSERT INTO \(table)(\(list)) SELECT \(list) FROM \(staged) ORDER BY \(key.joined(separator: ", "))
             \(ActivityDelta.upsertClause(table: table, conflict: key.joined(separator: ", ")));
             TRUNCATE \(staged)
             """)
+    }
+
+    /// PostgreSQL: writes the rollup deltas appended to the staging tables while the
+    /// rollup tables were empty, each key's deltas added up (a pair's events may have
+    /// been staged by several flushes) and written by one plain INSERT per table in key
+    /// order: no conflict to look for, so no speculative insertion per row (the upserts
+    /// of `segq-bench import`'s 200,000 `activity` rows took 2–4 s of server time). Then
+    /// the tables are no longer empty and later deltas are merged as they come.
+    func mergeStagedRollups() throws {
+        guard staging.appendRollups else { return }
+        staging.appendRollups = false
+        staging.appendEnding = false
+        if !staging.stagedRollups.isEmpty {
+            // Hashes and sorts up to this size in memory, not in batches spilled to files
+            // (at the default 4 MB, 177,000 `activity` rows took 21 batches and an
+            // external sort: 0.9 of the statement's 2.3 s). For the rest of the run's
+            // transaction, whose other statements sort little.
+            try db.execute("SET LOCAL work_mem = '256MB'")
+        }
+        for (table, key) in staging.stagedRollups {
+            let keys = key.joined(separator: ", ")
+            try db.execute("""
+                INSERT INTO \(table)(\(keys), \(ActivityDelta.columns.joined(separator: ", ")))
+                SELECT \(keys), \(ActivityDelta.addedUp.joined(separator: ", ")) FROM segq_staged_\(table)
+                GROUP BY \(keys) ORDER BY \(keys);
+                TRUNCATE segq_staged_\(table)
+                """)
+        }
+        staging.stagedRollups = []
+    }
+
+    /// Writes every pending rollup delta, and those waiting in the staging tables: what
+    /// must be done before the rollups are read (a contact merge) or the run ends.
+    func writeRollups(_ s: Statements) throws {
+        staging.appendEnding = staging.appendRollups
+        try flushActivity(s)
+        try mergeStagedRollups()
     }
 }

@@ -120,7 +120,7 @@ extension Importer {
     /// address or number).
     func createContact(email: String?, phone: String?, declared c: ContactRecord? = nil,
                                _ s: Statements) throws -> Int64 {
-        if postgres != nil {
+        if loader != nil {
             // Written by the next COPY; the id is drawn now, as events need it at once.
             let id = try reserveContactID()
             staging.newContacts.append(NewContact(id: id, email: email, phone: phone, firstName: c?.firstName,
@@ -272,7 +272,7 @@ extension Importer {
         if let email = c.email { known.contactsByEmail[email] = id }
         if let phone = c.phone { known.contactsByPhone[phone] = id }
         for (name, value) in c.attributes {
-            if postgres != nil, let value {
+            if loader != nil, let value {
                 staging.stagedAttributes[AttributeKey(contact: id, name: name)] = (value.typeName, value.jsonText)
                 if staging.stagedAttributes.count >= options.attributeStageRows { try stageAttributes() }
             } else if let value {
@@ -283,7 +283,7 @@ extension Importer {
                     pendingAttributes.insert(AttributeKey(contact: id, name: name))
                 }
                 let type = value.typeName
-                let stored: SQLValue = postgres != nil ? .text(value.jsonText) : value.sqlValue
+                let stored: SQLValue = loader != nil ? .text(value.jsonText) : value.sqlValue
                 try s.upsertAttributes.add { st, b in
                     try st.bind(id, at: b + 1)
                     try st.bind(name, at: b + 2)
@@ -306,12 +306,12 @@ extension Importer {
     func flushAttributes(_ s: Statements) throws {
         try s.upsertAttributes.finish()
         pendingAttributes.removeAll(keepingCapacity: true)
-        guard let postgres else { return }
+        guard loader != nil else { return }
         try stageAttributes()
         guard staging.attributeStages > 0 else { return }
         // The last value of each attribute wins, as it would written in order: the latest
         // stage's row (within one stage each attribute is there once).
-        try postgres.execute("""
+        try db.execute("""
             INSERT INTO contact_attributes(contact_id, name, type, value)
             SELECT DISTINCT ON (contact_id, name) contact_id, name, type, value FROM segq_staged_attributes
             ORDER BY contact_id, name, stage DESC
@@ -331,13 +331,13 @@ extension Importer {
     /// them; merged again by a re-import, with both in place, 4.8 s, and 0.9 s since
     /// values equal to the stored ones are not rewritten).
     func stageAttributes() throws {
-        guard let postgres, !staging.stagedAttributes.isEmpty else { return }
+        guard let loader, !staging.stagedAttributes.isEmpty else { return }
         try flushContacts()
         try stage("segq_staged_attributes",
                   #"stage integer, contact_id bigint, name text COLLATE "C", type text COLLATE "C", value jsonb"#)
         staging.attributeStages += 1
         let n = Int64(staging.attributeStages)
-        try postgres.copy(into: "segq_staged_attributes", columns: ["stage", "contact_id", "name", "type", "value"]) { w in
+        try loader.copy(into: "segq_staged_attributes", columns: ["stage", "contact_id", "name", "type", "value"]) { w in
             for (key, value) in staging.stagedAttributes {
                 w.int(n)
                 w.int(key.contact)
@@ -355,7 +355,7 @@ extension Importer {
         // The events, attributes and rollup rows of `drop` must be written before they are moved.
         try flushEvents(s)
         try flushAttributes(s)
-        try flushActivity(s)
+        try writeRollups(s)
         try db.query("SELECT campaign_id FROM activity WHERE contact_id = ?", [.integer(drop)]) {
             rollups.touchedCampaigns.insert($0.int64(0))
         }

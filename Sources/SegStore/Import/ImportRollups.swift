@@ -112,7 +112,7 @@ extension Importer {
     /// Adds the per-contact deltas gathered so far into `contact_activity`.
     func flushContactDeltas(_ s: Statements) throws {
         guard !rollups.contactDeltas.isEmpty else { return }
-        if postgres != nil {
+        if loader != nil {
             try mergeDeltas(into: "contact_activity", key: ["contact_id"]) { w in
                 for (contact, d) in rollups.contactDeltas {
                     w.int(contact)
@@ -143,7 +143,7 @@ extension Importer {
         guard !rollups.activity.isEmpty else { return }
         try flushContacts()
         rollups.contactDeltas.reserveCapacity(min(rollups.contactDeltas.count + rollups.activity.count / 4, options.flushThreshold))
-        if postgres != nil {
+        if loader != nil {
             try mergeDeltas(into: "activity", key: ["campaign_id", "contact_id"]) { w in
                 for (key, d) in rollups.activity {
                     w.int(key.campaign)
@@ -230,15 +230,21 @@ struct ActivityDelta {
 
     /// The rollup columns in the order the fields above are written (RollupColumns).
     static let columns = RollupColumns.names
+    /// The count columns, whose deltas are added, and the latest times, of which the
+    /// later is kept (NULL: none).
+    static let countColumns = RollupColumns.counts.map(\.name)
+    static let timeColumns = RollupColumns.lastTimes.map(\.name)
+    /// Aggregates over rows of deltas, in `columns`' order, that give what `upsertClause`
+    /// gives merging them one after another: the counts summed, the latest of the times.
+    static let addedUp = countColumns.map { "sum(\($0))" } + timeColumns.map { "max(\($0))" }
 
     /// `ON CONFLICT(target) DO UPDATE` on `table` that adds the counts and keeps the
     /// latest times (either may be NULL), in SQL that SQLite and PostgreSQL both accept.
     static func upsertClause(table: String, conflict target: String) -> String {
         """
         ON CONFLICT(\(target)) DO UPDATE SET
-        \(columns.prefix(12).map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ",\n"))
-        ,
-        \(columns.suffix(3).map { "\($0) = \(PortableSQL.greatest("\(table).\($0)", "excluded.\($0)"))" }.joined(separator: ",\n"))
+        \((countColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }
+           + timeColumns.map { "\($0) = \(PortableSQL.greatest("\(table).\($0)", "excluded.\($0)"))" }).joined(separator: ",\n"))
         """
     }
 
@@ -246,8 +252,7 @@ struct ActivityDelta {
     /// from their `activity` rows.
     static let recountContactClicksSQL = """
         INSERT INTO contact_activity(contact_id, \(columns.joined(separator: ", ")))
-        SELECT contact_id, \(columns.prefix(12).map { "sum(\($0))" }.joined(separator: ", ")),
-               \(columns.suffix(3).map { "max(\($0))" }.joined(separator: ", "))
+        SELECT contact_id, \(addedUp.joined(separator: ", "))
         FROM activity
         WHERE contact_id IN (SELECT contact_id FROM events WHERE campaign_id = ?1 AND kind = 6)
         GROUP BY contact_id

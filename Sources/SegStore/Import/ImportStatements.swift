@@ -15,7 +15,7 @@ extension Importer {
     /// would be a second); on SQLite it does not (RETURNING makes SQLite build a temporary
     /// table per row) and the connection's last rowid is the id.
     func insertedID(_ insert: PreparedStatement) throws -> Int64 {
-        if postgres == nil {
+        if !db.returnsInsertedIDs {
             try insert.run()
             return try db.lastInsertRowID
         }
@@ -43,12 +43,13 @@ final class Statements {
 
     init(_ db: Database) throws {
         func p(_ sql: String) throws -> PreparedStatement { try db.prepare(sql, persistent: true) }
-        eventBatch = db is PostgresDatabase ? 20_000 : Statements.batch
+        // With a bulk loader, events go by one COPY per 20,000.
+        eventBatch = db.bulkLoader != nil ? 20_000 : Statements.batch
         findExternalID = try p("SELECT 1 FROM events WHERE external_id = ?1")
         contactByEmail = try p("SELECT id FROM contacts WHERE email = ?1")
         contactByPhone = try p("SELECT id FROM contacts WHERE phone = ?1")
         // RETURNING on PostgreSQL only: see `Importer.insertedID`.
-        let returning = db is PostgresDatabase ? " RETURNING id" : ""
+        let returning = db.returnsInsertedIDs ? " RETURNING id" : ""
         insertContact = try p("INSERT INTO contacts(email, phone, first_name, last_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)" + returning)
         contactIdentity = try p("SELECT email, phone FROM contacts WHERE id = ?1")
         updateContact = try p("""

@@ -55,8 +55,9 @@ public final class Importer {
     public var segmentMembers: SegmentHistory.Members?
 
     let db: Database
-    /// The same connection when it is PostgreSQL's (COPY, batched id lookups, jsonb).
-    let postgres: PostgresDatabase?
+    /// The database's bulk loader where it has one (PostgreSQL: COPY, batched id
+    /// lookups, staging tables, jsonb values); nil on SQLite.
+    let loader: (any BulkLoader)?
     var statements: Statements?
     var summary = ImportSummary()
     /// False once a bad line was seen in all-or-nothing mode: lines are then only checked.
@@ -89,7 +90,7 @@ public final class Importer {
         self.store = store
         self.options = options
         self.db = store.database
-        self.postgres = store.database as? PostgresDatabase
+        self.loader = store.database.bulkLoader
     }
 
     /// Imports `sources` in order, in one transaction; returns what happened.
@@ -106,7 +107,12 @@ public final class Importer {
         resetCaches()
         let restore: [String]
         do {
-            restore = try prepareSQLite()
+            // The importer vouches for what it writes: every id it writes into a
+            // reference column was just read from or inserted into the parent table,
+            // and every value of a checked column comes from a closed set in its own
+            // code (an attribute's type name, a channel, a bounce the decoders mapped
+            // to hard or soft, 0/1 from a Bool, a count checked positive).
+            restore = try db.prepareForVouchedWrite()
             try db.begin()
             try store.writeShardsSequentially()
         } catch let e as DatabaseError {
@@ -119,6 +125,8 @@ public final class Importer {
             rebuild.threshold = try bulkThreshold()
             storeHadIDs = try db.int64("SELECT 1 FROM events WHERE external_id IS NOT NULL LIMIT 1") != nil
             storeHadContacts = try db.int64("SELECT 1 FROM contacts LIMIT 1") != nil
+            staging.appendRollups = try loader != nil && db.int64("SELECT 1 FROM activity LIMIT 1") == nil
+                && db.int64("SELECT 1 FROM contact_activity LIMIT 1") == nil
             statements = try Statements(db)
             for source in sources {
                 try read(source, started: started)
@@ -213,7 +221,7 @@ public final class Importer {
             case .batch(let batch):
                 try checkCancelled()
                 learn(batch.fresh)
-                if storeHadIDs, let postgres { try findStoredIDs(batch.lines, in: postgres) }
+                if storeHadIDs, loader != nil { try findStoredIDs(batch.lines) }
                 for decoded in batch.lines {
                     if case .note(let text) = decoded.result {
                         summary.notes.append("\(source.name): \(text)")
@@ -286,7 +294,7 @@ public final class Importer {
             }
             if storeHadIDs {
                 let exists: Bool
-                if postgres != nil {
+                if loader != nil {
                     exists = staging.storedIDs.contains(id)
                 } else {
                     try s.findExternalID.bind(id, at: 1)
@@ -328,9 +336,9 @@ public final class Importer {
         try flushEvents(s)
         try flushAttributes(s)
         try flushContacts()
-        if postgres != nil { try releaseContactIDs() }
+        if loader != nil { try releaseContactIDs() }
         var t = monotonicSeconds()
-        try flushActivity(s)
+        try writeRollups(s)
         summary.phases.append(("write rollups", monotonicSeconds() - t))
         try rebuildDroppedIndexes()
         t = monotonicSeconds()
