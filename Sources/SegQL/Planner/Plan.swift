@@ -51,6 +51,10 @@ public struct AccessPath: Hashable, Sendable {
     /// where the bitmap engine reads the leaf: one set per campaign, so `estimatedRows`
     /// is the number of campaigns.
     public var campaignSets: CampaignSetsRead?
+    /// With `campaignSets`: what the SQL reads instead (a leaf that tests more on the
+    /// same rollup row is read by its SQL, `withoutCampaignSets`).
+    var sqlDescription = ""
+    var sqlEstimatedRows = 0.0
 
     public init(index: String?, description: String, estimatedRows: Double, estimatedContacts: Double,
                 campaignSets: CampaignSetsRead? = nil) {
@@ -59,6 +63,12 @@ public struct AccessPath: Hashable, Sendable {
         self.estimatedRows = estimatedRows
         self.estimatedContacts = estimatedContacts
         self.campaignSets = campaignSets
+    }
+
+    /// The same read from the SQL's range, not the kept sets.
+    public var withoutCampaignSets: AccessPath {
+        guard campaignSets != nil else { return self }
+        return AccessPath(index: index, description: sqlDescription, estimatedRows: sqlEstimatedRows, estimatedContacts: estimatedContacts)
     }
 }
 

@@ -251,10 +251,13 @@ public struct Planner {
         let names = sets.columns.map(\.name).joined(separator: " or ")
         // The index stays the SQL's: the leaf's SQL (a saved view, a restricted read, a
         // store without the sets) names it.
-        return AccessPath(
+        var kept = AccessPath(
             index: path.index,
             description: "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s"), \(sets.sets) set\(sets.sets == 1 ? "" : "s")",
             estimatedRows: Double(sets.sets), estimatedContacts: path.estimatedContacts, campaignSets: sets)
+        kept.sqlDescription = path.description
+        kept.sqlEstimatedRows = path.estimatedRows
+        return kept
     }
 
     /// The range of `a`'s SQL (what a saved view and the one-statement forms read, and

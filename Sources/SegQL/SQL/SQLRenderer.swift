@@ -1024,6 +1024,8 @@ public struct SQLRenderer {
         parameters = outer
         var access = plan.access[a] ?? AccessPath(index: nil, description: "", estimatedRows: 0, estimatedContacts: 0)
         if !alsoOnRow.isEmpty {
+            // The other tests need the rollup's rows: read by the SQL, not the kept sets.
+            access = access.withoutCampaignSets
             access.description += ", with \(alsoOnRow.count) more test\(alsoOnRow.count == 1 ? "" : "s") on the same row"
             // At most the positive tests' smallest set.
             for x in alsoOnRow {
