@@ -182,6 +182,8 @@ extension Store {
     /// Recomputes the kept sets of `campaigns` (every campaign when nil) from their
     /// `activity` rows, in the caller's transaction (`CampaignSets.refresh`).
     public func refreshCampaignSets(_ campaigns: [Int64]? = nil) throws {
+        // On Citus a reference table is written after reading distributed ones.
+        if database.isInTransaction { try writeShardsSequentially() }
         try CampaignSets.refresh(database, campaigns)
     }
 
