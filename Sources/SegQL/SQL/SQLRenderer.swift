@@ -1181,6 +1181,21 @@ public struct SQLRenderer {
         return ("\(select) WHERE \(conds.joined(separator: " AND "))\(grouped)", reading)
     }
 
+    /// The contacts without an address for the channel (`reach`'s "no address"), read
+    /// through the contacts table's unique index on that column (`IS NULL`), not by
+    /// scanning contacts.
+    public static func noAddressLeaf(_ channel: Channel, dialect: any SQLDialect, contacts: Int64) -> SetLeaf {
+        let column: StandardField = channel == .email ? .email : .phone
+        let sql = "SELECT c.id AS contact_id FROM \(StoreTable.contacts.name) c WHERE c.\(column.rawValue) IS NULL"
+        return SetLeaf(
+            condition: .column(column, .exists), reading: .ids,
+            access: AccessPath(index: nil, description: "\(StoreTable.contacts.name) without \(column.rawValue)",
+                               estimatedRows: Double(contacts), estimatedContacts: Double(contacts)),
+            sql: CompiledSQL(sql: sql, parameters: []),
+            restricted: CompiledSQL(sql: sql + " AND " + dialect.idListMembership("c.id", dialect.placeholder(1)), parameters: []),
+            distinct: true)
+    }
+
     // MARK: - IN form
 
     private mutating func inForm(_ e: PlanExpr) -> String {

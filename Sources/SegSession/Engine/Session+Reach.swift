@@ -67,7 +67,7 @@ extension Session {
             let unsubscribed = try within(program(.events(EventFilter(kind: .unsubscribed), .atLeastOne)))
             let complained = try within(program(.events(EventFilter(kind: .complained), .atLeastOne)))
             let bounced = try within(program(.events(EventFilter(kind: .bounced, bounce: .hard), .atLeastOne)))
-            let noAddress = try within(.leaf(Self.noAddressLeaf(channel, dialect: dialect, contacts: catalog.contactCount)))
+            let noAddress = try within(.leaf(SQLRenderer.noAddressLeaf(channel, dialect: dialect, contacts: catalog.contactCount)))
             var reachable = audience
             for s in [unsubscribed, complained, bounced, noAddress] { reachable.subtract(s) }
             var r = Reach(
@@ -86,20 +86,6 @@ extension Session {
             }
             return r
         }
-    }
-
-    /// The contacts without an address for the channel, read through the contacts
-    /// table's unique index on that column (`IS NULL`), not by scanning contacts.
-    static func noAddressLeaf(_ channel: SegQL.Channel, dialect: any SQLDialect, contacts: Int64) -> SetLeaf {
-        let column: StandardField = channel == .email ? .email : .phone
-        let sql = "SELECT c.id AS contact_id FROM contacts c WHERE c.\(column.rawValue) IS NULL"
-        return SetLeaf(
-            condition: .column(column, .exists), reading: .ids,
-            access: AccessPath(index: nil, description: "contacts without \(column.rawValue)",
-                               estimatedRows: Double(contacts), estimatedContacts: Double(contacts)),
-            sql: CompiledSQL(sql: sql, parameters: []),
-            restricted: CompiledSQL(sql: sql + " AND " + dialect.idListMembership("c.id", dialect.placeholder(1)), parameters: []),
-            distinct: true)
     }
 }
 
