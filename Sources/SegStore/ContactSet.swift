@@ -34,6 +34,13 @@ public struct ContactSet: Equatable, Sendable {
         words[w] |= 1 << UInt64(id & 63)
     }
 
+    @inline(__always)
+    public mutating func remove(_ id: Int64) {
+        guard id >= 0 else { return }
+        let w = Int(id >> 6)
+        if w < words.count { words[w] &= ~(1 << UInt64(id & 63)) }
+    }
+
     public func contains(_ id: Int64) -> Bool {
         guard id >= 0 else { return false }
         let w = Int(id >> 6)

@@ -243,6 +243,10 @@ import Testing
             #expect(orders.count == 1 && orders.allSatisfy { $0 != nil }, "\(c.0): \(orders)")
         }
         #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0)")
+        // The recipients from `activity` instead of the kept sets.
+        f.session.useCampaignSets = false
+        #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0), without the kept sets")
+        f.session.useCampaignSets = true
         f.session.restrictedReadFactor = 0
         #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0), restricted reads")
         f.session.useRollups = false
@@ -269,8 +273,19 @@ import Testing
         f.session.restrictedReadFactor = 0
         #expect(try f.members("clicked(of_last: 1) and country = \"NO\"") == ["bo@example.com"])
         #expect(try f.members("clicked(of_last: 3)").sorted() == ["ana@example.com", "bo@example.com"])
-        // Without D, explain says where the ranking comes from.
+        // Without D, explain says where the ranking comes from: the kept sets of the
+        // campaigns' recipients, one per campaign, and the predicate's events.
         let g = try ActionsFixture(extra: Self.extra)
+        #expect(g.run("explain analyze clicked(of_last: 1)") == nil)
+        #expect(g.lastText().contains("their recipients from campaign_sets (3 sets)"), "\(g.lastText())")
+        // No row: the three campaigns' recipients and their clickers, a set each.
+        #expect(g.lastText().contains("campaign_sets: the contacts with clicks;"), "\(g.lastText())")
+        #expect(g.lastText().contains("read 6 ("), "\(g.lastText())")
+        // A count of clicks needs the clicks: four rows, and the three sets of recipients.
+        #expect(g.run("explain analyze clicks(of_last: 1) >= 2") == nil)
+        #expect(g.lastText().contains("read 7 ("), "\(g.lastText())")
+        // Without the kept sets (a store another tool wrote), from `activity` or the sends.
+        g.session.useCampaignSets = false
         #expect(g.run("explain opened(of_last: 1)") == nil)
         #expect(g.lastText().contains("from activity: the recipients of 3 campaigns whose sends do not overlap"), "\(g.lastText())")
         // Fewer than half the contacts clicked: only their sends are read.

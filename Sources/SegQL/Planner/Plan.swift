@@ -51,6 +51,9 @@ public struct AccessPath: Hashable, Sendable {
     /// where the bitmap engine reads the leaf: one set per campaign, so `estimatedRows`
     /// is the number of campaigns.
     public var campaignSets: CampaignSetsRead?
+    /// For `of_last` read with its recipients from the kept sets: the kept sets of the
+    /// predicate's own events too, where they answer it (the events are then not read).
+    public var eventSets: CampaignSetsRead?
     /// With `campaignSets`: what the SQL reads instead (a leaf that tests more on the
     /// same rollup row is read by its SQL, `withoutCampaignSets`).
     var sqlDescription = ""

@@ -247,6 +247,35 @@ public struct Planner {
     /// one set per campaign, whatever the campaigns' sizes), else its SQL's range.
     func accessPath(_ a: PlanAtom) -> AccessPath {
         let path = sqlAccessPath(a)
+        if case .events(let f, _) = a, f.ofLast != nil, let order = f.sendOrder, options.useCampaignSets, bitmaps,
+           !order.isEmpty, order.allSatisfy({ catalog.campaignSets.contains($0) }) {
+            // `of_last` over campaigns whose sends do not overlap: the recipients from the
+            // kept sets, one per campaign, and the predicate's own events read as before.
+            var plain = f
+            plain.ofLast = nil
+            plain.distinctCampaigns = false
+            plain.sendOrder = nil
+            var events = sqlAccessPath(.events(plain, .atLeastOne))
+            // "At least one" such event, or `at_least` campaigns: the events' kept sets
+            // too, one per campaign (a count of events needs the events).
+            var eventSets: CampaignSetsRead?
+            if case .events(_, let test) = a, f.distinctCampaigns || test == .atLeastOne,
+               let sets = keptSets(.events(plain, .atLeastOne)) {
+                eventSets = CampaignSetsRead(columns: sets.columns, campaigns: order)
+                events = AccessPath(index: nil, description: "\(StoreTable.campaignSets.name): the contacts with \(sets.columns.map(\.name).joined(separator: " or "))",
+                                    estimatedRows: Double(order.count * sets.columns.count), estimatedContacts: 0)
+            }
+            var what = "\(events.description); of_last over \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, "
+                + "their recipients from \(StoreTable.campaignSets.name) (\(order.count) set\(order.count == 1 ? "" : "s"))"
+            if f.distinctCampaigns { what += "; distinct campaigns counted" }
+            var kept = AccessPath(index: path.index, description: what, estimatedRows: events.estimatedRows + Double(order.count),
+                                  estimatedContacts: path.estimatedContacts,
+                                  campaignSets: CampaignSetsRead(columns: [.sends], campaigns: order))
+            kept.eventSets = eventSets
+            kept.sqlDescription = path.description
+            kept.sqlEstimatedRows = path.estimatedRows
+            return kept
+        }
         guard let sets = keptSets(a) else { return path }
         let names = sets.columns.map(\.name).joined(separator: " or ")
         // The index stays the SQL's: the leaf's SQL (a saved view, a restricted read, a

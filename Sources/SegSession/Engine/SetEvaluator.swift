@@ -132,6 +132,7 @@ struct SetEvaluator {
         if let read = leaf.access.campaignSets, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
            let campaignSets, let (whole, sets) = try campaignSets(read) {
             wholeReads[leaf] = whole
+            try memory?.remember(whole, of: leaf)
             var out = whole
             if let within { out.formIntersection(within) }
             reads.append(Read(leaf: leaf, restrictedTo: nil, rows: sets, contacts: whole.count,
@@ -176,6 +177,14 @@ struct SetEvaluator {
             // first seen (ties of one second: the higher campaign id, later in the order),
             // in a ring of `n` slots per contact (flat arrays indexed by contact id).
             let n = Int(clamping: max(ofLast, 1))
+            if let order, let read = leaf.access.campaignSets, let campaignSets,
+               let recipients = try Self.perCampaign(read, order, campaignSets) {
+                let eventSets = try leaf.access.eventSets.flatMap { try Self.perCampaign($0, order, campaignSets) }
+                rows += try lastCampaignsFromSets(order, n, test: test, distinct: distinct, recipients: recipients,
+                                                  events: sql, eventSets: eventSets, eventSetRows: leaf.access.eventSets?.sets ?? 0,
+                                                  within: restrictedTo != nil ? within : nil, into: &out)
+                break
+            }
             if let order {
                 rows += try lastCampaignsRanked(
                     order, n, test: test, distinct: distinct, sends: sendsSQL, sendsRestricted: sendsRestricted,
@@ -312,6 +321,77 @@ struct SetEvaluator {
     /// count, so that an event costs one cache miss rather than one per array (a ring,
     /// its fill and the counts: 3 s of 5 on the 1M-contact demo store). The planner sizes
     /// it (Planner.sendOrder). Returns the rows read.
+    /// Each campaign's kept set of `read`'s columns, in `order`; nil when one is missing.
+    private static func perCampaign(_ read: CampaignSetsRead, _ order: [Int64],
+                                    _ sets: (CampaignSetsRead) throws -> (set: ContactSet, sets: Int)?) throws -> [ContactSet]? {
+        var out: [ContactSet] = []
+        for campaign in order {
+            guard let one = try sets(CampaignSetsRead(columns: read.columns, campaigns: [campaign])) else { return nil }
+            out.append(one.set)
+        }
+        return out
+    }
+
+    /// `of_last` over campaigns whose sends do not overlap (`order`, oldest first), with
+    /// their recipients from the kept sets instead of `activity`'s rows: newest first, a
+    /// campaign is among a contact's last `n` when the contact received fewer than `n`
+    /// of the newer ones, which `n` cumulative sets keep ("received at least k of the
+    /// newer campaigns"). Then each of the predicate's events (read as before) counts
+    /// when its campaign is among its contact's last `n`. Returns the rows read: the
+    /// events, and one per set.
+    private func lastCampaignsFromSets(_ order: [Int64], _ n: Int, test: CountTest, distinct: Bool,
+                                       recipients: [ContactSet], events: CompiledSQL, eventSets: [ContactSet]?, eventSetRows: Int,
+                                       within: ContactSet?, into out: inout ContactSet) throws -> Int {
+        var inLast = recipients
+        let depth = min(n, order.count)
+        if depth < order.count {
+            // atLeast[k]: contacts who received at least k + 1 of the campaigns after this one.
+            var atLeast = [ContactSet](repeating: ContactSet(maxID: maxID), count: depth)
+            for r in order.indices.reversed() {
+                inLast[r].subtract(atLeast[depth - 1])
+                for k in stride(from: depth - 1, to: 0, by: -1) {
+                    var more = atLeast[k - 1]
+                    more.formIntersection(recipients[r])
+                    atLeast[k].formUnion(more)
+                }
+                atLeast[0].formUnion(recipients[r])
+                if let reason = cancellation?.reason { throw SessionError.interrupted(reason) }
+            }
+        }
+        var counts = [Int32](repeating: 0, count: Int(max(maxID, 0)) + 1)
+        if let eventSets {
+            // The campaigns among its last `n` in which a contact had such an event
+            // (the planner asks this only for "at least one" or `at_least` campaigns).
+            for r in order.indices {
+                var hits = eventSets[r]
+                hits.formIntersection(inLast[r])
+                if let within { hits.formIntersection(within) }
+                hits.forEach { contact in
+                    let i = Int(contact)
+                    if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
+                    counts[i] &+= 1
+                    return true
+                }
+            }
+            for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: Int64(k)) { out.insert(Int64(contact)) }
+            return recipients.count + eventSetRows
+        }
+        let rankOf = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        var rows = recipients.count
+        try database.stream(events.sql, events.parameters) { row in
+            rows += 1
+            let contact = row.int64(0)
+            guard let r = rankOf[row.int64(1)], inLast[r].contains(contact) else { return }
+            // A campaign counts once per contact for `at_least`: its bit is taken.
+            if distinct { inLast[r].remove(contact) }
+            let i = Int(contact)
+            if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
+            counts[i] &+= 1
+        }
+        for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: Int64(k)) { out.insert(Int64(contact)) }
+        return rows
+    }
+
     private func lastCampaignsRanked(_ order: [Int64], _ n: Int, test: CountTest, distinct: Bool,
                                      sends: CompiledSQL, sendsRestricted: CompiledSQL, contactsInQuestion: Int,
                                      events: CompiledSQL, into out: inout ContactSet) throws -> Int {
