@@ -35,6 +35,7 @@ import Testing
         #"opened(campaign: "Spring Sale")"#, #"delivered(channel: sms) or unsubscribed"#,
         #"opened(machine: true) or bounced(campaign: "Autumn")"#, "clickers", "openers and not clickers",
         #"sent(campaign: "Autumn") and not opened(campaign: "Autumn")"#, "complained or replied",
+        "delivered(at_least: 2)", "sent(at_least: 2) and not opened(at_least: 2)", "clicked(at_least: 1, footer: true)",
     ]
 
     /// Each query's members with the kept sets, and with them turned off.

@@ -81,10 +81,14 @@ public struct AccessPath: Hashable, Sendable {
 public struct CampaignSetsRead: Hashable, Sendable {
     public var columns: [RollupColumn]
     public var campaigns: [Int64]
+    /// `at_least`: the set is the contacts in as many of the campaigns' sets as pass
+    /// this test, not their union.
+    public var campaignsCounted: CountTest?
 
-    public init(columns: [RollupColumn], campaigns: [Int64]) {
+    public init(columns: [RollupColumn], campaigns: [Int64], campaignsCounted: CountTest? = nil) {
         self.columns = columns
         self.campaigns = campaigns
+        self.campaignsCounted = campaignsCounted
     }
 
     /// How many sets are read.

@@ -276,6 +276,22 @@ public struct Planner {
             kept.sqlEstimatedRows = path.estimatedRows
             return kept
         }
+        if case .events(let f, let test) = a, f.distinctCampaigns, f.ofLast == nil {
+            // `at_least` campaigns: how many of the campaigns' kept sets hold the contact.
+            var plain = f
+            plain.distinctCampaigns = false
+            plain.campaignsFromRollup = nil
+            guard var sets = keptSets(.events(plain, .atLeastOne)) else { return path }
+            sets.campaignsCounted = test
+            let names = sets.columns.map(\.name).joined(separator: " or ")
+            var kept = AccessPath(
+                index: path.index,
+                description: "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s"), \(sets.sets) set\(sets.sets == 1 ? "" : "s"), the campaigns counted per contact",
+                estimatedRows: Double(sets.sets), estimatedContacts: path.estimatedContacts, campaignSets: sets)
+            kept.sqlDescription = path.description
+            kept.sqlEstimatedRows = path.estimatedRows
+            return kept
+        }
         guard let sets = keptSets(a) else { return path }
         let names = sets.columns.map(\.name).joined(separator: " or ")
         // The index stays the SQL's: the leaf's SQL (a saved view, a restricted read, a

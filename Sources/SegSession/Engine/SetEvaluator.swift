@@ -128,8 +128,30 @@ struct SetEvaluator {
             return known
         }
         let start = Clock.now()
+        // `at_least` campaigns the kept sets answer: each campaign's set, counted per contact.
+        if let read = leaf.access.campaignSets, let test = read.campaignsCounted, leaf.alsoOnRow.isEmpty, let campaignSets,
+           let perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
+            var counts = [Int32](repeating: 0, count: Int(max(maxID, 0)) + 1)
+            for set in perCampaign {
+                set.forEach { contact in
+                    let i = Int(contact)
+                    if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
+                    counts[i] &+= 1
+                    return true
+                }
+            }
+            var whole = ContactSet(maxID: maxID)
+            for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: Int64(k)) { whole.insert(Int64(contact)) }
+            wholeReads[leaf] = whole
+            try memory?.remember(whole, of: leaf)
+            var out = whole
+            if let within { out.formIntersection(within) }
+            reads.append(Read(leaf: leaf, restrictedTo: nil, rows: read.sets, contacts: whole.count,
+                              milliseconds: Clock.millisecondsSince(start)))
+            return out
+        }
         // A leaf the kept sets answer: a union of one set per campaign, read whole.
-        if let read = leaf.access.campaignSets, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
+        if let read = leaf.access.campaignSets, read.campaignsCounted == nil, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
            let campaignSets, let (whole, sets) = try campaignSets(read) {
             wholeReads[leaf] = whole
             try memory?.remember(whole, of: leaf)
