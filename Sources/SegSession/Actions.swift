@@ -96,7 +96,7 @@ extension Session {
         let members = includingSuppressed ? bound : .and([bound, .not(Binder.suppressedAudience)])
         let dialect = store.database.dialect
         let options = PlannerOptions(
-            now: .fixed(now), strategy: strategy, useRollups: useRollups, useCampaignSets: useCampaignSets)
+            now: .fixed(now), strategy: strategy, useRollups: useRollups, useKeptSets: useKeptSets)
         var leftOut: Int64 = 0
         if !includingSuppressed {
             leftOut = try count(compile(

@@ -99,9 +99,9 @@ public final class Session {
     /// Planner knobs (benchmarks force strategies).
     public var strategy: Strategy?
     public var useRollups = true
-    /// Whether the bitmap engine reads the kept sets (`campaign_sets`) where they answer a
-    /// condition (tests compare with and without).
-    public var useCampaignSets = true
+    /// Whether the bitmap engine reads the kept sets (`campaign_sets`, `attribute_sets`)
+    /// where they answer a condition (tests compare with and without).
+    public var useKeptSets = true
     /// The bitmap evaluator reads a condition's range only for the contacts still left
     /// when the range is estimated at this many times more rows than those contacts
     /// (SetEvaluator.leftFactor); the differential test also sets it to 0, so that every
@@ -425,7 +425,7 @@ public final class Session {
                  catalog: Catalog? = nil, warnings: [Diagnostic] = []) throws -> CompiledQuery {
         let catalog = try catalog ?? loadCatalog()
         let options = PlannerOptions(
-            now: .fixed(now), strategy: strategy, useRollups: useRollups, useCampaignSets: useCampaignSets)
+            now: .fixed(now), strategy: strategy, useRollups: useRollups, useKeptSets: useKeptSets)
         let plan = Planner.plan(bound, catalog: try planningCatalog(catalog, for: bound), options: options,
                                 cancellation: cancellation)
         try checkCancelled()

@@ -30,7 +30,7 @@ public enum Schema {
 
     /// The changes of each version, in order: `versions[i]` takes a store from version
     /// `i` to `i + 1`.
-    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6, v7]
+    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6, v7, v8]
 
     // MARK: Column and table shorthands
 
@@ -294,5 +294,24 @@ public enum Schema {
             Column("measure", .text, notNull: true),
             Column("contacts", .text, notNull: true),
         ], primaryKey: ["campaign_id", "measure"])),
+    ]
+
+    /// Version 8: the kept sets of attribute values (docs/schema.md § attribute_sets,
+    /// docs/planner.md § Kept sets). For every attribute of at most
+    /// `AttributeSets.maxValues` distinct values, one row per (type, value) with the
+    /// contacts that hold it as one encoded set: the bitmap engine reads `age != 62` as
+    /// the sets of the values that pass (61 sets) instead of 860k index rows. `value` is
+    /// `contact_attributes.value`'s own column, so that a condition's SQL tests these rows
+    /// as it tests the attribute's. Written by the import for the attributes it touched,
+    /// by the rollup rebuild, the demo builder, and when a store is migrated to this
+    /// version; an attribute has all its values' sets or none (then its conditions are
+    /// read from `contact_attributes`).
+    static let v8: [SchemaChange] = [
+        .createTable(Table(.attributeSets, [
+            Column("name", .text, notNull: true),
+            Column("type", .text, notNull: true),
+            Column("value", .attributeValue, notNull: true),
+            Column("contacts", .text, notNull: true),
+        ])),
     ]
 }

@@ -229,6 +229,8 @@ public final class Store {
                 for version in now..<known { try database.migrate(from: version, distributed: laidOut) }
                 // Version 7's sets are derived from `activity`: made now, in the migration.
                 if now < 7, known >= 7 { try refreshCampaignSets() }
+                // Version 8's, from `contact_attributes`.
+                if now < 8, known >= 8 { try refreshAttributeSets() }
             }
             if now == 0 {
                 try database.execute(
@@ -261,7 +263,8 @@ public final class Store {
             [.text(key), database.keepsInfoAsText && value != .null ? .text(value.plainText) : value])
     }
 
-    /// Recomputes the `activity` rollup and `event_stats` from `events` (in one transaction).
+    /// Recomputes the `activity` rollup and `event_stats` from `events`, and the kept sets
+    /// (in one transaction).
     ///
     /// Imports maintain both incrementally; this is the reference they must agree with,
     /// and the repair for a store that another tool wrote events into.
@@ -271,6 +274,7 @@ public final class Store {
             try database.execute(Store.rebuildContactActivitySQL)
             try database.execute(Store.rebuildStatsSQL)
             try refreshCampaignSets()
+            try refreshAttributeSets()
         }
     }
 

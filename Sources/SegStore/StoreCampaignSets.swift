@@ -58,11 +58,8 @@ enum CampaignSetCoding {
             switch form {
             case UInt8(ascii: "w"):
                 guard bytes.count % 8 == 0 else { return false }
-                var words = [UInt64](repeating: 0, count: bytes.count / 8)
-                for i in 0..<words.count {
-                    var w: UInt64 = 0
-                    for j in 0..<8 { w |= UInt64(bytes[i * 8 + j]) << UInt64(j * 8) }
-                    words[i] = w
+                let words = bytes.withUnsafeBytes { raw in
+                    (0..<bytes.count / 8).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
                 }
                 set.formUnion(ContactSet(words: words))
                 return true
@@ -119,32 +116,40 @@ enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of `text`, or nil when it is not base64 with the standard alphabet and
+    /// padding ('=' only at the end). A kept set is decoded at every read, so the loop
+    /// works on raw buffers: a million contacts' words, 167 kB of text, in well under a
+    /// millisecond.
     static func decode(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard text.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count / 4 * 3)
-        var i = 0
-        while i < text.count {
-            let last = i + 4 == text.count
-            var n: UInt32 = 0
-            var pad = 0
-            for j in 0..<4 {
-                let c = text[i + j]
-                if c == UInt8(ascii: "="), last, j >= 2 {
-                    pad += 1
-                    n <<= 6
-                    continue
+        guard !text.isEmpty else { return [] }
+        let pad = text[text.count - 1] == UInt8(ascii: "=") ? (text[text.count - 2] == UInt8(ascii: "=") ? 2 : 1) : 0
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: text.count / 4 * 3) { buffer, initialized in
+            values.withUnsafeBufferPointer { v in
+                var o = 0
+                var i = 0
+                while i < text.count {
+                    let last = i + 4 == text.count
+                    let a = v[Int(text[i])], b = v[Int(text[i + 1])]
+                    let c = last && pad == 2 ? 0 : v[Int(text[i + 2])]
+                    let d = last && pad >= 1 ? 0 : v[Int(text[i + 3])]
+                    // An invalid character (a '=' before the end too) is 0xff.
+                    guard (a | b | c | d) & 0xc0 == 0 else {
+                        valid = false
+                        break
+                    }
+                    let n = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    buffer[o] = UInt8(truncatingIfNeeded: n >> 16)
+                    buffer[o + 1] = UInt8(truncatingIfNeeded: n >> 8)
+                    buffer[o + 2] = UInt8(truncatingIfNeeded: n)
+                    o += last ? 3 - pad : 3
+                    i += 4
                 }
-                let v = values[Int(c)]
-                guard v != 0xff, pad == 0 else { return nil }
-                n = n << 6 | UInt32(v)
+                initialized = valid ? o : 0
             }
-            out.append(UInt8(n >> 16 & 0xff))
-            if pad < 2 { out.append(UInt8(n >> 8 & 0xff)) }
-            if pad < 1 { out.append(UInt8(n & 0xff)) }
-            i += 4
         }
-        return out
+        return valid ? out : nil
     }
 }
 

@@ -22,6 +22,7 @@ public enum StoreTransfer {
                        "source_campaign_id", "audience", "audience_list_id", "created_at"]),
         ("links", ["id", "campaign_id", "url", "path", "footer"]),
         ("campaign_sets", ["campaign_id", "measure", "contacts"]),
+        ("attribute_sets", ["name", "type", "value", "contacts"]),
         ("events", ["id", "kind", "contact_id", "campaign_id", "message", "ts", "link_id", "bounce", "reason",
                     "machine", "external_id"]),
         ("activity", ["campaign_id", "contact_id"] + ActivityDelta.columns),
@@ -76,18 +77,21 @@ public enum StoreTransfer {
                 keeping: [])
 
             for (name, columns) in tables {
+                // The columns of an attribute's value and its type, written as JSON text.
+                let attribute: (value: Int32, type: Int32)? =
+                    name == "contact_attributes" ? (3, 2) : name == "attribute_sets" ? (2, 1) : nil
                 var rows = 0
                 let started = monotonicSeconds()
                 try loader.copy(into: name, columns: columns) { w in
                     try source.query("SELECT \(columns.joined(separator: ", ")) FROM \(name)", []) { row in
                         for i in 0..<Int32(columns.count) {
                             let value = row.value(i)
-                            if name == "contact_attributes" && i == 3 {
-                                guard let attribute = AttributeValue(type: row.text(2), stored: value) else {
+                            if let attribute, i == attribute.value {
+                                guard let stored = AttributeValue(type: row.text(attribute.type), stored: value) else {
                                     throw DatabaseError(.misuse,
-                                                        message: "attribute of type '\(row.text(2))' holds \(value)")
+                                                        message: "attribute of type '\(row.text(attribute.type))' holds \(value)")
                                 }
-                                w.text(attribute.jsonText)
+                                w.text(stored.jsonText)
                             } else {
                                 write(value, to: &w)
                             }

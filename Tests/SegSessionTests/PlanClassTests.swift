@@ -244,9 +244,9 @@ import Testing
         }
         #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0)")
         // The recipients from `activity` instead of the kept sets.
-        f.session.useCampaignSets = false
+        f.session.useKeptSets = false
         #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0), without the kept sets")
-        f.session.useCampaignSets = true
+        f.session.useKeptSets = true
         f.session.restrictedReadFactor = 0
         #expect(try f.members(c.0).sorted() == c.1.sorted(), "\(c.0), restricted reads")
         f.session.useRollups = false
@@ -285,7 +285,7 @@ import Testing
         #expect(g.run("explain analyze clicks(of_last: 1) >= 2") == nil)
         #expect(g.lastText().contains("read 7 ("), "\(g.lastText())")
         // Without the kept sets (a store another tool wrote), from `activity` or the sends.
-        g.session.useCampaignSets = false
+        g.session.useKeptSets = false
         #expect(g.run("explain opened(of_last: 1)") == nil)
         #expect(g.lastText().contains("from activity: the recipients of 3 campaigns whose sends do not overlap"), "\(g.lastText())")
         // Fewer than half the contacts clicked: only their sends are read.

@@ -54,6 +54,14 @@ public struct AccessPath: Hashable, Sendable {
     /// For `of_last` read with its recipients from the kept sets: the kept sets of the
     /// predicate's own events too, where they answer it (the events are then not read).
     public var eventSets: CampaignSetsRead?
+    /// Read from the kept sets of the attribute's values (`attribute_sets`) instead of
+    /// its rows: the union of the sets of the values that pass (SetLeaf.keptSets), so
+    /// `estimatedRows` is the attribute's number of values.
+    public var attributeSets = false
+    /// With `campaignSets` counted per contact (`at_least` over a window): the campaigns
+    /// the window cuts, whose events in it are read beside the sets, one set each
+    /// (SetLeaf.keptPlusRows: their contact and campaign ids).
+    public var windowCut: [Int64] = []
     /// With `campaignSets`: what the SQL reads instead (a leaf that tests more on the
     /// same rollup row is read by its SQL, `withoutCampaignSets`).
     var sqlDescription = ""
@@ -70,7 +78,7 @@ public struct AccessPath: Hashable, Sendable {
 
     /// The same read from the SQL's range, not the kept sets.
     public var withoutCampaignSets: AccessPath {
-        guard campaignSets != nil else { return self }
+        guard campaignSets != nil || attributeSets else { return self }
         return AccessPath(index: index, description: sqlDescription, estimatedRows: sqlEstimatedRows, estimatedContacts: estimatedContacts)
     }
 }
@@ -213,6 +221,16 @@ public enum PlanAtom: Hashable, Sendable {
     case attribute(String, FieldTest)
     /// Members of a saved list.
     case list(Int64)
+
+    /// The count an event predicate or a rollup count tests (nil for other atoms).
+    public var countTest: CountTest? {
+        switch self {
+        case .events(_, let t): t
+        case .rollup(let r):
+            if case .count(_, let t) = r.test { t } else { nil }
+        case .column, .attribute, .list: nil
+        }
+    }
 
     /// Whether a contact with no data at all passes (then it cannot drive a query).
     public var includesZero: Bool {

@@ -44,17 +44,17 @@ public struct PlannerOptions: Hashable, Sendable {
     public var strategy: Strategy?
     /// Whether rollups may answer predicates (benchmarks turn them off to compare).
     public var useRollups: Bool
-    /// Whether the bitmap engine may read the kept sets (`campaign_sets`) for a rollup
-    /// condition they answer (tests turn it off to compare).
-    public var useCampaignSets: Bool
+    /// Whether the bitmap engine may read the kept sets (`campaign_sets`,
+    /// `attribute_sets`) for a condition they answer (tests turn it off to compare).
+    public var useKeptSets: Bool
 
     public init(
-        now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true, useCampaignSets: Bool = true
+        now: NowValue, strategy: Strategy? = nil, useRollups: Bool = true, useKeptSets: Bool = true
     ) {
         self.now = now
         self.strategy = strategy
         self.useRollups = useRollups
-        self.useCampaignSets = useCampaignSets
+        self.useKeptSets = useKeptSets
     }
 }
 
@@ -247,7 +247,19 @@ public struct Planner {
     /// one set per campaign, whatever the campaigns' sizes), else its SQL's range.
     func accessPath(_ a: PlanAtom) -> AccessPath {
         let path = sqlAccessPath(a)
-        if case .events(let f, _) = a, f.ofLast != nil, let order = f.sendOrder, options.useCampaignSets, bitmaps,
+        if case .attribute(let name, _) = a, options.useKeptSets, bitmaps, let values = catalog.attributeSets[name] {
+            // An attribute of few values: the sets of the values that pass, whatever
+            // share of the contacts they hold.
+            var kept = AccessPath(
+                index: path.index,
+                description: "\(StoreTable.attributeSets.name): \(name), the sets of its values that pass (of \(values) value\(values == 1 ? "" : "s"))",
+                estimatedRows: Double(values), estimatedContacts: path.estimatedContacts)
+            kept.attributeSets = true
+            kept.sqlDescription = path.description
+            kept.sqlEstimatedRows = path.estimatedRows
+            return kept
+        }
+        if case .events(let f, _) = a, f.ofLast != nil, let order = f.sendOrder, options.useKeptSets, bitmaps,
            !order.isEmpty, order.allSatisfy({ catalog.campaignSets.contains($0) }) {
             // `of_last` over campaigns whose sends do not overlap: the recipients from the
             // kept sets, one per campaign, and the predicate's own events read as before.
@@ -281,16 +293,64 @@ public struct Planner {
             var plain = f
             plain.distinctCampaigns = false
             plain.campaignsFromRollup = nil
+            // With a window (now fixed): the campaigns wholly inside it from their sets,
+            // those it cuts from their events in it, one set each; the others have none.
+            var cut: [Int64] = []
+            var cutRows = 0.0
+            if !plain.window.isUnbounded {
+                guard case .fixed(let now) = options.now, plain.message == nil else { return path }
+                let (lower, upper) = plain.window.bounds(now: now)
+                var inside: [Int64] = []
+                for c in campaigns(in: plain.campaigns) {
+                    switch windowCoverage(c.id, plain.kind, lower, upper) {
+                    case .whole?: inside.append(c.id)
+                    case .cut?:
+                        cut.append(c.id)
+                        cutRows += Double(catalog.stats[c.id]?[plain.kind]?.events ?? 0) * windowShare(plain.window, plain.kind, .only([c.id]))
+                    case nil: break
+                    }
+                }
+                guard !inside.isEmpty else { return path }
+                plain.window = TimeWindow()
+                plain.campaigns = .only(inside)
+            }
             guard var sets = keptSets(.events(plain, .atLeastOne)) else { return path }
             sets.campaignsCounted = test
             let names = sets.columns.map(\.name).joined(separator: " or ")
+            var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s")"
+            if !f.window.isUnbounded { description += " wholly in the window" }
+            description += ", \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
+            if !cut.isEmpty {
+                description += ", and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(cut.count) campaign\(cut.count == 1 ? "" : "s") the window cuts"
+            }
+            description += ", the campaigns counted per contact"
             var kept = AccessPath(
-                index: path.index,
-                description: "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s"), \(sets.sets) set\(sets.sets == 1 ? "" : "s"), the campaigns counted per contact",
-                estimatedRows: Double(sets.sets), estimatedContacts: path.estimatedContacts, campaignSets: sets)
+                index: path.index, description: description,
+                estimatedRows: Double(sets.sets) + cutRows, estimatedContacts: path.estimatedContacts, campaignSets: sets)
+            kept.windowCut = cut
             kept.sqlDescription = path.description
             kept.sqlEstimatedRows = path.estimatedRows
             return kept
+        }
+        if case .events(let f, let test) = a, let split = f.wholeCampaigns, let sets = keptSetsOfWholeCampaigns(f, split, test) {
+            // A window's whole campaigns from their kept sets, beside the other whole
+            // campaigns' rows and the events of the campaigns the window cuts.
+            let kept = Set(sets.campaigns)
+            let inside = split.inside.filter { !kept.contains($0) }
+            return keptPlusRows(path, sets, counted: test != .atLeastOne, what: "wholly in the window",
+                                inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) },
+                                cut: split.rest, cutRows: split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) * windowShare(f.window, f.kind, .only([$1])) },
+                                noun: f.kind.noun)
+        }
+        if case .rollup(let r) = a, let sets = keptCountSets(r), case .campaigns(let ids) = r.scope, case .count(let m, _) = r.test,
+           let kind = sets.columns.first?.kind {
+            // A count over campaigns, those with at most one such event per contact from
+            // their kept sets, the others' `activity` rows beside them.
+            let kept = Set(sets.campaigns)
+            let inside = ids.filter { !kept.contains($0) }
+            return keptPlusRows(path, sets, counted: true, what: "with at most one each",
+                                inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: kind, measure: m) },
+                                cut: [], cutRows: 0, noun: kind.noun)
         }
         guard let sets = keptSets(a) else { return path }
         let names = sets.columns.map(\.name).joined(separator: " or ")
@@ -300,6 +360,23 @@ public struct Planner {
             index: path.index,
             description: "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s"), \(sets.sets) set\(sets.sets == 1 ? "" : "s")",
             estimatedRows: Double(sets.sets), estimatedContacts: path.estimatedContacts, campaignSets: sets)
+        kept.sqlDescription = path.description
+        kept.sqlEstimatedRows = path.estimatedRows
+        return kept
+    }
+
+    /// The access path of a leaf read from the kept sets of some campaigns (`sets`)
+    /// beside the `activity` rows of `inside` and the events of `cut` (SetLeaf.KeptPlusRows).
+    private func keptPlusRows(_ path: AccessPath, _ sets: CampaignSetsRead, counted: Bool, what: String,
+                              inside: [Int64], insideRows: Double, cut: [Int64], cutRows: Double, noun: String) -> AccessPath {
+        func campaigns(_ n: Int) -> String { "\(n) campaign\(n == 1 ? "" : "s")" }
+        let names = sets.columns.map(\.name).joined(separator: " or ")
+        var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(campaigns(sets.campaigns.count)) \(what), \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
+        if !inside.isEmpty { description += ", and \(StoreTable.activity.name): the rows of \(campaigns(inside.count))" }
+        if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(noun) of \(campaigns(cut.count)) the window cuts" }
+        if counted { description += ", counted per contact" }
+        var kept = AccessPath(index: path.index, description: description, estimatedRows: Double(sets.sets) + insideRows + cutRows,
+                              estimatedContacts: path.estimatedContacts, campaignSets: sets)
         kept.sqlDescription = path.description
         kept.sqlEstimatedRows = path.estimatedRows
         return kept
@@ -321,7 +398,7 @@ public struct Planner {
         case .events(let f, _) where f.wholeCampaigns != nil:
             let split = f.wholeCampaigns!
             let rows = split.inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) }
-                + split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) }
+                + split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) * windowShare(f.window, f.kind, .only([$1])) }
             return AccessPath(
                 index: StoreIndex.eventsByCampaign.name,
                 description: "\(StoreTable.activity.name): the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") wholly in the window, "
@@ -425,13 +502,75 @@ public struct Planner {
         }
     }
 
+    /// How a window `lower...upper` (either open) covers campaign `c`'s events of `kind`,
+    /// by the first and last event the statistics keep; nil when it has none there (no
+    /// statistics: no such events, as for `latestEvent`).
+    enum WindowCoverage { case whole, cut }
+    func windowCoverage(_ c: Int64, _ kind: EventKind, _ lower: Int64?, _ upper: Int64?) -> WindowCoverage? {
+        guard let s = catalog.stats[c]?[kind] else { return nil }
+        guard let lo = s.minTs, let hi = s.maxTs else { return .cut }
+        if let lower, hi < lower { return nil }
+        if let upper, lo > upper { return nil }
+        return (lower.map { lo >= $0 } ?? true) && (upper.map { hi <= $0 } ?? true) ? .whole : .cut
+    }
+
+    /// The kept sets that answer a rollup count above one over several campaigns
+    /// (`sends(within: 180d) >= 3`, read as the rollup of the campaigns wholly inside the
+    /// window) for those campaigns with at most one event of its kind per contact
+    /// (`event_stats`: as many events as contacts), where a contact's count is how many
+    /// of their sets hold it; the other campaigns' `activity` rows are read beside them
+    /// (SetLeaf.KeptPlusRows). Nil when no campaign has such sets.
+    func keptCountSets(_ r: RollupAtom) -> CampaignSetsRead? {
+        guard options.useKeptSets, bitmaps, !catalog.campaignSets.isEmpty,
+              case .count(let m, let t) = r.test, t != .atLeastOne, m.minus.isEmpty, m.plus.count == 1,
+              case .campaigns(let ids) = r.scope, ids.count > 1,
+              let column = RollupColumn(rawValue: m.plus[0]), let kind = column.kind else { return nil }
+        let kept = ids.filter { c in
+            guard catalog.campaignSets.contains(c) else { return false }
+            guard let s = catalog.stats[c]?[kind] else { return true }
+            return s.events == s.contacts
+        }
+        return kept.isEmpty ? nil : CampaignSetsRead(columns: [column], campaigns: kept)
+    }
+
+    /// Whether campaign `c`'s kept sets answer `filter` over the whole campaign, for a
+    /// bitmap plan: the predicate without its window, and for a count at most one such
+    /// event per contact in the campaign (`event_stats`: as many events as contacts).
+    private func keptSetAnswers(_ filter: EventFilter, _ c: Int64, _ test: CountTest) -> Bool {
+        var whole = filter
+        whole.wholeCampaigns = nil
+        whole.window = TimeWindow()
+        whole.message = nil
+        whole.campaigns = .only([c])
+        guard keptSets(.events(whole, .atLeastOne)) != nil else { return false }
+        if test == .atLeastOne { return true }
+        guard let s = catalog.stats[c]?[filter.kind] else { return true }
+        return s.events == s.contacts
+    }
+
+    /// The kept sets of a window's whole campaigns (EventFilter.wholeCampaigns: their
+    /// events of the kind all lie inside the window, and they have one message where
+    /// `message: 1` is asked) that answer the predicate (`keptSetAnswers`); the other
+    /// whole campaigns' `activity` rows and the events of the campaigns the window cuts
+    /// are read beside them (SetLeaf.KeptPlusRows). Nil when none does.
+    func keptSetsOfWholeCampaigns(_ f: EventFilter, _ split: WholeCampaigns, _ test: CountTest) -> CampaignSetsRead? {
+        let kept = split.inside.filter { keptSetAnswers(f, $0, test) }
+        guard !kept.isEmpty else { return nil }
+        var whole = f
+        whole.wholeCampaigns = nil
+        whole.window = TimeWindow()
+        whole.message = nil
+        whole.campaigns = .only(kept)
+        return keptSets(.events(whole, .atLeastOne))
+    }
+
     /// The kept sets that answer `a` (`campaign_sets`), for a bitmap plan: "at least one
     /// event" of a kind, or "at least one" of one rollup count, over whole campaigns whose
     /// sets the store keeps (all of them, for every campaign). Not a window, a link, a
     /// message, a bounce type or reason, `machine: false`, `of_last` or a count above one:
     /// those are read from their ranges.
     func keptSets(_ a: PlanAtom) -> CampaignSetsRead? {
-        guard options.useCampaignSets, bitmaps, !catalog.campaignSets.isEmpty else { return nil }
+        guard options.useKeptSets, bitmaps, !catalog.campaignSets.isEmpty else { return nil }
         var columns: [RollupColumn]
         let ids: [Int64]
         switch a {
@@ -731,23 +870,18 @@ public struct Planner {
         var inside: [Int64] = [], rest: [Int64] = []
         var insideRows = 0.0, restEvents = 0.0
         for c in campaigns(in: filter.campaigns) {
-            // No statistics: the campaign has no such events (as for `latestEvent`).
-            guard let s = catalog.stats[c.id]?[filter.kind] else { continue }
-            guard let lo = s.minTs, let hi = s.maxTs else {
-                rest.append(c.id)
-                continue
-            }
-            if let lower, hi < lower { continue }
-            if let upper, lo > upper { continue }
-            let covered = (lower.map { lo >= $0 } ?? true) && (upper.map { hi <= $0 } ?? true)
+            guard let coverage = windowCoverage(c.id, filter.kind, lower, upper), let s = catalog.stats[c.id]?[filter.kind] else { continue }
+            let covered = coverage == .whole
             let oneMessage = filter.message == nil || (filter.message == 1 && c.messages == 1)
-            let rows = rollupRows(campaign: c.id, kind: filter.kind, measure: measure)
+            // A campaign whose kept sets answer the predicate is one set to read.
+            let rows = keptSetAnswers(filter, c.id, test) ? 1 : rollupRows(campaign: c.id, kind: filter.kind, measure: measure)
             if covered, oneMessage, rows < Double(s.events) {
                 inside.append(c.id)
                 insideRows += rows
             } else {
                 rest.append(c.id)
-                restEvents += Double(s.events)
+                // Its events in the window, by the share of its time span the window covers.
+                restEvents += Double(s.events) * windowShare(filter.window, filter.kind, .only([c.id]))
             }
         }
         guard !inside.isEmpty else { return nil }
@@ -759,6 +893,8 @@ public struct Planner {
             whole.message = nil
             whole.campaigns = inside.count == catalog.campaigns.count ? .any : .only(inside)
             let read = cheapestRead(whole, test)
+            // The whole campaigns' kept sets, where they answer it, are one set each.
+            if options.useKeptSets, inside.allSatisfy({ keptSetAnswers(filter, $0, test) }) { return read }
             return readRows(read) < plain ? read : nil
         }
         guard insideRows + restEvents < plain else { return nil }

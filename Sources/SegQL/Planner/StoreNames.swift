@@ -31,6 +31,10 @@ public enum StoreTable: String, CaseIterable, Sendable {
     /// set (schema version 7): what the bitmap engine reads for "had such an event in
     /// these campaigns" instead of the campaigns' `activity` rows.
     case campaignSets = "campaign_sets"
+    /// Per attribute of few values, the contacts holding each of its values, as one set
+    /// (schema version 8): what the bitmap engine reads for a condition on the attribute
+    /// instead of its rows of `contact_attributes`.
+    case attributeSets = "attribute_sets"
 
     /// The name in SQL.
     public var name: String { rawValue }
@@ -80,6 +84,23 @@ public enum RollupColumn: String, CaseIterable, Sendable {
 
     /// The name in SQL.
     public var name: String { rawValue }
+
+    /// The kind of the events it counts (nil for a latest time).
+    public var kind: EventKind? {
+        switch self {
+        case .sends: .sent
+        case .drops: .dropped
+        case .deliveries: .delivered
+        case .bounces: .bounced
+        case .opens, .machineOpens: .opened
+        case .clicks, .footerClicks: .clicked
+        case .replies: .replied
+        case .forwards: .forwarded
+        case .unsubscribes: .unsubscribed
+        case .complaints: .complained
+        case .lastDelivered, .lastOpened, .lastClicked: nil
+        }
+    }
 
     /// Whether it counts events (else it is a latest time).
     public var isCount: Bool {

@@ -691,6 +691,47 @@ public struct SQLRenderer {
         return sql.replacing(marker, with: dialect.placeholder(parameters.count + 1))
     }
 
+    /// For a leaf read from the kept sets of some of its campaigns beside the rows of the
+    /// others (Planner.keptCountSets, Planner.keptSetsOfWholeCampaigns): those others —
+    /// `inside`, whose `activity` rows are read, and `cut`, whose events a window cuts —
+    /// or nil when the leaf is not such a read.
+    static func campaignsBesideKeptSets(_ a: PlanAtom, _ sets: CampaignSetsRead) -> (inside: [Int64], cut: [Int64])? {
+        let kept = Set(sets.campaigns)
+        switch a {
+        case .events(let f, _):
+            guard let split = f.wholeCampaigns else { return nil }
+            return (split.inside.filter { !kept.contains($0) }, split.rest)
+        case .rollup(let r):
+            guard case .count(_, let t) = r.test, t != .atLeastOne, case .campaigns(let ids) = r.scope else { return nil }
+            return (ids.filter { !kept.contains($0) }, [])
+        default:
+            return nil
+        }
+    }
+
+    /// The rows of `keptPlusRows`: `inside`'s non-zero `activity` rows with their count,
+    /// then the events of `cut` with 1, as one `UNION ALL`; nil when both are empty.
+    private mutating func keptPlusRowsSelect(_ a: PlanAtom, inside: [Int64], cut: [Int64]) -> String? {
+        var parts: [String] = []
+        let measure: RollupMeasure
+        switch a {
+        case .events(let f, _): guard let m = f.wholeCampaigns?.measure else { return nil }; measure = m
+        case .rollup(let r): guard case .count(let m, _) = r.test else { return nil }; measure = m
+        default: return nil
+        }
+        if !inside.isEmpty {
+            parts.append("SELECT a.contact_id, \(measureSQL(measure, alias: "a", nullable: false)) FROM \(From.activity) WHERE "
+                + [member("a.campaign_id", inside), rowsCounting(measure, .atLeastOne, alias: "a")].joined(separator: " AND "))
+        }
+        if !cut.isEmpty, case .events(var events, _) = a {
+            events.wholeCampaigns = nil
+            events.campaigns = .only(cut)
+            parts.append("SELECT e.contact_id, 1 FROM \(From.events)\(dialect.indexHint(StoreIndex.eventsByCampaign.name)) WHERE "
+                + eventConditions(events, alias: "e").joined(separator: " AND "))
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " UNION ALL ")
+    }
+
     /// A predicate read in two parts (EventFilter.wholeCampaigns): the non-zero
     /// `activity` rows of the campaigns wholly inside its window (with their count when
     /// `counted`), then the events of the campaigns the window cuts, one row each (and
@@ -960,11 +1001,12 @@ public struct SQLRenderer {
         case .and(let xs):
             // The conditions that are tests on the same rollup row (a `contact_activity`
             // row, or one campaign's `activity` row), when one of them reads those rows
-            // whole anyway: one read of the rows for all of them.
+            // whole anyway: one read of the rows for all of them. (Not one the kept sets
+            // answer: `inactive` is two unions of sets, not a million rows.)
             var parts: [SetProgram] = []
             var fused: Set<Int> = []
             for (i, x) in xs.enumerated() where !fused.contains(i) && Self.scansRollupRows(x) {
-                guard case .atom(.rollup(let r)) = x else { continue }
+                guard case .atom(.rollup(let r)) = x, plan.access[.rollup(r)]?.campaignSets == nil else { continue }
                 let others = xs.indices.filter { $0 != i && !fused.contains($0) && Self.rowTest(xs[$0], scope: r.scope) != nil }
                 guard !others.isEmpty else { continue }
                 fused.insert(i)
@@ -1042,8 +1084,37 @@ public struct SQLRenderer {
             if case .campaigns(let ids) = r.scope, ids.count > 1 { distinct = false } else { distinct = true }
         case .events: distinct = false
         }
-        return SetLeaf(
+        var leaf = SetLeaf(
             condition: a, reading: reading, access: access, sql: whole, restricted: restricted, distinct: distinct, alsoOnRow: alsoOnRow)
+        if let sets = access.campaignSets, sets.campaignsCounted == nil, let rest = Self.campaignsBesideKeptSets(a, sets) {
+            if dialect.distributedByContact || reading.isLastCampaigns || (reading == .ids) != (a.countTest == .atLeastOne) {
+                // Counted on the shards by the SQL instead (Citus), or not such a read.
+                leaf.access = access.withoutCampaignSets
+            } else {
+                parameters = []
+                let rows = keptPlusRowsSelect(a, inside: rest.inside, cut: rest.cut)
+                leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: rows.map { CompiledSQL(sql: $0, parameters: parameters) })
+                parameters = outer
+            }
+        }
+        if let sets = access.campaignSets, sets.campaignsCounted != nil, !access.windowCut.isEmpty, case .events(var events, _) = a {
+            // `at_least` over a window: the events in it of the campaigns it cuts.
+            parameters = []
+            events.distinctCampaigns = false
+            events.campaigns = .only(access.windowCut)
+            let sql = "SELECT e.contact_id, e.campaign_id FROM \(From.events)\(dialect.indexHint(StoreIndex.eventsByCampaign.name)) WHERE "
+                + eventConditions(events, alias: "e").joined(separator: " AND ")
+            leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))
+            parameters = outer
+        }
+        if access.attributeSets, case .attribute(let name, let t) = a {
+            // The values' rows of `attribute_sets` tested as the attribute's own rows are.
+            parameters = []
+            let sets = "SELECT t.contacts FROM \(StoreTable.attributeSets.name) t WHERE " + attributeConditions(name, t).joined(separator: " AND ")
+            leaf.keptSets = CompiledSQL(sql: sets, parameters: parameters)
+            parameters = outer
+        }
+        return leaf
     }
 
     /// `SELECT contact_id [, value] FROM … WHERE …`, for the whole range or, `restricted`,

@@ -53,6 +53,11 @@ public struct SetLeaf: Hashable, Sendable {
         /// overlap, oldest first) the rows of `sends` are each contact's campaigns with a
         /// send, once each and in any order (contact id, campaign id), ranked by `order`.
         case lastCampaigns(ofLast: Int64, test: CountTest, distinct: Bool, sends: CompiledSQL, sendsRestricted: CompiledSQL, order: [Int64]?)
+
+        public var isLastCampaigns: Bool {
+            if case .lastCampaigns = self { return true }
+            return false
+        }
     }
 
     /// The positive condition whose contacts it reads.
@@ -75,6 +80,23 @@ public struct SetLeaf: Hashable, Sendable {
     /// negation): `contact_activity` read once for `delivered(within: 365d) and not
     /// opened(within: 365d)` instead of once per condition. Empty for most leaves.
     public var alsoOnRow: [PlanExpr]
+    /// With `access.attributeSets`: a SELECT of the encoded sets (`attribute_sets.contacts`)
+    /// of the attribute's values that pass the condition, tested by the same SQL as its
+    /// rows of `contact_attributes`; the leaf's set is their union.
+    public var keptSets: CompiledSQL?
+    /// With `access.campaignSets`, a count or a window's predicate read from the kept
+    /// sets of some of its campaigns and the rows of the others (SetLeaf.KeptPlusRows).
+    public var keptPlusRows: KeptPlusRows?
+
+    /// A predicate over campaigns read in two parts: the campaigns whose kept sets answer
+    /// it (`access.campaignSets`: for a count, campaigns with at most one such event per
+    /// contact), each contact counting once per set that holds it; and `rows` for the
+    /// other campaigns (nil: none) — their `activity` rows with the count, the events of
+    /// the campaigns a window cuts with 1 — a contact id and a number each. The leaf's
+    /// reading says what is asked: `.ids` any count, `.summed(test)` a count that passes.
+    public struct KeptPlusRows: Hashable, Sendable {
+        public var rows: CompiledSQL?
+    }
 
     public init(
         condition: PlanAtom, reading: Reading, access: AccessPath, sql: CompiledSQL, restricted: CompiledSQL, distinct: Bool = false,

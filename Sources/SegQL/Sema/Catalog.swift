@@ -86,6 +86,10 @@ public struct Catalog: Sendable {
     /// count of the rollup, kept by the import); a condition on others is read from
     /// `activity`.
     public var campaignSets: Set<Int64> = []
+    /// The attributes whose values' sets are kept (`attribute_sets`, schema version 8:
+    /// those of few distinct values), with how many values each has; a condition on
+    /// another attribute is read from `contact_attributes`.
+    public var attributeSets: [String: Int] = [:]
     /// Per campaign id and event kind.
     public var stats: [Int64: [EventKind: KindStats]]
     /// Contacts read whole for the estimates the statistics cannot give (attributes,

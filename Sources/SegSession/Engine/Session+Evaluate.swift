@@ -29,6 +29,7 @@ extension Session {
         if reusesReads { evaluator.memory = store }
         let maxID = catalog.contactCount
         evaluator.campaignSets = { [store] in try store.campaignSetsUnion($0, maxID: maxID) }
+        evaluator.attributeSets = { [store] in try store.attributeSetsUnion(name: $0, $1, maxID: maxID) }
         return evaluator
     }
 
@@ -44,7 +45,7 @@ extension Session {
     /// would start from every contact (`not x`, an `or` with a negated part, `everyone`)
     /// is the contacts' count less its complement's size.
     private func size(_ p: SetProgram) throws -> Int64 {
-        if case .leaf(let l) = p, l.distinct, l.reading == .ids, l.access.campaignSets == nil {
+        if case .leaf(let l) = p, l.distinct, l.reading == .ids, l.access.campaignSets == nil, l.keptSets == nil {
             return try scalarCount(CompiledSQL(sql: "SELECT count(*) FROM (\(l.sql.sql)) s", parameters: l.sql.parameters))
         }
         if Self.startsFromEveryone(p) {

@@ -21,6 +21,10 @@ extension Session {
             out += "  " + leaf.sql.sql + "\n"
             for (i, p) in leaf.sql.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
             if databasePlans { out += try databasePlan(leaf.sql, indent: "    ") }
+            if let kept = leaf.keptSets {
+                out += "  read instead, where the store keeps them: the kept sets of the values that pass, their union the set:\n  " + kept.sql + "\n"
+                for (i, p) in kept.parameters.enumerated() { out += "    \(dialect.placeholder(i + 1)) = \(p)\n" }
+            }
             if case .lastCampaigns(let n, _, _, let sends, _, let order) = leaf.reading {
                 let what = order == nil ? "the sends" : "the recipients of the campaigns, whose sends do not overlap, ranked oldest first"
                 out += "  and \(what), each contact's latest \(n) campaigns kept in memory:\n  " + sends.sql + "\n"

@@ -51,7 +51,7 @@ extension Session {
         let catalog = try loadCatalog()
         let channel = try reachChannel()
         let dialect = store.database.dialect
-        let options = PlannerOptions(now: .fixed(now), strategy: .bitmaps, useRollups: useRollups, useCampaignSets: useCampaignSets)
+        let options = PlannerOptions(now: .fixed(now), strategy: .bitmaps, useRollups: useRollups, useKeptSets: useKeptSets)
         func program(_ b: BoundQuery) -> SetProgram {
             SQLRenderer.program(Planner.plan(b, catalog: catalog, options: options), dialect: dialect)
         }

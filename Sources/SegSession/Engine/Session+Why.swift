@@ -123,7 +123,7 @@ extension Session {
     /// bitmap program evaluated within the set of that one contact, so that every range
     /// is read for that contact only.
     private func engineHolds(_ b: BoundQuery, contact: Int64, catalog: Catalog) throws -> Bool {
-        let options = PlannerOptions(now: .fixed(now), strategy: .bitmaps, useRollups: useRollups, useCampaignSets: useCampaignSets)
+        let options = PlannerOptions(now: .fixed(now), strategy: .bitmaps, useRollups: useRollups, useKeptSets: useKeptSets)
         let program = SQLRenderer.program(Planner.plan(b, catalog: catalog, options: options), dialect: store.database.dialect)
         var evaluator = setEvaluator(catalog: catalog)
         evaluator.leftFactor = 0  // every non-empty range restricted to the one contact

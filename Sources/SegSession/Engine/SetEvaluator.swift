@@ -45,6 +45,10 @@ struct SetEvaluator {
     /// The kept sets (`campaign_sets`): the union of those a leaf names, and how many
     /// were read, or nil when a campaign has none (the leaf is then read by its SQL).
     var campaignSets: ((CampaignSetsRead) throws -> (set: ContactSet, sets: Int)?)?
+    /// The kept sets of an attribute's values (`attribute_sets`): the union of those the
+    /// SQL selects for the named attribute, and how many were read, or nil when it keeps
+    /// none (the leaf is then read by its SQL).
+    var attributeSets: ((String, CompiledSQL) throws -> (set: ContactSet, sets: Int)?)?
     /// Sets read whole by earlier statements while the store has not changed
     /// (Store.rememberedSet), looked up before a leaf is read and given each leaf read
     /// whole; nil: every leaf is read (`explain analyze`, benchmarks).
@@ -128,9 +132,24 @@ struct SetEvaluator {
             return known
         }
         let start = Clock.now()
+        // A leaf read from kept sets beside rows is read whole, unless the contacts left
+        // are so few that its SQL for them alone reads less than those rows (as below).
+        let fewLeft = within.map { Double($0.count) * leftFactor < leaf.access.estimatedRows } ?? false
         // `at_least` campaigns the kept sets answer: each campaign's set, counted per contact.
         if let read = leaf.access.campaignSets, let test = read.campaignsCounted, leaf.alsoOnRow.isEmpty, let campaignSets,
-           let perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
+           leaf.keptPlusRows == nil || !fewLeft,
+           var perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
+            // Over a window: the campaigns it cuts, each a set of the contacts with such an
+            // event in it (SetLeaf.keptPlusRows: contact and campaign ids).
+            var cutRows = 0
+            if let cut = leaf.keptPlusRows?.rows {
+                var byCampaign: [Int64: ContactSet] = [:]
+                try database.stream(cut.sql, cut.parameters) { row in
+                    byCampaign[row.int64(1), default: ContactSet(maxID: maxID)].insert(row.int64(0))
+                    cutRows += 1
+                }
+                perCampaign += byCampaign.values
+            }
             var counts = [Int32](repeating: 0, count: Int(max(maxID, 0)) + 1)
             for set in perCampaign {
                 set.forEach { contact in
@@ -146,13 +165,61 @@ struct SetEvaluator {
             try memory?.remember(whole, of: leaf)
             var out = whole
             if let within { out.formIntersection(within) }
-            reads.append(Read(leaf: leaf, restrictedTo: nil, rows: read.sets, contacts: whole.count,
+            reads.append(Read(leaf: leaf, restrictedTo: nil, rows: read.sets + cutRows, contacts: whole.count,
                               milliseconds: Clock.millisecondsSince(start)))
             return out
         }
-        // A leaf the kept sets answer: a union of one set per campaign, read whole.
+        // Some campaigns from their kept sets, the others from their rows (SetLeaf.KeptPlusRows).
+        if let split = leaf.keptPlusRows, let read = leaf.access.campaignSets, let campaignSets, !fewLeft,
+           let perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
+            var whole = ContactSet(maxID: maxID)
+            var rows = read.campaigns.count
+            if case .summed(let test) = leaf.reading {
+                var counts = [Int64](repeating: 0, count: Int(max(maxID, 0)) + 1)
+                for set in perCampaign {
+                    set.forEach { contact in
+                        let i = Int(contact)
+                        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
+                        counts[i] &+= 1
+                        return true
+                    }
+                }
+                if let more = split.rows {
+                    try database.stream(more.sql, more.parameters) { row in
+                        let i = Int(row.int64(0))
+                        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
+                        counts[i] &+= row.int64(1)
+                        rows += 1
+                    }
+                }
+                for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: k) { whole.insert(Int64(contact)) }
+            } else {
+                for set in perCampaign { whole.formUnion(set) }
+                if let more = split.rows {
+                    try database.stream(more.sql, more.parameters) { row in
+                        whole.insert(row.int64(0))
+                        rows += 1
+                    }
+                }
+            }
+            wholeReads[leaf] = whole
+            try memory?.remember(whole, of: leaf)
+            var out = whole
+            if let within { out.formIntersection(within) }
+            reads.append(Read(leaf: leaf, restrictedTo: nil, rows: rows, contacts: whole.count,
+                              milliseconds: Clock.millisecondsSince(start)))
+            return out
+        }
+        // A leaf the kept sets answer: a union of one set per campaign, or per value of an
+        // attribute, read whole.
+        var kept: (set: ContactSet, sets: Int)?
         if let read = leaf.access.campaignSets, read.campaignsCounted == nil, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
-           let campaignSets, let (whole, sets) = try campaignSets(read) {
+           leaf.keptPlusRows == nil, let campaignSets {
+            kept = try campaignSets(read)
+        } else if let sets = leaf.keptSets, case .attribute(let name, _) = leaf.condition, let attributeSets {
+            kept = try attributeSets(name, sets)
+        }
+        if let (whole, sets) = kept {
             wholeReads[leaf] = whole
             try memory?.remember(whole, of: leaf)
             var out = whole

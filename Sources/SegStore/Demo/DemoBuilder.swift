@@ -115,10 +115,14 @@ struct Builder {
             let name = sql.split(separator: " ").dropFirst(2).first.map(String.init) ?? "index"
             phase("index \(name)")
         }
-        // The kept sets, from the `activity` rows just written (StoreCampaignSets.swift).
-        try report("campaign sets", 0)
-        try db.transaction { try CampaignSets.refresh(db, nil) }
-        phase("campaign sets")
+        // The kept sets, from the `activity` and `contact_attributes` rows just written
+        // (StoreCampaignSets.swift, StoreAttributeSets.swift).
+        try report("kept sets", 0)
+        try db.transaction {
+            try CampaignSets.refresh(db, nil)
+            try AttributeSets.refresh(db, nil)
+        }
+        phase("kept sets")
         try report("finishing", 0)
         let mode = try db.text("PRAGMA journal_mode = WAL") ?? ""
         guard mode == "wal" else {

@@ -272,6 +272,7 @@ extension Importer {
         if let email = c.email { known.contactsByEmail[email] = id }
         if let phone = c.phone { known.contactsByPhone[phone] = id }
         for (name, value) in c.attributes {
+            touchedAttributes?.insert(name)
             if loader != nil, let value {
                 staging.stagedAttributes[AttributeKey(contact: id, name: name)] = (value.typeName, value.jsonText)
                 if staging.stagedAttributes.count >= options.attributeStageRows { try stageAttributes() }
@@ -353,6 +354,7 @@ extension Importer {
     /// Moves everything of contact `drop` to contact `keep` and deletes `drop`.
     func merge(keep: Int64, drop: Int64, _ s: Statements) throws {
         // The events, attributes and rollup rows of `drop` must be written before they are moved.
+        touchedAttributes = nil
         try flushEvents(s)
         try flushAttributes(s)
         try writeRollups(s)

@@ -86,6 +86,8 @@ extension Importer {
         try checkCancelled()
         // The kept sets of every campaign whose `activity` rows changed.
         try store.refreshCampaignSets(rollups.touchedCampaigns.union(rollups.clickRecount).sorted())
+        // Those of the attributes it wrote (all of them after a merge moved values).
+        try store.refreshAttributeSets(touchedAttributes?.sorted())
         try checkCancelled()
         for campaign in rollups.touchedCampaigns.sorted() {
             try recountContacts(campaign: campaign)

@@ -70,6 +70,9 @@ public final class Importer {
     var interner = RunInterner()
     /// The (contact, attribute) pairs in `Statements.upsertAttributes`'s unwritten rows.
     var pendingAttributes: Set<AttributeKey> = []
+    /// The attributes the run wrote or deleted a value of, whose kept sets it recomputes;
+    /// nil after a contact merge (every attribute's).
+    var touchedAttributes: Set<String>? = []
     /// Whether the store had events with ids before the run (then ids are also looked up).
     var storeHadIDs = false
     /// Whether the store had contacts before the run (if not, the run's caches know them all).
@@ -170,6 +173,7 @@ public final class Importer {
         pending = []
         interner = RunInterner()
         pendingAttributes = []
+        touchedAttributes = []
         known = IdentityCache()
         rollups = RollupAccumulator()
         rebuild = IndexRebuild()
