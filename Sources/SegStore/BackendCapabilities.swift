@@ -11,8 +11,13 @@ import SegQL
 /// again at the end (one sort or one join each instead of a B-tree insert and a lookup
 /// per row). `segq import` and the demo's copy into PostgreSQL use it.
 public protocol BulkLoader: AnyObject {
-    /// Sends the rows `produce` writes into `columns` of `table`, by one COPY.
-    func copy(into table: String, columns: [String], _ produce: (inout CopyWriter) throws -> Void) throws
+    /// Sends the rows `produce` writes into `columns` of `table`, by one COPY; with
+    /// `freeze`, `COPY … (FREEZE)`: the rows are written frozen and the pages marked
+    /// all-visible (no hint bits to set by the first reads, index-only scans at once),
+    /// which PostgreSQL allows only into a table created or truncated in the current
+    /// transaction (else it fails).
+    func copy(into table: String, columns: [String], freeze: Bool,
+              _ produce: (inout CopyWriter) throws -> Void) throws
     /// Drops, in the current schema, the secondary indexes of `indexTables` (not those
     /// behind a primary key or unique constraint), the unique constraints (not primary
     /// keys) of `uniqueTables` and the foreign keys of `keyTables`, but none named in
@@ -21,6 +26,13 @@ public protocol BulkLoader: AnyObject {
     /// not name the tables whose conflicts it looks for in `uniqueTables`.)
     func dropForBulkLoad(indexesOf indexTables: [String], uniqueConstraintsOf uniqueTables: [String],
                          foreignKeysOf keyTables: [String], keeping: Set<String>) throws -> [DroppedForBulkLoad]
+}
+
+extension BulkLoader {
+    /// Sends the rows `produce` writes into `columns` of `table`, by one COPY.
+    public func copy(into table: String, columns: [String], _ produce: (inout CopyWriter) throws -> Void) throws {
+        try copy(into: table, columns: columns, freeze: false, produce)
+    }
 }
 
 extension SQLiteDatabase {

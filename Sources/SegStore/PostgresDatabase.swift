@@ -283,10 +283,11 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
 
     // MARK: - COPY
 
-    /// Streams rows into `table(columns)` with `COPY … FROM STDIN` (text format).
-    /// `produce` is called with a writer until it returns false.
-    public func copy(into table: String, columns: [String], _ produce: (inout CopyWriter) throws -> Void) throws {
-        let sql = "COPY \(table)(\(columns.joined(separator: ", "))) FROM STDIN"
+    /// Streams rows into `table(columns)` with `COPY … FROM STDIN` (text format), frozen
+    /// with `freeze` (`BulkLoader.copy`). `produce` writes the rows.
+    public func copy(into table: String, columns: [String], freeze: Bool,
+                     _ produce: (inout CopyWriter) throws -> Void) throws {
+        let sql = "COPY \(table)(\(columns.joined(separator: ", "))) FROM STDIN" + (freeze ? " (FREEZE)" : "")
         try check(PQexec(connection, sql), [PGRES_COPY_IN], sql: sql)
         var writer = CopyWriter(database: self, sql: sql)
         var failure: Error?

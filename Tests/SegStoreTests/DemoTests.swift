@@ -151,9 +151,31 @@ struct PostgresDemoTests {
         #expect(try b.store.info("demo_now") == .integer(DemoStore.referenceNow))
         #expect(try DemoStore.mayReplacePostgres(url: schema.url), "a demo store may be rebuilt")
         // The indexes, unique constraints and foreign keys dropped for the copy (`contacts`'
-        // too) are all made again: the copy's are a fresh store's.
+        // too) are all made again. The foreign keys of the big tables, checked by segq as
+        // the rows streamed, are added NOT VALID (PostgreSQL enforces them on later
+        // writes); PostgreSQL's own check of every row then passes, and the store's
+        // indexes and constraints are a fresh store's.
+        var unchecked: [String] = [], validations: [String] = []
+        try b.db.query("""
+            SELECT r.relname, format('ALTER TABLE %I VALIDATE CONSTRAINT %I', r.relname, c.conname) FROM pg_constraint c
+            JOIN pg_class r ON r.oid = c.conrelid
+            WHERE r.relnamespace = CAST(current_schema() AS regnamespace) AND NOT c.convalidated
+            """, []) { row in
+            unchecked.append(row.text(0))
+            validations.append(row.text(1))
+        }
+        #expect(Set(unchecked) == ["activity", "contact_activity", "contact_attributes", "events", "list_members"],
+                "\(unchecked)")
+        #expect(unchecked.filter { $0 == "events" }.count == 4, "kind, contact, campaign, link")
+        let writable = try TestStore.wrapping(Store(path: schema.url))
+        for sql in validations { try writable.db.execute(sql) }
         let fresh = try TestStore(backendIndependent: true)
         #expect(try indexesAndConstraints(b) == indexesAndConstraints(fresh))
+        // The rows were copied frozen: every page of the big tables is all-visible at once.
+        #expect(try b.int("""
+            SELECT count(*) FROM pg_class WHERE relnamespace = CAST(current_schema() AS regnamespace)
+              AND relname IN ('events', 'activity', 'contacts') AND relpages > 0 AND relallvisible = relpages
+            """) == 3)
 
         // New rows get ids after the copied ones.
         let imported = try TestStore.wrapping(Store(path: schema.url))
@@ -163,6 +185,31 @@ struct PostgresDemoTests {
         // A store that is not a demo store is not replaced without --force.
         try imported.db.execute("DELETE FROM store_info WHERE key = 'demo_now'")
         #expect(try !DemoStore.mayReplacePostgres(url: schema.url))
+    }
+
+    /// A source row naming a contact the source does not hold: segq's own check misses
+    /// it, so that key is added and checked by PostgreSQL, whose error fails the copy,
+    /// and the store keeps what it held.
+    @Test func aBrokenReferenceFailsTheCopyAndLeavesTheStore() throws {
+        let schema = try TemporarySchema(base: try #require(TemporarySchema.base))
+        defer { withExtendedLifetime(schema) {} }
+        _ = try DemoStore.build(at: schema.url, options: DemoOptions(contacts: 200, seed: 2))
+        let before = try TestStore.wrapping(Store(path: schema.url, readOnly: true)).count("events")
+        let sqlite = try TempDir()
+        let file = sqlite.path("demo.db")
+        _ = try DemoStore.build(at: file, options: DemoOptions(contacts: 300, seed: 3))
+        let broken = try SQLiteDatabase(path: file)
+        try broken.execute("PRAGMA foreign_keys = OFF")
+        try broken.execute("UPDATE events SET contact_id = 999999 WHERE id = (SELECT max(id) FROM events)")
+
+        let target = try Store(path: schema.url)
+        let error = #expect(throws: DatabaseError.self) {
+            try StoreTransfer.copy(from: broken, to: target, replacing: true)
+        }
+        #expect(error?.message.contains("events_contact_id_fkey") == true, "\(String(describing: error))")
+        let after = try TestStore.wrapping(Store(path: schema.url, readOnly: true))
+        #expect(try after.count("events") == before)
+        #expect(try after.count("contacts") == 200)
     }
 
     /// Every index and constraint of the store's schema: table, name, definition.

@@ -78,8 +78,12 @@ extension PostgresDatabase {
             let table = quoteIdentifier(row.text(0)), name = quoteIdentifier(row.text(1))
             guard !keeping.contains(row.text(1)) else { return }
             let isKey = row.int64(3) != 0
+            // A key added `NOT VALID` (a store copied in by `segq demo`, see
+            // StoreTransfer.swift) is made again checked: PostgreSQL checks every row.
+            var definition = row.text(2)
+            if definition.hasSuffix(" NOT VALID") { definition.removeLast(" NOT VALID".count) }
             let object = DroppedForBulkLoad(name: row.text(1), isForeignKey: isKey,
-                                            create: "ALTER TABLE \(table) ADD CONSTRAINT \(name) \(row.text(2))")
+                                            create: "ALTER TABLE \(table) ADD CONSTRAINT \(name) \(definition)")
             let drop = "ALTER TABLE \(table) DROP CONSTRAINT \(name)"
             if isKey {
                 keys.append(object)
