@@ -76,6 +76,17 @@ public struct AccessPath: Hashable, Sendable {
         self.campaignSets = campaignSets
     }
 
+    /// A read from the kept sets (`description`, `estimatedRows` the sets and rows it
+    /// reads) overlaying `sql`, the SQL's range: its index and contacts stay the SQL's (a
+    /// saved view, a restricted read and a store without the sets read that), and
+    /// `withoutCampaignSets` gives it back.
+    init(kept description: String, rows: Double, over sql: AccessPath, campaignSets: CampaignSetsRead? = nil) {
+        self.init(index: sql.index, description: description, estimatedRows: rows, estimatedContacts: sql.estimatedContacts,
+                  campaignSets: campaignSets)
+        sqlDescription = sql.description
+        sqlEstimatedRows = sql.estimatedRows
+    }
+
     /// The same read from the SQL's range, not the kept sets.
     public var withoutCampaignSets: AccessPath {
         guard campaignSets != nil || attributeSets else { return self }

@@ -251,12 +251,9 @@ public struct Planner {
             // An attribute of few values: the sets of the values that pass, whatever
             // share of the contacts they hold.
             var kept = AccessPath(
-                index: path.index,
-                description: "\(StoreTable.attributeSets.name): \(name), the sets of its values that pass (of \(values) value\(values == 1 ? "" : "s"))",
-                estimatedRows: Double(values), estimatedContacts: path.estimatedContacts)
+                kept: "\(StoreTable.attributeSets.name): \(name), the sets of its values that pass (of \(values) value\(values == 1 ? "" : "s"))",
+                rows: Double(values), over: path)
             kept.attributeSets = true
-            kept.sqlDescription = path.description
-            kept.sqlEstimatedRows = path.estimatedRows
             return kept
         }
         if case .events(let f, _) = a, f.ofLast != nil, let order = f.sendOrder, options.useKeptSets, bitmaps,
@@ -280,12 +277,9 @@ public struct Planner {
             var what = "\(events.description); of_last over \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, "
                 + "their recipients from \(StoreTable.campaignSets.name) (\(order.count) set\(order.count == 1 ? "" : "s"))"
             if f.distinctCampaigns { what += "; distinct campaigns counted" }
-            var kept = AccessPath(index: path.index, description: what, estimatedRows: events.estimatedRows + Double(order.count),
-                                  estimatedContacts: path.estimatedContacts,
+            var kept = AccessPath(kept: what, rows: events.estimatedRows + Double(order.count), over: path,
                                   campaignSets: CampaignSetsRead(columns: [.sends], campaigns: order))
             kept.eventSets = eventSets
-            kept.sqlDescription = path.description
-            kept.sqlEstimatedRows = path.estimatedRows
             return kept
         }
         if case .events(let f, let test) = a, f.distinctCampaigns, f.ofLast == nil {
@@ -316,20 +310,9 @@ public struct Planner {
             }
             guard var sets = keptSets(.events(plain, .atLeastOne)) else { return path }
             sets.campaignsCounted = test
-            let names = sets.columns.map(\.name).joined(separator: " or ")
-            var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s")"
-            if !f.window.isUnbounded { description += " wholly in the window" }
-            description += ", \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
-            if !cut.isEmpty {
-                description += ", and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(cut.count) campaign\(cut.count == 1 ? "" : "s") the window cuts"
-            }
-            description += ", the campaigns counted per contact"
-            var kept = AccessPath(
-                index: path.index, description: description,
-                estimatedRows: Double(sets.sets) + cutRows, estimatedContacts: path.estimatedContacts, campaignSets: sets)
+            var kept = keptPath(path, sets, what: f.window.isUnbounded ? nil : "wholly in the window", cut: cut, cutRows: cutRows,
+                                noun: f.kind.noun, counting: "the campaigns counted per contact")
             kept.windowCut = cut
-            kept.sqlDescription = path.description
-            kept.sqlEstimatedRows = path.estimatedRows
             return kept
         }
         if case .events(let f, let test) = a, let split = f.wholeCampaigns, let sets = keptSetsOfWholeCampaigns(f, split, test) {
@@ -337,10 +320,10 @@ public struct Planner {
             // campaigns' rows and the events of the campaigns the window cuts.
             let kept = Set(sets.campaigns)
             let inside = split.inside.filter { !kept.contains($0) }
-            return keptPlusRows(path, sets, counted: test != .atLeastOne, what: "wholly in the window",
-                                inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) },
-                                cut: split.rest, cutRows: split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) * windowShare(f.window, f.kind, .only([$1])) },
-                                noun: f.kind.noun)
+            return keptPath(path, sets, what: "wholly in the window",
+                            inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) },
+                            cut: split.rest, cutRows: split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) * windowShare(f.window, f.kind, .only([$1])) },
+                            noun: f.kind.noun, counting: test != .atLeastOne ? "counted per contact" : nil)
         }
         if case .rollup(let r) = a, let sets = keptCountSets(r), case .campaigns(let ids) = r.scope, case .count(let m, _) = r.test,
            let kind = sets.columns.first?.kind {
@@ -348,38 +331,29 @@ public struct Planner {
             // their kept sets, the others' `activity` rows beside them.
             let kept = Set(sets.campaigns)
             let inside = ids.filter { !kept.contains($0) }
-            return keptPlusRows(path, sets, counted: true, what: "with at most one each",
-                                inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: kind, measure: m) },
-                                cut: [], cutRows: 0, noun: kind.noun)
+            return keptPath(path, sets, what: "with at most one each",
+                            inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: kind, measure: m) },
+                            noun: kind.noun, counting: "counted per contact")
         }
         guard let sets = keptSets(a) else { return path }
-        let names = sets.columns.map(\.name).joined(separator: " or ")
-        // The index stays the SQL's: the leaf's SQL (a saved view, a restricted read, a
-        // store without the sets) names it.
-        var kept = AccessPath(
-            index: path.index,
-            description: "\(StoreTable.campaignSets.name): the contacts with \(names) in \(sets.campaigns.count) campaign\(sets.campaigns.count == 1 ? "" : "s"), \(sets.sets) set\(sets.sets == 1 ? "" : "s")",
-            estimatedRows: Double(sets.sets), estimatedContacts: path.estimatedContacts, campaignSets: sets)
-        kept.sqlDescription = path.description
-        kept.sqlEstimatedRows = path.estimatedRows
-        return kept
+        return keptPath(path, sets)
     }
 
-    /// The access path of a leaf read from the kept sets of some campaigns (`sets`)
-    /// beside the `activity` rows of `inside` and the events of `cut` (SetLeaf.KeptPlusRows).
-    private func keptPlusRows(_ path: AccessPath, _ sets: CampaignSetsRead, counted: Bool, what: String,
-                              inside: [Int64], insideRows: Double, cut: [Int64], cutRows: Double, noun: String) -> AccessPath {
+    /// The access path of a leaf read from the kept sets of some campaigns (`sets`, the
+    /// campaigns `what`), beside the `activity` rows of `inside` and the events of `cut`
+    /// (SetLeaf.KeptPlusRows), `counting` saying how a contact's sets are counted.
+    private func keptPath(_ path: AccessPath, _ sets: CampaignSetsRead, what: String? = nil,
+                          inside: [Int64] = [], insideRows: Double = 0, cut: [Int64] = [], cutRows: Double = 0,
+                          noun: String = "", counting: String? = nil) -> AccessPath {
         func campaigns(_ n: Int) -> String { "\(n) campaign\(n == 1 ? "" : "s")" }
         let names = sets.columns.map(\.name).joined(separator: " or ")
-        var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(campaigns(sets.campaigns.count)) \(what), \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
+        var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(campaigns(sets.campaigns.count))"
+        if let what { description += " \(what)" }
+        description += ", \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
         if !inside.isEmpty { description += ", and \(StoreTable.activity.name): the rows of \(campaigns(inside.count))" }
         if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(noun) of \(campaigns(cut.count)) the window cuts" }
-        if counted { description += ", counted per contact" }
-        var kept = AccessPath(index: path.index, description: description, estimatedRows: Double(sets.sets) + insideRows + cutRows,
-                              estimatedContacts: path.estimatedContacts, campaignSets: sets)
-        kept.sqlDescription = path.description
-        kept.sqlEstimatedRows = path.estimatedRows
-        return kept
+        if let counting { description += ", \(counting)" }
+        return AccessPath(kept: description, rows: Double(sets.sets) + insideRows + cutRows, over: path, campaignSets: sets)
     }
 
     /// The range of `a`'s SQL (what a saved view and the one-statement forms read, and

@@ -719,17 +719,29 @@ public struct SQLRenderer {
         case .rollup(let r): guard case .count(let m, _) = r.test else { return nil }; measure = m
         default: return nil
         }
-        if !inside.isEmpty {
-            parts.append("SELECT a.contact_id, \(measureSQL(measure, alias: "a", nullable: false)) FROM \(From.activity) WHERE "
-                + [member("a.campaign_id", inside), rowsCounting(measure, .atLeastOne, alias: "a")].joined(separator: " AND "))
-        }
-        if !cut.isEmpty, case .events(var events, _) = a {
-            events.wholeCampaigns = nil
-            events.campaigns = .only(cut)
-            parts.append("SELECT e.contact_id, 1 FROM \(From.events)\(dialect.indexHint(StoreIndex.eventsByCampaign.name)) WHERE "
-                + eventConditions(events, alias: "e").joined(separator: " AND "))
-        }
+        if !inside.isEmpty { parts.append(activityRows(measure, of: inside, counted: true)) }
+        if !cut.isEmpty, case .events(let f, _) = a { parts.append(campaignEvents(f, of: cut, columns: "e.contact_id, 1")) }
         return parts.isEmpty ? nil : parts.joined(separator: " UNION ALL ")
+    }
+
+    /// The non-zero `activity` rows of `measure` of campaigns `ids`: each contact id, and
+    /// its count when `counted`.
+    private mutating func activityRows(_ measure: RollupMeasure, of ids: [Int64], counted: Bool, extra: [String] = []) -> String {
+        let value = counted ? ", \(measureSQL(measure, alias: "a", nullable: false))" : ""
+        return "SELECT a.contact_id\(value) FROM \(From.activity) WHERE "
+            + ([member("a.campaign_id", ids), rowsCounting(measure, .atLeastOne, alias: "a")] + extra).joined(separator: " AND ")
+    }
+
+    /// The events of `f` (its window and every other filter) of campaigns `ids` alone,
+    /// one row each (`columns`), through `index`.
+    private mutating func campaignEvents(_ f: EventFilter, of ids: [Int64], columns: String,
+                                         index: StoreIndex = .eventsByCampaign, extra: [String] = []) -> String {
+        var events = f
+        events.wholeCampaigns = nil
+        events.distinctCampaigns = false
+        events.campaigns = .only(ids)
+        return "SELECT \(columns) FROM \(From.events)\(dialect.indexHint(index.name)) WHERE "
+            + (eventConditions(events, alias: "e") + extra).joined(separator: " AND ")
     }
 
     /// A predicate read in two parts (EventFilter.wholeCampaigns): the non-zero
@@ -742,18 +754,12 @@ public struct SQLRenderer {
         let counted = test != .atLeastOne
         // The restriction's placeholder is known only once every value is bound.
         let marker = "\u{1}ids\u{1}"
-        var rows = [member("a.campaign_id", split.inside), rowsCounting(split.measure, .atLeastOne, alias: "a")]
-        if restricted { rows.append(dialect.idListMembership("a.contact_id", marker)) }
-        let value = counted ? ", \(measureSQL(split.measure, alias: "a", nullable: false))" : ""
-        var events = f
-        events.wholeCampaigns = nil
-        events.campaigns = .only(split.rest)
-        var conds = eventConditions(events, alias: "e")
-        if restricted { conds.append(dialect.idListMembership("e.contact_id", marker)) }
-        let index = (restricted ? StoreIndex.eventsByContact : .eventsByCampaign).name
-        var sql = "SELECT a.contact_id\(value) FROM \(From.activity) WHERE " + rows.joined(separator: " AND ")
-            + " UNION ALL SELECT e.contact_id\(counted ? ", 1" : "") FROM \(From.events)\(dialect.indexHint(index)) WHERE "
-            + conds.joined(separator: " AND ")
+        let rows = activityRows(split.measure, of: split.inside, counted: counted,
+                                extra: restricted ? [dialect.idListMembership("a.contact_id", marker)] : [])
+        let events = campaignEvents(f, of: split.rest, columns: "e.contact_id\(counted ? ", 1" : "")",
+                                    index: restricted ? .eventsByContact : .eventsByCampaign,
+                                    extra: restricted ? [dialect.idListMembership("e.contact_id", marker)] : [])
+        var sql = rows + " UNION ALL " + events
         if dialect.distributedByContact {
             // Grouped (and summed) on the shards, as leafSelect's counts.
             let having = counted ? " HAVING sum(u.n) \(test.op.rawValue) \(bind(test.value))" : ""
@@ -1097,13 +1103,10 @@ public struct SQLRenderer {
                 parameters = outer
             }
         }
-        if let sets = access.campaignSets, sets.campaignsCounted != nil, !access.windowCut.isEmpty, case .events(var events, _) = a {
+        if let sets = access.campaignSets, sets.campaignsCounted != nil, !access.windowCut.isEmpty, case .events(let f, _) = a {
             // `at_least` over a window: the events in it of the campaigns it cuts.
             parameters = []
-            events.distinctCampaigns = false
-            events.campaigns = .only(access.windowCut)
-            let sql = "SELECT e.contact_id, e.campaign_id FROM \(From.events)\(dialect.indexHint(StoreIndex.eventsByCampaign.name)) WHERE "
-                + eventConditions(events, alias: "e").joined(separator: " AND ")
+            let sql = campaignEvents(f, of: access.windowCut, columns: "e.contact_id, e.campaign_id")
             leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))
             parameters = outer
         }

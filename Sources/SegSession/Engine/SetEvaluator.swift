@@ -135,96 +135,12 @@ struct SetEvaluator {
         // A leaf read from kept sets beside rows is read whole, unless the contacts left
         // are so few that its SQL for them alone reads less than those rows (as below).
         let fewLeft = within.map { Double($0.count) * leftFactor < leaf.access.estimatedRows } ?? false
-        // `at_least` campaigns the kept sets answer: each campaign's set, counted per contact.
-        if let read = leaf.access.campaignSets, let test = read.campaignsCounted, leaf.alsoOnRow.isEmpty, let campaignSets,
-           leaf.keptPlusRows == nil || !fewLeft,
-           var perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
-            // Over a window: the campaigns it cuts, each a set of the contacts with such an
-            // event in it (SetLeaf.keptPlusRows: contact and campaign ids).
-            var cutRows = 0
-            if let cut = leaf.keptPlusRows?.rows {
-                var byCampaign: [Int64: ContactSet] = [:]
-                try database.stream(cut.sql, cut.parameters) { row in
-                    byCampaign[row.int64(1), default: ContactSet(maxID: maxID)].insert(row.int64(0))
-                    cutRows += 1
-                }
-                perCampaign += byCampaign.values
-            }
-            var counts = [Int32](repeating: 0, count: Int(max(maxID, 0)) + 1)
-            for set in perCampaign {
-                set.forEach { contact in
-                    let i = Int(contact)
-                    if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
-                    counts[i] &+= 1
-                    return true
-                }
-            }
-            var whole = ContactSet(maxID: maxID)
-            for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: Int64(k)) { whole.insert(Int64(contact)) }
-            wholeReads[leaf] = whole
-            try memory?.remember(whole, of: leaf)
-            var out = whole
-            if let within { out.formIntersection(within) }
-            reads.append(Read(leaf: leaf, restrictedTo: nil, rows: read.sets + cutRows, contacts: whole.count,
-                              milliseconds: Clock.millisecondsSince(start)))
-            return out
-        }
-        // Some campaigns from their kept sets, the others from their rows (SetLeaf.KeptPlusRows).
-        if let split = leaf.keptPlusRows, let read = leaf.access.campaignSets, let campaignSets, !fewLeft,
-           let perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
-            var whole = ContactSet(maxID: maxID)
-            var rows = read.campaigns.count
-            if case .summed(let test) = leaf.reading {
-                var counts = [Int64](repeating: 0, count: Int(max(maxID, 0)) + 1)
-                for set in perCampaign {
-                    set.forEach { contact in
-                        let i = Int(contact)
-                        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
-                        counts[i] &+= 1
-                        return true
-                    }
-                }
-                if let more = split.rows {
-                    try database.stream(more.sql, more.parameters) { row in
-                        let i = Int(row.int64(0))
-                        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
-                        counts[i] &+= row.int64(1)
-                        rows += 1
-                    }
-                }
-                for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: k) { whole.insert(Int64(contact)) }
-            } else {
-                for set in perCampaign { whole.formUnion(set) }
-                if let more = split.rows {
-                    try database.stream(more.sql, more.parameters) { row in
-                        whole.insert(row.int64(0))
-                        rows += 1
-                    }
-                }
-            }
+        if let (whole, rows) = try keptRead(leaf, fewLeft: fewLeft) {
             wholeReads[leaf] = whole
             try memory?.remember(whole, of: leaf)
             var out = whole
             if let within { out.formIntersection(within) }
             reads.append(Read(leaf: leaf, restrictedTo: nil, rows: rows, contacts: whole.count,
-                              milliseconds: Clock.millisecondsSince(start)))
-            return out
-        }
-        // A leaf the kept sets answer: a union of one set per campaign, or per value of an
-        // attribute, read whole.
-        var kept: (set: ContactSet, sets: Int)?
-        if let read = leaf.access.campaignSets, read.campaignsCounted == nil, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
-           leaf.keptPlusRows == nil, let campaignSets {
-            kept = try campaignSets(read)
-        } else if let sets = leaf.keptSets, case .attribute(let name, _) = leaf.condition, let attributeSets {
-            kept = try attributeSets(name, sets)
-        }
-        if let (whole, sets) = kept {
-            wholeReads[leaf] = whole
-            try memory?.remember(whole, of: leaf)
-            var out = whole
-            if let within { out.formIntersection(within) }
-            reads.append(Read(leaf: leaf, restrictedTo: nil, rows: sets, contacts: whole.count,
                               milliseconds: Clock.millisecondsSince(start)))
             return out
         }
@@ -410,6 +326,84 @@ struct SetEvaluator {
     /// count, so that an event costs one cache miss rather than one per array (a ring,
     /// its fill and the counts: 3 s of 5 on the 1M-contact demo store). The planner sizes
     /// it (Planner.sendOrder). Returns the rows read.
+    /// A leaf read whole from the kept sets where they answer it, and the sets and rows
+    /// read; nil when the leaf is read by its SQL (no sets, a set missing or corrupt, or
+    /// so few contacts left that its SQL for them reads less than its rows beside the sets).
+    private func keptRead(_ leaf: SetLeaf, fewLeft: Bool) throws -> (ContactSet, Int)? {
+        if let sets = leaf.keptSets, case .attribute(let name, _) = leaf.condition, let attributeSets {
+            return try attributeSets(name, sets).map { ($0.set, $0.sets) }
+        }
+        guard let campaignSets else { return nil }
+        // `at_least` campaigns: each campaign's set, counted per contact; over a window,
+        // the campaigns it cuts each a set of the contacts with such an event in it
+        // (SetLeaf.keptPlusRows: contact and campaign ids).
+        if let read = leaf.access.campaignSets, let test = read.campaignsCounted, leaf.alsoOnRow.isEmpty,
+           leaf.keptPlusRows == nil || !fewLeft, var perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
+            var cutRows = 0
+            if let cut = leaf.keptPlusRows?.rows {
+                var byCampaign: [Int64: ContactSet] = [:]
+                try database.stream(cut.sql, cut.parameters) { row in
+                    byCampaign[row.int64(1), default: ContactSet(maxID: maxID)].insert(row.int64(0))
+                    cutRows += 1
+                }
+                perCampaign += byCampaign.values
+            }
+            let counts = Self.membership(perCampaign, maxID: maxID)
+            return (Self.passing(counts, test, maxID: maxID), read.sets + cutRows)
+        }
+        // Some campaigns from their kept sets, the others from their rows (SetLeaf.KeptPlusRows).
+        if let split = leaf.keptPlusRows, let read = leaf.access.campaignSets, !fewLeft,
+           let perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
+            var rows = read.campaigns.count
+            if case .summed(let test) = leaf.reading {
+                var counts = Self.membership(perCampaign, maxID: maxID)
+                if let more = split.rows {
+                    try database.stream(more.sql, more.parameters) { row in
+                        let i = Int(row.int64(0))
+                        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
+                        counts[i] &+= row.int64(1)
+                        rows += 1
+                    }
+                }
+                return (Self.passing(counts, test, maxID: maxID), rows)
+            }
+            var whole = ContactSet(maxID: maxID)
+            for set in perCampaign { whole.formUnion(set) }
+            if let more = split.rows {
+                try database.stream(more.sql, more.parameters) { row in
+                    whole.insert(row.int64(0))
+                    rows += 1
+                }
+            }
+            return (whole, rows)
+        }
+        // A union of one set per campaign.
+        guard let read = leaf.access.campaignSets, read.campaignsCounted == nil, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
+              leaf.keptPlusRows == nil else { return nil }
+        return try campaignSets(read).map { ($0.set, $0.sets) }
+    }
+
+    /// How many of `sets` hold each contact, indexed by contact id.
+    private static func membership(_ sets: [ContactSet], maxID: Int64) -> [Int64] {
+        var counts = [Int64](repeating: 0, count: Int(max(maxID, 0)) + 1)
+        for set in sets {
+            set.forEach { contact in
+                let i = Int(contact)
+                if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
+                counts[i] &+= 1
+                return true
+            }
+        }
+        return counts
+    }
+
+    /// The contacts whose count (above zero) passes `test`.
+    private static func passing(_ counts: [Int64], _ test: CountTest, maxID: Int64) -> ContactSet {
+        var out = ContactSet(maxID: maxID)
+        for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: k) { out.insert(Int64(contact)) }
+        return out
+    }
+
     /// Each campaign's kept set of `read`'s columns, in `order`; nil when one is missing.
     private static func perCampaign(_ read: CampaignSetsRead, _ order: [Int64],
                                     _ sets: (CampaignSetsRead) throws -> (set: ContactSet, sets: Int)?) throws -> [ContactSet]? {
