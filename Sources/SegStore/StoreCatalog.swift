@@ -183,6 +183,8 @@ extension Store {
         try db.query("SELECT DISTINCT campaign_id FROM campaign_sets") { catalog.campaignSets.insert($0.int64(0)) }
         // The attributes whose values' sets are kept (an attribute has all of them or none).
         try db.query("SELECT name, count(*) FROM attribute_sets GROUP BY name") { catalog.attributeSets[$0.text(0)] = Int($0.int64(1)) }
+        // Kept by the import in the same transaction as the events (docs/schema.md).
+        catalog.statsComplete = true
         try db.query("SELECT campaign_id, kind, events, contacts, min_ts, max_ts FROM event_stats") { row in
             guard let kind = EventKind(rawValue: Int(row.int64(1))) else { return }
             catalog.stats[row.int64(0), default: [:]][kind] = Catalog.KindStats(

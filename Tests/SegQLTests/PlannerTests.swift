@@ -40,12 +40,20 @@ import Testing
 
     /// The plan of `text`: the planner's own (bitmaps) unless a single-statement shape is
     /// forced, as the benchmarks do to compare them.
-    static func plan(_ text: String, strategy: Strategy? = nil) throws -> Plan {
+    static func plan(_ text: String, strategy: Strategy? = nil, catalog: Catalog = catalog, now: NowValue = .fixed(1_780_272_000)) throws -> Plan {
         let query = try #require(Parser.parseQuery(SourceFile(name: "q", text: text)).query)
         let (bound, diagnostics) = Binder.bind(query, in: BindingEnvironment(catalog: catalog))
         let b = try #require(bound, "\(diagnostics)")
-        return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: .fixed(1_780_272_000), strategy: strategy))
+        return Planner.plan(b, catalog: catalog, options: PlannerOptions(now: now, strategy: strategy))
     }
+
+    /// The catalog as a store's: its statistics count every event (the catalog above
+    /// has delivered, opened and clicked events only).
+    static let complete: Catalog = {
+        var c = catalog
+        c.statsComplete = true
+        return c
+    }()
 
     static let q1 = #"opened(campaign: "Spring Sale") and not clicked(link: "/pricing") and clicks >= 2"#
     static let q5 = #"clicks(campaign: ["Black Friday", "New Year Sale", "Spring Sale"]) >= 3 or (opened(campaign: "Summer Newsletter") and country = "SE")"#
@@ -261,6 +269,54 @@ import Testing
             }
             #expect(inner.leaves.count == 1, "\(query)")
         }
+    }
+
+    /// The statistics bound every contact's count (in a campaign no contact has more
+    /// events than the campaign's events less its other contacts, and only campaigns
+    /// whose events the window meets count), so a count test that no count or every
+    /// count up to that bound passes is no read, everyone, the verb, or its complement.
+    /// Each campaign of the catalog delivered once to each of its recipients; opens are
+    /// 1.5 per opener.
+    @Test func countsTheStatisticsBoundAreDecidedWithoutReading() throws {
+        func filter(_ text: String, catalog: Catalog = Self.complete, now: NowValue = .fixed(1_780_272_000)) throws -> PlanExpr {
+            try Self.plan(text, catalog: catalog, now: now).filter
+        }
+        let spring = #"campaign: "Spring Sale""#
+        #expect(try filter("deliveries >= 5") == .nobody)
+        #expect(try filter("deliveries <= 4") == .everyone)
+        #expect(try filter("deliveries(\(spring)) >= 2") == .nobody)
+        #expect(try filter("deliveries(\(spring)) < 2") == .everyone)
+        #expect(try filter("deliveries(\(spring)) != 0") == filter("delivered(\(spring))"))
+        #expect(try filter("deliveries(\(spring)) = 1") == filter("delivered(\(spring))"))
+        #expect(try filter("deliveries(\(spring)) = 0") == filter("not delivered(\(spring))"))
+        // No campaign's deliveries lie in the last week, and none was ever replied to.
+        #expect(try filter("delivered(within: 7d)") == .nobody)
+        #expect(try filter("deliveries(within: 7d) = 0") == .everyone)
+        #expect(try filter("replied") == .nobody)
+        // A bound the test does not decide is read.
+        #expect(try filter("opens(\(spring)) >= 2") != .nobody)
+        #expect(try filter("deliveries >= 2") != .nobody)
+        // Statistics that may leave events out decide nothing; nor do they in a saved
+        // segment's view (now read when it runs), planned for every later import.
+        #expect(try filter("deliveries >= 5", catalog: Self.catalog) != .nobody)
+        #expect(try filter("replied", catalog: Self.catalog) != .nobody)
+        #expect(try filter("deliveries >= 5", now: .readTime) != .nobody)
+    }
+
+    /// A scope that holds every campaign with events of the kind is every campaign: the
+    /// per-contact rollup answers it. Not in a view, where later campaigns may have them.
+    @Test func scopeOfEveryCampaignWithTheKindIsEveryCampaign() throws {
+        var catalog = Self.complete
+        catalog.campaigns.append(.init(id: 20, name: "Draft", channel: .email))
+        let all = #"campaign: ["Summer Newsletter", "Black Friday", "New Year Sale", "Spring Sale"]"#
+        let some = #"campaign: ["Black Friday", "Spring Sale"]"#
+        func filter(_ text: String, now: NowValue = .fixed(1_780_272_000)) throws -> String {
+            "\(try Self.plan(text, catalog: catalog, now: now).filter)"
+        }
+        #expect(try filter("opens(\(all), machine: false) > 4") == filter("opens(machine: false) > 4"))
+        #expect(try filter("opens(\(all)) > 4").contains("allCampaigns"))
+        #expect(try !filter("opens(\(some)) > 4").contains("allCampaigns"))
+        #expect(try !filter("opens(\(all)) > 4", now: .readTime).contains("allCampaigns"))
     }
 
     /// The leaves' estimates add up to the program's; a small and is read smallest first

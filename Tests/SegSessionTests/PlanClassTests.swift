@@ -40,9 +40,17 @@ import Testing
     /// The tables with one row per contact, which a leaf may read whole.
     static let perContactTables = ["FROM contacts", "FROM contact_activity"]
 
+    /// Sends in the window and a second click: without them the statistics decide
+    /// `sent(within: 30d)` (nothing sent) and `clicks >= 2` (one click) with no read.
+    static let classEvents = [
+        #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
+        #"{"record":"event","kind":"sent","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
+        #"{"record":"event","kind":"clicked","contact":"ana@example.com","campaign":"Spring Sale","url":"https://shop.example.com/pricing?utm=1","ts":"2026-03-01T10:02:00Z"}"#,
+    ]
+
     @Test(arguments: classes)
     func everyLeafReadsAnIndexRangeOfItsOwn(_ query: String) throws {
-        let f = try ActionsFixture()
+        let f = try ActionsFixture(extra: Self.classEvents)
         let db = f.temp.store.database
         let file = SourceFile(name: "q", text: query)
         let (parsed, diagnostics) = Parser.parseQuery(file)

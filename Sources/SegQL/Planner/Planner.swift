@@ -168,8 +168,10 @@ public struct Planner {
         var plan = Plan(
             strategy: .bitmaps, filter: filter, now: options.now, estimatedRows: rows,
             reasons: [
-                "bitmaps: each of \(access.count) condition\(access.count == 1 ? "" : "s") read once from its own index range "
-                    + "(an estimated \(Int64(read.rounded())) rows in all), combined as sets of contact ids in memory"
+                access.isEmpty
+                    ? "bitmaps: no condition left to read (the plan is every contact or none)"
+                    : "bitmaps: each of \(access.count) condition\(access.count == 1 ? "" : "s") read once from its own index range "
+                        + "(an estimated \(Int64(read.rounded())) rows in all), combined as sets of contact ids in memory"
             ])
         plan.access = access
         return plan
@@ -488,6 +490,25 @@ public struct Planner {
         return (lower.map { lo >= $0 } ?? true) && (upper.map { hi <= $0 } ?? true) ? .whole : .cut
     }
 
+    /// The most events of `filter`'s kind (and scope, and window) any one contact has,
+    /// from the statistics: in a campaign no contact has more than its events less its
+    /// other contacts, and only the campaigns whose events of the kind the window meets
+    /// count. Nil for `at_least` (a count of campaigns) or when a campaign's figures are
+    /// unknown. Exact statistics are the import's (it recounts a campaign's contacts
+    /// whenever its `activity` rows change, merges included).
+    func countBound(_ filter: EventFilter) -> Int64? {
+        guard !filter.distinctCampaigns, filter.ofLast == nil, case .fixed(let now) = options.now else { return nil }
+        let (lower, upper) = filter.window.bounds(now: now)
+        var bound: Int64 = 0
+        for c in campaigns(in: filter.campaigns) {
+            guard windowCoverage(c.id, filter.kind, lower, upper) != nil, let s = catalog.stats[c.id]?[filter.kind] else { continue }
+            guard s.events > 0 else { continue }
+            guard s.contacts > 0, s.contacts <= s.events else { return nil }
+            bound += s.events - s.contacts + 1
+        }
+        return bound
+    }
+
     /// The kept sets that answer a rollup count above one over several campaigns
     /// (`sends(within: 180d) >= 3`, read as the rollup of the campaigns wholly inside the
     /// window) for those campaigns with at most one event of its kind per contact
@@ -735,9 +756,13 @@ public struct Planner {
     @inline(never)
     private mutating func lowerEvents(_ filter: EventFilter, _ test: CountTest) -> PlanExpr {
         var filter = filter
+        // What the statistics say holds only for the events stored now: a saved
+        // segment's view (now read when it runs) is planned without them.
+        let statsHold: Bool
+        if case .fixed = options.now { statsHold = true } else { statsHold = false }
         // `as of` a moment no event in scope is later than changes nothing, and
         // leaves the rollups exact (they would not be, for a moment before the last).
-        if let until = filter.window.until, !filter.readAsSet,
+        if statsHold, let until = filter.window.until, !filter.readAsSet,
            let latest = latestEvent(filter.kind, in: filter.campaigns), latest <= until {
             filter.window.until = nil
         }
@@ -746,6 +771,33 @@ public struct Planner {
         }
         if case .only(let ids) = filter.links, ids.isEmpty {
             return test.includesZero ? .everyone : .nobody
+        }
+        if statsHold, catalog.statsComplete, filter.ofLast == nil {
+            // A scope of several campaigns holding every campaign with events of the
+            // kind is every campaign (`opens(channel: email)` where only e-mails are
+            // opened): `contact_activity` then answers it, one row per contact, not the
+            // scope's `activity` rows, a row per contact and campaign. (One campaign's
+            // rows are never more than `contact_activity`'s.)
+            if case .only(let ids) = filter.campaigns, ids.count > 1,
+               catalog.campaigns.allSatisfy({ c in ids.contains(c.id) || (catalog.stats[c.id]?[filter.kind]?.events ?? 0) == 0 }) {
+                filter.campaigns = .any
+            }
+            // A count no contact can reach: no contact has more of the kind in a campaign
+            // than the campaign's events less its other contacts (`event_stats`), so the
+            // campaigns the window meets bound every contact's count (`deliveries(within:
+            // 7d) >= 5` when the last week holds one campaign of one delivery each).
+            if let bound = countBound(filter) {
+                if bound == 0 { return test.includesZero ? .everyone : .nobody }
+                let passes = test.passes(in: 1...bound)
+                if test != .atLeastOne, passes.none {
+                    // Only a count of zero can pass: not one such event.
+                    return test.includesZero ? .not(lowerEvents(filter, .atLeastOne)) : .nobody
+                }
+                if test != .atLeastOne, passes.all {
+                    // Every count but zero passes: the verb, or everyone.
+                    return test.includesZero ? .everyone : lowerEvents(filter, .atLeastOne)
+                }
+            }
         }
         // `message: N` past the first is only in the campaigns with at least N messages
         // (the import raises a campaign's `messages` to the highest its events use), so
@@ -811,12 +863,14 @@ public struct Planner {
         return options.min { readRows($0) < readRows($1) } ?? options[0]
     }
 
-    /// The rows a reading of one condition (an atom, or `not` an atom) reads.
+    /// The rows a reading of one condition (an atom, or `not` an atom) reads: in a
+    /// bitmap plan by its access path, the kept sets counted a row each (a count over
+    /// campaigns of one delivery each is their sets, not their `activity` rows).
     private func readRows(_ e: PlanExpr) -> Double {
         switch e {
         case .atom(let a), .not(.atom(let a)):
             guard let positive = a.includesZero ? a.positiveComplement : a else { return 0 }
-            return sqlAccessPath(positive).estimatedRows
+            return (bitmaps ? accessPath(positive) : sqlAccessPath(positive)).estimatedRows
         default: return .infinity
         }
     }

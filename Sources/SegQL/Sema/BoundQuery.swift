@@ -173,6 +173,19 @@ public struct CountTest: Hashable, Sendable {
         }
     }
 
+    /// Whether no count in `range` passes, and whether every count there does.
+    public func passes(in range: ClosedRange<Int64>) -> (none: Bool, all: Bool) {
+        let (lo, hi) = (range.lowerBound, range.upperBound)
+        switch op {
+        case .equal: return (!range.contains(value), lo == value && hi == value)
+        case .notEqual: return (lo == value && hi == value, !range.contains(value))
+        case .less: return (lo >= value, hi < value)
+        case .lessOrEqual: return (lo > value, hi <= value)
+        case .greater: return (hi <= value, lo > value)
+        case .greaterOrEqual: return (hi < value, lo >= value)
+        }
+    }
+
     /// The same set, as the complement of a test that excludes zero, when it has that
     /// form: `clicks < 2` is `not (clicks >= 2)`, `clicks = 0` is `not (clicks >= 1)`.
     public var complementExcludingZero: CountTest? {

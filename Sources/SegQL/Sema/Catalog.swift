@@ -92,6 +92,12 @@ public struct Catalog: Sendable {
     public var attributeSets: [String: Int] = [:]
     /// Per campaign id and event kind.
     public var stats: [Int64: [EventKind: KindStats]]
+    /// Whether `stats` counts every event there is: a kind missing for a campaign
+    /// then has no events, and no contact has more events of a kind in a campaign
+    /// than the campaign's events less its other contacts. A store's catalog is (the
+    /// import keeps `event_stats` in its transaction); one made by hand need not be,
+    /// and the planner then decides nothing from what the statistics leave out.
+    public var statsComplete = false
     /// Contacts read whole for the estimates the statistics cannot give (attributes,
     /// contact columns, the per-contact rollup); nil: fixed shares are assumed. The
     /// session reads it only for a query that has such a condition (Store.contactSample).
