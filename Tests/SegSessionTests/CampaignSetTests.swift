@@ -129,6 +129,8 @@ import Testing
             #"opened(since: "2026-03-01", at_least: 2)"#, #"delivered(within: 7d, at_least: 2) and not clicked"#,
             #"deliveries(campaign: ["Spring Sale", "Autumn", "Flash SMS"]) >= 2"#, #"sends(campaign: ["Spring Sale", "Autumn"]) < 2"#,
             #"opened(before: "2026-03-03", at_least: 1) or delivered(since: "2026-03-02", at_least: 2)"#,
+            // Over every campaign: each campaign with the kind, those of one each from their sets.
+            "deliveries >= 2", "deliveries = 1", "deliveries <= 1", "sends != 1", "opens >= 2", "opens < 2",
         ]
         try Self.expectSameAnswers(f, "windows", queries)
         #expect(try f.members("deliveries(within: 5d) >= 2") == ["ana@example.com", "cy@example.com"])
@@ -140,6 +142,10 @@ import Testing
         #expect(f.run("explain analyze deliveries(within: 5d) >= 2") == nil)
         #expect(f.lastText().contains("campaign_sets: the contacts with deliveries in "), "\(f.lastText())")
         #expect(f.lastText().contains("counted per contact"), "\(f.lastText())")
+        #expect(try f.members("deliveries >= 2") == ["ana@example.com", "cy@example.com"])
+        // Every campaign's deliveries: each campaign's set (one delivery per contact in each), not `contact_activity`.
+        #expect(f.run("explain deliveries >= 2") == nil)
+        #expect(f.lastText().contains("campaign_sets: the contacts with deliveries in 3 campaigns with at most one each"), "\(f.lastText())")
         // at_least over a window that cuts Spring Sale's opens: Autumn's set, Spring
         // Sale's opens in the window.
         #expect(f.run(#"explain analyze opened(since: "2026-03-01T10:30:00Z", at_least: 1)"#) == nil)
