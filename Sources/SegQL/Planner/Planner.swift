@@ -777,8 +777,9 @@ public struct Planner {
             // kind is every campaign (`opens(channel: email)` where only e-mails are
             // opened): `contact_activity` then answers it, one row per contact, not the
             // scope's `activity` rows, a row per contact and campaign. (One campaign's
-            // rows are never more than `contact_activity`'s.)
-            if case .only(let ids) = filter.campaigns, ids.count > 1,
+            // rows are never more than `contact_activity`'s. With `message:` the scope
+            // stays: which campaigns have one message decides whether a rollup answers.)
+            if case .only(let ids) = filter.campaigns, ids.count > 1, filter.message == nil,
                catalog.campaigns.allSatisfy({ c in ids.contains(c.id) || (catalog.stats[c.id]?[filter.kind]?.events ?? 0) == 0 }) {
                 filter.campaigns = .any
             }
