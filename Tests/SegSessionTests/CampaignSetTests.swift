@@ -121,6 +121,9 @@ import Testing
             #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T10:00:00Z"}"#,
             #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T12:00:00Z"}"#,
             #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-03T11:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
         ])
         let queries = [
             "delivered(within: 2d)", "deliveries(within: 5d) >= 2", "deliveries(within: 5d) = 1", "deliveries(within: 5d) = 0",
@@ -131,6 +134,9 @@ import Testing
             #"opened(before: "2026-03-03", at_least: 1) or delivered(since: "2026-03-02", at_least: 2)"#,
             // Over every campaign: each campaign with the kind, those of one each from their sets.
             "deliveries >= 2", "deliveries = 1", "deliveries <= 1", "sends != 1", "opens >= 2", "opens < 2",
+            // `of_last` over a window: Autumn's opens wholly inside it, Spring Sale's cut.
+            #"opened(of_last: 1, since: "2026-03-01T10:30:00Z")"#, #"opened(of_last: 2, since: "2026-03-01T10:30:00Z", at_least: 2)"#,
+            #"not opened(of_last: 1, before: "2026-03-03T11:30:00Z")"#, "opened(of_last: 1, within: 1d)",
         ]
         try Self.expectSameAnswers(f, "windows", queries)
         #expect(try f.members("deliveries(within: 5d) >= 2") == ["ana@example.com", "cy@example.com"])
@@ -146,6 +152,11 @@ import Testing
         // Every campaign's deliveries: each campaign's set (one delivery per contact in each), not `contact_activity`.
         #expect(f.run("explain deliveries >= 2") == nil)
         #expect(f.lastText().contains("campaign_sets: the contacts with deliveries in 3 campaigns with at most one each"), "\(f.lastText())")
+        // Each contact's last campaign (Autumn for ana and cy, Spring Sale for bo): ana's
+        // Autumn opens from its set, bo's Spring Sale open from the events the window cuts.
+        #expect(try f.members(#"opened(of_last: 1, since: "2026-03-01T10:30:00Z")"#) == ["ana@example.com", "bo@example.com"])
+        #expect(f.run(#"explain analyze opened(of_last: 1, since: "2026-03-01T10:30:00Z")"#) == nil)
+        #expect(f.lastText().contains("campaign_sets: the contacts with opens in 1 campaign wholly in the window, and events_by_campaign: opens of 1 campaign the window cuts"), "\(f.lastText())")
         // at_least over a window that cuts Spring Sale's opens: Autumn's set, Spring
         // Sale's opens in the window.
         #expect(f.run(#"explain analyze opened(since: "2026-03-01T10:30:00Z", at_least: 1)"#) == nil)

@@ -269,12 +269,23 @@ public struct Planner {
             var events = sqlAccessPath(.events(plain, .atLeastOne))
             // "At least one" such event, or `at_least` campaigns: the events' kept sets
             // too, one per campaign (a count of events needs the events).
+            // With a window (now fixed): the campaigns wholly inside it from their sets,
+            // those it cuts from their events in it (contact and campaign ids), the
+            // others have none.
             var eventSets: CampaignSetsRead?
+            var cut: [Int64] = []
             if case .events(_, let test) = a, f.distinctCampaigns || test == .atLeastOne,
-               let sets = keptSets(.events(plain, .atLeastOne)) {
-                eventSets = CampaignSetsRead(columns: sets.columns, campaigns: order)
-                events = AccessPath(index: nil, description: "\(StoreTable.campaignSets.name): the contacts with \(sets.columns.map(\.name).joined(separator: " or "))",
-                                    estimatedRows: Double(order.count * sets.columns.count), estimatedContacts: 0)
+               let (whole, inside, cutHere, cutRows) = campaignsInWindow(plain, order),
+               let sets = keptSets(.events(whole, .atLeastOne)) {
+                cut = cutHere
+                eventSets = CampaignSetsRead(columns: sets.columns, campaigns: inside)
+                var description = "\(StoreTable.campaignSets.name): the contacts with \(sets.columns.map(\.name).joined(separator: " or "))"
+                if !plain.window.isUnbounded {
+                    description += " in \(inside.count) campaign\(inside.count == 1 ? "" : "s") wholly in the window"
+                    if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(cut.count) campaign\(cut.count == 1 ? "" : "s") the window cuts" }
+                }
+                events = AccessPath(index: nil, description: description,
+                                    estimatedRows: Double(inside.count * sets.columns.count) + cutRows, estimatedContacts: 0)
             }
             var what = "\(events.description); of_last over \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, "
                 + "their recipients from \(StoreTable.campaignSets.name) (\(order.count) set\(order.count == 1 ? "" : "s"))"
@@ -282,6 +293,7 @@ public struct Planner {
             var kept = AccessPath(kept: what, rows: events.estimatedRows + Double(order.count), over: path,
                                   campaignSets: CampaignSetsRead(columns: [.sends], campaigns: order))
             kept.eventSets = eventSets
+            kept.windowCut = cut
             return kept
         }
         if case .events(let f, let test) = a, f.distinctCampaigns, f.ofLast == nil {
@@ -339,6 +351,33 @@ public struct Planner {
         }
         guard let sets = keptSets(a) else { return path }
         return keptPath(path, sets)
+    }
+
+    /// `filter`'s campaigns `order` as the kept sets can answer them: without a window,
+    /// all of them whole; with one (now fixed, no `message:`), those whose events of
+    /// the kind lie wholly inside it (`inside`), those it cuts (`cut`, with their
+    /// estimated events in it), and none of the others; `whole` is the predicate over
+    /// `inside` without the window. Nil when the window cannot be split.
+    private func campaignsInWindow(_ filter: EventFilter, _ order: [Int64])
+        -> (whole: EventFilter, inside: [Int64], cut: [Int64], cutRows: Double)? {
+        guard !filter.window.isUnbounded else { return (filter, order, [], 0) }
+        guard case .fixed(let now) = options.now, filter.message == nil else { return nil }
+        let (lower, upper) = filter.window.bounds(now: now)
+        var inside: [Int64] = [], cut: [Int64] = []
+        var cutRows = 0.0
+        for c in order {
+            switch windowCoverage(c, filter.kind, lower, upper) {
+            case .whole?: inside.append(c)
+            case .cut?:
+                cut.append(c)
+                cutRows += Double(catalog.stats[c]?[filter.kind]?.events ?? 0) * windowShare(filter.window, filter.kind, .only([c]))
+            case nil: break
+            }
+        }
+        var whole = filter
+        whole.window = TimeWindow()
+        whole.campaigns = .only(inside)
+        return (whole, inside, cut, cutRows)
     }
 
     /// The access path of a leaf read from the kept sets of some campaigns (`sets`, the

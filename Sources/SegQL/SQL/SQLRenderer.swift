@@ -739,6 +739,8 @@ public struct SQLRenderer {
         var events = f
         events.wholeCampaigns = nil
         events.distinctCampaigns = false
+        events.ofLast = nil
+        events.sendOrder = nil
         events.campaigns = .only(ids)
         return "SELECT \(columns) FROM \(From.events)\(dialect.indexHint(index.name)) WHERE "
             + (eventConditions(events, alias: "e") + extra).joined(separator: " AND ")
@@ -1103,8 +1105,9 @@ public struct SQLRenderer {
                 parameters = outer
             }
         }
-        if let sets = access.campaignSets, sets.campaignsCounted != nil, !access.windowCut.isEmpty, case .events(let f, _) = a {
-            // `at_least` over a window: the events in it of the campaigns it cuts.
+        if let sets = access.campaignSets, sets.campaignsCounted != nil || access.eventSets != nil, !access.windowCut.isEmpty,
+           case .events(let f, _) = a {
+            // `at_least` or `of_last` over a window: the events in it of the campaigns it cuts.
             parameters = []
             let sql = campaignEvents(f, of: access.windowCut, columns: "e.contact_id, e.campaign_id")
             leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))

@@ -184,9 +184,24 @@ struct SetEvaluator {
             let n = Int(clamping: max(ofLast, 1))
             if let order, let read = leaf.access.campaignSets, let campaignSets,
                let recipients = try Self.perCampaign(read, order, campaignSets) {
-                let eventSets = try leaf.access.eventSets.flatMap { try Self.perCampaign($0, order, campaignSets) }
+                // The predicate's events per campaign from their kept sets: over a window,
+                // those of the campaigns wholly inside it, the events in it of those it
+                // cuts (SetLeaf.keptPlusRows), none for the others.
+                var eventSets: [ContactSet]?
+                var eventSetRows = 0
+                if let read = leaf.access.eventSets, let inside = try Self.perCampaign(read, read.campaigns, campaignSets) {
+                    var byCampaign = Dictionary(zip(read.campaigns, inside), uniquingKeysWith: { a, _ in a })
+                    eventSetRows = read.sets
+                    if let cut = leaf.keptPlusRows?.rows {
+                        try database.stream(cut.sql, cut.parameters) { row in
+                            byCampaign[row.int64(1), default: ContactSet(maxID: maxID)].insert(row.int64(0))
+                            eventSetRows += 1
+                        }
+                    }
+                    eventSets = order.map { byCampaign[$0] ?? ContactSet(maxID: maxID) }
+                }
                 rows += try lastCampaignsFromSets(order, n, test: test, distinct: distinct, recipients: recipients,
-                                                  events: sql, eventSets: eventSets, eventSetRows: leaf.access.eventSets?.sets ?? 0,
+                                                  events: sql, eventSets: eventSets, eventSetRows: eventSetRows,
                                                   within: restrictedTo != nil ? within : nil, into: &out)
                 break
             }
@@ -352,7 +367,7 @@ struct SetEvaluator {
             return (Self.passing(counts, test, maxID: maxID), read.sets + cutRows)
         }
         // Some campaigns from their kept sets, the others from their rows (SetLeaf.KeptPlusRows).
-        if let split = leaf.keptPlusRows, let read = leaf.access.campaignSets, !fewLeft,
+        if let split = leaf.keptPlusRows, let read = leaf.access.campaignSets, !fewLeft, !leaf.reading.isLastCampaigns,
            let perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
             var rows = read.campaigns.count
             if case .summed(let test) = leaf.reading {
