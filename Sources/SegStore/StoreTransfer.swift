@@ -70,8 +70,10 @@ public enum StoreTransfer {
             throw DatabaseError(.misuse, message: "a store can be copied only into PostgreSQL")
         }
         // Replacing a store on plain PostgreSQL: two connections through a staging
-        // schema (StoreTransferStaged.swift). Elsewhere, one connection, one transaction.
-        if replacing, !target.isCitus, let postgres = pg as? PostgresDatabase, let file = source.file {
+        // schema (StoreTransferStaged.swift), if the user may create one. Elsewhere, one
+        // connection, one transaction.
+        if replacing, !target.isCitus, let postgres = pg as? PostgresDatabase, let file = source.file,
+           try mayStage(postgres) {
             return try copyStaged(from: source, file: file, to: target, postgres,
                                   progress: progress, isCancelled: isCancelled)
         }

@@ -41,6 +41,12 @@ extension StoreTransfer {
     /// The tables the second loading connection sends; the first sends the others.
     static let secondConnectionTables: Set<String> = ["events"]
 
+    /// Whether the connection's user may create the staging schema (a user who may
+    /// only create tables in the store's schema copies over one connection).
+    static func mayStage(_ pg: PostgresDatabase) throws -> Bool {
+        try pg.int64("SELECT CAST(has_database_privilege(current_database(), 'CREATE') AS integer)") == 1
+    }
+
     /// `copy` replacing a store on plain PostgreSQL (see the top of this file).
     static func copyStaged(
         from source: SQLiteDatabase, file: String, to target: Store, _ pg: PostgresDatabase,
@@ -85,10 +91,14 @@ extension StoreTransfer {
     }
 
     /// Drops the staging schemas of copies that are no longer running: those whose lock
-    /// no session holds (a copy holds it from the schema's creation to its end).
+    /// no session holds (a copy holds it from the schema's creation to its end), of
+    /// the users this one may act for (another user's are left to them).
     static func dropLeftoverStagingSchemas(_ pg: PostgresDatabase) throws {
         var names: [String] = []
-        try pg.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'segq\\_load\\_%' ORDER BY nspname", []) {
+        try pg.query("""
+            SELECT nspname FROM pg_namespace WHERE nspname LIKE 'segq\\_load\\_%' AND pg_has_role(nspowner, 'USAGE')
+            ORDER BY nspname
+            """, []) {
             names.append($0.text(0))
         }
         for name in names {

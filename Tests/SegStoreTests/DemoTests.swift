@@ -282,6 +282,35 @@ struct PostgresDemoTests {
         #expect(left == [running])
     }
 
+    /// A user who may create tables in the store's schema but no schema in the database
+    /// gets the copy over one connection, in one transaction, as before.
+    @Test func aUserWhoMayNotCreateSchemasCopiesOverOneConnection() throws {
+        let base = try #require(TemporarySchema.base)
+        let schema = try TemporarySchema(base: base)
+        defer { withExtendedLifetime(schema) {} }
+        let admin = try PostgresDatabase(url: base)
+        let role = "segq_nocreate_" + schema.name.dropFirst(2).prefix(12)
+        try admin.execute("CREATE ROLE \(role) LOGIN")
+        defer {
+            try? admin.execute("DROP OWNED BY \(role) CASCADE")
+            try? admin.execute("DROP ROLE \(role)")
+        }
+        try admin.execute("GRANT USAGE, CREATE ON SCHEMA \(schema.name) TO \(role)")
+        let url = schema.url.replacingOccurrences(of: "://segq@", with: "://\(role)@")
+        try #require(url != schema.url, "the test server's URL names the user segq")
+        #expect(try admin.int64("SELECT CAST(has_database_privilege('\(role)', current_database(), 'CREATE') AS integer)") == 0)
+
+        let summary = try DemoStore.build(at: url, options: DemoOptions(contacts: 150, seed: 4))
+        #expect(!summary.phases.contains { $0.name.contains("two connections") }, "\(summary.phases)")
+        let sqlite = try TempDir()
+        _ = try DemoStore.build(at: sqlite.path("demo.db"), options: DemoOptions(contacts: 150, seed: 4))
+        let a = try TestStore.wrapping(Store(path: sqlite.path("demo.db"), readOnly: true))
+        let b = try TestStore.wrapping(Store(path: url, readOnly: true))
+        for table in StoreTransfer.tables.map(\.name) {
+            #expect(try a.count(table) == b.count(table), "\(table)")
+        }
+    }
+
     /// The staging schema a copy through `target`'s connection would use, if it exists.
     private func stagingSchemas(of target: Store) throws -> [String] {
         var names: [String] = []
