@@ -28,8 +28,12 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
     let connection: OpaquePointer
     /// The cancel handle for `interrupt()`, made once at connect.
     private let cancelHandle: OpaquePointer?
-    /// The connection string it was opened with (the password, if any, is not kept).
+    /// The connection string it was opened with, without its password (for messages).
     public let url: String
+    /// The connection string as given (password included), for `connectAgain()`.
+    private let connectionString: String
+    /// Whether it was opened read-only.
+    private let readOnly: Bool
     /// Rows changed by the last command.
     public private(set) var changes = 0
     /// The running statement's cancellation: once it is cancelled, no query is sent
@@ -57,10 +61,18 @@ public final class PostgresDatabase: Database, @unchecked Sendable {
         connection = conn
         cancelHandle = PQgetCancel(conn)
         self.url = Self.redacted(url)
+        connectionString = url
+        self.readOnly = readOnly
         // NOTICEs ("table does not exist, skipping") are not for the user.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         try execute("SET client_encoding = 'UTF8'; SET client_min_messages = warning")
         if readOnly { try execute("SET default_transaction_read_only = on") }
+    }
+
+    /// A second connection to the same database, as the same user, with the same
+    /// settings from the connection string (the store copy loads tables over two).
+    public func connectAgain() throws -> PostgresDatabase {
+        try PostgresDatabase(url: connectionString, readOnly: readOnly)
     }
 
     deinit {

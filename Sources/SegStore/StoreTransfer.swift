@@ -1,19 +1,26 @@
-// Copying a whole SQLite store into a PostgreSQL store, in one transaction.
+// Copying a whole SQLite store into a PostgreSQL store, all or nothing.
 //
 // `segq demo --db postgres://…` builds the demo in a temporary SQLite file (the fast,
 // tuned builder) and copies it here, so both backends hold the same rows. Every table
 // goes through COPY; the secondary indexes and foreign keys of the large tables are
-// dropped first and made again at the end (one sort each instead of millions of B-tree
-// inserts), and the identity sequences are moved past the copied ids. A failure rolls
-// everything back.
+// made after the rows are in (one sort each instead of millions of B-tree inserts), and
+// the identity sequences are moved past the copied ids.
 //
-// Into a store being replaced (its tables truncated in the copy's transaction) on
-// plain PostgreSQL, the COPYs freeze their rows, and the foreign keys are not checked
-// again by PostgreSQL: segq checks every reference as the rows stream past (each value
-// among those the referenced table was given, or holds), then adds each key `NOT
-// VALID` — enforced on every later write, the copied rows having been checked by segq
-// (see `ReferenceCheck`). A key one of whose references segq did not find is added as
-// before, and PostgreSQL's check fails the copy with its usual message.
+// Replacing a store on plain PostgreSQL (what `segq demo` does), the tables are loaded
+// over two connections into a staging schema and swapped into the store's schema by one
+// short transaction (StoreTransferStaged.swift): a failure, an interrupt or a killed
+// segq leaves the store as it was. Elsewhere — on Citus (whose COPYs go to the shards),
+// or into a store that is not being replaced — one connection copies in one
+// transaction, dropping the indexes and keys inside it and making them again at the
+// end; a failure rolls everything back.
+//
+// The tables being new (staged) or truncated in the copy's transaction, the COPYs freeze
+// their rows (not on Citus), and the foreign keys are not checked again by PostgreSQL:
+// segq records every reference and every referenced value as the rows stream past, then
+// adds each key whose values were all found `NOT VALID` — enforced on every later
+// write, the copied rows having been checked by segq (see `ReferenceCheck`). A key one
+// of whose references segq did not find is added as before, and PostgreSQL's check fails
+// the copy with its usual message.
 
 import SegQL
 
@@ -47,8 +54,10 @@ public enum StoreTransfer {
     static let identityTables = ["contacts", "lists", "campaigns", "links", "events", "segments", "segment_evaluations"]
 
     /// Copies every row of `source` into `target`, which must hold no contacts,
-    /// campaigns or events unless `replacing` (then everything it holds is deleted in
-    /// the same transaction). `progress` is called with each table's name and rows.
+    /// campaigns or events unless `replacing` (then everything it holds is replaced, all
+    /// at once). `progress` is called with each table's name and rows, and `isCancelled`
+    /// asked every 100,000 rows (and between tables when replacing), both on the
+    /// caller's thread only.
     /// Returns how long each table's COPY and each index and key made at the end took.
     @discardableResult
     public static func copy(
@@ -59,6 +68,14 @@ public enum StoreTransfer {
         let pg = target.database
         guard let loader = pg.bulkLoader else {
             throw DatabaseError(.misuse, message: "a store can be copied only into PostgreSQL")
+        }
+        // Replacing a store on plain PostgreSQL: two connections through a staging
+        // schema (StoreTransferStaged.swift), if the user may create one. Elsewhere, one
+        // connection, one transaction.
+        if replacing, !target.isCitus, let postgres = pg as? PostgresDatabase, let file = source.file,
+           try mayStage(postgres) {
+            return try copyStaged(from: source, file: file, to: target, postgres,
+                                  progress: progress, isCancelled: isCancelled)
         }
         try pg.transaction {
             try target.writeShardsSequentially()
@@ -87,59 +104,21 @@ public enum StoreTransfer {
             let dropped = try loader.dropForBulkLoad(
                 indexesOf: ["contacts", "events", "activity", "contact_attributes", "contact_activity"],
                 uniqueConstraintsOf: ["contacts"],
-                foreignKeysOf: ["events", "activity", "contact_activity", "contact_attributes", "list_members"],
+                foreignKeysOf: keysCheckedBySegq,
                 keeping: [])
 
             for (name, columns) in tables {
-                // The columns of an attribute's value and its type, written as JSON text.
-                let attribute: (value: Int32, type: Int32)? =
-                    name == "contact_attributes" ? (3, 2) : name == "attribute_sets" ? (2, 1) : nil
-                var rows = 0
                 let started = monotonicSeconds()
-                let checks = references.checks(of: name, columns: columns)
-                try loader.copy(into: name, columns: columns, freeze: freeze) { w in
-                    try source.query("SELECT \(columns.joined(separator: ", ")) FROM \(name)", []) { row in
-                        var next = 0
-                        for i in 0..<Int32(columns.count) {
-                            let value = row.value(i)
-                            while next < checks.count && checks[next].position == i {
-                                references.check(value, checks[next])
-                                next += 1
-                            }
-                            if let attribute, i == attribute.value {
-                                guard let stored = AttributeValue(type: row.text(attribute.type), stored: value) else {
-                                    throw DatabaseError(.misuse,
-                                                        message: "attribute of type '\(row.text(attribute.type))' holds \(value)")
-                                }
-                                w.text(stored.jsonText)
-                            } else {
-                                write(value, to: &w)
-                            }
-                        }
-                        try w.endRow()
-                        rows += 1
-                        if rows % 1_000_000 == 0 {
-                            progress?(name, rows)
-                            if isCancelled?() == true { throw DatabaseError(.interrupt, message: "interrupted") }
-                        }
-                    }
+                let rows = try copyTable(name, columns, from: source, into: loader, freeze: freeze,
+                                         references: &references) { rows in
+                    if rows % 1_000_000 == 0 { progress?(name, rows) }
+                    if isCancelled?() == true { throw DatabaseError(.interrupt, message: "interrupted") }
                 }
                 progress?(name, rows)
                 if rows > 0 { phases.append(("copy \(name) (\(rows) rows)", monotonicSeconds() - started)) }
             }
-            var info: [(String, SQLValue)] = []
-            try source.query("SELECT key, value FROM store_info WHERE key NOT IN ('created_by', 'created_at')", []) {
-                info.append(($0.text(0), $0.value(1)))
-            }
-            for (key, value) in info {
-                try pg.execute(
-                    "INSERT INTO store_info(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [.text(key), .text(value.plainText)])
-            }
-            for table in identityTables {
-                try pg.execute(
-                    "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table)")
-            }
+            try copyInfo(from: source, to: pg)
+            try setIdentities(of: identityTables, in: pg)
             for object in dropped {
                 progress?(object.label, 0)
                 let started = monotonicSeconds()
@@ -160,6 +139,70 @@ public enum StoreTransfer {
         return phases
     }
 
+    /// The tables whose foreign keys segq checks itself and adds `NOT VALID`: the large
+    /// ones, where PostgreSQL's check is one join of millions of rows each.
+    static let keysCheckedBySegq = ["events", "activity", "contact_activity", "contact_attributes", "list_members"]
+
+    /// Sends every row of `name` in `source` by one COPY, each value of a checked key
+    /// recorded in `references`; `tick` is called every 100,000 rows (it may throw to
+    /// stop). Returns the rows sent.
+    static func copyTable(
+        _ name: String, _ columns: [String], from source: SQLiteDatabase, into loader: any BulkLoader, freeze: Bool,
+        references: inout ReferenceCheck, tick: (Int) throws -> Void
+    ) throws -> Int {
+        // The columns of an attribute's value and its type, written as JSON text.
+        let attribute: (value: Int32, type: Int32)? =
+            name == "contact_attributes" ? (3, 2) : name == "attribute_sets" ? (2, 1) : nil
+        var rows = 0
+        let checks = references.checks(of: name, columns: columns)
+        try loader.copy(into: name, columns: columns, freeze: freeze) { w in
+            try source.query("SELECT \(columns.joined(separator: ", ")) FROM \(name)", []) { row in
+                var next = 0
+                for i in 0..<Int32(columns.count) {
+                    let value = row.value(i)
+                    while next < checks.count && checks[next].position == i {
+                        references.record(value, checks[next])
+                        next += 1
+                    }
+                    if let attribute, i == attribute.value {
+                        guard let stored = AttributeValue(type: row.text(attribute.type), stored: value) else {
+                            throw DatabaseError(.misuse,
+                                                message: "attribute of type '\(row.text(attribute.type))' holds \(value)")
+                        }
+                        w.text(stored.jsonText)
+                    } else {
+                        write(value, to: &w)
+                    }
+                }
+                try w.endRow()
+                rows += 1
+                if rows % 100_000 == 0 { try tick(rows) }
+            }
+        }
+        return rows
+    }
+
+    /// The source's `store_info` (but who made the store and when) into the store.
+    static func copyInfo(from source: SQLiteDatabase, to pg: any Database) throws {
+        var info: [(String, SQLValue)] = []
+        try source.query("SELECT key, value FROM store_info WHERE key NOT IN ('created_by', 'created_at')", []) {
+            info.append(($0.text(0), $0.value(1)))
+        }
+        for (key, value) in info {
+            try pg.execute(
+                "INSERT INTO store_info(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [.text(key), .text(value.plainText)])
+        }
+    }
+
+    /// Moves the identity sequences of `tables` past their copied ids.
+    static func setIdentities(of tables: [String], in pg: any Database) throws {
+        for table in tables {
+            try pg.execute(
+                "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table)")
+        }
+    }
+
     static func write(_ value: SQLValue, to w: inout CopyWriter) {
         switch value {
         case .null: w.null()
@@ -170,37 +213,43 @@ public enum StoreTransfer {
     }
 }
 
-/// The foreign keys of the copied tables, checked by segq as the rows stream past: each
-/// single-column key's values must be NULL or among the values of the referenced column
-/// — those copied into it before (the tables go parents first) or, for a table the copy
-/// does not fill (`event_kinds`), those it holds. A key all of whose values were found
-/// is `verified`: adding it `NOT VALID` then leaves no row that breaks it, PostgreSQL
-/// enforcing it on every later write. (The source is a segq SQLite store, whose importer
+/// The foreign keys of the copied tables, checked by segq as the rows stream past: the
+/// values of each single-column key's column and those of the referenced column are
+/// recorded — the values copied into it or, for a table the copy does not fill
+/// (`event_kinds`), those it holds — and a key every value of which (NULL aside) is
+/// among the referenced ones is `verified`: adding it `NOT VALID` then leaves no row
+/// that breaks it, PostgreSQL enforcing it on every later write. The tables may be
+/// copied in any order and over several connections, each with its own copy of the
+/// check (`merge` adds them up). (The source is a segq SQLite store, whose importer
 /// writes with `foreign_keys` off: its rows are not taken on trust.)
-struct ReferenceCheck {
+struct ReferenceCheck: Sendable {
     /// A key: its constraint, its column and the referenced table and column.
-    struct Key {
+    struct Key: Sendable {
         var name: String, table: String, column: String, referencedTable: String, referencedColumn: String
     }
-    /// A key checked on one table's rows: the column's position and the referenced values.
+    /// What to record of one column of a table's rows: the values of a key (`key`, an
+    /// index into `keys`) or, with `key` nil, values referenced by keys (`values`, an
+    /// index into `values`).
     struct Check {
-        var key: String, position: Int32, values: Int
+        var key: Int?
+        var position: Int32
+        var values: Int
     }
 
     var keys: [Key] = []
     /// The referenced columns' values (`table.column` → index into `values`).
     var valueIndex: [String: Int] = [:]
     var values: [IntegerSet] = []
-    /// Keys one of whose values was not found.
-    var broken: Set<String> = []
+    /// The values of each key's column, as `keys`.
+    var seen: [IntegerSet] = []
 
     /// No key checked (every key is then added and checked by PostgreSQL).
     init() {}
 
     /// The single-column foreign keys of `tables` in the current schema whose
-    /// referenced table is copied before them or not copied at all.
+    /// referenced column is copied too, or is in a table the copy does not fill.
     init(_ pg: any Database, tables: [(name: String, columns: [String])]) throws {
-        let order = Dictionary(uniqueKeysWithValues: tables.enumerated().map { ($1.name, $0) })
+        let copied = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0.columns) })
         try pg.query("""
             SELECT c.conname, t.relname, a.attname, rt.relname, ra.attname FROM pg_constraint c
             JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -214,18 +263,14 @@ struct ReferenceCheck {
                             referencedTable: row.text(3), referencedColumn: row.text(4)))
         }
         keys = keys.filter { key in
-            guard let at = order[key.table], let columns = tables.first(where: { $0.name == key.table })?.columns,
-                  columns.contains(key.column) else { return false }
-            if let referenced = order[key.referencedTable] {
-                return referenced < at
-                    && tables[referenced].columns.contains(key.referencedColumn)
-            }
-            return true
+            guard copied[key.table]?.contains(key.column) == true else { return false }
+            return copied[key.referencedTable].map { $0.contains(key.referencedColumn) } ?? true
         }
+        seen = Array(repeating: IntegerSet(), count: keys.count)
         for key in keys where valueIndex["\(key.referencedTable).\(key.referencedColumn)"] == nil {
             valueIndex["\(key.referencedTable).\(key.referencedColumn)"] = values.count
             var set = IntegerSet()
-            if order[key.referencedTable] == nil {
+            if copied[key.referencedTable] == nil {
                 try pg.query("SELECT \(key.referencedColumn) FROM \(key.referencedTable)", []) { row in
                     set.insert(row.value(0))
                 }
@@ -234,40 +279,49 @@ struct ReferenceCheck {
         }
     }
 
-    /// What to do with each row of `table`: the keys it must satisfy, and the referenced
-    /// values it gives (as `Check`s whose key is empty), in the order of their columns.
+    /// What to record of each row of `table`: the values of the keys of its columns,
+    /// and the values of its columns that keys refer to, in the order of its columns.
     func checks(of table: String, columns: [String]) -> [Check] {
         var out: [Check] = []
-        for key in keys where key.table == table {
-            out.append(Check(key: key.name, position: Int32(columns.firstIndex(of: key.column)!),
-                             values: valueIndex["\(key.referencedTable).\(key.referencedColumn)"]!))
+        for (k, key) in keys.enumerated() where key.table == table {
+            guard let position = columns.firstIndex(of: key.column),
+                  let values = valueIndex["\(key.referencedTable).\(key.referencedColumn)"] else { continue }
+            out.append(Check(key: k, position: Int32(position), values: values))
         }
         for (name, index) in valueIndex {
             let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
             if parts[0] == table, let position = columns.firstIndex(of: parts[1]) {
-                out.append(Check(key: "", position: Int32(position), values: index))
+                out.append(Check(key: nil, position: Int32(position), values: index))
             }
         }
         return out.sorted { $0.position < $1.position }
     }
 
-    /// Checks one value of a row against a key, or records it as a referenced value.
-    mutating func check(_ value: SQLValue, _ c: Check) {
-        if c.key.isEmpty {
+    /// Records one value of a row for `c`.
+    mutating func record(_ value: SQLValue, _ c: Check) {
+        if let k = c.key {
+            if value != .null { seen[k].insert(value) }
+        } else {
             values[c.values].insert(value)
-        } else if value != .null, !values[c.values].contains(value) {
-            broken.insert(c.key)
         }
     }
 
-    /// Whether every value of the key `name` was found.
+    /// Adds what `other` (a copy of the same check, made before any row) recorded.
+    mutating func merge(_ other: ReferenceCheck) {
+        for i in values.indices { values[i].formUnion(other.values[i]) }
+        for i in seen.indices { seen[i].formUnion(other.seen[i]) }
+    }
+
+    /// Whether every value of the key `name` is among the values of the column it refers to.
     func verified(_ name: String) -> Bool {
-        keys.contains { $0.name == name } && !broken.contains(name)
+        guard let k = keys.firstIndex(where: { $0.name == name }),
+              let values = valueIndex["\(keys[k].referencedTable).\(keys[k].referencedColumn)"] else { return false }
+        return seen[k].isSubset(of: self.values[values])
     }
 }
 
 /// A set of stored values, integers in a bit set (the ids: dense from 1).
-struct IntegerSet {
+struct IntegerSet: Sendable {
     var bits: [UInt64] = []
     var others: Set<SQLValue> = []
 
@@ -287,5 +341,18 @@ struct IntegerSet {
         guard case .integer(let i) = value, i >= 0, i < IntegerSet.bitLimit else { return others.contains(value) }
         let word = Int(i >> 6)
         return word < bits.count && bits[word] & (1 << UInt64(i & 63)) != 0
+    }
+
+    mutating func formUnion(_ other: IntegerSet) {
+        if other.bits.count > bits.count { bits += repeatElement(0, count: other.bits.count - bits.count) }
+        for (i, word) in other.bits.enumerated() { bits[i] |= word }
+        others.formUnion(other.others)
+    }
+
+    func isSubset(of other: IntegerSet) -> Bool {
+        for (i, word) in bits.enumerated() where word != 0 {
+            if i >= other.bits.count || word & ~other.bits[i] != 0 { return false }
+        }
+        return others.isSubset(of: other.others)
     }
 }

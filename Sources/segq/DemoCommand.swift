@@ -24,7 +24,10 @@ struct DemoCommand: ParsableCommand {
         the end, so an interrupted build leaves nothing behind; the PATH.building-PID \
         files of a killed one are removed by the next build. With a PostgreSQL --db \
         (postgres://…), the store is built in a temporary SQLite file and copied into \
-        the database in one transaction.
+        the database all at once: loaded over two connections into a staging schema \
+        (segq_load_PID) and swapped into the store's by one transaction, so an \
+        interrupted copy leaves the store as it was (a killed one's staging schema is \
+        dropped by the next copy).
 
         Examples:
           segq demo --db demo.db                      # 100,000 contacts, 2.2M events

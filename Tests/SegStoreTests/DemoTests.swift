@@ -136,6 +136,9 @@ struct PostgresDemoTests {
         _ = try DemoStore.build(at: file, options: DemoOptions(contacts: 300, seed: 3))
         let summary = try DemoStore.build(at: schema.url, options: DemoOptions(contacts: 300, seed: 3))
         #expect(summary.contacts == 300)
+        // Loaded over two connections through a staging schema, swapped in at the end.
+        #expect(summary.phases.contains { $0.name.contains("load over two connections") }, "\(summary.phases)")
+        #expect(summary.phases.contains { $0.name.contains("copy events") && $0.name.hasSuffix("[connection 2]") })
 
         // Every table holds the same rows as the SQLite build.
         let a = try TestStore.wrapping(Store(path: file, readOnly: true))
@@ -210,6 +213,111 @@ struct PostgresDemoTests {
         let after = try TestStore.wrapping(Store(path: schema.url, readOnly: true))
         #expect(try after.count("events") == before)
         #expect(try after.count("contacts") == 200)
+        #expect(try stagingSchemas(of: target) == [])
+    }
+
+    /// A copy interrupted while its two connections load, or failing on the second one
+    /// (a row PostgreSQL refuses), leaves the store as it was and drops its staging
+    /// schema; the next copy into the same store succeeds and holds the source's rows.
+    @Test func anInterruptedOrFailedCopyLeavesTheStoreAndNoStagingSchema() throws {
+        let schema = try TemporarySchema(base: try #require(TemporarySchema.base))
+        defer { withExtendedLifetime(schema) {} }
+        _ = try DemoStore.build(at: schema.url, options: DemoOptions(contacts: 200, seed: 2))
+        let before = try TestStore.wrapping(Store(path: schema.url, readOnly: true))
+        let counts = try StoreTransfer.tables.map { try before.count($0.name) }
+        let sqlite = try TempDir()
+        let file = sqlite.path("demo.db")
+        _ = try DemoStore.build(at: file, options: DemoOptions(contacts: 300, seed: 3))
+        let target = try Store(path: schema.url)
+
+        // Interrupted on the caller's connection (before its fourth table): the other
+        // connection, loading `events`, is stopped too.
+        var asked = 0
+        let interrupted = #expect(throws: DatabaseError.self) {
+            try StoreTransfer.copy(from: SQLiteDatabase(path: file, readOnly: true), to: target, replacing: true,
+                                   isCancelled: { asked += 1; return asked > 3 })
+        }
+        #expect(interrupted?.isInterrupt == true, "\(String(describing: interrupted))")
+        #expect(try StoreTransfer.tables.map { try before.count($0.name) } == counts)
+        #expect(try stagingSchemas(of: target) == [])
+
+        // A row that PostgreSQL refuses, sent by the second connection.
+        let refused = try SQLiteDatabase(path: file)
+        try refused.execute("PRAGMA ignore_check_constraints = ON")
+        try refused.execute("UPDATE events SET machine = 7 WHERE id = (SELECT max(id) FROM events)")
+        let failed = #expect(throws: DatabaseError.self) {
+            try StoreTransfer.copy(from: refused, to: target, replacing: true)
+        }
+        #expect(failed?.message.contains("events_machine_check") == true, "\(String(describing: failed))")
+        #expect(try StoreTransfer.tables.map { try before.count($0.name) } == counts)
+        #expect(try stagingSchemas(of: target) == [])
+
+        // Put right, the copy succeeds: the source's rows, table by table.
+        try refused.execute("UPDATE events SET machine = 0 WHERE machine = 7")
+        try StoreTransfer.copy(from: refused, to: target, replacing: true)
+        let source = try TestStore.wrapping(Store(path: file, readOnly: true))
+        for table in StoreTransfer.tables.map(\.name) {
+            #expect(try source.count(table) == before.count(table), "\(table)")
+        }
+        #expect(try stagingSchemas(of: target) == [])
+    }
+
+    /// A staging schema whose copy is gone (no session holds its lock: segq was killed)
+    /// is dropped by the next copy; one whose copy is still running is left alone.
+    @Test func aKilledCopysStagingSchemaIsDroppedByTheNext() throws {
+        let base = try #require(TemporarySchema.base)
+        let schema = try TemporarySchema(base: base)
+        defer { withExtendedLifetime(schema) {} }
+        let other = try PostgresDatabase(url: base)
+        let dead = "segq_load_1999999991", running = "segq_load_1999999992"
+        try other.execute("CREATE SCHEMA \(dead); CREATE TABLE \(dead).events(id bigint)")
+        try other.execute("CREATE SCHEMA \(running)")
+        try other.execute("SELECT pg_advisory_lock(hashtextextended('\(running)', 0))")
+        defer { try? other.execute("DROP SCHEMA \(running) CASCADE") }
+        _ = try DemoStore.build(at: schema.url, options: DemoOptions(contacts: 100, seed: 1))
+        var left: Set<String> = []
+        try other.query("SELECT nspname FROM pg_namespace WHERE nspname IN ('\(dead)', '\(running)')", []) {
+            left.insert($0.text(0))
+        }
+        #expect(left == [running])
+    }
+
+    /// A user who may create tables in the store's schema but no schema in the database
+    /// gets the copy over one connection, in one transaction, as before.
+    @Test func aUserWhoMayNotCreateSchemasCopiesOverOneConnection() throws {
+        let base = try #require(TemporarySchema.base)
+        let schema = try TemporarySchema(base: base)
+        defer { withExtendedLifetime(schema) {} }
+        let admin = try PostgresDatabase(url: base)
+        let role = "segq_nocreate_" + schema.name.dropFirst(2).prefix(12)
+        try admin.execute("CREATE ROLE \(role) LOGIN")
+        defer {
+            try? admin.execute("DROP OWNED BY \(role) CASCADE")
+            try? admin.execute("DROP ROLE \(role)")
+        }
+        try admin.execute("GRANT USAGE, CREATE ON SCHEMA \(schema.name) TO \(role)")
+        let url = schema.url.replacingOccurrences(of: "://segq@", with: "://\(role)@")
+        try #require(url != schema.url, "the test server's URL names the user segq")
+        #expect(try admin.int64("SELECT CAST(has_database_privilege('\(role)', current_database(), 'CREATE') AS integer)") == 0)
+
+        let summary = try DemoStore.build(at: url, options: DemoOptions(contacts: 150, seed: 4))
+        #expect(!summary.phases.contains { $0.name.contains("two connections") }, "\(summary.phases)")
+        let sqlite = try TempDir()
+        _ = try DemoStore.build(at: sqlite.path("demo.db"), options: DemoOptions(contacts: 150, seed: 4))
+        let a = try TestStore.wrapping(Store(path: sqlite.path("demo.db"), readOnly: true))
+        let b = try TestStore.wrapping(Store(path: url, readOnly: true))
+        for table in StoreTransfer.tables.map(\.name) {
+            #expect(try a.count(table) == b.count(table), "\(table)")
+        }
+    }
+
+    /// The staging schema a copy through `target`'s connection would use, if it exists.
+    private func stagingSchemas(of target: Store) throws -> [String] {
+        var names: [String] = []
+        try target.database.query(
+            "SELECT nspname FROM pg_namespace WHERE nspname = 'segq_load_' || CAST(pg_backend_pid() AS text)", []
+        ) { names.append($0.text(0)) }
+        return names
     }
 
     /// Every index and constraint of the store's schema: table, name, definition.

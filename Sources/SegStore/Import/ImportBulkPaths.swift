@@ -36,6 +36,8 @@ struct IndexRebuild {
 public struct DroppedForBulkLoad: Sendable {
     /// The index's or the constraint's name.
     public var name: String
+    /// The table it belongs to.
+    public var table: String
     /// Whether it is a foreign key (else an index).
     public var isForeignKey = false
     /// The statement that makes it again.
@@ -54,14 +56,14 @@ extension PostgresDatabase {
         var dropped: [DroppedForBulkLoad] = [], unique: [DroppedForBulkLoad] = [], keys: [DroppedForBulkLoad] = []
         var drops: [String] = [], keyDrops: [String] = [], uniqueDrops: [String] = []
         try query("""
-            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            SELECT i.indexname, i.indexdef, i.tablename FROM pg_indexes i
             WHERE i.schemaname = current_schema() AND i.tablename = ANY(CAST(?1 AS text[]))
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
             ORDER BY i.indexname
             """, [.text(PostgresDatabase.arrayLiteral(indexTables))]) { row in
             let name = row.text(0)
             guard !keeping.contains(name) else { return }
-            dropped.append(DroppedForBulkLoad(name: name, create: row.text(1)))
+            dropped.append(DroppedForBulkLoad(name: name, table: row.text(2), create: row.text(1)))
             drops.append("DROP INDEX \(quoteIdentifier(name))")
         }
         // Unique constraints (not primary keys) of `uniqueTables` and foreign keys of
@@ -82,7 +84,7 @@ extension PostgresDatabase {
             // StoreTransfer.swift) is made again checked: PostgreSQL checks every row.
             var definition = row.text(2)
             if definition.hasSuffix(" NOT VALID") { definition.removeLast(" NOT VALID".count) }
-            let object = DroppedForBulkLoad(name: row.text(1), isForeignKey: isKey,
+            let object = DroppedForBulkLoad(name: row.text(1), table: row.text(0), isForeignKey: isKey,
                                             create: "ALTER TABLE \(table) ADD CONSTRAINT \(name) \(definition)")
             let drop = "ALTER TABLE \(table) DROP CONSTRAINT \(name)"
             if isKey {
@@ -193,13 +195,13 @@ extension Importer {
         rebuild.active = true
         if loader != nil { return try enterPostgresBulkMode() }
         try db.query("""
-            SELECT name, sql FROM sqlite_master
+            SELECT name, sql, tbl_name FROM sqlite_master
             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'activity')
             ORDER BY name
             """) { row in
             let name = row.text(0)
             if name == StoreIndex.eventsByExternalID.name && storeHadIDs { return }
-            rebuild.dropped.append(DroppedForBulkLoad(name: name, create: row.text(1)))
+            rebuild.dropped.append(DroppedForBulkLoad(name: name, table: row.text(2), create: row.text(1)))
         }
         for object in rebuild.dropped {
             try db.execute("DROP INDEX \(quoteIdentifier(object.name))")
