@@ -918,7 +918,9 @@ public struct Planner {
                 if let r = campaignByCampaign(r) { options.append(.not(.atom(.rollup(r)))) }
             }
         }
-        return options.min { readRows($0) < readRows($1) } ?? options[0]
+        // Ties (both read from the same kept sets) go to the fewer rows of the SQL, what a
+        // restricted read or the one-statement form reads: a rollup over the events.
+        return options.min { (readRows($0), readRows($0, sql: true)) < (readRows($1), readRows($1, sql: true)) } ?? options[0]
     }
 
     /// A count over every campaign as the same count over each campaign that has events
@@ -940,11 +942,11 @@ public struct Planner {
     /// The rows a reading of one condition (an atom, or `not` an atom) reads: in a
     /// bitmap plan by its access path, the kept sets counted a row each (a count over
     /// campaigns of one delivery each is their sets, not their `activity` rows).
-    private func readRows(_ e: PlanExpr) -> Double {
+    private func readRows(_ e: PlanExpr, sql: Bool = false) -> Double {
         switch e {
         case .atom(let a), .not(.atom(let a)):
             guard let positive = a.includesZero ? a.positiveComplement : a else { return 0 }
-            return (bitmaps ? accessPath(positive) : sqlAccessPath(positive)).estimatedRows
+            return (bitmaps && !sql ? accessPath(positive) : sqlAccessPath(positive)).estimatedRows
         default: return .infinity
         }
     }
