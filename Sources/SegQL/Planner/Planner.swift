@@ -303,25 +303,9 @@ public struct Planner {
             plain.campaignsFromRollup = nil
             // With a window (now fixed): the campaigns wholly inside it from their sets,
             // those it cuts from their events in it, one set each; the others have none.
-            var cut: [Int64] = []
-            var cutRows = 0.0
-            if !plain.window.isUnbounded {
-                guard case .fixed(let now) = options.now, plain.message == nil else { return path }
-                let (lower, upper) = plain.window.bounds(now: now)
-                var inside: [Int64] = []
-                for c in campaigns(in: plain.campaigns) {
-                    switch windowCoverage(c.id, plain.kind, lower, upper) {
-                    case .whole?: inside.append(c.id)
-                    case .cut?:
-                        cut.append(c.id)
-                        cutRows += Double(catalog.stats[c.id]?[plain.kind]?.events ?? 0) * windowShare(plain.window, plain.kind, .only([c.id]))
-                    case nil: break
-                    }
-                }
-                guard !inside.isEmpty else { return path }
-                plain.window = TimeWindow()
-                plain.campaigns = .only(inside)
-            }
+            guard let (whole, inside, cut, cutRows) = campaignsInWindow(plain, campaigns(in: plain.campaigns).map(\.id)),
+                  !inside.isEmpty else { return path }
+            plain = whole
             guard var sets = keptSets(.events(plain, .atLeastOne)) else { return path }
             sets.campaignsCounted = test
             var kept = keptPath(path, sets, what: f.window.isUnbounded ? nil : "wholly in the window", cut: cut, cutRows: cutRows,
@@ -920,7 +904,8 @@ public struct Planner {
         }
         // Ties (both read from the same kept sets) go to the fewer rows of the SQL, what a
         // restricted read or the one-statement form reads: a rollup over the events.
-        return options.min { (readRows($0), readRows($0, sql: true)) < (readRows($1), readRows($1, sql: true)) } ?? options[0]
+        let costs = options.map { (readRows($0), readRows($0, sql: true)) }
+        return options.indices.min { costs[$0] < costs[$1] }.map { options[$0] } ?? options[0]
     }
 
     /// A count over every campaign as the same count over each campaign that has events

@@ -192,12 +192,7 @@ struct SetEvaluator {
                 if let read = leaf.access.eventSets, let inside = try Self.perCampaign(read, read.campaigns, campaignSets) {
                     var byCampaign = Dictionary(zip(read.campaigns, inside), uniquingKeysWith: { a, _ in a })
                     eventSetRows = read.sets
-                    if let cut = leaf.keptPlusRows?.rows {
-                        try database.stream(cut.sql, cut.parameters) { row in
-                            byCampaign[row.int64(1), default: ContactSet(maxID: maxID)].insert(row.int64(0))
-                            eventSetRows += 1
-                        }
-                    }
+                    if let cut = leaf.keptPlusRows?.rows { eventSetRows += try addCutCampaigns(cut, to: &byCampaign) }
                     eventSets = order.map { byCampaign[$0] ?? ContactSet(maxID: maxID) }
                 }
                 rows += try lastCampaignsFromSets(order, n, test: test, distinct: distinct, recipients: recipients,
@@ -357,10 +352,7 @@ struct SetEvaluator {
             var cutRows = 0
             if let cut = leaf.keptPlusRows?.rows {
                 var byCampaign: [Int64: ContactSet] = [:]
-                try database.stream(cut.sql, cut.parameters) { row in
-                    byCampaign[row.int64(1), default: ContactSet(maxID: maxID)].insert(row.int64(0))
-                    cutRows += 1
-                }
+                cutRows = try addCutCampaigns(cut, to: &byCampaign)
                 perCampaign += byCampaign.values
             }
             let counts = Self.membership(perCampaign, maxID: maxID)
@@ -396,6 +388,17 @@ struct SetEvaluator {
         guard let read = leaf.access.campaignSets, read.campaignsCounted == nil, leaf.alsoOnRow.isEmpty, leaf.reading == .ids,
               leaf.keptPlusRows == nil else { return nil }
         return try campaignSets(read).map { ($0.set, $0.sets) }
+    }
+
+    /// Adds the rows of `cut` (contact and campaign ids: the events in a window of the
+    /// campaigns it cuts) to each campaign's set; returns the rows read.
+    private func addCutCampaigns(_ cut: CompiledSQL, to byCampaign: inout [Int64: ContactSet]) throws -> Int {
+        var rows = 0
+        try database.stream(cut.sql, cut.parameters) { row in
+            byCampaign[row.int64(1), default: ContactSet(maxID: maxID)].insert(row.int64(0))
+            rows += 1
+        }
+        return rows
     }
 
     /// How many of `sets` hold each contact, indexed by contact id.
