@@ -30,7 +30,7 @@ public enum Schema {
 
     /// The changes of each version, in order: `versions[i]` takes a store from version
     /// `i` to `i + 1`.
-    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6, v7, v8]
+    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
 
     // MARK: Column and table shorthands
 
@@ -313,5 +313,15 @@ public enum Schema {
             Column("value", .attributeValue, notNull: true),
             Column("contacts", .text, notNull: true),
         ])),
+    ]
+
+    /// Version 9: the e-mail addresses indexed by domain (`EmailDomain`), so that
+    /// `email matches "*@gmail.com"` reads the range of that domain instead of every
+    /// address; and each campaign's kept sets gain the people who opened, the contacts
+    /// with more opens than machine opens (`human_opens`; docs/schema.md §
+    /// campaign_sets), so that `opened(machine: false)` is read as sets like every other
+    /// kind (recomputed when a store is migrated to this version).
+    static let v9: [SchemaChange] = [
+        .createIndex(Index(.contactsByEmailDomain, on: .contacts, [EmailDomain.sql("email")])),
     ]
 }

@@ -227,8 +227,9 @@ public final class Store {
                 if isCitus { try CitusLayout.apply(to: database) }
             } else {
                 for version in now..<known { try database.migrate(from: version, distributed: laidOut) }
-                // Version 7's sets are derived from `activity`: made now, in the migration.
-                if now < 7, known >= 7 { try refreshCampaignSets() }
+                // Version 7's sets are derived from `activity`: made now, in the migration
+                // (and made again with version 9's measure).
+                if now < 9, known >= 9 { try refreshCampaignSets() }
                 // Version 8's, from `contact_attributes`.
                 if now < 8, known >= 8 { try refreshAttributeSets() }
             }

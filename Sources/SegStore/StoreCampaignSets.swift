@@ -1,13 +1,14 @@
 // The kept sets (schema version 7, `campaign_sets`; docs/schema.md, docs/planner.md §
 // Kept sets): for every campaign and every count of the rollup, the contacts whose count
-// in `activity` is above zero, as one encoded set.
+// in `activity` is above zero, as one encoded set; since version 9 also the contacts
+// with more opens than machine opens (`KeptMeasure`).
 //
 // The bitmap engine reads "had such an event in these campaigns" from them: a union of
 // one set per campaign, instead of every `activity` row of the campaigns (16 sets
 // against 7.0M rows for `delivered(channel: email)` on the 1M-contact demo store). They
 // are derived from `activity` alone, so they are kept wherever `activity` changes: the
 // import recomputes the campaigns it touched, in its transaction; the rollup rebuild,
-// the demo builder and the migration to version 7 recompute every campaign. A campaign
+// the demo builder and the migrations to versions 7 and 9 recompute every campaign. A campaign
 // has all its sets or none; a condition on a campaign without them is read from
 // `activity` (the catalog lists the campaigns that have them).
 //
@@ -155,8 +156,21 @@ enum Base64 {
 
 /// Writing the kept sets.
 enum CampaignSets {
-    /// The rollup counts a campaign keeps a set of, in `activity`'s column order.
-    static let columns = RollupColumn.allCases.filter(\.isCount)
+    /// The `activity` columns the sets are computed from, in the order they are read.
+    private static let columns = RollupColumn.allCases.filter(\.isCount)
+
+    /// Whether a contact's `activity` row (`columns`' values, in order) puts them in the
+    /// set of `measure`.
+    private static func member(_ measure: KeptMeasure) -> ([Int64]) -> Bool {
+        switch measure {
+        case .count(let c):
+            let i = columns.firstIndex(of: c)!
+            return { $0[i] > 0 }
+        case .humanOpens:
+            let opens = columns.firstIndex(of: .opens)!, machine = columns.firstIndex(of: .machineOpens)!
+            return { $0[opens] > $0[machine] }
+        }
+    }
 
     /// Recomputes the kept sets of `campaigns` (every campaign when nil) from their
     /// `activity` rows: one read of each campaign's rows. Runs in the caller's
@@ -166,18 +180,21 @@ enum CampaignSets {
         if campaigns == nil { try db.query("SELECT id FROM campaigns ORDER BY id") { ids.append($0.int64(0)) } }
         guard !ids.isEmpty else { return }
         let maxID = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
-        let columns = Self.columns
+        let measures = KeptMeasure.all
+        let members = measures.map(member)
         let select = "SELECT contact_id, \(columns.map(\.name).joined(separator: ", ")) FROM activity WHERE campaign_id = ?1"
+        var values = [Int64](repeating: 0, count: columns.count)
         for campaign in ids {
-            var sets = [ContactSet](repeating: ContactSet(maxID: maxID), count: columns.count)
+            var sets = [ContactSet](repeating: ContactSet(maxID: maxID), count: measures.count)
             try db.stream(select, [.integer(campaign)]) { row in
                 let contact = row.int64(0)
-                for i in 0..<columns.count where row.int64(Int32(i + 1)) > 0 { sets[i].insert(contact) }
+                for i in 0..<columns.count { values[i] = row.int64(Int32(i + 1)) }
+                for i in 0..<measures.count where members[i](values) { sets[i].insert(contact) }
             }
             try db.execute("DELETE FROM campaign_sets WHERE campaign_id = ?1", [.integer(campaign)])
-            for (i, column) in columns.enumerated() {
+            for (i, measure) in measures.enumerated() {
                 try db.execute("INSERT INTO campaign_sets(campaign_id, measure, contacts) VALUES (?1, ?2, ?3)",
-                               [.integer(campaign), .text(column.name), .text(CampaignSetCoding.encode(sets[i]))])
+                               [.integer(campaign), .text(measure.name), .text(CampaignSetCoding.encode(sets[i]))])
             }
         }
     }
@@ -198,8 +215,8 @@ extension Store {
         var out = ContactSet(maxID: maxID)
         let statement = try database.prepare("SELECT contacts FROM campaign_sets WHERE campaign_id = ?1 AND measure = ?2")
         for campaign in read.campaigns {
-            for column in read.columns {
-                try statement.bind([.integer(campaign), .text(column.name)])
+            for measure in read.measures {
+                try statement.bind([.integer(campaign), .text(measure.name)])
                 guard try statement.step(), !statement.isNull(0), CampaignSetCoding.decode(statement.text(0), into: &out) else { return nil }
             }
         }

@@ -11,21 +11,24 @@ import SegStore
 import Testing
 
 @Suite struct CampaignSetTests {
-    static let columns = RollupColumn.allCases.filter(\.isCount)
-
-    /// Every campaign's kept sets against its `activity` rows.
+    /// Every campaign's kept sets against its `activity` rows: each count above zero,
+    /// and the people who opened (more opens than machine opens).
     static func expectSetsMatchActivity(_ store: Store, _ stage: String) throws {
         let maxID = try store.database.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
         var campaigns: [Int64] = []
         try store.database.query("SELECT id FROM campaigns ORDER BY id") { campaigns.append($0.int64(0)) }
         #expect(!campaigns.isEmpty)
         for campaign in campaigns {
-            for column in columns {
+            for measure in KeptMeasure.all {
+                let member = switch measure {
+                case .count(let column): "\(column.name) > 0"
+                case .humanOpens: "opens > machine_opens"
+                }
                 var expected = ContactSet(maxID: maxID)
-                try store.database.query("SELECT contact_id FROM activity WHERE campaign_id = ?1 AND \(column.name) > 0",
+                try store.database.query("SELECT contact_id FROM activity WHERE campaign_id = ?1 AND \(member)",
                                          [.integer(campaign)]) { expected.insert($0.int64(0)) }
-                let kept = try store.campaignSetsUnion(CampaignSetsRead(columns: [column], campaigns: [campaign]), maxID: maxID)
-                #expect(kept?.set.ids() == expected.ids(), "\(stage): campaign \(campaign), \(column.name): kept \(kept?.set.ids() ?? []), activity \(expected.ids())")
+                let kept = try store.campaignSetsUnion(CampaignSetsRead(measures: [measure], campaigns: [campaign]), maxID: maxID)
+                #expect(kept?.set.ids() == expected.ids(), "\(stage): campaign \(campaign), \(measure.name): kept \(kept?.set.ids() ?? []), activity \(expected.ids())")
             }
         }
     }
@@ -36,6 +39,8 @@ import Testing
         #"opened(machine: true) or bounced(campaign: "Autumn")"#, "clickers", "openers and not clickers",
         #"sent(campaign: "Autumn") and not opened(campaign: "Autumn")"#, "complained or replied",
         "delivered(at_least: 2)", "sent(at_least: 2) and not opened(at_least: 2)", "clicked(at_least: 1, footer: true)",
+        "opened(machine: false)", #"opened(machine: false, campaign: "Autumn") or replied"#, "delivered and not opened(machine: false)",
+        "opens(machine: false) >= 1", #"opens(machine: false, campaign: ["Autumn", "Spring Sale"]) > 0"#,
     ]
 
     /// Each query's members with the kept sets, and with them turned off.
@@ -72,6 +77,7 @@ import Testing
         _ = try Importer(store: store).run([.text([
             #"{"record":"link","campaign":"Autumn","url":"https://shop.example.com/privacy","footer":true}"#,
             #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-02T10:00:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"dee@example.com","campaign":"Autumn","ts":"2026-03-05T11:00:00Z"}"#,
             #"{"record":"event","kind":"bounced","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-05T09:01:00Z","bounce":"hard"}"#,
             #"{"record":"event","kind":"complained","contact":"+46700000001","campaign":"Flash SMS","ts":"2026-03-02T10:00:00Z"}"#,
             #"{"record":"contact","email":"dee@example.com","phone":"+46700000001"}"#,
@@ -80,6 +86,10 @@ import Testing
         try Self.expectSameAnswers(f, "second import")
         #expect(try f.members("clicked(footer: true) and not clicked") == ["cy@example.com"])
         #expect(try f.members("complained") == ["dee@example.com"])
+        // dee's machine open of Autumn did not make them one who opened; their later open did.
+        #expect(try f.members(#"opened(machine: false, campaign: "Autumn")"#) == ["dee@example.com"])
+        #expect(f.run(#"explain opened(machine: false)"#) == nil)
+        #expect(f.lastText().contains("campaign_sets: the contacts with human_opens in 3 campaigns"), "\(f.lastText())")
 
         // Another tool's change to `activity`, then the rebuild.
         try store.database.execute("DELETE FROM campaign_sets WHERE campaign_id = (SELECT id FROM campaigns WHERE name = 'Autumn')")
@@ -92,13 +102,31 @@ import Testing
         try Self.expectSameAnswers(f, "rebuild")
     }
 
+    /// A store of version 8 kept no set of the people who opened: opening it makes them,
+    /// in the migration, and `opened(machine: false)` is read from them.
+    @Test func aVersion8StoreGainsThePeopleWhoOpened() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-01T12:00:00Z","machine":true}"#,
+        ])
+        let db = f.temp.store.database
+        try db.transaction {
+            try db.execute("DELETE FROM campaign_sets WHERE measure = 'human_opens'")
+            try db.execute("DROP INDEX contacts_by_email_domain")
+            try db.recordSchemaVersion(8)
+        }
+        let store = try Store(path: f.temp.path)
+        #expect(try store.schemaVersion() == Schema.version)
+        #expect(try store.database.int64("SELECT count(*) FROM campaign_sets WHERE measure = 'human_opens'") == 2)
+        try Self.expectSetsMatchActivity(store, "migrated")
+    }
+
     @Test func theCodingRoundTripsAndRefusesWhatItDidNotWrite() throws {
         let f = try ActionsFixture()
         let db = f.temp.store.database
         // A dense set (words) and a sparse one (gaps), stored and read back.
         let maxID = try db.int64("SELECT max(id) FROM contacts") ?? 0
         let campaign = try #require(try db.int64("SELECT id FROM campaigns WHERE name = 'Spring Sale'"))
-        let read = CampaignSetsRead(columns: [.deliveries], campaigns: [campaign])
+        let read = CampaignSetsRead(measures: [.count(.deliveries)], campaigns: [campaign])
         #expect(try f.temp.store.campaignSetsUnion(read, maxID: maxID)?.set.count == 3)
         for bad in ["", "x", "wAAA", "d////", "d!!!!", "wAAAAAAAAAA="] {
             try db.execute("UPDATE campaign_sets SET contacts = ?1 WHERE campaign_id = ?2 AND measure = 'deliveries'", [.text(bad), .integer(campaign)])

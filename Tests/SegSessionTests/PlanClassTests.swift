@@ -89,6 +89,45 @@ import Testing
         let n = try f.session.count(compiled)
         #expect(n == Int64(try f.members(query).count), "\(query)")
     }
+
+    /// An e-mail pattern of one domain reads the domain's range of
+    /// `contacts_by_email_domain` (schema version 9), and answers exactly what the
+    /// pattern matches: addresses with a second `@`, or with none, included.
+    @Test func anEmailPatternOfOneDomainReadsItsRange() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"contact","email":"eve@mail.example.com"}"#,
+            #"{"record":"contact","email":"fay@Example.com"}"#,
+        ])
+        let db = f.temp.store.database
+        // Addresses the importer would not write, as another tool might.
+        try db.execute("INSERT INTO contacts(email) VALUES ('gus@x@example.com'), ('example.com'), ('hal@')")
+        var emails: [String] = []
+        try db.query("SELECT email FROM contacts WHERE email IS NOT NULL") { emails.append($0.text(0)) }
+        let patterns = ["*@example.com", "a*@example.com", "*@x@example.com", "*@EXAMPLE.com", "*@", "*@*.example.com",
+                        "*example.com", "*@mail.example.com"]
+        if db.isPostgres { try db.execute("SET enable_seqscan = off") }
+        defer { if db.isPostgres { try? db.execute("RESET enable_seqscan") } }
+        for pattern in patterns {
+            let query = "email matches \"\(pattern)\""
+            // E-mail addresses are kept, and matched, in lower case.
+            let expected = emails.filter { GlobPattern(pattern.lowercased()).matches($0) }.sorted()
+            #expect(try f.members(query).sorted() == expected, "\(query)")
+            let file = SourceFile(name: "q", text: query)
+            let q = try #require(Parser.parseQuery(file).query)
+            let compiled = try f.session.compile(q, projection: .count, in: file)
+            #expect(try f.session.count(compiled) == Int64(expected.count), "\(query)")
+            let leaf = try #require(compiled.program?.leaves.first, "not a bitmap plan: \(query)")
+            let byDomain = EmailDomain.of(GlobPattern(pattern)) != nil
+            #expect(byDomain == !["*@*.example.com", "*example.com"].contains(pattern), "\(pattern)")
+            #expect((leaf.access.index == StoreIndex.contactsByEmailDomain.name) == byDomain, "\(query): \(leaf.access.description)")
+            guard byDomain else { continue }
+            var lines: [String] = []
+            try db.query((db.isPostgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + leaf.sql.sql, leaf.sql.parameters) {
+                lines.append($0.text(db.isPostgres ? 0 : 3))
+            }
+            #expect(lines.contains { $0.contains(StoreIndex.contactsByEmailDomain.name) }, "\(query)\n\(lines.joined(separator: "\n"))")
+        }
+    }
 }
 
 /// A count over a window that holds some campaigns' events wholly (read from their

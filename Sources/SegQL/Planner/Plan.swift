@@ -94,24 +94,50 @@ public struct AccessPath: Hashable, Sendable {
     }
 }
 
-/// The kept sets a leaf is read from: for each of `campaigns`, the contacts whose
-/// `columns` of `activity` (any of them) are above zero (schema version 7,
-/// `campaign_sets`); their union is the leaf's set.
+/// What a campaign's kept set holds (`campaign_sets.measure`): the contacts with a
+/// count of `activity` above zero (schema version 7), or with more opens than machine
+/// opens, the people who opened (version 9).
+public enum KeptMeasure: Hashable, Sendable {
+    case count(RollupColumn)
+    case humanOpens
+
+    /// Every measure a campaign keeps a set of, in the order they are written.
+    public static let all: [KeptMeasure] = RollupColumn.allCases.filter(\.isCount).map(KeptMeasure.count) + [.humanOpens]
+
+    /// The name in `campaign_sets.measure`.
+    public var name: String {
+        switch self {
+        case .count(let c): c.name
+        case .humanOpens: "human_opens"
+        }
+    }
+
+    /// The kind of the events it is about.
+    public var kind: EventKind? {
+        switch self {
+        case .count(let c): c.kind
+        case .humanOpens: .opened
+        }
+    }
+}
+
+/// The kept sets a leaf is read from: for each of `campaigns`, the contacts in the set of
+/// any of `measures` (`campaign_sets`); their union is the leaf's set.
 public struct CampaignSetsRead: Hashable, Sendable {
-    public var columns: [RollupColumn]
+    public var measures: [KeptMeasure]
     public var campaigns: [Int64]
     /// `at_least`: the set is the contacts in as many of the campaigns' sets as pass
     /// this test, not their union.
     public var campaignsCounted: CountTest?
 
-    public init(columns: [RollupColumn], campaigns: [Int64], campaignsCounted: CountTest? = nil) {
-        self.columns = columns
+    public init(measures: [KeptMeasure], campaigns: [Int64], campaignsCounted: CountTest? = nil) {
+        self.measures = measures
         self.campaigns = campaigns
         self.campaignsCounted = campaignsCounted
     }
 
     /// How many sets are read.
-    public var sets: Int { columns.count * campaigns.count }
+    public var sets: Int { measures.count * campaigns.count }
 }
 
 /// "Now", for `within`: a fixed instant, or the time the SQL is read (saved views).

@@ -278,20 +278,20 @@ public struct Planner {
                let (whole, inside, cutHere, cutRows) = campaignsInWindow(plain, order),
                let sets = keptSets(.events(whole, .atLeastOne)) {
                 cut = cutHere
-                eventSets = CampaignSetsRead(columns: sets.columns, campaigns: inside)
-                var description = "\(StoreTable.campaignSets.name): the contacts with \(sets.columns.map(\.name).joined(separator: " or "))"
+                eventSets = CampaignSetsRead(measures: sets.measures, campaigns: inside)
+                var description = "\(StoreTable.campaignSets.name): the contacts with \(sets.measures.map(\.name).joined(separator: " or "))"
                 if !plain.window.isUnbounded {
                     description += " in \(inside.count) campaign\(inside.count == 1 ? "" : "s") wholly in the window"
                     if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(cut.count) campaign\(cut.count == 1 ? "" : "s") the window cuts" }
                 }
                 events = AccessPath(index: nil, description: description,
-                                    estimatedRows: Double(inside.count * sets.columns.count) + cutRows, estimatedContacts: 0)
+                                    estimatedRows: Double(inside.count * sets.measures.count) + cutRows, estimatedContacts: 0)
             }
             var what = "\(events.description); of_last over \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, "
                 + "their recipients from \(StoreTable.campaignSets.name) (\(order.count) set\(order.count == 1 ? "" : "s"))"
             if f.distinctCampaigns { what += "; distinct campaigns counted" }
             var kept = AccessPath(kept: what, rows: events.estimatedRows + Double(order.count), over: path,
-                                  campaignSets: CampaignSetsRead(columns: [.sends], campaigns: order))
+                                  campaignSets: CampaignSetsRead(measures: [.count(.sends)], campaigns: order))
             kept.eventSets = eventSets
             kept.windowCut = cut
             return kept
@@ -324,7 +324,7 @@ public struct Planner {
                             noun: f.kind.noun, counting: test != .atLeastOne ? "counted per contact" : nil)
         }
         if case .rollup(let r) = a, let sets = keptCountSets(r), case .campaigns(let ids) = r.scope, case .count(let m, _) = r.test,
-           let kind = sets.columns.first?.kind {
+           let kind = sets.measures.first?.kind {
             // A count over campaigns, those with at most one such event per contact from
             // their kept sets, the others' `activity` rows beside them.
             let kept = Set(sets.campaigns)
@@ -371,7 +371,7 @@ public struct Planner {
                           inside: [Int64] = [], insideRows: Double = 0, cut: [Int64] = [], cutRows: Double = 0,
                           noun: String = "", counting: String? = nil) -> AccessPath {
         func campaigns(_ n: Int) -> String { "\(n) campaign\(n == 1 ? "" : "s")" }
-        let names = sets.columns.map(\.name).joined(separator: " or ")
+        let names = sets.measures.map(\.name).joined(separator: " or ")
         var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(campaigns(sets.campaigns.count))"
         if let what { description += " \(what)" }
         description += ", \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
@@ -390,7 +390,7 @@ public struct Planner {
     private func countedMembers(_ sets: CampaignSetsRead, _ counted: Bool) -> Double {
         guard counted else { return 0 }
         let members = sets.campaigns.reduce(0.0) { acc, c in
-            acc + sets.columns.reduce(0.0) { $0 + Double($1.kind.flatMap { catalog.stats[c]?[$0]?.contacts } ?? 0) }
+            acc + sets.measures.reduce(0.0) { $0 + Double($1.kind.flatMap { catalog.stats[c]?[$0]?.contacts } ?? 0) }
         }
         return members / 10
     }
@@ -506,6 +506,10 @@ public struct Planner {
             if let index = Self.columnIndex(f), Self.readsRange(t) {
                 return AccessPath(index: index, description: "\(index): a range of \(f.rawValue)", estimatedRows: estimate(a), estimatedContacts: 0)
             }
+            if f == .email, case .matches(let p) = t, let domain = EmailDomain.of(p) {
+                let index = StoreIndex.contactsByEmailDomain.name
+                return AccessPath(index: index, description: "\(index): the addresses at \(domain)", estimatedRows: estimate(a), estimatedContacts: 0)
+            }
             return AccessPath(index: nil, description: "\(StoreTable.contacts.name): every contact's \(f.rawValue)", estimatedRows: n, estimatedContacts: 0)
         case .attribute(let name, _):
             return AccessPath(
@@ -562,7 +566,7 @@ public struct Planner {
             guard let s = catalog.stats[c]?[kind] else { return true }
             return s.events == s.contacts
         }
-        return kept.isEmpty ? nil : CampaignSetsRead(columns: [column], campaigns: kept)
+        return kept.isEmpty ? nil : CampaignSetsRead(measures: [.count(column)], campaigns: kept)
     }
 
     /// Whether campaign `c`'s kept sets answer `filter` over the whole campaign, for a
@@ -597,19 +601,23 @@ public struct Planner {
     }
 
     /// The kept sets that answer `a` (`campaign_sets`), for a bitmap plan: "at least one
-    /// event" of a kind, or "at least one" of one rollup count, over whole campaigns whose
-    /// sets the store keeps (all of them, for every campaign). Not a window, a link, a
-    /// message, a bounce type or reason, `machine: false`, `of_last` or a count above one:
-    /// those are read from their ranges.
+    /// event" of a kind, or "at least one" of one rollup count (or of the opens less the
+    /// machine opens: the people who opened), over whole campaigns whose sets the store
+    /// keeps (all of them, for every campaign). Not a window, a link, a message, a bounce
+    /// type or reason, `of_last` or a count above one: those are read from their ranges.
     func keptSets(_ a: PlanAtom) -> CampaignSetsRead? {
         guard options.useKeptSets, bitmaps, !catalog.campaignSets.isEmpty else { return nil }
-        var columns: [RollupColumn]
+        var measures: [KeptMeasure]
         let ids: [Int64]
         switch a {
         case .rollup(let r):
-            guard case .count(let m, .atLeastOne) = r.test, m.minus.isEmpty, m.plus.count == 1,
-                  let column = RollupColumn(rawValue: m.plus[0]), column.isCount else { return nil }
-            columns = [column]
+            guard case .count(let m, .atLeastOne) = r.test else { return nil }
+            if m == RollupMeasure(plus: [RollupColumn.opens.name], minus: [RollupColumn.machineOpens.name]) {
+                measures = [.humanOpens]
+            } else {
+                guard m.minus.isEmpty, m.plus.count == 1, let column = RollupColumn(rawValue: m.plus[0]), column.isCount else { return nil }
+                measures = [.count(column)]
+            }
             switch r.scope {
             case .allCampaigns: ids = catalog.campaigns.map(\.id)
             case .campaigns(let named): ids = named
@@ -619,21 +627,21 @@ public struct Planner {
                   f.campaignsFromRollup == nil, f.wholeCampaigns == nil, f.sendOrder == nil,
                   f.links == .any else { return nil }
             switch f.kind {
-            case .sent: columns = [.sends]
-            case .dropped: columns = [.drops]
-            case .delivered: columns = [.deliveries]
-            case .bounced: columns = [.bounces]
+            case .sent: measures = [.count(.sends)]
+            case .dropped: measures = [.count(.drops)]
+            case .delivered: measures = [.count(.deliveries)]
+            case .bounced: measures = [.count(.bounces)]
             case .opened:
                 switch f.machine {
-                case nil: columns = [.opens]
-                case true?: columns = [.machineOpens]
-                case false?: return nil
+                case nil: measures = [.count(.opens)]
+                case true?: measures = [.count(.machineOpens)]
+                case false?: measures = [.humanOpens]
                 }
-            case .clicked: columns = f.includeFooter ? [.clicks, .footerClicks] : [.clicks]
-            case .replied: columns = [.replies]
-            case .forwarded: columns = [.forwards]
-            case .unsubscribed: columns = [.unsubscribes]
-            case .complained: columns = [.complaints]
+            case .clicked: measures = f.includeFooter ? [.count(.clicks), .count(.footerClicks)] : [.count(.clicks)]
+            case .replied: measures = [.count(.replies)]
+            case .forwarded: measures = [.count(.forwards)]
+            case .unsubscribed: measures = [.count(.unsubscribes)]
+            case .complained: measures = [.count(.complaints)]
             }
             switch f.campaigns {
             case .any: ids = catalog.campaigns.map(\.id)
@@ -643,7 +651,7 @@ public struct Planner {
             return nil
         }
         guard ids.allSatisfy({ catalog.campaignSets.contains($0) }) else { return nil }
-        return CampaignSetsRead(columns: columns, campaigns: ids)
+        return CampaignSetsRead(measures: measures, campaigns: ids)
     }
 
     /// The index of a contact column other than the unique e-mail and phone (schema
@@ -1403,6 +1411,7 @@ public struct Planner {
         case .column(let f, let t):
             switch t {
             case .compare(.equal, _), .oneOf: return f == .email || f == .phone
+            case .matches(let p) where f == .email: return EmailDomain.of(p) != nil
             default: return false
             }
         }

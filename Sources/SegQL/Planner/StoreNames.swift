@@ -65,6 +65,8 @@ public enum StoreIndex: String, CaseIterable, Sendable {
     case contactsByFirstName = "contacts_by_first_name"
     case contactsByLastName = "contacts_by_last_name"
     case contactsByCreatedAt = "contacts_by_created_at"
+    /// The e-mail addresses by their domain (`EmailDomain`; schema version 9).
+    case contactsByEmailDomain = "contacts_by_email_domain"
 
     /// The name in SQL.
     public var name: String { rawValue }
@@ -108,5 +110,25 @@ public enum RollupColumn: String, CaseIterable, Sendable {
         case .lastDelivered, .lastOpened, .lastClicked: false
         default: true
         }
+    }
+}
+
+/// The domain of an e-mail address as the index `contacts_by_email_domain` keeps it
+/// (schema version 9): what follows its last `@` (the whole address when it has none).
+/// A pattern ending in `@` and a domain (`*@gmail.com`, `anna*@example.com`) matches
+/// only addresses of that domain, so its condition also tests the domain by equality,
+/// which reads that range of the index instead of every address.
+public enum EmailDomain {
+    /// The domain of `column` in SQL, the same on both backends: `rtrim` with every
+    /// character of the address but `@` leaves it up to its last `@`.
+    public static func sql(_ column: String) -> String {
+        "substr(\(column), length(rtrim(\(column), replace(\(column), '@', ''))) + 1)"
+    }
+
+    /// The domain every address that `pattern` matches has: what follows the last `@`
+    /// of its last piece, when that piece has one after the pattern's last `*`.
+    public static func of(_ pattern: GlobPattern) -> String? {
+        guard pattern.pieces.count > 1, let last = pattern.pieces.last, let at = last.lastIndex(of: "@") else { return nil }
+        return String(last[last.index(after: at)...])
     }
 }
