@@ -318,9 +318,10 @@ public enum Schema {
     /// Version 9: the e-mail addresses indexed by domain (`EmailDomain`), so that
     /// `email matches "*@gmail.com"` reads the range of that domain instead of every
     /// address; and each campaign's kept sets gain the people who opened, the contacts
-    /// with more opens than machine opens (`human_opens`; docs/schema.md §
-    /// campaign_sets), so that `opened(machine: false)` is read as sets like every other
-    /// kind (recomputed when a store is migrated to this version).
+    /// with more opens than machine opens (`human_opens`), and the contacts with a bounce
+    /// of each type (`hard_bounces`, `soft_bounces`; docs/schema.md § campaign_sets), so
+    /// that `opened(machine: false)` and `bounced(type: hard)` are read as sets like
+    /// every other kind (recomputed when a store is migrated to this version).
     static let v9: [SchemaChange] = [
         .createIndex(Index(.contactsByEmailDomain, on: .contacts, [EmailDomain.sql("email")])),
     ]

@@ -1,7 +1,8 @@
 // The kept sets (schema version 7, `campaign_sets`; docs/schema.md, docs/planner.md §
 // Kept sets): for every campaign and every count of the rollup, the contacts whose count
 // in `activity` is above zero, as one encoded set; since version 9 also the contacts
-// with more opens than machine opens (`KeptMeasure`).
+// with more opens than machine opens, and those with a bounce of each type (from
+// `events`; `KeptMeasure`).
 //
 // The bitmap engine reads "had such an event in these campaigns" from them: a union of
 // one set per campaign, instead of every `activity` row of the campaigns (16 sets
@@ -160,8 +161,8 @@ enum CampaignSets {
     private static let columns = RollupColumn.allCases.filter(\.isCount)
 
     /// Whether a contact's `activity` row (`columns`' values, in order) puts them in the
-    /// set of `measure`.
-    private static func member(_ measure: KeptMeasure) -> ([Int64]) -> Bool {
+    /// set of `measure`; nil for a measure `activity` does not keep.
+    private static func member(_ measure: KeptMeasure) -> (([Int64]) -> Bool)? {
         switch measure {
         case .count(let c):
             let i = columns.firstIndex(of: c)!
@@ -169,11 +170,14 @@ enum CampaignSets {
         case .humanOpens:
             let opens = columns.firstIndex(of: .opens)!, machine = columns.firstIndex(of: .machineOpens)!
             return { $0[opens] > $0[machine] }
+        case .bounces:
+            return nil
         }
     }
 
     /// Recomputes the kept sets of `campaigns` (every campaign when nil) from their
-    /// `activity` rows: one read of each campaign's rows. Runs in the caller's
+    /// `activity` rows, and the bounce types from their bounces in `events` (the
+    /// campaign's range of `events_by_campaign`): one read of each. Runs in the caller's
     /// transaction.
     static func refresh(_ db: Database, _ campaigns: [Int64]?) throws {
         var ids = campaigns ?? []
@@ -183,13 +187,18 @@ enum CampaignSets {
         let measures = KeptMeasure.all
         let members = measures.map(member)
         let select = "SELECT contact_id, \(columns.map(\.name).joined(separator: ", ")) FROM activity WHERE campaign_id = ?1"
+        let bounces = "SELECT contact_id, bounce FROM events WHERE campaign_id = ?1 AND kind = \(EventKind.bounced.rawValue) AND bounce IS NOT NULL"
         var values = [Int64](repeating: 0, count: columns.count)
         for campaign in ids {
             var sets = [ContactSet](repeating: ContactSet(maxID: maxID), count: measures.count)
             try db.stream(select, [.integer(campaign)]) { row in
                 let contact = row.int64(0)
                 for i in 0..<columns.count { values[i] = row.int64(Int32(i + 1)) }
-                for i in 0..<measures.count where members[i](values) { sets[i].insert(contact) }
+                for i in 0..<measures.count where members[i]?(values) == true { sets[i].insert(contact) }
+            }
+            try db.stream(bounces, [.integer(campaign)]) { row in
+                guard let type = BounceType(rawValue: row.text(1)), let i = measures.firstIndex(of: .bounces(type)) else { return }
+                sets[i].insert(row.int64(0))
             }
             try db.execute("DELETE FROM campaign_sets WHERE campaign_id = ?1", [.integer(campaign)])
             for (i, measure) in measures.enumerated() {

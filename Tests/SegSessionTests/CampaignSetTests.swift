@@ -12,7 +12,8 @@ import Testing
 
 @Suite struct CampaignSetTests {
     /// Every campaign's kept sets against its `activity` rows: each count above zero,
-    /// and the people who opened (more opens than machine opens).
+    /// and the people who opened (more opens than machine opens); and its bounces of
+    /// each type against its events.
     static func expectSetsMatchActivity(_ store: Store, _ stage: String) throws {
         let maxID = try store.database.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
         var campaigns: [Int64] = []
@@ -20,13 +21,13 @@ import Testing
         #expect(!campaigns.isEmpty)
         for campaign in campaigns {
             for measure in KeptMeasure.all {
-                let member = switch measure {
-                case .count(let column): "\(column.name) > 0"
-                case .humanOpens: "opens > machine_opens"
+                let members = switch measure {
+                case .count(let column): "SELECT contact_id FROM activity WHERE campaign_id = ?1 AND \(column.name) > 0"
+                case .humanOpens: "SELECT contact_id FROM activity WHERE campaign_id = ?1 AND opens > machine_opens"
+                case .bounces(let type): "SELECT contact_id FROM events WHERE campaign_id = ?1 AND kind = 4 AND bounce = '\(type.rawValue)'"
                 }
                 var expected = ContactSet(maxID: maxID)
-                try store.database.query("SELECT contact_id FROM activity WHERE campaign_id = ?1 AND \(member)",
-                                         [.integer(campaign)]) { expected.insert($0.int64(0)) }
+                try store.database.query(members, [.integer(campaign)]) { expected.insert($0.int64(0)) }
                 let kept = try store.campaignSetsUnion(CampaignSetsRead(measures: [measure], campaigns: [campaign]), maxID: maxID)
                 #expect(kept?.set.ids() == expected.ids(), "\(stage): campaign \(campaign), \(measure.name): kept \(kept?.set.ids() ?? []), activity \(expected.ids())")
             }
@@ -102,22 +103,62 @@ import Testing
         try Self.expectSameAnswers(f, "rebuild")
     }
 
-    /// A store of version 8 kept no set of the people who opened: opening it makes them,
-    /// in the migration, and `opened(machine: false)` is read from them.
-    @Test func aVersion8StoreGainsThePeopleWhoOpened() throws {
+    /// A store of version 8 kept no set of the people who opened or of bounce types, nor
+    /// the e-mail domain index: opening it makes them, in the migration.
+    @Test func aVersion8StoreGainsThePeopleWhoOpenedAndTheBounceTypes() throws {
         let f = try ActionsFixture(extra: [
             #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-01T12:00:00Z","machine":true}"#,
+            #"{"record":"event","kind":"bounced","contact":"dee@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:01:00Z","bounce":"hard"}"#,
         ])
         let db = f.temp.store.database
         try db.transaction {
-            try db.execute("DELETE FROM campaign_sets WHERE measure = 'human_opens'")
+            try db.execute("DELETE FROM campaign_sets WHERE measure IN ('human_opens', 'hard_bounces', 'soft_bounces')")
             try db.execute("DROP INDEX contacts_by_email_domain")
             try db.recordSchemaVersion(8)
         }
         let store = try Store(path: f.temp.path)
         #expect(try store.schemaVersion() == Schema.version)
-        #expect(try store.database.int64("SELECT count(*) FROM campaign_sets WHERE measure = 'human_opens'") == 2)
+        for measure in ["human_opens", "hard_bounces", "soft_bounces"] {
+            #expect(try store.database.int64("SELECT count(*) FROM campaign_sets WHERE measure = ?1", [.text(measure)]) == 2, "\(measure)")
+        }
+        #expect(try f.members(#"email matches "*@example.com""#).count == 4)
         try Self.expectSetsMatchActivity(store, "migrated")
+    }
+
+    /// Bounces of a type: "at least one" a union of the campaigns' sets of that type; a
+    /// count the sets of the campaigns with at most one bounce per contact, counted per
+    /// contact, beside the bounces of the others.
+    @Test func bouncesOfATypeAreReadFromTheirSets() throws {
+        func bounce(_ contact: String, _ campaign: String, _ type: String, _ ts: String) -> String {
+            #"{"record":"event","kind":"bounced","contact":"\#(contact)","campaign":"\#(campaign)","ts":"\#(ts)","bounce":"\#(type)"}"#
+        }
+        let f = try ActionsFixture(extra: [
+            #"{"record":"campaign","name":"Autumn","channel":"email","sent_at":"2026-03-05T09:00:00Z"}"#,
+            #"{"record":"campaign","name":"Winter","channel":"email","sent_at":"2026-03-06T09:00:00Z"}"#,
+            bounce("ana@example.com", "Spring Sale", "soft", "2026-03-01T09:02:00Z"),
+            bounce("ana@example.com", "Autumn", "soft", "2026-03-05T09:02:00Z"),
+            bounce("ana@example.com", "Winter", "soft", "2026-03-06T09:02:00Z"),
+            bounce("ana@example.com", "Winter", "soft", "2026-03-06T10:02:00Z"),
+            bounce("cy@example.com", "Autumn", "soft", "2026-03-05T09:03:00Z"),
+            bounce("bo@example.com", "Spring Sale", "hard", "2026-03-01T09:03:00Z"),
+            bounce("dee@example.com", "Winter", "hard", "2026-03-06T09:03:00Z"),
+        ])
+        try Self.expectSetsMatchActivity(f.temp.store, "bounces")
+        let queries = [
+            "bounced(type: hard)", "bounced(type: soft) and not bounced(type: hard)", #"bounced(type: soft, campaign: "Winter")"#,
+            "bounces(type: soft) >= 4", "bounces(type: soft) >= 2", "bounces(type: soft) = 1", "bounces(type: soft) < 2",
+            #"bounces(type: soft, campaign: ["Autumn", "Spring Sale"]) = 2"#, "bounces(type: hard) = 0", "bounced(type: soft, at_least: 2)",
+        ]
+        try Self.expectSameAnswers(f, "bounces", queries)
+        #expect(try f.members("bounced(type: hard)").sorted() == ["bo@example.com", "dee@example.com"])
+        #expect(try f.members("bounces(type: soft) >= 4") == ["ana@example.com"])
+        #expect(try f.members("bounces(type: soft) = 1") == ["cy@example.com"])
+        #expect(try f.members(#"bounces(type: soft, campaign: ["Autumn", "Spring Sale"]) = 2"#) == ["ana@example.com"])
+        #expect(f.run("explain analyze bounces(type: soft) >= 2") == nil)
+        #expect(f.lastText().contains("campaign_sets: the contacts with soft_bounces in 2 campaigns with at most one each, 2 sets, "
+            + "and events_by_campaign: soft bounces of 1 campaign with more, counted per contact"), "\(f.lastText())")
+        #expect(f.run("explain bounced(type: hard)") == nil)
+        #expect(f.lastText().contains("campaign_sets: the contacts with hard_bounces in 4 campaigns"), "\(f.lastText())")
     }
 
     @Test func theCodingRoundTripsAndRefusesWhatItDidNotWrite() throws {

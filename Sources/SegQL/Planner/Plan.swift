@@ -95,20 +95,23 @@ public struct AccessPath: Hashable, Sendable {
 }
 
 /// What a campaign's kept set holds (`campaign_sets.measure`): the contacts with a
-/// count of `activity` above zero (schema version 7), or with more opens than machine
-/// opens, the people who opened (version 9).
+/// count of `activity` above zero (schema version 7); with more opens than machine
+/// opens, the people who opened; or with a bounce of a type (version 9).
 public enum KeptMeasure: Hashable, Sendable {
     case count(RollupColumn)
     case humanOpens
+    case bounces(BounceType)
 
     /// Every measure a campaign keeps a set of, in the order they are written.
-    public static let all: [KeptMeasure] = RollupColumn.allCases.filter(\.isCount).map(KeptMeasure.count) + [.humanOpens]
+    public static let all: [KeptMeasure] = RollupColumn.allCases.filter(\.isCount).map(KeptMeasure.count)
+        + [.humanOpens, .bounces(.hard), .bounces(.soft)]
 
     /// The name in `campaign_sets.measure`.
     public var name: String {
         switch self {
         case .count(let c): c.name
         case .humanOpens: "human_opens"
+        case .bounces(let type): "\(type.rawValue)_bounces"
         }
     }
 
@@ -117,6 +120,7 @@ public enum KeptMeasure: Hashable, Sendable {
         switch self {
         case .count(let c): c.kind
         case .humanOpens: .opened
+        case .bounces: .bounced
         }
     }
 }

@@ -333,8 +333,43 @@ public struct Planner {
                             inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: kind, measure: m) },
                             noun: kind.noun, counting: "counted per contact")
         }
+        if case .events(let f, let test) = a, let (sets, rest, restRows) = keptBounceCounts(f, test) {
+            // Bounces of a type counted over campaigns: those with at most one bounce per
+            // contact from their kept sets, the others' bounces of the type beside them.
+            var kept = keptPath(path, sets, what: "with at most one each", cut: rest, cutRows: restRows, cutWhat: "with more",
+                                noun: "\(f.bounce?.rawValue ?? "") bounces", counting: "counted per contact")
+            kept.windowCut = rest
+            return kept
+        }
         guard let sets = keptSets(a) else { return path }
         return keptPath(path, sets)
+    }
+
+    /// A count of bounces of a type over whole campaigns (`bounces(type: soft) >= 5`), which
+    /// no rollup answers: the campaigns with at most one bounce per contact
+    /// (`event_stats`: as many bounces as contacts) from their kept sets of that type,
+    /// counted per contact, and the bounces of the type of the others (`rest`, with
+    /// their estimated rows) read beside them. Nil when no campaign has such sets.
+    private func keptBounceCounts(_ f: EventFilter, _ test: CountTest) -> (CampaignSetsRead, rest: [Int64], restRows: Double)? {
+        guard options.useKeptSets, bitmaps, !catalog.campaignSets.isEmpty, test != .atLeastOne, f.kind == .bounced, let type = f.bounce,
+              f.window.isUnbounded, f.message == nil, f.reason == nil, f.ofLast == nil, !f.distinctCampaigns, f.links == .any,
+              f.campaignsFromRollup == nil, f.wholeCampaigns == nil, f.sendOrder == nil else { return nil }
+        var kept: [Int64] = [], rest: [Int64] = []
+        var restRows = 0.0
+        for c in campaigns(in: f.campaigns) {
+            let s = catalog.stats[c.id]?[.bounced]
+            // Without statistics a campaign has no bounces, when the store's statistics are complete.
+            if s == nil, catalog.statsComplete { continue }
+            if let s, s.events == 0 { continue }
+            if let s, s.events == s.contacts, catalog.campaignSets.contains(c.id) {
+                kept.append(c.id)
+            } else {
+                rest.append(c.id)
+                restRows += Double(s?.events ?? 0) * narrowing(f)
+            }
+        }
+        guard !kept.isEmpty else { return nil }
+        return (CampaignSetsRead(measures: [.bounces(type)], campaigns: kept), rest, restRows)
     }
 
     /// `filter`'s campaigns `order` as the kept sets can answer them: without a window,
@@ -369,14 +404,14 @@ public struct Planner {
     /// (SetLeaf.KeptPlusRows), `counting` saying how a contact's sets are counted.
     private func keptPath(_ path: AccessPath, _ sets: CampaignSetsRead, what: String? = nil,
                           inside: [Int64] = [], insideRows: Double = 0, cut: [Int64] = [], cutRows: Double = 0,
-                          noun: String = "", counting: String? = nil) -> AccessPath {
+                          cutWhat: String = "the window cuts", noun: String = "", counting: String? = nil) -> AccessPath {
         func campaigns(_ n: Int) -> String { "\(n) campaign\(n == 1 ? "" : "s")" }
         let names = sets.measures.map(\.name).joined(separator: " or ")
         var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(campaigns(sets.campaigns.count))"
         if let what { description += " \(what)" }
         description += ", \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
         if !inside.isEmpty { description += ", and \(StoreTable.activity.name): the rows of \(campaigns(inside.count))" }
-        if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(noun) of \(campaigns(cut.count)) the window cuts" }
+        if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(noun) of \(campaigns(cut.count)) \(cutWhat)" }
         if let counting { description += ", \(counting)" }
         return AccessPath(kept: description, rows: Double(sets.sets) + countedMembers(sets, counting != nil) + insideRows + cutRows,
                           over: path, campaignSets: sets)
@@ -601,10 +636,11 @@ public struct Planner {
     }
 
     /// The kept sets that answer `a` (`campaign_sets`), for a bitmap plan: "at least one
-    /// event" of a kind, or "at least one" of one rollup count (or of the opens less the
-    /// machine opens: the people who opened), over whole campaigns whose sets the store
-    /// keeps (all of them, for every campaign). Not a window, a link, a message, a bounce
-    /// type or reason, `of_last` or a count above one: those are read from their ranges.
+    /// event" of a kind (bounces of a type too), or "at least one" of one rollup count
+    /// (or of the opens less the machine opens: the people who opened), over whole
+    /// campaigns whose sets the store keeps (all of them, for every campaign). Not a
+    /// window, a link, a message, a reason, `of_last` or a count above one: those are
+    /// read from their ranges.
     func keptSets(_ a: PlanAtom) -> CampaignSetsRead? {
         guard options.useKeptSets, bitmaps, !catalog.campaignSets.isEmpty else { return nil }
         var measures: [KeptMeasure]
@@ -623,14 +659,14 @@ public struct Planner {
             case .campaigns(let named): ids = named
             }
         case .events(let f, .atLeastOne):
-            guard f.window.isUnbounded, f.message == nil, f.bounce == nil, f.reason == nil, f.ofLast == nil, !f.distinctCampaigns,
+            guard f.window.isUnbounded, f.message == nil, f.reason == nil, f.ofLast == nil, !f.distinctCampaigns,
                   f.campaignsFromRollup == nil, f.wholeCampaigns == nil, f.sendOrder == nil,
                   f.links == .any else { return nil }
             switch f.kind {
             case .sent: measures = [.count(.sends)]
             case .dropped: measures = [.count(.drops)]
             case .delivered: measures = [.count(.deliveries)]
-            case .bounced: measures = [.count(.bounces)]
+            case .bounced: measures = [f.bounce.map(KeptMeasure.bounces) ?? .count(.bounces)]
             case .opened:
                 switch f.machine {
                 case nil: measures = [.count(.opens)]

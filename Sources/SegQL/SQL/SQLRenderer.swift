@@ -1124,6 +1124,21 @@ public struct SQLRenderer {
             leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))
             parameters = outer
         }
+        if let sets = access.campaignSets, sets.campaignsCounted == nil, access.eventSets == nil,
+           case .events(let f, let t) = a, f.bounce != nil, f.wholeCampaigns == nil, f.ofLast == nil, t != .atLeastOne {
+            // Bounces of a type counted (Planner.keptBounceCounts): the bounces of the
+            // campaigns without sets that answer them, one row each, beside the sets.
+            if dialect.distributedByContact {
+                leaf.access = access.withoutCampaignSets
+            } else if access.windowCut.isEmpty {
+                leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: nil)
+            } else {
+                parameters = []
+                let sql = campaignEvents(f, of: access.windowCut, columns: "e.contact_id, 1")
+                leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))
+                parameters = outer
+            }
+        }
         if access.attributeSets, case .attribute(let name, let t) = a {
             // The values' rows of `attribute_sets` tested as the attribute's own rows are.
             parameters = []

@@ -362,7 +362,10 @@ struct SetEvaluator {
         if let split = leaf.keptPlusRows, let read = leaf.access.campaignSets, !fewLeft, !leaf.reading.isLastCampaigns,
            let perCampaign = try Self.perCampaign(read, read.campaigns, campaignSets) {
             var rows = read.campaigns.count
-            if case .summed(let test) = leaf.reading {
+            // A count: each set a contact is in counts one, each row its count (the
+            // others' `activity` rows, or bounces of a type one row each).
+            switch leaf.reading {
+            case .summed(let test), .counted(let test):
                 var counts = Self.membership(perCampaign, maxID: maxID)
                 if let more = split.rows {
                     try database.stream(more.sql, more.parameters) { row in
@@ -373,6 +376,8 @@ struct SetEvaluator {
                     }
                 }
                 return (Self.passing(counts, test, maxID: maxID), rows)
+            case .ids, .lastCampaigns:
+                break
             }
             var whole = ContactSet(maxID: maxID)
             for set in perCampaign { whole.formUnion(set) }
