@@ -293,6 +293,11 @@ import Testing
         #expect(try filter("delivered(within: 7d)") == .nobody)
         #expect(try filter("deliveries(within: 7d) = 0") == .everyone)
         #expect(try filter("replied") == .nobody)
+        // Under `of_last: N` a contact's count is over N campaigns at most.
+        #expect(try filter("deliveries(of_last: 1) >= 2") == .nobody)
+        #expect(try filter("deliveries(of_last: 3) >= 4") == .nobody)
+        #expect(try filter("deliveries(of_last: 2) <= 2") == .everyone)
+        #expect(try filter("deliveries(of_last: 3) >= 3") != .nobody)
         // A bound the test does not decide is read.
         #expect(try filter("opens(\(spring)) >= 2") != .nobody)
         #expect(try filter("deliveries >= 2") != .nobody)

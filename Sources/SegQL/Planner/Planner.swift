@@ -569,20 +569,23 @@ public struct Planner {
     /// The most events of `filter`'s kind (and scope, and window) any one contact has,
     /// from the statistics: in a campaign no contact has more than its events less its
     /// other contacts, and only the campaigns whose events of the kind the window meets
-    /// count. Nil for `at_least` (a count of campaigns) or when a campaign's figures are
-    /// unknown. Exact statistics are the import's (it recounts a campaign's contacts
-    /// whenever its `activity` rows change, merges included).
+    /// count; with `of_last: N` only the N campaigns of the most. Nil for `at_least` (a
+    /// count of campaigns) or when a campaign's figures are unknown. Exact statistics are
+    /// the import's (it recounts a campaign's contacts whenever its `activity` rows
+    /// change, merges included).
     func countBound(_ filter: EventFilter) -> Int64? {
-        guard !filter.distinctCampaigns, filter.ofLast == nil, case .fixed(let now) = options.now else { return nil }
+        guard !filter.distinctCampaigns, case .fixed(let now) = options.now else { return nil }
         let (lower, upper) = filter.window.bounds(now: now)
-        var bound: Int64 = 0
+        var each: [Int64] = []
         for c in campaigns(in: filter.campaigns) {
             guard windowCoverage(c.id, filter.kind, lower, upper) != nil, let s = catalog.stats[c.id]?[filter.kind] else { continue }
             guard s.events > 0 else { continue }
             guard s.contacts > 0, s.contacts <= s.events else { return nil }
-            bound += s.events - s.contacts + 1
+            each.append(s.events - s.contacts + 1)
         }
-        return bound
+        // A contact's count under `of_last` is over at most N of the campaigns.
+        if let n = filter.ofLast, n < each.count { each = Array(each.sorted(by: >).prefix(Int(max(n, 0)))) }
+        return each.reduce(0, +)
     }
 
     /// The kept sets that answer a rollup count above one over several campaigns
@@ -853,21 +856,23 @@ public struct Planner {
         if case .only(let ids) = filter.links, ids.isEmpty {
             return test.includesZero ? .everyone : .nobody
         }
-        if statsHold, catalog.statsComplete, filter.ofLast == nil {
+        if statsHold, catalog.statsComplete {
             // A scope of several campaigns holding every campaign with events of the
             // kind is every campaign (`opens(channel: email)` where only e-mails are
             // opened): `contact_activity` then answers it, one row per contact, not the
             // scope's `activity` rows, a row per contact and campaign. (One campaign's
             // rows are never more than `contact_activity`'s. With `message:` the scope
-            // stays: which campaigns have one message decides whether a rollup answers.)
-            if case .only(let ids) = filter.campaigns, ids.count > 1, filter.message == nil,
+            // stays: which campaigns have one message decides whether a rollup answers;
+            // with `of_last` too: a contact's last campaigns are those of the scope.)
+            if case .only(let ids) = filter.campaigns, ids.count > 1, filter.message == nil, filter.ofLast == nil,
                catalog.campaigns.allSatisfy({ c in ids.contains(c.id) || (catalog.stats[c.id]?[filter.kind]?.events ?? 0) == 0 }) {
                 filter.campaigns = .any
             }
             // A count no contact can reach: no contact has more of the kind in a campaign
             // than the campaign's events less its other contacts (`event_stats`), so the
             // campaigns the window meets bound every contact's count (`deliveries(within:
-            // 7d) >= 5` when the last week holds one campaign of one delivery each).
+            // 7d) >= 5` when the last week holds one campaign of one delivery each; with
+            // `of_last: N`, N of them: `sends(of_last: 1) >= 2` when a send is one each).
             if let bound = countBound(filter) {
                 if bound == 0 { return test.includesZero ? .everyone : .nobody }
                 let passes = test.passes(in: 1...bound)
