@@ -109,6 +109,7 @@ enum PlainSQL {
         switch test {
         case .exists: return "\(c) IS NOT NULL"
         case .compare(let o, let v): return "\(c) \(op(o)) \(value(v))"
+        case .between(let o1, let a, let o2, let b): return "(\(c) \(op(o1)) \(value(a)) AND \(c) \(op(o2)) \(value(b)))"
         case .oneOf(let vs): return vs.isEmpty ? "false" : "\(c) IN (" + vs.map(value).joined(separator: ", ") + ")"
         case .matches(let g): return "\(c) " + like(g)
         }
@@ -121,6 +122,8 @@ enum PlainSQL {
             return "true"
         case .compare(let o, let v):
             return typed(v, op(o))
+        case .between(let o1, let a, let o2, let b):
+            return "(" + typed(a, op(o1)) + " AND " + typed(b, op(o2)) + ")"
         case .oneOf(let vs):
             return vs.isEmpty ? "false" : "(" + vs.map { typed($0, "=") }.joined(separator: " OR ") + ")"
         case .matches(let g):

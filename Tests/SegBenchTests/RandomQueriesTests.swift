@@ -79,6 +79,7 @@ import Testing
         private mutating func note(_ test: FieldTest) {
             switch test {
             case .compare(_, let v): type(v)
+            case .between(_, let a, _, let b): type(a); type(b)
             case .oneOf(let vs): oneOf = true; vs.forEach { type($0) }
             case .matches: matches = true
             case .exists: exists = true

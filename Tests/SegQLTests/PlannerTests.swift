@@ -308,6 +308,25 @@ import Testing
         #expect(try filter("deliveries >= 5", now: .readTime) != .nobody)
     }
 
+    /// A lower and an upper bound on one indexed contact column are one range of its
+    /// index: a day of `created_at`, or bounds written apart in an `and`.
+    @Test func boundsOnOneColumnAreOneRange() throws {
+        let day = try Self.plan(#"created_at = "2026-01-05""#)
+        #expect(day.filter == .atom(.column(.created_at, .between(.greaterOrEqual, .time(1_767_571_200), .less, .time(1_767_657_600)))))
+        #expect(day.access.values.contains { $0.index == "contacts_by_created_at" })
+        let apart = try Self.plan(#"first_name >= "A" and opened and first_name <= "B""#)
+        guard case .and(let xs) = apart.filter else { Issue.record("\(apart.filter)"); return }
+        #expect(xs.contains(.atom(.column(.first_name, .between(.greaterOrEqual, .string("A"), .lessOrEqual, .string("B"))))), "\(xs)")
+        #expect(xs.count == 2)
+        // Two lower bounds are left as they are; so is a column without an index.
+        let two = try Self.plan(#"created_at > "2026-01-05" and created_at >= "2026-01-01" and created_at < "2026-02-01""#)
+        guard case .and(let ys) = two.filter else { Issue.record("\(two.filter)"); return }
+        #expect(ys.count == 3)
+        let phone = try Self.plan(#"phone >= "+1" and phone < "+2""#)
+        guard case .and(let zs) = phone.filter else { Issue.record("\(phone.filter)"); return }
+        #expect(zs.count == 2)
+    }
+
     /// A scope that holds every campaign with events of the kind is every campaign: the
     /// per-contact rollup answers it. Not in a view, where later campaigns may have them.
     @Test func scopeOfEveryCampaignWithTheKindIsEveryCampaign() throws {

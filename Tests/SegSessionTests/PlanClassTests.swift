@@ -33,6 +33,8 @@ import Testing
         #"first_name = "Ana""#,
         #"last_name in ["Berg", "Lind"]"#,
         #"created_at <= "2026-01-01""#,
+        #"created_at = "2026-03-01""#,
+        #"first_name >= "A" and first_name < "B""#,
         "clicks >= 2",
         #"not opened(campaign: "Spring Sale") and delivered"#,
     ]

@@ -58,6 +58,7 @@ public struct ContactSample: Sendable {
         switch t {
         case .exists: return true
         case .compare(let op, let l): return compare(value, op, l)
+        case .between(let o1, let a, let o2, let b): return compare(value, o1, a) && compare(value, o2, b)
         case .oneOf(let ls): return ls.contains { compare(value, .equal, $0) }
         case .matches(let p):
             guard case .string(let s) = value else { return false }

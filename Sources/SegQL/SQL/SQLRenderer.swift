@@ -573,6 +573,8 @@ public struct SQLRenderer {
             return "\(column) IS NOT NULL"
         case .compare(let op, let l):
             return "(\(column) IS NOT NULL AND \(column) \(op.rawValue) \(literal(l)))"
+        case .between(let o1, let a, let o2, let b):
+            return "(\(column) IS NOT NULL AND \(column) \(o1.rawValue) \(literal(a)) AND \(column) \(o2.rawValue) \(literal(b)))"
         case .oneOf(let ls):
             guard !ls.isEmpty else { return dialect.falseCondition }
             return "(\(column) IS NOT NULL AND \(valueIn(column, ls, type: "string")))"
@@ -599,6 +601,11 @@ public struct SQLRenderer {
             let type = Self.typeName(l)
             conds.append("t.type = '\(type)'")
             conds.append("\(dialect.attributeValue("t.value", type: type)) \(op.rawValue) \(literal(l))")
+        case .between(let o1, let a, let o2, let b):
+            let type = Self.typeName(a)
+            conds.append("t.type = '\(type)'")
+            conds.append("\(dialect.attributeValue("t.value", type: type)) \(o1.rawValue) \(literal(a))")
+            conds.append("\(dialect.attributeValue("t.value", type: Self.typeName(b))) \(o2.rawValue) \(literal(b))")
         case .oneOf(let ls):
             var byType: [(String, [FieldLiteral])] = []
             for l in ls {

@@ -52,6 +52,7 @@ public enum BoundDump {
     static func test(_ t: FieldTest) -> String {
         switch t {
         case .compare(let op, let v): op.rawValue + " " + literal(v)
+        case .between(let o1, let a, let o2, let b): o1.rawValue + " " + literal(a) + " and " + o2.rawValue + " " + literal(b)
         case .oneOf(let vs): "in [" + vs.map(literal).joined(separator: ", ") + "]"
         case .matches(let p): "matches " + Printer.quoted(p.description)
         case .exists: "exists"

@@ -220,6 +220,10 @@ public enum FieldTest: Hashable, Sendable {
     case oneOf([FieldLiteral])
     case matches(GlobPattern)
     case exists
+    /// A lower bound (`>`, `>=`) and an upper bound (`<`, `<=`) together: the planner's
+    /// form of an `and` of the two on one indexed column (`created_at = "2024-08-05"` is
+    /// the day's range), read as one range of its index.
+    case between(ComparisonOperator, FieldLiteral, ComparisonOperator, FieldLiteral)
 }
 
 /// A contact set, with every name resolved.
