@@ -298,6 +298,11 @@ import Testing
         #expect(try filter("deliveries(of_last: 3) >= 4") == .nobody)
         #expect(try filter("deliveries(of_last: 2) <= 2") == .everyone)
         #expect(try filter("deliveries(of_last: 3) >= 3") != .nobody)
+        // `at_least` counts campaigns: no more than the scope has with such events.
+        #expect(try filter("delivered(at_least: 5)") == .nobody)
+        #expect(try filter(#"delivered(campaign: ["Spring Sale", "Black Friday"], at_least: 3)"#) == .nobody)
+        #expect(try filter("delivered(of_last: 2, at_least: 3)") == .nobody)
+        #expect(try filter("delivered(at_least: 4)") != .nobody)
         // A bound the test does not decide is read.
         #expect(try filter("opens(\(spring)) >= 2") != .nobody)
         #expect(try filter("deliveries >= 2") != .nobody)

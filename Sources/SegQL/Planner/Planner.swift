@@ -569,19 +569,19 @@ public struct Planner {
     /// The most events of `filter`'s kind (and scope, and window) any one contact has,
     /// from the statistics: in a campaign no contact has more than its events less its
     /// other contacts, and only the campaigns whose events of the kind the window meets
-    /// count; with `of_last: N` only the N campaigns of the most. Nil for `at_least` (a
-    /// count of campaigns) or when a campaign's figures are unknown. Exact statistics are
-    /// the import's (it recounts a campaign's contacts whenever its `activity` rows
-    /// change, merges included).
+    /// count; with `of_last: N` only the N campaigns of the most. For `at_least` (a count
+    /// of campaigns) each such campaign counts one. Nil when a campaign's figures are
+    /// unknown. Exact statistics are the import's (it recounts a campaign's contacts
+    /// whenever its `activity` rows change, merges included).
     func countBound(_ filter: EventFilter) -> Int64? {
-        guard !filter.distinctCampaigns, case .fixed(let now) = options.now else { return nil }
+        guard case .fixed(let now) = options.now else { return nil }
         let (lower, upper) = filter.window.bounds(now: now)
         var each: [Int64] = []
         for c in campaigns(in: filter.campaigns) {
             guard windowCoverage(c.id, filter.kind, lower, upper) != nil, let s = catalog.stats[c.id]?[filter.kind] else { continue }
             guard s.events > 0 else { continue }
             guard s.contacts > 0, s.contacts <= s.events else { return nil }
-            each.append(s.events - s.contacts + 1)
+            each.append(filter.distinctCampaigns ? 1 : s.events - s.contacts + 1)
         }
         // A contact's count under `of_last` is over at most N of the campaigns.
         if let n = filter.ofLast, n < each.count { each = Array(each.sorted(by: >).prefix(Int(max(n, 0)))) }
@@ -873,7 +873,8 @@ public struct Planner {
             // than the campaign's events less its other contacts (`event_stats`), so the
             // campaigns the window meets bound every contact's count (`deliveries(within:
             // 7d) >= 5` when the last week holds one campaign of one delivery each; with
-            // `of_last: N`, N of them: `sends(of_last: 1) >= 2` when a send is one each).
+            // `of_last: N`, N of them: `sends(of_last: 1) >= 2` when a send is one each;
+            // `at_least: 4` of campaigns when the scope has three with such events).
             if let bound = countBound(filter) {
                 if bound == 0 { return test.includesZero ? .everyone : .nobody }
                 let passes = test.passes(in: 1...bound)
