@@ -332,6 +332,24 @@ import Testing
         #expect(zs.count == 2)
     }
 
+    /// Of two counts of the same events in an `and`, one the other implies is left out;
+    /// two that exclude each other are nobody.
+    @Test func countsImpliedByAnotherAreLeftOut() throws {
+        func filter(_ text: String) throws -> PlanExpr { try Self.plan(text).filter }
+        #expect(try filter("deliveries <= 2 and deliveries < 4") == filter("deliveries <= 2"))
+        #expect(try filter("opens < 4 and clicked and opens <= 2") == filter("clicked and opens <= 2"))
+        #expect(try filter("opens >= 2 and opens >= 3") == filter("opens >= 3"))
+        #expect(try filter("opens >= 3 and opens < 2") == .nobody)
+        #expect(try filter("opens = 2 and opens >= 1") == filter("opens = 2"))
+        #expect(try filter("opens != 0 and opens >= 1") == filter("opens != 0"))
+        #expect(try filter("opens >= 1000000000 and opens < 5") == .nobody)
+        // Counts that narrow each other, or of other events, stay.
+        guard case .and(let xs) = try filter("opens >= 2 and opens <= 5") else { Issue.record("not an and"); return }
+        #expect(xs.count == 2)
+        guard case .and(let ys) = try filter(#"opens >= 2 and opens(campaign: "Spring Sale") >= 3"#) else { Issue.record("not an and"); return }
+        #expect(ys.count == 2)
+    }
+
     /// A scope that holds every campaign with events of the kind is every campaign: the
     /// per-contact rollup answers it. Not in a view, where later campaigns may have them.
     @Test func scopeOfEveryCampaignWithTheKindIsEveryCampaign() throws {

@@ -824,7 +824,7 @@ public struct Planner {
         switch q {
         case .everyone: return .everyone
         case .nobody: return .nobody
-        case .and(let xs): return .and(xs.map { lower($0) })
+        case .and(let xs): return .and(Self.withoutImpliedCounts(xs).map { lower($0) })
         case .or(let xs): return .or(xs.map { lower($0) })
         case .not(let x): return .not(lower(x))
         case .column(let f, let t): return .atom(.column(f, t))
@@ -832,6 +832,48 @@ public struct Planner {
         case .list(let id, _): return .atom(.list(id))
         case .events(let filter, let test): return lowerEvents(filter, test)
         }
+    }
+
+    /// The operands of an `and` without a count that another count of the same events
+    /// implies (`deliveries <= 2 and deliveries < 4` is `deliveries <= 2`: one read, not
+    /// two), or `nobody` when two such counts exclude each other (`opens >= 3 and opens
+    /// < 2`). A test `op n` changes only at `n`, so zero and the counts next to each
+    /// test's `n` decide.
+    static func withoutImpliedCounts(_ xs: [BoundQuery]) -> [BoundQuery] {
+        // An `and` of `and`s is one `and` (the parser nests them two by two).
+        var out: [BoundQuery] = []
+        func flatten(_ xs: [BoundQuery]) {
+            for x in xs {
+                if case .and(let inner) = x { flatten(inner) } else { out.append(x) }
+            }
+        }
+        flatten(xs)
+        var i = 0
+        while i < out.count {
+            guard case .events(let f, let t) = out[i] else {
+                i += 1
+                continue
+            }
+            var j = i + 1
+            while j < out.count {
+                guard case .events(let g, let u) = out[j], g == f else {
+                    j += 1
+                    continue
+                }
+                let counts = Set([0, t.value - 1, t.value, t.value + 1, u.value - 1, u.value, u.value + 1].filter { $0 >= 0 })
+                if !counts.contains(where: { t.holds(for: $0) && u.holds(for: $0) }) { return [.nobody] }
+                if counts.allSatisfy({ !t.holds(for: $0) || u.holds(for: $0) }) {
+                    out.remove(at: j)
+                } else if counts.allSatisfy({ !u.holds(for: $0) || t.holds(for: $0) }) {
+                    out.remove(at: i)
+                    return withoutImpliedCounts(out)
+                } else {
+                    j += 1
+                }
+            }
+            i += 1
+        }
+        return out
     }
 
     /// `lower` of one event predicate, a function of its own: `lower` recurses once per
