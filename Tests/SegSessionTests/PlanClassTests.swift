@@ -216,6 +216,23 @@ import Testing
         #expect(try f.members("delivered(message: 3)") == [])
         #expect(try f.members("deliveries(message: 3) = 0").count == 5)
     }
+
+    /// Under `of_last` the scope stays whole: a contact whose last campaign has one
+    /// message is not ranked by an older sequence's later message (found by the
+    /// differential test's time-varying seed 1796683572).
+    @Test func ofLastRanksEveryCampaignOfTheScope() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"campaign","name":"Later","channel":"email","sent_at":"2026-03-04T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Later","ts":"2026-03-04T09:00:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Spring Sale","message":2,"ts":"2026-03-03T09:01:00Z"}"#,
+        ])
+        #expect(try f.members("delivered(message: 2, of_last: 1)") == [])
+        #expect(try f.members("delivered(message: 2, of_last: 2)") == ["ana@example.com"])
+        #expect(try f.members("deliveries(message: 2, of_last: 1) = 0").count == 5)
+        f.session.useRollups = false
+        #expect(try f.members("delivered(message: 2, of_last: 1)") == [])
+    }
 }
 
 /// `of_last` where the campaigns' sends do not overlap in time: each contact's last

@@ -934,12 +934,14 @@ public struct Planner {
         // (the import raises a campaign's `messages` to the highest its events use), so
         // the scope narrows to those: their ranges of `events_by_campaign` are read, not
         // every event of the kind (`deliveries(message: 2) >= 2` on the 1M-contact demo
-        // store: the two sequences' 1.9M deliveries instead of all 8M).
+        // store: the two sequences' 1.9M deliveries instead of all 8M). Not under
+        // `of_last`, whose last campaigns are the whole scope's: a contact whose last
+        // campaign has one message is not to be ranked by an older sequence.
         if let m = filter.message, m > 1 {
             let inScope = campaigns(in: filter.campaigns)
             let ids = inScope.filter { $0.messages >= m }.map(\.id)
             if ids.isEmpty { return test.includesZero ? .everyone : .nobody }
-            if ids.count < inScope.count { filter.campaigns = .only(ids) }
+            if ids.count < inScope.count, filter.ofLast == nil { filter.campaigns = .only(ids) }
         }
         if filter.distinctCampaigns, filter.ofLast == nil, options.useRollups {
             // N of M from the rollup: a contact's rows of those campaigns with such an
