@@ -186,6 +186,11 @@ enum CampaignSets {
         let maxID = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
         let measures = KeptMeasure.all
         let members = measures.map(member)
+        // Each bounce type's set, by the type's name in `events.bounce`.
+        let bounceSet = Dictionary(uniqueKeysWithValues: measures.indices.compactMap { i -> (String, Int)? in
+            guard case .bounces(let type) = measures[i] else { return nil }
+            return (type.rawValue, i)
+        })
         let select = "SELECT contact_id, \(columns.map(\.name).joined(separator: ", ")) FROM activity WHERE campaign_id = ?1"
         let bounces = "SELECT contact_id, bounce FROM events WHERE campaign_id = ?1 AND kind = \(EventKind.bounced.rawValue) AND bounce IS NOT NULL"
         var values = [Int64](repeating: 0, count: columns.count)
@@ -197,7 +202,7 @@ enum CampaignSets {
                 for i in 0..<measures.count where members[i]?(values) == true { sets[i].insert(contact) }
             }
             try db.stream(bounces, [.integer(campaign)]) { row in
-                guard let type = BounceType(rawValue: row.text(1)), let i = measures.firstIndex(of: .bounces(type)) else { return }
+                guard let i = bounceSet[row.text(1)] else { return }
                 sets[i].insert(row.int64(0))
             }
             try db.execute("DELETE FROM campaign_sets WHERE campaign_id = ?1", [.integer(campaign)])

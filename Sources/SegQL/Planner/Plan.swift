@@ -58,10 +58,9 @@ public struct AccessPath: Hashable, Sendable {
     /// its rows: the union of the sets of the values that pass (SetLeaf.keptSets), so
     /// `estimatedRows` is the attribute's number of values.
     public var attributeSets = false
-    /// With `campaignSets` counted per contact (`at_least` over a window): the campaigns
-    /// the window cuts, whose events in it are read beside the sets, one set each
-    /// (SetLeaf.keptPlusRows: their contact and campaign ids).
-    public var windowCut: [Int64] = []
+    /// With `campaignSets`: the campaigns whose rows are read beside the sets
+    /// (SetLeaf.keptPlusRows), nil when the sets answer alone.
+    public var besideSets: BesideKeptSets?
     /// With `campaignSets`: what the SQL reads instead (a leaf that tests more on the
     /// same rollup row is read by its SQL, `withoutCampaignSets`).
     var sqlDescription = ""
@@ -91,6 +90,21 @@ public struct AccessPath: Hashable, Sendable {
     public var withoutCampaignSets: AccessPath {
         guard campaignSets != nil || attributeSets else { return self }
         return AccessPath(index: index, description: sqlDescription, estimatedRows: sqlEstimatedRows, estimatedContacts: estimatedContacts)
+    }
+}
+
+/// The campaigns of a leaf read beside its kept sets (SetLeaf.keptPlusRows): `inside`,
+/// whose non-zero `activity` rows are read with their count, and `cut`, whose events are
+/// read, one row each (with the campaign where the sets count campaigns: `at_least`, and
+/// `of_last`'s own events). Which they are is the planner's: the campaigns a window cuts,
+/// those with more than one event per contact, those without sets.
+public struct BesideKeptSets: Hashable, Sendable {
+    public var inside: [Int64] = []
+    public var cut: [Int64] = []
+
+    public init(inside: [Int64] = [], cut: [Int64] = []) {
+        self.inside = inside
+        self.cut = cut
     }
 }
 

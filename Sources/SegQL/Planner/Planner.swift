@@ -292,8 +292,10 @@ public struct Planner {
             if f.distinctCampaigns { what += "; distinct campaigns counted" }
             var kept = AccessPath(kept: what, rows: events.estimatedRows + Double(order.count), over: path,
                                   campaignSets: CampaignSetsRead(measures: [.count(.sends)], campaigns: order))
-            kept.eventSets = eventSets
-            kept.windowCut = cut
+            if let eventSets {
+                kept.eventSets = eventSets
+                kept.besideSets = BesideKeptSets(cut: cut)
+            }
             return kept
         }
         if case .events(let f, let test) = a, f.distinctCampaigns, f.ofLast == nil {
@@ -308,10 +310,8 @@ public struct Planner {
             plain = whole
             guard var sets = keptSets(.events(plain, .atLeastOne)) else { return path }
             sets.campaignsCounted = test
-            var kept = keptPath(path, sets, what: f.window.isUnbounded ? nil : "wholly in the window", cut: cut, cutRows: cutRows,
-                                noun: f.kind.noun, counting: "the campaigns counted per contact")
-            kept.windowCut = cut
-            return kept
+            return keptPath(path, sets, what: f.window.isUnbounded ? nil : "wholly in the window", cut: cut, cutRows: cutRows,
+                            noun: f.kind.noun, counting: "the campaigns counted per contact")
         }
         if case .events(let f, let test) = a, let split = f.wholeCampaigns, let sets = keptSetsOfWholeCampaigns(f, split, test) {
             // A window's whole campaigns from their kept sets, beside the other whole
@@ -336,13 +336,11 @@ public struct Planner {
         if case .events(let f, let test) = a, let (sets, rest, restRows) = keptBounceCounts(f, test) {
             // Bounces of a type counted over campaigns: those with at most one bounce per
             // contact from their kept sets, the others' bounces of the type beside them.
-            var kept = keptPath(path, sets, what: "with at most one each", cut: rest, cutRows: restRows, cutWhat: "with more",
-                                noun: "\(f.bounce?.rawValue ?? "") bounces", counting: "counted per contact")
-            kept.windowCut = rest
-            return kept
+            return keptPath(path, sets, what: "with at most one each", cut: rest, cutRows: restRows, cutWhat: "with more",
+                            noun: "\(f.bounce?.rawValue ?? "") bounces", counting: "counted per contact")
         }
         guard let sets = keptSets(a) else { return path }
-        return keptPath(path, sets)
+        return keptPath(path, sets, readBeside: false)
     }
 
     /// A count of bounces of a type over whole campaigns (`bounces(type: soft) >= 5`), which
@@ -358,10 +356,9 @@ public struct Planner {
         var restRows = 0.0
         for c in campaigns(in: f.campaigns) {
             let s = catalog.stats[c.id]?[.bounced]
-            // Without statistics a campaign has no bounces, when the store's statistics are complete.
-            if s == nil, catalog.statsComplete { continue }
-            if let s, s.events == 0 { continue }
-            if let s, s.events == s.contacts, catalog.campaignSets.contains(c.id) {
+            // Without bounces (no statistics, when the store's are complete), none to read.
+            if s == nil ? catalog.statsComplete : s?.events == 0 { continue }
+            if keptSetAnswers(f, c.id, test) {
                 kept.append(c.id)
             } else {
                 rest.append(c.id)
@@ -401,10 +398,12 @@ public struct Planner {
 
     /// The access path of a leaf read from the kept sets of some campaigns (`sets`, the
     /// campaigns `what`), beside the `activity` rows of `inside` and the events of `cut`
-    /// (SetLeaf.KeptPlusRows), `counting` saying how a contact's sets are counted.
+    /// (SetLeaf.KeptPlusRows), `counting` saying how a contact's sets are counted; not
+    /// `readBeside`, a union of the sets alone.
     private func keptPath(_ path: AccessPath, _ sets: CampaignSetsRead, what: String? = nil,
                           inside: [Int64] = [], insideRows: Double = 0, cut: [Int64] = [], cutRows: Double = 0,
-                          cutWhat: String = "the window cuts", noun: String = "", counting: String? = nil) -> AccessPath {
+                          cutWhat: String = "the window cuts", noun: String = "", counting: String? = nil,
+                          readBeside: Bool = true) -> AccessPath {
         func campaigns(_ n: Int) -> String { "\(n) campaign\(n == 1 ? "" : "s")" }
         let names = sets.measures.map(\.name).joined(separator: " or ")
         var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(campaigns(sets.campaigns.count))"
@@ -413,8 +412,10 @@ public struct Planner {
         if !inside.isEmpty { description += ", and \(StoreTable.activity.name): the rows of \(campaigns(inside.count))" }
         if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(noun) of \(campaigns(cut.count)) \(cutWhat)" }
         if let counting { description += ", \(counting)" }
-        return AccessPath(kept: description, rows: Double(sets.sets) + countedMembers(sets, counting != nil) + insideRows + cutRows,
-                          over: path, campaignSets: sets)
+        var kept = AccessPath(kept: description, rows: Double(sets.sets) + countedMembers(sets, counting != nil) + insideRows + cutRows,
+                              over: path, campaignSets: sets)
+        if readBeside { kept.besideSets = BesideKeptSets(inside: inside, cut: cut) }
+        return kept
     }
 
     /// What counting the members of kept sets per contact costs, in rows: a union is a
@@ -599,11 +600,7 @@ public struct Planner {
               case .count(let m, let t) = r.test, t != .atLeastOne, m.minus.isEmpty, m.plus.count == 1,
               case .campaigns(let ids) = r.scope, ids.count > 1,
               let column = RollupColumn(rawValue: m.plus[0]), let kind = column.kind else { return nil }
-        let kept = ids.filter { c in
-            guard catalog.campaignSets.contains(c) else { return false }
-            guard let s = catalog.stats[c]?[kind] else { return true }
-            return s.events == s.contacts
-        }
+        let kept = ids.filter { c in catalog.campaignSets.contains(c) && atMostOnePerContact(c, kind) }
         return kept.isEmpty ? nil : CampaignSetsRead(measures: [.count(column)], campaigns: kept)
     }
 
@@ -617,8 +614,14 @@ public struct Planner {
         whole.message = nil
         whole.campaigns = .only([c])
         guard keptSets(.events(whole, .atLeastOne)) != nil else { return false }
-        if test == .atLeastOne { return true }
-        guard let s = catalog.stats[c]?[filter.kind] else { return true }
+        return test == .atLeastOne || atMostOnePerContact(c, filter.kind)
+    }
+
+    /// Whether campaign `c` has at most one event of `kind` per contact (`event_stats`: as
+    /// many events as contacts), so that its kept set counts them: without statistics,
+    /// only when the store's are complete (it then has none).
+    private func atMostOnePerContact(_ c: Int64, _ kind: EventKind) -> Bool {
+        guard let s = catalog.stats[c]?[kind] else { return catalog.statsComplete }
         return s.events == s.contacts
     }
 

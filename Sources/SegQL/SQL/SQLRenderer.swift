@@ -709,36 +709,21 @@ public struct SQLRenderer {
         return sql.replacing(marker, with: dialect.placeholder(parameters.count + 1))
     }
 
-    /// For a leaf read from the kept sets of some of its campaigns beside the rows of the
-    /// others (Planner.keptCountSets, Planner.keptSetsOfWholeCampaigns): those others —
-    /// `inside`, whose `activity` rows are read, and `cut`, whose events a window cuts —
-    /// or nil when the leaf is not such a read.
-    static func campaignsBesideKeptSets(_ a: PlanAtom, _ sets: CampaignSetsRead) -> (inside: [Int64], cut: [Int64])? {
-        let kept = Set(sets.campaigns)
-        switch a {
-        case .events(let f, _):
-            guard let split = f.wholeCampaigns else { return nil }
-            return (split.inside.filter { !kept.contains($0) }, split.rest)
-        case .rollup(let r):
-            guard case .count(_, let t) = r.test, t != .atLeastOne, case .campaigns(let ids) = r.scope else { return nil }
-            return (ids.filter { !kept.contains($0) }, [])
-        default:
-            return nil
-        }
-    }
-
-    /// The rows of `keptPlusRows`: `inside`'s non-zero `activity` rows with their count,
-    /// then the events of `cut` with 1, as one `UNION ALL`; nil when both are empty.
-    private mutating func keptPlusRowsSelect(_ a: PlanAtom, inside: [Int64], cut: [Int64]) -> String? {
+    /// The rows of `keptPlusRows`: the non-zero `activity` rows of `beside.inside` with
+    /// their count, then the events of `beside.cut` with 1, as one `UNION ALL`; nil when
+    /// both are empty.
+    private mutating func keptPlusRowsSelect(_ a: PlanAtom, _ beside: BesideKeptSets) -> String? {
         var parts: [String] = []
-        let measure: RollupMeasure
-        switch a {
-        case .events(let f, _): guard let m = f.wholeCampaigns?.measure else { return nil }; measure = m
-        case .rollup(let r): guard case .count(let m, _) = r.test else { return nil }; measure = m
-        default: return nil
+        if !beside.inside.isEmpty {
+            let measure: RollupMeasure?
+            switch a {
+            case .events(let f, _): measure = f.wholeCampaigns?.measure
+            case .rollup(let r): if case .count(let m, _) = r.test { measure = m } else { measure = nil }
+            default: measure = nil
+            }
+            if let measure { parts.append(activityRows(measure, of: beside.inside, counted: true)) }
         }
-        if !inside.isEmpty { parts.append(activityRows(measure, of: inside, counted: true)) }
-        if !cut.isEmpty, case .events(let f, _) = a { parts.append(campaignEvents(f, of: cut, columns: "e.contact_id, 1")) }
+        if !beside.cut.isEmpty, case .events(let f, _) = a { parts.append(campaignEvents(f, of: beside.cut, columns: "e.contact_id, 1")) }
         return parts.isEmpty ? nil : parts.joined(separator: " UNION ALL ")
     }
 
@@ -1112,37 +1097,23 @@ public struct SQLRenderer {
         }
         var leaf = SetLeaf(
             condition: a, reading: reading, access: access, sql: whole, restricted: restricted, distinct: distinct, alsoOnRow: alsoOnRow)
-        if let sets = access.campaignSets, sets.campaignsCounted == nil, let rest = Self.campaignsBesideKeptSets(a, sets) {
-            if dialect.distributedByContact || reading.isLastCampaigns || (reading == .ids) != (a.countTest == .atLeastOne) {
+        if let sets = access.campaignSets, let beside = access.besideSets {
+            if sets.campaignsCounted != nil || access.eventSets != nil {
+                // `at_least` or `of_last` over a window: the events in it of the campaigns
+                // it cuts, with their campaign (the sets count campaigns).
+                if !beside.cut.isEmpty, case .events(let f, _) = a {
+                    parameters = []
+                    let sql = campaignEvents(f, of: beside.cut, columns: "e.contact_id, e.campaign_id")
+                    leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))
+                    parameters = outer
+                }
+            } else if dialect.distributedByContact || reading.isLastCampaigns || (reading == .ids) != (a.countTest == .atLeastOne) {
                 // Counted on the shards by the SQL instead (Citus), or not such a read.
                 leaf.access = access.withoutCampaignSets
             } else {
                 parameters = []
-                let rows = keptPlusRowsSelect(a, inside: rest.inside, cut: rest.cut)
+                let rows = keptPlusRowsSelect(a, beside)
                 leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: rows.map { CompiledSQL(sql: $0, parameters: parameters) })
-                parameters = outer
-            }
-        }
-        if let sets = access.campaignSets, sets.campaignsCounted != nil || access.eventSets != nil, !access.windowCut.isEmpty,
-           case .events(let f, _) = a {
-            // `at_least` or `of_last` over a window: the events in it of the campaigns it cuts.
-            parameters = []
-            let sql = campaignEvents(f, of: access.windowCut, columns: "e.contact_id, e.campaign_id")
-            leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))
-            parameters = outer
-        }
-        if let sets = access.campaignSets, sets.campaignsCounted == nil, access.eventSets == nil,
-           case .events(let f, let t) = a, f.bounce != nil, f.wholeCampaigns == nil, f.ofLast == nil, t != .atLeastOne {
-            // Bounces of a type counted (Planner.keptBounceCounts): the bounces of the
-            // campaigns without sets that answer them, one row each, beside the sets.
-            if dialect.distributedByContact {
-                leaf.access = access.withoutCampaignSets
-            } else if access.windowCut.isEmpty {
-                leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: nil)
-            } else {
-                parameters = []
-                let sql = campaignEvents(f, of: access.windowCut, columns: "e.contact_id, 1")
-                leaf.keptPlusRows = SetLeaf.KeptPlusRows(rows: CompiledSQL(sql: sql, parameters: parameters))
                 parameters = outer
             }
         }
