@@ -232,4 +232,42 @@ import Testing
         #expect(f.lastText().contains("wholly in the window"), "\(f.lastText())")
         #expect(f.lastText().contains("the window cuts"), "\(f.lastText())")
     }
+    /// `at_least` and `of_last` asking for a message: a campaign of one message holds its
+    /// first whole (its set answers `message: 1`, and it has no later one); the events of
+    /// a campaign of more messages are read beside the sets.
+    @Test func aMessageBesideTheKeptSets() throws {
+        let f = try ActionsFixture(extra: [
+            #"{"record":"campaign","name":"Autumn","channel":"email","sent_at":"2026-03-03T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T10:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
+            #"{"record":"event","kind":"sent","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:01:00Z"}"#,
+            #"{"record":"event","kind":"delivered","contact":"bo@example.com","campaign":"Spring Sale","message":2,"ts":"2026-03-02T09:01:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"bo@example.com","campaign":"Spring Sale","message":2,"ts":"2026-03-02T10:00:00Z"}"#,
+            #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T10:00:00Z"}"#,
+        ])
+        let queries = [
+            "delivered(message: 1, at_least: 2)", "delivered(message: 2, at_least: 1)", "delivered(message: 1, at_least: 1)",
+            #"delivered(since: "2026-03-01T09:30:00Z", message: 1, at_least: 1)"#, #"opened(within: 7d, message: 2, at_least: 1)"#,
+            "opened(of_last: 1, message: 1)", "opened(of_last: 2, message: 2)", "opened(of_last: 1, message: 2)",
+            #"opened(of_last: 2, message: 1, since: "2026-03-01T09:30:00Z", at_least: 2)"#, "not delivered(message: 1, at_least: 2)",
+        ]
+        try Self.expectSameAnswers(f, "messages", queries)
+        // ana and cy: Spring Sale's first message and Autumn's; bo only Spring Sale's
+        // first and second.
+        #expect(try f.members("delivered(message: 1, at_least: 2)") == ["ana@example.com", "cy@example.com"])
+        #expect(try f.members("delivered(message: 2, at_least: 1)") == ["bo@example.com"])
+        // bo's last campaign is Spring Sale, whose second message he opened.
+        #expect(try f.members("opened(of_last: 1, message: 2)") == ["bo@example.com"])
+        guard !f.temp.store.isCitus else { return }
+        #expect(f.run("explain analyze delivered(message: 1, at_least: 2)") == nil)
+        #expect(f.lastText().contains("campaign_sets: the contacts with deliveries in 2 campaigns of one message"), "\(f.lastText())")
+        #expect(f.lastText().contains("events_by_campaign: deliveries of 1 campaign of more than one message"), "\(f.lastText())")
+        #expect(f.run("explain opened(of_last: 1, message: 2)") == nil)
+        #expect(f.lastText().contains("events_by_campaign: opens of 1 campaign of more than one message"), "\(f.lastText())")
+    }
 }

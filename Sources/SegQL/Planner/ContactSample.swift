@@ -97,7 +97,9 @@ public struct ContactSample: Sendable {
         }
     }
 
-    private static func compare(_ v: FieldLiteral, _ op: ComparisonOperator, _ l: FieldLiteral) -> Bool {
+    /// Whether `v op l`, as the SQL compares them (strings byte by byte); false for
+    /// literals of different types.
+    static func compare(_ v: FieldLiteral, _ op: ComparisonOperator, _ l: FieldLiteral) -> Bool {
         let order: Int
         switch (v, l) {
         case (.string(let a), .string(let b)):

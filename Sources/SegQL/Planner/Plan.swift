@@ -58,6 +58,12 @@ public struct AccessPath: Hashable, Sendable {
     /// its rows: the union of the sets of the values that pass (SetLeaf.keptSets), so
     /// `estimatedRows` is the attribute's number of values.
     public var attributeSets = false
+    /// What reading one contact's rows of the condition through the index by contact
+    /// costs, in probes of a few rows the index holds whole (1): more where a contact has
+    /// many such rows, or where each needs its table row (a message, a bounce type or a
+    /// reason, which `events_by_contact` lacks). The evaluator reads a range for the
+    /// contacts left only when that many probes read less than the range.
+    public var restrictedCost = 1.0
     /// With `campaignSets`: the campaigns whose rows are read beside the sets
     /// (SetLeaf.keptPlusRows), nil when the sets answer alone.
     public var besideSets: BesideKeptSets?
@@ -89,7 +95,9 @@ public struct AccessPath: Hashable, Sendable {
     /// The same read from the SQL's range, not the kept sets.
     public var withoutCampaignSets: AccessPath {
         guard campaignSets != nil || attributeSets else { return self }
-        return AccessPath(index: index, description: sqlDescription, estimatedRows: sqlEstimatedRows, estimatedContacts: estimatedContacts)
+        var path = AccessPath(index: index, description: sqlDescription, estimatedRows: sqlEstimatedRows, estimatedContacts: estimatedContacts)
+        path.restrictedCost = restrictedCost
+        return path
     }
 }
 

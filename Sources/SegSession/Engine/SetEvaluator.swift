@@ -7,7 +7,8 @@
 // - an `and` is evaluated smallest range first, each operand within what is left, and
 //   stops as soon as nothing is left;
 // - a leaf whose range holds many more rows than the contacts still in question
-//   (`leftFactor` times more) is read for those contacts only, through the index by
+//   (`leftFactor` times more, times what one contact's probe costs:
+//   AccessPath.restrictedCost) is read for those contacts only, through the index by
 //   contact: a correlated probe, but only where it is cheaper, and on an index that is
 //   named, not guessed;
 // - `not` is the complement within what is in question (the store's contacts at the
@@ -124,6 +125,12 @@ struct SetEvaluator {
         }
     }
 
+    /// Whether `left` contacts are so few that reading `leaf` for them alone, through the
+    /// index by contact, reads less than its whole range (AccessPath.restrictedCost).
+    private func fewEnough(_ left: Int, _ leaf: SetLeaf) -> Bool {
+        Double(left) * leftFactor * leaf.access.restrictedCost < leaf.access.estimatedRows
+    }
+
     /// A leaf's contacts among `within`.
     private mutating func read(_ leaf: SetLeaf, within: ContactSet?) throws -> ContactSet {
         if wholeReads[leaf] == nil, let memory, let known = try memory.rememberedSet(of: leaf) { wholeReads[leaf] = known }
@@ -134,7 +141,7 @@ struct SetEvaluator {
         let start = Clock.now()
         // A leaf read from kept sets beside rows is read whole, unless the contacts left
         // are so few that its SQL for them alone reads less than those rows (as below).
-        let fewLeft = within.map { Double($0.count) * leftFactor < leaf.access.estimatedRows } ?? false
+        let fewLeft = within.map { fewEnough($0.count, leaf) } ?? false
         if let (whole, rows) = try keptRead(leaf, fewLeft: fewLeft) {
             wholeReads[leaf] = whole
             try memory?.remember(whole, of: leaf)
@@ -148,7 +155,7 @@ struct SetEvaluator {
         var sql = leaf.sql
         if let within {
             let left = within.count
-            if Double(left) * leftFactor < leaf.access.estimatedRows {
+            if fewEnough(left, leaf) {
                 restrictedTo = left
                 sql = leaf.restricted
                 sql.parameters.append(database.dialect.idListValue(within.ids()))
