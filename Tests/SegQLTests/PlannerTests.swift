@@ -357,8 +357,9 @@ import Testing
         #expect(try cost(#"country = "SE""#) == 1)
     }
 
-    /// Of two counts of the same events in an `and`, one the other implies is left out;
-    /// two that exclude each other are nobody.
+    /// Of two counts of the same events, or of events some of the other's, in an `and`,
+    /// one the other implies is left out; two that exclude each other are nobody, and so
+    /// is an operand beside its negation.
     @Test func countsImpliedByAnotherAreLeftOut() throws {
         func filter(_ text: String) throws -> PlanExpr { try Self.plan(text).filter }
         #expect(try filter("deliveries <= 2 and deliveries < 4") == filter("deliveries <= 2"))
@@ -371,8 +372,28 @@ import Testing
         // Counts that narrow each other, or of other events, stay.
         guard case .and(let xs) = try filter("opens >= 2 and opens <= 5") else { Issue.record("not an and"); return }
         #expect(xs.count == 2)
-        guard case .and(let ys) = try filter(#"opens >= 2 and opens(campaign: "Spring Sale") >= 3"#) else { Issue.record("not an and"); return }
+        guard case .and(let ys) = try filter(#"opens >= 5 and opens(campaign: "Spring Sale") >= 3"#) else { Issue.record("not an and"); return }
         #expect(ys.count == 2)
+        // Spring Sale's opens are some of all the opens (and of those of a list of campaigns
+        // with it), those of a window some of every time's.
+        #expect(try filter(#"opens >= 2 and opens(campaign: "Spring Sale") >= 3"#) == filter(#"opens(campaign: "Spring Sale") >= 3"#))
+        #expect(try filter(#"opens = 0 and opened(campaign: "Spring Sale")"#) == .nobody)
+        #expect(try filter("not opened and opens(within: 14d, machine: false) > 2") == .nobody)
+        #expect(try filter(#"opened(campaign: ["Spring Sale", "Black Friday"]) and opens(campaign: "Spring Sale", machine: true) >= 2"#)
+            == filter(#"opens(campaign: "Spring Sale", machine: true) >= 2"#))
+        #expect(try filter(#"opens(campaign: ["Spring Sale", "Black Friday"]) < 3 and opens(campaign: "Spring Sale") = 4"#) == .nobody)
+        // Not the other way round, nor across windows, kinds or machine opens.
+        for text in [
+            #"opens(campaign: "Spring Sale") = 0 and opened"#, "opens(within: 30d) >= 1 and opens(within: 7d) = 0",
+            "opens(machine: true) = 0 and opens(machine: false) >= 1", "clicks = 0 and opened",
+            "opened(at_least: 2) and opens < 2",
+        ] {
+            guard case .and(let zs) = try filter(text) else { Issue.record("not an and: \(text)"); continue }
+            #expect(zs.count == 2, "\(text)")
+        }
+        // An operand beside its negation, or beside the negation of an `and` of it and others.
+        #expect(try filter(#"opened(within: 30d) and country = "SE" and not opened(within: 30d)"#) == .nobody)
+        #expect(try filter(#"country = "SE" and opened and not (country = "SE" and opened)"#) == .nobody)
     }
 
     /// A scope that holds every campaign with events of the kind is every campaign: the

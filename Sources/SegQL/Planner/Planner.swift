@@ -725,7 +725,8 @@ public struct Planner {
     /// event of the kind the contact has in the scope's campaigns (the window is not in
     /// the index's prefix), each as much as 1/30 of a probe, or 12 times that where its
     /// table row is needed; measured on the 1M-contact demo store, where 39,523 contacts'
-    /// deliveries of `message: 1` took 702 ms by contact (329k rows) and ~150 ms whole.
+    /// deliveries of `message: 1` took 702 ms by contact (329k rows) and 202 ms whole
+    /// (15 kept sets and 851k rows of the two campaigns of more than one message).
     func restrictedCost(_ a: PlanAtom) -> Double {
         guard case .events(let f, _) = a else { return 1 }
         let events = campaigns(in: f.campaigns).reduce(0.0) { $0 + Double(catalog.stats[$1.id]?[f.kind]?.events ?? 0) }
@@ -875,11 +876,14 @@ public struct Planner {
         }
     }
 
-    /// The operands of an `and` without a count that another count of the same events
-    /// implies (`deliveries <= 2 and deliveries < 4` is `deliveries <= 2`: one read, not
-    /// two), or `nobody` when two such counts exclude each other (`opens >= 3 and opens
-    /// < 2`). A test `op n` changes only at `n`, so zero and the counts next to each
-    /// test's `n` decide.
+    /// The operands of an `and` without a count that another count implies
+    /// (`deliveries <= 2 and deliveries < 4` is `deliveries <= 2`: one read, not two;
+    /// `clicks(campaign: "Spring Sale") >= 2 and clicked` is the first alone), or
+    /// `nobody` when two counts exclude each other (`opens >= 3 and opens < 2`;
+    /// `opens = 0 and opened(campaign: "Spring Sale")`, whose opens are some of all the
+    /// opens; `not opened and opens(within: 14d) > 2`), or when an operand and its
+    /// negation are both there (`suppressed and not suppressed`). A count of events
+    /// that another's include is never above that other's (EventFilter.isWithin).
     static func withoutImpliedCounts(_ xs: [BoundQuery]) -> [BoundQuery] {
         // An `and` of `and`s is one `and` (the parser nests them two by two).
         var out: [BoundQuery] = []
@@ -889,23 +893,49 @@ public struct Planner {
             }
         }
         flatten(xs)
+        let present = Set(out)
+        for case .not(let y) in out {
+            if present.contains(y) { return [.nobody] }
+            if case .and(let ys) = y, ys.allSatisfy(present.contains) { return [.nobody] }
+        }
+        /// A count, positive or negated: `not opened` is `opens = 0`.
+        func count(_ x: BoundQuery) -> (EventFilter, CountTest)? {
+            switch x {
+            case .events(let f, let t): return (f, t)
+            case .not(.events(let f, let t)): return (f, t.negated)
+            default: return nil
+            }
+        }
         var i = 0
         while i < out.count {
-            guard case .events(let f, let t) = out[i] else {
+            guard let (f, t) = count(out[i]) else {
                 i += 1
                 continue
             }
             var j = i + 1
             while j < out.count {
-                guard case .events(let g, let u) = out[j], g == f else {
+                guard let (g, u) = count(out[j]) else {
                     j += 1
                     continue
                 }
-                let counts = Set([0, t.value - 1, t.value, t.value + 1, u.value - 1, u.value, u.value + 1].filter { $0 >= 0 })
-                if !counts.contains(where: { t.holds(for: $0) && u.holds(for: $0) }) { return [.nobody] }
-                if counts.allSatisfy({ !t.holds(for: $0) || u.holds(for: $0) }) {
+                if g == f {
+                    let counts = Set([0, t.value - 1, t.value, t.value + 1, u.value - 1, u.value, u.value + 1].filter { $0 >= 0 })
+                    if !counts.contains(where: { t.holds(for: $0) && u.holds(for: $0) }) { return [.nobody] }
+                    if counts.allSatisfy({ !t.holds(for: $0) || u.holds(for: $0) }) {
+                        out.remove(at: j)
+                    } else if counts.allSatisfy({ !u.holds(for: $0) || t.holds(for: $0) }) {
+                        out.remove(at: i)
+                        return withoutImpliedCounts(out)
+                    } else {
+                        j += 1
+                    }
+                    continue
+                }
+                // One's events some of the other's: its count is at most the other's.
+                if f.isWithin(g) ? t.excludes(larger: u) : g.isWithin(f) ? u.excludes(larger: t) : false { return [.nobody] }
+                if f.isWithin(g), t.implies(larger: u) {
                     out.remove(at: j)
-                } else if counts.allSatisfy({ !u.holds(for: $0) || t.holds(for: $0) }) {
+                } else if g.isWithin(f), u.implies(larger: t) {
                     out.remove(at: i)
                     return withoutImpliedCounts(out)
                 } else {

@@ -123,6 +123,24 @@ public struct EventFilter: Hashable, Sendable {
     /// without reading the sends in time order. The predicate means the same either way.
     public var sendOrder: [Int64]?
 
+    /// Whether every event this selects `g` selects too, so that a contact's count of
+    /// these is never above its count of `g`'s: the same kind, and each of `g`'s filters
+    /// absent or the same (its campaigns may be more; `of_last` only here). Neither may
+    /// count campaigns (`at_least`).
+    public func isWithin(_ g: EventFilter) -> Bool {
+        guard kind == g.kind, !distinctCampaigns, !g.distinctCampaigns, g.ofLast == nil,
+              g.window.isUnbounded || g.window == window,
+              g.message == nil || g.message == message, g.machine == nil || g.machine == machine,
+              g.bounce == nil || g.bounce == bounce, g.reason == nil || g.reason == reason,
+              kind != .clicked || (g.links == links && g.excludedLinks == excludedLinks && g.includeFooter == includeFooter)
+        else { return false }
+        switch (campaigns, g.campaigns) {
+        case (_, .any): return true
+        case (.any, .only): return false
+        case (.only(let mine), .only(let theirs)): return Set(mine).isSubset(of: theirs)
+        }
+    }
+
     /// Whether the predicate is read only as a set of its own (`of_last`, `at_least`):
     /// no rollup answers it, and no per-contact probe is written for it.
     public var readAsSet: Bool { ofLast != nil || distinctCampaigns }
@@ -160,6 +178,54 @@ public struct CountTest: Hashable, Sendable {
 
     /// Whether a contact with no matching event (count 0) passes.
     public var includesZero: Bool { holds(for: 0) }
+
+    /// The test a contact fails exactly when it passes this one.
+    public var negated: CountTest {
+        switch op {
+        case .equal: CountTest(.notEqual, value)
+        case .notEqual: CountTest(.equal, value)
+        case .less: CountTest(.greaterOrEqual, value)
+        case .lessOrEqual: CountTest(.greater, value)
+        case .greater: CountTest(.lessOrEqual, value)
+        case .greaterOrEqual: CountTest(.less, value)
+        }
+    }
+
+    /// The smallest count that passes, or nil when none does.
+    var lowest: Int64? {
+        switch op {
+        case .greaterOrEqual: max(value, 0)
+        case .greater: max(value + 1, 0)
+        case .equal: value >= 0 ? value : nil
+        case .notEqual: value == 0 ? 1 : 0
+        case .less: value > 0 ? 0 : nil
+        case .lessOrEqual: value >= 0 ? 0 : nil
+        }
+    }
+
+    /// The largest count that passes, or nil when there is no largest.
+    var highest: Int64? {
+        switch op {
+        case .less: value - 1
+        case .lessOrEqual, .equal: value
+        case .greaterOrEqual, .greater, .notEqual: nil
+        }
+    }
+
+    /// Whether this test of a count and `u` of a count never below it can never both
+    /// pass: the least this one passes is above the most `u` passes.
+    func excludes(larger u: CountTest) -> Bool {
+        guard let low = lowest else { return true }
+        guard let high = u.highest else { return false }
+        return low > high
+    }
+
+    /// Whether this test passing implies that `u` of a count never below it passes: `u`
+    /// passes every count from some point on, and this one only from there or later.
+    func implies(larger u: CountTest) -> Bool {
+        guard u.op == .greaterOrEqual || u.op == .greater, let low = lowest, let from = u.lowest else { return false }
+        return low >= from
+    }
 
     /// Whether `count` passes.
     public func holds(for count: Int64) -> Bool {
