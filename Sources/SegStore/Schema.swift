@@ -30,7 +30,7 @@ public enum Schema {
 
     /// The changes of each version, in order: `versions[i]` takes a store from version
     /// `i` to `i + 1`.
-    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
+    static let versions: [[SchemaChange]] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
 
     // MARK: Column and table shorthands
 
@@ -325,4 +325,15 @@ public enum Schema {
     static let v9: [SchemaChange] = [
         .createIndex(Index(.contactsByEmailDomain, on: .contacts, [EmailDomain.sql("email"), "email"])),
     ]
+
+    /// Version 10: a campaign of more than one message keeps each message's sets too
+    /// (`campaign_sets.measure` "opens#2": the contacts with an open of its message 2;
+    /// docs/schema.md § campaign_sets), so that `sent(message: 2)` is a union of sets
+    /// instead of every send of the sequences read for its message. No table changes:
+    /// the rows are written when a store is migrated to this version.
+    static let v10: [SchemaChange] = []
+
+    /// The versions that change no table, only rows the migration to them writes
+    /// (`Store.migrate`): 10, the kept sets of each message.
+    static let rowsOnly: Set<Int> = [10]
 }

@@ -229,7 +229,12 @@ public final class Store {
                 for version in now..<known { try database.migrate(from: version, distributed: laidOut) }
                 // Version 7's sets are derived from `activity`: made now, in the migration
                 // (and made again with version 9's measure).
-                if now < 9, known >= 9 { try refreshCampaignSets() }
+                if now < 9, known >= 9 {
+                    try refreshCampaignSets()
+                } else if now < 10, known >= 10 {
+                    // Version 10's, of the campaigns of more than one message.
+                    try refreshCampaignSets(try sequences())
+                }
                 // Version 8's, from `contact_attributes`.
                 if now < 8, known >= 8 { try refreshAttributeSets() }
             }

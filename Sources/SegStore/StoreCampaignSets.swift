@@ -177,20 +177,18 @@ enum CampaignSets {
 
     /// Recomputes the kept sets of `campaigns` (every campaign when nil) from their
     /// `activity` rows, and the bounce types from their bounces in `events` (the
-    /// campaign's range of `events_by_campaign`): one read of each. Runs in the caller's
-    /// transaction.
+    /// campaign's range of `events_by_campaign`): one read of each. A campaign of more
+    /// than one message (`campaigns.messages`) has each message's sets too, from its
+    /// events (`messageSets`). Runs in the caller's transaction.
     static func refresh(_ db: Database, _ campaigns: [Int64]?) throws {
-        var ids = campaigns ?? []
-        if campaigns == nil { try db.query("SELECT id FROM campaigns ORDER BY id") { ids.append($0.int64(0)) } }
+        var messages: [Int64: Int64] = [:]
+        try db.query("SELECT id, messages FROM campaigns") { messages[$0.int64(0)] = $0.int64(1) }
+        let ids = campaigns ?? messages.keys.sorted()
         guard !ids.isEmpty else { return }
         let maxID = try db.int64("SELECT coalesce(max(id), 0) FROM contacts") ?? 0
         let measures = KeptMeasure.all
         let members = measures.map(member)
-        // Each bounce type's set, by the type's name in `events.bounce`.
-        let bounceSet = Dictionary(uniqueKeysWithValues: measures.indices.compactMap { i -> (String, Int)? in
-            guard case .bounces(let type) = measures[i] else { return nil }
-            return (type.rawValue, i)
-        })
+        let bounceSet = bounceSets(measures)
         let select = "SELECT contact_id, \(columns.map(\.name).joined(separator: ", ")) FROM activity WHERE campaign_id = ?1"
         let bounces = "SELECT contact_id, bounce FROM events WHERE campaign_id = ?1 AND kind = \(EventKind.bounced.rawValue) AND bounce IS NOT NULL"
         var values = [Int64](repeating: 0, count: columns.count)
@@ -205,12 +203,71 @@ enum CampaignSets {
                 guard let i = bounceSet[row.text(1)] else { return }
                 sets[i].insert(row.int64(0))
             }
+            let count = messages[campaign] ?? 1
+            let byMessage = count > 1 ? try messageSets(db, campaign, messages: count, maxID: maxID) : []
             try db.execute("DELETE FROM campaign_sets WHERE campaign_id = ?1", [.integer(campaign)])
             for (i, measure) in measures.enumerated() {
                 try db.execute("INSERT INTO campaign_sets(campaign_id, measure, contacts) VALUES (?1, ?2, ?3)",
                                [.integer(campaign), .text(measure.name), .text(CampaignSetCoding.encode(sets[i]))])
             }
+            for (m, sets) in byMessage.enumerated() {
+                for (i, measure) in measures.enumerated() {
+                    try db.execute("INSERT INTO campaign_sets(campaign_id, measure, contacts) VALUES (?1, ?2, ?3)",
+                                   [.integer(campaign), .text(measure.name(message: Int64(m + 1))), .text(CampaignSetCoding.encode(sets[i]))])
+                }
+            }
         }
+    }
+
+    /// Each bounce type's set in `measures`, by the type's name in `events.bounce`.
+    private static func bounceSets(_ measures: [KeptMeasure]) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: measures.indices.compactMap { i -> (String, Int)? in
+            guard case .bounces(let type) = measures[i] else { return nil }
+            return (type.rawValue, i)
+        })
+    }
+
+    /// The sets of each message (1 through `count`) of a campaign of more than one
+    /// message, in the order of `KeptMeasure.all`, from its events: one read of its range
+    /// of `events_by_campaign`, which holds the kind, message, machine flag and link of
+    /// each event (a click on a footer link is a footer click, as the import counts it),
+    /// and of its bounces' types. What `activity` keeps per campaign, per message.
+    static func messageSets(_ db: Database, _ campaign: Int64, messages count: Int64, maxID: Int64) throws -> [[ContactSet]] {
+        let measures = KeptMeasure.all
+        func index(_ m: KeptMeasure) -> Int { measures.firstIndex(of: m)! }
+        // The sets an event of each kind puts its contact in (opens: by the machine flag too).
+        var byKind: [Int: [Int]] = [:]
+        for measure in measures {
+            if case .count(let column) = measure, let kind = column.kind, column != .machineOpens, column != .footerClicks {
+                byKind[kind.rawValue, default: []].append(index(measure))
+            }
+        }
+        let machine = index(.count(.machineOpens)), human = index(.humanOpens)
+        let clicks = index(.count(.clicks)), footerClicks = index(.count(.footerClicks))
+        var footer = Set<Int64>()
+        try db.query("SELECT id FROM links WHERE campaign_id = ?1 AND footer = 1", [.integer(campaign)]) { footer.insert($0.int64(0)) }
+        var sets = [[ContactSet]](repeating: [ContactSet](repeating: ContactSet(maxID: maxID), count: measures.count), count: Int(count))
+        let select = "SELECT contact_id, kind, message, machine, link_id FROM events\(db.dialect.indexHint(StoreIndex.eventsByCampaign.name)) WHERE campaign_id = ?1"
+        try db.stream(select, [.integer(campaign)]) { row in
+            let m = Int(row.int64(2)) - 1
+            guard m >= 0, m < sets.count else { return }
+            let contact = row.int64(0), kind = Int(row.int64(1))
+            if kind == EventKind.clicked.rawValue {
+                let footerClick = !row.isNull(4) && footer.contains(row.int64(4))
+                sets[m][footerClick ? footerClicks : clicks].insert(contact)
+                return
+            }
+            for i in byKind[kind] ?? [] { sets[m][i].insert(contact) }
+            if kind == EventKind.opened.rawValue { sets[m][row.int64(3) != 0 ? machine : human].insert(contact) }
+        }
+        let bounceSet = bounceSets(measures)
+        let bounces = "SELECT contact_id, message, bounce FROM events WHERE campaign_id = ?1 AND kind = \(EventKind.bounced.rawValue) AND bounce IS NOT NULL"
+        try db.stream(bounces, [.integer(campaign)]) { row in
+            let m = Int(row.int64(1)) - 1
+            guard m >= 0, m < sets.count, let i = bounceSet[row.text(2)] else { return }
+            sets[m][i].insert(row.int64(0))
+        }
+        return sets
     }
 }
 
@@ -223,6 +280,13 @@ extension Store {
         try CampaignSets.refresh(database, campaigns)
     }
 
+    /// The campaigns of more than one message.
+    func sequences() throws -> [Int64] {
+        var ids: [Int64] = []
+        try database.query("SELECT id FROM campaigns WHERE messages > 1 ORDER BY id") { ids.append($0.int64(0)) }
+        return ids
+    }
+
     /// The union of the kept sets `read` names, and how many sets were read; nil when a
     /// campaign has no such set (the leaf is then read from `activity`).
     public func campaignSetsUnion(_ read: CampaignSetsRead, maxID: Int64) throws -> (set: ContactSet, sets: Int)? {
@@ -230,7 +294,7 @@ extension Store {
         let statement = try database.prepare("SELECT contacts FROM campaign_sets WHERE campaign_id = ?1 AND measure = ?2")
         for campaign in read.campaigns {
             for measure in read.measures {
-                try statement.bind([.integer(campaign), .text(measure.name)])
+                try statement.bind([.integer(campaign), .text(read.name(measure, of: campaign))])
                 guard try statement.step(), !statement.isNull(0), CampaignSetCoding.decode(statement.text(0), into: &out) else { return nil }
             }
         }

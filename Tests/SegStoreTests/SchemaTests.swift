@@ -3,15 +3,20 @@ import SegQL
 @testable import SegStore
 
 @Suite struct SchemaTests {
-    /// Every schema version exists on both backends and changes something on each: the
-    /// versions are one list (`Schema.versions`) rendered for either.
+    /// Every schema version exists on both backends and changes something on each (but a
+    /// version whose migration only writes rows, `Schema.rowsOnly`): the versions are one
+    /// list (`Schema.versions`) rendered for either.
     @Test func everyVersionExistsOnBothBackends() {
         #expect(Schema.version >= 1)
         let sqlite = Schema.migrations(for: .sqlite), postgres = Schema.migrations(for: .postgres)
         #expect(sqlite.count == Schema.version)
         #expect(postgres.count == Schema.version)
         for (i, (s, p)) in zip(sqlite, postgres).enumerated() {
-            #expect(!s.isEmpty && !p.isEmpty, "version \(i + 1) is empty on a backend")
+            if Schema.rowsOnly.contains(i + 1) {
+                #expect(s.isEmpty && p.isEmpty, "version \(i + 1) writes rows only")
+            } else {
+                #expect(!s.isEmpty && !p.isEmpty, "version \(i + 1) is empty on a backend")
+            }
         }
     }
 

@@ -145,6 +145,12 @@ public enum KeptMeasure: Hashable, Sendable {
         case .bounces: .bounced
         }
     }
+
+    /// The name of its set of one message of a campaign of more than one (schema version
+    /// 10): "opens#2".
+    public func name(message: Int64?) -> String {
+        message.map { "\(name)#\($0)" } ?? name
+    }
 }
 
 /// The kept sets a leaf is read from: for each of `campaigns`, the contacts in the set of
@@ -155,15 +161,49 @@ public struct CampaignSetsRead: Hashable, Sendable {
     /// `at_least`: the set is the contacts in as many of the campaigns' sets as pass
     /// this test, not their union.
     public var campaignsCounted: CountTest?
+    /// `message: N`, boxed (a leaf's reads are copied at every level of a deeply nested
+    /// plan, whose frames a debug build's stack holds).
+    private var messageRead: MessageRead?
 
-    public init(measures: [KeptMeasure], campaigns: [Int64], campaignsCounted: CountTest? = nil) {
+    /// `message: N`: the campaigns of `campaigns` (of more than one message) whose sets of
+    /// message N are read; the others' whole sets hold their only message, the first.
+    indirect enum MessageRead: Hashable, Sendable {
+        case message(Int64, byMessage: [Int64])
+    }
+
+    public init(measures: [KeptMeasure], campaigns: [Int64], campaignsCounted: CountTest? = nil,
+                message: Int64? = nil, byMessage: [Int64] = []) {
         self.measures = measures
         self.campaigns = campaigns
         self.campaignsCounted = campaignsCounted
+        self.messageRead = message.map { .message($0, byMessage: byMessage) }
+    }
+
+    /// The message asked for (`message: N`), if any.
+    public var message: Int64? {
+        if case .message(let m, _)? = messageRead { return m }
+        return nil
+    }
+
+    /// The campaigns whose sets of `message` are read.
+    public var byMessage: [Int64] {
+        if case .message(_, let ids)? = messageRead { return ids }
+        return []
     }
 
     /// How many sets are read.
     public var sets: Int { measures.count * campaigns.count }
+
+    /// The same sets of `campaigns` alone (some of these).
+    public func of(_ campaigns: [Int64]) -> CampaignSetsRead {
+        CampaignSetsRead(measures: measures, campaigns: campaigns, campaignsCounted: campaignsCounted,
+                         message: message, byMessage: byMessage.filter(campaigns.contains))
+    }
+
+    /// The set's name in `campaign_sets.measure` for `measure` of `campaign`.
+    public func name(_ measure: KeptMeasure, of campaign: Int64) -> String {
+        measure.name(message: byMessage.contains(campaign) ? message : nil)
+    }
 }
 
 /// "Now", for `within`: a fixed instant, or the time the SQL is read (saved views).

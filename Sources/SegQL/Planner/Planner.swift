@@ -279,13 +279,11 @@ public struct Planner {
                let (whole, inside, cutHere, cutRows) = campaignsInWindow(plain, order),
                let sets = keptSets(.events(whole, .atLeastOne)) {
                 cut = cutHere
-                eventSets = CampaignSetsRead(measures: sets.measures, campaigns: inside)
-                var description = "\(StoreTable.campaignSets.name): the contacts with \(sets.measures.map(\.name).joined(separator: " or "))"
+                eventSets = sets
+                var description = "\(StoreTable.campaignSets.name): the contacts with \(Self.keptNames(sets))"
                 let split = Self.splitWords(plain)
-                if let what = split.what {
-                    description += " in \(inside.count) campaign\(inside.count == 1 ? "" : "s") \(what)"
-                    if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(cut.count) campaign\(cut.count == 1 ? "" : "s") \(split.cut)" }
-                }
+                if let what = split.what { description += " in \(inside.count) campaign\(inside.count == 1 ? "" : "s") \(what)" }
+                if !cut.isEmpty { description += ", and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(cut.count) campaign\(cut.count == 1 ? "" : "s") \(split.cut)" }
                 events = AccessPath(index: nil, description: description,
                                     estimatedRows: Double(inside.count * sets.measures.count) + cutRows, estimatedContacts: 0)
             }
@@ -372,24 +370,24 @@ public struct Planner {
         return (CampaignSetsRead(measures: [.bounces(type)], campaigns: kept), rest, restRows)
     }
 
+    /// How `explain` names what kept sets hold: "opens", "clicks or footer_clicks",
+    /// "sends of message 2".
+    static func keptNames(_ sets: CampaignSetsRead) -> String {
+        sets.measures.map(\.name).joined(separator: " or ") + (sets.message.map { " of message \($0)" } ?? "")
+    }
+
     /// How `explain` names the two parts of `campaignsInWindow`: the campaigns from their
     /// sets (nil: all of them) and those read beside.
     static func splitWords(_ filter: EventFilter) -> (what: String?, cut: String) {
-        switch (filter.window.isUnbounded, filter.message) {
-        case (true, nil): return (nil, "")
-        case (false, nil): return ("wholly in the window", "the window cuts")
-        case (true, let m?): return (m == 1 ? "of one message" : "", "of more than one message")
-        case (false, let m?): return ("wholly in the window" + (m == 1 ? " and of one message" : ""), "the window cuts or of more than one message")
-        }
+        filter.window.isUnbounded ? (nil, "") : ("wholly in the window", "the window cuts")
     }
 
     /// `filter`'s campaigns `order` as the kept sets can answer them: those whose events
-    /// of the kind lie wholly inside its window (all of them without one, and where a
-    /// message is asked, those with one message, which is the first: `inside`), those it
-    /// cuts or whose later messages are asked apart from the first (`cut`, with their
-    /// estimated events in it), and none of the others (a campaign of one message has no
-    /// later one); `whole` is the predicate over `inside` without the window or the
-    /// message. Nil when a window cannot be split (not at a fixed now).
+    /// of the kind lie wholly inside its window (all of them without one: `inside`),
+    /// those it cuts (`cut`, with their estimated events in it), and none of the others.
+    /// With `message: N`, a campaign of fewer messages has none (`keptSets` reads the
+    /// others' sets of that message). `whole` is the predicate over `inside` without the
+    /// window. Nil when a window cannot be split (not at a fixed now).
     private func campaignsInWindow(_ filter: EventFilter, _ order: [Int64])
         -> (whole: EventFilter, inside: [Int64], cut: [Int64], cutRows: Double)? {
         var bounds: (lower: Int64?, upper: Int64?) = (nil, nil)
@@ -402,9 +400,7 @@ public struct Planner {
         var cutRows = 0.0
         for c in order {
             var coverage = filter.window.isUnbounded ? .whole : windowCoverage(c, filter.kind, bounds.lower, bounds.upper)
-            if let m = filter.message, coverage != nil {
-                if (messages[c] ?? 1) > 1 { coverage = .cut } else if m != 1 { coverage = nil }
-            }
+            if let m = filter.message, (messages[c] ?? 1) < m { coverage = nil }
             switch coverage {
             case .whole?: inside.append(c)
             case .cut?:
@@ -416,7 +412,6 @@ public struct Planner {
         }
         var whole = filter
         whole.window = TimeWindow()
-        whole.message = nil
         whole.campaigns = .only(inside)
         return (whole, inside, cut, cutRows)
     }
@@ -430,7 +425,7 @@ public struct Planner {
                           cutWhat: String = "the window cuts", noun: String = "", counting: String? = nil,
                           readBeside: Bool = true) -> AccessPath {
         func campaigns(_ n: Int) -> String { "\(n) campaign\(n == 1 ? "" : "s")" }
-        let names = sets.measures.map(\.name).joined(separator: " or ")
+        let names = Self.keptNames(sets)
         var description = "\(StoreTable.campaignSets.name): the contacts with \(names) in \(campaigns(sets.campaigns.count))"
         if let what { description += " \(what)" }
         description += ", \(sets.sets) set\(sets.sets == 1 ? "" : "s")"
@@ -669,9 +664,12 @@ public struct Planner {
     /// The kept sets that answer `a` (`campaign_sets`), for a bitmap plan: "at least one
     /// event" of a kind (bounces of a type too), or "at least one" of one rollup count
     /// (or of the opens less the machine opens: the people who opened), over whole
-    /// campaigns whose sets the store keeps (all of them, for every campaign). Not a
-    /// window, a link, a message, a reason, `of_last` or a count above one: those are
-    /// read from their ranges.
+    /// campaigns whose sets the store keeps (all of them, for every campaign); with
+    /// `message: N`, the sets of that message of the campaigns of more than one (schema
+    /// version 10: kept wherever a campaign's sets are), the whole sets of those of one
+    /// (their only message is the first), and none of those of fewer than N. Not a
+    /// window, a link, a reason, `of_last` or a count above one: those are read from
+    /// their ranges.
     func keptSets(_ a: PlanAtom) -> CampaignSetsRead? {
         guard options.useKeptSets, bitmaps, !catalog.campaignSets.isEmpty else { return nil }
         var measures: [KeptMeasure]
@@ -690,7 +688,7 @@ public struct Planner {
             case .campaigns(let named): ids = named
             }
         case .events(let f, .atLeastOne):
-            guard f.window.isUnbounded, f.message == nil, f.reason == nil, f.ofLast == nil, !f.distinctCampaigns,
+            guard f.window.isUnbounded, f.reason == nil, f.ofLast == nil, !f.distinctCampaigns,
                   f.campaignsFromRollup == nil, f.wholeCampaigns == nil, f.sendOrder == nil,
                   f.links == .any else { return nil }
             switch f.kind {
@@ -710,10 +708,20 @@ public struct Planner {
             case .unsubscribed: measures = [.count(.unsubscribes)]
             case .complained: measures = [.count(.complaints)]
             }
+            var scope: [Int64]
             switch f.campaigns {
-            case .any: ids = catalog.campaigns.map(\.id)
-            case .only(let named): ids = named
+            case .any: scope = catalog.campaigns.map(\.id)
+            case .only(let named): scope = named
             }
+            if let m = f.message {
+                // A campaign of one message holds its first whole and no later one; one of
+                // fewer messages than `m` has none of it; the others keep each message's sets.
+                let messages = Dictionary(catalog.campaigns.map { ($0.id, $0.messages) }, uniquingKeysWith: { a, _ in a })
+                scope = scope.filter { (messages[$0] ?? 1) >= m }
+                guard scope.allSatisfy(catalog.campaignSets.contains) else { return nil }
+                return CampaignSetsRead(measures: measures, campaigns: scope, message: m, byMessage: scope.filter { (messages[$0] ?? 1) > 1 })
+            }
+            ids = scope
         default:
             return nil
         }
@@ -893,8 +901,10 @@ public struct Planner {
             }
         }
         flatten(xs)
-        let present = Set(out)
-        for case .not(let y) in out {
+        // Only shallow operands are compared whole: hashing a deep one at every level of
+        // a deeply nested query would take time and stack in proportion to its depth.
+        let present = Set(out.filter { Self.isShallow($0) })
+        for case .not(let y) in out where Self.isShallow(y) {
             if present.contains(y) { return [.nobody] }
             if case .and(let ys) = y, ys.allSatisfy(present.contains) { return [.nobody] }
         }
@@ -945,6 +955,17 @@ public struct Planner {
             i += 1
         }
         return out
+    }
+
+    /// Whether `q` nests at most four levels (an audience such as `suppressed` is an `or`
+    /// of a few predicates), found without looking deeper.
+    static func isShallow(_ q: BoundQuery, levels: Int = 4) -> Bool {
+        guard levels > 0 else { return false }
+        switch q {
+        case .and(let xs), .or(let xs): return xs.count <= 16 && xs.allSatisfy { isShallow($0, levels: levels - 1) }
+        case .not(let x): return isShallow(x, levels: levels - 1)
+        case .everyone, .nobody, .events, .column, .attribute, .list: return true
+        }
     }
 
     /// `lower` of one event predicate, a function of its own: `lower` recurses once per

@@ -439,7 +439,7 @@ struct SetEvaluator {
                                     _ sets: (CampaignSetsRead) throws -> (set: ContactSet, sets: Int)?) throws -> [ContactSet]? {
         var out: [ContactSet] = []
         for campaign in order {
-            guard let one = try sets(CampaignSetsRead(measures: read.measures, campaigns: [campaign])) else { return nil }
+            guard let one = try sets(read.of([campaign])) else { return nil }
             out.append(one.set)
         }
         return out

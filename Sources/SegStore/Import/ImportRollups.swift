@@ -84,6 +84,11 @@ extension Importer {
                 """, [.integer(key.campaign), .integer(key.kind), .integer(delta.events), .integer(delta.minTS), .integer(delta.maxTS)])
         }
         try checkCancelled()
+        // A campaign's messages first: the kept sets of a campaign of more than one are
+        // kept per message too.
+        for (campaign, m) in rollups.maxMessage.sorted(by: { $0.key < $1.key }) {
+            try db.execute("UPDATE campaigns SET messages = \(PortableSQL.greatest("messages", "?2")) WHERE id = ?1", [.integer(campaign), .integer(m)])
+        }
         // The kept sets of every campaign whose `activity` rows changed.
         try store.refreshCampaignSets(rollups.touchedCampaigns.union(rollups.clickRecount).sorted())
         // Those of the attributes it wrote (all of them after a merge moved values).
@@ -92,9 +97,6 @@ extension Importer {
         for campaign in rollups.touchedCampaigns.sorted() {
             try recountContacts(campaign: campaign)
             let c = SQLValue.integer(campaign)
-            if let m = rollups.maxMessage[campaign] {
-                try db.execute("UPDATE campaigns SET messages = \(PortableSQL.greatest("messages", "?2")) WHERE id = ?1", [c, .integer(m)])
-            }
             // An undeclared send time is the earliest `sent` event; a send time means sent.
             try db.execute("""
                 UPDATE campaigns SET sent_at = (SELECT min_ts FROM event_stats WHERE campaign_id = ?1 AND kind = 1)
