@@ -294,7 +294,26 @@ import Testing
         // Campaigns named: the clickers' sends of those campaigns alone.
         (#"clicked(of_last: 1, campaign: ["A", "C"])"#, ["bo@example.com"]),
         (#"clicked(of_last: 2, campaign: ["A", "B"])"#, ["ana@example.com"]),
+        // Counts of events: the campaigns' `activity` rows, each its count.
+        ("opens(of_last: 1) = 2", ["cy@example.com"]),
+        ("opens(of_last: 3) = 1", ["ana@example.com", "bo@example.com"]),
+        ("opens(of_last: 2) < 2", ["ana@example.com", "bo@example.com", "dee@example.com", "+46700000001"]),
+        ("clicks(of_last: 1) >= 2", ["bo@example.com"]),
+        ("clicks(of_last: 1, footer: true) = 2", ["bo@example.com"]),
     ]
+
+    /// A count of events over `of_last` reads the campaigns' `activity` rows with their
+    /// counts where those are fewer than the events (AccessPath.ofLastRollup).
+    @Test func aCountReadsTheRowsWithTheirCounts() throws {
+        let f = try ActionsFixture(extra: Self.extra)
+        #expect(f.run("explain analyze opens(of_last: 2) >= 2") == nil)
+        #expect(f.lastText().contains("activity: the rows of 3 campaigns with opens, each its count"), "\(f.lastText())")
+        // Three openers' rows, not four opens, and the three sets of recipients.
+        #expect(f.lastText().contains("read 6 ("), "\(f.lastText())")
+        // "At least one" keeps the sets of the opens.
+        #expect(f.run("explain opened(of_last: 2)") == nil)
+        #expect(!f.lastText().contains("each its count"), "\(f.lastText())")
+    }
 
     func leafOrders(_ f: ActionsFixture, _ text: String) throws -> [[Int64]?] {
         let file = SourceFile(name: "q", text: text)
@@ -353,9 +372,10 @@ import Testing
         // No row: the three campaigns' recipients and their clickers, a set each.
         #expect(g.lastText().contains("campaign_sets: the contacts with clicks;"), "\(g.lastText())")
         #expect(g.lastText().contains("read 6 ("), "\(g.lastText())")
-        // A count of clicks needs the clicks: four rows, and the three sets of recipients.
+        // A count of clicks: the two clickers' `activity` rows with their counts (three
+        // clicks), and the three sets of recipients.
         #expect(g.run("explain analyze clicks(of_last: 1) >= 2") == nil)
-        #expect(g.lastText().contains("read 7 ("), "\(g.lastText())")
+        #expect(g.lastText().contains("read 5 ("), "\(g.lastText())")
         // Without the kept sets (a store another tool wrote), from `activity` or the sends.
         g.session.useKeptSets = false
         #expect(g.run("explain opened(of_last: 1)") == nil)

@@ -287,6 +287,18 @@ public struct Planner {
                 events = AccessPath(index: nil, description: description,
                                     estimatedRows: Double(inside.count * sets.measures.count) + cutRows, estimatedContacts: 0)
             }
+            // A count of events: the campaigns' `activity` rows, each its count, where
+            // they are fewer than the events (and a rollup answers the predicate).
+            var fromRollup: RollupMeasure?
+            if eventSets == nil, case .events(_, let test) = a, test != .atLeastOne, !f.distinctCampaigns, plain.window.isUnbounded,
+               rollup(for: plain, .atLeastOne) != nil, let m = measure(for: plain) {
+                let rows = order.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: m) }
+                if rows < events.estimatedRows {
+                    fromRollup = m
+                    events = AccessPath(index: nil, description: "\(StoreTable.activity.name): the rows of \(order.count) campaign\(order.count == 1 ? "" : "s") with \(f.kind.noun), each its count",
+                                        estimatedRows: rows, estimatedContacts: 0)
+                }
+            }
             var what = "\(events.description); of_last over \(order.count) campaign\(order.count == 1 ? "" : "s") whose sends do not overlap, "
                 + "their recipients from \(StoreTable.campaignSets.name) (\(order.count) set\(order.count == 1 ? "" : "s"))"
             if f.distinctCampaigns { what += "; distinct campaigns counted" }
@@ -296,6 +308,7 @@ public struct Planner {
                 kept.eventSets = eventSets
                 kept.besideSets = BesideKeptSets(cut: cut)
             }
+            kept.ofLastRollup = fromRollup.map(OfLastRollup.rows)
             return kept
         }
         if case .events(let f, let test) = a, f.distinctCampaigns, f.ofLast == nil {

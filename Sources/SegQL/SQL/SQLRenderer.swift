@@ -1141,10 +1141,23 @@ public struct SQLRenderer {
             // The events and the sends are read as they are, each once; the contacts'
             // latest campaigns are ranked and the events counted in memory (SetEvaluator):
             // the window function over every send costs ~10× the reads (docs/benchmarks.md).
-            id = "e.contact_id"
-            let from = From.events + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
-            select = "SELECT e.contact_id, e.campaign_id FROM \(from)"
-            conds = eventConditions(f, alias: "e")
+            if let rollup = plan.access[a]?.ofLastRollup {
+                // The campaigns' `activity` rows, each with its count (AccessPath.ofLastRollup).
+                id = "a.contact_id"
+                select = "SELECT a.contact_id, a.campaign_id, \(measureSQL(rollup.measure, alias: "a", nullable: false)) FROM \(From.activity)"
+                conds = [rowsCounting(rollup.measure, .atLeastOne, alias: "a")]
+                // The campaigns ranked (those in scope with a send), else those in scope.
+                if let order = f.sendOrder {
+                    conds.insert(member("a.campaign_id", order), at: 0)
+                } else if case .only(let ids) = f.campaigns {
+                    conds.insert(member("a.campaign_id", ids), at: 0)
+                }
+            } else {
+                id = "e.contact_id"
+                let from = From.events + (restricted ? dialect.indexHint(StoreIndex.eventsByContact.name) : hint(a))
+                select = "SELECT e.contact_id, e.campaign_id FROM \(from)"
+                conds = eventConditions(f, alias: "e")
+            }
             let outer = parameters
             var sends: [CompiledSQL] = []
             for narrow in [false, true] {

@@ -189,6 +189,9 @@ struct SetEvaluator {
             // first seen (ties of one second: the higher campaign id, later in the order),
             // in a ring of `n` slots per contact (flat arrays indexed by contact id).
             let n = Int(clamping: max(ofLast, 1))
+            // Rows of `activity` (AccessPath.ofLastRollup) each count their measure: as many
+            // times, but no more than one past the test's number, which then decides alike.
+            let weight: Int64? = leaf.access.ofLastRollup != nil ? max(test.value, 0) + 1 : nil
             if let order, let read = leaf.access.campaignSets, let campaignSets,
                let recipients = try Self.perCampaign(read, order, campaignSets) {
                 // The predicate's events per campaign from their kept sets: over a window,
@@ -203,19 +206,19 @@ struct SetEvaluator {
                     eventSets = order.map { byCampaign[$0] ?? ContactSet(maxID: maxID) }
                 }
                 rows += try lastCampaignsFromSets(order, n, test: test, distinct: distinct, recipients: recipients,
-                                                  events: sql, eventSets: eventSets, eventSetRows: eventSetRows,
+                                                  events: sql, weight: weight, eventSets: eventSets, eventSetRows: eventSetRows,
                                                   within: restrictedTo != nil ? within : nil, into: &out)
                 break
             }
             if let order {
                 rows += try lastCampaignsRanked(
                     order, n, test: test, distinct: distinct, sends: sendsSQL, sendsRestricted: sendsRestricted,
-                    contactsInQuestion: restrictedTo ?? Int(max(maxID, 0)), events: sql, into: &out)
+                    contactsInQuestion: restrictedTo ?? Int(max(maxID, 0)), events: sql, weight: weight, into: &out)
                 break
             }
             // The events first (contact and campaign id in one word), then the sends, of
             // their contacts alone where those are few (as lastCampaignsRanked).
-            let (pairs, candidates, eventRows) = try eventPairs(sql, bits: 32) { $0 >= 0 && $0 < 1 << 32 ? Int($0) : nil }
+            let (pairs, candidates, eventRows) = try eventPairs(sql, bits: 32, weight: weight) { $0 >= 0 && $0 < 1 << 32 ? Int($0) : nil }
             rows += eventRows
             guard !pairs.isEmpty else { break }
             sendsSQL = sendsOf(candidates, sends: sendsSQL, restricted: sendsRestricted, inQuestion: restrictedTo ?? Int(max(maxID, 0)))
@@ -303,7 +306,9 @@ struct SetEvaluator {
     /// one word, the contact above the low `bits` and `key(campaign)` in them (a row
     /// whose key is nil is passed over; a contact id that does not fit is an error, not
     /// a contact left out), and their contacts. Returns the rows read too.
-    private func eventPairs(_ sql: CompiledSQL, bits: Int, key: (Int64) -> Int?) throws -> (pairs: [UInt64], contacts: ContactSet, rows: Int) {
+    /// With `weight`, each row's third column is how many events it stands for, counted
+    /// up to `weight` (AccessPath.ofLastRollup): its pair is kept that many times.
+    private func eventPairs(_ sql: CompiledSQL, bits: Int, weight: Int64? = nil, key: (Int64) -> Int?) throws -> (pairs: [UInt64], contacts: ContactSet, rows: Int) {
         var pairs: [UInt64] = []
         var contacts = ContactSet(maxID: maxID)
         var rows = 0
@@ -314,7 +319,12 @@ struct SetEvaluator {
                 throw SessionError.store("contact id \(contact) is past what of_last counts in memory (ids from 0 to 2^\(64 - bits) - 1)")
             }
             guard let k = key(row.int64(1)), k >= 0, k < 1 << bits else { return }
-            pairs.append(UInt64(contact) << UInt64(bits) | UInt64(k))
+            let pair = UInt64(contact) << UInt64(bits) | UInt64(k)
+            if let weight {
+                for _ in 0..<max(min(row.int64(2), weight), 0) { pairs.append(pair) }
+            } else {
+                pairs.append(pair)
+            }
             contacts.insert(contact)
         }
         return (pairs, contacts, rows)
@@ -453,7 +463,7 @@ struct SetEvaluator {
     /// when its campaign is among its contact's last `n`. Returns the rows read: the
     /// events, and one per set.
     private func lastCampaignsFromSets(_ order: [Int64], _ n: Int, test: CountTest, distinct: Bool,
-                                       recipients: [ContactSet], events: CompiledSQL, eventSets: [ContactSet]?, eventSetRows: Int,
+                                       recipients: [ContactSet], events: CompiledSQL, weight: Int64? = nil, eventSets: [ContactSet]?, eventSetRows: Int,
                                        within: ContactSet?, into out: inout ContactSet) throws -> Int {
         var inLast = recipients
         let depth = min(n, order.count)
@@ -499,7 +509,7 @@ struct SetEvaluator {
             if distinct { inLast[r].remove(contact) }
             let i = Int(contact)
             if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i - counts.count + 1)) }
-            counts[i] &+= 1
+            counts[i] &+= weight.map { Int32(clamping: max(min(row.int64(2), $0), 0)) } ?? 1
         }
         for (contact, k) in counts.enumerated() where k > 0 && test.holds(for: Int64(k)) { out.insert(Int64(contact)) }
         return rows
@@ -507,7 +517,7 @@ struct SetEvaluator {
 
     private func lastCampaignsRanked(_ order: [Int64], _ n: Int, test: CountTest, distinct: Bool,
                                      sends: CompiledSQL, sendsRestricted: CompiledSQL, contactsInQuestion: Int,
-                                     events: CompiledSQL, into out: inout ContactSet) throws -> Int {
+                                     events: CompiledSQL, weight: Int64? = nil, into out: inout ContactSet) throws -> Int {
         // Campaign id to rank: an array where the ids are small, as they are.
         let byIndex = order.allSatisfy { $0 >= 0 && $0 < 1 << 22 }
         var rankAt = [Int32](repeating: -1, count: byIndex ? Int(order.max() ?? 0) + 1 : 0)
@@ -520,7 +530,7 @@ struct SetEvaluator {
         }
         // The events first: contact id and rank in one word (ranks are under 2^22, as the
         // planner's bound on the words keeps them), and their contacts.
-        let (pairs, candidates, eventRows) = try eventPairs(events, bits: 22) { let r = rank($0); return r >= 0 ? r : nil }
+        let (pairs, candidates, eventRows) = try eventPairs(events, bits: 22, weight: weight) { let r = rank($0); return r >= 0 ? r : nil }
         var rows = eventRows
         guard !pairs.isEmpty else { return rows }
         let sendsSQL = sendsOf(candidates, sends: sends, restricted: sendsRestricted, inQuestion: contactsInQuestion)
