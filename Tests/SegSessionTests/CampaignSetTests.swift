@@ -201,16 +201,20 @@ import Testing
         #expect(try f.members(#"delivered(campaign: "Spring Sale")"#).sorted() == ["ana@example.com", "bo@example.com", "cy@example.com"])
     }
 
+    /// Autumn, sent on 2026-03-03 to ana and cy and delivered to both.
+    static let autumn = [
+        #"{"record":"campaign","name":"Autumn","channel":"email","sent_at":"2026-03-03T09:00:00Z"}"#,
+        #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
+        #"{"record":"event","kind":"sent","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
+        #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
+        #"{"record":"event","kind":"delivered","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
+    ]
+
     /// Windows and counts read from the kept sets of whole campaigns beside the rows of
     /// the others (docs/planner.md § Counts and windows beside the kept sets): the same
     /// answers as the SQL, and the plan says it reads the sets.
     @Test func windowsAndCountsBesideTheKeptSets() throws {
-        let f = try ActionsFixture(extra: [
-            #"{"record":"campaign","name":"Autumn","channel":"email","sent_at":"2026-03-03T09:00:00Z"}"#,
-            #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
-            #"{"record":"event","kind":"sent","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
-            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
-            #"{"record":"event","kind":"delivered","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
+        let f = try ActionsFixture(extra: Self.autumn + [
             #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T10:00:00Z"}"#,
             #"{"record":"event","kind":"opened","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T12:00:00Z"}"#,
             #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Spring Sale","ts":"2026-03-03T11:00:00Z"}"#,
@@ -256,16 +260,12 @@ import Testing
         #expect(f.lastText().contains("wholly in the window"), "\(f.lastText())")
         #expect(f.lastText().contains("the window cuts"), "\(f.lastText())")
     }
+
     /// `at_least` and `of_last` asking for a message: a campaign of one message holds its
     /// first whole (its set answers `message: 1`, and it has no later one); a campaign of
     /// more messages answers from its sets of that message (schema version 10).
     @Test func aMessageBesideTheKeptSets() throws {
-        let f = try ActionsFixture(extra: [
-            #"{"record":"campaign","name":"Autumn","channel":"email","sent_at":"2026-03-03T09:00:00Z"}"#,
-            #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
-            #"{"record":"event","kind":"sent","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:00:00Z"}"#,
-            #"{"record":"event","kind":"delivered","contact":"ana@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
-            #"{"record":"event","kind":"delivered","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T09:01:00Z"}"#,
+        let f = try ActionsFixture(extra: Self.autumn + [
             #"{"record":"event","kind":"opened","contact":"cy@example.com","campaign":"Autumn","ts":"2026-03-03T10:00:00Z"}"#,
             #"{"record":"event","kind":"sent","contact":"ana@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
             #"{"record":"event","kind":"sent","contact":"bo@example.com","campaign":"Spring Sale","ts":"2026-03-01T09:00:00Z"}"#,
