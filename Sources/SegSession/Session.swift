@@ -351,7 +351,7 @@ public final class Session {
             case .and(let xs), .or(let xs): xs.contains(where: sampled)
             case .not(let x): sampled(x)
             case .attribute, .column: true
-            case .events(let f, _): f.campaigns == .any
+            case .events(let f, _): f.campaigns == .any || Planner.scopeIsEveryCampaign(f, catalog)
             }
         }
         func lists(_ q: BoundQuery, into ids: inout Set<Int64>) {

@@ -339,6 +339,20 @@ import Testing
         #expect(zs.count == 2)
     }
 
+    /// A link's clickers are estimated from its share of the scope's clicks (each link its
+    /// campaign's clicks over the campaign's links), not a fixed share of every clicker.
+    @Test func aLinksClickersAreItsShareOfTheClicks() throws {
+        func contacts(_ text: String) throws -> Double {
+            try #require(Self.plan(text).access.values.first).estimatedContacts
+        }
+        // /pricing in each of the four campaigns: 978 clickers' 1,467 clicks over 8 links
+        // each, ~183 clicks, ~122 clickers; every link is all of them.
+        let pricing = try contacts(#"clicked(link: "/pricing")"#)
+        #expect(pricing > 80 && pricing < 180, "\(pricing)")
+        let every = try contacts(#"clicked(link: "*")"#)
+        #expect(every > 700, "\(every)")
+    }
+
     /// A contact's rows read through the index by contact cost more where the contact
     /// has many of them, and far more where each needs its table row (a message).
     @Test func aProbeByContactCostsItsRows() throws {

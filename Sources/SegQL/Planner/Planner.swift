@@ -981,6 +981,17 @@ public struct Planner {
         }
     }
 
+    /// Whether `filter` names several campaigns that hold every campaign with events of
+    /// its kind (no `message:` or `of_last`, the statistics complete): it is then every
+    /// campaign (`opens(channel: email)` where only e-mails are opened), and the session
+    /// reads the contact sample for its estimate as for every campaign's.
+    public static func scopeIsEveryCampaign(_ filter: EventFilter, _ catalog: Catalog) -> Bool {
+        guard catalog.statsComplete, case .only(let ids) = filter.campaigns, ids.count > 1, filter.message == nil, filter.ofLast == nil
+        else { return false }
+        let named = Set(ids)
+        return catalog.campaigns.allSatisfy { c in named.contains(c.id) || (catalog.stats[c.id]?[filter.kind]?.events ?? 0) == 0 }
+    }
+
     /// `lower` of one event predicate, a function of its own: `lower` recurses once per
     /// level of the query (up to the binder's 1,500 after expansion), and this case's
     /// locals (several `EventFilter`s) made each level's frame 14 KB in a debug build,
@@ -1012,10 +1023,7 @@ public struct Planner {
             // rows are never more than `contact_activity`'s. With `message:` the scope
             // stays: which campaigns have one message decides whether a rollup answers;
             // with `of_last` too: a contact's last campaigns are those of the scope.)
-            if case .only(let ids) = filter.campaigns, ids.count > 1, filter.message == nil, filter.ofLast == nil,
-               catalog.campaigns.allSatisfy({ c in ids.contains(c.id) || (catalog.stats[c.id]?[filter.kind]?.events ?? 0) == 0 }) {
-                filter.campaigns = .any
-            }
+            if Self.scopeIsEveryCampaign(filter, catalog) { filter.campaigns = .any }
             // A count no contact can reach: no contact has more of the kind in a campaign
             // than the campaign's events less its other contacts (`event_stats`), so the
             // campaigns the window meets bound every contact's count (`deliveries(within:
@@ -1543,7 +1551,12 @@ public struct Planner {
     private func narrowing(_ f: EventFilter) -> Double {
         var share = 1.0
         if f.message != nil { share *= 0.5 }
-        if f.links != .any { share *= 0.3 }
+        if case .only(let ids) = f.links {
+            // The named links' share of the scope's clicks (each link its campaign's
+            // clicks over its links, as `clicks(onLinks:)` estimates them).
+            let clicks = campaigns(in: f.campaigns).reduce(0.0) { $0 + Double(catalog.stats[$1.id]?[.clicked]?.events ?? 0) }
+            share *= clicks > 0 ? min(1, self.clicks(onLinks: ids) / clicks) : 0.3
+        }
         if f.machine != nil { share *= 0.5 }
         if f.bounce != nil { share *= 0.5 }
         if f.reason != nil { share *= 0.3 }
