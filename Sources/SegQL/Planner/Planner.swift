@@ -383,6 +383,11 @@ public struct Planner {
         return (CampaignSetsRead(measures: [.bounces(type)], campaigns: kept), rest, restRows)
     }
 
+    /// Each campaign's number of messages (`campaigns.messages`), by id.
+    private var messagesByCampaign: [Int64: Int64] {
+        Dictionary(catalog.campaigns.map { ($0.id, $0.messages) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// How `explain` names what kept sets hold: "opens", "clicks or footer_clicks",
     /// "sends of message 2".
     static func keptNames(_ sets: CampaignSetsRead) -> String {
@@ -408,7 +413,7 @@ public struct Planner {
             guard case .fixed(let now) = options.now else { return nil }
             bounds = filter.window.bounds(now: now)
         }
-        let messages = Dictionary(catalog.campaigns.map { ($0.id, $0.messages) }, uniquingKeysWith: { a, _ in a })
+        let messages = messagesByCampaign
         var inside: [Int64] = [], cut: [Int64] = []
         var cutRows = 0.0
         for c in order {
@@ -729,7 +734,7 @@ public struct Planner {
             if let m = f.message {
                 // A campaign of one message holds its first whole and no later one; one of
                 // fewer messages than `m` has none of it; the others keep each message's sets.
-                let messages = Dictionary(catalog.campaigns.map { ($0.id, $0.messages) }, uniquingKeysWith: { a, _ in a })
+                let messages = messagesByCampaign
                 scope = scope.filter { (messages[$0] ?? 1) >= m }
                 guard scope.allSatisfy(catalog.campaignSets.contains) else { return nil }
                 return CampaignSetsRead(measures: measures, campaigns: scope, message: m, byMessage: scope.filter { (messages[$0] ?? 1) > 1 })
