@@ -332,10 +332,11 @@ public struct Planner {
             // campaigns' rows and the events of the campaigns the window cuts.
             let kept = Set(sets.campaigns)
             let inside = split.inside.filter { !kept.contains($0) }
-            return keptPath(path, sets, what: "wholly in the window",
+            let words = Self.wholeCampaignWords(f)
+            return keptPath(path, sets, what: words.inside,
                             inside: inside, insideRows: inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) },
                             cut: split.rest, cutRows: split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) * windowShare(f.window, f.kind, .only([$1])) },
-                            noun: f.kind.noun, counting: test != .atLeastOne ? "counted per contact" : nil)
+                            cutWhat: words.rest, noun: f.kind.noun, counting: test != .atLeastOne ? "counted per contact" : nil)
         }
         if case .rollup(let r) = a, let sets = keptCountSets(r), case .campaigns(let ids) = r.scope, case .count(let m, _) = r.test,
            let kind = sets.measures.first?.kind {
@@ -392,6 +393,16 @@ public struct Planner {
     /// "sends of message 2".
     static func keptNames(_ sets: CampaignSetsRead) -> String {
         sets.measures.map(\.name).joined(separator: " or ") + (sets.message.map { " of message \($0)" } ?? "")
+    }
+
+    /// How `explain` names the two parts of EventFilter.wholeCampaigns: the campaigns
+    /// wholly in the window (and of one message, for `message: 1`), and the others.
+    static func wholeCampaignWords(_ f: EventFilter) -> (inside: String, rest: String) {
+        switch (f.window.isUnbounded, f.message != nil) {
+        case (false, false): ("wholly in the window", "the window cuts")
+        case (true, _): ("of one message", "of more than one message")
+        case (false, true): ("wholly in the window and of one message", "the window cuts or of more than one message")
+        }
     }
 
     /// How `explain` names the two parts of `campaignsInWindow`: the campaigns from their
@@ -486,10 +497,11 @@ public struct Planner {
             let split = f.wholeCampaigns!
             let rows = split.inside.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: split.measure) }
                 + split.rest.reduce(0.0) { $0 + Double(catalog.stats[$1]?[f.kind]?.events ?? 0) * windowShare(f.window, f.kind, .only([$1])) }
+            let words = Self.wholeCampaignWords(f)
             return AccessPath(
                 index: StoreIndex.eventsByCampaign.name,
-                description: "\(StoreTable.activity.name): the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") wholly in the window, "
-                    + "and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(split.rest.count) campaign\(split.rest.count == 1 ? "" : "s") the window cuts, summed per contact",
+                description: "\(StoreTable.activity.name): the rows of \(split.inside.count) campaign\(split.inside.count == 1 ? "" : "s") \(words.inside), "
+                    + "and \(StoreIndex.eventsByCampaign.name): \(f.kind.noun) of \(split.rest.count) campaign\(split.rest.count == 1 ? "" : "s") \(words.rest), summed per contact",
                 estimatedRows: rows, estimatedContacts: 0)
         case .events(let f, _) where f.readAsSet:
             // The predicate's own events, and for `of_last` the contacts' sends in scope.
