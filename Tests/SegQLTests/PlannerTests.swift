@@ -353,6 +353,16 @@ import Testing
         #expect(every > 700, "\(every)")
     }
 
+    /// `explain` names a count's two parts by what splits them: the window, the message, or both.
+    @Test func aSplitCountIsNamedByWhatSplitsIt() {
+        var f = EventFilter(kind: .opened, message: 1)
+        #expect(Planner.wholeCampaignWords(f) == ("of one message", "of more than one message"))
+        f.window.within = 86_400
+        #expect(Planner.wholeCampaignWords(f).rest == "the window cuts or of more than one message")
+        f.message = nil
+        #expect(Planner.wholeCampaignWords(f) == ("wholly in the window", "the window cuts"))
+    }
+
     /// A contact's rows read through the index by contact cost more where the contact
     /// has many of them, and far more where each needs its table row (a message).
     @Test func aProbeByContactCostsItsRows() throws {
