@@ -288,10 +288,13 @@ public struct Planner {
                                     estimatedRows: Double(inside.count * sets.measures.count) + cutRows, estimatedContacts: 0)
             }
             // A count of events: the campaigns' `activity` rows, each its count, where
-            // they are fewer than the events (and a rollup answers the predicate).
+            // they are fewer than the events (and a rollup answers the predicate) and an
+            // index of the non-zero rows holds the count (opens, clicks): read whole,
+            // every column of the 7.8M rows of deliveries cost more than the 8.1M
+            // deliveries of the narrow index (1,257 against 1,151 ms on the 1M demo store).
             var fromRollup: RollupMeasure?
             if eventSets == nil, case .events(_, let test) = a, test != .atLeastOne, !f.distinctCampaigns, plain.window.isUnbounded,
-               rollup(for: plain, .atLeastOne) != nil, let m = measure(for: plain) {
+               rollup(for: plain, .atLeastOne) != nil, let m = measure(for: plain), m.nonZeroIndexedColumn(for: .atLeastOne) != nil {
                 let rows = order.reduce(0.0) { $0 + rollupRows(campaign: $1, kind: f.kind, measure: m) }
                 if rows < events.estimatedRows {
                     fromRollup = m
