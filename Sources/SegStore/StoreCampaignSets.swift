@@ -190,7 +190,7 @@ enum CampaignSets {
         let members = measures.map(member)
         let bounceSet = bounceSets(measures)
         let select = "SELECT contact_id, \(columns.map(\.name).joined(separator: ", ")) FROM activity WHERE campaign_id = ?1"
-        let bounces = "SELECT contact_id, bounce FROM events WHERE campaign_id = ?1 AND kind = \(EventKind.bounced.rawValue) AND bounce IS NOT NULL"
+        let bounces = "SELECT contact_id, message, bounce FROM events WHERE campaign_id = ?1 AND kind = \(EventKind.bounced.rawValue) AND bounce IS NOT NULL"
         var values = [Int64](repeating: 0, count: columns.count)
         for campaign in ids {
             var sets = [ContactSet](repeating: ContactSet(maxID: maxID), count: measures.count)
@@ -199,21 +199,21 @@ enum CampaignSets {
                 for i in 0..<columns.count { values[i] = row.int64(Int32(i + 1)) }
                 for i in 0..<measures.count where members[i]?(values) == true { sets[i].insert(contact) }
             }
-            try db.stream(bounces, [.integer(campaign)]) { row in
-                guard let i = bounceSet[row.text(1)] else { return }
-                sets[i].insert(row.int64(0))
-            }
             let count = messages[campaign] ?? 1
-            let byMessage = count > 1 ? try messageSets(db, campaign, messages: count, maxID: maxID) : []
-            try db.execute("DELETE FROM campaign_sets WHERE campaign_id = ?1", [.integer(campaign)])
-            for (i, measure) in measures.enumerated() {
-                try db.execute("INSERT INTO campaign_sets(campaign_id, measure, contacts) VALUES (?1, ?2, ?3)",
-                               [.integer(campaign), .text(measure.name), .text(CampaignSetCoding.encode(sets[i]))])
+            var byMessage = count > 1 ? try messageSets(db, campaign, messages: count, maxID: maxID) : []
+            // The bounce types, read once for the campaign's sets and its messages'.
+            try db.stream(bounces, [.integer(campaign)]) { row in
+                guard let i = bounceSet[row.text(2)] else { return }
+                let contact = row.int64(0), m = Int(row.int64(1)) - 1
+                sets[i].insert(contact)
+                if m >= 0, m < byMessage.count { byMessage[m][i].insert(contact) }
             }
-            for (m, sets) in byMessage.enumerated() {
+            try db.execute("DELETE FROM campaign_sets WHERE campaign_id = ?1", [.integer(campaign)])
+            // The whole campaign's sets, then each message's (the k-th is message k).
+            for (k, sets) in ([sets] + byMessage).enumerated() {
                 for (i, measure) in measures.enumerated() {
                     try db.execute("INSERT INTO campaign_sets(campaign_id, measure, contacts) VALUES (?1, ?2, ?3)",
-                                   [.integer(campaign), .text(measure.name(message: Int64(m + 1))), .text(CampaignSetCoding.encode(sets[i]))])
+                                   [.integer(campaign), .text(measure.name(message: k == 0 ? nil : Int64(k))), .text(CampaignSetCoding.encode(sets[i]))])
                 }
             }
         }
@@ -230,8 +230,9 @@ enum CampaignSets {
     /// The sets of each message (1 through `count`) of a campaign of more than one
     /// message, in the order of `KeptMeasure.all`, from its events: one read of its range
     /// of `events_by_campaign`, which holds the kind, message, machine flag and link of
-    /// each event (a click on a footer link is a footer click, as the import counts it),
-    /// and of its bounces' types. What `activity` keeps per campaign, per message.
+    /// each event (a click on a footer link is a footer click, as the import counts it).
+    /// What `activity` keeps per campaign, per message; the bounce types' sets are filled
+    /// by `refresh`, which reads the bounces once for the campaign and its messages.
     static func messageSets(_ db: Database, _ campaign: Int64, messages count: Int64, maxID: Int64) throws -> [[ContactSet]] {
         let measures = KeptMeasure.all
         func index(_ m: KeptMeasure) -> Int { measures.firstIndex(of: m)! }
@@ -259,13 +260,6 @@ enum CampaignSets {
             }
             for i in byKind[kind] ?? [] { sets[m][i].insert(contact) }
             if kind == EventKind.opened.rawValue { sets[m][row.int64(3) != 0 ? machine : human].insert(contact) }
-        }
-        let bounceSet = bounceSets(measures)
-        let bounces = "SELECT contact_id, message, bounce FROM events WHERE campaign_id = ?1 AND kind = \(EventKind.bounced.rawValue) AND bounce IS NOT NULL"
-        try db.stream(bounces, [.integer(campaign)]) { row in
-            let m = Int(row.int64(1)) - 1
-            guard m >= 0, m < sets.count, let i = bounceSet[row.text(2)] else { return }
-            sets[m][i].insert(row.int64(0))
         }
         return sets
     }
